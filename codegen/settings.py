@@ -1,0 +1,126 @@
+"""One typed settings object, fed from defaults < .env < environment < explicit overrides."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+
+from .errors import ConfigurationError
+
+TracingMode = Literal["auto", "local", "wandb", "off"]
+
+# Setting name -> environment variable. OPENAI_* are the SDK's own names, so a user who has
+# configured the openai SDK has configured us.
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    "api_key": "OPENAI_API_KEY",
+    "base_url": "OPENAI_BASE_URL",
+    "model": "CODEGEN_MODEL",
+    "timeout": "CODEGEN_TIMEOUT",
+    "max_retries": "CODEGEN_MAX_RETRIES",
+    "tracing": "CODEGEN_TRACING",
+    "weave_project": "CODEGEN_WEAVE_PROJECT",
+    "wandb_api_key": "WANDB_API_KEY",
+    "test_timeout": "CODEGEN_TEST_TIMEOUT",
+    "test_repeats": "CODEGEN_TEST_REPEATS",
+    "repair_rounds": "CODEGEN_REPAIR_ROUNDS",
+}
+
+# A key sent to a host nobody chose on purpose is a leak; when the base URL is set but no key is,
+# local servers (Ollama, vLLM, llama.cpp) accept any string.
+NO_KEY_PLACEHOLDER = "not-needed"
+
+
+class Settings(BaseModel):
+    """Everything the pipeline needs to know; every field has a sensible default."""
+
+    model_config = {"extra": "forbid", "validate_assignment": True}
+
+    model: str = Field("gpt-4o", min_length=1, description="Chat model name.")
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint (Ollama, vLLM, LM Studio, Groq...).")
+    api_key: SecretStr | None = Field(None, description="API key; read from OPENAI_API_KEY, never from editor settings.")
+    timeout: float = Field(60.0, gt=0, le=3600, description="Seconds to wait for one model reply.")
+    max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/connection errors (the SDK's).")
+    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature; unset = model default.")
+    tracing: TracingMode = Field("auto", description="auto: hosted Weave with WANDB_API_KEY, else local files.")
+    weave_project: str = Field("codegen", min_length=1, description="Weave project name.")
+    wandb_api_key: SecretStr | None = Field(None, description="W&B key for hosted tracing.")
+    test_timeout: float = Field(30.0, gt=0, le=3600, description="Wall-clock limit for one sandboxed test run.")
+    test_repeats: int = Field(3, ge=1, le=20, description="Runs per test, to detect flaky tests.")
+    repair_rounds: int = Field(1, ge=0, le=5, description="Model repair rounds for failing generated tests.")
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip().rstrip("/") if isinstance(value, str) else value
+
+    @field_validator("base_url")
+    @classmethod
+    def _must_be_http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https:// (for example http://localhost:11434/v1)")
+        return value
+
+    def require_endpoint(self) -> None:
+        """Raise a ConfigurationError saying how to configure, when no model can be reached."""
+        if self.api_key is None and self.base_url is None:
+            raise ConfigurationError(
+                "No API key: set OPENAI_API_KEY (in the environment or a .env file), "
+                "or point OPENAI_BASE_URL / --base-url at a local OpenAI-compatible server "
+                "such as Ollama (http://localhost:11434/v1)."
+            )
+
+    def api_key_for_client(self) -> str:
+        """The key to hand the SDK: the real one, or a placeholder for keyless local servers."""
+        self.require_endpoint()
+        return self.api_key.get_secret_value() if self.api_key else NO_KEY_PLACEHOLDER
+
+    def resolved_tracing(self) -> Literal["local", "wandb", "off"]:
+        if self.tracing == "auto":
+            return "wandb" if self.wandb_api_key else "local"
+        return self.tracing
+
+
+def mask_secret(secret: SecretStr | str | None) -> str:
+    """`sk-…abcd` at most: enough to tell keys apart, never enough to use one."""
+    if secret is None:
+        return "(not set)"
+    value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+    if len(value) <= 8:
+        return "…" * bool(value)
+    return f"{value[:3]}…{value[-4:]}"
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    return {name: environ[var] for name, var in ENVIRONMENT_VARIABLES.items() if environ.get(var, "") != ""}
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    env_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge the sources, lowest first: defaults, `env_file`, `environ`, then `overrides`.
+
+    `overrides` holds explicit choices (CLI flags, editor settings); None values are ignored so
+    that an unset flag never hides the environment. Raises ConfigurationError naming the bad value.
+    """
+    values: dict[str, Any] = {}
+    if env_file is not None and env_file.is_file():
+        from dotenv import dotenv_values
+
+        values.update(_from_environment({k: v for k, v in dotenv_values(env_file).items() if v is not None}))
+    values.update(_from_environment(os.environ if environ is None else environ))
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
+        )
+        raise ConfigurationError(f"Invalid settings ({problems}).") from None

@@ -1,0 +1,1 @@
+"""The codegen language server: LSP <-> the codegen pipeline."""
