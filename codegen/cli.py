@@ -1,0 +1,83 @@
+"""The `codegen` command line: parse arguments, build settings, dispatch to a subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import CodegenError
+from .settings import Settings, load_settings
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", help="model name (default gpt-4o, or CODEGEN_MODEL)")
+    group.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (or OPENAI_BASE_URL)")
+    group.add_argument("--timeout", type=float, help="seconds to wait for one model reply (default 60)")
+    group.add_argument("--max-retries", type=int, help="retries on 429/5xx/connection errors (default 2)")
+    group.add_argument("--temperature", type=float, help="sampling temperature (default: the model's)")
+    group.add_argument("--tracing", choices=["auto", "local", "wandb", "off"], help="where Weave traces go (default auto)")
+    group.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)")
+
+
+def _add_record_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--record", type=Path, metavar="DIR", help="save every model answer in DIR")
+    group.add_argument("--replay", type=Path, metavar="DIR", help="answer from DIR; never touch the network")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codegen", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    generate = commands.add_parser("generate", help="prompt -> NAME.py (function + runner) and test_NAME.py")
+    generate.add_argument("prompt", help='what the function should do, e.g. "moving average of a time series"')
+    generate.add_argument("--module", help="module name (default: derived from the prompt)")
+    generate.add_argument("--out", type=Path, default=Path("."), help="directory to write into (default .)")
+    generate.add_argument("--force", action="store_true", help="overwrite existing files")
+    generate.add_argument("--json", action="store_true", help="print a JSON result on stdout; no progress")
+    _add_model_options(generate)
+    _add_record_options(generate)
+
+    doctor = commands.add_parser("doctor", help="check key, endpoint, structured output and tracing")
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    _add_model_options(doctor)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Flags over environment over .env over defaults."""
+    overrides: dict[str, Any] = {
+        name: getattr(args, name, None)
+        for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing")
+    }
+    return load_settings(overrides, env_file=getattr(args, "env_file", None))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "generate":
+            from .commands.generate import generate_command
+
+            return asyncio.run(generate_command(args, settings_from_args(args)))
+        if args.command == "doctor":
+            from .commands.doctor import doctor_command
+
+            return asyncio.run(doctor_command(args, settings_from_args(args)))
+    except CodegenError as error:
+        print(f"codegen: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("codegen: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

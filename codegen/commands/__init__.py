@@ -1,0 +1,1 @@
+"""One module per `codegen` subcommand; cli.py only parses and dispatches."""

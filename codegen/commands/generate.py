@@ -1,0 +1,55 @@
+"""`codegen generate PROMPT`: run the pipeline and write NAME.py and test_NAME.py."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..errors import ConfigurationError
+from ..files import refuse_existing, write_all
+from ..naming import check_module_name, module_name_for
+from ..progress import StderrProgress
+from ..settings import Settings
+from ..session import traced_session
+
+
+async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
+    progress = StderrProgress(quiet=args.json)
+    module_name = args.module or module_name_for(args.prompt)
+    problem = check_module_name(module_name)
+    if problem:
+        raise ConfigurationError(f"{problem}; pass another --module.")
+    module_path = args.out / f"{module_name}.py"
+    test_path = args.out / f"test_{module_name}.py"
+    # Fail before spending a model call, and again at write time (the files may appear meanwhile).
+    refuse_existing([module_path, test_path], force=args.force)
+
+    async with traced_session(settings, record_dir=args.record, replay_dir=args.replay, on_stage=progress.stage) as session:
+        progress.say(f"asking {session.client.endpoint} ({settings.model}); traces: {session.tracing.mode}")
+        result = await session.generate(args.prompt, module_name=module_name)
+        write_all({module_path: result.module_code, test_path: result.unit_tests}, force=args.force)
+
+    scores = result.scores
+    if args.json:
+        payload = {
+            **result.as_dict(),
+            "files": {"module": str(module_path), "tests": str(test_path)},
+            "trace": {"mode": session.tracing.mode, "location": session.tracing.location, "call_id": session.last_call_id},
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    progress.say("done")
+    print(f"Wrote {_shown(module_path)} (function + main runner)")
+    print(f"Wrote {_shown(test_path)} (unit tests)")
+    print(
+        f"Scores: code quality {scores.code_quality_score:.2f} · test coverage {scores.test_coverage_score:.2f}"
+        f" · overall {scores.overall_score:.2f}"
+    )
+    print(f"Trace: {session.tracing.detail}" + (f" (call {session.last_call_id})" if session.last_call_id else ""))
+    print(f"Run the tests: cd {_shown(args.out)} && python -m unittest {test_path.stem}")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    return str(path) if str(path) else "."

@@ -1,0 +1,255 @@
+"""CodeGenerationPipeline: prompt -> function -> (runner || tests) -> formatted, checked, scored."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import weave
+from pydantic import PrivateAttr
+
+from . import formatting, prompts, quality
+from .errors import GeneratedCodeError
+from .imports import defined_names, point_imports_at_module, strip_definitions_and_imports
+from .llm import ModelClient
+from .naming import module_name_for
+from .models import GeneratedCode, ProgramRunner, UnitTest
+
+StageCallback = Callable[[str], None]
+
+# Stage names, in order; the CLI and the language server report progress with them.
+STAGES = ("function", "runner", "tests", "format", "score")
+
+
+class CodeFormatter(weave.Object):
+    """Normalizes generated code; every step is traced on its own."""
+
+    @weave.op
+    def replace_literal_newlines(self, code: str) -> str:
+        return formatting.replace_literal_newlines(code)
+
+    @weave.op
+    def strip_markdown_fences(self, code: str) -> str:
+        return formatting.strip_markdown_fences(code)
+
+    @weave.op
+    def remove_unused(self, code: str) -> str:
+        return formatting.remove_unused(code)
+
+    @weave.op
+    def sort_imports(self, code: str) -> str:
+        return formatting.sort_imports(code)
+
+    @weave.op
+    def pep8(self, code: str) -> str:
+        return formatting.pep8(code)
+
+    @weave.op
+    def format(self, code: str, step: str) -> str:
+        """Text repairs, then a syntax check (naming `step`), then autoflake -> isort -> autopep8."""
+        code = self.strip_markdown_fences(self.replace_literal_newlines(code.replace("\r\n", "\n")))
+        ensure_parses(code, step)
+        return self.pep8(self.sort_imports(self.remove_unused(code)))
+
+
+def ensure_parses(code: str, step: str) -> None:
+    """Raise GeneratedCodeError (naming the step and the line) unless `code` is valid Python."""
+    if not code.strip():
+        raise GeneratedCodeError("The model returned empty code; try again or rephrase the prompt.", step=step)
+    try:
+        compile(code, f"<{step}>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
+    except SyntaxError as error:
+        raise GeneratedCodeError(
+            f"The generated code has a syntax error at line {error.lineno}: {error.msg}. Nothing was written; try again.",
+            step=step,
+        ) from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise GeneratedCodeError(f"The generated code cannot be parsed ({error}). Nothing was written.", step=step) from None
+
+
+@dataclass
+class GenerationResult:
+    """What one pipeline run made, formatted and scored, ready to be written."""
+
+    prompt: str
+    module_name: str
+    generated_code: str
+    program_runner: str
+    unit_tests: str
+    scores: quality.SeedScores
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def module_code(self) -> str:
+        """The module file: the function(s), then the runner."""
+        return join_module(self.generated_code, self.program_runner)
+
+    @property
+    def test_file_name(self) -> str:
+        return f"test_{self.module_name}.py"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GenerationResult":
+        """The inverse of as_dict (predict returns a dict, which is what Weave records)."""
+        return cls(**{**data, "scores": quality.SeedScores(**data["scores"])})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt,
+            "module_name": self.module_name,
+            "generated_code": self.generated_code,
+            "program_runner": self.program_runner,
+            "unit_tests": self.unit_tests,
+            "scores": self.scores.as_dict(),
+            "timings": self.timings,
+        }
+
+
+def join_module(code: str, runner: str) -> str:
+    return code.rstrip() + ("\n\n\n" + runner.strip() + "\n" if runner.strip() else "\n")
+
+
+class _StageClock:
+    """Wall time per stage, and the part of it spent waiting for the model."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    def add(self, key: str, seconds: float) -> None:
+        self.timings[key] = self.timings.get(key, 0.0) + seconds
+
+
+class CodeGenerationPipeline(weave.Model):
+    """The whole pipeline as a Weave Model; `predict(prompt)` returns code, runner, tests and scores."""
+
+    model_name: str = "gpt-4o"
+    formatter: CodeFormatter = CodeFormatter()
+
+    _client: ModelClient = PrivateAttr()
+    _on_stage: StageCallback | None = PrivateAttr(default=None)
+    _clock: _StageClock = PrivateAttr(default_factory=_StageClock)
+    _call_id: str | None = PrivateAttr(default=None)
+
+    def __init__(self, client: ModelClient, *, on_stage: StageCallback | None = None, **data: Any):
+        data.setdefault("model_name", client.settings.model)
+        super().__init__(**data)
+        self._client = client
+        self._on_stage = on_stage
+
+    @property
+    def call_id(self) -> str | None:
+        """The Weave call id of the last traced `predict`, to tell the user where the trace is."""
+        return self._call_id
+
+    def _stage(self, name: str) -> None:
+        if self._on_stage is not None:
+            self._on_stage(name)
+
+    async def _ask(self, response_model, message: str, *, step: str, prompt: str):
+        started = time.perf_counter()
+        try:
+            return await self._client.ask(response_model, message, step=step, prompt=prompt)
+        finally:
+            self._clock.add(f"model.{step}", time.perf_counter() - started)
+
+    def _format(self, code: str, step: str) -> str:
+        started = time.perf_counter()
+        try:
+            return self.formatter.format(code, step)
+        finally:
+            self._clock.add(f"format.{step}", time.perf_counter() - started)
+
+    @weave.op
+    async def generate_code(self, prompt: str) -> GeneratedCode:
+        return await self._ask(GeneratedCode, prompts.render("function", prompt=prompt), step="function", prompt=prompt)
+
+    @weave.op
+    async def generate_program(self, code: str) -> ProgramRunner:
+        return await self._ask(ProgramRunner, prompts.render("runner", code=code), step="runner", prompt=_describe(code))
+
+    @weave.op
+    async def generate_tests(self, code: str, module_name: str) -> UnitTest:
+        names = [n for n in defined_names(code) if not n.startswith("_")] or defined_names(code)
+        message = prompts.render("tests", code=code, module_name=module_name, names=", ".join(names) or "*")
+        return await self._ask(UnitTest, message, step="tests", prompt=_describe(code))
+
+    async def function_for(self, prompt: str) -> str:
+        """The formatted function(s) for a prompt."""
+        self._stage("function")
+        reply = await self.generate_code(prompt)
+        code = self._format(reply.code, "function")
+        if not defined_names(code):
+            raise GeneratedCodeError(
+                "The model's answer defines no function; try again or make the prompt more specific.", step="function"
+            )
+        return code
+
+    async def runner_for(self, code: str) -> str:
+        """A formatted `main()` + guard calling the functions of `code`, defining none of them."""
+        self._stage("runner")
+        reply = await self.generate_program(code)
+        runner = formatting.normalize_text(reply.main_function_code)
+        ensure_parses(runner, "runner")
+        runner = strip_definitions_and_imports(runner, defined_names(code))
+        return self._format(runner, "runner")
+
+    async def tests_for(self, code: str, module_name: str) -> str:
+        """A formatted unittest file importing the functions from `module_name`."""
+        self._stage("tests")
+        reply = await self.generate_tests(code, module_name)
+        tests = formatting.normalize_text(reply.test_code)
+        ensure_parses(tests, "tests")
+        tests = point_imports_at_module(tests, module_name, defined_names(code))
+        return self._format(tests, "tests")
+
+    @weave.op
+    async def predict(self, prompt: str, module_name: str | None = None) -> dict[str, Any]:
+        call = weave.get_current_call()
+        self._call_id = call.id if call is not None else None
+        result = await self.run(prompt, module_name=module_name)
+        return result.as_dict()
+
+    async def run(self, prompt: str, *, module_name: str | None = None) -> GenerationResult:
+        """Every stage; raises a CodegenError naming the failed step, having produced nothing partial."""
+        if not prompt.strip():
+            raise GeneratedCodeError("The prompt is empty; describe the function you want.", step="function")
+        self._clock = _StageClock()
+        started = time.perf_counter()
+        module_name = module_name or module_name_for(prompt)
+        code = await self.function_for(prompt)
+        # The runner adds nothing the tests need, so both are asked for at once.
+        runner, tests = await _gather_or_cancel(self.runner_for(code), self.tests_for(code, module_name))
+        self._stage("format")  # each part was formatted as it arrived; the module is their join
+        self._stage("score")
+        score_started = time.perf_counter()
+        scores = quality.seed_scores(code, tests)
+        self._clock.add("score", time.perf_counter() - score_started)
+        self._clock.add("total", time.perf_counter() - started)
+        return GenerationResult(
+            prompt=prompt,
+            module_name=module_name,
+            generated_code=code,
+            program_runner=runner,
+            unit_tests=tests,
+            scores=scores,
+            timings=dict(self._clock.timings),
+        )
+
+
+async def _gather_or_cancel(*coroutines):
+    """Like asyncio.gather, but the first failure cancels the siblings instead of leaving them running."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _describe(code: str) -> str:
+    """How replay misses name a runner/tests request: by the functions it is for."""
+    return f"the code defining {', '.join(defined_names(code)) or 'nothing'}"

@@ -1,0 +1,36 @@
+"""Progress on stderr while the model works: which stage, and how long it has taken."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+STAGE_LABELS = {
+    "function": "generating the function",
+    "runner": "generating the main() runner",
+    "tests": "generating the unit tests",
+    "format": "formatting",
+    "score": "scoring",
+    "run": "running the tests",
+}
+
+
+class StderrProgress:
+    """Prints one line per stage with the elapsed time; silent when `quiet`."""
+
+    def __init__(self, *, quiet: bool = False, stream: TextIO | None = None, label: str = ""):
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.label = f"{label}: " if label else ""
+        self.started = time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def stage(self, name: str) -> None:
+        self.say(f"{STAGE_LABELS.get(name, name)}…")
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(f"[{self.elapsed():5.1f}s] {self.label}{text}", file=self.stream, flush=True)

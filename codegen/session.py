@@ -1,0 +1,56 @@
+"""A generation session: tracing, the model client and the pipeline, set up and closed in order."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import AsyncIterator, Callable
+
+from .llm import ModelClient
+from .settings import Settings
+from .tracing import TracingStatus, configure_environment, start_tracing, stop_tracing
+
+StageCallback = Callable[[str], None]
+
+
+class GenerationSession:
+    """Long-lived (the language server keeps one per configuration) or per command (the CLI)."""
+
+    def __init__(self, settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None):
+        self.settings = settings
+        self.client = ModelClient(settings, record_dir=record_dir, replay_dir=replay_dir)
+        configure_environment()  # before weave is first imported, below
+        self.tracing: TracingStatus = start_tracing(
+            settings.resolved_tracing(),
+            project=settings.weave_project,
+            wandb_api_key=settings.wandb_api_key.get_secret_value() if settings.wandb_api_key else None,
+        )
+        self.last_call_id: str | None = None
+
+    def pipeline(self, on_stage: StageCallback | None = None):
+        from .pipeline import CodeGenerationPipeline  # imports weave: only when generating
+
+        return CodeGenerationPipeline(self.client, on_stage=on_stage)
+
+    async def generate(self, prompt: str, *, module_name: str | None = None, on_stage: StageCallback | None = None):
+        """The whole pipeline, traced as one `CodeGenerationPipeline.predict` call."""
+        from .pipeline import GenerationResult
+
+        pipeline = self.pipeline(on_stage)
+        output = await pipeline.predict(prompt, module_name)
+        self.last_call_id = pipeline.call_id
+        return GenerationResult.from_dict(output)
+
+    async def close(self) -> None:
+        await self.client.close()
+        stop_tracing()
+
+
+@contextlib.asynccontextmanager
+async def traced_session(settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None,
+                         on_stage: StageCallback | None = None) -> AsyncIterator[GenerationSession]:
+    session = GenerationSession(settings, record_dir=record_dir, replay_dir=replay_dir)
+    try:
+        yield session
+    finally:
+        await session.close()

@@ -1,0 +1,243 @@
+"""A real Chat Completions HTTP server on 127.0.0.1 for tests and benchmarks, with fault injection."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+MOVING_AVERAGE = '''import math
+from typing import List
+
+
+def moving_average(series: List[float], window: int) -> List[float]:
+    """Return the simple moving average of `series` over `window` consecutive points."""
+    if window <= 0:
+        raise ValueError("window must be positive")
+    if window > len(series):
+        return []
+    total = sum(series[:window])
+    averages = [total / window]
+    for index in range(window, len(series)):
+        total += series[index] - series[index - window]
+        averages.append(total / window)
+    return averages
+'''
+
+RUNNER = '''def main():
+    """Print the moving average of a short series."""
+    print(moving_average([1.0, 2.0, 3.0, 4.0, 5.0], 2))
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+TESTS = '''import unittest
+
+from your_module import moving_average
+
+
+class TestMovingAverage(unittest.TestCase):
+    def test_window_of_two_averages_neighbours(self):
+        self.assertEqual(moving_average([1.0, 2.0, 3.0, 4.0], 2), [1.5, 2.5, 3.5])
+
+    def test_window_larger_than_series_gives_empty_list(self):
+        self.assertEqual(moving_average([1.0], 3), [])
+
+    def test_non_positive_window_is_rejected(self):
+        with self.assertRaises(ValueError):
+            moving_average([1.0, 2.0], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
+'''
+
+FIELD_OF = {"GeneratedCode": "code", "ProgramRunner": "main_function_code", "UnitTest": "test_code"}
+
+
+@dataclass
+class Reply:
+    """One scripted answer. `status` other than 200 sends an OpenAI-style error body."""
+
+    status: int = 200
+    content: str | None = None  # raw assistant content; None = the default answer for the kind
+    refusal: str | None = None
+    delay: float = 0.0
+    error_message: str = "injected failure"
+    kind: str | None = None  # only answer requests of this kind (GeneratedCode, ProgramRunner, UnitTest)
+    finish_reason: str = "stop"
+
+    @classmethod
+    def error(cls, status: int, message: str = "injected failure", **kw: Any) -> "Reply":
+        return cls(status=status, error_message=message, **kw)
+
+    @classmethod
+    def code(cls, kind: str, code: str, **kw: Any) -> "Reply":
+        return cls(content=json.dumps({FIELD_OF[kind]: code}), kind=kind, **kw)
+
+
+@dataclass
+class LoopbackModel:
+    """Start with `with LoopbackModel() as model:`; `model.base_url` goes to OPENAI_BASE_URL."""
+
+    delay: float = 0.0
+    reject_json_schema: bool = False
+    answers: dict[str, str] = field(default_factory=lambda: {"GeneratedCode": MOVING_AVERAGE, "ProgramRunner": RUNNER, "UnitTest": TESTS})
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self._script: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _make_handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="loopback-model", daemon=True)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> "LoopbackModel":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "LoopbackModel":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    # -- scripting -----------------------------------------------------------------------------
+    def enqueue(self, *replies: Reply) -> None:
+        with self._lock:
+            self._script.extend(replies)
+
+    def kinds(self) -> list[str]:
+        """The kind of each request received, in order."""
+        return [request_kind(r) for r in self.requests]
+
+    def _next_reply(self, kind: str) -> Reply:
+        with self._lock:
+            for reply in self._script:
+                if reply.kind in (None, kind):
+                    self._script.remove(reply)
+                    return reply
+        return Reply()
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
+        kind = request_kind(body)
+        with self._lock:
+            self.requests.append(body)
+        reply = self._next_reply(kind)
+        delay = self.delay + reply.delay
+        fmt = (body.get("response_format") or {}).get("type")
+        if self.reject_json_schema and fmt == "json_schema":
+            return 400, _error_body("response_format of type 'json_schema' is not supported", "invalid_request_error"), delay
+        if reply.status != 200:
+            return reply.status, _error_body(reply.error_message, "server_error"), delay
+        if reply.refusal is not None:
+            message = {"role": "assistant", "content": None, "refusal": reply.refusal}
+        else:
+            content = reply.content if reply.content is not None else json.dumps({FIELD_OF[kind]: self.answers[kind]})
+            message = {"role": "assistant", "content": content, "refusal": None}
+        completion = {
+            "id": f"chatcmpl-loopback-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "loopback"),
+            "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason, "logprobs": None}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
+        }
+        return 200, completion, delay
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """Which reply model a request asks for: from its json_schema name, else from the schema in the prompt."""
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        name = response_format.get("json_schema", {}).get("name", "")
+        if name in FIELD_OF:
+            return name
+    text = json.dumps(body.get("messages", []))
+    if "test_code" in text:
+        return "UnitTest"
+    if "main_function_code" in text:
+        return "ProgramRunner"
+    return "GeneratedCode"
+
+
+def _error_body(message: str, kind: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": None}}
+
+
+def _make_handler(model: LoopbackModel):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def _send(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test): nothing to do
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/").endswith("/models"):
+                self._send(200, {"object": "list", "data": [{"id": "loopback", "object": "model", "owned_by": "tests"}]})
+            else:
+                self._send(404, _error_body("not found", "not_found"))
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                self._send(404, _error_body("not found", "not_found"))
+                return
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self._send(400, _error_body("body is not JSON", "invalid_request_error"))
+                return
+            status, payload, delay = model.answer(body)
+            if delay:
+                time.sleep(delay)
+            self._send(status, payload)
+
+    return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve canned Chat Completions answers on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
+    args = parser.parse_args()
+    model = LoopbackModel(delay=args.delay, port=args.port).start()
+    print(model.base_url, flush=True)
+    try:
+        model._thread.join()
+    except KeyboardInterrupt:
+        model.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""`codegen generate` against the loopback model: files written, scores printed, faults reported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codegen.cli import main
+from tests.loopback_model import MOVING_AVERAGE, Reply
+
+PROMPT = "compute the moving average of a time series with a window"
+
+
+def generate(model, out: Path, *extra: str) -> int:
+    return main(
+        ["generate", PROMPT, "--out", str(out), "--base-url", model.base_url, "--tracing", "off",
+         "--max-retries", "1", "--timeout", "5", *extra]
+    )
+
+
+def files_in(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+
+
+def test_writes_module_and_tests_that_pass(model, tmp_path, capsys):
+    assert generate(model, tmp_path, "--module", "moving_average") == 0
+    assert files_in(tmp_path) == ["moving_average.py", "test_moving_average.py"]
+    module = (tmp_path / "moving_average.py").read_text()
+    assert "def moving_average(" in module and 'if __name__ == "__main__":' in module
+    tests = (tmp_path / "test_moving_average.py").read_text()
+    assert "from moving_average import moving_average" in tests and "your_module" not in tests
+    run = subprocess.run([sys.executable, "-m", "unittest", "-q", "test_moving_average"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "Ran 3 tests" in run.stderr
+    out = capsys.readouterr()
+    assert "Scores: code quality 1.00 · test coverage 1.00 · overall 1.00" in out.out
+    assert "generating the function" in out.err  # progress goes to stderr
+
+
+def test_module_name_derived_from_prompt_and_runner_and_tests_asked_concurrently(model, tmp_path):
+    assert generate(model, tmp_path) == 0
+    assert files_in(tmp_path) == ["moving_average_time_series.py", "test_moving_average_time_series.py"]
+    assert model.kinds() == ["GeneratedCode", "ProgramRunner", "UnitTest"] or model.kinds() == [
+        "GeneratedCode", "UnitTest", "ProgramRunner"]
+
+
+def test_json_output_is_quiet_and_complete(model, tmp_path, capsys):
+    assert generate(model, tmp_path, "--json") == 0
+    out = capsys.readouterr()
+    payload = json.loads(out.out)
+    assert payload["scores"] == {"code_quality_score": 1.0, "test_coverage_score": 1.0, "overall_score": 1.0}
+    assert payload["files"]["tests"].endswith("test_moving_average_time_series.py")
+    assert out.err == ""
+
+
+def test_existing_files_are_not_overwritten_without_force(model, tmp_path, capsys):
+    (tmp_path / "moving_average_time_series.py").write_text("# mine\n")
+    assert generate(model, tmp_path) == 1
+    assert (tmp_path / "moving_average_time_series.py").read_text() == "# mine\n"
+    assert "--force" in capsys.readouterr().err
+    assert model.requests == []  # refused before spending a model call
+    assert generate(model, tmp_path, "--force") == 0
+    assert "def moving_average" in (tmp_path / "moving_average_time_series.py").read_text()
+
+
+def test_rate_limit_then_success_is_retried(model, tmp_path):
+    model.enqueue(Reply.error(429, "slow down"))
+    assert generate(model, tmp_path) == 0
+    assert len(model.requests) == 4  # one 429, then function, runner, tests
+
+
+def test_server_error_every_time_names_status_and_writes_nothing(model, tmp_path, capsys):
+    model.enqueue(*[Reply.error(500, "upstream exploded")] * 5)
+    assert generate(model, tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 500" in err and "upstream exploded" in err and "function:" in err
+    assert files_in(tmp_path) == []
+    assert len(model.requests) == 2  # the first try and --max-retries 1
+
+
+def test_reply_slower_than_timeout(model, tmp_path, capsys):
+    model.enqueue(Reply(delay=3))
+    assert generate(model, tmp_path, "--timeout", "0.5", "--max-retries", "0") == 1
+    err = capsys.readouterr().err
+    assert "did not answer within 0.5 s" in err and "--timeout" in err
+    assert files_in(tmp_path) == []
+
+
+def test_invalid_json_reply(model, tmp_path, capsys):
+    model.enqueue(Reply(content="{this is not json", kind="GeneratedCode"))
+    assert generate(model, tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "not a valid GeneratedCode" in err
+    assert files_in(tmp_path) == []
+
+
+def test_refusal_text_is_shown(model, tmp_path, capsys):
+    model.enqueue(Reply(refusal="I can't help with that request.", kind="GeneratedCode"))
+    assert generate(model, tmp_path) == 1
+    assert "The model refused: I can't help with that request." in capsys.readouterr().err
+    assert files_in(tmp_path) == []
+
+
+def test_fenced_code_is_stripped(model, tmp_path):
+    model.enqueue(Reply.code("GeneratedCode", f"Here is the code:\n```python\n{MOVING_AVERAGE}```\nHope it helps!"))
+    model.enqueue(Reply.code("UnitTest", "```python\n" + model.answers["UnitTest"] + "```"))
+    assert generate(model, tmp_path, "--module", "ma") == 0
+    assert "```" not in (tmp_path / "ma.py").read_text() + (tmp_path / "test_ma.py").read_text()
+    assert (tmp_path / "ma.py").read_text().startswith("from typing import List")
+
+
+@pytest.mark.parametrize("kind, step", [("GeneratedCode", "function"), ("UnitTest", "tests"), ("ProgramRunner", "runner")])
+def test_syntax_error_names_the_step_and_writes_nothing(model, tmp_path, capsys, kind, step):
+    model.enqueue(Reply.code(kind, "def broken(:\n    pass\n"))
+    assert generate(model, tmp_path) == 1
+    err = capsys.readouterr().err
+    assert f"{step}: The generated code has a syntax error at line 1" in err
+    assert files_in(tmp_path) == []
+
+
+def test_endpoint_rejecting_json_schema_falls_back_to_json_object(model, tmp_path):
+    model.reject_json_schema = True
+    assert generate(model, tmp_path, "--module", "ma") == 0
+    formats = [r["response_format"]["type"] for r in model.requests]
+    # One rejected json_schema request, then json_object for every step (the choice is remembered).
+    assert formats == ["json_schema", "json_object", "json_object", "json_object"]
+    assert "test_code" in json.dumps(model.requests[-1]["messages"]) or "main_function_code" in json.dumps(
+        model.requests[-1]["messages"])
+    assert "def moving_average" in (tmp_path / "ma.py").read_text()
+
+
+def test_no_key_and_no_base_url_says_how_to_configure(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = subprocess.run([sys.executable, "-m", "codegen", "generate", PROMPT, "--tracing", "off"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 2
+    assert "OPENAI_API_KEY" in run.stderr and "--base-url" in run.stderr
+    assert files_in(tmp_path) == []
+
+
+def test_unreachable_base_url(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = main(["generate", PROMPT, "--out", str(tmp_path), "--base-url", f"http://127.0.0.1:{port}/v1",
+                 "--tracing", "off", "--max-retries", "0"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"Cannot reach http://127.0.0.1:{port}/v1" in err and "OPENAI_BASE_URL" in err
+    assert files_in(tmp_path) == []
+
+
+def test_dotenv_in_current_directory_is_read(model, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"OPENAI_BASE_URL={model.base_url}\nCODEGEN_MODEL=from-dotenv\n")
+    out = tmp_path / "out"
+    assert main(["generate", PROMPT, "--out", str(out), "--tracing", "off"]) == 0
+    assert {r["model"] for r in model.requests} == {"from-dotenv"}
