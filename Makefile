@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m codegen.demo
+	bash examples/demo.sh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

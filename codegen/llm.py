@@ -35,6 +35,11 @@ class ModelClient:
             settings.require_endpoint()
 
     @property
+    def json_object_only(self) -> bool:
+        """True once the endpoint has rejected json_schema and we ask with json_object instead."""
+        return self._json_object_only
+
+    @property
     def endpoint(self) -> str:
         if self._replayer is not None:
             return f"replay of {self._replayer.directory}"

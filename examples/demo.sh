@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The demo: the whole pipeline on the seed's three prompts, offline, from recorded answers.
+# Those answers were written by hand for this demo (examples/demo_answers/), not produced by a model.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+OUT=demo-output
+mkdir -p "$OUT"
+while IFS= read -r prompt; do
+  "$BIN/codegen" generate "$prompt" --replay examples/replay --out "$OUT" --force
+  echo
+done < examples/demo_prompts.txt
+echo "Running the generated tests:"
+(cd "$OUT" && ../"$BIN"/python -m unittest -q 2>&1 | tail -n 3)
+echo
+echo "Same thing against a real model: OPENAI_API_KEY=sk-... $BIN/codegen generate \"<your prompt>\" --out $OUT"
+echo "or a local one:                  $BIN/codegen generate \"<your prompt>\" --base-url http://localhost:11434/v1 --model qwen2.5-coder"
