@@ -1,0 +1,645 @@
+"""Run a generated unittest file against its module in a sandboxed child Python and report the results.
+
+The child (``sandbox_runner.py``) runs in a fresh temporary copy of the two files, under coverage.py,
+in its own process group (killed as a whole on timeout or cancellation), with CPU, memory, open-file
+and core-dump rlimits, and an environment without secrets.  It is a guard against accidents (endless
+loops, runaway memory, stray files, leaked keys), not a security boundary: the code still runs as the
+user and can reach anything the user can by absolute path.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import atexit
+import contextlib
+import dataclasses
+import fnmatch
+import importlib.util
+import json
+import math
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RUNNER_SCRIPT = Path(__file__).with_name("sandbox_runner.py")
+
+# Environment variables never passed to generated code (matched case-insensitively).
+SECRET_ENV_PATTERNS = (
+    "*_API_KEY",
+    "API_KEY",
+    "*_TOKEN",
+    "*_SECRET*",
+    "*PASSWORD*",
+    "*_ACCESS_KEY*",
+    "*_PRIVATE_KEY*",
+    "*CREDENTIALS*",
+    "WANDB_*",
+    "OPENAI_*",
+    "AWS_*",
+)
+# Variables we set ourselves, or that would change how the child interpreter starts.
+_OVERRIDDEN_ENV = frozenset(
+    {
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONSTARTUP",
+        "PYTHONINSPECT",
+        "PYTHONPYCACHEPREFIX",
+        "COVERAGE_PROCESS_START",
+        "COVERAGE_RCFILE",
+        "COVERAGE_CORE",
+    }
+)
+
+MAX_OPEN_FILES = 256
+TAIL_BYTES = 4096
+
+
+@dataclass
+class TestCaseResult:
+    """The outcome of one test over all repeats."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    test_id: str  # "TestMovingAverage.test_window_larger_than_series"
+    outcome: str  # "passed" | "failed" | "errored" | "skipped" | "flaky"
+    message: str  # "" when passed; "ExcType: first line of the message" otherwise
+    line: int | None  # line in the test file where the failure surfaced
+    runs: int  # how many times it ran
+    passes: int  # how many of those passed
+    traceback: str = ""  # the failure's traceback, truncated to its last ~4,000 characters
+
+
+@dataclass
+class FunctionCoverage:
+    """Line coverage of one function or method.
+
+    ``start_line``/``end_line`` span the whole ``def`` (decorators excluded).  Counted lines are
+    coverage.py's executable statements from the first body statement after the docstring to
+    ``end_line``: the ``def`` line and the docstring, which run at import, are not counted.
+    """
+
+    name: str  # "moving_average" or "Class.method"
+    start_line: int
+    end_line: int
+    covered_lines: int
+    total_lines: int
+    missing_lines: list[int]
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if self.total_lines == 0 else 100.0 * self.covered_lines / self.total_lines
+
+
+@dataclass
+class TestRunResult:
+    """Everything one call to ``run_tests`` found out."""
+
+    __test__ = False
+
+    tests: list[TestCaseResult]
+    run: int
+    passed: int
+    failed: int
+    errored: int
+    skipped: int
+    flaky: int
+    duration: float  # seconds, wall clock, all repeats
+    timed_out: bool  # a wall-clock or CPU time limit stopped the run
+    exit_code: int | None  # of the last child; negative: killed by that signal
+    problem: str | None  # a user-facing sentence when the run itself went wrong
+    coverage_measured: bool
+    line_coverage: float | None  # percent of the module's executable lines covered
+    functions: list[FunctionCoverage] = field(default_factory=list)
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+
+    def as_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        for entry, function in zip(data["functions"], self.functions):
+            entry["percent"] = function.percent
+        return data
+
+
+@dataclass(frozen=True)
+class _RunSpec:
+    module_source: str
+    test_source: str
+    module_name: str
+    test_module_name: str
+    python: str
+    timeout: float
+    repeats: int
+    memory_mb: int
+    extra_paths: tuple[str, ...]
+
+    @property
+    def cpu_seconds(self) -> int:
+        return max(1, math.ceil(self.timeout))
+
+
+@dataclass
+class _ChildRun:
+    """What one child process left behind."""
+
+    events: list[dict]
+    exit_code: int | None
+    killed_on_timeout: bool
+    stdout_tail: str
+    stderr_tail: str
+
+    @property
+    def finished(self) -> bool:
+        return any(event["event"] == "done" for event in self.events)
+
+
+def run_tests(
+    module_source: str,
+    test_source: str,
+    *,
+    module_name: str,
+    test_module_name: str | None = None,
+    python: str | None = None,
+    timeout: float = 30.0,
+    repeats: int = 1,
+    memory_mb: int = 2048,
+    extra_paths: Sequence[str] = (),
+) -> TestRunResult:
+    """Run ``test_source`` against ``module_source`` in a sandboxed child process, ``repeats`` times.
+
+    Each repeat is a fresh child in the same temporary directory; ``timeout`` applies to each.
+    """
+    spec = _make_spec(**locals())
+    started = time.monotonic()
+    runs: list[_ChildRun] = []
+    with _Sandbox(spec) as sandbox:
+        for index in range(spec.repeats):
+            runs.append(_run_child(sandbox, index))
+            if not runs[-1].finished:
+                break
+    return _summarize(spec, runs, time.monotonic() - started)
+
+
+async def run_tests_async(
+    module_source: str,
+    test_source: str,
+    *,
+    module_name: str,
+    test_module_name: str | None = None,
+    python: str | None = None,
+    timeout: float = 30.0,
+    repeats: int = 1,
+    memory_mb: int = 2048,
+    extra_paths: Sequence[str] = (),
+) -> TestRunResult:
+    """``run_tests`` on asyncio; cancelling the task kills the child's whole process group."""
+    spec = _make_spec(**locals())
+    started = time.monotonic()
+    runs: list[_ChildRun] = []
+    with _Sandbox(spec) as sandbox:
+        for index in range(spec.repeats):
+            runs.append(await _run_child_async(sandbox, index))
+            if not runs[-1].finished:
+                break
+    return _summarize(spec, runs, time.monotonic() - started)
+
+
+def _make_spec(**arguments) -> _RunSpec:
+    module_name = arguments["module_name"]
+    test_module_name = arguments["test_module_name"] or f"test_{module_name}"
+    for name in (module_name, test_module_name):
+        if not name.isidentifier():
+            raise ValueError(f"{name!r} is not a valid module name: use letters, digits and underscores")
+    if module_name == test_module_name:
+        raise ValueError("the module and its test module need different names")
+    if arguments["timeout"] <= 0 or arguments["repeats"] < 1 or arguments["memory_mb"] < 1:
+        raise ValueError("timeout, repeats and memory_mb must be positive")
+    return _RunSpec(
+        module_source=arguments["module_source"],
+        test_source=arguments["test_source"],
+        module_name=module_name,
+        test_module_name=test_module_name,
+        python=arguments["python"] or sys.executable,
+        timeout=float(arguments["timeout"]),
+        repeats=int(arguments["repeats"]),
+        memory_mb=int(arguments["memory_mb"]),
+        extra_paths=tuple(os.path.abspath(path) for path in arguments["extra_paths"]),
+    )
+
+
+# --- the sandbox directory and the child's command line -------------------------------------------
+
+
+class _SupportDirectory:
+    """A per-process directory with the runner, a link to our coverage package, and a bytecode cache.
+
+    Only the ``coverage`` package is exposed (not all of our site-packages, which would shadow the
+    project's own numpy & co.), and its path stays the same all session so the bytecode cache works.
+    """
+
+    _lock = threading.Lock()
+    _path: Path | None = None
+
+    @classmethod
+    def get(cls) -> Path:
+        with cls._lock:
+            if cls._path is None or not (cls._path / "lib" / RUNNER_SCRIPT.name).exists():
+                cls._path = cls._create()
+            return cls._path
+
+    @staticmethod
+    def _create() -> Path:
+        path = Path(tempfile.mkdtemp(prefix="codegen-sandbox-support-"))
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+        lib = path / "lib"
+        lib.mkdir()
+        (path / "pycache").mkdir()
+        shutil.copyfile(RUNNER_SCRIPT, lib / RUNNER_SCRIPT.name)
+        coverage_dir = _coverage_package_dir()
+        if coverage_dir is not None:
+            os.symlink(coverage_dir, lib / "coverage", target_is_directory=True)
+        return path
+
+
+def _coverage_package_dir() -> Path | None:
+    """Where our environment's coverage package lives, found without importing it."""
+    spec = importlib.util.find_spec("coverage")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+class _Sandbox:
+    """A temporary directory holding a copy of the module and its tests, removed on exit."""
+
+    def __init__(self, spec: _RunSpec):
+        self.spec = spec
+        self._tempdir = tempfile.TemporaryDirectory(prefix="codegen-run-", ignore_cleanup_errors=True)
+        self.root = Path(self._tempdir.name)
+        self.workdir = self.root / "work"
+        self.output = self.root / "output"
+        for directory in (self.workdir, self.output, self.root / "tmp"):
+            directory.mkdir()
+        self.module_file = self.workdir / f"{spec.module_name}.py"
+        self.test_file = self.workdir / f"{spec.test_module_name}.py"
+        self.module_file.write_text(spec.module_source, encoding="utf-8")
+        self.test_file.write_text(spec.test_source, encoding="utf-8")
+        self.support = _SupportDirectory.get()
+        self.env = child_environment(
+            os.environ,
+            home=self.workdir,
+            tmpdir=self.root / "tmp",
+            pythonpath=[str(self.workdir), *spec.extra_paths, str(self.support / "lib")],
+        )
+
+    def __enter__(self) -> _Sandbox:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._tempdir.cleanup()
+
+    def output_file(self, index: int, kind: str) -> Path:
+        return self.output / f"run-{index}.{kind}"
+
+    def command(self, index: int) -> list[str]:
+        config = {
+            "workdir": str(self.workdir),
+            "module_file": str(self.module_file),
+            "test_file": str(self.test_file),
+            "test_module": self.spec.test_module_name,
+            "results_file": str(self.output_file(index, "jsonl")),
+            "coverage": index == 0,  # coverage is measured on the first run only
+            "pycache_prefix": str(self.support / "pycache"),
+            "cpu_seconds": self.spec.cpu_seconds,
+            "memory_bytes": self.spec.memory_mb * 1024 * 1024,
+            "max_open_files": MAX_OPEN_FILES,
+        }
+        return [self.spec.python, str(self.support / "lib" / RUNNER_SCRIPT.name), json.dumps(config)]
+
+    def popen_arguments(self) -> dict:
+        return {
+            "cwd": self.workdir,
+            "env": self.env,
+            "stdin": subprocess.DEVNULL,
+            "start_new_session": True,  # its own process group, so a kill reaches grandchildren too
+        }
+
+    def collect(self, index: int, exit_code: int | None, killed_on_timeout: bool) -> _ChildRun:
+        return _ChildRun(
+            events=_read_events(self.output_file(index, "jsonl")),
+            exit_code=exit_code,
+            killed_on_timeout=killed_on_timeout,
+            stdout_tail=_tail(self.output_file(index, "stdout")),
+            stderr_tail=_tail(self.output_file(index, "stderr")),
+        )
+
+
+def is_secret_env_name(name: str) -> bool:
+    upper = name.upper()
+    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in SECRET_ENV_PATTERNS)
+
+
+def child_environment(
+    base: Mapping[str, str], *, home: Path, tmpdir: Path, pythonpath: Sequence[str]
+) -> dict[str, str]:
+    """The child's environment: ``base`` without secrets or start-up overrides, plus our settings."""
+    env = {
+        name: value
+        for name, value in base.items()
+        if not is_secret_env_name(name) and name.upper() not in _OVERRIDDEN_ENV
+    }
+    env.update(
+        PYTHONPATH=os.pathsep.join(pythonpath),
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONHASHSEED="random",
+        PYTHONIOENCODING="utf-8",
+        HOME=str(home),
+        TMPDIR=str(tmpdir),
+    )
+    return env
+
+
+def _read_events(path: Path) -> list[dict]:
+    events = []
+    try:
+        lines = path.read_bytes().decode("utf-8", "replace").splitlines()
+    except FileNotFoundError:
+        return events
+    for line in lines:
+        with contextlib.suppress(ValueError):
+            event = json.loads(line)
+            if isinstance(event, dict) and "event" in event:
+                events.append(event)
+    return events
+
+
+def _tail(path: Path) -> str:
+    try:
+        with path.open("rb") as stream:
+            stream.seek(0, os.SEEK_END)
+            stream.seek(max(0, stream.tell() - TAIL_BYTES))
+            return stream.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+
+
+# --- running the child ------------------------------------------------------------------------------
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGKILL the child's process group: the child if still alive and whatever it left running."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _wait_for_exit(process: subprocess.Popen, timeout: float) -> bool:
+    """Wait until the child exits, without reaping it (so its group id stays valid); False on timeout."""
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # no pidfd on this system: Popen.wait polls, but works
+        try:
+            process.wait(timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+    try:
+        ready, _, _ = select.select([pidfd], [], [], timeout)
+        return bool(ready)
+    finally:
+        os.close(pidfd)
+
+
+def _run_child(sandbox: _Sandbox, index: int) -> _ChildRun:
+    stdout_path, stderr_path = sandbox.output_file(index, "stdout"), sandbox.output_file(index, "stderr")
+    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            sandbox.command(index), stdout=stdout, stderr=stderr, **sandbox.popen_arguments()
+        )
+    try:
+        exited = _wait_for_exit(process, sandbox.spec.timeout)
+    finally:
+        _kill_group(process.pid)
+        exit_code = process.wait()
+    return sandbox.collect(index, exit_code, killed_on_timeout=not exited)
+
+
+async def _run_child_async(sandbox: _Sandbox, index: int) -> _ChildRun:
+    stdout_path, stderr_path = sandbox.output_file(index, "stdout"), sandbox.output_file(index, "stderr")
+    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            *sandbox.command(index), stdout=stdout, stderr=stderr, **sandbox.popen_arguments()
+        )
+    killed_on_timeout = False
+    try:
+        await asyncio.wait_for(process.wait(), sandbox.spec.timeout)
+    except TimeoutError:
+        killed_on_timeout = True
+    finally:
+        # Also after a normal exit, to end processes the tests left behind.  The group id cannot be
+        # reused while any member is alive, so this cannot hit an unrelated process group.
+        _kill_group(process.pid)
+        exit_code = await asyncio.shield(process.wait())
+    return sandbox.collect(index, exit_code, killed_on_timeout)
+
+
+# --- turning child events into a TestRunResult ------------------------------------------------------
+
+
+def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRunResult:
+    outcomes: dict[str, list[dict]] = {}
+    problems: list[str] = []
+    for run in runs:
+        for event in run.events:
+            if event["event"] in ("result", "import_error"):
+                outcome = "errored" if event["event"] == "import_error" else event["outcome"]
+                outcomes.setdefault(event["id"], []).append({**event, "outcome": outcome})
+            if event["event"] == "import_error":
+                problems.append(f"The test file could not be imported: {event['message']}.")
+            elif event["event"] == "aborted":
+                problems.append(f"The test run stopped at {event['id'] or 'a test'}: {event['message']}.")
+        interrupted = _interruption(spec, run)
+        if interrupted is not None:
+            test_id, sentence, message = interrupted
+            problems.append(sentence)
+            if test_id is not None:
+                outcomes.setdefault(test_id, []).append(
+                    {"outcome": "errored", "message": message, "traceback": "", "line": None}
+                )
+
+    tests = [_merge_outcomes(test_id, entries) for test_id, entries in outcomes.items()]
+    out_of_memory = [test.test_id for test in tests if test.message.startswith("MemoryError")]
+    if out_of_memory:
+        problems.append(
+            f"{', '.join(out_of_memory)} ran out of memory (the limit is {spec.memory_mb} MB)."
+        )
+    last = runs[-1]
+    if last.finished and not outcomes:
+        problems.append("The test file defines no tests: add unittest.TestCase methods named test_*.")
+
+    coverage_measured, line_coverage, functions, coverage_problem = _coverage(spec, runs[0])
+    if coverage_problem:
+        problems.append(coverage_problem)
+
+    count = {name: sum(test.outcome == name for test in tests) for name in _OUTCOMES}
+    return TestRunResult(
+        tests=tests,
+        run=len(tests),
+        passed=count["passed"],
+        failed=count["failed"],
+        errored=count["errored"],
+        skipped=count["skipped"],
+        flaky=count["flaky"],
+        duration=duration,
+        timed_out=any(run.killed_on_timeout or run.exit_code == -signal.SIGXCPU for run in runs),
+        exit_code=last.exit_code,
+        problem=" ".join(problems) or None,
+        coverage_measured=coverage_measured,
+        line_coverage=line_coverage,
+        functions=functions,
+        stdout_tail=last.stdout_tail,
+        stderr_tail=last.stderr_tail,
+    )
+
+
+_OUTCOMES = ("passed", "failed", "errored", "skipped", "flaky")
+
+
+def _interruption(spec: _RunSpec, run: _ChildRun) -> tuple[str | None, str, str] | None:
+    """For a child that did not finish: (the test it was in, a sentence for the user, a test message)."""
+    if run.finished:
+        return None
+    finished_ids = {event["id"] for event in run.events if event["event"] == "result"}
+    started = [event["id"] for event in run.events if event["event"] == "start"]
+    current = next((test_id for test_id in reversed(started) if test_id not in finished_ids), None)
+    where = f"during {current}" if current else "before the tests finished"
+    code = run.exit_code
+    if run.killed_on_timeout:
+        return current, (
+            f"The tests did not finish within the {spec.timeout:g} s time limit and were stopped {where}."
+        ), f"timed out after {spec.timeout:g} s"
+    if code == -signal.SIGXCPU:
+        return current, (
+            f"The tests used up their CPU time limit of {spec.cpu_seconds} s and were stopped {where};"
+            " look for an endless loop."
+        ), f"exceeded the CPU time limit of {spec.cpu_seconds} s"
+    if code is not None and code < 0:
+        name = _signal_name(-code)
+        hint = f"; it may have gone over the memory limit of {spec.memory_mb} MB" if code in (
+            -signal.SIGKILL,
+            -signal.SIGSEGV,
+            -signal.SIGABRT,
+        ) else ""
+        return current, f"The test process was killed by {name} {where}{hint}.", f"killed by {name}"
+    return current, (
+        f"The test process exited early (exit code {code}) {where}; the tests after it did not run."
+    ), f"the test process exited (exit code {code}) during this test"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _merge_outcomes(test_id: str, entries: list[dict]) -> TestCaseResult:
+    """One result per test: passed or failed in every run, or flaky when runs disagree."""
+    ran = [entry for entry in entries if entry["outcome"] != "skipped"]
+    passes = sum(entry["outcome"] == "passed" for entry in ran)
+    failures = [entry for entry in ran if entry["outcome"] != "passed"]
+    if not ran:
+        outcome, source = "skipped", entries[0]
+    elif not failures:
+        outcome, source = "passed", None
+    elif passes:
+        outcome, source = "flaky", failures[0]
+    else:
+        outcome, source = failures[0]["outcome"], failures[0]
+    message = "" if source is None else source.get("message", "")
+    if outcome == "flaky":
+        message = f"passed {passes} of {len(ran)} runs; otherwise {message}"
+    return TestCaseResult(
+        test_id=test_id,
+        outcome=outcome,
+        message=message,
+        line=None if source is None else source.get("line"),
+        runs=len(entries),
+        passes=passes,
+        traceback="" if source is None else source.get("traceback", ""),
+    )
+
+
+def _coverage(
+    spec: _RunSpec, run: _ChildRun
+) -> tuple[bool, float | None, list[FunctionCoverage], str | None]:
+    data = next((event for event in run.events if event["event"] == "coverage"), None)
+    if data is None:
+        unavailable = next((e for e in run.events if e["event"] == "coverage_unavailable"), None)
+        if unavailable is not None:
+            reason = unavailable["reason"]
+            if "coverage" in reason and ("ModuleNotFoundError" in reason or "ImportError" in reason):
+                reason = f"coverage.py could not be imported by {spec.python} ({reason})"
+            return False, None, [], f"Coverage was not measured: {reason}."
+        if run.finished:
+            return False, None, [], "Coverage was not measured."
+        return False, None, [], None  # the interruption is already reported
+    statements, missing = set(data["statements"]), set(data["missing"])
+    percent = 100.0 if not statements else 100.0 * (len(statements) - len(missing)) / len(statements)
+    return True, percent, function_coverage(spec.module_source, statements, missing), None
+
+
+def function_spans(module_source: str) -> list[tuple[str, int, int, int | None]]:
+    """Top-level functions and (nested) class methods: (name, def line, end line, first body line).
+
+    The first body line skips a docstring; it is None when the body is only a docstring.
+    """
+    try:
+        tree = ast.parse(module_source)
+    except SyntaxError:
+        return []
+    spans: list[tuple[str, int, int, int | None]] = []
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                statements = node.body
+                if ast.get_docstring(node, clean=False) is not None:
+                    statements = statements[1:]
+                first = statements[0].lineno if statements else None
+                spans.append((prefix + node.name, node.lineno, node.end_lineno or node.lineno, first))
+            elif isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(tree.body, "")
+    return spans
+
+
+def function_coverage(
+    module_source: str, statements: set[int], missing: set[int]
+) -> list[FunctionCoverage]:
+    """Intersect coverage.py's executable and missing lines with each function's body."""
+    result = []
+    for name, start, end, first in function_spans(module_source):
+        body = set() if first is None else {line for line in statements if first <= line <= end}
+        body_missing = sorted(body & missing)
+        result.append(
+            FunctionCoverage(
+                name=name,
+                start_line=start,
+                end_line=end,
+                covered_lines=len(body) - len(body_missing),
+                total_lines=len(body),
+                missing_lines=body_missing,
+            )
+        )
+    return result
