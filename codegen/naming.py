@@ -15,11 +15,15 @@ _STOP_WORDS = frozenset(
 
 def module_name_for(prompt: str, *, max_words: int = 4) -> str:
     """`compute the moving average of a time series` -> `moving_average_time_series`."""
-    words = [w for w in re.findall(r"[a-z0-9]+", prompt.lower()) if w not in _STOP_WORDS]
+    # Hyphenated words stay one word: "z-score" -> "zscore", not a stray "z".
+    words = [w.replace("-", "") for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", prompt.lower())]
+    words = [w for w in words if w not in _STOP_WORDS]
     name = "_".join(words[:max_words]) or "generated"
     if name[0].isdigit():
         name = f"m_{name}"
-    if keyword.iskeyword(name) or name in sys.stdlib_module_names or name.startswith("test"):
+    if name.startswith("test"):  # test runners would collect it as a test file
+        name = f"code_{name}"
+    if keyword.iskeyword(name) or name in sys.stdlib_module_names:
         name = f"{name}_code"
     return name
 

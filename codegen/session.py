@@ -47,8 +47,9 @@ class GenerationSession:
 
 
 @contextlib.asynccontextmanager
-async def traced_session(settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None,
-                         on_stage: StageCallback | None = None) -> AsyncIterator[GenerationSession]:
+async def traced_session(
+    settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None
+) -> AsyncIterator[GenerationSession]:
     session = GenerationSession(settings, record_dir=record_dir, replay_dir=replay_dir)
     try:
         yield session

@@ -25,9 +25,9 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
     # Fail before spending a model call, and again at write time (the files may appear meanwhile).
     refuse_existing([module_path, test_path], force=args.force)
 
-    async with traced_session(settings, record_dir=args.record, replay_dir=args.replay, on_stage=progress.stage) as session:
+    async with traced_session(settings, record_dir=args.record, replay_dir=args.replay) as session:
         progress.say(f"asking {session.client.endpoint} ({settings.model}); traces: {session.tracing.mode}")
-        result = await session.generate(args.prompt, module_name=module_name)
+        result = await session.generate(args.prompt, module_name=module_name, on_stage=progress.stage)
         write_all({module_path: result.module_code, test_path: result.unit_tests}, force=args.force)
 
     scores = result.scores

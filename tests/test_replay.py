@@ -1,0 +1,54 @@
+"""Record and replay: the demo replays offline, recordings round-trip, a miss names the prompt."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from codegen.cli import main
+from codegen.naming import module_name_for
+
+ROOT = Path(__file__).resolve().parent.parent
+REPLAY = ROOT / "examples" / "replay"
+
+
+def closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+
+
+def test_demo_prompts_replay_offline_and_their_tests_pass(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    prompts = (ROOT / "examples" / "demo_prompts.txt").read_text().splitlines()
+    assert len(prompts) == 3
+    for prompt in prompts:
+        # A closed base URL proves replay never touches the network.
+        assert main(["generate", prompt, "--replay", str(REPLAY), "--out", str(tmp_path), "--tracing", "off",
+                     "--base-url", closed_port_url()]) == 0, capsys.readouterr().err
+        assert (tmp_path / f"test_{module_name_for(prompt)}.py").is_file()
+    run = subprocess.run([sys.executable, "-m", "unittest"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "Ran 20 tests" in run.stderr
+
+
+def test_recorded_answers_replay_identically(model, tmp_path):
+    record, first, second = tmp_path / "rec", tmp_path / "a", tmp_path / "b"
+    args = ["generate", "sum two numbers", "--module", "adder", "--tracing", "off"]
+    assert main([*args, "--out", str(first), "--base-url", model.base_url, "--record", str(record)]) == 0
+    assert len(list(record.glob("*.json"))) == 3
+    requests_before = len(model.requests)
+    assert main([*args, "--out", str(second), "--replay", str(record)]) == 0
+    assert len(model.requests) == requests_before
+    for name in ("adder.py", "test_adder.py"):
+        assert (first / name).read_text() == (second / name).read_text()
+
+
+def test_replay_miss_names_the_prompt_and_writes_nothing(tmp_path, capsys):
+    assert main(["generate", "reverse a linked list", "--replay", str(REPLAY), "--out", str(tmp_path),
+                 "--tracing", "off"]) == 1
+    err = capsys.readouterr().err
+    assert "No recorded answer" in err and "'reverse a linked list'" in err and "--record" in err
+    assert list(tmp_path.iterdir()) == []
