@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, default=Path("."), help="directory to write into (default .)")
     generate.add_argument("--force", action="store_true", help="overwrite existing files")
     generate.add_argument("--json", action="store_true", help="print a JSON result on stdout; no progress")
+    generate.add_argument("--no-run", dest="run_tests", action="store_false", default=None,
+                          help="do not run the generated tests (by default they run in a sandboxed child process)")
+    generate.add_argument("--repair-rounds", type=int, help="model repair rounds for failing tests (default 1; 0 = off)")
     _add_model_options(generate)
     _add_record_options(generate)
 
@@ -54,7 +57,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     """Flags over environment over .env over defaults."""
     overrides: dict[str, Any] = {
         name: getattr(args, name, None)
-        for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing")
+        for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing", "run_tests", "repair_rounds")
     }
     return load_settings(overrides, env_file=getattr(args, "env_file", None))
 

@@ -157,6 +157,7 @@ class _ChildRun:
     killed_on_timeout: bool
     stdout_tail: str
     stderr_tail: str
+    start_error: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -237,11 +238,11 @@ def _make_spec(**arguments) -> _RunSpec:
     )
 
 
-# --- the sandbox directory and the child's command line -------------------------------------------
+# --- the sandbox directory ---------------------------------------------------------------------
 
 
 class _SupportDirectory:
-    """A per-process directory with the runner, a link to our coverage package, and a bytecode cache.
+    """A per-process directory: the runner, a link to our coverage package, a bytecode cache.
 
     Only the ``coverage`` package is exposed (not all of our site-packages, which would shadow the
     project's own numpy & co.), and its path stays the same all session so the bytecode cache works.
@@ -261,13 +262,12 @@ class _SupportDirectory:
     def _create() -> Path:
         path = Path(tempfile.mkdtemp(prefix="codegen-sandbox-support-"))
         atexit.register(shutil.rmtree, path, ignore_errors=True)
-        lib = path / "lib"
-        lib.mkdir()
-        (path / "pycache").mkdir()
-        shutil.copyfile(RUNNER_SCRIPT, lib / RUNNER_SCRIPT.name)
+        for name in ("lib", "pycache", "idle", "logs"):
+            (path / name).mkdir()
+        shutil.copyfile(RUNNER_SCRIPT, path / "lib" / RUNNER_SCRIPT.name)
         coverage_dir = _coverage_package_dir()
         if coverage_dir is not None:
-            os.symlink(coverage_dir, lib / "coverage", target_is_directory=True)
+            os.symlink(coverage_dir, path / "lib" / "coverage", target_is_directory=True)
         return path
 
 
@@ -284,7 +284,9 @@ class _Sandbox:
 
     def __init__(self, spec: _RunSpec):
         self.spec = spec
-        self._tempdir = tempfile.TemporaryDirectory(prefix="codegen-run-", ignore_cleanup_errors=True)
+        self._tempdir = tempfile.TemporaryDirectory(
+            prefix="codegen-run-", ignore_cleanup_errors=True
+        )
         self.root = Path(self._tempdir.name)
         self.workdir = self.root / "work"
         self.output = self.root / "output"
@@ -295,11 +297,9 @@ class _Sandbox:
         self.module_file.write_text(spec.module_source, encoding="utf-8")
         self.test_file.write_text(spec.test_source, encoding="utf-8")
         self.support = _SupportDirectory.get()
+        self.sys_path = [str(self.workdir), *spec.extra_paths, str(self.support / "lib")]
         self.env = child_environment(
-            os.environ,
-            home=self.workdir,
-            tmpdir=self.root / "tmp",
-            pythonpath=[str(self.workdir), *spec.extra_paths, str(self.support / "lib")],
+            os.environ, home=self.workdir, tmpdir=self.root / "tmp", pythonpath=self.sys_path
         )
 
     def __enter__(self) -> _Sandbox:
@@ -311,37 +311,39 @@ class _Sandbox:
     def output_file(self, index: int, kind: str) -> Path:
         return self.output / f"run-{index}.{kind}"
 
-    def command(self, index: int) -> list[str]:
-        config = {
+    def job(self, index: int) -> dict:
+        """The runner's instructions for repeat ``index``."""
+        return {
             "workdir": str(self.workdir),
+            "env": self.env,
+            "sys_path": self.sys_path,
             "module_file": str(self.module_file),
             "test_file": str(self.test_file),
             "test_module": self.spec.test_module_name,
             "results_file": str(self.output_file(index, "jsonl")),
+            "stdout_file": str(self.output_file(index, "stdout")),
+            "stderr_file": str(self.output_file(index, "stderr")),
             "coverage": index == 0,  # coverage is measured on the first run only
-            "pycache_prefix": str(self.support / "pycache"),
             "cpu_seconds": self.spec.cpu_seconds,
             "memory_bytes": self.spec.memory_mb * 1024 * 1024,
             "max_open_files": MAX_OPEN_FILES,
         }
-        return [self.spec.python, str(self.support / "lib" / RUNNER_SCRIPT.name), json.dumps(config)]
 
-    def popen_arguments(self) -> dict:
-        return {
-            "cwd": self.workdir,
-            "env": self.env,
-            "stdin": subprocess.DEVNULL,
-            "start_new_session": True,  # its own process group, so a kill reaches grandchildren too
-        }
-
-    def collect(self, index: int, exit_code: int | None, killed_on_timeout: bool) -> _ChildRun:
-        return _ChildRun(
+    def collect(
+        self, index: int, runner: _Runner, exit_code: int | None, killed_on_timeout: bool
+    ) -> _ChildRun:
+        stderr = self.output_file(index, "stderr")
+        if not stderr.exists():  # the runner died before its job: its own log says why
+            stderr = runner.log
+        run = _ChildRun(
             events=_read_events(self.output_file(index, "jsonl")),
             exit_code=exit_code,
             killed_on_timeout=killed_on_timeout,
             stdout_tail=_tail(self.output_file(index, "stdout")),
-            stderr_tail=_tail(self.output_file(index, "stderr")),
+            stderr_tail=_tail(stderr),
         )
+        runner.log.unlink(missing_ok=True)
+        return run
 
 
 def is_secret_env_name(name: str) -> bool:
@@ -358,6 +360,9 @@ def child_environment(
         for name, value in base.items()
         if not is_secret_env_name(name) and name.upper() not in _OVERRIDDEN_ENV
     }
+    if sys.platform.startswith("linux") and "PYTHONUSERBASE" not in env:
+        # HOME moves into the sandbox; keep `pip install --user` packages importable all the same.
+        env["PYTHONUSERBASE"] = os.path.expanduser("~/.local")
     env.update(
         PYTHONPATH=os.pathsep.join(pythonpath),
         PYTHONDONTWRITEBYTECODE="1",
@@ -393,20 +398,148 @@ def _tail(path: Path) -> str:
         return ""
 
 
-# --- running the child ------------------------------------------------------------------------------
+# --- runner processes -------------------------------------------------------------------------
+
+
+@dataclass
+class _Runner:
+    """A started ``sandbox_runner.py``: it imports unittest and coverage, then waits for its job."""
+
+    process: subprocess.Popen
+    log: Path  # its stdout and stderr until the job redirects them
+    spawn_env: dict[str, str]
+    started: float
+
+    def send(self, job: dict) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # it died early: collect() reports how
+            stdin.write(json.dumps(job).encode("utf-8") + b"\n")
+            stdin.close()
+
+    def discard(self) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self.process.stdin.close()  # an idle runner exits on end of input
+        _kill_group(self.process.pid)
+        self.process.wait()
+        self.log.unlink(missing_ok=True)
+
+
+def _spawn_environment(support: Path) -> dict[str, str]:
+    return child_environment(
+        os.environ, home=support / "idle", tmpdir=support / "idle", pythonpath=[str(support / "lib")]
+    )
+
+
+def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> _Runner:
+    log_fd, log_name = tempfile.mkstemp(prefix="runner-", suffix=".log", dir=support / "logs")
+    try:
+        process = subprocess.Popen(
+            [python, str(support / "lib" / RUNNER_SCRIPT.name), str(support / "pycache")],
+            cwd=support / "idle",
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=log_fd,
+            stderr=log_fd,
+            start_new_session=True,  # its own process group, so a kill reaches grandchildren too
+        )
+    except OSError:
+        os.unlink(log_name)
+        raise
+    finally:
+        os.close(log_fd)
+    return _Runner(process, Path(log_name), env, time.monotonic())
+
+
+class _RunnerPool:
+    """Keeps one runner started ahead of need per interpreter.
+
+    Importing coverage costs a runner ~55 ms, more than a whole plain unittest run; a runner started
+    while the previous job runs has paid it by the time the next job comes.  A spare is used only if
+    it was started with the same environment and is younger than ``MAX_AGE`` seconds.
+    """
+
+    MAX_AGE = 300.0
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self._lock = threading.Lock()
+        self._spares: dict[str, _Runner] = {}
+        self._owner = os.getpid()
+        atexit.register(self.clear)
+
+    def take(self, python: str) -> _Runner:
+        """A runner for one job: the spare if it fits, else a new one.  Raises OSError if it cannot start."""
+        support = _SupportDirectory.get()
+        env = _spawn_environment(support)
+        with self._lock:
+            if self._owner != os.getpid():  # a forked copy of the parent: the spares are not ours
+                self._spares, self._owner = {}, os.getpid()
+            spare = self._spares.pop(python, None)
+        if spare is not None and not self._fits(spare, env):
+            spare.discard()
+            spare = None
+        runner = spare or _spawn_runner(python, support, env)
+        if self.enabled:
+            self._replace(python, support, env)
+        return runner
+
+    def _fits(self, spare: _Runner, env: dict[str, str]) -> bool:
+        return (
+            spare.process.poll() is None
+            and spare.spawn_env == env
+            and time.monotonic() - spare.started < self.MAX_AGE
+        )
+
+    def _replace(self, python: str, support: Path, env: dict[str, str]) -> None:
+        try:
+            replacement = _spawn_runner(python, support, env)
+        except OSError:
+            return
+        with self._lock:
+            previous = self._spares.pop(python, None)
+            self._spares[python] = replacement
+        if previous is not None:  # another thread got there first
+            previous.discard()
+
+    def clear(self) -> None:
+        """Stop all idle runners."""
+        with self._lock:
+            spares, self._spares = list(self._spares.values()), {}
+            owned = self._owner == os.getpid()
+        if owned:
+            for spare in spares:
+                spare.discard()
+
+
+_POOL = _RunnerPool()
+
+
+def prestart_runners(enabled: bool) -> None:
+    """Turn on (the default) or off keeping a runner process started ahead of the next test run."""
+    _POOL.enabled = enabled
+    if not enabled:
+        _POOL.clear()
 
 
 def _kill_group(pgid: int) -> None:
-    """SIGKILL the child's process group: the child if still alive and whatever it left running."""
+    """SIGKILL the runner's process group: the runner if still alive and whatever it left running."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _wait_for_exit(process: subprocess.Popen, timeout: float) -> bool:
-    """Wait until the child exits, without reaping it (so its group id stays valid); False on timeout."""
+def _open_pidfd(process: subprocess.Popen) -> int | None:
+    """A descriptor that becomes readable when the process exits, without reaping it."""
     try:
-        pidfd = os.pidfd_open(process.pid)
-    except (AttributeError, OSError):  # no pidfd on this system: Popen.wait polls, but works
+        return os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # not Linux 5.3+: callers fall back to Popen.wait
+        return None
+
+
+def _wait_for_exit(process: subprocess.Popen, timeout: float) -> bool:
+    """Wait until the runner exits or ``timeout`` passes; True if it exited."""
+    pidfd = _open_pidfd(process)
+    if pidfd is None:
         try:
             process.wait(timeout)
             return True
@@ -419,37 +552,72 @@ def _wait_for_exit(process: subprocess.Popen, timeout: float) -> bool:
         os.close(pidfd)
 
 
-def _run_child(sandbox: _Sandbox, index: int) -> _ChildRun:
-    stdout_path, stderr_path = sandbox.output_file(index, "stdout"), sandbox.output_file(index, "stderr")
-    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            sandbox.command(index), stdout=stdout, stderr=stderr, **sandbox.popen_arguments()
-        )
+async def _wait_for_exit_async(process: subprocess.Popen, timeout: float | None) -> bool:
+    """``_wait_for_exit`` without blocking the event loop."""
+    pidfd = _open_pidfd(process)
+    if pidfd is None:
+        try:
+            await asyncio.wait_for(asyncio.to_thread(process.wait), timeout)
+            return True
+        except TimeoutError:
+            return False
+    loop = asyncio.get_running_loop()
+    exited = loop.create_future()
+    loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
     try:
-        exited = _wait_for_exit(process, sandbox.spec.timeout)
+        await asyncio.wait_for(exited, timeout)
+        return True
+    except TimeoutError:
+        return False
     finally:
-        _kill_group(process.pid)
-        exit_code = process.wait()
-    return sandbox.collect(index, exit_code, killed_on_timeout=not exited)
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+
+
+def _start_failure(spec: _RunSpec, error: OSError) -> _ChildRun:
+    return _ChildRun(
+        events=[],
+        exit_code=None,
+        killed_on_timeout=False,
+        stdout_tail="",
+        stderr_tail="",
+        start_error=f"Could not start the Python interpreter {spec.python}: {error}. "
+        "Check the interpreter setting.",
+    )
+
+
+def _run_child(sandbox: _Sandbox, index: int) -> _ChildRun:
+    try:
+        runner = _POOL.take(sandbox.spec.python)
+    except OSError as error:
+        return _start_failure(sandbox.spec, error)
+    exited = False
+    try:
+        runner.send(sandbox.job(index))
+        exited = _wait_for_exit(runner.process, sandbox.spec.timeout)
+    finally:
+        # Also after a normal exit, to end processes the tests left behind; the runner is not yet
+        # reaped, so its group id cannot have been reused.
+        _kill_group(runner.process.pid)
+        exit_code = runner.process.wait()
+    return sandbox.collect(index, runner, exit_code, killed_on_timeout=not exited)
 
 
 async def _run_child_async(sandbox: _Sandbox, index: int) -> _ChildRun:
-    stdout_path, stderr_path = sandbox.output_file(index, "stdout"), sandbox.output_file(index, "stderr")
-    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-        process = await asyncio.create_subprocess_exec(
-            *sandbox.command(index), stdout=stdout, stderr=stderr, **sandbox.popen_arguments()
-        )
-    killed_on_timeout = False
     try:
-        await asyncio.wait_for(process.wait(), sandbox.spec.timeout)
-    except TimeoutError:
-        killed_on_timeout = True
-    finally:
-        # Also after a normal exit, to end processes the tests left behind.  The group id cannot be
-        # reused while any member is alive, so this cannot hit an unrelated process group.
-        _kill_group(process.pid)
-        exit_code = await asyncio.shield(process.wait())
-    return sandbox.collect(index, exit_code, killed_on_timeout)
+        runner = _POOL.take(sandbox.spec.python)
+    except OSError as error:
+        return _start_failure(sandbox.spec, error)
+    exited = False
+    try:
+        runner.send(sandbox.job(index))
+        exited = await _wait_for_exit_async(runner.process, sandbox.spec.timeout)
+    finally:  # on cancellation too: the whole group goes
+        _kill_group(runner.process.pid)
+        if not exited:
+            await asyncio.shield(_wait_for_exit_async(runner.process, None))
+        exit_code = runner.process.wait()
+    return sandbox.collect(index, runner, exit_code, killed_on_timeout=not exited)
 
 
 # --- turning child events into a TestRunResult ------------------------------------------------------
@@ -466,7 +634,8 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
             if event["event"] == "import_error":
                 problems.append(f"The test file could not be imported: {event['message']}.")
             elif event["event"] == "aborted":
-                problems.append(f"The test run stopped at {event['id'] or 'a test'}: {event['message']}.")
+                where = event["id"] or "a test"
+                problems.append(f"The test run stopped at {where}: {event['message']}.")
         interrupted = _interruption(spec, run)
         if interrupted is not None:
             test_id, sentence, message = interrupted
@@ -484,7 +653,7 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
         )
     last = runs[-1]
     if last.finished and not outcomes:
-        problems.append("The test file defines no tests: add unittest.TestCase methods named test_*.")
+        problems.append("The test file defines no tests: add TestCase methods named test_*.")
 
     coverage_measured, line_coverage, functions, coverage_problem = _coverage(spec, runs[0])
     if coverage_problem:
@@ -515,34 +684,47 @@ _OUTCOMES = ("passed", "failed", "errored", "skipped", "flaky")
 
 
 def _interruption(spec: _RunSpec, run: _ChildRun) -> tuple[str | None, str, str] | None:
-    """For a child that did not finish: (the test it was in, a sentence for the user, a test message)."""
+    """For a run that did not finish: (the test it was in, a sentence for the user, a message)."""
     if run.finished:
         return None
+    if run.start_error:
+        return None, run.start_error, ""
     finished_ids = {event["id"] for event in run.events if event["event"] == "result"}
     started = [event["id"] for event in run.events if event["event"] == "start"]
-    current = next((test_id for test_id in reversed(started) if test_id not in finished_ids), None)
+    current = next((test for test in reversed(started) if test not in finished_ids), None)
     where = f"during {current}" if current else "before the tests finished"
     code = run.exit_code
     if run.killed_on_timeout:
-        return current, (
-            f"The tests did not finish within the {spec.timeout:g} s time limit and were stopped {where}."
-        ), f"timed out after {spec.timeout:g} s"
+        limit = f"{spec.timeout:g} s"
+        return (
+            current,
+            f"The tests did not finish within the {limit} time limit and were stopped {where}.",
+            f"timed out after {limit}",
+        )
     if code == -signal.SIGXCPU:
-        return current, (
-            f"The tests used up their CPU time limit of {spec.cpu_seconds} s and were stopped {where};"
-            " look for an endless loop."
-        ), f"exceeded the CPU time limit of {spec.cpu_seconds} s"
+        limit = f"{spec.cpu_seconds} s"
+        return (
+            current,
+            f"The tests used up their CPU time limit of {limit} and were stopped {where};"
+            " look for an endless loop.",
+            f"exceeded the CPU time limit of {limit}",
+        )
     if code is not None and code < 0:
         name = _signal_name(-code)
-        hint = f"; it may have gone over the memory limit of {spec.memory_mb} MB" if code in (
-            -signal.SIGKILL,
-            -signal.SIGSEGV,
-            -signal.SIGABRT,
-        ) else ""
+        hint = ""
+        if code in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT):
+            hint = f"; it may have gone over the memory limit of {spec.memory_mb} MB"
         return current, f"The test process was killed by {name} {where}{hint}.", f"killed by {name}"
-    return current, (
-        f"The test process exited early (exit code {code}) {where}; the tests after it did not run."
-    ), f"the test process exited (exit code {code}) during this test"
+    if not run.events:  # the runner itself failed, e.g. an interpreter too old for it
+        last_line = (run.stderr_tail.strip().splitlines() or ["no output"])[-1]
+        return None, (
+            f"The test runner failed to start under {spec.python} (exit code {code}): {last_line}"
+        ), ""
+    return (
+        current,
+        f"The test process exited early (exit code {code}) {where}; the tests after it did not run.",
+        f"the test process exited (exit code {code}) during this test",
+    )
 
 
 def _signal_name(number: int) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import weave
 from pydantic import PrivateAttr
 
-from . import formatting, prompts, quality
+from . import formatting, prompts, quality, repair
 from .errors import GeneratedCodeError
 from .imports import defined_names, point_imports_at_module, strip_definitions_and_imports
 from .llm import ModelClient
@@ -20,7 +20,7 @@ from .models import GeneratedCode, ProgramRunner, UnitTest
 StageCallback = Callable[[str], None]
 
 # Stage names, in order; the CLI and the language server report progress with them.
-STAGES = ("function", "runner", "tests", "format", "score")
+STAGES = ("function", "runner", "tests", "format", "run", "repair", "score")
 
 
 class CodeFormatter(weave.Object):
@@ -80,6 +80,9 @@ class GenerationResult:
     unit_tests: str
     scores: quality.SeedScores
     timings: dict[str, float] = field(default_factory=dict)
+    execution: dict[str, Any] | None = None  # TestRunResult.as_dict() of the final run, if tests ran
+    repaired: bool = False  # the tests were rewritten by a repair round
+    possible_bugs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def module_code(self) -> str:
@@ -104,6 +107,9 @@ class GenerationResult:
             "unit_tests": self.unit_tests,
             "scores": self.scores.as_dict(),
             "timings": self.timings,
+            "execution": self.execution,
+            "repaired": self.repaired,
+            "possible_bugs": self.possible_bugs,
         }
 
 
@@ -175,6 +181,48 @@ class CodeGenerationPipeline(weave.Model):
         message = prompts.render("tests", code=code, module_name=module_name, names=", ".join(names) or "*")
         return await self._ask(UnitTest, message, step="tests", prompt=_describe(code))
 
+    @weave.op
+    async def repair_tests(self, code: str, tests: str, failures: str, module_name: str) -> UnitTest:
+        message = prompts.render("repair", code=code, tests=tests, failures=failures, module_name=module_name)
+        return await self._ask(UnitTest, message, step="repair", prompt=_describe(code))
+
+    @weave.op
+    async def run_tests(self, module_code: str, tests: str, module_name: str):
+        """The sandboxed run: a child process under coverage, never this one. Returns a TestRunResult."""
+        from .execution import run_tests_async
+
+        settings = self._client.settings
+        started = time.perf_counter()
+        try:
+            result = await run_tests_async(
+                module_code, tests, module_name=module_name, python=settings.test_python,
+                timeout=settings.test_timeout, repeats=settings.test_repeats,
+            )
+        finally:
+            self._clock.add("run", time.perf_counter() - started)
+        return result
+
+    async def tests_that_pass(self, code: str, module_code: str, tests: str, module_name: str):
+        """Run the tests; on failures, up to `repair_rounds` repairs, keeping whichever version fails least.
+
+        Returns (tests, TestRunResult, repaired, possible bugs).
+        """
+        self._stage("run")
+        best_result = await self.run_tests(module_code, tests, module_name)
+        repaired = False
+        for _ in range(self._client.settings.repair_rounds):
+            if not repair.needs_repair(best_result):
+                break
+            self._stage("repair")
+            reply = await self.repair_tests(code, tests, repair.failure_report(best_result), module_name)
+            candidate = self._finish_tests(reply.test_code, code, module_name, step="repair")
+            self._stage("run")
+            outcome = await self.run_tests(module_code, candidate, module_name)
+            if repair.failure_count(outcome) < repair.failure_count(best_result):
+                tests, best_result, repaired = candidate, outcome, True
+        bugs = repair.possible_bugs(tests, best_result, defined_names(code))
+        return tests, best_result, repaired, bugs
+
     async def function_for(self, prompt: str) -> str:
         """The formatted function(s) for a prompt."""
         self._stage("function")
@@ -199,10 +247,13 @@ class CodeGenerationPipeline(weave.Model):
         """A formatted unittest file importing the functions from `module_name`."""
         self._stage("tests")
         reply = await self.generate_tests(code, module_name)
-        tests = formatting.normalize_text(reply.test_code)
-        ensure_parses(tests, "tests")
+        return self._finish_tests(reply.test_code, code, module_name, step="tests")
+
+    def _finish_tests(self, test_code: str, code: str, module_name: str, *, step: str) -> str:
+        tests = formatting.normalize_text(test_code)
+        ensure_parses(tests, step)
         tests = point_imports_at_module(tests, module_name, defined_names(code))
-        return self._format(tests, "tests")
+        return self._format(tests, step)
 
     @weave.op
     async def predict(self, prompt: str, module_name: str | None = None) -> dict[str, Any]:
@@ -222,6 +273,11 @@ class CodeGenerationPipeline(weave.Model):
         # The runner adds nothing the tests need, so both are asked for at once.
         runner, tests = await _gather_or_cancel(self.runner_for(code), self.tests_for(code, module_name))
         self._stage("format")  # each part was formatted as it arrived; the module is their join
+        module_code = join_module(code, runner)
+        execution, repaired, bugs = None, False, []
+        if self._client.settings.run_tests:
+            tests, run_result, repaired, found = await self.tests_that_pass(code, module_code, tests, module_name)
+            execution, bugs = run_result.as_dict(), [bug.as_dict() for bug in found]
         self._stage("score")
         score_started = time.perf_counter()
         scores = quality.seed_scores(code, tests)
@@ -235,6 +291,9 @@ class CodeGenerationPipeline(weave.Model):
             unit_tests=tests,
             scores=scores,
             timings=dict(self._clock.timings),
+            execution=execution,
+            repaired=repaired,
+            possible_bugs=bugs,
         )
 
 

@@ -12,7 +12,8 @@ STAGE_LABELS = {
     "tests": "generating the unit tests",
     "format": "formatting",
     "score": "scoring",
-    "run": "running the tests",
+    "run": "running the tests (sandboxed)",
+    "repair": "repairing failing tests",
 }
 
 

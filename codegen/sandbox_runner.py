@@ -1,10 +1,12 @@
 """Child-process script: run one unittest file under coverage and stream each result as a JSON line.
 
-Run as ``python sandbox_runner.py '<json config>'`` by ``codegen.execution``; it imports only the
-standard library and (if importable) coverage, because the interpreter may be the user's project
-Python.  Events written to the results file, one JSON object per line, flushed as they happen:
+Started by ``codegen.execution`` as ``python sandbox_runner.py <pycache dir>``, possibly ahead of
+time: it first imports unittest and coverage, then blocks until its job arrives as one JSON line on
+stdin (no line means "not needed": it exits).  It imports only the standard library and coverage,
+because the interpreter may be the user's project Python, and keeps to Python 3.8 syntax.
 
-    {"event": "limits", "failed": [...]}                      rlimits that could not be set
+Events in the results file, one JSON object per line, each written as it happens:
+
     {"event": "coverage_unavailable", "reason": "..."}
     {"event": "import_error", "id", "message", "traceback", "line"}
     {"event": "start", "id": "..."}                           before each test
@@ -16,6 +18,7 @@ Python.  Events written to the results file, one JSON object per line, flushed a
 
 import importlib
 import json
+import math
 import os
 import re
 import sys
@@ -25,7 +28,46 @@ import unittest
 MESSAGE_LIMIT = 500
 TRACEBACK_LIMIT = 4000
 _RUNNER_FILE = os.path.abspath(__file__)
+_RUNNER_DIR = os.path.dirname(_RUNNER_FILE)
 _IMPORTLIB_FILE = os.path.abspath(importlib.__file__)
+
+
+def import_coverage(pycache_prefix):
+    """Import coverage.py ahead of the job; return (module, None) or (None, reason)."""
+    # Cache coverage's own bytecode outside the sandbox, so an interpreter of another Python version
+    # compiles it once per session rather than on every run; user code is never cached.
+    saved = sys.dont_write_bytecode, sys.pycache_prefix
+    if pycache_prefix:
+        sys.dont_write_bytecode, sys.pycache_prefix = False, pycache_prefix
+    try:
+        import coverage
+
+        return coverage, None
+    except BaseException as exc:  # any failure here only means "no coverage"
+        return None, summarize_exception(type(exc), exc)
+    finally:
+        sys.dont_write_bytecode, sys.pycache_prefix = saved
+
+
+def enter_sandbox(config):
+    """Make this process look as if it had been started for this job: fds, cwd, environment, path."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    outputs = ((1, sys.stdout, config["stdout_file"]), (2, sys.stderr, config["stderr_file"]))
+    for fd, stream, path in outputs:
+        stream.flush()
+        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(target, fd)
+        os.close(target)
+    os.chdir(config["workdir"])
+    os.environ.clear()
+    os.environ.update(config["env"])
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None  # re-read TMPDIR
+    startup_path = [entry for entry in sys.path if entry != _RUNNER_DIR]
+    sys.path[:] = list(config["sys_path"]) + startup_path
+    importlib.invalidate_caches()
 
 
 def set_limits(config):
@@ -34,8 +76,10 @@ def set_limits(config):
         import resource
     except ImportError:  # not a Unix system: nothing to apply
         return ["resource module unavailable"]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = math.ceil(usage.ru_utime + usage.ru_stime) + config["cpu_seconds"]  # CPU time is cumulative
     wanted = {
-        "RLIMIT_CPU": (config["cpu_seconds"], config["cpu_seconds"] + 2),
+        "RLIMIT_CPU": (cpu, cpu + 2),  # SIGXCPU at the soft limit, SIGKILL at the hard one
         "RLIMIT_AS": (config["memory_bytes"], config["memory_bytes"]),
         "RLIMIT_NOFILE": (config["max_open_files"], config["max_open_files"]),
         "RLIMIT_CORE": (0, 0),
@@ -82,7 +126,7 @@ def summarize_exception(exc_type, value):
     """One line a person can read: the exception type and the first line of its message."""
     text = str(value).strip()
     first_line = text.splitlines()[0] if text else ""
-    summary = f"{exc_type.__name__}: {first_line}" if first_line else exc_type.__name__
+    summary = "{}: {}".format(exc_type.__name__, first_line) if first_line else exc_type.__name__
     return summary[:MESSAGE_LIMIT]
 
 
@@ -143,7 +187,7 @@ class StreamingResult(unittest.TestResult):
         test_id = test.id()
         match = _FIXTURE_ID.match(test_id)  # class/module fixture errors: "setUpClass (mod.Class)"
         if match:
-            test_id = f"{match.group(2)}.{match.group(1)}"
+            test_id = "{}.{}".format(match.group(2), match.group(1))
         return test_id[len(self._prefix):] if test_id.startswith(self._prefix) else test_id
 
     def current_id(self):
@@ -154,7 +198,7 @@ class StreamingResult(unittest.TestResult):
         if test is self._current:
             if self._record is None or self._record["outcome"] in ("passed", "skipped"):
                 self._record = record
-        else:  # an error outside any test (setUpClass, setUpModule, tearDown of a class)
+        else:  # an error outside any test (setUpClass, setUpModule, tearDownClass)
             self.count += 1
             self._results.emit("result", id=self.short_id(test), **record)
 
@@ -201,33 +245,17 @@ class StreamingResult(unittest.TestResult):
         if err is not None:
             info = describe_error(err, self._test_file)
             outcome = "failed" if issubclass(err[0], test.failureException) else "errored"
-            message = f"{subtest._subDescription()}: {info['message']}"[:MESSAGE_LIMIT]
+            message = "{}: {}".format(subtest._subDescription(), info["message"])[:MESSAGE_LIMIT]
             self._set(test, outcome, message, info["traceback"], info["line"])
 
 
-def start_coverage(config, results):
-    """Start coverage.py on the module file, or report why it is unavailable and return None."""
-    if not config["coverage"]:
-        return None
-    # Cache coverage's own bytecode outside the sandbox so an interpreter of another Python version
-    # compiles it once per session instead of on every run; user code is still never cached.
-    saved = sys.dont_write_bytecode, sys.pycache_prefix
-    if config.get("pycache_prefix"):
-        sys.dont_write_bytecode, sys.pycache_prefix = False, config["pycache_prefix"]
-    try:
-        import coverage
-
-        cov = coverage.Coverage(
-            data_file=None, config_file=False, include=[config["module_file"]], branch=False
-        )
-        cov.set_option("run:disable_warnings", ["no-data-collected", "module-not-imported"])
-        cov.start()
-        return cov
-    except BaseException as exc:  # any failure here only means "no coverage"
-        results.emit("coverage_unavailable", reason=summarize_exception(type(exc), exc))
-        return None
-    finally:
-        sys.dont_write_bytecode, sys.pycache_prefix = saved
+def start_coverage(coverage, config):
+    cov = coverage.Coverage(
+        data_file=None, config_file=False, include=[config["module_file"]], branch=False
+    )
+    cov.set_option("run:disable_warnings", ["no-data-collected", "module-not-imported"])
+    cov.start()
+    return cov
 
 
 def report_coverage(cov, config, results):
@@ -239,15 +267,21 @@ def report_coverage(cov, config, results):
         results.emit("coverage_unavailable", reason=summarize_exception(type(exc), exc))
 
 
-def run(config):
+def run(config, coverage, coverage_error):
     results = ResultsFile(config["results_file"])
-    failed_limits = set_limits(config)
-    if failed_limits:
-        results.emit("limits", failed=failed_limits)
     test_file = os.path.abspath(config["test_file"])
     test_module = config["test_module"]
 
-    cov = start_coverage(config, results)
+    cov = None
+    if config["coverage"]:
+        try:
+            if coverage is None:
+                raise ImportError(coverage_error)
+            cov = start_coverage(coverage, config)
+        except BaseException as exc:
+            reason = coverage_error if coverage is None else summarize_exception(type(exc), exc)
+            results.emit("coverage_unavailable", reason=reason)
+
     try:
         module = importlib.import_module(test_module)
     except BaseException as exc:  # SyntaxError, ImportError, even SystemExit at import time
@@ -277,10 +311,14 @@ def run(config):
 
 
 def main():
-    config = json.loads(sys.argv[1])
-    # sys.path[0] is this script's directory; the user's module and tests live in the working directory.
-    sys.path[0] = config["workdir"]
-    run(config)
+    coverage, coverage_error = import_coverage(sys.argv[1] if len(sys.argv) > 1 else None)
+    line = sys.stdin.readline()
+    if not line.strip():  # the parent closed our stdin: this runner is not needed
+        os._exit(0)
+    config = json.loads(line)
+    enter_sandbox(config)
+    set_limits(config)
+    run(config, coverage, coverage_error)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -26,6 +26,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "test_timeout": "CODEGEN_TEST_TIMEOUT",
     "test_repeats": "CODEGEN_TEST_REPEATS",
     "repair_rounds": "CODEGEN_REPAIR_ROUNDS",
+    "run_tests": "CODEGEN_RUN_TESTS",
+    "test_python": "CODEGEN_TEST_PYTHON",
 }
 
 # A key sent to a host nobody chose on purpose is a leak; when the base URL is set but no key is,
@@ -50,6 +52,8 @@ class Settings(BaseModel):
     test_timeout: float = Field(30.0, gt=0, le=3600, description="Wall-clock limit for one sandboxed test run.")
     test_repeats: int = Field(3, ge=1, le=20, description="Runs per test, to detect flaky tests.")
     repair_rounds: int = Field(1, ge=0, le=5, description="Model repair rounds for failing generated tests.")
+    run_tests: bool = Field(True, description="Run the generated tests in a sandboxed child process.")
+    test_python: str | None = Field(None, description="Interpreter for running tests (default: this one).")
 
     @field_validator("base_url", mode="before")
     @classmethod

@@ -163,3 +163,43 @@ def test_dotenv_in_current_directory_is_read(model, tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert main(["generate", PROMPT, "--out", str(out), "--tracing", "off"]) == 0
     assert {r["model"] for r in model.requests} == {"from-dotenv"}
+
+
+WRONG_EXPECTATION_TESTS = '''import unittest
+
+from your_module import moving_average
+
+
+class TestMovingAverage(unittest.TestCase):
+    def test_window_of_two_averages_neighbours(self):
+        self.assertEqual(moving_average([1.0, 2.0, 3.0, 4.0], 2), [1.5, 2.5, 9.9])
+
+    def test_window_larger_than_series_gives_empty_list(self):
+        self.assertEqual(moving_average([1.0], 3), [])
+'''
+
+
+def test_failing_tests_are_repaired_once_and_the_run_is_reported(model, tmp_path, capsys):
+    model.enqueue(Reply.code("UnitTest", WRONG_EXPECTATION_TESTS))  # then the default (correct) tests
+    assert generate(model, tmp_path, "--module", "ma", "--json") == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert model.kinds().count("UnitTest") == 2  # generation + one repair
+    assert "Failures:" in model.requests[-1]["messages"][-1]["content"]
+    assert "9.9" in model.requests[-1]["messages"][-1]["content"]  # the model saw the failing assertion
+    assert payload["repaired"] is True
+    assert payload["execution"]["passed"] == 3 and payload["execution"]["failed"] == 0
+    assert "9.9" not in (tmp_path / "test_ma.py").read_text()  # the repaired tests were written
+
+
+def test_tests_still_failing_after_repair_are_kept_and_reported_as_possible_bugs(model, tmp_path, capsys):
+    model.enqueue(Reply.code("UnitTest", WRONG_EXPECTATION_TESTS), Reply.code("UnitTest", WRONG_EXPECTATION_TESTS))
+    assert generate(model, tmp_path, "--module", "ma") == 0
+    out = capsys.readouterr().out
+    assert "Tests: 1/2 passed, 1 failed" in out
+    assert "possible bug in `moving_average`: TestMovingAverage.test_window_of_two_averages_neighbours" in out
+    assert "9.9" in (tmp_path / "test_ma.py").read_text()  # not silently dropped: the user decides
+
+
+def test_no_run_skips_the_sandbox(model, tmp_path, capsys):
+    assert generate(model, tmp_path, "--no-run") == 0
+    assert "Tests: not run" in capsys.readouterr().out

@@ -46,6 +46,8 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
         f"Scores: code quality {scores.code_quality_score:.2f} · test coverage {scores.test_coverage_score:.2f}"
         f" · overall {scores.overall_score:.2f}"
     )
+    for line in execution_summary(result):
+        print(line)
     print(f"Trace: {session.tracing.detail}" + (f" (call {session.last_call_id})" if session.last_call_id else ""))
     print(f"Run the tests: cd {_shown(args.out)} && python -m unittest {test_path.stem}")
     return 0
@@ -53,3 +55,27 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def _shown(path: Path) -> str:
     return str(path) if str(path) else "."
+
+
+def execution_summary(result) -> list[str]:
+    """Human lines for the sandboxed run: pass counts, coverage, repair, possible bugs."""
+    run = result.execution
+    if run is None:
+        return ["Tests: not run (--no-run)"]
+    coverage = f"{run['line_coverage']:.0f}% line coverage" if run["coverage_measured"] else "coverage not measured"
+    lines = [
+        f"Tests: {run['passed']}/{run['run']} passed"
+        + (f", {run['failed']} failed" if run["failed"] else "")
+        + (f", {run['errored']} errored" if run["errored"] else "")
+        + (f", {run['flaky']} flaky" if run["flaky"] else "")
+        + f" · {coverage}"
+        + (" · repaired by the model" if result.repaired else "")
+    ]
+    if run["problem"]:
+        lines.append(f"  problem: {run['problem']}")
+    for test in run["tests"]:
+        if test["outcome"] in ("failed", "errored", "flaky"):
+            lines.append(f"  {test['outcome']}: {test['test_id']} (line {test['line']}): {test['message']}")
+    for bug in result.possible_bugs:
+        lines.append(f"  possible bug in `{bug['function']}`: {bug['test_id']} fails with {bug['message']}")
+    return lines

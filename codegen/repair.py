@@ -1,0 +1,72 @@
+"""What to tell the model about failing tests, and which failures look like bugs in the code."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import asdict, dataclass
+
+from .execution import TestRunResult
+
+MAX_REPORT_CHARS = 6000
+
+
+@dataclass(frozen=True)
+class PossibleBug:
+    """A test that still fails with an assertion after repair: the code, not the test, may be wrong."""
+
+    function: str
+    test_id: str
+    message: str
+    line: int | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def needs_repair(result: TestRunResult) -> bool:
+    return result.failed + result.errored > 0 or (result.run == 0 and result.problem is not None)
+
+
+def failure_report(result: TestRunResult) -> str:
+    """The failing tests with their messages and tracebacks, trimmed to fit a prompt."""
+    parts = []
+    if result.problem:
+        parts.append(f"The test run itself went wrong: {result.problem}")
+    for test in result.tests:
+        if test.outcome in ("failed", "errored"):
+            detail = test.traceback.strip() or test.message
+            parts.append(f"{test.outcome.upper()}: {test.test_id} (line {test.line})\n{detail}")
+    report = "\n\n".join(parts) or "No details were reported."
+    return report if len(report) <= MAX_REPORT_CHARS else report[:MAX_REPORT_CHARS] + "\n[…truncated]"
+
+
+def failure_count(result: TestRunResult) -> int:
+    """Failures + errors, with a run that never reported any test counted as worst."""
+    return result.failed + result.errored + (1_000_000 if result.run == 0 else 0)
+
+
+def possible_bugs(test_source: str, result: TestRunResult, function_names: list[str]) -> list[PossibleBug]:
+    """Assertion failures (not errors) mapped to the module functions their test method calls."""
+    called = _functions_called_by_tests(test_source, set(function_names))
+    bugs = []
+    for test in result.tests:
+        if test.outcome != "failed":
+            continue
+        method = test.test_id.rsplit(".", 1)[-1]
+        for function in called.get(method, []) or ["(unknown)"]:
+            bugs.append(PossibleBug(function=function, test_id=test.test_id, message=test.message, line=test.line))
+    return bugs
+
+
+def _functions_called_by_tests(test_source: str, names: set[str]) -> dict[str, list[str]]:
+    try:
+        tree = ast.parse(test_source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    called: dict[str, list[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in names}
+            used |= {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute) and n.attr in names}
+            called[node.name] = sorted(used)
+    return called
