@@ -37,7 +37,9 @@ async def measure(latency: float, runs: int, tracing: str) -> dict[str, float]:
     from codegen.session import GenerationSession
 
     with LoopbackModel(delay=latency) as model:
-        settings = load_settings({"base_url": model.base_url, "tracing": tracing, "max_retries": 0}, environ={})
+        settings = load_settings(
+            {"base_url": model.base_url, "tracing": tracing, "max_retries": 0, "run_tests": False}, environ={}
+        )
         session = GenerationSession(settings)
         try:
             await one_run(session)  # warm-up: imports, SDK client, connection pool

@@ -31,7 +31,9 @@ def _add_record_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="codegen", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="codegen", description="Turn a prompt into a function, a main() runner and unit tests; score them."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -46,6 +48,29 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--repair-rounds", type=int, help="model repair rounds for failing tests (default 1; 0 = off)")
     _add_model_options(generate)
     _add_record_options(generate)
+
+    score = commands.add_parser("score", help="seed scores and findings of a module; --run runs its tests")
+    score.add_argument("file", type=Path, help="the module to score")
+    score.add_argument("--tests", type=Path, help="its unittest file (default: test_<name>.py beside it, if present)")
+    score.add_argument("--run", action="store_true", help="run the tests in a sandboxed child process")
+    score.add_argument("--python", help="interpreter for --run (default: this one)")
+    score.add_argument("--repeats", type=int, help="runs per test, to detect flaky tests (default 3)")
+    score.add_argument("--json", action="store_true", help="print JSON")
+
+    evaluate = commands.add_parser("eval", help="evaluate the pipeline on a dataset of prompts with Weave")
+    evaluate.add_argument("--dataset", type=Path, help="JSONL or CSV with a `prompt` column (default examples/prompts.jsonl)")
+    evaluate.add_argument("--trials", type=int, default=1, help="runs per prompt (default 1)")
+    evaluate.add_argument("--parallel", type=int, default=4, help="prompts in flight at once (default 4)")
+    evaluate.add_argument("--report", type=Path, help="JSON report path (default eval-report-<time>.json)")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+    _add_model_options(evaluate)
+    _add_record_options(evaluate)
+
+    traces = commands.add_parser("traces", help="list recent locally traced runs; `traces sync` uploads them")
+    traces.add_argument("action", nargs="?", choices=["list", "sync"], default="list")
+    traces.add_argument("--last", type=int, default=10, help="how many runs to list (default 10)")
+    traces.add_argument("--json", action="store_true", help="print JSON")
+    traces.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)")
 
     doctor = commands.add_parser("doctor", help="check key, endpoint, structured output and tracing")
     doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
@@ -69,6 +94,18 @@ def main(argv: list[str] | None = None) -> int:
             from .commands.generate import generate_command
 
             return asyncio.run(generate_command(args, settings_from_args(args)))
+        if args.command == "score":
+            from .commands.score import score_command
+
+            return score_command(args, settings_from_args(args))
+        if args.command == "eval":
+            from .commands.evaluate import eval_command
+
+            return asyncio.run(eval_command(args, settings_from_args(args)))
+        if args.command == "traces":
+            from .commands.traces import traces_command
+
+            return traces_command(args, settings_from_args(args))
         if args.command == "doctor":
             from .commands.doctor import doctor_command
 
