@@ -1,0 +1,397 @@
+"""Weave tracing: the local WAL recipe against the installed weave, off mode, hosted fallback.
+
+Every scenario runs in a child Python: weave keeps its client, patches and settings in process
+globals, and each scenario needs a fresh `import weave`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SECRET = "sk-test-DO-NOT-LEAK-4f9a1c2e7b"
+
+
+def clean_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child: no W&B/Weave/OpenAI/codegen variables, HOME under tmp."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("WANDB_", "WEAVE_", "OPENAI_", "CODEGEN_"))
+    }
+    env.update(HOME=str(home), PYTHONPATH=str(REPO), **extra)
+    return env
+
+
+def run_python(script: str, env: dict[str, str], timeout: float = 120) -> dict[str, Any]:
+    """Run `script` in a child Python; it prints one JSON object as its last stdout line."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"child failed:\n{result.stdout}\n{result.stderr}"
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def wal_records(directory: Path) -> list[dict[str, Any]]:
+    records = []
+    for path in sorted(directory.glob("*.jsonl")):
+        records += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return records
+
+
+def calls_named(records: list[dict[str, Any]], op_name: str) -> list[tuple[dict, dict | None]]:
+    """(start, end) of every call whose op is `op_name`."""
+    ends = {r["req"]["end"]["id"]: r["req"]["end"] for r in records if r["type"] == "call_end"}
+    return [
+        (r["req"]["start"], ends.get(r["req"]["start"]["id"]))
+        for r in records
+        if r["type"] == "call_start" and f"/op/{op_name}:" in r["req"]["start"]["op_name"]
+    ]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:
+    """Fails loudly when a weave upgrade moves a name codegen.tracing relies on."""
+    out = run_python(
+        """
+        import inspect, json, os, sys, time
+        import codegen.tracing, codegen.trace_store
+        lazy = "weave" not in sys.modules
+        codegen.tracing.configure_environment()
+        started = time.perf_counter()
+        import weave
+        import_seconds = time.perf_counter() - started
+        from weave.compat import wandb
+        from weave.durability import wal_manager
+        from weave.durability.wal_sender import create_sender
+        from weave.trace import settings
+        from weave.trace.context import weave_client_context
+        from weave.trace.env import weave_trace_server_url
+        from weave.trace.urls import project_weave_root_url
+        from weave.trace.weave_client import WeaveClient
+        from weave.trace_server_bindings.remote_http_trace_server import RemoteHTTPTraceServer
+        from weave.vendor.weave_server_sdk.types import FeedbackCreateResponse
+        from weave.telemetry import trace_sentry
+
+        os.environ.update(WEAVE_ENABLE_WAL="true", WEAVE_DISABLE_WAL_SENDER="true")
+        print(json.dumps({
+            "lazy": lazy,
+            "import_seconds": import_seconds,
+            "version": weave.__version__,
+            "client_params": list(inspect.signature(WeaveClient).parameters),
+            "wal_root": wal_manager.WAL_ROOT,
+            "wal_switches": [settings.should_enable_wal(), settings.should_disable_wal_sender()],
+            "callables": [callable(f) for f in (
+                weave_client_context.set_weave_client_global, weave_client_context.get_weave_client,
+                weave.integrations.patch_openai, create_sender, weave_trace_server_url,
+                project_weave_root_url, wandb.Api().default_entity_name,
+                RemoteHTTPTraceServer.server_info, RemoteHTTPTraceServer.ensure_project_exists)],
+            "feedback_fields": sorted(FeedbackCreateResponse.model_fields),
+            "sentry_disabled": trace_sentry.global_trace_sentry._disabled,
+        }))
+        """,
+        clean_env(tmp_path),
+    )
+    assert out["lazy"], "importing codegen.tracing or codegen.trace_store must not import weave"
+    assert out["version"].startswith("0.54."), "the recipe was measured on weave 0.54; re-check it"
+    assert out["client_params"][:4] == ["entity", "project", "server", "ensure_project_exists"]
+    assert out["wal_root"] == str(tmp_path / ".weave" / "wal"), "weave's WAL root is ~/.weave/wal"
+    assert out["wal_switches"] == [True, True]
+    assert all(out["callables"])
+    assert {"id", "created_at", "payload", "wb_user_id"} <= set(out["feedback_fields"])
+    assert out["sentry_disabled"], "WANDB_ERROR_REPORTING=false no longer silences weave's Sentry"
+
+
+LOCAL_SCENARIO = """
+    import asyncio, json, os, sys, time
+    from codegen.tracing import configure_environment, start_tracing, stop_tracing
+    configure_environment()
+    import weave  # timed separately from start_tracing
+    started = time.perf_counter()
+    status = start_tracing("local")
+    start_seconds = time.perf_counter() - started
+    again = start_tracing("local")
+
+    @weave.op
+    def add_numbers(a: int, b: int) -> int:
+        return a + b
+
+    class CodeGenerationPipeline(weave.Model):
+        model_name: str
+
+        @weave.op
+        async def predict(self, prompt: str) -> dict:
+            return {"generated_code": "def f(): pass", "total": add_numbers(2, 3)}
+
+    value = add_numbers(20, 22)
+    output = asyncio.run(CodeGenerationPipeline(model_name="gpt-test").predict("moving average"))
+    stop_tracing()
+    print(json.dumps({"status": status.__dict__, "same": again is status, "value": value,
+                      "output": output, "start_seconds": start_seconds,
+                      "wal_switches_left": [os.environ.get("WEAVE_ENABLE_WAL"),
+                                            os.environ.get("WEAVE_DISABLE_WAL_SENDER")]}))
+"""
+
+
+@pytest.mark.parametrize("relocated", [False, True], ids=["home", "CODEGEN_TRACE_DIR"])
+def test_local_mode_writes_ops_and_model_calls_to_the_wal(tmp_path: Path, relocated: bool) -> None:
+    home = tmp_path / "home"
+    extra = {"CODEGEN_TRACE_DIR": str(tmp_path / "traces")} if relocated else {}
+    out = run_python(LOCAL_SCENARIO, clean_env(home, **extra))
+
+    root = tmp_path / "traces" if relocated else home / ".weave" / "wal"
+    wal_dir = root / "local" / "codegen"
+    assert out["status"]["mode"] == "local"
+    assert out["status"]["location"] == str(wal_dir)
+    assert "traces are written to" in out["status"]["detail"]
+    assert out["same"], "a second start_tracing with the same mode returns the first status"
+    assert out["value"] == 42 and out["output"]["total"] == 5
+    assert out["wal_switches_left"] == [None, None], "the WAL switches must not leak to child processes"
+    if relocated:
+        assert not (home / ".weave").exists()
+
+    records = wal_records(wal_dir)
+    add_calls = calls_named(records, "add_numbers")
+    assert {(s["inputs"]["a"], s["inputs"]["b"], e["output"]) for s, e in add_calls} == {(20, 22, 42), (2, 3, 5)}
+    [(start, end)] = calls_named(records, "CodeGenerationPipeline.predict")
+    assert start["inputs"]["prompt"] == "moving average"
+    assert start["parent_id"] is None and end["exception"] is None
+    assert end["output"] == {"generated_code": "def f(): pass", "total": 5}
+    nested = [s for s, _ in add_calls if s["inputs"]["a"] == 2]
+    assert nested[0]["parent_id"] == start["id"]
+    models = [r["req"]["obj"]["val"] for r in records if r["type"] == "obj_create"]
+    assert any(v.get("model_name") == "gpt-test" for v in models if isinstance(v, dict))
+    assert not list(wal_dir.glob("*.lock")), "stop_tracing() closes the WAL (releases its lock)"
+
+
+def test_off_mode_records_nothing_and_ops_still_run(tmp_path: Path) -> None:
+    out = run_python(
+        """
+        import asyncio, json, os
+        from codegen.tracing import start_tracing, stop_tracing
+        status = start_tracing("off")
+        import weave
+
+        @weave.op
+        def double(x: int) -> int:
+            return 2 * x
+
+        class Pipeline(weave.Model):
+            model_name: str = "m"
+
+            @weave.op
+            async def predict(self, prompt: str) -> str:
+                return prompt.upper()
+
+        values = [double(21), asyncio.run(Pipeline().predict("hi"))]
+        disabled_while_off = os.environ.get("WEAVE_DISABLED")
+        stop_tracing()
+        print(json.dumps({"status": status.__dict__, "values": values,
+                          "disabled_while_off": disabled_while_off,
+                          "disabled_after": os.environ.get("WEAVE_DISABLED")}))
+        """,
+        clean_env(tmp_path),
+    )
+    assert out["status"] == {"mode": "off", "location": "disabled", "detail": out["status"]["detail"]}
+    assert out["values"] == [42, "HI"]
+    assert out["disabled_while_off"] == "true" and out["disabled_after"] is None
+    assert not (tmp_path / ".weave").exists()
+
+
+WANDB_SCENARIO = """
+    import json, os, time
+    from codegen.tracing import configure_environment, start_tracing, stop_tracing
+    configure_environment()
+    import weave
+    started = time.perf_counter()
+    status = start_tracing("wandb", wandb_api_key=os.environ.pop("TEST_KEY"), init_timeout=3)
+    seconds = time.perf_counter() - started
+
+    @weave.op
+    def traced_after_fallback(x: int) -> int:
+        return x + 1
+
+    traced_after_fallback(1)
+    stop_tracing()
+    print(json.dumps({"status": status.__dict__, "seconds": seconds}))
+"""
+
+
+def test_wandb_with_unreachable_host_falls_back_to_local(tmp_path: Path) -> None:
+    env = clean_env(tmp_path, WANDB_BASE_URL=f"http://127.0.0.1:{closed_port()}", TEST_KEY=SECRET)
+    out = run_python(WANDB_SCENARIO, env)
+    assert out["status"]["mode"] == "local"
+    assert "hosted Weave could not start" in out["status"]["detail"]
+    assert "traces are written to" in out["status"]["detail"]
+    assert SECRET not in out["status"]["detail"]
+    assert out["seconds"] < 10
+    wal_dir = tmp_path / ".weave" / "wal" / "local" / "codegen"
+    assert calls_named(wal_records(wal_dir), "traced_after_fallback")
+
+
+def test_wandb_with_a_host_that_never_answers_is_bounded_by_init_timeout(tmp_path: Path) -> None:
+    # A listening socket nobody accepts on: connections open, requests hang.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        port = silent.getsockname()[1]
+        env = clean_env(tmp_path, WANDB_BASE_URL=f"http://127.0.0.1:{port}", TEST_KEY=SECRET)
+        out = run_python(WANDB_SCENARIO, env)
+    assert out["status"]["mode"] == "local"
+    assert "did not answer within 3 s" in out["status"]["detail"]
+    assert out["seconds"] < 3 + 4
+
+
+def test_wandb_success_reports_the_hosted_project_and_stop_restores_the_environment(tmp_path: Path) -> None:
+    # weave.init itself needs the network; stand it in so our side of the success path runs.
+    out = run_python(
+        """
+        import json, os
+        from types import SimpleNamespace
+        from codegen.tracing import start_tracing, stop_tracing
+        import weave
+        finished = []
+        seen = {}
+
+        def fake_init(project):
+            seen.update(key=os.environ.get("WANDB_API_KEY") == os.environ["TEST_KEY"],
+                        timeout=os.environ.get("WEAVE_HTTP_TIMEOUT"))
+            return SimpleNamespace(entity="team", project=project,
+                                   finish=lambda **kw: finished.append(kw))
+
+        weave.init = fake_init
+        status = start_tracing("wandb", wandb_api_key=os.environ["TEST_KEY"], init_timeout=4)
+        stop_tracing()
+        print(json.dumps({"status": status.__dict__, "seen": seen, "finished": finished,
+                          "key_after": os.environ.get("WANDB_API_KEY")}))
+        """,
+        clean_env(tmp_path, TEST_KEY=SECRET),
+    )
+    assert out["status"]["mode"] == "wandb"
+    assert out["status"]["location"].endswith("/team/codegen/weave")
+    assert out["seen"] == {"key": True, "timeout": "4"}
+    assert out["finished"] == [{"use_progress_bar": False}]
+    assert out["key_after"] is None, "stop_tracing() puts the environment back"
+
+
+def test_a_hosted_init_that_finishes_late_cannot_replace_the_local_fallback(tmp_path: Path) -> None:
+    out = run_python(
+        """
+        import json, time
+        from codegen.tracing import start_tracing, stop_tracing
+        import weave
+        from weave.trace.context import weave_client_context
+
+        def slow_init(project):
+            time.sleep(1.5)
+            late = object()
+            weave_client_context.set_weave_client_global(late)  # what weave.init does last
+            return late
+
+        weave.init = slow_init
+        status = start_tracing("wandb", wandb_api_key="k" * 40, init_timeout=0.5)
+        local_client = weave_client_context.get_weave_client()
+        time.sleep(2)
+        still_local = weave_client_context.get_weave_client() is local_client
+        stop_tracing()
+        print(json.dumps({"mode": status.mode, "still_local": still_local}))
+        """,
+        clean_env(tmp_path),
+    )
+    assert out == {"mode": "local", "still_local": True}
+
+
+def test_wandb_without_a_key_falls_back_to_local_and_says_how_to_fix(tmp_path: Path) -> None:
+    out = run_python(
+        """
+        import json
+        from codegen.tracing import start_tracing, stop_tracing
+        status = start_tracing("wandb")
+        stop_tracing()
+        print(json.dumps(status.__dict__))
+        """,
+        clean_env(tmp_path),
+    )
+    assert out["mode"] == "local"
+    assert "WANDB_API_KEY" in out["detail"]
+
+
+def test_weave_error_reporting_is_off_by_default(tmp_path: Path) -> None:
+    out = run_python(
+        """
+        import json, os
+        from codegen.tracing import configure_environment
+        configure_environment()
+        import weave
+        from weave.telemetry import trace_sentry
+        print(json.dumps({"env": os.environ["WANDB_ERROR_REPORTING"],
+                          "disabled": trace_sentry.global_trace_sentry._disabled}))
+        """,
+        clean_env(tmp_path),
+    )
+    assert out == {"env": "false", "disabled": True}
+
+
+def test_the_users_error_reporting_choice_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    from codegen.tracing import configure_environment
+
+    monkeypatch.setenv("WANDB_ERROR_REPORTING", "true")
+    configure_environment()  # only sets environment defaults: safe in this process
+    assert os.environ["WANDB_ERROR_REPORTING"] == "true"
+
+
+def test_openai_calls_are_traced_and_the_key_stays_out_of_the_wal(tmp_path: Path, model) -> None:
+    out = run_python(
+        """
+        import json, os
+        from pydantic import BaseModel
+        from codegen.tracing import start_tracing, stop_tracing
+        start_tracing("local")
+        from openai import OpenAI
+
+        class GeneratedCode(BaseModel):
+            code: str
+
+        client = OpenAI(api_key=os.environ.pop("TEST_KEY"), base_url=os.environ.pop("TEST_BASE_URL"))
+        plain = client.chat.completions.create(
+            model="loopback", messages=[{"role": "user", "content": "say the code"}])
+        parsed = client.chat.completions.parse(
+            model="loopback", messages=[{"role": "user", "content": "write add"}],
+            response_format=GeneratedCode)
+        stop_tracing()
+        print(json.dumps({"plain": plain.choices[0].message.content,
+                          "parsed": parsed.choices[0].message.parsed.code}))
+        """,
+        clean_env(tmp_path, TEST_KEY=SECRET, TEST_BASE_URL=model.base_url),
+    )
+    assert "moving_average" in out["parsed"]
+    wal_dir = tmp_path / ".weave" / "wal" / "local" / "codegen"
+    records = wal_records(wal_dir)
+    [(create, create_end)] = calls_named(records, "openai.chat.completions.create")
+    [(parse, parse_end)] = calls_named(records, "openai.chat.completions.parse")
+    assert create["inputs"]["messages"][0]["content"] == "say the code"
+    assert create_end["output"]["choices"][0]["message"]["content"] == out["plain"]
+    assert parse["inputs"]["model"] == "loopback"
+    assert parse_end["exception"] is None
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert SECRET not in path.read_text(errors="replace"), f"the API key leaked into {path}"
