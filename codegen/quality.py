@@ -28,7 +28,15 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPE_NODES = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+# For each node type that holds statements, the fields holding them (If: body and orelse, ...).
 _STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCK_TYPES = (ast.Module, ast.stmt, ast.excepthandler, ast.match_case)
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {
+    node_type: fields
+    for node_type in vars(ast).values()
+    if isinstance(node_type, type) and issubclass(node_type, _BLOCK_TYPES)
+    and (fields := tuple(name for name in _STATEMENT_LISTS if name in node_type._fields))
+}
 
 
 @dataclass(frozen=True)
@@ -208,16 +216,13 @@ def _definitions(tree: ast.Module) -> list[tuple[ast.AST, str, bool]]:
     stack: list[tuple[ast.AST, str, bool]] = [(tree, "", False)]
     while stack:
         node, scope, in_function = stack.pop()
-        for field in _STATEMENT_LISTS:
-            children = getattr(node, field, None)
-            if type(children) is not list:
-                continue
-            for child in children:
+        for field in _BLOCK_FIELDS[type(node)]:
+            for child in getattr(node, field):
                 if isinstance(child, _SCOPE_NODES):
                     name = f"{scope}.{child.name}" if scope else child.name
                     found.append((child, name, in_function))
                     stack.append((child, name, in_function or isinstance(child, _FUNCTION_NODES)))
-                else:
+                elif type(child) in _BLOCK_FIELDS:  # skip simple statements: they hold no others
                     stack.append((child, scope, in_function))
     return found
 
