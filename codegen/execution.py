@@ -469,7 +469,7 @@ class _RunnerPool:
         atexit.register(self.clear)
 
     def take(self, python: str) -> _Runner:
-        """A runner for one job: the spare if it fits, else a new one.  Raises OSError if it cannot start."""
+        """A runner for one job: the spare if it fits, else a new one (OSError if it cannot start)."""
         support = _SupportDirectory.get()
         env = _spawn_environment(support)
         with self._lock:
@@ -479,10 +479,12 @@ class _RunnerPool:
         if spare is not None and not self._fits(spare, env):
             spare.discard()
             spare = None
-        runner = spare or _spawn_runner(python, support, env)
+        return spare or _spawn_runner(python, support, env)
+
+    def refill(self, python: str) -> None:
+        """Start the next spare in the background, after a job, so it does not compete with one."""
         if self.enabled:
-            self._replace(python, support, env)
-        return runner
+            threading.Thread(target=self._replace, args=(python,), daemon=True).start()
 
     def _fits(self, spare: _Runner, env: dict[str, str]) -> bool:
         return (
@@ -491,16 +493,27 @@ class _RunnerPool:
             and time.monotonic() - spare.started < self.MAX_AGE
         )
 
-    def _replace(self, python: str, support: Path, env: dict[str, str]) -> None:
+    def _replace(self, python: str) -> None:
+        support = _SupportDirectory.get()
         try:
-            replacement = _spawn_runner(python, support, env)
+            replacement = _spawn_runner(python, support, _spawn_environment(support))
         except OSError:
             return
         with self._lock:
-            previous = self._spares.pop(python, None)
-            self._spares[python] = replacement
-        if previous is not None:  # another thread got there first
-            previous.discard()
+            unwanted = [self._spares.pop(python, None)]  # another job got there first
+            if self.enabled:
+                self._spares[python] = replacement
+            else:  # turned off meanwhile
+                unwanted.append(replacement)
+        for runner in unwanted:
+            if runner is not None:
+                runner.discard()
+
+    def set_enabled(self, enabled: bool) -> None:
+        with self._lock:
+            self.enabled = enabled
+        if not enabled:
+            self.clear()
 
     def clear(self) -> None:
         """Stop all idle runners."""
@@ -516,10 +529,16 @@ _POOL = _RunnerPool()
 
 
 def prestart_runners(enabled: bool) -> None:
-    """Turn on (the default) or off keeping a runner process started ahead of the next test run."""
-    _POOL.enabled = enabled
-    if not enabled:
-        _POOL.clear()
+    """Turn on (the default) or off keeping a runner started ahead of the next test run."""
+    _POOL.set_enabled(enabled)
+
+
+def warm_up(python: str | None = None) -> None:
+    """Start a runner for ``python`` now, so even the first test run skips its start-up cost.
+
+    Call it only where running tests is allowed: it starts that interpreter (no user code).
+    """
+    _POOL.refill(python or sys.executable)
 
 
 def _kill_group(pgid: int) -> None:
@@ -600,6 +619,7 @@ def _run_child(sandbox: _Sandbox, index: int) -> _ChildRun:
         # reaped, so its group id cannot have been reused.
         _kill_group(runner.process.pid)
         exit_code = runner.process.wait()
+    _POOL.refill(sandbox.spec.python)
     return sandbox.collect(index, runner, exit_code, killed_on_timeout=not exited)
 
 
@@ -617,6 +637,7 @@ async def _run_child_async(sandbox: _Sandbox, index: int) -> _ChildRun:
         if not exited:
             await asyncio.shield(_wait_for_exit_async(runner.process, None))
         exit_code = runner.process.wait()
+    _POOL.refill(sandbox.spec.python)
     return sandbox.collect(index, runner, exit_code, killed_on_timeout=not exited)
 
 

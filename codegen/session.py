@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from pathlib import Path
 from typing import AsyncIterator, Callable
 
@@ -11,6 +12,11 @@ from .settings import Settings
 from .tracing import TracingStatus, configure_environment, start_tracing, stop_tracing
 
 StageCallback = Callable[[str], None]
+
+
+# weave's openai integration serializes `parsed` replies through a schema that expects None, and
+# pydantic warns on every call; the trace is still right, and users should not see the noise.
+warnings.filterwarnings("ignore", message="Pydantic serializer warnings", category=UserWarning)
 
 
 class GenerationSession:

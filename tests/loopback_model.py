@@ -30,7 +30,7 @@ def moving_average(series: List[float], window: int) -> List[float]:
     return averages
 '''
 
-RUNNER = '''def main():
+RUNNER = '''def main() -> None:
     """Print the moving average of a short series."""
     print(moving_average([1.0, 2.0, 3.0, 4.0, 5.0], 2))
 

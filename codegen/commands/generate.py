@@ -40,8 +40,8 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(payload, indent=2))
         return 0
     progress.say("done")
-    print(f"Wrote {_shown(module_path)} (function + main runner)")
-    print(f"Wrote {_shown(test_path)} (unit tests)")
+    print(f"Wrote {module_path} (function + main runner)")
+    print(f"Wrote {test_path} (unit tests)")
     print(
         f"Scores: code quality {scores.code_quality_score:.2f} · test coverage {scores.test_coverage_score:.2f}"
         f" · overall {scores.overall_score:.2f}"
@@ -49,12 +49,9 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
     for line in execution_summary(result):
         print(line)
     print(f"Trace: {session.tracing.detail}" + (f" (call {session.last_call_id})" if session.last_call_id else ""))
-    print(f"Run the tests: cd {_shown(args.out)} && python -m unittest {test_path.stem}")
+    cd = "" if args.out.resolve() == Path.cwd() else f"cd {args.out} && "
+    print(f"Run the tests: {cd}python -m unittest {test_path.stem}")
     return 0
-
-
-def _shown(path: Path) -> str:
-    return str(path) if str(path) else "."
 
 
 def execution_summary(result) -> list[str]:
