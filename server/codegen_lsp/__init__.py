@@ -1,1 +1,3 @@
 """The codegen language server: LSP <-> the codegen pipeline."""
+
+__version__ = "0.1.0"

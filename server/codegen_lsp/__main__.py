@@ -1,0 +1,39 @@
+"""Command line: `codegen-lsp` / `python -m codegen_lsp` serves LSP over stdio, or TCP with --tcp."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not port.isdigit():
+        raise argparse.ArgumentTypeError("expected HOST:PORT, for example 127.0.0.1:2087")
+    return host or "127.0.0.1", int(port)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="codegen-lsp", description=__doc__)
+    parser.add_argument("--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pygls").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+    from .log_forwarding import ClientLogHandler
+    from .server import SERVER
+
+    SERVER.log_handler = ClientLogHandler(SERVER)
+    SERVER.log_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("codegen_lsp").addHandler(SERVER.log_handler)
+    if args.tcp:
+        SERVER.start_tcp(*args.tcp)
+    else:
+        SERVER.start_io()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Command ids, setting names and other names the server shares with its clients."""
+
+SERVER_NAME = "codegen-lsp"
+DIAGNOSTIC_SOURCE = "codegen"
+CONFIGURATION_SECTION = "codegen"
+
+# Commands (the VS Code extension mirrors these ids).
+GENERATE = "codegen.generate"
+GENERATE_TESTS = "codegen.generateTests"
+RUN_TESTS = "codegen.runTests"
+SHOW_TRACE = "codegen.showTrace"
+COMMANDS = (GENERATE, GENERATE_TESTS, RUN_TESTS, SHOW_TRACE)
+
+# What a code action asks `codegen.generate` to make.
+KIND_FUNCTION = "function"
+KIND_ALL = "all"
+KIND_RUNNER = "runner"
+KIND_TESTS = "tests"
+GENERATION_KINDS = (KIND_FUNCTION, KIND_ALL, KIND_RUNNER, KIND_TESTS)
+
+# Code action kinds: sub-kinds of the standard families, so "refactor"/"source" filters include them.
+ACTION_KIND_FUNCTION = "refactor.rewrite.codegen"
+ACTION_KIND_RUNNER = "source.codegen.runner"
+ACTION_KIND_TESTS = "source.codegen.tests"
+
+ACTION_TITLES = {
+    KIND_FUNCTION: "Generate function",
+    KIND_ALL: "Generate function, runner and tests",
+    KIND_RUNNER: "Generate runner (main)",
+    KIND_TESTS: "Generate tests",
+}

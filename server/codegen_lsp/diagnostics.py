@@ -1,0 +1,101 @@
+"""Converters from quality findings and test-run results to LSP diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lsprotocol import types
+
+from .analysis import DocumentAnalysis
+from .constants import DIAGNOSTIC_SOURCE
+from .run_results import ModuleResults, function_text
+
+Units = Callable[[str], int]  # length of a string in the client's position units
+
+
+def lsp_diagnostics(analysis: DocumentAnalysis, results: ModuleResults | None, units: Units) -> list[types.Diagnostic]:
+    """Findings as Information, the seed scores as a Hint, and test results for unchanged functions."""
+    diagnostics = [
+        _diagnostic(analysis, finding.start_line - 1, finding.start_col, finding.end_line - 1, finding.end_col,
+                    finding.message, finding.code, types.DiagnosticSeverity.Information, units)
+        for finding in analysis.findings
+        if not _is_test_function(finding.function)
+    ]
+    if analysis.scores is not None:
+        scores = analysis.scores
+        message = (f"Seed scores: quality {score_text(scores.code_quality_score)} · "
+                   f"test coverage {score_text(scores.test_coverage_score)} · overall {score_text(scores.overall_score)}")
+        diagnostics.append(_diagnostic(analysis, 0, 0, 0, 0, message, "seed-scores", types.DiagnosticSeverity.Hint, units))
+    if results is not None:
+        diagnostics.extend(lsp_test_diagnostics(analysis, results, units))
+    return diagnostics
+
+
+def lsp_test_diagnostics(analysis: DocumentAnalysis, results: ModuleResults, units: Units) -> list[types.Diagnostic]:
+    """Failing tests as Warnings on their function, uncovered lines as Hints."""
+    diagnostics = []
+    if results.problem:
+        diagnostics.append(_diagnostic(analysis, 0, 0, 0, 0, f"Test run: {results.problem}", "test-run-problem",
+                                       types.DiagnosticSeverity.Warning, units))
+    for info in analysis.functions:
+        entry = results.functions.get(info.name)
+        if entry is None or function_text(analysis.lines, info.start_line, info.end_line) != entry.source:
+            continue  # the function changed since the run: its results no longer describe it
+        def_line = info.start_line - 1
+        for failure in entry.failures:
+            code = "possible-bug" if failure.possible_bug else f"test-{failure.outcome}"
+            hint = " — the function may have a bug" if failure.possible_bug else ""
+            message = f"{failure.test_id} {failure.outcome}: {failure.message}{hint}"
+            diagnostics.append(_diagnostic(analysis, def_line, 0, def_line, info.def_line_end_col, message, code,
+                                           types.DiagnosticSeverity.Warning, units))
+        for first, last in _runs(sorted(entry.missing_offsets)):
+            start, end = def_line + first, def_line + last
+            if end >= len(analysis.lines):
+                continue
+            message = "Not covered by the tests" if first == last else f"Lines {start + 1}-{end + 1} are not covered by the tests"
+            diagnostics.append(_diagnostic(analysis, start, 0, end, len(_line(analysis, end)), message,
+                                           "uncovered-lines", types.DiagnosticSeverity.Hint, units))
+    return diagnostics
+
+
+def score_text(value: float) -> str:
+    """0.8, 0.53, 1 — two decimals at most, no trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+
+
+def _diagnostic(analysis: DocumentAnalysis, start_line: int, start_col: int, end_line: int, end_col: int,
+                message: str, code: str, severity: types.DiagnosticSeverity, units: Units) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=types.Range(
+            start=types.Position(line=start_line, character=units(_line(analysis, start_line)[:start_col])),
+            end=types.Position(line=end_line, character=units(_line(analysis, end_line)[:end_col])),
+        ),
+        message=message,
+        severity=severity,
+        code=code,
+        source=DIAGNOSTIC_SOURCE,
+    )
+
+
+def _line(analysis: DocumentAnalysis, index: int) -> str:
+    if 0 <= index < len(analysis.lines):
+        return analysis.lines[index].rstrip("\r\n")
+    return ""
+
+
+def _is_test_function(name: str | None) -> bool:
+    """Test methods need no docstrings or tests of their own."""
+    if not name:
+        return False
+    parts = name.split(".")
+    return parts[-1].startswith("test") or any(part.startswith("Test") for part in parts[:-1])
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs

@@ -1,0 +1,274 @@
+"""The server object: options, per-document analyses and test results, debounced diagnostics, model sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from . import placement
+from .analysis import DocumentAnalysis, analyze
+from .config import ServerOptions, codegen_settings, parse_options
+from .constants import CONFIGURATION_SECTION
+from .diagnostics import lsp_diagnostics
+from .merging import split_lines
+from .protocol import CodegenProtocol
+from .run_results import ModuleResults
+
+log = logging.getLogger(__name__)
+
+
+class CodegenLanguageServer(LanguageServer):
+    """A pygls LanguageServer that remembers what it knows about each document."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("protocol_cls", CodegenProtocol)
+        super().__init__(*args, **kwargs)
+        self.options = ServerOptions()
+        self.analyses: dict[str, DocumentAnalysis] = {}
+        self.results: dict[str, ModuleResults] = {}
+        self.last_session = None
+        self.root_uri: str | None = None
+        self.pending_problems: list[str] = []
+        self.log_handler = None
+        self._lines: dict[str, tuple[int | None, list[str]]] = {}
+        self._debounce: dict[str, asyncio.Task] = {}
+        self._sessions: dict[str, object] = {}
+        self._session_lock = asyncio.Lock()
+        self._apply_locks: dict[str, asyncio.Lock] = {}
+        self._version_waiters: dict[str, list[asyncio.Future]] = {}
+
+    # -- lifecycle and configuration -------------------------------------------------------------
+    def connected(self) -> None:
+        """After `initialized`: the client can now hear log records and messages."""
+        if self.log_handler is not None:
+            self.log_handler.loop = asyncio.get_running_loop()
+        self._report_problems()
+
+    async def pull_configuration(self, pushed: Any = None) -> None:
+        """Read section `codegen` through workspace/configuration (or a pushed settings object)."""
+        workspace = self.client_capabilities.workspace
+        raw = None
+        if workspace and workspace.configuration:
+            try:
+                answer = await self.workspace_configuration_async(types.ConfigurationParams(
+                    items=[types.ConfigurationItem(scope_uri=self.root_uri, section=CONFIGURATION_SECTION)]
+                ))
+                raw = answer[0] if answer else None
+            except Exception as error:
+                log.warning("workspace/configuration failed: %s", error)
+        elif isinstance(pushed, dict):
+            raw = pushed.get(CONFIGURATION_SECTION, pushed)
+        if raw is None:
+            return  # nothing configured there: keep the initialization options
+        options, self.pending_problems = parse_options(raw, workspace_trusted=self.options.workspace_trusted)
+        self.options = options
+        self._report_problems()
+        for uri in list(self.workspace.text_documents):
+            self.schedule_diagnostics(uri)
+
+    def _report_problems(self) -> None:
+        if self.pending_problems:
+            problems, self.pending_problems = self.pending_problems, []
+            self.show("codegen settings: " + " ".join(p.rstrip(".") + "." for p in problems),
+                      types.MessageType.Warning)
+
+    def report_server_error(self, error: Exception, source) -> None:
+        """Log unexpected errors instead of pygls's default pop-up; the handler's caller gets its error."""
+        log.error("Internal error (%s): %s", getattr(source, "__name__", source), error)
+
+    def supports_llm_tag(self) -> bool:
+        document = self.client_capabilities.text_document
+        action = document.code_action if document else None
+        tags = action.tag_support if action else None
+        return bool(tags and types.CodeActionTag.LlmGenerated in tags.value_set)
+
+    # -- documents -------------------------------------------------------------------------------
+    @property
+    def root(self) -> Path | None:
+        """The workspace folder (the first one, with several), from `initialize`."""
+        path = to_fs_path(self.root_uri) if self.root_uri else None
+        return Path(path) if path else None
+
+    def document(self, uri: str):
+        """The open document at `uri`, or None (never a read from disk)."""
+        try:
+            return self.workspace.text_documents.get(unquote(uri))
+        except RuntimeError:
+            return None
+
+    def lines_of(self, document) -> list[str]:
+        """The document's lines as LSP counts them, cached per version."""
+        cached = self._lines.get(document.uri)
+        if cached is None or cached[0] != document.version or document.version is None:
+            cached = (document.version, split_lines(document.source))
+            self._lines[document.uri] = cached
+        return cached[1]
+
+    def units(self, text: str) -> int:
+        """Length of `text` in the negotiated position encoding (UTF-16 unless the client chose otherwise)."""
+        try:
+            return self.workspace.position_codec.client_num_units(text)
+        except RuntimeError:  # not initialized: LSP's default, UTF-16
+            return len(text.encode("utf-16-le")) // 2
+
+    def text_and_version(self, path: Path) -> tuple[str | None, int | None]:
+        """A file's text from the editor when it is open, else from disk; (None, None) when it does not exist."""
+        document = self.document(from_fs_path(str(path)) or "")
+        if document is not None:
+            return document.source, document.version
+        if not path.is_file():
+            return None, None
+        return path.read_text(encoding="utf-8"), None
+
+    def module_path(self, uri: str) -> Path | None:
+        path = to_fs_path(uri)
+        return Path(path) if path else None
+
+    def test_file(self, uri: str) -> Path | None:
+        """The existing test file of the module at `uri`."""
+        path = self.module_path(uri)
+        if path is None or placement.is_test_file(path):
+            return None
+        return placement.existing_test_file(path, self.root, self.options.test_location)
+
+    # -- diagnostics and hints -------------------------------------------------------------------
+    def schedule_diagnostics(self, uri: str, *, immediately: bool = False) -> None:
+        """Publish diagnostics for `uri` once it has been quiet for the debounce delay."""
+        if not uri.endswith((".py", ".pyi")) and not _is_python(self.document(uri)):
+            return
+        pending = self._debounce.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        delay = 0.0 if immediately else self.options.diagnostics_delay_ms / 1000
+        self._debounce[uri] = asyncio.ensure_future(self._diagnose_later(uri, delay))
+
+    def forget(self, uri: str) -> None:
+        pending = self._debounce.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        self.analyses.pop(uri, None)
+        self._lines.pop(uri, None)
+
+    async def _diagnose_later(self, uri: str, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        try:
+            await self.publish_diagnostics(uri)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("Diagnostics for %s failed", uri)
+
+    async def publish_diagnostics(self, uri: str) -> None:
+        """Analyse the current version and publish, unless the document changed meanwhile."""
+        analysis = await self.analysis_for(uri)
+        document = self.document(uri)
+        if analysis is None or document is None or document.version != analysis.version:
+            return  # stale: a newer version has its own run coming
+        diagnostics = lsp_diagnostics(analysis, self.results.get(uri), self.units)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=analysis.version)
+        )
+
+    async def analysis_for(self, uri: str) -> DocumentAnalysis | None:
+        """The analysis of the document's current version, computed off the event loop when missing."""
+        document = self.document(uri)
+        if document is None:
+            return None
+        cached = self.analyses.get(uri)
+        if cached is not None and cached.version == document.version:
+            return cached
+        version, text = document.version, document.source
+        analysis = await asyncio.to_thread(self._analyze, uri, text, version)
+        current = self.document(uri)
+        if current is not None and current.version == version:
+            self.analyses[uri] = analysis
+        return analysis
+
+    def _analyze(self, uri: str, text: str, version: int | None) -> DocumentAnalysis:
+        tests = None
+        test_path = self.test_file(uri)
+        if test_path is not None:
+            try:
+                tests, _ = self.text_and_version(test_path)
+            except (OSError, UnicodeDecodeError) as error:
+                log.warning("Cannot read %s: %s", test_path, error)
+        return analyze(text, version, tests)
+
+    def modules_tested_by(self, uri: str) -> list[str]:
+        """Open modules whose test file is the document at `uri`."""
+        path = self.module_path(uri)
+        if path is None or not placement.is_test_file(path):
+            return []
+        return [other for other in list(self.workspace.text_documents) if other != uri and self.test_file(other) == path]
+
+    def refresh_inlay_hints(self) -> None:
+        workspace = self.client_capabilities.workspace
+        if workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support:
+            self.workspace_inlay_hint_refresh(None)
+
+    # -- messages --------------------------------------------------------------------------------
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        log.log(logging.ERROR if kind == types.MessageType.Error else logging.INFO, "%s", message)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    # -- generation ------------------------------------------------------------------------------
+    def settings(self):
+        """codegen Settings for the current options; raises codegen's ConfigurationError."""
+        return codegen_settings(self.options, self.root)
+
+    async def session_for(self, settings):
+        """One GenerationSession per distinct configuration, created off the event loop."""
+        secret = settings.api_key.get_secret_value() if settings.api_key else ""
+        key = hashlib.sha256((settings.model_dump_json() + secret).encode()).hexdigest()
+        async with self._session_lock:
+            session = self._sessions.get(key)
+            if session is None:
+                from codegen.session import GenerationSession
+
+                session = await asyncio.to_thread(GenerationSession, settings)
+                self._sessions[key] = session
+        self.last_session = session
+        return session
+
+    async def close_sessions(self) -> None:
+        for session in self._sessions.values():
+            try:
+                await session.close()
+            except Exception:
+                log.exception("Closing a generation session failed")
+        self._sessions.clear()
+
+    def apply_lock(self, uri: str) -> asyncio.Lock:
+        """Edits to one document are computed and applied one at a time."""
+        return self._apply_locks.setdefault(uri, asyncio.Lock())
+
+    def document_changed(self, uri: str) -> None:
+        for waiter in self._version_waiters.pop(uri, []):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait_for_change(self, uri: str, version: int | None, timeout: float) -> None:
+        """Wait (briefly) until the client reports the document past `version`, after an applied edit."""
+        document = self.document(uri)
+        if document is None or document.version != version:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._version_waiters.setdefault(uri, []).append(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except asyncio.TimeoutError:
+            log.info("The client did not report the edit to %s within %.1f s", uri, timeout)
+
+
+
+def _is_python(document) -> bool:
+    return document is not None and document.language_id == "python"

@@ -1,0 +1,276 @@
+"""Text changes that put generated code into existing files without losing anything already there."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from .prompts import Prompt
+
+_RUNNER = re.compile(
+    r"^(?:(?:async[ \t]+)?def[ \t]+main[ \t]*\(|if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"]"
+    r"|if[ \t]+['\"]__main__['\"][ \t]*==[ \t]*__name__)",
+    re.MULTILINE,
+)
+_MAIN_GUARD = re.compile(r"^if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"]", re.MULTILINE)
+_DOCSTRING_START = re.compile(r"^[rRuUbBfF]{0,2}('''|\"\"\"|'|\")")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+class MergeError(ValueError):
+    """The existing file cannot take the generated code safely; the message says why."""
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split where LSP splits them (\\n, \\r\\n, \\r)."""
+    return _LINE.findall(text)
+
+
+def has_runner(text: str) -> bool:
+    """True when the module already has a top-level `main()` or an `if __name__ == "__main__":` guard."""
+    return _RUNNER.search(text) is not None
+
+
+def split_imports(code: str) -> tuple[list[str], str]:
+    """The top-level import statements of generated code, and the code without them."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return [], code
+    lines = split_lines(code)
+    imports: list[str] = []
+    dropped: set[int] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append("".join(lines[node.lineno - 1 : node.end_lineno]).strip() + "\n")
+            dropped.update(range(node.lineno - 1, node.end_lineno))
+    body = "".join(line for i, line in enumerate(lines) if i not in dropped)
+    return imports, body.strip("\n") + "\n"
+
+
+def place_function(text: str, prompt: Prompt, code: str, *, keep_prompt: bool) -> str:
+    """Replace the prompt comment (or, with keep_prompt, follow it) with `code`, at its indentation."""
+    lines = split_lines(text)
+    newline = _newline_of(lines)
+    before = lines[: prompt.start_line]
+    after = lines[prompt.end_line + 1 :]
+    if before and not before[-1].endswith(("\n", "\r")):
+        before[-1] += newline
+    block = [_indent_line(line, prompt.indent) for line in code.strip("\n").splitlines()]
+    wanted_blank_lines = 1 if prompt.indent else 2
+    kept = [line.rstrip("\r\n") + newline for line in lines[prompt.start_line : prompt.end_line + 1]]
+    new = (kept if keep_prompt else []) + [line + newline for line in block]
+    if not keep_prompt and before and any(line.strip() for line in before):
+        new[:0] = [newline] * max(0, wanted_blank_lines - _blank_run(reversed(before)))
+    if after and any(line.strip() for line in after):
+        new += [newline] * max(0, wanted_blank_lines - _blank_run(after))
+    return "".join(before + new + after)
+
+
+def _blank_run(lines) -> int:
+    count = 0
+    for line in lines:
+        if line.strip():
+            break
+        count += 1
+    return count
+
+
+def append_runner(text: str, runner: str) -> str:
+    """The module with `runner` (a `main()` and its guard) at the end, two blank lines before it."""
+    newline = _newline_of(split_lines(text))
+    body = text.rstrip()
+    runner_lines = runner.strip("\n").splitlines()
+    return (body + newline * 3 if body else "") + newline.join(runner_lines) + newline
+
+
+def merge_imports(text: str, statements: list[str]) -> str:
+    """Add the import statements the module lacks to its import block, sorted; never a duplicate."""
+    present = _imported(text)
+    missing = [s for s in statements if not _imported(s) <= present]
+    if not missing:
+        return text
+    lines = split_lines(text)
+    newline = _newline_of(lines)
+    start, end = import_block(lines)
+    block = "".join(lines[start:end])
+    merged = _sort_imports(block.replace("\r\n", "\n").replace("\r", "\n") + "".join(missing))
+    merged = merged.strip("\n") + "\n"
+    if newline != "\n":
+        merged = merged.replace("\n", newline)
+    head, tail = lines[:start], lines[end:]
+    if head and not head[-1].endswith(("\n", "\r")):
+        head[-1] += newline
+    if start == end and tail and tail[0].strip():
+        merged += newline * (2 if _starts_definition(tail[0]) else 1)
+    if start == end and head and head[-1].strip():
+        merged = newline + merged
+    return "".join(head) + merged + "".join(tail)
+
+
+def import_block(lines: list[str]) -> tuple[int, int]:
+    """[start, end) of the module's leading import statements; start == end is where one would go."""
+    header_end = _skip_header(lines)
+    start = end = None
+    index = header_end
+    depth = 0
+    while index < len(lines):
+        stripped = lines[index].strip()
+        if depth > 0 or (end == index and lines[index - 1].rstrip().endswith("\\")):
+            depth = max(0, depth + _bracket_depth(stripped))
+            index += 1
+            end = index
+            continue
+        if stripped.startswith(("import ", "from ")) and not lines[index][0].isspace():
+            start = index if start is None else start
+            depth = max(0, _bracket_depth(stripped))
+            index += 1
+            end = index
+            continue
+        if not stripped or stripped.startswith("#"):
+            index += 1
+            continue
+        break
+    if start is None or end is None:
+        return header_end, header_end
+    return start, end
+
+
+def merge_test_file(existing: str, new_tests: str, *, module_name: str) -> str:
+    """The existing test file with the new test classes appended (renamed on a clash) and imports merged."""
+    existing_tree = _parse(existing)
+    if existing_tree is None:
+        raise MergeError(
+            f"the existing test file does not parse, so the new tests for {module_name} were not added; "
+            "fix its syntax error and try again"
+        )
+    new_tree = _parse(new_tests)
+    if new_tree is None:
+        raise MergeError("the generated tests do not parse; nothing was written")
+    taken = {node.name for node in existing_tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
+    existing_sources = {_normalized(ast.get_source_segment(existing, node) or "") for node in existing_tree.body}
+    new_lines = split_lines(new_tests)
+    imports: list[str] = []
+    definitions: list[str] = []
+    for node in new_tree.body:
+        first = (node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno) - 1
+        source = "".join(new_lines[first : node.end_lineno]).strip("\n")
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(source.strip() + "\n")
+        elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            if _normalized(ast.get_source_segment(new_tests, node) or "") in existing_sources:
+                continue  # the very same tests are already there
+            name = _free_name(node.name, taken)
+            taken.add(name)
+            if name != node.name:
+                source = re.sub(rf"\b(class|def)(\s+){re.escape(node.name)}\b", rf"\1\g<2>{name}", source, count=1)
+            definitions.append(source)
+    if not definitions:
+        return existing
+    lines = split_lines(existing)
+    newline = _newline_of(lines)
+    guard = _MAIN_GUARD.search(existing)
+    head = existing[: guard.start()] if guard else existing
+    tail = existing[guard.start():] if guard else ""
+    added = (newline * 3).join(d.replace("\n", newline) for d in definitions)
+    merged = head.rstrip() + newline * 3 + added + newline
+    if tail:
+        merged += newline * 2 + tail
+    return merge_imports(merged, imports)
+
+
+def _sort_imports(block: str) -> str:
+    try:
+        from codegen.formatting import sort_imports
+    except ImportError:  # isort missing: keep the order, duplicates were already left out
+        return block
+    return sort_imports(block)
+
+
+def _imported(source: str) -> set[tuple]:
+    """What a piece of source imports at top level, one key per imported name."""
+    tree = _parse(source)
+    if tree is None:
+        # The module is mid-edit: judge by its import block alone.
+        lines = split_lines(source)
+        start, end = import_block(lines)
+        tree = _parse("".join(lines[start:end]))
+        if tree is None:
+            return set()
+    keys: set[tuple] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            keys.update(("import", alias.name, alias.asname) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            keys.update(("from", node.level, node.module, alias.name, alias.asname) for alias in node.names)
+    return keys
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _skip_header(lines: list[str]) -> int:
+    """The first line after the shebang, leading comments and the module docstring."""
+    index = 0
+    while index < len(lines) and (not lines[index].strip() or lines[index].lstrip().startswith("#")):
+        index += 1
+    if index < len(lines):
+        match = _DOCSTRING_START.match(lines[index])
+        if match:
+            quote = match.group(1)
+            rest = lines[index][match.end():]
+            if quote in rest or len(quote) == 1:
+                return index + 1
+            index += 1
+            while index < len(lines) and quote not in lines[index]:
+                index += 1
+            return min(index + 1, len(lines))
+    # Leading comments attached to the first statement stay with it; a shebang or coding line stays first.
+    while index > 0 and lines[index - 1].lstrip().startswith("#") and not _is_file_directive(lines, index - 1):
+        index -= 1
+    return index
+
+
+def _is_file_directive(lines: list[str], index: int) -> bool:
+    return (index == 0 and lines[0].startswith("#!")) or (index <= 1 and "coding" in lines[index])
+
+
+def _bracket_depth(text: str) -> int:
+    code = text.split("#", 1)[0]
+    return code.count("(") - code.count(")")
+
+
+def _starts_definition(line: str) -> bool:
+    return line.lstrip().startswith(("def ", "async def ", "class ", "@"))
+
+
+def _indent_line(line: str, indent: str) -> str:
+    return indent + line if line.strip() else ""
+
+
+def _newline_of(lines: list[str]) -> str:
+    for line in lines:
+        if line.endswith("\r\n"):
+            return "\r\n"
+        if line.endswith("\n"):
+            return "\n"
+        if line.endswith("\r"):
+            return "\r"
+    return "\n"
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    number = 2
+    while f"{name}{number}" in taken:
+        number += 1
+    return f"{name}{number}"
+
+
+def _normalized(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())

@@ -1,0 +1,37 @@
+"""A pygls protocol that answers a request whose params do not validate, instead of dropping it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.protocol import LanguageServerProtocol
+
+log = logging.getLogger(__name__)
+
+
+class _Answered:
+    """Stands in for a request that was already answered with an error."""
+
+    jsonrpc = None
+
+
+class CodegenProtocol(LanguageServerProtocol):
+    """pygls logs a request it cannot deserialize and never answers it; the client would wait forever."""
+
+    def structure_message(self, data: dict[str, Any]):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if "id" in data and "method" in data:
+                log.warning("Invalid params for %s (id %s): answering with an error", data.get("method"), data["id"])
+                answer = JsonRpcInvalidParams(message=f"Invalid params for {data['method']}")
+                self._send_response(data["id"], error=answer.to_response_error())
+                return _Answered()
+            raise
+
+    def handle_message(self, message):
+        if isinstance(message, _Answered):
+            return None
+        return super().handle_message(message)

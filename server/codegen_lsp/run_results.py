@@ -1,0 +1,134 @@
+"""Test-run results attached to the functions they concern, valid while each function's text is unchanged."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from .merging import split_lines
+
+
+@dataclass(frozen=True)
+class TestFailure:
+    """One test that did not pass, and whether it looks like a bug in the code rather than the test."""
+
+    test_id: str
+    outcome: str  # "failed" | "errored" | "flaky"
+    message: str
+    possible_bug: bool = False
+
+
+@dataclass
+class FunctionResults:
+    """What the last run said about one function, and the text it said it about."""
+
+    name: str
+    source: str
+    tests_run: int = 0
+    tests_passed: int = 0
+    failures: list[TestFailure] = field(default_factory=list)
+    coverage_percent: float | None = None
+    missing_offsets: tuple[int, ...] = ()  # uncovered lines, counted from the def line
+
+
+@dataclass
+class ModuleResults:
+    """The last test run of one module."""
+
+    functions: dict[str, FunctionResults]
+    summary: str
+    problem: str | None = None
+
+
+def module_results(module_text: str, test_text: str, run: Any, possible_bugs: list[Any] = ()) -> ModuleResults:
+    """Attach a codegen.execution TestRunResult to the module's top-level functions."""
+    spans = top_level_functions(module_text)
+    targets = tested_names(test_text, set(spans))
+    bugs = {(_get(bug, "test_id"), _get(bug, "function")) for bug in possible_bugs}
+    results = {name: FunctionResults(name, source) for name, (_, _, source) in spans.items()}
+    for test in run.tests:
+        names = targets.get(test.test_id) or targets.get(test.test_id.rpartition(".")[2]) or set()
+        for name in names:
+            entry = results[name]
+            entry.tests_run += 1
+            if test.outcome == "passed":
+                entry.tests_passed += 1
+            elif test.outcome in ("failed", "errored", "flaky"):
+                entry.failures.append(TestFailure(
+                    test.test_id, test.outcome, test.message, possible_bug=(test.test_id, name) in bugs
+                ))
+    if run.coverage_measured:
+        for coverage in run.functions:
+            entry = results.get(coverage.name)
+            if entry is not None:
+                start = spans[coverage.name][0]
+                entry.coverage_percent = coverage.percent
+                entry.missing_offsets = tuple(line - start for line in coverage.missing_lines)
+    return ModuleResults(results, summary(run), run.problem)
+
+
+def summary(run: Any) -> str:
+    """`3/3 tests passed, 92% of lines covered` and the like."""
+    if run.run == 0 and run.problem:
+        return f"The tests did not run: {run.problem}"
+    text = f"{run.passed}/{run.run} tests passed"
+    if run.failed or run.errored:
+        text += f" ({run.failed} failed, {run.errored} errored)"
+    if run.coverage_measured and run.line_coverage is not None:
+        text += f", {run.line_coverage:.0f}% of lines covered"
+    elif not run.coverage_measured:
+        text += "; coverage was not measured"
+    if run.problem:
+        text += f". {run.problem}"
+    return text
+
+
+def top_level_functions(text: str) -> dict[str, tuple[int, int, str]]:
+    """name -> (1-based def line, end line, source from the def line) for each top-level function."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    lines = split_lines(text)
+    return {
+        node.name: (node.lineno, node.end_lineno, function_text(lines, node.lineno, node.end_lineno))
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+
+
+def function_text(lines: Any, start_line: int, end_line: int) -> str:
+    """A function's text from its 1-based def line to its end line, line endings normalized."""
+    return "\n".join(line.rstrip() for line in lines[start_line - 1 : end_line])
+
+
+def tested_names(test_text: str, names: set[str]) -> dict[str, set[str]]:
+    """Test id (`Class.test_x`, or `test_x`) -> the module's functions that test's body uses."""
+    try:
+        tree = ast.parse(test_text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    targets: dict[str, set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name.startswith("test"):
+                    targets[f"{node.name}.{method.name}"] = _used(method) & names
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            targets[node.name] = _used(node) & names
+    return targets
+
+
+def _used(node: ast.AST) -> set[str]:
+    used = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            used.add(child.id)
+        elif isinstance(child, ast.Attribute):
+            used.add(child.attr)
+    return used
+
+
+def _get(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)

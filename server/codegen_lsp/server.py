@@ -1,0 +1,138 @@
+"""Every LSP feature the codegen server registers; each handler hands its work to a helper module."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from . import __version__, commands, generation
+from .actions import code_actions
+from .config import parse_options
+from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, CONFIGURATION_SECTION, GENERATE,
+                        GENERATE_TESTS, RUN_TESTS, SERVER_NAME, SHOW_TRACE)
+from .hints import lsp_inlay_hints
+from .language_server import CodegenLanguageServer
+from .prompts import FunctionAt
+
+log = logging.getLogger(__name__)
+
+SERVER = CodegenLanguageServer(SERVER_NAME, __version__)
+
+
+@SERVER.feature(types.INITIALIZE)
+def initialize(server: CodegenLanguageServer, params: types.InitializeParams) -> None:
+    server.root_uri = params.root_uri or (params.workspace_folders[0].uri if params.workspace_folders else None)
+    server.options, server.pending_problems = parse_options(
+        params.initialization_options, workspace_trusted=False, from_initialization=True
+    )
+
+
+@SERVER.feature(types.INITIALIZED)
+async def initialized(server: CodegenLanguageServer, params: types.InitializedParams) -> None:
+    server.connected()
+    await server.pull_configuration()
+
+
+@SERVER.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(server: CodegenLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+    await server.pull_configuration(pushed=params.settings)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(server: CodegenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    server.schedule_diagnostics(params.text_document.uri, immediately=True)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(server: CodegenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    server.document_changed(uri)
+    server.schedule_diagnostics(uri)
+    for module in server.modules_tested_by(uri):
+        server.schedule_diagnostics(module)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(server: CodegenLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    for module in server.modules_tested_by(params.text_document.uri):
+        server.schedule_diagnostics(module)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(server: CodegenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+    server.forget(params.text_document.uri)
+    server.text_document_publish_diagnostics(
+        types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+    )
+
+
+@SERVER.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS]),
+)
+def code_action(server: CodegenLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    document = server.document(params.text_document.uri)
+    if document is None:
+        return []
+    line = params.range.start.line
+    analysis = server.analyses.get(params.text_document.uri)
+    function = None
+    if analysis is not None and analysis.version == document.version:
+        info = analysis.top_level_function(line)
+        function = FunctionAt(info.name, info.start_line - 1) if info else None
+    return code_actions(
+        server.lines_of(document), line, document.uri, document.version,
+        tagged=server.supports_llm_tag(), function=function, only=params.context.only,
+    )
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+async def inlay_hint(server: CodegenLanguageServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+    analysis = await server.analysis_for(params.text_document.uri)
+    if analysis is None:
+        return []
+    results = server.results.get(params.text_document.uri)
+    return lsp_inlay_hints(analysis, results, params.range.start.line, params.range.end.line, server.units)
+
+
+@SERVER.command(GENERATE)
+async def generate(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
+    request = _parsed(generation.GenerationRequest.from_arguments, arguments)
+    return await generation.generate(server, request)
+
+
+@SERVER.command(GENERATE_TESTS)
+async def generate_tests(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
+    return await _with_invalid_params(commands.generate_tests(server, arguments))
+
+
+@SERVER.command(RUN_TESTS)
+async def run_tests(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
+    return await _with_invalid_params(commands.run_tests(server, arguments))
+
+
+@SERVER.command(SHOW_TRACE)
+def show_trace(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
+    return commands.show_trace(server)
+
+
+@SERVER.feature(types.SHUTDOWN)
+async def shutdown(server: CodegenLanguageServer, params: None) -> None:
+    await server.close_sessions()
+
+
+def _parsed(parse, arguments):
+    try:
+        return parse(arguments)
+    except ValueError as error:
+        raise JsonRpcInvalidParams(message=f"Invalid params: {error}") from None
+
+
+async def _with_invalid_params(coroutine):
+    try:
+        return await coroutine
+    except commands.ArgumentError as error:
+        raise JsonRpcInvalidParams(message=f"Invalid params: {error}") from None
