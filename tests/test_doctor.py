@@ -1,0 +1,71 @@
+"""`codegen doctor`: each check passes or says how to fix it, and the exit code follows."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+from codegen.cli import main
+from tests.loopback_model import Reply
+
+ADD = Reply.code("GeneratedCode", "def add(a: int, b: int) -> int:\n    return a + b\n")
+
+
+def run_doctor(capsys, *args: str) -> tuple[int, dict]:
+    code = main(["doctor", "--json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def checks(report: dict) -> dict[str, dict]:
+    return {c["name"]: c for c in report["checks"]}
+
+
+def test_all_checks_pass_against_a_working_endpoint(model, capsys):
+    model.enqueue(ADD)
+    code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "loopback")
+    assert code == 0 and report["ok"]
+    found = checks(report)
+    assert "json_schema" in found["structured output"]["detail"]
+    assert found["tracing"]["ok"]
+
+
+def test_unknown_model_is_named_with_the_available_ones(model, capsys):
+    code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "no-such-model")
+    assert code == 1
+    assert "loopback" in checks(report)["endpoint"]["fix"]
+
+
+def test_structured_output_check_reports_the_json_object_fallback(model, capsys):
+    model.reject_json_schema = True
+    model.enqueue(ADD)
+    code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "loopback")
+    assert code == 0
+    assert "json_object fallback" in checks(report)["structured output"]["detail"]
+
+
+def test_missing_credentials_fail_with_the_fix(capsys):
+    code, report = run_doctor(capsys)
+    assert code == 1
+    assert "OPENAI_API_KEY" in checks(report)["credentials"]["fix"]
+
+
+def test_unreachable_endpoint_fails_with_the_fix(capsys):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, report = run_doctor(capsys, "--base-url", f"http://127.0.0.1:{port}/v1")
+    assert code == 1
+    assert "OPENAI_BASE_URL" in checks(report)["endpoint"]["fix"]
+
+
+def test_key_is_masked(model, capsys, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-1234567890abcdef")
+    main(["doctor", "--base-url", model.base_url, "--model", "loopback"])
+    out = capsys.readouterr().out
+    assert "sk-…cdef" in out and "1234567890" not in out
+
+
+def test_a_model_that_ignores_the_request_fails_the_check(model, capsys):
+    code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "loopback")  # answers moving_average
+    assert code == 1
+    assert "without the asked-for function" in checks(report)["structured output"]["detail"]
