@@ -142,11 +142,11 @@ class LoopbackModel:
         kind = request_kind(body)
         with self._lock:
             self.requests.append(body)
+        fmt = (body.get("response_format") or {}).get("type")
+        if self.reject_json_schema and fmt == "json_schema":  # rejected before any scripted reply is used
+            return 400, _error_body("response_format of type 'json_schema' is not supported", "invalid_request_error"), self.delay
         reply = self._next_reply(kind)
         delay = self.delay + reply.delay
-        fmt = (body.get("response_format") or {}).get("type")
-        if self.reject_json_schema and fmt == "json_schema":
-            return 400, _error_body("response_format of type 'json_schema' is not supported", "invalid_request_error"), delay
         if reply.status != 200:
             return reply.status, _error_body(reply.error_message, "server_error"), delay
         if reply.refusal is not None:
