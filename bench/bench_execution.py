@@ -190,7 +190,8 @@ def main() -> None:
             time_sandboxed()  # leaves a started runner behind for the next warm timing
 
     plain_median = statistics.median(plain)
-    print(f"runs: {options.runs} each, 15 tests, {sys.executable} (Python {sys.version.split()[0]})")
+    version = sys.version.split()[0]
+    print(f"runs: {options.runs} each, 15 tests, {sys.executable} (Python {version})")
     print(f"plain python -m unittest:           median {plain_median * 1000:7.1f} ms")
     for label, timings in (("warm", warm), ("cold", cold)):
         median = statistics.median(timings)

@@ -1,10 +1,10 @@
-"""Run a generated unittest file against its module in a sandboxed child Python and report the results.
+"""Run a generated unittest file against its module in a sandboxed child Python; report results.
 
-The child (``sandbox_runner.py``) runs in a fresh temporary copy of the two files, under coverage.py,
-in its own process group (killed as a whole on timeout or cancellation), with CPU, memory, open-file
-and core-dump rlimits, and an environment without secrets.  It is a guard against accidents (endless
-loops, runaway memory, stray files, leaked keys), not a security boundary: the code still runs as the
-user and can reach anything the user can by absolute path.
+The child (``sandbox_runner.py``) runs in a fresh temporary copy of the two files, under
+coverage.py, in its own process group (killed as a whole on timeout or cancellation), with CPU,
+memory, open-file and core-dump rlimits, and an environment without secrets.  It guards against
+accidents (endless loops, runaway memory, stray files, leaked keys); it is not a security boundary:
+the code still runs as the user and can reach anything the user can by absolute path.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def run_tests(
     memory_mb: int = 2048,
     extra_paths: Sequence[str] = (),
 ) -> TestRunResult:
-    """Run ``test_source`` against ``module_source`` in a sandboxed child process, ``repeats`` times.
+    """Run ``test_source`` against ``module_source`` in a sandboxed child, ``repeats`` times.
 
     Each repeat is a fresh child in the same temporary directory; ``timeout`` applies to each.
     """
@@ -220,7 +220,9 @@ def _make_spec(**arguments) -> _RunSpec:
     test_module_name = arguments["test_module_name"] or f"test_{module_name}"
     for name in (module_name, test_module_name):
         if not name.isidentifier():
-            raise ValueError(f"{name!r} is not a valid module name: use letters, digits and underscores")
+            raise ValueError(
+                f"{name!r} is not a valid module name: use letters, digits and underscores"
+            )
     if module_name == test_module_name:
         raise ValueError("the module and its test module need different names")
     if arguments["timeout"] <= 0 or arguments["repeats"] < 1 or arguments["memory_mb"] < 1:
@@ -258,10 +260,16 @@ class _SupportDirectory:
                 cls._path = cls._create()
             return cls._path
 
+    @classmethod
+    def remove(cls) -> None:
+        with cls._lock:
+            if cls._path is not None:
+                shutil.rmtree(cls._path, ignore_errors=True)
+                cls._path = None
+
     @staticmethod
     def _create() -> Path:
         path = Path(tempfile.mkdtemp(prefix="codegen-sandbox-support-"))
-        atexit.register(shutil.rmtree, path, ignore_errors=True)
         for name in ("lib", "pycache", "idle", "logs"):
             (path / name).mkdir()
         shutil.copyfile(RUNNER_SCRIPT, path / "lib" / RUNNER_SCRIPT.name)
@@ -354,7 +362,7 @@ def is_secret_env_name(name: str) -> bool:
 def child_environment(
     base: Mapping[str, str], *, home: Path, tmpdir: Path, pythonpath: Sequence[str]
 ) -> dict[str, str]:
-    """The child's environment: ``base`` without secrets or start-up overrides, plus our settings."""
+    """The child's environment: ``base`` without secrets or start-up overrides, plus ours."""
     env = {
         name: value
         for name, value in base.items()
@@ -414,8 +422,10 @@ class _Runner:
         stdin = self.process.stdin
         assert stdin is not None
         with contextlib.suppress(BrokenPipeError):  # it died early: collect() reports how
-            stdin.write(json.dumps(job).encode("utf-8") + b"\n")
-            stdin.close()
+            try:
+                stdin.write(json.dumps(job).encode("utf-8") + b"\n")
+            finally:
+                stdin.close()
 
     def discard(self) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):
@@ -426,9 +436,8 @@ class _Runner:
 
 
 def _spawn_environment(support: Path) -> dict[str, str]:
-    return child_environment(
-        os.environ, home=support / "idle", tmpdir=support / "idle", pythonpath=[str(support / "lib")]
-    )
+    idle = support / "idle"
+    return child_environment(os.environ, home=idle, tmpdir=idle, pythonpath=[str(support / "lib")])
 
 
 def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> _Runner:
@@ -466,10 +475,9 @@ class _RunnerPool:
         self._lock = threading.Lock()
         self._spares: dict[str, _Runner] = {}
         self._owner = os.getpid()
-        atexit.register(self.clear)
 
     def take(self, python: str) -> _Runner:
-        """A runner for one job: the spare if it fits, else a new one (OSError if it cannot start)."""
+        """A runner for one job: the spare if it fits, else a new one (OSError if none starts)."""
         support = _SupportDirectory.get()
         env = _spawn_environment(support)
         with self._lock:
@@ -528,6 +536,14 @@ class _RunnerPool:
 _POOL = _RunnerPool()
 
 
+@atexit.register
+def _shut_down() -> None:
+    """Stop idle runners first, then remove the directory they run from."""
+    _POOL.set_enabled(False)
+    if _POOL._owner == os.getpid():
+        _SupportDirectory.remove()
+
+
 def prestart_runners(enabled: bool) -> None:
     """Turn on (the default) or off keeping a runner started ahead of the next test run."""
     _POOL.set_enabled(enabled)
@@ -542,7 +558,7 @@ def warm_up(python: str | None = None) -> None:
 
 
 def _kill_group(pgid: int) -> None:
-    """SIGKILL the runner's process group: the runner if still alive and whatever it left running."""
+    """SIGKILL the runner's process group: the runner if alive and whatever it left running."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
 
@@ -641,7 +657,7 @@ async def _run_child_async(sandbox: _Sandbox, index: int) -> _ChildRun:
     return sandbox.collect(index, runner, exit_code, killed_on_timeout=not exited)
 
 
-# --- turning child events into a TestRunResult ------------------------------------------------------
+# --- turning child events into a TestRunResult -----------------------------------------------
 
 
 def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRunResult:
@@ -656,7 +672,10 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
                 problems.append(f"The test file could not be imported: {event['message']}.")
             elif event["event"] == "aborted":
                 where = event["id"] or "a test"
-                problems.append(f"The test run stopped at {where}: {event['message']}.")
+                problems.append(
+                    f"The test run stopped at {where} ({event['message']});"
+                    " the tests after it did not run."
+                )
         interrupted = _interruption(spec, run)
         if interrupted is not None:
             test_id, sentence, message = interrupted
@@ -743,7 +762,8 @@ def _interruption(spec: _RunSpec, run: _ChildRun) -> tuple[str | None, str, str]
         ), ""
     return (
         current,
-        f"The test process exited early (exit code {code}) {where}; the tests after it did not run.",
+        f"The test process exited early (exit code {code}) {where};"
+        " the tests after it did not run.",
         f"the test process exited (exit code {code}) during this test",
     )
 
@@ -785,20 +805,30 @@ def _merge_outcomes(test_id: str, entries: list[dict]) -> TestCaseResult:
 def _coverage(
     spec: _RunSpec, run: _ChildRun
 ) -> tuple[bool, float | None, list[FunctionCoverage], str | None]:
+    """(measured, line coverage, per-function coverage, why it was not measured)."""
     data = next((event for event in run.events if event["event"] == "coverage"), None)
-    if data is None:
-        unavailable = next((e for e in run.events if e["event"] == "coverage_unavailable"), None)
-        if unavailable is not None:
-            reason = unavailable["reason"]
-            if "coverage" in reason and ("ModuleNotFoundError" in reason or "ImportError" in reason):
-                reason = f"coverage.py could not be imported by {spec.python} ({reason})"
-            return False, None, [], f"Coverage was not measured: {reason}."
-        if run.finished:
-            return False, None, [], "Coverage was not measured."
-        return False, None, [], None  # the interruption is already reported
-    statements, missing = set(data["statements"]), set(data["missing"])
-    percent = 100.0 if not statements else 100.0 * (len(statements) - len(missing)) / len(statements)
-    return True, percent, function_coverage(spec.module_source, statements, missing), None
+    if data is not None:
+        statements, missing = set(data["statements"]), set(data["missing"])
+        covered = len(statements) - len(missing)
+        percent = 100.0 if not statements else 100.0 * covered / len(statements)
+        return True, percent, function_coverage(spec.module_source, statements, missing), None
+    unavailable = next((e for e in run.events if e["event"] == "coverage_unavailable"), None)
+    if unavailable is None:  # the run was interrupted, which is reported already
+        return False, None, [], None if not run.finished else "Coverage was not measured."
+    if not _parses(spec.module_source):  # the import error already says the module is broken
+        return False, None, [], None
+    reason = unavailable["reason"]
+    if "coverage" in reason and reason.startswith(("ModuleNotFoundError", "ImportError")):
+        reason = f"coverage.py could not be imported by {spec.python} ({reason})"
+    return False, None, [], f"Coverage was not measured: {reason}."
+
+
+def _parses(module_source: str) -> bool:
+    try:
+        ast.parse(module_source)
+        return True
+    except SyntaxError:
+        return False
 
 
 def function_spans(module_source: str) -> list[tuple[str, int, int, int | None]]:
@@ -819,7 +849,8 @@ def function_spans(module_source: str) -> list[tuple[str, int, int, int | None]]
                 if ast.get_docstring(node, clean=False) is not None:
                     statements = statements[1:]
                 first = statements[0].lineno if statements else None
-                spans.append((prefix + node.name, node.lineno, node.end_lineno or node.lineno, first))
+                end = node.end_lineno or node.lineno
+                spans.append((prefix + node.name, node.lineno, end, first))
             elif isinstance(node, ast.ClassDef):
                 visit(node.body, f"{prefix}{node.name}.")
 

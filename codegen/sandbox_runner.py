@@ -17,6 +17,7 @@ Events in the results file, one JSON object per line, each written as it happens
 """
 
 import importlib
+import importlib.util
 import json
 import math
 import os
@@ -34,10 +35,10 @@ _IMPORTLIB_FILE = os.path.abspath(importlib.__file__)
 
 def import_coverage(pycache_prefix):
     """Import coverage.py ahead of the job; return (module, None) or (None, reason)."""
-    # Cache coverage's own bytecode outside the sandbox, so an interpreter of another Python version
-    # compiles it once per session rather than on every run; user code is never cached.
     saved = sys.dont_write_bytecode, sys.pycache_prefix
-    if pycache_prefix:
+    if pycache_prefix and not _has_bytecode("coverage"):
+        # Coverage was installed by another Python version, so it has no bytecode for this one:
+        # cache it outside the sandbox, compiled once per session instead of on every run.
         sys.dont_write_bytecode, sys.pycache_prefix = False, pycache_prefix
     try:
         import coverage
@@ -49,8 +50,18 @@ def import_coverage(pycache_prefix):
         sys.dont_write_bytecode, sys.pycache_prefix = saved
 
 
+def _has_bytecode(package):
+    try:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.origin or not spec.has_location:
+            return True  # nothing to compile (or nothing to import)
+        return os.path.exists(importlib.util.cache_from_source(spec.origin))
+    except (ImportError, ValueError, NotImplementedError):
+        return True
+
+
 def enter_sandbox(config):
-    """Make this process look as if it had been started for this job: fds, cwd, environment, path."""
+    """Make this process look as if started for this job: fds, cwd, environment, sys.path."""
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
@@ -77,7 +88,8 @@ def set_limits(config):
     except ImportError:  # not a Unix system: nothing to apply
         return ["resource module unavailable"]
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = math.ceil(usage.ru_utime + usage.ru_stime) + config["cpu_seconds"]  # CPU time is cumulative
+    # CPU time counts from process start, and this process may have waited for its job.
+    cpu = math.ceil(usage.ru_utime + usage.ru_stime) + config["cpu_seconds"]
     wanted = {
         "RLIMIT_CPU": (cpu, cpu + 2),  # SIGXCPU at the soft limit, SIGKILL at the hard one
         "RLIMIT_AS": (config["memory_bytes"], config["memory_bytes"]),
@@ -101,7 +113,7 @@ def set_limits(config):
 
 
 class ResultsFile:
-    """Append-only JSON-lines writer on its own descriptor, so tests that swap sys.stdout cannot hide it."""
+    """Append-only JSON lines on a descriptor of its own, that tests swapping stdout cannot hide."""
 
     def __init__(self, path):
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
@@ -181,6 +193,7 @@ class StreamingResult(unittest.TestResult):
         self._prefix = test_module + "."
         self._current = None
         self._record = None
+        self.unfinished = None  # a test stopped without an outcome: an exception escaped it
         self.count = 0
 
     def short_id(self, test):
@@ -208,9 +221,11 @@ class StreamingResult(unittest.TestResult):
         self._results.emit("start", id=self.short_id(test))
 
     def stopTest(self, test):
-        record = self._record or {"outcome": "passed", "message": "", "traceback": "", "line": None}
-        self.count += 1
-        self._results.emit("result", id=self.short_id(test), **record)
+        if self._record is None:
+            self.unfinished = self.short_id(test)
+        else:
+            self.count += 1
+            self._results.emit("result", id=self.short_id(test), **self._record)
         self._current, self._record = None, None
         super().stopTest(test)
 
@@ -238,7 +253,7 @@ class StreamingResult(unittest.TestResult):
 
     def addUnexpectedSuccess(self, test):
         super().addUnexpectedSuccess(test)
-        self._set(test, "failed", "unexpected success: the test is marked expectedFailure but passed")
+        self._set(test, "failed", "unexpected success: marked expectedFailure, but it passed")
 
     def addSubTest(self, test, subtest, err):
         super().addSubTest(test, subtest, err)
@@ -297,12 +312,18 @@ def run(config, coverage, coverage_error):
         try:
             suite.run(result)
         except BaseException as exc:  # KeyboardInterrupt and the like escape unittest
-            current = result.current_id()
+            test_id = result.unfinished or result.current_id()
             info = describe_error((type(exc), exc, exc.__traceback__), test_file)
-            if current is not None:
+            if test_id is not None:
                 result.count += 1
-                results.emit("result", id=current, outcome="errored", **info)
-            results.emit("aborted", id=current, message=info["message"])
+                results.emit("result", id=test_id, outcome="errored", **info)
+            results.emit("aborted", id=test_id, message=info["message"])
+        else:
+            if result.unfinished is not None:
+                result.count += 1
+                message = "the test stopped without reporting an outcome"
+                results.emit("result", id=result.unfinished, outcome="errored", message=message,
+                             traceback="", line=None)
         result.stopTestRun()
         count = result.count
     if cov is not None:
@@ -324,7 +345,7 @@ def main():
             stream.flush()
         except BaseException:
             pass
-    # Skip interpreter shutdown: threads or atexit hooks left by the tests must not hold the run open.
+    # Skip interpreter shutdown: threads or atexit hooks the tests left must not hold the run open.
     os._exit(0)
 
 

@@ -270,7 +270,8 @@ def test_secrets_are_not_passed_to_generated_code(monkeypatch: pytest.MonkeyPatc
                 self.assertIsNone(os.environ.get("OPENAI_API_KEY"))
 
             def test_no_other_secrets(self):
-                for name in ("WANDB_API_KEY", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "DB_PASSWORD"):
+                names = ("WANDB_API_KEY", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "DB_PASSWORD")
+                for name in names:
                     self.assertNotIn(name, os.environ)
                 for value in ("sk-test-secret", "wandb-secret", "aws-secret", "hunter2"):
                     self.assertNotIn(value, repr(dict(os.environ)))
@@ -414,7 +415,34 @@ def test_module_with_a_syntax_error() -> None:
     assert "stats.py" in entry.message or "stats.py" in entry.traceback
     assert entry.line == line_of(PASSING, "from stats import")
     assert "could not be imported" in result.problem
+    assert "Coverage" not in result.problem, "the syntax error is the one thing to say"
     assert not result.coverage_measured and result.functions == []
+
+
+def test_keyboard_interrupt_in_a_test_stops_the_run_with_a_reason() -> None:
+    tests = '''\
+        import unittest
+
+
+        class TestInterrupt(unittest.TestCase):
+            def test_a_passes(self):
+                pass
+
+            def test_b_interrupts(self):
+                raise KeyboardInterrupt
+
+            def test_c_never_runs(self):
+                pass
+        '''
+    result = run(tests)
+
+    outcomes = {test.test_id: test.outcome for test in result.tests}
+    assert outcomes == {
+        "TestInterrupt.test_a_passes": "passed",
+        "TestInterrupt.test_b_interrupts": "errored",
+    }
+    assert by_id(result)["TestInterrupt.test_b_interrupts"].message == "KeyboardInterrupt"
+    assert "stopped at TestInterrupt.test_b_interrupts (KeyboardInterrupt)" in result.problem
 
 
 def test_module_side_effects_at_import_are_contained(tmp_path: Path) -> None:
