@@ -217,6 +217,7 @@ async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: 
         document = server.document(request.uri)
         if document is None:
             raise GenerationStopped("The file was closed while the model worked; nothing was changed.")
+        version = document.version
         anchor = _refind(anchor, document.source)
         changes = [change for change in _plan(server, request, anchor, generated) if change is not None]
         capabilities = server.client_capabilities.workspace
@@ -236,7 +237,7 @@ async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: 
             raise GenerationStopped(f"The editor did not apply the generated code{reason}; nothing was changed.")
         for change in new_files if not (document_changes and creates) else []:
             _write_new_file(change)  # the client cannot create files: write the new test file ourselves
-        await server.wait_for_change(request.uri, document.version, EDIT_ECHO_TIMEOUT)
+        await server.wait_for_change(request.uri, version, EDIT_ECHO_TIMEOUT)
 
 
 def _write_new_file(change: FileChange) -> None:

@@ -71,9 +71,9 @@ def find_prompt(lines: Sequence[str], prompt: Prompt) -> Prompt | None:
 
 def function_at(lines: Sequence[str], line: int) -> FunctionAt | None:
     """The top-level `def` whose line or body holds `line`, judged by indentation alone."""
-    if not lines or line < 0:
+    if not 0 <= line < len(lines):
         return None
-    index = min(line, len(lines) - 1)
+    index = line
     floor = None  # the smallest indentation seen between the line and the scan position
     while index >= 0:
         text = lines[index]

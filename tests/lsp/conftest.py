@@ -1,0 +1,263 @@
+"""An editor stand-in for end-to-end tests: the real server as a subprocess, driven through pytest-lsp."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+from pytest_lsp import ClientServerConfig, client_capabilities
+from pygls.protocol import default_converter
+from pytest_lsp.client import LanguageClient, register_lsp_features
+
+DATA = Path(__file__).parent.parent / "test_data" / "lsp"
+
+
+def capabilities(*, tags: bool = True, refresh: bool = True, document_changes: bool = True) -> types.ClientCapabilities:
+    """VS Code's capabilities, plus what LSP 3.18 clients add (code action tags, inlay hint refresh)."""
+    caps = client_capabilities("visual-studio-code")
+    if tags:
+        caps.text_document.code_action.tag_support = types.CodeActionTagOptions(
+            value_set=[types.CodeActionTag.LlmGenerated]
+        )
+    caps.text_document.inlay_hint = types.InlayHintClientCapabilities()
+    caps.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(refresh_support=refresh)
+    if not document_changes:
+        caps.workspace.workspace_edit = types.WorkspaceEditClientCapabilities(document_changes=False)
+    return caps
+
+
+class Editor:
+    """Keeps the texts of open documents and applies the server's workspace edits like an editor would."""
+
+    def __init__(self, client: LanguageClient, root: Path):
+        self.client = client
+        self.root = root
+        self.texts: dict[str, str] = {}
+        self.versions: dict[str, int] = {}
+        self.applied_edits: list[types.WorkspaceEdit] = []
+        self.rejected_edits: list[types.WorkspaceEdit] = []
+        self.accept_edits = True
+        self.refreshes = 0
+
+    # -- documents -------------------------------------------------------------------------------
+    def uri(self, name: str) -> str:
+        return from_fs_path(str(self.root / name))
+
+    def open(self, name: str, text: str | None = None) -> str:
+        path = self.root / name
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        uri = self.uri(name)
+        self.texts[uri], self.versions[uri] = text, 1
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        ))
+        return uri
+
+    def change(self, uri: str, text: str) -> None:
+        self.texts[uri] = text
+        self.versions[uri] += 1
+        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        ))
+
+    def text(self, uri: str) -> str:
+        return self.texts.get(uri) or Path(to_fs_path(uri)).read_text(encoding="utf-8")
+
+    # -- server requests -------------------------------------------------------------------------
+    def apply(self, edit: types.WorkspaceEdit) -> types.ApplyWorkspaceEditResult:
+        if not self.accept_edits:
+            self.rejected_edits.append(edit)
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason="rejected by the test editor")
+        operations = list(edit.document_changes or [])
+        operations += [types.TextDocumentEdit(types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                                              edits) for uri, edits in (edit.changes or {}).items()]
+        new_texts: dict[str, str] = {}
+        for operation in operations:
+            if isinstance(operation, types.CreateFile):
+                if Path(to_fs_path(operation.uri)).exists() or operation.uri in new_texts:
+                    return types.ApplyWorkspaceEditResult(applied=False, failure_reason="file exists")
+                new_texts[operation.uri] = ""
+            elif isinstance(operation, types.TextDocumentEdit):
+                uri = operation.text_document.uri
+                version = operation.text_document.version
+                if version is not None and version != self.versions.get(uri):
+                    return types.ApplyWorkspaceEditResult(applied=False, failure_reason="stale version")
+                current = new_texts.get(uri)
+                if current is None:
+                    current = self.text(uri)
+                new_texts[uri] = apply_text_edits(current, operation.edits)
+            else:
+                return types.ApplyWorkspaceEditResult(applied=False, failure_reason="unsupported operation")
+        self.applied_edits.append(edit)
+        for uri, text in new_texts.items():
+            if uri in self.texts:
+                self.change(uri, text)
+            else:
+                path = Path(to_fs_path(uri))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    # -- waiting ---------------------------------------------------------------------------------
+    async def diagnostics(self, uri: str, version: int | None = None, timeout: float = 10.0):
+        """The diagnostics published for `uri` (at `version`, when given)."""
+        async def published():
+            while True:
+                params = await self.client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+                if params.uri == uri and (version is None or params.version == version):
+                    return params
+
+        return await asyncio.wait_for(published(), timeout)
+
+    async def code_actions(self, uri: str, line: int, character: int = 0, only=None):
+        return await self.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(line=line, character=character),
+                              end=types.Position(line=line, character=character)),
+            context=types.CodeActionContext(diagnostics=[], only=only),
+        ))
+
+    async def run(self, action: types.CodeAction, timeout: float = 30.0):
+        return await asyncio.wait_for(self.client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command=action.command.command, arguments=action.command.arguments,
+        )), timeout)
+
+    async def command(self, name: str, *arguments: Any, timeout: float = 30.0):
+        return await asyncio.wait_for(self.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command=name, arguments=list(arguments))), timeout)
+
+    def messages(self, kind: types.MessageType | None = None) -> list[str]:
+        return [m.message for m in self.client.messages if kind is None or m.type == kind]
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP text edits (UTF-16 positions) to text, the way an editor does."""
+    lines = text.splitlines(keepends=True)
+
+    def offset(position: types.Position) -> int:
+        if position.line >= len(lines):
+            return len(text)
+        before = sum(len(line) for line in lines[: position.line])
+        line, units, column = lines[position.line].rstrip("\r\n"), 0, 0
+        while column < len(line) and units < position.character:
+            units += len(line[column].encode("utf-16-le")) // 2
+            column += 1
+        return before + column
+
+    spans = sorted(((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True)
+    for start, end, new_text in spans:
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def _client_converter():
+    """lsprotocol's converter takes any object with a `command` key for a Command, even a CodeAction whose
+    `command` is an object; editors check whether `command` is a string, and so does this one."""
+    converter = default_converter()
+
+    def command_or_code_action(value: Any, _: type):
+        if isinstance(value.get("command"), str):
+            return converter.structure(value, types.Command)
+        return converter.structure(value, types.CodeAction)
+
+    converter.register_structure_hook(types.Command | types.CodeAction, command_or_code_action)
+    converter.register_structure_hook(typing.Union[types.Command, types.CodeAction], command_or_code_action)
+    return converter
+
+
+def server_environment(base_url: str | None, home: Path, **extra: str) -> dict[str, str]:
+    """No real keys, no W&B, tracing off; the loopback model as the endpoint."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "CODEGEN_TRACING": "off",
+        "WANDB_ERROR_REPORTING": "false",
+        "WANDB_MODE": "disabled",
+        "CODEGEN_TEST_REPEATS": "1",
+        "CODEGEN_REPAIR_ROUNDS": "0",
+        "CODEGEN_MAX_RETRIES": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    if base_url:
+        env["OPENAI_BASE_URL"] = base_url
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    return root
+
+
+def copy_data(name: str, root: Path, target: str | None = None) -> Path:
+    destination = root / (target or name)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(DATA / name, destination)
+    return destination
+
+
+@pytest_asyncio.fixture
+async def start_editor(tmp_path: Path, workspace: Path):
+    """`await start_editor(model=..., options=..., caps=...)` -> an Editor on a fresh server; shut down after."""
+    editors: list[Editor] = []
+
+    async def start(*, model=None, options: dict | None = None, caps: types.ClientCapabilities | None = None,
+                    env: dict[str, str] | None = None, configuration: dict | None = None) -> Editor:
+        home = tmp_path / "home"
+        home.mkdir(exist_ok=True)
+        environment = server_environment(model.base_url if model is not None else None, home, **(env or {}))
+        client_holder: dict[str, Editor] = {}
+
+        def factory():
+            client = LanguageClient(converter_factory=_client_converter)
+            register_lsp_features(client)
+
+            @client.feature(types.WORKSPACE_APPLY_EDIT)
+            def apply_edit(ls, params: types.ApplyWorkspaceEditParams):
+                return client_holder["editor"].apply(params.edit)
+
+            @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+            def refresh(ls, params):
+                client_holder["editor"].refreshes += 1
+
+            return client
+
+        config = ClientServerConfig(server_command=[sys.executable, "-m", "codegen_lsp"], server_env=environment,
+                                    client_factory=factory)
+        client = await config.start()
+        if configuration is not None:
+            client.set_configuration(configuration, section="codegen")
+        editor = Editor(client, workspace)
+        client_holder["editor"] = editor
+        editors.append(editor)
+        initialization = {"workspaceTrusted": True, "diagnosticsDelayMs": 20}
+        initialization.update(options or {})
+        await client.initialize_session(types.InitializeParams(
+            capabilities=caps or capabilities(),
+            root_uri=from_fs_path(str(workspace)),
+            initialization_options=initialization,
+        ))
+        return editor
+
+    yield start
+    for editor in editors:
+        try:
+            await asyncio.wait_for(editor.client.shutdown_session(), 10)
+        finally:
+            await editor.client.stop()
