@@ -591,14 +591,14 @@ async def _wait_for_exit_async(process: subprocess.Popen, timeout: float | None)
     """``_wait_for_exit`` without blocking the event loop."""
     pidfd = _open_pidfd(process)
     if pidfd is None:
-        try:
-            await asyncio.wait_for(asyncio.to_thread(process.wait), timeout)
-            return True
-        except TimeoutError:
-            return False
+        return await _wait_in_thread(process, timeout)
     loop = asyncio.get_running_loop()
     exited = loop.create_future()
-    loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+    try:
+        loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+    except NotImplementedError:  # an event loop without add_reader
+        os.close(pidfd)
+        return await _wait_in_thread(process, timeout)
     try:
         await asyncio.wait_for(exited, timeout)
         return True
@@ -607,6 +607,14 @@ async def _wait_for_exit_async(process: subprocess.Popen, timeout: float | None)
     finally:
         loop.remove_reader(pidfd)
         os.close(pidfd)
+
+
+async def _wait_in_thread(process: subprocess.Popen, timeout: float | None) -> bool:
+    try:
+        await asyncio.wait_for(asyncio.to_thread(process.wait), timeout)
+        return True
+    except TimeoutError:
+        return False
 
 
 def _start_failure(spec: _RunSpec, error: OSError) -> _ChildRun:
