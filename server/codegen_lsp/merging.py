@@ -112,7 +112,7 @@ def import_block(lines: list[str]) -> tuple[int, int]:
     """[start, end) of the module's leading import statements; start == end is where one would go."""
     header_end = _skip_header(lines)
     start = end = None
-    index = header_end
+    index = _first_import(lines, header_end)
     depth = 0
     while index < len(lines):
         stripped = lines[index].strip()
@@ -134,6 +134,17 @@ def import_block(lines: list[str]) -> tuple[int, int]:
     if start is None or end is None:
         return header_end, header_end
     return start, end
+
+
+def _first_import(lines: list[str], index: int) -> int:
+    """The first top-level import line before any definition, else `index` (imports go after the header)."""
+    for number in range(index, len(lines)):
+        line = lines[number]
+        if line.startswith(("import ", "from ")):
+            return number
+        if line.startswith(("def ", "async def ", "class ", "@", "if ")):
+            break
+    return index
 
 
 def merge_test_file(existing: str, new_tests: str, *, module_name: str) -> str:

@@ -16,7 +16,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 from pytest_lsp import ClientServerConfig, client_capabilities
 from pygls.protocol import default_converter
-from pytest_lsp.client import LanguageClient, register_lsp_features
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features
 
 DATA = Path(__file__).parent.parent / "test_data" / "lsp"
 
@@ -47,6 +47,7 @@ class Editor:
         self.rejected_edits: list[types.WorkspaceEdit] = []
         self.accept_edits = True
         self.refreshes = 0
+        self.progress_log: list[tuple[str, str]] = []  # (token, begin/report/end), in arrival order
 
     # -- documents -------------------------------------------------------------------------------
     def uri(self, name: str) -> str:
@@ -226,7 +227,16 @@ async def start_editor(tmp_path: Path, workspace: Path):
 
         def factory():
             client = LanguageClient(converter_factory=_client_converter)
-            register_lsp_features(client)
+            features = dict(DEFAULT_CLIENT_FEATURES)
+            record_progress = features[types.PROGRESS]
+
+            def progress(ls, params: types.ProgressParams):
+                kind = params.value.get("kind") if isinstance(params.value, dict) else None
+                client_holder["editor"].progress_log.append((params.token, kind))
+                return record_progress(ls, params)
+
+            features[types.PROGRESS] = progress
+            register_lsp_features(client, features)
 
             @client.feature(types.WORKSPACE_APPLY_EDIT)
             def apply_edit(ls, params: types.ApplyWorkspaceEditParams):
