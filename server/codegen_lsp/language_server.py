@@ -203,12 +203,15 @@ class CodegenLanguageServer(LanguageServer):
                 log.warning("Cannot read %s: %s", test_path, error)
         return analyze(text, version, tests)
 
-    def modules_tested_by(self, uri: str) -> list[str]:
-        """Open modules whose test file is the document at `uri`."""
+    def rescore_modules_tested_by(self, uri: str) -> None:
+        """The document at `uri` is a test file: its open modules' scores and findings change with it."""
         path = self.module_path(uri)
         if path is None or not placement.is_test_file(path):
-            return []
-        return [other for other in list(self.workspace.text_documents) if other != uri and self.test_file(other) == path]
+            return
+        for other in list(self.workspace.text_documents):
+            if other != uri and self.test_file(other) == path:
+                self.analyses.pop(other, None)
+                self.schedule_diagnostics(other)
 
     def refresh_inlay_hints(self) -> None:
         workspace = self.client_capabilities.workspace

@@ -43,7 +43,9 @@ async def did_change_configuration(server: CodegenLanguageServer, params: types.
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(server: CodegenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-    server.schedule_diagnostics(params.text_document.uri, immediately=True)
+    uri = params.text_document.uri
+    server.schedule_diagnostics(uri, immediately=True)
+    server.rescore_modules_tested_by(uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -51,14 +53,12 @@ def did_change(server: CodegenLanguageServer, params: types.DidChangeTextDocumen
     uri = params.text_document.uri
     server.document_changed(uri)
     server.schedule_diagnostics(uri)
-    for module in server.modules_tested_by(uri):
-        server.schedule_diagnostics(module)
+    server.rescore_modules_tested_by(uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(server: CodegenLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
-    for module in server.modules_tested_by(params.text_document.uri):
-        server.schedule_diagnostics(module)
+    server.rescore_modules_tested_by(params.text_document.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)

@@ -1,0 +1,90 @@
+"""Settings from initializationOptions, workspace/configuration and didChangeConfiguration; trust."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lsprotocol import types
+
+from .conftest import copy_data
+
+
+def action(actions, title):
+    return next(a for a in actions if a.title == title)
+
+
+async def wait_for_message(editor, text, timeout=5.0):
+    for _ in range(int(timeout / 0.05)):
+        matches = [m for m in editor.messages() if text in m]
+        if matches:
+            return matches
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no message containing {text!r}: {editor.messages()}")
+
+
+async def test_invalid_initialization_options_fall_back_to_defaults(start_editor, workspace):
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(options={"timeout": "soon", "testLocation": "nowhere", "apiKey": "sk-secret-1234",
+                                         "keepPromptComment": "yes", "maxRetries": 2})
+    [message] = await wait_for_message(editor, "codegen settings")
+    assert "codegen.timeout" in message and "codegen.testLocation" in message and "codegen.keepPromptComment" in message
+    assert "apiKey is ignored" in message and "sk-secret-1234" not in message
+    uri = editor.open("prompt_module.py")
+    assert len(await editor.code_actions(uri, 3)) == 2  # still serving
+
+
+async def test_not_an_object(start_editor, workspace):
+    editor = await start_editor(configuration=["not", "an", "object"])
+    await wait_for_message(editor, "must be an object")
+
+
+async def test_workspace_configuration_and_change(start_editor, workspace, model):
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=model, configuration={"testLocation": "testsFolder", "runTestsAfterGeneration": False})
+    await asyncio.sleep(0.3)  # the server asks for the configuration after `initialized`
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function, runner and tests"))
+    assert outcome["applied"], outcome
+    assert (workspace / "tests" / "test_prompt_module.py").is_file()
+    assert "Tests:" not in outcome["message"]  # runTestsAfterGeneration: false
+
+    editor.client.set_configuration({"keepPromptComment": True, "diagnosticsDelayMs": -5}, section="codegen")
+    editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await wait_for_message(editor, "codegen.diagnosticsDelayMs")
+    editor.change(uri, editor.text(uri) + "\n\n# reverse a string\n")
+    last = len(editor.text(uri).splitlines()) - 1
+    outcome = await editor.run(action(await editor.code_actions(uri, last), "Generate function"))
+    assert outcome["applied"], outcome
+    assert "# reverse a string\ndef moving_average" in editor.text(uri)
+
+
+async def test_untrusted_workspace_ignores_workspace_endpoint(start_editor, workspace, model):
+    copy_data("prompt_module.py", workspace)
+    (workspace / ".env").write_text(f"OPENAI_BASE_URL={model.base_url}\n")
+    editor = await start_editor(model=None, options={"workspaceTrusted": False, "baseUrl": model.base_url})
+    await wait_for_message(editor, "not trusted")
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
+    assert not outcome["applied"] and "OPENAI_API_KEY" in outcome["message"]
+    assert model.requests == []  # neither the .env nor the setting reached the model
+
+
+async def test_trusted_workspace_reads_its_env_file(start_editor, workspace, model):
+    copy_data("prompt_module.py", workspace)
+    (workspace / ".env").write_text(f"OPENAI_BASE_URL={model.base_url}\n")
+    editor = await start_editor(model=None, options={"workspaceTrusted": True, "runTestsAfterGeneration": False})
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
+    assert outcome["applied"], outcome
+    assert model.kinds() == ["GeneratedCode"]
+
+
+async def test_trust_cannot_come_from_workspace_settings(start_editor, workspace, model):
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=None, options={"workspaceTrusted": False},
+                                configuration={"workspaceTrusted": True, "baseUrl": model.base_url})
+    await wait_for_message(editor, "not trusted")
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
+    assert not outcome["applied"]
+    assert model.requests == []
