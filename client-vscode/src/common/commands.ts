@@ -1,0 +1,71 @@
+/** The palette commands that forward to the server with the current editor's file and function. */
+
+import * as vscode from 'vscode';
+import { API_KEY_SECRET, ServerCommands } from './constants';
+import { Actions, showProblem } from './notifications';
+import { enclosingFunction } from './scores';
+import type { CodegenServer } from './server';
+
+function pythonEditor(): vscode.TextEditor | undefined {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.languageId !== 'python') {
+        void vscode.window.showWarningMessage('Codegen: open a Python file first.');
+        return undefined;
+    }
+    return editor;
+}
+
+async function executeOnServer(server: CodegenServer, command: string, args: unknown[]): Promise<unknown> {
+    const client = server.languageClient;
+    if (!client || server.state !== 'running') {
+        void showProblem(`Codegen: the server is not running (${server.state}).`, [Actions.restart, Actions.showOutput, Actions.checkSetup]);
+        return undefined;
+    }
+    return vscode.commands.executeCommand(command, ...args);
+}
+
+/** Tests for the function under the cursor, or for every untested function in the file. */
+export async function generateTests(server: CodegenServer): Promise<unknown> {
+    const editor = pythonEditor();
+    if (!editor) {
+        return undefined;
+    }
+    const lines = editor.document.getText().split(/\r?\n/);
+    const name = enclosingFunction(lines, editor.selection.active.line);
+    const uri = editor.document.uri.toString();
+    return executeOnServer(server, ServerCommands.generateTests, name ? [uri, name] : [uri]);
+}
+
+export async function runTests(server: CodegenServer): Promise<unknown> {
+    const editor = pythonEditor();
+    if (!editor) {
+        return undefined;
+    }
+    return executeOnServer(server, ServerCommands.runTests, [editor.document.uri.toString()]);
+}
+
+export async function showTrace(server: CodegenServer): Promise<unknown> {
+    return executeOnServer(server, ServerCommands.showTrace, []);
+}
+
+/** Stores the key in SecretStorage (the OS keychain), never in a setting; restarts the server to use it. */
+export async function setApiKey(secrets: vscode.SecretStorage, restart: () => unknown): Promise<void> {
+    const value = await vscode.window.showInputBox({
+        title: 'Codegen: API key',
+        prompt: 'Stored in VS Code\'s secret storage and given to the server as OPENAI_API_KEY (an OPENAI_API_KEY in the environment takes precedence).',
+        password: true,
+        ignoreFocusOut: true,
+    });
+    if (!value?.trim()) {
+        return;
+    }
+    await secrets.store(API_KEY_SECRET, value.trim());
+    await restart();
+    void vscode.window.showInformationMessage('Codegen: API key stored; the server restarted to use it.');
+}
+
+export async function clearApiKey(secrets: vscode.SecretStorage, restart: () => unknown): Promise<void> {
+    await secrets.delete(API_KEY_SECRET);
+    await restart();
+    void vscode.window.showInformationMessage('Codegen: stored API key removed.');
+}

@@ -1,0 +1,121 @@
+/** Finds the interpreter, checks the server package is there, then starts the server or says why not. */
+
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { resolveApiKey, serverEnvironment } from './apiKey';
+import { CONFIGURATION_SECTION, PYPI_PACKAGE } from './constants';
+import { Actions, showProblem } from './notifications';
+import { chooseInterpreter, installCommand, installSource, Interpreter, Probe, probeMessage, probeServer } from './python';
+import { selectedInterpreter } from './pythonExtension';
+import { CodegenServer } from './server';
+import { initializationOptions, readSettings, ServerSettings, withInterpreter } from './settings';
+
+export interface Facts {
+    settings: ServerSettings;
+    interpreter: Interpreter;
+    probe: Probe;
+    install: string;
+    /** What `install` installs: a checkout's folder or the package name. */
+    installSource: string;
+}
+
+function firstFolder(): vscode.WorkspaceFolder | undefined {
+    return vscode.workspace.workspaceFolders?.[0];
+}
+
+/** Everything needed to decide whether and how the server can start. */
+export async function gatherFacts(settingNames: readonly string[]): Promise<Facts> {
+    const folder = firstFolder();
+    const settings = readSettings(settingNames, vscode.workspace.getConfiguration(CONFIGURATION_SECTION, folder?.uri));
+    const interpreter = chooseInterpreter(
+        settings.interpreter as string | null,
+        await selectedInterpreter(folder?.uri),
+        folder?.uri.fsPath,
+    );
+    const probe = await probeServer(interpreter.path);
+    const folders = await Promise.all(
+        (vscode.workspace.workspaceFolders ?? []).map(async (f) => ({
+            path: f.uri.fsPath,
+            pyproject: await fs.readFile(path.join(f.uri.fsPath, 'pyproject.toml'), 'utf8').catch(() => undefined),
+        })),
+    );
+    const source = installSource(folders, PYPI_PACKAGE);
+    return { settings, interpreter, probe, install: installCommand(interpreter.path, source), installSource: source };
+}
+
+/** Starts the server when the interpreter can run it; otherwise shows what is wrong and how to fix it. */
+export async function startServer(
+    server: CodegenServer,
+    settingNames: readonly string[],
+    secrets: vscode.SecretStorage,
+    log: vscode.LogOutputChannel,
+): Promise<boolean> {
+    const facts = await gatherFacts(settingNames);
+    log.info(`Interpreter: ${facts.interpreter.path} (from ${facts.interpreter.source})`);
+    if (!facts.probe.ok) {
+        server.markFailed();
+        const message = probeMessage(facts.interpreter, facts.probe, facts.install);
+        log.error(message);
+        const extra: Record<string, () => unknown> =
+            facts.probe.problem === 'missing-package'
+                ? { 'Install': () => installServer(facts, log, () => restart(server, settingNames, secrets, log)) }
+                : {};
+        void showProblem(message, [Actions.openSettings, Actions.showOutput], 'error', extra);
+        return false;
+    }
+    const key = await resolveApiKey(process.env, secrets);
+    log.info(`Server package ${facts.probe.version}; API key from ${key.source}`);
+    const trusted = vscode.workspace.isTrusted;
+    const settings = withInterpreter(facts.settings, facts.interpreter.path);
+    try {
+        await server.start(
+            {
+                python: facts.interpreter.path,
+                env: serverEnvironment(process.env, key),
+                initializationOptions: initializationOptions(settings, trusted),
+                testInterpreter: facts.interpreter.path,
+            },
+            () => void showProblem('The Codegen server keeps crashing, so it was stopped. The output shows why.',
+                [Actions.showOutput, Actions.restart]),
+        );
+        return true;
+    } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        log.error(`The server did not start: ${reason}`);
+        void showProblem(`The Codegen server did not start (${reason}). The output shows why.`,
+            [Actions.showOutput, Actions.restart, Actions.checkSetup]);
+        return false;
+    }
+}
+
+export async function restart(
+    server: CodegenServer,
+    settingNames: readonly string[],
+    secrets: vscode.SecretStorage,
+    log: vscode.LogOutputChannel,
+): Promise<boolean> {
+    log.info('Restarting the server');
+    await server.stop();
+    return startServer(server, settingNames, secrets, log);
+}
+
+/** Runs the install command the user was shown, after they asked for it, then calls `done`. */
+async function installServer(facts: Facts, log: vscode.LogOutputChannel, done: () => unknown): Promise<void> {
+    log.info(`Running: ${facts.install}`);
+    log.show(true);
+    const ok = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Codegen: ${facts.install}` },
+        () => new Promise<boolean>((resolve) => {
+            const child = execFile(facts.interpreter.path, ['-m', 'pip', 'install', facts.installSource], { maxBuffer: 64 * 1024 * 1024 }, (error) => resolve(!error));
+            child.stdout?.on('data', (chunk) => log.info(String(chunk).trimEnd()));
+            child.stderr?.on('data', (chunk) => log.warn(String(chunk).trimEnd()));
+        }),
+    );
+    if (ok) {
+        await done();
+    } else {
+        void showProblem(`Installing the Codegen server failed: ${facts.install}. The output shows why.`, [Actions.showOutput]);
+    }
+}

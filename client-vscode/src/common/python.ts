@@ -1,0 +1,116 @@
+/** Which Python runs the server, whether the server package is importable there, and how to install it. */
+
+import { execFile } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SERVER_MODULE } from './constants';
+
+export type InterpreterSource = 'setting' | 'python extension' | 'default';
+
+export interface Interpreter {
+    path: string;
+    source: InterpreterSource;
+}
+
+export const DEFAULT_PYTHON = 'python3';
+
+/** The `codegen.interpreter` setting, else the Python extension's interpreter, else `python3`. */
+export function chooseInterpreter(
+    setting: string | null | undefined,
+    pythonExtension: string | undefined,
+    workspaceFolder?: string,
+): Interpreter {
+    const configured = typeof setting === 'string' ? setting.trim() : '';
+    if (configured) {
+        return { path: expandPath(configured, workspaceFolder), source: 'setting' };
+    }
+    if (pythonExtension && pythonExtension.trim()) {
+        return { path: pythonExtension.trim(), source: 'python extension' };
+    }
+    return { path: DEFAULT_PYTHON, source: 'default' };
+}
+
+/** `~` and `${workspaceFolder}` as users write them in settings. */
+export function expandPath(value: string, workspaceFolder?: string, home: string = os.homedir()): string {
+    let expanded = value;
+    if (workspaceFolder) {
+        expanded = expanded.replace(/\$\{workspaceFolder\}/g, workspaceFolder);
+    }
+    if (expanded === '~' || expanded.startsWith('~/')) {
+        expanded = path.join(home, expanded.slice(1));
+    }
+    return expanded;
+}
+
+export type Probe =
+    | { ok: true; version: string; executable: string }
+    | { ok: false; problem: 'no-python' | 'missing-package' | 'broken'; detail: string };
+
+const PROBE_SCRIPT = `import sys
+try:
+    import ${SERVER_MODULE} as m
+except ModuleNotFoundError as e:
+    print("MISSING " + str(e.name)); sys.exit(3)
+print(getattr(m, "__version__", "?")); print(sys.executable)`;
+
+/** Runs the interpreter once to see whether it exists and can import the server package. */
+export function probeServer(python: string, timeoutMs = 20000): Promise<Probe> {
+    return new Promise((resolve) => {
+        execFile(python, ['-c', PROBE_SCRIPT], { timeout: timeoutMs }, (error, stdout, stderr) => {
+            resolve(probeResult(error as (NodeJS.ErrnoException & { code?: unknown }) | null, stdout, stderr));
+        });
+    });
+}
+
+/** Reads the probe's outcome; separated from the process so that every outcome can be tested. */
+export function probeResult(
+    error: { code?: unknown; killed?: boolean; message?: string } | null,
+    stdout: string,
+    stderr: string,
+): Probe {
+    if (!error) {
+        const [version = '?', executable = ''] = stdout.trim().split(/\r?\n/);
+        return { ok: true, version: version.trim(), executable: executable.trim() };
+    }
+    if (error.code === 'ENOENT' || error.code === 'EACCES') {
+        return { ok: false, problem: 'no-python', detail: String(error.message ?? error.code) };
+    }
+    if (error.code === 3 && stdout.startsWith('MISSING')) {
+        return { ok: false, problem: 'missing-package', detail: stdout.trim() };
+    }
+    const detail = (stderr || stdout || error.message || '').trim().split(/\r?\n/).slice(-3).join(' ');
+    return { ok: false, problem: 'broken', detail: error.killed ? `timed out: ${detail}` : detail };
+}
+
+/** A shell-safe argument for the command shown to the user. */
+export function shellQuote(value: string): string {
+    return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The exact command that installs the server package into `python`, from a checkout or the registry. */
+export function installCommand(python: string, source: string): string {
+    return `${shellQuote(python)} -m pip install ${shellQuote(source)}`;
+}
+
+/** One sentence saying what is wrong with the interpreter and what to do. */
+export function probeMessage(interpreter: Interpreter, probe: Probe, install: string): string {
+    const where = `${interpreter.path} (from ${interpreter.source})`;
+    if (probe.ok) {
+        return `Codegen server ${probe.version} found in ${where}.`;
+    }
+    switch (probe.problem) {
+        case 'no-python':
+            return `No Python found at ${where}. Set codegen.interpreter to a Python 3.11+ interpreter, or select one with the Python extension.`;
+        case 'missing-package':
+            return `The Codegen server package (${SERVER_MODULE}) is not installed in ${where}. Install it with: ${install}`;
+        default:
+            return `${where} cannot start the Codegen server: ${probe.detail}`;
+    }
+}
+
+/** A workspace folder holding the server's own pyproject.toml, else the package name on PyPI. */
+export function installSource(folders: readonly { path: string; pyproject?: string }[], packageName: string): string {
+    const pattern = new RegExp(`^name\\s*=\\s*["']${packageName.replace(/[-_]/g, '[-_]')}["']`, 'm');
+    const checkout = folders.find((folder) => folder.pyproject && pattern.test(folder.pyproject));
+    return checkout ? checkout.path : packageName;
+}

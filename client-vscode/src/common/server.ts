@@ -1,0 +1,170 @@
+/** Starts, stops and restarts the language server process (`python -m codegen_lsp`) over stdio. */
+
+import * as vscode from 'vscode';
+import {
+    CloseAction,
+    ErrorAction,
+    LanguageClient,
+    LanguageClientOptions,
+    RevealOutputChannelOn,
+    ServerOptions,
+    State,
+    TransportKind,
+} from 'vscode-languageclient/node';
+import { CONFIGURATION_SECTION, EXTENSION_NAME, SERVER_MODULE } from './constants';
+import { InitializationOptions, ServerSettings, withInterpreter } from './settings';
+
+export interface Launch {
+    python: string;
+    env: NodeJS.ProcessEnv;
+    initializationOptions: InitializationOptions;
+    /** The interpreter generated tests should run with, when the setting leaves it empty. */
+    testInterpreter?: string;
+}
+
+export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
+
+/** Restarts allowed after crashes within CRASH_WINDOW_MS, before we stop and tell the user. */
+const MAX_CRASH_RESTARTS = 2;
+const CRASH_WINDOW_MS = 3 * 60 * 1000;
+
+export function serverOptions(launch: Launch): ServerOptions {
+    return {
+        command: launch.python,
+        args: ['-m', SERVER_MODULE],
+        options: { env: launch.env },
+        transport: TransportKind.stdio,
+    };
+}
+
+export function clientOptions(
+    launch: Launch,
+    outputChannel: vscode.LogOutputChannel,
+    onCrashLoop: () => void,
+): LanguageClientOptions {
+    const crashes: number[] = [];
+    return {
+        documentSelector: [
+            { scheme: 'file', language: 'python' },
+            { scheme: 'untitled', language: 'python' },
+        ],
+        outputChannel,
+        revealOutputChannelOn: RevealOutputChannelOn.Never,
+        initializationOptions: launch.initializationOptions,
+        synchronize: { configurationSection: CONFIGURATION_SECTION },
+        initializationFailedHandler: () => false,
+        errorHandler: {
+            error: (_error, _message, count) => ({
+                action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+                handled: true,
+            }),
+            closed: () => {
+                const now = Date.now();
+                crashes.push(now);
+                while (crashes.length && now - crashes[0] > CRASH_WINDOW_MS) {
+                    crashes.shift();
+                }
+                if (crashes.length <= MAX_CRASH_RESTARTS) {
+                    outputChannel.warn('The Codegen server stopped unexpectedly; restarting it.');
+                    return { action: CloseAction.Restart, handled: true };
+                }
+                onCrashLoop();
+                return { action: CloseAction.DoNotRestart, handled: true };
+            },
+        },
+        middleware: {
+            workspace: {
+                // Tests run in the user's interpreter: fill an empty codegen.interpreter with the chosen one.
+                configuration: async (params, token, next) => {
+                    const answer = await next(params, token);
+                    if (!Array.isArray(answer)) {
+                        return answer;
+                    }
+                    return answer.map((value, index) =>
+                        params.items[index]?.section === CONFIGURATION_SECTION && value && typeof value === 'object'
+                            ? withInterpreter(value as ServerSettings, launch.testInterpreter)
+                            : value,
+                    );
+                },
+            },
+        },
+    };
+}
+
+/** Owns at most one running client; reports its state to whoever listens. */
+export class CodegenServer implements vscode.Disposable {
+    private client: LanguageClient | undefined;
+    private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
+    readonly onDidChangeState = this.stateEmitter.event;
+    state: ServerState = 'stopped';
+
+    constructor(private readonly outputChannel: vscode.LogOutputChannel) {}
+
+    get languageClient(): LanguageClient | undefined {
+        return this.client;
+    }
+
+    /** Starts the server; resolves once it answered `initialize`, rejects if it did not. */
+    async start(launch: Launch, onCrashLoop: () => void): Promise<void> {
+        await this.stop();
+        const client = new LanguageClient(
+            CONFIGURATION_SECTION,
+            EXTENSION_NAME,
+            serverOptions(launch),
+            clientOptions(launch, this.outputChannel, () => {
+                this.setState('failed');
+                onCrashLoop();
+            }),
+        );
+        this.client = client;
+        client.onDidChangeState((event) => {
+            if (this.client !== client) {
+                return;
+            }
+            if (event.newState === State.Running) {
+                this.setState('running');
+            } else if (event.newState === State.Starting) {
+                this.setState('starting');
+            } else if (this.state !== 'failed') {
+                this.setState('stopped');
+            }
+        });
+        this.setState('starting');
+        this.outputChannel.info(`Starting ${launch.python} -m ${SERVER_MODULE}`);
+        try {
+            await client.start();
+        } catch (error) {
+            this.setState('failed');
+            throw error;
+        }
+    }
+
+    async stop(): Promise<void> {
+        const client = this.client;
+        this.client = undefined;
+        if (client) {
+            try {
+                await client.stop(5000);
+            } catch (error) {
+                this.outputChannel.warn(`Stopping the server: ${String(error)}`);
+            }
+        }
+        this.setState('stopped');
+    }
+
+    markFailed(): void {
+        this.setState('failed');
+    }
+
+    private setState(state: ServerState): void {
+        if (this.state !== state) {
+            this.state = state;
+            this.stateEmitter.fire(state);
+        }
+    }
+
+    async dispose(): Promise<void> {
+        await this.stop();
+        this.stateEmitter.dispose();
+    }
+}
