@@ -35,6 +35,9 @@ def _uri_argument(arguments: tuple[Any, ...]) -> tuple[str, Any]:
     rest = arguments[1] if len(arguments) > 1 else None
     if isinstance(first, dict) and rest is None:
         rest = first.get("function") or first.get("position") or first.get("line")
+    if not (rest is None or isinstance(rest, str) or (isinstance(rest, int) and not isinstance(rest, bool))
+            or (isinstance(rest, dict) and isinstance(rest.get("line"), int))):
+        raise ArgumentError("the second argument must be a function name or a position {line, character}")
     return uri, rest
 
 

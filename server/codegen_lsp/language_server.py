@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -82,7 +83,8 @@ class CodegenLanguageServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log unexpected errors instead of pygls's default pop-up; the handler's caller gets its error."""
-        log.error("Internal error (%s): %s", getattr(source, "__name__", source), error)
+        level = logging.WARNING if isinstance(error, JsonRpcInvalidParams) else logging.ERROR
+        log.log(level, "%s (%s)", error, getattr(source, "__name__", source))
 
     def supports_llm_tag(self) -> bool:
         document = self.client_capabilities.text_document

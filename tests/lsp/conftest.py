@@ -59,7 +59,7 @@ class Editor:
             text = path.read_text(encoding="utf-8")
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_bytes(text.encode("utf-8", "surrogateescape"))
         uri = self.uri(name)
         self.texts[uri], self.versions[uri] = text, 1
         self.client.text_document_did_open(types.DidOpenTextDocumentParams(
