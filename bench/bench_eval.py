@@ -9,7 +9,9 @@ always on it in an evaluation: the pipeline runs the tests (run_tests on), or el
 ExecutionScorer does. The run is measured here on the same module and tests, uncontended. Goal:
 wall / ideal ≤ 1.3. Each `codegen eval` is a fresh process (as a user runs it) talking to the model
 in this one; "eval" is the evaluation's own wall time from its report, "command" the whole process
-(interpreter start and ~2 s of `import weave` included). Figures are medians of --runs runs.
+(interpreter start and ~2 s of `import weave` included), "CPU" what that process and its sandboxed
+children used: when it nears CPUs × wall, the machine, not the evaluation, sets the pace. Figures
+are medians of --runs runs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -68,16 +71,24 @@ def eval_once(model: LoopbackModel, dataset: Path, parallel: int, tracing: str, 
     env.update(HOME=str(home), WANDB_ERROR_REPORTING="false", CODEGEN_RUN_TESTS=str(run_tests).lower())
     command = [sys.executable, "-m", "codegen", "eval", "--dataset", str(dataset), "--parallel", str(parallel),
                "--base-url", model.base_url, "--tracing", tracing, "--max-retries", "0", "--report", str(report)]
+    before = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    cpu = _children_cpu() - before  # the eval process and everything it ran (sandboxed tests)
     if done.returncode != 0:
         raise SystemExit(f"codegen eval failed ({done.returncode}):\n{done.stderr[-3000:]}")
     summary = json.loads(report.read_text())["summary"]
     report.unlink()
     if summary["failed"]:
         raise SystemExit(f"{summary['failed']} prompts failed; see codegen eval's report")
-    return {"command": wall, "eval": summary["wall_time"], "run_p50": summary["latency"].get("run", {}).get("p50")}
+    return {"command": wall, "eval": summary["wall_time"], "cpu": cpu,
+            "run_p50": summary["latency"].get("run", {}).get("p50")}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -102,7 +113,7 @@ def main() -> None:
           f"{args.repeats} repeats, uncontended) = {critical:.2f} s")
     print(f"ideal = ceil({args.prompts}/{args.parallel}) × {critical:.2f} s = {ideal:.2f} s "
           f"(model calls alone: {waves * 2 * args.latency:.2f} s)")
-    print(f"{'run_tests':>9} {'eval (s)':>9} {'ratio':>6} {'command (s)':>12} {'run p50 in eval (s)':>20}")
+    print(f"{'run_tests':>9} {'eval (s)':>9} {'ratio':>6} {'command (s)':>12} {'CPU (s)':>8} {'run p50 in eval (s)':>20}")
     with tempfile.TemporaryDirectory(prefix="bench-eval-") as scratch, LoopbackModel(delay=args.latency) as model:
         dataset = prompts_file(args.prompts, Path(scratch))
         for run_tests in (True, False):
@@ -110,9 +121,10 @@ def main() -> None:
                        for _ in range(args.runs)]
             wall = statistics.median(s["eval"] for s in samples)
             command = statistics.median(s["command"] for s in samples)
+            cpu = statistics.median(s["cpu"] for s in samples)
             runs_in_eval = [s["run_p50"] for s in samples if s["run_p50"] is not None]
             run_p50 = f"{statistics.median(runs_in_eval):20.2f}" if runs_in_eval else f"{'(by the scorer)':>20}"
-            print(f"{'on' if run_tests else 'off':>9} {wall:9.2f} {wall / ideal:6.2f} {command:12.2f} {run_p50}")
+            print(f"{'on' if run_tests else 'off':>9} {wall:9.2f} {wall / ideal:6.2f} {command:12.2f} {cpu:8.2f} {run_p50}")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     print("goal: ratio = eval wall / ideal <= 1.3 (with run_tests off the ExecutionScorer runs the tests itself)")
 

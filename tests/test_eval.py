@@ -11,31 +11,34 @@ from typing import Any
 import pytest
 
 from codegen.cli import main
-from tests.loopback_model import LoopbackModel, Reply, _error_body
+from tests.loopback_model import LoopbackModel, request_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PROMPTS = (ROOT / "examples" / "demo_prompts.txt").read_text().splitlines()
 
 
 class PromptAwareModel(LoopbackModel):
-    """The loopback model, answering by what the prompt says: `explode` -> HTTP 500, `garble` -> a
-    syntax error; and noting when each function request arrived."""
-
-    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
-        text = json.dumps(body.get("messages", []))
-        if "explode" in text:
-            with self._lock:
-                self.requests.append(body)
-            return 500, _error_body("upstream exploded", "server_error"), self.delay
-        if "garble" in text:
-            self.enqueue(Reply.code("GeneratedCode", "def broken(:\n    pass\n"))
-        status, payload, delay = super().answer(body)
-        self.arrivals.append((time.monotonic(), self.kinds()[-1]))
-        return status, payload, delay
+    """The loopback model, answering by what the prompt says: `explode` -> HTTP 500, `garble` -> code
+    with a syntax error; and noting when each request arrived, with its kind."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.arrivals: list[tuple[float, str]] = []
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
+        text = json.dumps(body.get("messages", []))
+        kind = request_kind(body)
+        self.arrivals.append((time.monotonic(), kind))
+        if "explode" in text:
+            with self._lock:
+                self.requests.append(body)
+            error = {"error": {"message": "upstream exploded", "type": "server_error", "param": None, "code": None}}
+            return 500, error, self.delay
+        status, payload, delay = super().answer(body)
+        if "garble" in text and kind == "GeneratedCode":
+            # Rewritten here rather than enqueued: a queued reply could go to another prompt's request.
+            payload["choices"][0]["message"]["content"] = json.dumps({"code": "def broken(:\n    pass\n"})
+        return status, payload, delay
 
 
 @pytest.fixture

@@ -386,6 +386,11 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
     progress = StderrProgress(quiet=args.json, label="eval")
 
     async with traced_session(settings, record_dir=args.record, replay_dir=args.replay) as session:
+        from ..execution import warm_up
+
+        # Every row's tests run (by the pipeline, else by the ExecutionScorer): start the first
+        # sandboxed runner now, while the first model calls are pending.
+        warm_up(settings.test_python)
         progress.say(
             f"{len(dataset)} prompts from {dataset_path}, {args.parallel} in flight; asking "
             f"{session.client.endpoint} ({settings.model}); traces: {session.tracing.detail}"
