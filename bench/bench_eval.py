@@ -63,12 +63,15 @@ def sandboxed_run_seconds(runs: int, repeats: int) -> float:
     return statistics.median(samples)
 
 
-def eval_once(model: LoopbackModel, dataset: Path, parallel: int, tracing: str, run_tests: bool, home: Path) -> dict:
+def eval_once(
+    model: LoopbackModel, dataset: Path, parallel: int, tracing: str, run_tests: bool, repeats: int, home: Path
+) -> dict:
     report = Path(tempfile.mkstemp(prefix="bench-eval-", suffix=".json")[1])
     env = {
         key: value for key, value in os.environ.items() if not key.startswith(("OPENAI_", "CODEGEN_", "WANDB_", "WEAVE_"))
     }
-    env.update(HOME=str(home), WANDB_ERROR_REPORTING="false", CODEGEN_RUN_TESTS=str(run_tests).lower())
+    env.update(HOME=str(home), WANDB_ERROR_REPORTING="false", CODEGEN_RUN_TESTS=str(run_tests).lower(),
+               CODEGEN_TEST_REPEATS=str(repeats))
     command = [sys.executable, "-m", "codegen", "eval", "--dataset", str(dataset), "--parallel", str(parallel),
                "--base-url", model.base_url, "--tracing", tracing, "--max-retries", "0", "--report", str(report)]
     before = _children_cpu()
@@ -98,7 +101,7 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--tracing", choices=["off", "local"], default="off")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per test in the sandbox (the setting's default)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per test in the sandbox (default 3, the setting's default)")
     args = parser.parse_args()
     os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
 
@@ -117,7 +120,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-eval-") as scratch, LoopbackModel(delay=args.latency) as model:
         dataset = prompts_file(args.prompts, Path(scratch))
         for run_tests in (True, False):
-            samples = [eval_once(model, dataset, args.parallel, args.tracing, run_tests, Path(scratch))
+            samples = [eval_once(model, dataset, args.parallel, args.tracing, run_tests, args.repeats, Path(scratch))
                        for _ in range(args.runs)]
             wall = statistics.median(s["eval"] for s in samples)
             command = statistics.median(s["command"] for s in samples)
