@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--tracing", choices=["off", "local"], default="off")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per test in the sandbox (default 3, the setting's default)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per test in the sandbox (default 3, as the setting)")
     args = parser.parse_args()
     os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
 

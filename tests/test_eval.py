@@ -157,13 +157,17 @@ def test_parallel_bounds_the_prompts_in_flight(tmp_path):
 @pytest.mark.parametrize("name, content, message", [
     ("broken.jsonl", '{"prompt": "fine"}\n{"prompt": "unterminated\n', "broken.jsonl:2: not valid JSON"),
     ("list.jsonl", '["not", "an", "object"]\n', 'list.jsonl:1: expected a JSON object such as {"prompt"'),
-    ("empty_prompt.jsonl", '{"prompt": "fine"}\n\n{"prompt": "  "}\n', 'empty_prompt.jsonl:3: the row needs a non-empty "prompt"'),
-    ("columns.csv", "task,category\nadd numbers,numbers\n", "columns.csv:1: the CSV header has no `prompt` column (columns: 'task', 'category')"),
+    ("empty_prompt.jsonl", '{"prompt": "fine"}\n\n{"prompt": "  "}\n',
+     'empty_prompt.jsonl:3: the row needs a non-empty "prompt"'),
+    ("columns.csv", "task,category\nadd numbers,numbers\n",
+     "columns.csv:1: the CSV header has no `prompt` column (columns: 'task', 'category')"),
     ("cells.csv", "prompt\nadd numbers, then round\n", "cells.csv:2: 2 cells but the header has 1 columns"),
     ("nothing.jsonl", "\n\n", "has no prompts"),
     ("prompts.txt", "add numbers\n", "should be a .jsonl or .csv file"),
 ])
-def test_malformed_datasets_are_named_with_the_line_before_any_model_call(model, tmp_path, capsys, name, content, message):
+def test_malformed_datasets_are_named_with_the_line_before_any_model_call(
+    model, tmp_path, capsys, name, content, message
+):
     path = tmp_path / name
     path.write_text(content)
     assert evaluate(model, path) == 2

@@ -345,9 +345,9 @@ def summary_table(report: dict[str, Any]) -> list[str]:
         return "n/a" if value is None else pattern.format(value)
 
     lines = [
-        f"Evaluated {s['prompts']} prompts{trials} with {report['model']} ({report['parallel']} in flight) "
+        f"Evaluated {s['prompts']} prompts{trials} with {report['model']} (up to {report['parallel']} at once) "
         f"in {s['wall_time']:.1f} s",
-        f"  prompts            {s['rows']}",
+        f"  {'prompts' if report['trials'] == 1 else 'prompt runs':<18} {s['rows']}",
         f"  succeeded          {s['succeeded']}",
         f"  failed             {s['failed']}",
         f"  code quality       {number(s['code_quality_score'])}   (means over all rows; a failed row counts 0)",
