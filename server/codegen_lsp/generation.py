@@ -237,7 +237,8 @@ async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: 
             raise GenerationStopped(f"The editor did not apply the generated code{reason}; nothing was changed.")
         for change in new_files if not (document_changes and creates) else []:
             _write_new_file(change)  # the client cannot create files: write the new test file ourselves
-        await server.wait_for_change(request.uri, version, EDIT_ECHO_TIMEOUT)
+        if any(change.uri == request.uri and change.old_text != change.new_text for change in changes):
+            await server.wait_for_change(request.uri, version, EDIT_ECHO_TIMEOUT)
 
 
 def _write_new_file(change: FileChange) -> None:

@@ -41,11 +41,11 @@ class ModuleResults:
     problem: str | None = None
 
 
-def module_results(module_text: str, test_text: str, run: Any, possible_bugs: list[Any] = ()) -> ModuleResults:
+def module_results(module_text: str, test_text: str, run: Any) -> ModuleResults:
     """Attach a codegen.execution TestRunResult to the module's top-level functions."""
     spans = top_level_functions(module_text)
     targets = tested_names(test_text, set(spans))
-    bugs = {(_get(bug, "test_id"), _get(bug, "function")) for bug in possible_bugs}
+    bugs = {(_get(bug, "test_id"), _get(bug, "function")) for bug in _possible_bugs(test_text, run, list(spans))}
     results = {name: FunctionResults(name, source) for name, (_, _, source) in spans.items()}
     for test in run.tests:
         names = targets.get(test.test_id) or targets.get(test.test_id.rpartition(".")[2]) or set()
@@ -128,6 +128,15 @@ def _used(node: ast.AST) -> set[str]:
         elif isinstance(child, ast.Attribute):
             used.add(child.attr)
     return used
+
+
+def _possible_bugs(test_text: str, run: Any, names: list[str]) -> list[Any]:
+    """codegen's judgement of which failures look like bugs in the code (assertion failures)."""
+    try:
+        from codegen.repair import possible_bugs
+    except ImportError:
+        return []
+    return possible_bugs(test_text, run, names)
 
 
 def _get(item: Any, name: str) -> Any:
