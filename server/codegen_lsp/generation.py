@@ -197,7 +197,8 @@ async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generat
     document = server.document(request.uri)
     if document is None:
         raise GenerationStopped("The file was closed while the model worked; nothing was changed.")
-    module_change, test_change = _plan(server, request, _refind(anchor, document.source), generated)
+    anchor = _refind(anchor, document.source)
+    module_change, test_change = await asyncio.to_thread(_plan, server, request, anchor, generated)
     module_path = server.module_path(request.uri)
     run = await run_tests_async(
         module_change.new_text, test_change.new_text,
@@ -213,32 +214,44 @@ async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generat
 
 async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: Generated) -> None:
     """Re-find the anchor in the current text, build the edit against that version, and apply it."""
+    capabilities = server.client_capabilities.workspace
+    edit_capabilities = capabilities.workspace_edit if capabilities else None
+    document_changes = bool(edit_capabilities and edit_capabilities.document_changes)
+    creates = document_changes and bool(edit_capabilities.resource_operations and types.ResourceOperationKind.Create
+                                        in edit_capabilities.resource_operations)
     async with server.apply_lock(request.uri):
-        document = server.document(request.uri)
-        if document is None:
-            raise GenerationStopped("The file was closed while the model worked; nothing was changed.")
-        version = document.version
-        anchor = _refind(anchor, document.source)
-        changes = [change for change in _plan(server, request, anchor, generated) if change is not None]
-        capabilities = server.client_capabilities.workspace
-        edit_capabilities = capabilities.workspace_edit if capabilities else None
-        document_changes = bool(edit_capabilities and edit_capabilities.document_changes)
-        creates = bool(edit_capabilities and edit_capabilities.resource_operations
-                       and types.ResourceOperationKind.Create in edit_capabilities.resource_operations)
-        new_files = [change for change in changes if change.old_text is None]
-        if new_files and not (document_changes and creates):
-            changes = [change for change in changes if change.old_text is not None]
-        edit = workspace_edit(changes, server.units, document_changes=document_changes)
+        for _ in range(3):
+            document = server.document(request.uri)
+            if document is None:
+                raise GenerationStopped("The file was closed while the model worked; nothing was changed.")
+            version = document.version
+            # Merging, sorting imports and diffing a long file take a while: off the event loop.
+            changes, edit = await asyncio.to_thread(_edit, server, request, anchor, generated, document_changes, creates)
+            if server.document(request.uri) is document and document.version == version:
+                break
+        else:
+            raise GenerationStopped("The file kept changing while the generated code was being merged; "
+                                    "nothing was changed. Try again.")
         result = await server.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(edit=edit, label=f"codegen: {ACTION_TITLES[request.kind].lower()}")
         )
         if not result.applied:
             reason = f" ({result.failure_reason})" if result.failure_reason else ""
             raise GenerationStopped(f"The editor did not apply the generated code{reason}; nothing was changed.")
-        for change in new_files if not (document_changes and creates) else []:
-            _write_new_file(change)  # the client cannot create files: write the new test file ourselves
+        for change in changes:
+            if change.old_text is None and not creates:
+                _write_new_file(change)  # the client cannot create files: write the new test file ourselves
         if any(change.uri == request.uri and change.old_text != change.new_text for change in changes):
             await server.wait_for_change(request.uri, version, EDIT_ECHO_TIMEOUT)
+
+
+def _edit(server, request: GenerationRequest, anchor: Anchor, generated: Generated, document_changes: bool,
+          creates: bool) -> tuple[list[FileChange], types.WorkspaceEdit]:
+    document = server.document(request.uri)
+    anchor = _refind(anchor, document.source)
+    changes = [change for change in _plan(server, request, anchor, generated) if change is not None]
+    in_edit = [change for change in changes if change.old_text is not None or creates]
+    return changes, workspace_edit(in_edit, server.units, document_changes=document_changes)
 
 
 def _write_new_file(change: FileChange) -> None:
