@@ -15,6 +15,8 @@ import pytest_asyncio
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 from pytest_lsp import ClientServerConfig, client_capabilities
+
+from tests.loopback_model import LoopbackModel
 from pygls.protocol import default_converter
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features
 
@@ -48,6 +50,43 @@ class Editor:
         self.accept_edits = True
         self.refreshes = 0
         self.progress_log: list[tuple[str, str]] = []  # (token, begin/report/end), in arrival order
+        self.model = None
+        self._placed = 0
+
+    # -- sharing one server between tests ------------------------------------------------------
+    def reset(self) -> None:
+        """Forget what earlier tests saw and did; the model forgets its requests and script."""
+        self.applied_edits.clear()
+        self.rejected_edits.clear()
+        self.accept_edits = True
+        self.refreshes = 0
+        self.progress_log.clear()
+        self.client.messages.clear()
+        self.client.progress_reports.clear()
+        if self.model is not None:
+            with self.model._lock:
+                self.model.requests.clear()
+                self.model._script.clear()
+            self.model.delay = 0.0
+            self.model.reject_json_schema = False
+
+    def close_all(self) -> None:
+        for uri in list(self.texts):
+            self.client.text_document_did_close(types.DidCloseTextDocumentParams(
+                text_document=types.TextDocumentIdentifier(uri=uri)))
+        self.texts.clear()
+        self.versions.clear()
+
+    def place(self, data_name: str, stem: str | None = None) -> str:
+        """Copy a data file into the workspace under a name no other test uses, open it, return its URI."""
+        self._placed += 1
+        name = f"{stem or Path(data_name).stem}_{self._placed}.py"
+        shutil.copy(DATA / data_name, self.root / name)
+        return self.open(name)
+
+    def test_file(self, uri: str) -> Path:
+        """Where the module's test file goes beside it."""
+        return self.root / f"test_{Path(to_fs_path(uri)).stem}.py"
 
     # -- documents -------------------------------------------------------------------------------
     def uri(self, name: str) -> str:
@@ -213,61 +252,98 @@ def copy_data(name: str, root: Path, target: str | None = None) -> Path:
     return destination
 
 
+async def launch(root: Path, home: Path, *, model=None, options: dict | None = None,
+                 caps: types.ClientCapabilities | None = None, env: dict[str, str] | None = None,
+                 configuration: Any = None) -> Editor:
+    """Start the server as a subprocess and initialize it, trusted, with a short diagnostics delay."""
+    home.mkdir(parents=True, exist_ok=True)
+    environment = server_environment(model.base_url if model is not None else None, home, **(env or {}))
+    holder: dict[str, Editor] = {}
+
+    def factory():
+        client = LanguageClient(converter_factory=_client_converter)
+        features = dict(DEFAULT_CLIENT_FEATURES)
+        record_progress = features[types.PROGRESS]
+
+        def progress(ls, params: types.ProgressParams):
+            kind = params.value.get("kind") if isinstance(params.value, dict) else None
+            holder["editor"].progress_log.append((params.token, kind))
+            return record_progress(ls, params)
+
+        features[types.PROGRESS] = progress
+        register_lsp_features(client, features)
+
+        @client.feature(types.WORKSPACE_APPLY_EDIT)
+        def apply_edit(ls, params: types.ApplyWorkspaceEditParams):
+            return holder["editor"].apply(params.edit)
+
+        @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+        def refresh(ls, params):
+            holder["editor"].refreshes += 1
+
+        return client
+
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "codegen_lsp"], server_env=environment,
+                                client_factory=factory)
+    client = await config.start()
+    if configuration is not None:
+        client.set_configuration(configuration, section="codegen")
+    editor = Editor(client, root)
+    editor.model = model
+    holder["editor"] = editor
+    initialization = {"workspaceTrusted": True, "diagnosticsDelayMs": 20}
+    initialization.update(options or {})
+    await client.initialize_session(types.InitializeParams(
+        capabilities=caps or capabilities(),
+        root_uri=from_fs_path(str(root)),
+        initialization_options=initialization,
+    ))
+    return editor
+
+
+async def close(editor: Editor) -> None:
+    try:
+        await asyncio.wait_for(editor.client.shutdown_session(), 10)
+    finally:
+        await editor.client.stop()
+
+
 @pytest_asyncio.fixture
 async def start_editor(tmp_path: Path, workspace: Path):
     """`await start_editor(model=..., options=..., caps=...)` -> an Editor on a fresh server; shut down after."""
     editors: list[Editor] = []
 
-    async def start(*, model=None, options: dict | None = None, caps: types.ClientCapabilities | None = None,
-                    env: dict[str, str] | None = None, configuration: dict | None = None) -> Editor:
-        home = tmp_path / "home"
-        home.mkdir(exist_ok=True)
-        environment = server_environment(model.base_url if model is not None else None, home, **(env or {}))
-        client_holder: dict[str, Editor] = {}
-
-        def factory():
-            client = LanguageClient(converter_factory=_client_converter)
-            features = dict(DEFAULT_CLIENT_FEATURES)
-            record_progress = features[types.PROGRESS]
-
-            def progress(ls, params: types.ProgressParams):
-                kind = params.value.get("kind") if isinstance(params.value, dict) else None
-                client_holder["editor"].progress_log.append((params.token, kind))
-                return record_progress(ls, params)
-
-            features[types.PROGRESS] = progress
-            register_lsp_features(client, features)
-
-            @client.feature(types.WORKSPACE_APPLY_EDIT)
-            def apply_edit(ls, params: types.ApplyWorkspaceEditParams):
-                return client_holder["editor"].apply(params.edit)
-
-            @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
-            def refresh(ls, params):
-                client_holder["editor"].refreshes += 1
-
-            return client
-
-        config = ClientServerConfig(server_command=[sys.executable, "-m", "codegen_lsp"], server_env=environment,
-                                    client_factory=factory)
-        client = await config.start()
-        if configuration is not None:
-            client.set_configuration(configuration, section="codegen")
-        editor = Editor(client, workspace)
-        client_holder["editor"] = editor
+    async def start(**settings: Any) -> Editor:
+        editor = await launch(workspace, tmp_path / "home", **settings)
         editors.append(editor)
-        initialization = {"workspaceTrusted": True, "diagnosticsDelayMs": 20}
-        initialization.update(options or {})
-        await client.initialize_session(types.InitializeParams(
-            capabilities=caps or capabilities(),
-            root_uri=from_fs_path(str(workspace)),
-            initialization_options=initialization,
-        ))
         return editor
 
     yield start
     for editor in editors:
-        try:
-            await asyncio.wait_for(editor.client.shutdown_session(), 10)
-        finally:
-            await editor.client.stop()
+        await close(editor)
+
+
+def shared_editor(**settings: Any):
+    """Fixtures `shared_server` (one server and model per test module) and `editor` (it, reset for each test).
+
+    Starting a server and importing the pipeline take seconds; tests that need no settings of their own
+    share one. A module using them sets `pytestmark = pytest.mark.asyncio(loop_scope="module")`.
+    """
+
+    @pytest_asyncio.fixture(scope="module", loop_scope="module", name="shared_server")
+    async def shared_server(tmp_path_factory: pytest.TempPathFactory):
+        base = tmp_path_factory.mktemp("shared")
+        root = base / "project"
+        root.mkdir()
+        with LoopbackModel() as model:
+            editor = await launch(root, base / "home", model=model, **settings)
+            yield editor
+            await close(editor)
+
+    @pytest.fixture(name="editor")
+    def editor(shared_server: Editor):
+        shared_server.reset()
+        yield shared_server
+        shared_server.close_all()
+
+    return shared_server, editor

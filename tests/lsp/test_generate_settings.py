@@ -1,0 +1,58 @@
+"""codegen.generate under settings that need their own server: test file placement, keeping the prompt."""
+
+from __future__ import annotations
+
+from .conftest import copy_data
+
+EVERYTHING = "Generate function, runner and tests"
+
+
+def action(actions, title):
+    return next(a for a in actions if a.title == title)
+
+
+async def test_tests_folder_placement(start_editor, workspace, model):
+    copy_data("prompt_module.py", workspace, "src_module.py")
+    (workspace / "tests").mkdir()
+    editor = await start_editor(model=model)
+    uri = editor.open("src_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
+    assert outcome["applied"], outcome
+    assert (workspace / "tests" / "test_src_module.py").is_file()
+    assert not (workspace / "test_src_module.py").exists()
+    assert "from src_module import moving_average" in (workspace / "tests" / "test_src_module.py").read_text()
+
+
+async def test_beside_setting_overrides_tests_folder(start_editor, workspace, model):
+    copy_data("prompt_module.py", workspace)
+    (workspace / "tests").mkdir()
+    editor = await start_editor(model=model, options={"testLocation": "beside", "runTestsAfterGeneration": False})
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
+    assert outcome["applied"], outcome
+    assert (workspace / "test_prompt_module.py").is_file()
+
+
+async def test_keep_prompt_comment(start_editor, workspace, model):
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=model, options={"keepPromptComment": True})
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
+    assert outcome["applied"], outcome
+    text = editor.text(uri)
+    assert "# compute the moving average of a time series\n# with a window of n points\ndef moving_average" in text
+
+
+async def test_client_without_document_changes(start_editor, workspace, model):
+    """Old clients take only `changes`: the module is edited, the new test file written by the server."""
+    from .conftest import capabilities
+
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=model, caps=capabilities(document_changes=False),
+                                options={"runTestsAfterGeneration": False})
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
+    assert outcome["applied"], outcome
+    assert editor.applied_edits[0].document_changes is None and uri in editor.applied_edits[0].changes
+    assert "def moving_average" in editor.text(uri)
+    assert "from prompt_module import moving_average" in (workspace / "test_prompt_module.py").read_text()
