@@ -88,3 +88,16 @@ async def test_trust_cannot_come_from_workspace_settings(start_editor, workspace
     outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
     assert not outcome["applied"]
     assert model.requests == []
+
+
+async def test_no_key_and_no_base_url(start_editor, workspace):
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=None)
+    assert "No generation has run yet" in (await editor.command("codegen.showTrace"))["message"]
+    uri = editor.open("prompt_module.py")
+    diagnostics = await editor.diagnostics(uri)
+    assert diagnostics.diagnostics  # scoring works without any model
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
+    assert not outcome["applied"]
+    [message] = editor.messages(types.MessageType.Error)
+    assert "OPENAI_API_KEY" in message and "base URL" in message.replace("BASE_URL", "base URL")

@@ -9,7 +9,10 @@ from lsprotocol import types
 
 from tests.loopback_model import Reply
 
-from .conftest import copy_data
+from .conftest import shared_editor
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+shared_server, editor = shared_editor(env={"CODEGEN_TIMEOUT": "1"})
 
 EVERYTHING = "Generate function, runner and tests"
 
@@ -29,17 +32,15 @@ def action(actions, title):
     ],
     ids=["server-error", "refusal", "bad-json", "syntax-error", "timeout"],
 )
-async def test_model_fault_shows_message_and_changes_nothing(start_editor, workspace, model, reply, expected):
-    copy_data("prompt_module.py", workspace)
-    model.enqueue(reply)
-    editor = await start_editor(model=model, env={"CODEGEN_TIMEOUT": "1"})
-    uri = editor.open("prompt_module.py")
+async def test_model_fault_shows_message_and_changes_nothing(editor, reply, expected):
+    editor.model.enqueue(reply)
+    uri = editor.place("prompt_module.py")
     before = editor.text(uri)
     outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
     assert not outcome["applied"]
     assert editor.applied_edits == []
     assert editor.text(uri) == before
-    assert not (workspace / "test_prompt_module.py").exists()
+    assert not editor.test_file(uri).exists()
     errors = editor.messages(types.MessageType.Error)
     assert errors and expected.lower() in errors[-1].lower(), errors
     # The progress the server created has ended.
@@ -50,11 +51,9 @@ async def test_model_fault_shows_message_and_changes_nothing(start_editor, works
     assert await editor.code_actions(uri, 3)
 
 
-async def test_prompt_edited_while_the_model_works(start_editor, workspace, model):
-    copy_data("prompt_module.py", workspace)
-    model.enqueue(Reply(delay=1.0))
-    editor = await start_editor(model=model)
-    uri = editor.open("prompt_module.py")
+async def test_prompt_edited_while_the_model_works(editor):
+    editor.model.enqueue(Reply(delay=1.0))
+    uri = editor.place("prompt_module.py")
     generation = asyncio.ensure_future(editor.run(action(await editor.code_actions(uri, 3), "Generate function")))
     await asyncio.sleep(0.4)
     edited = editor.text(uri).replace("with a window of n points", "with a window of k points")
@@ -66,11 +65,9 @@ async def test_prompt_edited_while_the_model_works(start_editor, workspace, mode
     assert any("prompt comment changed" in m for m in editor.messages(types.MessageType.Warning))
 
 
-async def test_unrelated_edit_while_the_model_works_is_kept(start_editor, workspace, model):
-    copy_data("prompt_module.py", workspace)
-    model.enqueue(Reply(delay=1.0))
-    editor = await start_editor(model=model)
-    uri = editor.open("prompt_module.py")
+async def test_unrelated_edit_while_the_model_works_is_kept(editor):
+    editor.model.enqueue(Reply(delay=1.0))
+    uri = editor.place("prompt_module.py")
     generation = asyncio.ensure_future(editor.run(action(await editor.code_actions(uri, 3), "Generate function")))
     await asyncio.sleep(0.4)
     editor.change(uri, "X = 1\n\n" + editor.text(uri))  # the prompt moves down two lines
@@ -82,15 +79,13 @@ async def test_unrelated_edit_while_the_model_works_is_kept(start_editor, worksp
     assert editor.applied_edits[0].document_changes[0].text_document.version == 2
 
 
-async def test_cancel_mid_generation(start_editor, workspace, model):
-    copy_data("prompt_module.py", workspace)
-    model.enqueue(Reply(delay=3.0))
-    editor = await start_editor(model=model)
-    uri = editor.open("prompt_module.py")
+async def test_cancel_mid_generation(editor):
+    editor.model.enqueue(Reply(delay=3.0))
+    uri = editor.place("prompt_module.py")
     generation = asyncio.ensure_future(editor.run(action(await editor.code_actions(uri, 3), EVERYTHING)))
     for _ in range(100):
         await asyncio.sleep(0.05)
-        if editor.client.progress_reports and model.requests:
+        if editor.client.progress_reports and editor.model.requests:
             break
     [token] = editor.client.progress_reports
     editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
@@ -101,36 +96,19 @@ async def test_cancel_mid_generation(start_editor, workspace, model):
     assert await editor.code_actions(uri, 3)
 
 
-async def test_rejected_edit_is_reported(start_editor, workspace, model):
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor(model=model)
+async def test_rejected_edit_is_reported(editor):
     editor.accept_edits = False
-    uri = editor.open("prompt_module.py")
+    uri = editor.place("prompt_module.py")
     outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
     assert not outcome["applied"]
     assert len(editor.rejected_edits) == 1
     assert any("did not apply" in m for m in editor.messages(types.MessageType.Warning))
-    assert not (workspace / "test_prompt_module.py").exists()
+    assert not editor.test_file(uri).exists()
 
 
-async def test_no_key_and_no_base_url(start_editor, workspace):
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor(model=None)
-    uri = editor.open("prompt_module.py")
-    diagnostics = await editor.diagnostics(uri)
-    assert diagnostics.diagnostics  # scoring works without any model
-    outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
-    assert not outcome["applied"]
-    [message] = editor.messages(types.MessageType.Error)
-    assert "OPENAI_API_KEY" in message and "base URL" in message.replace("BASE_URL", "base URL")
-
-
-async def test_several_generations_at_once(start_editor, workspace, model):
-    copy_data("prompt_module.py", workspace, "first.py")
-    copy_data("prompt_module.py", workspace, "second.py")
-    model.delay = 0.5
-    editor = await start_editor(model=model, options={"runTestsAfterGeneration": False})
-    first, second = editor.open("first.py"), editor.open("second.py")
+async def test_several_generations_at_once(editor):
+    editor.model.delay = 0.5
+    first, second = editor.place("prompt_module.py"), editor.place("prompt_module.py")
     runs = [editor.run(action(await editor.code_actions(uri, 3), EVERYTHING)) for uri in (first, second)]
     pending = asyncio.ensure_future(asyncio.gather(*runs))
     await asyncio.sleep(0.2)
@@ -144,4 +122,4 @@ async def test_several_generations_at_once(start_editor, workspace, model):
     kinds = [kind for _, kind in editor.progress_log if kind in ("begin", "end")]
     assert kinds == ["begin", "begin", "end", "end"]
     assert len(editor.client.progress_reports) == 2
-    assert (workspace / "test_first.py").is_file() and (workspace / "test_second.py").is_file()
+    assert editor.test_file(first).is_file() and editor.test_file(second).is_file()
