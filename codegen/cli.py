@@ -30,6 +30,12 @@ def _add_record_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--replay", type=Path, metavar="DIR", help="answer from DIR; never touch the network")
 
 
+def _add_test_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-run", dest="run_tests", action="store_false", default=None,
+                        help="do not run the generated tests (by default they run in a sandboxed child process)")
+    parser.add_argument("--repair-rounds", type=int, help="model repair rounds for failing tests (default 1; 0 = off)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codegen", description="Turn a prompt into a function, a main() runner and unit tests; score them."
@@ -43,9 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, default=Path("."), help="directory to write into (default .)")
     generate.add_argument("--force", action="store_true", help="overwrite existing files")
     generate.add_argument("--json", action="store_true", help="print a JSON result on stdout; no progress")
-    generate.add_argument("--no-run", dest="run_tests", action="store_false", default=None,
-                          help="do not run the generated tests (by default they run in a sandboxed child process)")
-    generate.add_argument("--repair-rounds", type=int, help="model repair rounds for failing tests (default 1; 0 = off)")
+    _add_test_run_options(generate)
     _add_model_options(generate)
     _add_record_options(generate)
 
@@ -63,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--parallel", type=int, default=4, help="prompts in flight at once (default 4)")
     evaluate.add_argument("--report", type=Path, help="JSON report path (default eval-report-<time>.json)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+    _add_test_run_options(evaluate)
     _add_model_options(evaluate)
     _add_record_options(evaluate)
 

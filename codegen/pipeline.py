@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -118,13 +119,30 @@ def join_module(code: str, runner: str) -> str:
 
 
 class _StageClock:
-    """Wall time per stage, and the part of it spent waiting for the model."""
+    """Wall time per stage, and the part of it spent waiting for the model.
+
+    One per `run`, held in a context variable: concurrent runs on one pipeline (an evaluation, the
+    language server) each see their own, and the runner/tests tasks of one run share it.
+    """
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
 
     def add(self, key: str, seconds: float) -> None:
         self.timings[key] = self.timings.get(key, 0.0) + seconds
+
+
+_clock_var: contextvars.ContextVar[_StageClock] = contextvars.ContextVar("codegen_stage_clock")
+
+
+def _current_clock() -> _StageClock:
+    """The running `run`'s clock; outside a run (a single step called directly), a throwaway one."""
+    try:
+        return _clock_var.get()
+    except LookupError:
+        clock = _StageClock()
+        _clock_var.set(clock)
+        return clock
 
 
 class CodeGenerationPipeline(weave.Model):
@@ -135,7 +153,6 @@ class CodeGenerationPipeline(weave.Model):
 
     _client: ModelClient = PrivateAttr()
     _on_stage: StageCallback | None = PrivateAttr(default=None)
-    _clock: _StageClock = PrivateAttr(default_factory=_StageClock)
     _call_id: str | None = PrivateAttr(default=None)
 
     def __init__(self, client: ModelClient, *, on_stage: StageCallback | None = None, **data: Any):
@@ -158,14 +175,14 @@ class CodeGenerationPipeline(weave.Model):
         try:
             return await self._client.ask(response_model, message, step=step, prompt=prompt)
         finally:
-            self._clock.add(f"model.{step}", time.perf_counter() - started)
+            _current_clock().add(f"model.{step}", time.perf_counter() - started)
 
     def _format(self, code: str, step: str) -> str:
         started = time.perf_counter()
         try:
             return self.formatter.format(code, step)
         finally:
-            self._clock.add(f"format.{step}", time.perf_counter() - started)
+            _current_clock().add(f"format.{step}", time.perf_counter() - started)
 
     @weave.op
     async def generate_code(self, prompt: str) -> GeneratedCode:
@@ -199,7 +216,7 @@ class CodeGenerationPipeline(weave.Model):
                 timeout=settings.test_timeout, repeats=settings.test_repeats,
             )
         finally:
-            self._clock.add("run", time.perf_counter() - started)
+            _current_clock().add("run", time.perf_counter() - started)
         return result
 
     async def tests_that_pass(self, code: str, module_code: str, tests: str, module_name: str):
@@ -266,7 +283,8 @@ class CodeGenerationPipeline(weave.Model):
         """Every stage; raises a CodegenError naming the failed step, having produced nothing partial."""
         if not prompt.strip():
             raise GeneratedCodeError("The prompt is empty; describe the function you want.", step="function")
-        self._clock = _StageClock()
+        clock = _StageClock()
+        _clock_var.set(clock)
         started = time.perf_counter()
         module_name = module_name or module_name_for(prompt)
         code = await self.function_for(prompt)
@@ -281,8 +299,8 @@ class CodeGenerationPipeline(weave.Model):
         self._stage("score")
         score_started = time.perf_counter()
         scores = quality.seed_scores(code, tests)
-        self._clock.add("score", time.perf_counter() - score_started)
-        self._clock.add("total", time.perf_counter() - started)
+        _current_clock().add("score", time.perf_counter() - score_started)
+        _current_clock().add("total", time.perf_counter() - started)
         return GenerationResult(
             prompt=prompt,
             module_name=module_name,
@@ -290,7 +308,7 @@ class CodeGenerationPipeline(weave.Model):
             program_runner=runner,
             unit_tests=tests,
             scores=scores,
-            timings=dict(self._clock.timings),
+            timings=dict(clock.timings),
             execution=execution,
             repaired=repaired,
             possible_bugs=bugs,
