@@ -22,7 +22,7 @@ def test_demo_prompts_replay_offline_and_their_tests_pass(tmp_path, capsys):
     import subprocess
     import sys
 
-    prompts = (ROOT / "examples" / "demo_prompts.txt").read_text().splitlines()
+    prompts = (ROOT / "examples" / "demo_prompts.csv").read_text().splitlines()[1:]
     assert len(prompts) == 3
     for prompt in prompts:
         # A closed base URL proves replay never touches the network.
