@@ -9,7 +9,6 @@ import {
     RevealOutputChannelOn,
     ServerOptions,
     State,
-    TransportKind,
 } from 'vscode-languageclient/node';
 import { CONFIGURATION_SECTION, EXTENSION_NAME, SERVER_MODULE } from './constants';
 import { InitializationOptions, ServerSettings, withInterpreter } from './settings';
@@ -33,7 +32,7 @@ export function serverOptions(launch: Launch): ServerOptions {
         command: launch.python,
         args: ['-m', SERVER_MODULE],
         options: { env: launch.env },
-        transport: TransportKind.stdio,
+        // No `transport`: TransportKind.stdio would append `--stdio`, which `python -m codegen_lsp` rejects.
     };
 }
 

