@@ -52,6 +52,9 @@ class Editor:
         self.progress_log: list[tuple[str, str]] = []  # (token, begin/report/end), in arrival order
         self.model = None
         self._placed = 0
+        self.publications: list[types.PublishDiagnosticsParams] = []
+        self._published = asyncio.Event()
+        self._seen: dict[str, int] = {}
 
     # -- sharing one server between tests ------------------------------------------------------
     def reset(self) -> None:
@@ -153,15 +156,23 @@ class Editor:
         return types.ApplyWorkspaceEditResult(applied=True)
 
     # -- waiting ---------------------------------------------------------------------------------
-    async def diagnostics(self, uri: str, version: int | None = None, timeout: float = 10.0):
-        """The diagnostics published for `uri` (at `version`, when given)."""
-        async def published():
-            while True:
-                params = await self.client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-                if params.uri == uri and (version is None or params.version == version):
-                    return params
+    def published(self, params: types.PublishDiagnosticsParams) -> None:
+        self.publications.append(params)
+        self._published.set()
 
-        return await asyncio.wait_for(published(), timeout)
+    async def diagnostics(self, uri: str, version: int | None = None, timeout: float = 10.0):
+        """The next diagnostics published for `uri` (at `version`, when given) that no call returned yet."""
+        async def next_publication():
+            while True:
+                for index in range(self._seen.get(uri, 0), len(self.publications)):
+                    params = self.publications[index]
+                    if params.uri == uri and (version is None or params.version == version):
+                        self._seen[uri] = index + 1
+                        return params
+                self._published.clear()
+                await self._published.wait()
+
+        return await asyncio.wait_for(next_publication(), timeout)
 
     async def code_actions(self, uri: str, line: int, character: int = 0, only=None):
         return await self.client.text_document_code_action_async(types.CodeActionParams(
@@ -271,6 +282,13 @@ async def launch(root: Path, home: Path, *, model=None, options: dict | None = N
             return record_progress(ls, params)
 
         features[types.PROGRESS] = progress
+        record_diagnostics = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+        def publish_diagnostics(ls, params: types.PublishDiagnosticsParams):
+            record_diagnostics(ls, params)
+            holder["editor"].published(params)
+
+        features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish_diagnostics
         register_lsp_features(client, features)
 
         @client.feature(types.WORKSPACE_APPLY_EDIT)

@@ -9,7 +9,10 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from .conftest import copy_data
+from .conftest import shared_editor
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+shared_server, editor = shared_editor()
 
 
 async def still_serving(editor):
@@ -28,8 +31,7 @@ async def raw_request(editor, method, params):
     return await asyncio.wait_for(answer, 5)
 
 
-async def test_invalid_params_get_an_error_answer(start_editor, workspace):
-    editor = await start_editor()
+async def test_invalid_params_get_an_error_answer(editor):
     with pytest.raises(JsonRpcException, match="Invalid params"):
         await raw_request(editor, types.TEXT_DOCUMENT_CODE_ACTION, {"textDocument": 5, "range": "everywhere"})
     with pytest.raises(JsonRpcException, match="Invalid params"):
@@ -47,8 +49,7 @@ async def test_invalid_params_get_an_error_answer(start_editor, workspace):
     await still_serving(editor)
 
 
-async def test_unknown_documents(start_editor, workspace, model):
-    editor = await start_editor(model=model)
+async def test_unknown_documents(editor):
     nowhere = editor.uri("nowhere.py")
     assert not await editor.code_actions(nowhere, 0)
     outcome = await editor.command("codegen.generate", {"uri": nowhere, "kind": "function", "line": 0})
@@ -63,16 +64,14 @@ async def test_unknown_documents(start_editor, workspace, model):
     ))
     editor.client.text_document_did_close(types.DidCloseTextDocumentParams(
         text_document=types.TextDocumentIdentifier(uri=editor.uri("ghost.py"))))
-    assert model.requests == []
+    assert editor.model.requests == []
     await still_serving(editor)
 
 
-async def test_invalid_utf8_files(start_editor, workspace, model):
-    copy_data("buggy.py", workspace)
-    (workspace / "test_buggy.py").write_bytes(b"import unittest\n# caf\xe9 \xff\xfe\n")
-    (workspace / "latin1.py").write_bytes(b"# r\xe9sum\xe9 of a list\n")
-    editor = await start_editor(model=model)
-    uri = editor.open("buggy.py")
+async def test_invalid_utf8_files(editor):
+    uri = editor.place("buggy.py")
+    editor.test_file(uri).write_bytes(b"import unittest\n# caf\xe9 \xff\xfe\n")
+    (editor.root / "latin1.py").write_bytes(b"# r\xe9sum\xe9 of a list\n")
     published = await editor.diagnostics(uri)  # the unreadable test file is skipped, not fatal
     assert published.diagnostics
     outcome = await editor.command("codegen.runTests", uri)
@@ -80,7 +79,7 @@ async def test_invalid_utf8_files(start_editor, workspace, model):
     outcome = await editor.command("codegen.runTests", editor.uri("latin1.py"))
     assert not outcome["ran"]
     outcome = await editor.run(next(a for a in await editor.code_actions(uri, 1) if a.title == "Generate tests"))
-    assert not outcome["applied"] and "test_buggy.py" in outcome["message"]
+    assert not outcome["applied"] and editor.test_file(uri).name in outcome["message"]
     # A document whose text holds lone surrogates (what undecodable bytes become) is still analysed.
     odd = editor.open("odd.py", "def f():\n    return '\udcff'\n")
     assert (await editor.diagnostics(odd)).uri == odd
@@ -88,10 +87,9 @@ async def test_invalid_utf8_files(start_editor, workspace, model):
     await still_serving(editor)
 
 
-async def test_fifty_thousand_lines(start_editor, workspace):
+async def test_fifty_thousand_lines(editor):
     block = "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n    return total\n\n\n"
     text = "# sum many lists\n" + "".join(block.format(n=n) for n in range(50_000 // 7)) + "X = 1\n"
-    editor = await start_editor()
     uri = editor.open("huge.py", text)
     published = await editor.diagnostics(uri, timeout=60)
     assert len(published.diagnostics) > 10_000

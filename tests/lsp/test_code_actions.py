@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from lsprotocol import types
 
-from .conftest import capabilities, copy_data
+from .conftest import shared_editor
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+shared_server, editor = shared_editor()
 
 GENERATE = "codegen.generate"
 
@@ -13,10 +17,8 @@ def titles(actions):
     return [action.title for action in actions or []]
 
 
-async def test_prompt_offers_function_and_everything(start_editor, workspace):
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor()
-    uri = editor.open("prompt_module.py")
+async def test_prompt_offers_function_and_everything(editor):
+    uri = editor.place("prompt_module.py")
     for line in (3, 4):
         actions = await editor.code_actions(uri, line, 5)
         assert titles(actions) == ["Generate function", "Generate function, runner and tests"]
@@ -28,10 +30,8 @@ async def test_prompt_offers_function_and_everything(start_editor, workspace):
             assert action.command.arguments[0]["version"] == 1
 
 
-async def test_function_offers_runner_and_tests(start_editor, workspace):
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor()
-    uri = editor.open("prompt_module.py")
+async def test_function_offers_runner_and_tests(editor):
+    uri = editor.place("prompt_module.py")
     for line in (7, 9, 11):
         actions = await editor.code_actions(uri, line)
         assert titles(actions) == ["Generate runner (main)", "Generate tests"], line
@@ -39,39 +39,24 @@ async def test_function_offers_runner_and_tests(start_editor, workspace):
         assert actions[1].command.arguments[0]["function"] == "existing"
 
 
-async def test_no_actions_elsewhere(start_editor, workspace):
-    copy_data("prompt_module.py", workspace)
-    copy_data("not_prompts.py", workspace)
-    editor = await start_editor()
-    uri = editor.open("prompt_module.py")
+async def test_no_actions_elsewhere(editor):
+    uri = editor.place("prompt_module.py")
     for line in (0, 1, 2, 5):
         assert titles(await editor.code_actions(uri, line)) == [], line
-    other = editor.open("not_prompts.py")
+    other = editor.place("not_prompts.py")
     for line in range(9):
         assert titles(await editor.code_actions(other, line)) == [], line
 
 
-async def test_past_end_of_line_and_file(start_editor, workspace):
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor()
-    uri = editor.open("prompt_module.py")
+async def test_past_end_of_line_and_file(editor):
+    uri = editor.place("prompt_module.py")
     assert titles(await editor.code_actions(uri, 3, 500)) == ["Generate function", "Generate function, runner and tests"]
     assert titles(await editor.code_actions(uri, 11, 10_000)) == ["Generate runner (main)", "Generate tests"]
     assert not await editor.code_actions(uri, 5_000, 3)
 
 
-async def test_no_tag_without_client_support(start_editor, workspace):
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor(caps=capabilities(tags=False))
-    uri = editor.open("prompt_module.py")
-    actions = await editor.code_actions(uri, 3)
-    assert actions and all(action.tags is None for action in actions)
-
-
-async def test_only_filter(start_editor, workspace):
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor()
-    uri = editor.open("prompt_module.py")
+async def test_only_filter(editor):
+    uri = editor.place("prompt_module.py")
     assert titles(await editor.code_actions(uri, 3, only=["quickfix"])) == []
     assert len(await editor.code_actions(uri, 3, only=["refactor"])) == 2
     assert titles(await editor.code_actions(uri, 9, only=["source"])) == ["Generate runner (main)", "Generate tests"]

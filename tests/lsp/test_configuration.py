@@ -101,3 +101,16 @@ async def test_no_key_and_no_base_url(start_editor, workspace):
     assert not outcome["applied"]
     [message] = editor.messages(types.MessageType.Error)
     assert "OPENAI_API_KEY" in message and "base URL" in message.replace("BASE_URL", "base URL")
+
+
+async def test_changes_are_debounced_and_stale_results_dropped(start_editor, workspace):
+    editor = await start_editor(options={"diagnosticsDelayMs": 300})
+    uri = editor.open("quick.py", "def f():\n    pass\n")
+    await editor.diagnostics(uri, version=1)
+    seen = len(editor.publications)
+    for number in range(2, 6):
+        editor.change(uri, f"def f{number}():\n    pass\n")
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.8)
+    versions = [params.version for params in editor.publications[seen:] if params.uri == uri]
+    assert versions == [5]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
+from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
-from .conftest import copy_data
+from .conftest import DATA, shared_editor
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+shared_server, editor = shared_editor()
 
 
 def by_code(diagnostics):
@@ -16,10 +20,8 @@ def by_code(diagnostics):
     return found
 
 
-async def test_findings_on_open_and_change(start_editor, workspace):
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor()
-    uri = editor.open("prompt_module.py")
+async def test_findings_on_open_and_change(editor):
+    uri = editor.place("prompt_module.py")
     published = await editor.diagnostics(uri)
     assert published.version == 1
     assert all(d.source == "codegen" for d in published.diagnostics)
@@ -36,8 +38,7 @@ async def test_findings_on_open_and_change(start_editor, workspace):
     assert "missing-type-hints" not in by_code(published.diagnostics)
 
 
-async def test_syntax_error_and_long_line(start_editor, workspace):
-    editor = await start_editor()
+async def test_syntax_error_and_long_line(editor):
     uri = editor.open("broken.py", "def f(:\n    pass\n")
     codes = by_code((await editor.diagnostics(uri)).diagnostics)
     assert codes["syntax-error"][0].range.start.line == 0
@@ -46,32 +47,10 @@ async def test_syntax_error_and_long_line(start_editor, workspace):
     assert codes["line-too-long"][0].range.start.character == 100
 
 
-async def test_changes_are_debounced_and_stale_results_dropped(start_editor, workspace):
-    editor = await start_editor(options={"diagnosticsDelayMs": 300})
-    uri = editor.open("quick.py", "def f():\n    pass\n")
-    await editor.diagnostics(uri, version=1)
-    versions = []
-
-    async def collect():
-        while True:
-            params = await editor.client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-            versions.append(params.version)
-
-    collector = asyncio.ensure_future(collect())
-    for number in range(2, 6):
-        editor.change(uri, f"def f{number}():\n    pass\n")
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.8)
-    collector.cancel()
-    assert versions == [5]
-
-
-async def test_untested_function_uses_the_test_file(start_editor, workspace):
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor()
-    uri = editor.open("prompt_module.py")
+async def test_untested_function_uses_the_test_file(editor):
+    uri = editor.place("prompt_module.py")
     assert "untested-function" not in by_code((await editor.diagnostics(uri)).diagnostics)  # no test file yet
-    test_uri = editor.open("test_prompt_module.py", "import unittest\n\n\nclass TestNothing(unittest.TestCase):\n"
+    test_uri = editor.open(editor.test_file(uri).name, "import unittest\n\n\nclass TestNothing(unittest.TestCase):\n"
                                                   "    def test_nothing(self):\n        self.assertTrue(True)\n")
     published = await editor.diagnostics(uri)
     [untested] = by_code(published.diagnostics)["untested-function"]
@@ -79,11 +58,10 @@ async def test_untested_function_uses_the_test_file(start_editor, workspace):
     assert test_uri
 
 
-async def test_run_tests_reports_failures_and_uncovered_lines(start_editor, workspace):
-    copy_data("buggy.py", workspace)
-    copy_data("test_buggy.py", workspace)
-    editor = await start_editor()
-    uri = editor.open("buggy.py")
+async def test_run_tests_reports_failures_and_uncovered_lines(editor):
+    uri = editor.place("buggy.py")
+    module = Path(uri).stem
+    editor.test_file(uri).write_text((DATA / "test_buggy.py").read_text().replace("from buggy ", f"from {module} "))
     await editor.diagnostics(uri)
     outcome = await editor.command("codegen.runTests", uri)
     assert outcome["ran"] and outcome["failed"] == 1 and outcome["passed"] == 1, outcome

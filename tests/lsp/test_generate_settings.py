@@ -41,18 +41,3 @@ async def test_keep_prompt_comment(start_editor, workspace, model):
     assert outcome["applied"], outcome
     text = editor.text(uri)
     assert "# compute the moving average of a time series\n# with a window of n points\ndef moving_average" in text
-
-
-async def test_client_without_document_changes(start_editor, workspace, model):
-    """Old clients take only `changes`: the module is edited, the new test file written by the server."""
-    from .conftest import capabilities
-
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor(model=model, caps=capabilities(document_changes=False),
-                                options={"runTestsAfterGeneration": False})
-    uri = editor.open("prompt_module.py")
-    outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
-    assert outcome["applied"], outcome
-    assert editor.applied_edits[0].document_changes is None and uri in editor.applied_edits[0].changes
-    assert "def moving_average" in editor.text(uri)
-    assert "from prompt_module import moving_average" in (workspace / "test_prompt_module.py").read_text()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from lsprotocol import types
 
-from .conftest import copy_data
+from .conftest import DATA, shared_editor
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+shared_server, editor = shared_editor()
 
 
 async def hints(editor, uri, last_line=1000):
@@ -14,10 +20,8 @@ async def hints(editor, uri, last_line=1000):
     ))
 
 
-async def test_scores_on_def_lines_and_line_one(start_editor, workspace):
-    copy_data("prompt_module.py", workspace)
-    editor = await start_editor()
-    uri = editor.open("prompt_module.py")
+async def test_scores_on_def_lines_and_line_one(editor):
+    uri = editor.place("prompt_module.py")
     found = {hint.position.line: hint for hint in await hints(editor, uri)}
     assert set(found) == {0, 7}
     assert found[0].label.startswith("overall ")
@@ -26,11 +30,10 @@ async def test_scores_on_def_lines_and_line_one(start_editor, workspace):
     assert [h.position.line for h in await hints(editor, uri, last_line=3)] == [0]
 
 
-async def test_test_results_in_hints_and_refresh(start_editor, workspace):
-    copy_data("buggy.py", workspace)
-    copy_data("test_buggy.py", workspace)
-    editor = await start_editor()
-    uri = editor.open("buggy.py")
+async def test_test_results_in_hints_and_refresh(editor):
+    uri = editor.place("buggy.py")
+    module = Path(uri).stem
+    editor.test_file(uri).write_text((DATA / "test_buggy.py").read_text().replace("from buggy ", f"from {module} "))
     before = {hint.position.line: hint.label for hint in await hints(editor, uri)}
     assert "tests" not in before[0 + 0] or before[0].startswith("overall")
     await editor.command("codegen.runTests", uri)
@@ -40,6 +43,5 @@ async def test_test_results_in_hints_and_refresh(start_editor, workspace):
     assert "tests 1/1" in after[5] and "covered" in after[5] and "100%" not in after[5]
 
 
-async def test_unknown_document_has_no_hints(start_editor, workspace):
-    editor = await start_editor()
+async def test_unknown_document_has_no_hints(editor):
     assert not await hints(editor, editor.uri("nowhere.py"))
