@@ -79,6 +79,7 @@ export function clientOptions(
                     if (!Array.isArray(answer)) {
                         return answer;
                     }
+                    outputChannel.info(`Settings sent to the server: ${JSON.stringify(answer)}`);
                     return answer.map((value, index) =>
                         params.items[index]?.section === CONFIGURATION_SECTION && value && typeof value === 'object'
                             ? withInterpreter(value as ServerSettings, launch.testInterpreter)
