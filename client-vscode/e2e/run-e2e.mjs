@@ -303,6 +303,22 @@ async function main() {
         }
         return toast.split('\n').find((line) => /reach|error/i.test(line));
     }, { critical: false });
+    // Bad input: the server crashes at start: the user sees why, with the output one click away.
+    await check('a server that crashes at start is reported, and Show Output shows why', async () => {
+        const crashing = path.join(run, 'crashing-python');
+        fs.writeFileSync(crashing, `#!/bin/sh\nif [ "$1" = "-m" ]; then echo "simulated crash at start" >&2; exit 1; fi\nexec '${python}' "$@"\n`, { mode: 0o755 });
+        await clearNotifications(page);
+        writeWorkspaceSettings({ 'codegen.interpreter': crashing });
+        const toast = await waitFor('the crash notification', async () => (await toastTexts(page)).find((t) => /stopped while starting|keeps crashing/.test(t)), 60000);
+        await page.locator('.notification-toast', { hasText: /stopped while starting|keeps crashing/ }).first()
+            .locator('.monaco-button', { hasText: 'Show Output' }).first().click();
+        // The output channel opened (its view scrolls to the end, past the stack traces of the failed restarts).
+        await waitFor('the Codegen output channel in the panel', async () => (await page.locator('.monaco-editor .view-lines').allInnerTexts()).join('\n').includes('[error]'), 30000);
+        if (!extensionLog().includes('simulated crash at start')) {
+            throw new Error('the server\'s stderr is not in the output channel');
+        }
+        return toast.split('\n').find((line) => /stopped while starting|keeps crashing/.test(line));
+    }, { critical: false });
     // Bad input: an interpreter without the server package: say so, show the exact install command.
     await check('an interpreter without the server package is reported with the install command', async () => {
         const bare = process.env.CODEGEN_E2E_BARE_PYTHON ?? '/usr/bin/python3';

@@ -84,7 +84,7 @@ export async function startServer(
     } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         log.error(`The server did not start: ${reason}`);
-        void showProblem(`The Codegen server did not start (${reason}). The output shows why.`,
+        void showProblem(`The Codegen server stopped while starting with ${facts.interpreter.path}. The output shows why.`,
             [Actions.showOutput, Actions.restart, Actions.checkSetup]);
         return false;
     }
