@@ -12,7 +12,7 @@ from tests.loopback_model import Reply
 from .conftest import shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-shared_server, editor = shared_editor(env={"CODEGEN_TIMEOUT": "1"})
+shared_server, editor = shared_editor(env={"CODEGEN_TIMEOUT": "2"})
 
 EVERYTHING = "Generate function, runner and tests"
 

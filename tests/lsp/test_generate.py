@@ -51,6 +51,13 @@ async def test_generate_everything_creates_test_file_and_runs_it(editor):
     assert any(isinstance(op, types.CreateFile) and op.uri.endswith(f"test_{module}.py") for op in operations)
     assert "3/3 tests passed" in outcome["message"]
     assert sorted(editor.model.kinds()) == ["GeneratedCode", "ProgramRunner", "UnitTest"]
+    # One cancellable progress, a report per stage, then its end.
+    [reports] = editor.client.progress_reports.values()
+    assert isinstance(reports[0], types.WorkDoneProgressBegin) and reports[0].cancellable
+    messages = [r.message for r in reports if isinstance(r, types.WorkDoneProgressReport)]
+    for stage in ("function", "runner", "unit tests", "Formatting", "Running the tests", "Scoring"):
+        assert any(stage in message for message in messages), (stage, messages)
+    assert isinstance(reports[-1], types.WorkDoneProgressEnd) and "3/3 tests passed" in reports[-1].message
     # The test results are shown inline at once.
     hints = await editor.client.text_document_inlay_hint_async(types.InlayHintParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
