@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -13,8 +12,8 @@ from typing import Any
 TEST_LOCATIONS = ("auto", "beside", "testsFolder")
 TRACING_MODES = ("auto", "local", "wandb", "off")
 # Settings an untrusted workspace could use to send the user's key and code elsewhere, or to run a
-# program of its choosing; in such a workspace only the user's environment decides them.
-WORKSPACE_SENSITIVE = ("model", "base_url", "interpreter")
+# program (or its own code) on opening; in such a workspace only the user's environment decides them.
+WORKSPACE_SENSITIVE = ("model", "base_url", "interpreter", "run_tests_after_generation")
 
 
 @dataclass(frozen=True)
@@ -143,7 +142,7 @@ def parse_options(
             continue
         if converted is None and field in _DEFAULT_WHEN_NONE:
             continue
-        if field in WORKSPACE_SENSITIVE and converted is not None and not workspace_trusted:
+        if field in WORKSPACE_SENSITIVE and converted not in (None, False) and not workspace_trusted:
             problems.append(
                 f"codegen.{name} is ignored because this workspace is not trusted; "
                 "trust the workspace to use it"
@@ -163,10 +162,6 @@ def _settings_section(raw: Any) -> Mapping[str, Any] | None:
         if isinstance(raw.get(key), Mapping):
             return raw[key]
     return raw
-
-
-def with_trust(options: ServerOptions, trusted: bool) -> ServerOptions:
-    return dataclasses.replace(options, workspace_trusted=trusted)
 
 
 def codegen_settings(options: ServerOptions, root: Path | None, environ: Mapping[str, str] | None = None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
 from dataclasses import dataclass, replace
@@ -275,10 +276,24 @@ def _anchor(request: GenerationRequest, text: str) -> Anchor:
         if found is None:
             raise GenerationStopped(f"There is no function at line {request.line + 1}.")
         name = found.name
-    block = function_block(lines, name)
+    block = function_span(text, lines, name)
     if block is None:
         raise GenerationStopped(f"There is no top-level function named {name}.")
     return Anchor(function=name, function_source="".join(lines[block[0]:block[1]]))
+
+
+def function_span(text: str, lines: list[str], name: str) -> tuple[int, int] | None:
+    """[start, end) lines of top-level function `name`, decorators included: by the AST when the file
+    parses, else by indentation."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return function_block(lines, name)
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            return first - 1, node.end_lineno
+    return None
 
 
 def anchor_for_functions(text: str, names: list[str]) -> Anchor:
@@ -286,7 +301,7 @@ def anchor_for_functions(text: str, names: list[str]) -> Anchor:
     lines = split_lines(text)
     sources = []
     for name in names:
-        block = function_block(lines, name)
+        block = function_span(text, lines, name)
         if block is not None:
             sources.append("".join(lines[block[0]:block[1]]).strip("\n"))
     return Anchor(function=names[0], function_source="\n\n\n".join(sources) + "\n", functions=tuple(names))
@@ -303,7 +318,7 @@ def _refind(anchor: Anchor, text: str) -> Anchor:
         return replace(anchor, prompt=prompt)
     current = anchor_for_functions(text, list(anchor.functions)) if anchor.functions else None
     if current is None:
-        block = function_block(lines, anchor.function)
+        block = function_span(text, lines, anchor.function)
         source = "".join(lines[block[0]:block[1]]) if block else None
     else:
         source = current.function_source
