@@ -55,7 +55,9 @@ async def generate_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
         return await generate(server, GenerationRequest(uri, KIND_TESTS, 0, document.version, name))
     names = _untested_functions(server, uri, text)
     if not names:
-        message = f"Every function in {Path(uri).name} already has tests."
+        has_functions = any(not name.startswith("_") for name in top_level_functions(text))
+        message = (f"Every function in {Path(uri).name} already has tests." if has_functions
+                   else f"{Path(uri).name} has no top-level functions to test.")
         server.show(message, types.MessageType.Info)
         return {"applied": False, "message": message}
     request = GenerationRequest(uri, KIND_TESTS, 0, document.version, names[0])
