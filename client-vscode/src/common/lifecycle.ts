@@ -68,14 +68,16 @@ export async function startServer(
     const key = await resolveApiKey(process.env, secrets);
     log.info(`Server package ${facts.probe.version}; API key from ${key.source}`);
     const trusted = vscode.workspace.isTrusted;
-    const settings = withInterpreter(facts.settings, facts.interpreter.path);
+    // An untrusted workspace runs no tests, and the server rejects an interpreter sent for one.
+    const testInterpreter = trusted ? facts.interpreter.path : undefined;
+    const settings = withInterpreter(facts.settings, testInterpreter);
     try {
         await server.start(
             {
                 python: facts.interpreter.path,
                 env: serverEnvironment(process.env, key),
                 initializationOptions: initializationOptions(settings, trusted),
-                testInterpreter: facts.interpreter.path,
+                testInterpreter,
             },
             () => void showProblem('The Codegen server keeps crashing, so it was stopped. The output shows why.',
                 [Actions.showOutput, Actions.restart]),
