@@ -118,12 +118,12 @@ async def run_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
 
         await progress.begin()
         progress.stage("run")
-        run = await run_tests_async(
+        run = await server.worker.run(lambda: run_tests_async(
             module_text, test_text,
             module_name=placement.module_name(module_path), test_module_name=test_path.stem,
             python=server.options.interpreter, timeout=server.options.test_timeout, repeats=1,
             extra_paths=tuple(str(p) for p in {module_path.parent, test_path.parent, server.root} if p is not None),
-        )
+        ))
         results = module_results(module_text, test_text, run)
         server.results[uri] = results
         outcome.update(ran=True, message=f"{module_path.name}: {results.summary}", passed=run.passed, run=run.run,

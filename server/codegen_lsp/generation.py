@@ -103,7 +103,7 @@ async def generate(server, request: GenerationRequest, anchor: Anchor | None = N
                 f"{module_path.name} already has a main() or an `if __name__ == \"__main__\":` guard; left unchanged.",
                 types.MessageType.Info,
             )
-        settings = _settings(server)
+        settings = await server.worker.run(lambda: _settings(server))  # the first call imports pydantic
         await progress.begin()
         generated = await _run_model(server, request, anchor, settings, progress, document.source,
                                      placement.module_name(module_path))
@@ -141,7 +141,7 @@ async def generate(server, request: GenerationRequest, anchor: Anchor | None = N
     return outcome
 
 
-def _settings(server):
+async def _settings(server):
     from codegen.errors import ConfigurationError
 
     try:
@@ -154,9 +154,18 @@ def _settings(server):
 
 async def _run_model(server, request: GenerationRequest, anchor: Anchor, settings, progress: TaskProgress,
                      text: str, module_name: str) -> Generated:
-    session = await server.session_for(settings)
-    # The pipeline module imports weave (seconds, the first time): never on the event loop.
-    pipeline = await asyncio.to_thread(session.pipeline, progress.stage)
+    """The model stages, on the worker loop: formatting generated code there cannot delay other requests."""
+    loop = asyncio.get_running_loop()
+
+    def on_stage(name: str) -> None:
+        loop.call_soon_threadsafe(progress.stage, name)
+
+    return await server.worker.run(lambda: _model_stages(server, request, anchor, settings, on_stage, text, module_name))
+
+
+async def _model_stages(server, request: GenerationRequest, anchor: Anchor, settings, on_stage, text: str,
+                        module_name: str) -> Generated:
+    pipeline = server.session_for(settings).pipeline(on_stage)
     generated = Generated()
     if request.kind in (KIND_FUNCTION, KIND_ALL):
         generated.code = await pipeline.function_for(anchor.prompt.text)
@@ -201,7 +210,7 @@ async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generat
     anchor = _refind(anchor, document.source)
     module_change, test_change = await asyncio.to_thread(_plan, server, request, anchor, generated)
     module_path = server.module_path(request.uri)
-    run = await run_tests_async(
+    run = await server.worker.run(lambda: run_tests_async(
         module_change.new_text, test_change.new_text,
         module_name=placement.module_name(module_path),
         test_module_name=Path(test_change.uri).stem,
@@ -209,7 +218,7 @@ async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generat
         timeout=server.options.test_timeout,
         repeats=1,
         extra_paths=tuple(str(p) for p in {module_path.parent, server.root} if p is not None),
-    )
+    ))
     return module_results(module_change.new_text, test_change.new_text, run)
 
 

@@ -22,6 +22,7 @@ from .diagnostics import lsp_diagnostics
 from .merging import split_lines
 from .protocol import CodegenProtocol
 from .run_results import ModuleResults
+from .worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class CodegenLanguageServer(LanguageServer):
         self._lines: dict[str, tuple[int | None, list[str]]] = {}
         self._debounce: dict[str, asyncio.Task] = {}
         self._sessions: dict[str, object] = {}
-        self._session_lock = asyncio.Lock()
+        self.worker = Worker()
         self._apply_locks: dict[str, asyncio.Lock] = {}
         self._version_waiters: dict[str, list[asyncio.Future]] = {}
 
@@ -230,27 +231,31 @@ class CodegenLanguageServer(LanguageServer):
         """codegen Settings for the current options; raises codegen's ConfigurationError."""
         return codegen_settings(self.options, self.root)
 
-    async def session_for(self, settings):
-        """One GenerationSession per distinct configuration, created off the event loop."""
+    def session_for(self, settings):
+        """One GenerationSession per distinct configuration; called on the worker loop, which owns them."""
         secret = settings.api_key.get_secret_value() if settings.api_key else ""
         key = hashlib.sha256((settings.model_dump_json() + secret).encode()).hexdigest()
-        async with self._session_lock:
-            session = self._sessions.get(key)
-            if session is None:
-                from codegen.session import GenerationSession
+        session = self._sessions.get(key)
+        if session is None:
+            from codegen.session import GenerationSession
 
-                session = await asyncio.to_thread(GenerationSession, settings)
-                self._sessions[key] = session
+            session = self._sessions[key] = GenerationSession(settings)
         self.last_session = session
         return session
 
     async def close_sessions(self) -> None:
-        for session in self._sessions.values():
-            try:
-                await session.close()
-            except Exception:
-                log.exception("Closing a generation session failed")
-        self._sessions.clear()
+        """Close every session on the worker loop, then stop it."""
+        async def close_all():
+            for session in self._sessions.values():
+                try:
+                    await session.close()
+                except Exception:
+                    log.exception("Closing a generation session failed")
+            self._sessions.clear()
+
+        if self._sessions:
+            await self.worker.run(close_all)
+        self.worker.stop()
 
     def apply_lock(self, uri: str) -> asyncio.Lock:
         """Edits to one document are computed and applied one at a time."""
