@@ -32,8 +32,8 @@ class DocumentAnalysis:
         return None
 
 
-def analyze(text: str, version: int | None, tests: str | None) -> DocumentAnalysis:
-    """Score and lint `text`; `tests` is the module's test file, when there is one."""
+def analyze(text: str, version: int | None, tests: str | None, *, scored: bool = True) -> DocumentAnalysis:
+    """Score and lint `text`; `tests` is the module's test file, when there is one; test files get no scores."""
     functions = tuple(quality.functions(text))
     lines = tuple(split_lines(text))
     analysis = DocumentAnalysis(
@@ -41,10 +41,10 @@ def analyze(text: str, version: int | None, tests: str | None) -> DocumentAnalys
         lines=lines,
         functions=functions,
         findings=tuple(quality.findings(text, tests)),
-        scores=quality.seed_scores(text, tests or "") if functions else None,
+        scores=quality.seed_scores(text, tests or "") if functions and scored else None,
         has_tests=tests is not None,
     )
-    for info in functions:
+    for info in functions if scored else ():
         if "." not in info.name and not info.is_test:
             analysis.function_quality[info.name] = quality.code_quality_score(analysis.function_source(info))
     return analysis

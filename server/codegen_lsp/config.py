@@ -152,6 +152,14 @@ def parse_options(
     return ServerOptions(**values), problems
 
 
+def merge_settings(initial: Any, configured: Any) -> Any:
+    """workspace/configuration values over the initialization options (which may also carry the trust flag)."""
+    base, top = _settings_section(initial), _settings_section(configured)
+    if base is None or top is None or not isinstance(configured, Mapping):
+        return configured
+    return {**{k: v for k, v in base.items() if k != "workspaceTrusted"}, **top}
+
+
 def _settings_section(raw: Any) -> Mapping[str, Any] | None:
     """The settings object, whether sent flat or under `codegen` / `settings`."""
     if raw is None:

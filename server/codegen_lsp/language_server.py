@@ -16,7 +16,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from . import placement
 from .analysis import DocumentAnalysis, analyze
-from .config import ServerOptions, codegen_settings, parse_options
+from .config import ServerOptions, codegen_settings, merge_settings, parse_options
 from .constants import CONFIGURATION_SECTION
 from .diagnostics import lsp_diagnostics
 from .merging import split_lines
@@ -39,6 +39,7 @@ class CodegenLanguageServer(LanguageServer):
         self.last_session = None
         self.root_uri: str | None = None
         self.pending_problems: list[str] = []
+        self.initial_settings: Any = None
         self.log_handler = None
         self._lines: dict[str, tuple[int | None, list[str]]] = {}
         self._debounce: dict[str, asyncio.Task] = {}
@@ -70,7 +71,9 @@ class CodegenLanguageServer(LanguageServer):
             raw = pushed.get(CONFIGURATION_SECTION, pushed)
         if raw is None:
             return  # nothing configured there: keep the initialization options
-        options, self.pending_problems = parse_options(raw, workspace_trusted=self.options.workspace_trusted)
+        options, self.pending_problems = parse_options(
+            merge_settings(self.initial_settings, raw), workspace_trusted=self.options.workspace_trusted
+        )
         self.options = options
         self._report_problems()
         for uri in list(self.workspace.text_documents):
@@ -204,7 +207,8 @@ class CodegenLanguageServer(LanguageServer):
                 tests, _ = self.text_and_version(test_path)
             except (OSError, UnicodeDecodeError) as error:
                 log.warning("Cannot read %s: %s", test_path, error)
-        return analyze(text, version, tests)
+        path = self.module_path(uri)
+        return analyze(text, version, tests, scored=not (path is not None and placement.is_test_file(path)))
 
     def rescore_modules_tested_by(self, uri: str) -> None:
         """The document at `uri` is a test file: its open modules' scores and findings change with it."""

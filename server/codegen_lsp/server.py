@@ -25,6 +25,7 @@ SERVER = CodegenLanguageServer(SERVER_NAME, __version__)
 @SERVER.feature(types.INITIALIZE)
 def initialize(server: CodegenLanguageServer, params: types.InitializeParams) -> None:
     server.root_uri = params.root_uri or (params.workspace_folders[0].uri if params.workspace_folders else None)
+    server.initial_settings = params.initialization_options
     server.options, server.pending_problems = parse_options(
         params.initialization_options, workspace_trusted=False, from_initialization=True
     )

@@ -101,3 +101,12 @@ def test_options_conversion():
     assert not untrusted.runs_tests_after_generation and len(problems) == 4
     nested, problems = parse_options({"codegen": {"baseUrl": "ftp://x"}}, workspace_trusted=True)
     assert nested.base_url is None and "http://" in problems[0]
+
+
+def test_configuration_overlays_initialization_options():
+    from codegen_lsp.config import merge_settings
+
+    merged = merge_settings({"workspaceTrusted": True, "settings": {"model": "a", "timeout": 5}}, {"model": "b"})
+    assert merged == {"model": "b", "timeout": 5}
+    assert merge_settings(None, {"model": "b"}) == {"model": "b"}
+    assert merge_settings({"model": "a"}, ["bad"]) == ["bad"]
