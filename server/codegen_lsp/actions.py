@@ -19,11 +19,15 @@ _ACTION_KINDS = {
 
 
 def code_actions(lines: Sequence[str], line: int, uri: str, version: int | None, *, tagged: bool,
-                 function: FunctionAt | None = None, only: Sequence[str] | None = None) -> list[types.CodeAction]:
-    """Commands only: listing never calls the model. `function` overrides the indentation scan when known."""
+                 function: FunctionAt | None = None, only: Sequence[str] | None = None,
+                 test_file: bool = False) -> list[types.CodeAction]:
+    """Commands only: listing never calls the model. `function` overrides the indentation scan when known;
+    a test file gets no runner or tests for its own functions."""
     prompt = prompt_at(lines, line)
     if prompt is not None:
         wanted = [(KIND_FUNCTION, None), (KIND_ALL, None)]
+    elif test_file:
+        return []
     else:
         function = function or function_at(lines, line)
         if function is None:

@@ -138,6 +138,10 @@ class CodegenLanguageServer(LanguageServer):
         path = to_fs_path(uri)
         return Path(path) if path else None
 
+    def is_test_file(self, uri: str) -> bool:
+        path = self.module_path(uri)
+        return path is not None and placement.is_test_file(path)
+
     def test_file(self, uri: str) -> Path | None:
         """The existing test file of the module at `uri`."""
         path = self.module_path(uri)
@@ -207,14 +211,13 @@ class CodegenLanguageServer(LanguageServer):
                 tests, _ = self.text_and_version(test_path)
             except (OSError, UnicodeDecodeError) as error:
                 log.warning("Cannot read %s: %s", test_path, error)
-        path = self.module_path(uri)
-        return analyze(text, version, tests, scored=not (path is not None and placement.is_test_file(path)))
+        return analyze(text, version, tests, scored=not self.is_test_file(uri))
 
     def rescore_modules_tested_by(self, uri: str) -> None:
         """The document at `uri` is a test file: its open modules' scores and findings change with it."""
-        path = self.module_path(uri)
-        if path is None or not placement.is_test_file(path):
+        if not self.is_test_file(uri):
             return
+        path = self.module_path(uri)
         for other in list(self.workspace.text_documents):
             if other != uri and self.test_file(other) == path:
                 self.analyses.pop(other, None)

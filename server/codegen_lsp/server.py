@@ -87,6 +87,7 @@ def code_action(server: CodegenLanguageServer, params: types.CodeActionParams) -
     return code_actions(
         server.lines_of(document), line, document.uri, document.version,
         tagged=server.supports_llm_tag(), function=function, only=params.context.only,
+        test_file=server.is_test_file(document.uri),
     )
 
 

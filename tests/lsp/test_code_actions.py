@@ -60,3 +60,9 @@ async def test_only_filter(editor):
     assert titles(await editor.code_actions(uri, 3, only=["quickfix"])) == []
     assert len(await editor.code_actions(uri, 3, only=["refactor"])) == 2
     assert titles(await editor.code_actions(uri, 9, only=["source"])) == ["Generate runner (main)", "Generate tests"]
+
+
+async def test_no_runner_or_tests_for_a_test_file(editor):
+    uri = editor.open("test_something.py", "import unittest\n\n\ndef test_one():\n    assert True\n\n# check two things\n")
+    assert not await editor.code_actions(uri, 3)
+    assert len(await editor.code_actions(uri, 6)) == 2  # a prompt is still a prompt
