@@ -11,7 +11,8 @@ from lsprotocol import types
 
 from . import placement
 from .constants import KIND_TESTS
-from .generation import GenerationRequest, anchor_for_functions, generate
+from .anchors import anchor_for_functions
+from .generation import GenerationRequest, generate
 from .merging import split_lines
 from .progress import TaskProgress
 from .prompts import function_at

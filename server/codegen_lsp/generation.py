@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.uris import from_fs_path, to_fs_path
 
 from . import placement
-from .constants import (ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER, KIND_TESTS)
-from .edits import FileChange, workspace_edit
-from .merging import (MergeError, append_runner, has_runner, merge_imports, merge_test_file, place_function,
-                      split_imports, split_lines)
+from .anchors import Anchor, anchor_for_request, refind
+from .constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER, KIND_TESTS
+from .merging import has_runner
+from .plans import Generated, edit_for, plan, write_new_file
 from .progress import TaskProgress
-from .prompts import Prompt, find_prompt, function_at, function_block, prompt_at
 from .run_results import module_results
+from .stop import GenerationStopped
 
 log = logging.getLogger(__name__)
 
 # How long to wait for the client's didChange after it applied our edit, before the next edit.
 EDIT_ECHO_TIMEOUT = 2.0
-
-
-class GenerationStopped(Exception):
-    """The generation cannot go on; the message is for the user."""
-
-    def __init__(self, message: str, kind: types.MessageType = types.MessageType.Warning):
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -66,26 +56,6 @@ class GenerationRequest:
         return cls(uri, kind, line, version, function)
 
 
-@dataclass
-class Generated:
-    """What the model made, formatted; empty strings for parts not asked for."""
-
-    code: str = ""
-    runner: str = ""
-    tests: str = ""
-    runner_skipped: bool = False
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """Where the result goes: the prompt comment, or the function the code was made for."""
-
-    prompt: Prompt | None = None
-    function: str | None = None
-    function_source: str = ""
-    functions: tuple[str, ...] = ()  # for tests of several functions at once
-
-
 async def generate(server, request: GenerationRequest, anchor: Anchor | None = None) -> dict[str, Any]:
     """Run one request to the end; returns {"applied": bool, "message": str} and tells the user."""
     progress = TaskProgress(server, f"codegen: {ACTION_TITLES[request.kind].lower()}")
@@ -94,7 +64,7 @@ async def generate(server, request: GenerationRequest, anchor: Anchor | None = N
         document = server.document(request.uri)
         if document is None:
             raise GenerationStopped("Open the file before generating code for it.")
-        anchor = anchor or _anchor(request, document.source)
+        anchor = anchor or anchor_for_request(request, document.source)
         module_path = server.module_path(request.uri)
         if module_path is None:
             raise GenerationStopped("codegen can only generate into files on disk (file:// URIs).")
@@ -207,8 +177,8 @@ async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generat
     document = server.document(request.uri)
     if document is None:
         raise GenerationStopped("The file was closed while the model worked; nothing was changed.")
-    anchor = _refind(anchor, document.source)
-    module_change, test_change = await asyncio.to_thread(_plan, server, request, anchor, generated)
+    anchor = refind(anchor, document.source)
+    module_change, test_change = await asyncio.to_thread(plan, server, request.uri, anchor, generated)
     module_path = server.module_path(request.uri)
     run = await server.worker.run(lambda: run_tests_async(
         module_change.new_text, test_change.new_text,
@@ -236,7 +206,8 @@ async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: 
                 raise GenerationStopped("The file was closed while the model worked; nothing was changed.")
             version = document.version
             # Merging, sorting imports and diffing a long file take a while: off the event loop.
-            changes, edit = await asyncio.to_thread(_edit, server, request, anchor, generated, document_changes, creates)
+            changes, edit = await asyncio.to_thread(
+                lambda: edit_for(server, request.uri, anchor, generated, document_changes=document_changes, creates=creates))
             if server.document(request.uri) is document and document.version == version:
                 break
         else:
@@ -250,124 +221,9 @@ async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: 
             raise GenerationStopped(f"The editor did not apply the generated code{reason}; nothing was changed.")
         for change in changes:
             if change.old_text is None and not creates:
-                _write_new_file(change)  # the client cannot create files: write the new test file ourselves
+                write_new_file(change)
         if any(change.uri == request.uri and change.old_text != change.new_text for change in changes):
             await server.wait_for_change(request.uri, version, EDIT_ECHO_TIMEOUT)
-
-
-def _edit(server, request: GenerationRequest, anchor: Anchor, generated: Generated, document_changes: bool,
-          creates: bool) -> tuple[list[FileChange], types.WorkspaceEdit]:
-    document = server.document(request.uri)
-    anchor = _refind(anchor, document.source)
-    changes = [change for change in _plan(server, request, anchor, generated) if change is not None]
-    in_edit = [change for change in changes if change.old_text is not None or creates]
-    return changes, workspace_edit(in_edit, server.units, document_changes=document_changes)
-
-
-def _write_new_file(change: FileChange) -> None:
-    path = Path(to_fs_path(change.uri))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
-        handle.write(change.new_text)
-
-
-def _anchor(request: GenerationRequest, text: str) -> Anchor:
-    lines = split_lines(text)
-    if request.kind in (KIND_FUNCTION, KIND_ALL):
-        prompt = prompt_at(lines, request.line)
-        if prompt is None:
-            raise GenerationStopped(f"There is no comment prompt at line {request.line + 1}; "
-                                    "write a comment describing the function and try again there.")
-        return Anchor(prompt=prompt)
-    name = request.function
-    if name is None:
-        found = function_at(lines, request.line)
-        if found is None:
-            raise GenerationStopped(f"There is no function at line {request.line + 1}.")
-        name = found.name
-    block = function_span(text, lines, name)
-    if block is None:
-        raise GenerationStopped(f"There is no top-level function named {name}.")
-    return Anchor(function=name, function_source="".join(lines[block[0]:block[1]]))
-
-
-def function_span(text: str, lines: list[str], name: str) -> tuple[int, int] | None:
-    """[start, end) lines of top-level function `name`, decorators included: by the AST when the file
-    parses, else by indentation."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return function_block(lines, name)
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-            return first - 1, node.end_lineno
-    return None
-
-
-def anchor_for_functions(text: str, names: list[str]) -> Anchor:
-    """The anchor for tests of several functions at once (codegen.generateTests on a whole file)."""
-    lines = split_lines(text)
-    sources = []
-    for name in names:
-        block = function_span(text, lines, name)
-        if block is not None:
-            sources.append("".join(lines[block[0]:block[1]]).strip("\n"))
-    return Anchor(function=names[0], function_source="\n\n\n".join(sources) + "\n", functions=tuple(names))
-
-
-def _refind(anchor: Anchor, text: str) -> Anchor:
-    """The same anchor in the current text; GenerationStopped when it is gone or changed."""
-    lines = split_lines(text)
-    if anchor.prompt is not None:
-        prompt = find_prompt(lines, anchor.prompt)
-        if prompt is None:
-            raise GenerationStopped("The prompt comment changed while the model was working, so nothing was changed. "
-                                    "Run the action again on the new prompt.")
-        return replace(anchor, prompt=prompt)
-    current = anchor_for_functions(text, list(anchor.functions)) if anchor.functions else None
-    if current is None:
-        block = function_span(text, lines, anchor.function)
-        source = "".join(lines[block[0]:block[1]]) if block else None
-    else:
-        source = current.function_source
-    if source != anchor.function_source:
-        raise GenerationStopped(f"{anchor.function} changed while the model was working, so nothing was changed. "
-                                "Run the action again.")
-    return anchor
-
-
-def _plan(server, request: GenerationRequest, anchor: Anchor, generated: Generated):
-    """(module change, test file change or None) from the current texts; raises GenerationStopped."""
-    document = server.document(request.uri)
-    text = document.source
-    new_text = text
-    if generated.code:
-        imports, body = split_imports(generated.code)
-        new_text = place_function(new_text, anchor.prompt, body, keep_prompt=server.options.keep_prompt_comment)
-        new_text = merge_imports(new_text, imports)
-    if generated.runner:
-        imports, body = split_imports(generated.runner)
-        new_text = merge_imports(append_runner(new_text, body), imports)
-    module_change = FileChange(request.uri, text, new_text, document.version)
-    if not generated.tests:
-        return module_change, None
-    module_path = server.module_path(request.uri)
-    test_path = placement.existing_test_file(module_path, server.root, server.options.test_location) \
-        or placement.test_file_path(module_path, server.root, server.options.test_location)
-    try:
-        existing, version = server.text_and_version(test_path)
-    except (OSError, UnicodeDecodeError) as error:
-        raise GenerationStopped(f"Cannot read {test_path.name} ({error}); nothing was changed.") from None
-    if existing is None:
-        test_change = FileChange(from_fs_path(str(test_path)), None, generated.tests, None)
-    else:
-        try:
-            merged = merge_test_file(existing, generated.tests, module_name=placement.module_name(module_path))
-        except MergeError as error:
-            raise GenerationStopped(f"{test_path.name}: {error}.") from None
-        test_change = FileChange(from_fs_path(str(test_path)), existing, merged, version)
-    return module_change, test_change
 
 
 def _summary(generated: Generated, module_path: Path, results) -> str:

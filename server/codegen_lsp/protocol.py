@@ -23,7 +23,7 @@ class CodegenProtocol(LanguageServerProtocol):
     def structure_message(self, data: dict[str, Any]):
         try:
             return super().structure_message(data)
-        except JsonRpcException as error:
+        except JsonRpcException:
             if "id" in data and "method" in data:
                 log.warning("Invalid params for %s (id %s): answering with an error", data.get("method"), data["id"])
                 answer = JsonRpcInvalidParams(message=f"Invalid params for {data['method']}")

@@ -11,7 +11,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from . import __version__, commands, generation
 from .actions import code_actions
 from .config import parse_options
-from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, CONFIGURATION_SECTION, GENERATE,
+from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, GENERATE,
                         GENERATE_TESTS, RUN_TESTS, SERVER_NAME, SHOW_TRACE)
 from .hints import lsp_inlay_hints
 from .language_server import CodegenLanguageServer

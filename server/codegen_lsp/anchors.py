@@ -1,0 +1,88 @@
+"""Where generated code goes (the prompt comment, or the function), and finding it again after edits."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+
+from .constants import KIND_ALL, KIND_FUNCTION
+from .merging import split_lines
+from .prompts import Prompt, find_prompt, function_at, function_block, prompt_at
+from .stop import GenerationStopped
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where the result goes: the prompt comment, or the function the code was made for."""
+
+    prompt: Prompt | None = None
+    function: str | None = None
+    function_source: str = ""
+    functions: tuple[str, ...] = ()  # for tests of several functions at once
+
+
+def anchor_for_request(request, text: str) -> Anchor:
+    """The anchor a `codegen.generate` request points at, in the current text."""
+    lines = split_lines(text)
+    if request.kind in (KIND_FUNCTION, KIND_ALL):
+        prompt = prompt_at(lines, request.line)
+        if prompt is None:
+            raise GenerationStopped(f"There is no comment prompt at line {request.line + 1}; "
+                                    "write a comment describing the function and try again there.")
+        return Anchor(prompt=prompt)
+    name = request.function
+    if name is None:
+        found = function_at(lines, request.line)
+        if found is None:
+            raise GenerationStopped(f"There is no function at line {request.line + 1}.")
+        name = found.name
+    block = function_span(text, lines, name)
+    if block is None:
+        raise GenerationStopped(f"There is no top-level function named {name}.")
+    return Anchor(function=name, function_source="".join(lines[block[0]:block[1]]))
+
+
+def function_span(text: str, lines: list[str], name: str) -> tuple[int, int] | None:
+    """[start, end) lines of top-level function `name`, decorators included: by the AST when the file
+    parses, else by indentation."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return function_block(lines, name)
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            return first - 1, node.end_lineno
+    return None
+
+
+def anchor_for_functions(text: str, names: list[str]) -> Anchor:
+    """The anchor for tests of several functions at once (codegen.generateTests on a whole file)."""
+    lines = split_lines(text)
+    sources = []
+    for name in names:
+        block = function_span(text, lines, name)
+        if block is not None:
+            sources.append("".join(lines[block[0]:block[1]]).strip("\n"))
+    return Anchor(function=names[0], function_source="\n\n\n".join(sources) + "\n", functions=tuple(names))
+
+
+def refind(anchor: Anchor, text: str) -> Anchor:
+    """The same anchor in the current text; GenerationStopped when it is gone or changed."""
+    lines = split_lines(text)
+    if anchor.prompt is not None:
+        prompt = find_prompt(lines, anchor.prompt)
+        if prompt is None:
+            raise GenerationStopped("The prompt comment changed while the model was working, so nothing was changed. "
+                                    "Run the action again on the new prompt.")
+        return replace(anchor, prompt=prompt)
+    current = anchor_for_functions(text, list(anchor.functions)) if anchor.functions else None
+    if current is None:
+        block = function_span(text, lines, anchor.function)
+        source = "".join(lines[block[0]:block[1]]) if block else None
+    else:
+        source = current.function_source
+    if source != anchor.function_source:
+        raise GenerationStopped(f"{anchor.function} changed while the model was working, so nothing was changed. "
+                                "Run the action again.")
+    return anchor
