@@ -135,6 +135,9 @@ async def _run_model(server, request: GenerationRequest, anchor: Anchor, setting
 
 async def _model_stages(server, request: GenerationRequest, anchor: Anchor, settings, on_stage, text: str,
                         module_name: str) -> Generated:
+    # The pipeline's own gather: the first failure cancels the sibling request (codegen keeps it private).
+    from codegen.pipeline import _gather_or_cancel as gather_or_cancel
+
     pipeline = server.session_for(settings).pipeline(on_stage)
     generated = Generated()
     if request.kind in (KIND_FUNCTION, KIND_ALL):
@@ -142,7 +145,7 @@ async def _model_stages(server, request: GenerationRequest, anchor: Anchor, sett
     if request.kind == KIND_ALL:
         generated.runner_skipped = has_runner(text)
         runner = pipeline.runner_for(generated.code) if not generated.runner_skipped else _nothing()
-        generated.runner, generated.tests = await _gather(runner, pipeline.tests_for(generated.code, module_name))
+        generated.runner, generated.tests = await gather_or_cancel(runner, pipeline.tests_for(generated.code, module_name))
     elif request.kind == KIND_RUNNER:
         generated.runner = await pipeline.runner_for(anchor.function_source)
     elif request.kind == KIND_TESTS:
@@ -152,18 +155,6 @@ async def _model_stages(server, request: GenerationRequest, anchor: Anchor, sett
 
 async def _nothing() -> str:
     return ""
-
-
-async def _gather(*coroutines):
-    """asyncio.gather whose first failure cancels the others."""
-    tasks = [asyncio.ensure_future(c) for c in coroutines]
-    try:
-        return await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generated: Generated, progress: TaskProgress):
