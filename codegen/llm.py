@@ -144,12 +144,14 @@ class ModelClient:
         if isinstance(error, openai.APITimeoutError):
             text = (
                 f"The model at {endpoint} did not answer within {self.settings.timeout:g} s "
-                f"({retries} retries). Raise the timeout (--timeout or CODEGEN_TIMEOUT) or try a smaller model."
+                f"({retries} retries). Raise the timeout (--timeout, CODEGEN_TIMEOUT or the editor's codegen.timeout "
+                "setting) or try a smaller model."
             )
         elif isinstance(error, openai.APIConnectionError):
             cause = error.__cause__ or error
             text = (
-                f"Cannot reach {endpoint} ({cause}). Check OPENAI_BASE_URL / --base-url and that the server is running."
+                f"Cannot reach {endpoint} ({cause}). Check OPENAI_BASE_URL (--base-url, or the editor's codegen.baseUrl "
+                "setting) and that the server is running."
             )
         elif isinstance(error, openai.AuthenticationError):
             text = f"{endpoint} rejected the API key (HTTP 401). Check OPENAI_API_KEY."

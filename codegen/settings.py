@@ -74,7 +74,8 @@ class Settings(BaseModel):
         if self.api_key is None and self.base_url is None:
             raise ConfigurationError(
                 "No API key: set OPENAI_API_KEY (in the environment or a .env file), "
-                "or point OPENAI_BASE_URL / --base-url at a local OpenAI-compatible server "
+                "or point OPENAI_BASE_URL (--base-url, or the editor's codegen.baseUrl setting) at a local "
+                "OpenAI-compatible server "
                 "such as Ollama (http://localhost:11434/v1)."
             )
 

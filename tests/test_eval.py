@@ -14,7 +14,7 @@ from codegen.cli import main
 from tests.loopback_model import LoopbackModel, request_kind
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_PROMPTS = (ROOT / "examples" / "demo_prompts.txt").read_text().splitlines()
+SEED_PROMPTS = (ROOT / "examples" / "demo_prompts.csv").read_text().splitlines()[1:]
 
 
 class PromptAwareModel(LoopbackModel):

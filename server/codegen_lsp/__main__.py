@@ -17,6 +17,8 @@ def _host_port(value: str) -> tuple[str, int]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="codegen-lsp", description=__doc__)
     parser.add_argument("--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    # Clients such as vscode-languageclient pass --stdio; stdio is the default anyway.
+    parser.add_argument("--stdio", action="store_true", help="serve over stdin/stdout (the default)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = parser.parse_args(argv)
 

@@ -135,8 +135,8 @@ async def _run_model(server, request: GenerationRequest, anchor: Anchor, setting
 
 async def _model_stages(server, request: GenerationRequest, anchor: Anchor, settings, on_stage, text: str,
                         module_name: str) -> Generated:
-    # The pipeline's own gather: the first failure cancels the sibling request (codegen keeps it private).
-    from codegen.pipeline import _gather_or_cancel as gather_or_cancel
+    # The first failure cancels the sibling request.
+    from codegen.pipeline import gather_or_cancel
 
     pipeline = server.session_for(settings).pipeline(on_stage)
     generated = Generated()
