@@ -19,7 +19,6 @@ import importlib.util
 import json
 import math
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -179,16 +178,9 @@ def run_tests(
     """Run ``test_source`` against ``module_source`` in a sandboxed child, ``repeats`` times.
 
     Each repeat is a fresh child in the same temporary directory; ``timeout`` applies to each.
+    For synchronous callers (it runs its own event loop); async code awaits ``run_tests_async``.
     """
-    spec = _make_spec(**locals())
-    started = time.monotonic()
-    runs: list[_ChildRun] = []
-    with _Sandbox(spec) as sandbox:
-        for index in range(spec.repeats):
-            runs.append(_run_child(sandbox, index))
-            if not runs[-1].finished:
-                break
-    return _summarize(spec, runs, time.monotonic() - started)
+    return asyncio.run(run_tests_async(**locals()))
 
 
 async def run_tests_async(
@@ -203,7 +195,7 @@ async def run_tests_async(
     memory_mb: int = 2048,
     extra_paths: Sequence[str] = (),
 ) -> TestRunResult:
-    """``run_tests`` on asyncio; cancelling the task kills the child's whole process group."""
+    """Run the tests in sandboxed children; cancelling the task kills the child's whole process group."""
     spec = _make_spec(**locals())
     started = time.monotonic()
     runs: list[_ChildRun] = []
@@ -571,24 +563,8 @@ def _open_pidfd(process: subprocess.Popen) -> int | None:
         return None
 
 
-def _wait_for_exit(process: subprocess.Popen, timeout: float) -> bool:
-    """Wait until the runner exits or ``timeout`` passes; True if it exited."""
-    pidfd = _open_pidfd(process)
-    if pidfd is None:
-        try:
-            process.wait(timeout)
-            return True
-        except subprocess.TimeoutExpired:
-            return False
-    try:
-        ready, _, _ = select.select([pidfd], [], [], timeout)
-        return bool(ready)
-    finally:
-        os.close(pidfd)
-
-
 async def _wait_for_exit_async(process: subprocess.Popen, timeout: float | None) -> bool:
-    """``_wait_for_exit`` without blocking the event loop."""
+    """Wait until the runner exits or ``timeout`` passes, without blocking the loop; True if it exited."""
     pidfd = _open_pidfd(process)
     if pidfd is None:
         return await _wait_in_thread(process, timeout)
@@ -627,24 +603,6 @@ def _start_failure(spec: _RunSpec, error: OSError) -> _ChildRun:
         start_error=f"Could not start the Python interpreter {spec.python}: {error}. "
         "Check the interpreter setting.",
     )
-
-
-def _run_child(sandbox: _Sandbox, index: int) -> _ChildRun:
-    try:
-        runner = _POOL.take(sandbox.spec.python)
-    except OSError as error:
-        return _start_failure(sandbox.spec, error)
-    exited = False
-    try:
-        runner.send(sandbox.job(index))
-        exited = _wait_for_exit(runner.process, sandbox.spec.timeout)
-    finally:
-        # Also after a normal exit, to end processes the tests left behind; the runner is not yet
-        # reaped, so its group id cannot have been reused.
-        _kill_group(runner.process.pid)
-        exit_code = runner.process.wait()
-    _POOL.refill(sandbox.spec.python)
-    return sandbox.collect(index, runner, exit_code, killed_on_timeout=not exited)
 
 
 async def _run_child_async(sandbox: _Sandbox, index: int) -> _ChildRun:
