@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
+from functools import cache
+from types import ModuleType
 
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[ \t]*$", re.MULTILINE)
 
@@ -43,24 +46,32 @@ def strip_markdown_fences(code: str) -> str:
     return "\n\n\n".join(block for block in blocks if block.strip()) + "\n" if blocks else code
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+@cache
+def _tool(name: str) -> ModuleType:
+    """Import a formatter on first use, once: formatting runs in worker threads, and two threads racing
+    through isort's first import can see a half-initialized module."""
+    import importlib
+
+    with _IMPORT_LOCK:
+        return importlib.import_module(name)
+
+
 def remove_unused(code: str) -> str:
     """autoflake: drop unused imports and unused local variables."""
-    import autoflake
-
+    autoflake = _tool("autoflake")
     return autoflake.fix_code(code, remove_all_unused_imports=True, remove_unused_variables=True)
 
 
 def sort_imports(code: str) -> str:
-    import isort
-
-    return isort.code(code, profile="black", line_length=100)
+    return _tool("isort").code(code, profile="black", line_length=100)
 
 
 def pep8(code: str) -> str:
     """autopep8 at aggressive level 1, lines up to 100 characters (the quality score's limit)."""
-    import autopep8
-
-    return autopep8.fix_code(code, options={"aggressive": 1, "max_line_length": 100})
+    return _tool("autopep8").fix_code(code, options={"aggressive": 1, "max_line_length": 100})
 
 
 def normalize_text(code: str) -> str:

@@ -1,0 +1,48 @@
+"""The formatter chain: text repairs, and formatting from many threads at once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from codegen.formatting import normalize_text, pep8, remove_unused, sort_imports
+
+CONCURRENT_RUNS = """
+import asyncio, sys
+from codegen.settings import load_settings
+from codegen.session import GenerationSession
+
+async def main():
+    session = GenerationSession(load_settings({"base_url": sys.argv[1], "tracing": "off", "run_tests": False}, environ={}))
+    results = await asyncio.gather(*(session.generate(f"add {i} to a number", module_name=f"m{i}") for i in range(6)),
+                                   return_exceptions=True)
+    await session.close()
+    print([type(r).__name__ + ": " + str(r) for r in results if isinstance(r, BaseException)])
+
+asyncio.run(main())
+"""
+
+
+def test_first_generations_running_concurrently_all_format(model):
+    # Formatting runs in worker threads; the formatters' first import must not race (it did:
+    # "module 'isort' has no attribute 'code'" for one prompt in thirty).
+    for _ in range(3):
+        run = subprocess.run([sys.executable, "-c", CONCURRENT_RUNS, model.base_url], capture_output=True, text=True,
+                             timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_fences_and_prose_are_stripped():
+    assert normalize_text("Sure:\n```python\ndef f():\n    return 1\n```\nEnjoy!") == "def f():\n    return 1\n"
+
+
+def test_double_escaped_reply_is_unescaped_but_real_escapes_are_kept():
+    assert normalize_text("def f():\\n    return 1") == "def f():\n    return 1"
+    kept = 'def f():\n    return "a\\nb"\n'
+    assert normalize_text(kept) == kept
+
+
+def test_chain_removes_unused_imports_sorts_and_reformats():
+    code = "import sys\nimport os, json\ndef f(x):\n  y = 2\n  return json.dumps(x)\n"
+    assert pep8(sort_imports(remove_unused(code))) == "import json\n\n\ndef f(x):\n    return json.dumps(x)\n"
