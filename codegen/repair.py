@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from .execution import TestRunResult
+if TYPE_CHECKING:  # keep this module light: the language server imports it after a test run
+    from .execution import TestRunResult
 
 MAX_REPORT_CHARS = 6000
 
@@ -46,27 +48,37 @@ def failure_count(result: TestRunResult) -> int:
 
 
 def possible_bugs(test_source: str, result: TestRunResult, function_names: list[str]) -> list[PossibleBug]:
-    """Assertion failures (not errors) mapped to the module functions their test method calls."""
-    called = _functions_called_by_tests(test_source, set(function_names))
+    """Assertion failures (not errors) mapped to the module functions their test method uses."""
+    used_by = functions_used_by_tests(test_source, set(function_names))
     bugs = []
     for test in result.tests:
         if test.outcome != "failed":
             continue
-        method = test.test_id.rsplit(".", 1)[-1]
-        for function in called.get(method, []) or ["(unknown)"]:
+        for function in sorted(used_by.get(test.test_id, ())) or ["(unknown)"]:
             bugs.append(PossibleBug(function=function, test_id=test.test_id, message=test.message, line=test.line))
     return bugs
 
 
-def _functions_called_by_tests(test_source: str, names: set[str]) -> dict[str, list[str]]:
+def functions_used_by_tests(test_source: str, names: set[str]) -> dict[str, set[str]]:
+    """Test id (`Class.test_x`, or `test_x`) -> which of `names` that test's body uses."""
     try:
         tree = ast.parse(test_source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
-    called: dict[str, list[str]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in names}
-            used |= {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute) and n.attr in names}
-            called[node.name] = sorted(used)
-    return called
+    used_by: dict[str, set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name.startswith("test"):
+                    used_by[f"{node.name}.{method.name}"] = _names_used(method) & names
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            used_by[node.name] = _names_used(node) & names
+    return used_by
+
+
+def _names_used(node: ast.AST) -> set[str]:
+    return {
+        child.id if isinstance(child, ast.Name) else child.attr
+        for child in ast.walk(node)
+        if isinstance(child, (ast.Name, ast.Attribute))
+    }

@@ -43,8 +43,10 @@ class ModuleResults:
 
 def module_results(module_text: str, test_text: str, run: Any) -> ModuleResults:
     """Attach a codegen.execution TestRunResult to the module's top-level functions."""
+    from codegen.repair import functions_used_by_tests  # only after a test run: keeps server start light
+
     spans = top_level_functions(module_text)
-    targets = tested_names(test_text, set(spans))
+    targets = functions_used_by_tests(test_text, set(spans))
     bugs = {(_get(bug, "test_id"), _get(bug, "function")) for bug in _possible_bugs(test_text, run, list(spans))}
     results = {name: FunctionResults(name, source) for name, (_, _, source) in spans.items()}
     for test in run.tests:
@@ -101,33 +103,6 @@ def top_level_functions(text: str) -> dict[str, tuple[int, int, str]]:
 def function_text(lines: Any, start_line: int, end_line: int) -> str:
     """A function's text from its 1-based def line to its end line, line endings normalized."""
     return "\n".join(line.rstrip() for line in lines[start_line - 1 : end_line])
-
-
-def tested_names(test_text: str, names: set[str]) -> dict[str, set[str]]:
-    """Test id (`Class.test_x`, or `test_x`) -> the module's functions that test's body uses."""
-    try:
-        tree = ast.parse(test_text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    targets: dict[str, set[str]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            for method in node.body:
-                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name.startswith("test"):
-                    targets[f"{node.name}.{method.name}"] = _used(method) & names
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-            targets[node.name] = _used(node) & names
-    return targets
-
-
-def _used(node: ast.AST) -> set[str]:
-    used = set()
-    for child in ast.walk(node):
-        if isinstance(child, ast.Name):
-            used.add(child.id)
-        elif isinstance(child, ast.Attribute):
-            used.add(child.attr)
-    return used
 
 
 def _possible_bugs(test_text: str, run: Any, names: list[str]) -> list[Any]:
