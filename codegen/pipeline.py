@@ -6,7 +6,7 @@ import asyncio
 import contextvars
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import weave
 from pydantic import PrivateAttr
@@ -16,12 +16,9 @@ from .errors import GeneratedCodeError
 from .imports import defined_names, point_imports_at_module, strip_definitions_and_imports
 from .llm import ModelClient
 from .naming import module_name_for
+from .progress import StageCallback
 from .models import GeneratedCode, ProgramRunner, UnitTest
 
-StageCallback = Callable[[str], None]
-
-# Stage names, in order; the CLI and the language server report progress with them.
-STAGES = ("function", "runner", "tests", "format", "run", "repair", "score")
 
 
 class CodeFormatter(weave.Object):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Callable, TextIO
+
+# Called with a stage name ("function", "runner", "tests", "format", "run", "repair", "score") as each starts.
+StageCallback = Callable[[str], None]
 
 STAGE_LABELS = {
     "function": "generating the function",

@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 import warnings
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator
 
 from .llm import ModelClient
+from .progress import StageCallback
 from .settings import Settings
 from .tracing import TracingStatus, configure_environment, start_tracing, stop_tracing
-
-StageCallback = Callable[[str], None]
 
 
 # weave's openai integration serializes `parsed` replies through a schema that expects None, and

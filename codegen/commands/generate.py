@@ -11,6 +11,7 @@ from ..files import refuse_existing, write_all
 from ..naming import check_module_name, module_name_for
 from ..progress import StderrProgress
 from ..settings import Settings
+from .reporting import test_run_lines
 from ..session import traced_session
 
 
@@ -55,24 +56,12 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def execution_summary(result) -> list[str]:
-    """Human lines for the sandboxed run: pass counts, coverage, repair, possible bugs."""
-    run = result.execution
-    if run is None:
+    """The sandboxed run, whether the model repaired the tests, and possible bugs in the code."""
+    if result.execution is None:
         return ["Tests: not run (--no-run)"]
-    coverage = f"{run['line_coverage']:.0f}% line coverage" if run["coverage_measured"] else "coverage not measured"
-    lines = [
-        f"Tests: {run['passed']}/{run['run']} passed"
-        + (f", {run['failed']} failed" if run["failed"] else "")
-        + (f", {run['errored']} errored" if run["errored"] else "")
-        + (f", {run['flaky']} flaky" if run["flaky"] else "")
-        + f" · {coverage}"
-        + (" · repaired by the model" if result.repaired else "")
-    ]
-    if run["problem"]:
-        lines.append(f"  problem: {run['problem']}")
-    for test in run["tests"]:
-        if test["outcome"] in ("failed", "errored", "flaky"):
-            lines.append(f"  {test['outcome']}: {test['test_id']} (line {test['line']}): {test['message']}")
+    lines = test_run_lines(result.execution)
+    if result.repaired:
+        lines[0] += " · repaired by the model"
     for bug in result.possible_bugs:
         lines.append(f"  possible bug in `{bug['function']}`: {bug['test_id']} fails with {bug['message']}")
     return lines

@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import quality
 from ..errors import CodegenError
 from ..settings import Settings
+from .reporting import test_run_lines
 
 
 def read_source(path: Path) -> str:
@@ -79,14 +80,8 @@ def print_report(report: dict) -> None:
     run = report["execution"]
     if run is None:
         return
-    coverage = f"{run['line_coverage']:.0f}% line coverage" if run["coverage_measured"] else "coverage not measured"
-    print(f"run: {run['passed']}/{run['run']} passed, {run['failed']} failed, {run['errored']} errored, "
-          f"{run['flaky']} flaky · {coverage} · {run['duration']:.2f} s")
-    if run["problem"]:
-        print(f"  problem: {run['problem']}")
-    for test in run["tests"]:
-        if test["outcome"] != "passed":
-            print(f"  {test['outcome']}: {test['test_id']} (line {test['line']}): {test['message']}")
+    for line in test_run_lines(run, label="run"):
+        print(line)
     for function in run["functions"]:
         missing = f" (missing lines {', '.join(map(str, function['missing_lines']))})" if function["missing_lines"] else ""
         print(f"  {function['name']}: {function['percent']:.0f}% covered{missing}")
