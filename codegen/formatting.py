@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import threading
 from functools import cache
 from types import ModuleType
 
+from .quality import parse_or_none
+
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[ \t]*$", re.MULTILINE)
 
 
 def parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return parse_or_none(code) is not None
 
 
 def replace_literal_newlines(code: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import sys
 
+from .quality import parse_or_none
+
 # Module names models invent when they are not told (or forget) where the code lives.
 PLACEHOLDER_MODULES = frozenset(
     {
@@ -17,9 +19,8 @@ PLACEHOLDER_MODULES = frozenset(
 
 def defined_names(code: str) -> list[str]:
     """Top-level functions and classes of a module, in order."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_or_none(code)
+    if tree is None:
         return []
     return [
         node.name
@@ -44,9 +45,8 @@ def point_imports_at_module(source: str, module_name: str, names: list[str], *, 
     - with `import_names`, one `from <module_name> import …` is added for the names the source uses.
     Source that does not parse is returned unchanged (the caller reports it).
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_or_none(source)
+    if tree is None:
         return source
     wanted = set(names)
     lines = source.splitlines(keepends=True)

@@ -199,6 +199,12 @@ def _analyze_tests(tests: str) -> _TestsAnalysis | None:
     return _TestsAnalysis(test_function_count, frozenset(referenced))
 
 
+def parse_or_none(text: str) -> ast.Module | None:
+    """The module's AST, or None for any text that does not parse (bad syntax, NUL bytes, too deep)."""
+    tree = _parse(text)
+    return None if isinstance(tree, Exception) else tree
+
+
 def _parse(text: str) -> ast.Module | Exception:
     """The module's AST, or the exception saying why it does not parse."""
     try:

@@ -6,6 +6,8 @@ import ast
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from .quality import parse_or_none
+
 if TYPE_CHECKING:  # keep this module light: the language server imports it after a test run
     from .execution import TestRunResult
 
@@ -61,9 +63,8 @@ def possible_bugs(test_source: str, result: TestRunResult, function_names: list[
 
 def functions_used_by_tests(test_source: str, names: set[str]) -> dict[str, set[str]]:
     """Test id (`Class.test_x`, or `test_x`) -> which of `names` that test's body uses."""
-    try:
-        tree = ast.parse(test_source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_or_none(test_source)
+    if tree is None:
         return {}
     used_by: dict[str, set[str]] = {}
     for node in tree.body:

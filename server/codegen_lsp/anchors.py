@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
+from codegen.quality import parse_or_none
+
 from .constants import KIND_ALL, KIND_FUNCTION
 from .merging import split_lines
 from .prompts import Prompt, find_prompt, function_at, function_block, prompt_at
@@ -45,9 +47,8 @@ def anchor_for_request(request, text: str) -> Anchor:
 def function_span(text: str, lines: list[str], name: str) -> tuple[int, int] | None:
     """[start, end) lines of top-level function `name`, decorators included: by the AST when the file
     parses, else by indentation."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_or_none(text)
+    if tree is None:
         return function_block(lines, name)
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:

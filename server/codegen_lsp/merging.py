@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import re
 
+from codegen.quality import parse_or_none
+
 from .prompts import Prompt
 
 _RUNNER = re.compile(
@@ -33,9 +35,8 @@ def has_runner(text: str) -> bool:
 
 def split_imports(code: str) -> tuple[list[str], str]:
     """The top-level import statements of generated code, and the code without them."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_or_none(code)
+    if tree is None:
         return [], code
     lines = split_lines(code)
     imports: list[str] = []
@@ -149,13 +150,13 @@ def _first_import(lines: list[str], index: int) -> int:
 
 def merge_test_file(existing: str, new_tests: str, *, module_name: str) -> str:
     """The existing test file with the new test classes appended (renamed on a clash) and imports merged."""
-    existing_tree = _parse(existing)
+    existing_tree = parse_or_none(existing)
     if existing_tree is None:
         raise MergeError(
             f"the existing test file does not parse, so the new tests for {module_name} were not added; "
             "fix its syntax error and try again"
         )
-    new_tree = _parse(new_tests)
+    new_tree = parse_or_none(new_tests)
     if new_tree is None:
         raise MergeError("the generated tests do not parse; nothing was written")
     taken = {node.name for node in existing_tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
@@ -200,12 +201,12 @@ def _sort_imports(block: str) -> str:
 
 def _imported(source: str) -> set[tuple]:
     """What a piece of source imports at top level, one key per imported name."""
-    tree = _parse(source)
+    tree = parse_or_none(source)
     if tree is None:
         # The module is mid-edit: judge by its import block alone.
         lines = split_lines(source)
         start, end = import_block(lines)
-        tree = _parse("".join(lines[start:end]))
+        tree = parse_or_none("".join(lines[start:end]))
         if tree is None:
             return set()
     keys: set[tuple] = set()
@@ -215,13 +216,6 @@ def _imported(source: str) -> set[tuple]:
         elif isinstance(node, ast.ImportFrom):
             keys.update(("from", node.level, node.module, alias.name, alias.asname) for alias in node.names)
     return keys
-
-
-def _parse(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _skip_header(lines: list[str]) -> int:

@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from codegen.quality import parse_or_none
+
 # Comments that talk to tools, not to people.
 _DIRECTIVE = re.compile(
     r"#+\s*(type:|noqa|pragma|pylint:|mypy:|pyright:|isort:|fmt:|flake8|ruff:|-\*-|vim?:|coding[:=])",
@@ -100,9 +102,8 @@ def looks_like_code(text: str) -> bool:
     if not text:
         return False
     source = text + "\n    pass" if text.endswith(":") else text
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_or_none(source)
+    if tree is None:
         return False
     if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
         value = tree.body[0].value

@@ -6,6 +6,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from codegen.quality import parse_or_none
+
 from .merging import split_lines
 
 
@@ -88,9 +90,8 @@ def summary(run: Any) -> str:
 
 def top_level_functions(text: str) -> dict[str, tuple[int, int, str]]:
     """name -> (1-based def line, end line, source from the def line) for each top-level function."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_or_none(text)
+    if tree is None:
         return {}
     lines = split_lines(text)
     return {
