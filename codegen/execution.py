@@ -194,6 +194,7 @@ def run_tests(
     memory_mb: int = 2048,
     extra_paths: Sequence[str] = (),
     allow_unsandboxed: bool = False,
+    layers_off: Sequence[str] = (),
 ) -> TestRunResult:
     """Run ``test_source`` against ``module_source`` in a sandboxed child, ``repeats`` times.
 
@@ -583,6 +584,27 @@ def warm_up(python: str | None = None) -> None:
     _POOL.refill(python or sys.executable)
 
 
+_PROBED: dict[str, Isolation] = {}
+
+
+async def probe_isolation(python: str | None = None) -> Isolation:
+    """The isolation a run under ``python`` reaches here, found by confining a runner that runs nothing."""
+    python = python or sys.executable
+    if python not in _PROBED:
+        spec = _make_spec(module_source="", test_source="", module_name="probe", test_module_name=None,
+                          python=python, timeout=10.0, repeats=1, memory_mb=512, extra_paths=(),
+                          allow_unsandboxed=False)
+        with _Sandbox(spec) as sandbox:
+            job = sandbox.job(0, "")
+            job["probe"] = True
+            run = await _run_job_async(sandbox, job)
+        isolation = _isolation([run])
+        if isolation.level == "unknown":
+            return Isolation("unknown", missing=(f"the probe did not answer: {_last_output(run)}",))
+        _PROBED[python] = isolation
+    return _PROBED[python]
+
+
 def _kill_group(pgid: int) -> None:
     """SIGKILL the runner's process group: the runner if alive and whatever it left running."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -728,16 +750,19 @@ class _Collector:
 
 
 async def _run_child_async(sandbox: _Sandbox, index: int) -> _ChildRun:
+    return await _run_job_async(sandbox, sandbox.job(index, secrets.token_hex(16)))
+
+
+async def _run_job_async(sandbox: _Sandbox, job: dict) -> _ChildRun:
     spec = sandbox.spec
     try:
         runner = _POOL.take(spec.python)
     except OSError as error:
         return _start_failure(spec, error)
-    token = secrets.token_hex(16)
-    collector = _Collector(runner, token)
+    collector = _Collector(runner, job["token"])
     exited, limit = False, None
     try:
-        runner.send(sandbox.job(index, token))
+        runner.send(job)
         # The supervisor enforces the time limit itself; this is for a supervisor that cannot.
         exited = await _wait_for_exit_async(runner.process, spec.timeout + KILL_GRACE, collector.overflowed)
         if not exited:
@@ -833,11 +858,21 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
         problems.append(UNSANDBOXED_REFUSAL.format(missing="; ".join(isolation.missing) or "no layer available"))
     for run in runs:
         distrust = _distrust(run, known)
+        reported = set()
         for test_id, entry in _result_entries(run, known, ignored):
             if distrust:
                 entry = {"outcome": "errored", "message": f"result not trusted: {distrust}", "traceback": "",
                          "line": None}
             outcomes.setdefault(test_id, []).append(entry)
+            reported.add(test_id)
+        if run.finished:  # a test that started and never reported, in a run that went on
+            silent = f"result not trusted: {distrust}" if distrust else "the test reported no outcome"
+            for event in run.events:
+                test_id = event.get("id")
+                if event["event"] == "start" and test_id in known and test_id not in reported:
+                    outcomes.setdefault(test_id, []).append(
+                        {"outcome": "errored", "message": silent, "traceback": "", "line": None})
+                    reported.add(test_id)
         if distrust:
             problems.append(f"The tested code interfered with the test run: {distrust}. Its results are not trusted.")
         for event in run.events:
