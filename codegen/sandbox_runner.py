@@ -192,7 +192,7 @@ def project_files(roots, limit=MAX_PROJECT_ENTRIES):
     return directories, files
 
 
-def apply_landlock(config, read_only, abi):
+def apply_landlock(config, readable, abi):
     """Confine this process and its descendants; return the names of the Landlock layers in force."""
     handled_fs = _fs_rights(abi)
     attr = _RulesetAttr(handled_fs, 0, 0)
@@ -210,6 +210,7 @@ def apply_landlock(config, read_only, abi):
                     ctypes.c_size_t(size), ctypes.c_uint32(0))
     try:
         read = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
+        read_only, filtered = readable
         for path in read_only:
             _add_path_rule(ruleset, path, read, abi)
         for name in _ETC_FILES:
@@ -217,7 +218,7 @@ def apply_landlock(config, read_only, abi):
         for device in _DEVICES:
             _add_path_rule(ruleset, device, _FS_READ_FILE | _FS_WRITE_FILE | (_FS_TRUNCATE if abi >= 3 else 0)
                            | (_FS_IOCTL_DEV if abi >= 5 else 0), abi)
-        directories, files = project_files(config["project_paths"])
+        directories, files = project_files(list(config["project_paths"]) + list(filtered))
         for directory in directories:
             _add_path_rule(ruleset, directory, _FS_READ_DIR, abi)
         for path in files:
@@ -326,18 +327,29 @@ def _has_bytecode(package):
 
 
 def interpreter_paths(lib_dir):
-    """What the test interpreter needs to read: its prefixes, its import path, our coverage."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, lib_dir,
-             os.path.dirname(os.path.realpath(sys.executable))}
-    paths.update(entry for entry in sys.path if entry and os.path.isdir(entry))
+    """What the test interpreter needs to read: (folders readable whole, folders filtered like a project).
+
+    Its prefixes, standard library, site-packages and our coverage are readable whole; import-path
+    entries elsewhere (an editable install's project folder, say) get the project treatment: no
+    dotfiles such as `.env`, no key files.
+    """
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    whole = set(prefixes) | {lib_dir, os.path.dirname(os.path.realpath(sys.executable))}
+    filtered = set()
+    for entry in sys.path:
+        if entry and os.path.isdir(entry):
+            inside = any(os.path.realpath(entry).startswith(os.path.realpath(prefix) + os.sep) for prefix in prefixes)
+            (whole if inside else filtered).add(entry)
     coverage_link = os.path.join(lib_dir, "coverage")
     if os.path.islink(coverage_link):
-        paths.add(os.path.dirname(os.path.realpath(coverage_link)))
+        whole.add(os.path.dirname(os.path.realpath(coverage_link)))
     user_site = _user_site()
     if user_site:
-        paths.add(user_site)
-    paths.update(_SYSTEM_DIRS)
-    return sorted(path for path in paths if path and path != "/")
+        whole.add(user_site)
+    whole.update(_SYSTEM_DIRS)
+    filtered -= whole
+    return (sorted(path for path in whole if path and path != "/"),
+            sorted(path for path in filtered if path and path != "/"))
 
 
 def _user_site():
@@ -475,6 +487,10 @@ def supervise(config, results, child, status_read, namespaced):
             _kill_all(child)
             os.waitpid(child, 0)
             break
+    try:
+        os.killpg(child, signal.SIGKILL)  # the session the init process led: the tests and their children
+    except OSError:
+        pass
     if not namespaced:  # without a PID namespace, orphans were reparented to us: end them
         for orphan in descendants(os.getpid()):
             _kill_all(orphan)
@@ -537,7 +553,7 @@ def isolation_level(layers):
     return "filesystem"
 
 
-def confine(config, read_only, namespace_layers, namespace_problem):
+def confine(config, readable, namespace_layers, namespace_problem):
     """Limits, capabilities and Landlock for this process and all it starts: (level, layers, missing)."""
     missing = []
     layers = list(namespace_layers)
@@ -548,7 +564,7 @@ def confine(config, read_only, namespace_layers, namespace_problem):
     abi, landlock_problem = (0, "turned off for this run") if config.get("no_landlock") else landlock_abi()
     if abi:
         try:
-            layers += apply_landlock(config, read_only, abi)
+            layers += apply_landlock(config, readable, abi)
         except OSError as error:
             missing.append("Landlock could not be applied ({})".format(error))
         else:
@@ -890,7 +906,7 @@ def _flush_standard_streams():
             pass
 
 
-def _run_job(config, results, read_only, coverage, coverage_error):
+def _run_job(config, results, readable, coverage, coverage_error):
     """Everything after the job arrived: namespaces, the init process, the test process."""
     namespace_layers, namespace_problem = ([], None) if config.get("no_namespaces") else enter_namespaces()
     lifeline_read, lifeline_write = os.pipe()
@@ -912,7 +928,7 @@ def _run_job(config, results, read_only, coverage, coverage_error):
         if select.select([lifeline_read], [], [], 0)[0]:
             os._exit(71)  # the supervisor died before we could ask to die with it
         os.setsid()
-        level, layers, missing = confine(config, read_only, namespace_layers, namespace_problem)
+        level, layers, missing = confine(config, readable, namespace_layers, namespace_problem)
         results.emit("isolation", level=level, layers=layers, missing=missing)
         if config.get("probe"):
             os._exit(0)
@@ -944,7 +960,7 @@ def main():
         pass
     sys.path.insert(0, lib_dir)
     coverage, coverage_error = import_coverage(pycache)
-    read_only = interpreter_paths(lib_dir)
+    readable = interpreter_paths(lib_dir)
     line = sys.stdin.readline()
     if not line.strip():  # the parent closed our stdin: this runner is not needed
         os._exit(0)
@@ -953,7 +969,7 @@ def main():
     results = ResultsChannel(results_fd, config["token"])
     results.emit("runner")
     try:
-        _run_job(config, results, read_only, coverage, coverage_error)
+        _run_job(config, results, readable, coverage, coverage_error)
     except BaseException as exc:
         sys.stderr.write("codegen sandbox: {}\n".format(summarize_exception(type(exc), exc)))
         _flush_standard_streams()

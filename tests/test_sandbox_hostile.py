@@ -407,3 +407,68 @@ def test_without_a_sandbox_nothing_runs_unless_allowed(tmp_path):
     allowed = execution.run_tests(MODULE, tests, module_name="victim", layers_off=("landlock",),
                                   allow_unsandboxed=True)
     assert allowed.passed == 1 and allowed.isolation == "none"
+
+
+def test_without_namespaces_landlock_alone_still_contains_the_run():
+    """The `filesystem` level (no user namespaces, as on Ubuntu 24.04): TCP and stray processes."""
+    marker = f"codegen-hostile-filesystem-level-{os.getpid()}"
+    listener = Listener()
+    tests = textwrap.dedent(f"""\
+        import os
+        import socket
+        import subprocess
+        import sys
+        import unittest
+
+
+        class TestLevel(unittest.TestCase):
+            def test_tcp(self):
+                socket.create_connection(("127.0.0.1", {listener.tcp.getsockname()[1]}), timeout=2)
+
+            def test_linger(self):
+                if os.fork() == 0:
+                    os.setsid()
+                    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", {marker!r}])
+                    os._exit(0)
+        """)
+    try:
+        result = execution.run_tests(MODULE, tests, module_name="victim", layers_off=("namespaces",))
+        time.sleep(0.3)
+    finally:
+        listener.close()
+    assert result.isolation == "filesystem"
+    assert listener.received == []
+    found = {test.test_id: test for test in result.tests}
+    assert found["TestLevel.test_tcp"].outcome == "errored" and "PermissionError" in found["TestLevel.test_tcp"].message
+    deadline = time.monotonic() + 5
+    while marked(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marked(marker) == []
+
+
+def test_an_editable_install_makes_the_project_importable_not_its_secrets(tmp_path):
+    """A .pth file (as `pip install -e .` writes) puts a project folder on the test interpreter's path."""
+    venv, project = tmp_path / "venv", tmp_path / "editable"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    project.mkdir()
+    (project / "helpers.py").write_text("ANSWER = 42\n")
+    (project / ".env").write_text(f"OPENAI_API_KEY={SECRET}\n")
+    [site_packages] = venv.glob("lib/python*/site-packages")
+    (site_packages / "editable_project.pth").write_text(str(project) + "\n")
+    tests = textwrap.dedent(f"""\
+        import unittest
+
+        import helpers
+
+
+        class TestEditable(unittest.TestCase):
+            def test_import(self):
+                self.assertEqual(helpers.ANSWER, 42)
+
+            def test_dotenv(self):
+                open({str(project / ".env")!r}).read()
+        """)
+    result = execution.run_tests(MODULE, tests, module_name="victim", python=str(venv / "bin" / "python"))
+    found = {test.test_id: test for test in result.tests}
+    assert found["TestEditable.test_import"].outcome == "passed", found
+    assert found["TestEditable.test_dotenv"].message.startswith("PermissionError"), found

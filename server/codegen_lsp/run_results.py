@@ -85,7 +85,9 @@ def summary(run: Any) -> str:
         text += f", {run.line_coverage:.0f}% of lines covered"
     elif not run.coverage_measured:
         text += "; coverage was not measured"
-    text += f" (sandbox: {getattr(run, 'isolation', 'unknown')})"
+    isolation = getattr(run, "isolation", "unknown")
+    missing = getattr(run, "isolation_missing", None) if isolation != "full" else None
+    text += f" (sandbox: {isolation}" + (f"; missing: {'; '.join(missing)}" if missing else "") + ")"
     if run.problem:
         text += f". {run.problem}"
     return text
