@@ -425,6 +425,9 @@ def test_without_namespaces_landlock_alone_still_contains_the_run():
             def test_tcp(self):
                 socket.create_connection(("127.0.0.1", {listener.tcp.getsockname()[1]}), timeout=2)
 
+            def test_signal_outside(self):
+                os.kill({os.getpid()}, 0)  # signal 0: only asks whether a signal would be allowed
+
             def test_linger(self):
                 if os.fork() == 0:
                     os.setsid()
@@ -440,6 +443,8 @@ def test_without_namespaces_landlock_alone_still_contains_the_run():
     assert listener.received == []
     found = {test.test_id: test for test in result.tests}
     assert found["TestLevel.test_tcp"].outcome == "errored" and "PermissionError" in found["TestLevel.test_tcp"].message
+    if not any("scoping" in missing for missing in result.isolation_missing):  # Landlock ABI 6+
+        assert found["TestLevel.test_signal_outside"].message.startswith("PermissionError"), found
     deadline = time.monotonic() + 5
     while marked(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
