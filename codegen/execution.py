@@ -155,6 +155,7 @@ class _RunSpec:
     extra_paths: tuple[str, ...]
     allow_unsandboxed: bool
     layers_off: tuple[str, ...] = ()  # "namespaces", "landlock": for measuring what each costs
+    framework: str = "unittest"  # "unittest" | "pytest"
 
     @property
     def cpu_seconds(self) -> int:
@@ -195,6 +196,7 @@ def run_tests(
     extra_paths: Sequence[str] = (),
     allow_unsandboxed: bool = False,
     layers_off: Sequence[str] = (),
+    framework: str = "auto",
 ) -> TestRunResult:
     """Run ``test_source`` against ``module_source`` in a sandboxed child, ``repeats`` times.
 
@@ -217,6 +219,7 @@ async def run_tests_async(
     extra_paths: Sequence[str] = (),
     allow_unsandboxed: bool = False,
     layers_off: Sequence[str] = (),
+    framework: str = "auto",
 ) -> TestRunResult:
     """Run the tests in sandboxed children; cancelling the task ends every process of the run.
 
@@ -258,6 +261,7 @@ def _make_spec(**arguments) -> _RunSpec:
         extra_paths=tuple(os.path.abspath(path) for path in arguments["extra_paths"]),
         allow_unsandboxed=bool(arguments["allow_unsandboxed"]),
         layers_off=tuple(arguments.get("layers_off") or ()),
+        framework=_framework(arguments.get("framework") or "auto", arguments["test_source"]),
     )
 
 
@@ -372,6 +376,7 @@ class _Sandbox:
             "allow_unsandboxed": spec.allow_unsandboxed,
             "no_namespaces": "namespaces" in spec.layers_off,
             "no_landlock": "landlock" in spec.layers_off,
+            "framework": spec.framework,
         }
 
 
@@ -390,6 +395,29 @@ def child_environment(
         TMPDIR=str(tmpdir),
     )
     return env
+
+
+FRAMEWORKS = ("auto", "unittest", "pytest")
+
+
+def detect_framework(test_source: str) -> str:
+    """"pytest" for a file of plain test functions or one that imports pytest, else "unittest"."""
+    try:
+        tree = ast.parse(test_source)
+    except (SyntaxError, ValueError):
+        return "unittest"
+    imports = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+               for alias in node.names}
+    imports |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    functions = any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
+                    for node in tree.body)
+    return "pytest" if "pytest" in imports or (functions and "unittest" not in imports) else "unittest"
+
+
+def _framework(choice: str, test_source: str) -> str:
+    if choice not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}")
+    return detect_framework(test_source) if choice == "auto" else choice
 
 
 def declared_test_ids(test_source: str, test_module: str) -> frozenset[str]:
@@ -414,7 +442,14 @@ def declared_test_ids(test_source: str, test_module: str) -> frozenset[str]:
     for name in classes:
         ids.update(f"{name}.{method}" for method in methods(name) if method.startswith("test"))
         ids.update((f"{name}.setUpClass", f"{name}.tearDownClass"))
+    ids.update(node.name for node in tree.body  # pytest's plain test functions
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"))
     return frozenset(ids)
+
+
+def _is_declared(test_id: str, known: frozenset[str]) -> bool:
+    """A declared id, or a parametrized case of one (pytest's `test_f[1-2]`)."""
+    return test_id in known or (test_id.endswith("]") and test_id.partition("[")[0] in known)
 
 
 # --- runner processes -------------------------------------------------------------------------
@@ -831,7 +866,7 @@ def _result_entries(run: _ChildRun, known: frozenset[str], ignored: set[str]) ->
         if event["event"] not in ("result", "import_error"):
             continue
         test_id = event.get("id")
-        if not isinstance(test_id, str) or test_id not in known:
+        if not isinstance(test_id, str) or not _is_declared(test_id, known):
             ignored.add(str(test_id))
             continue
         outcome = "errored" if event["event"] == "import_error" else event.get("outcome")
@@ -869,7 +904,8 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
             silent = f"result not trusted: {distrust}" if distrust else "the test reported no outcome"
             for event in run.events:
                 test_id = event.get("id")
-                if event["event"] == "start" and test_id in known and test_id not in reported:
+                if event["event"] == "start" and isinstance(test_id, str) and _is_declared(test_id, known) \
+                        and test_id not in reported:
                     outcomes.setdefault(test_id, []).append(
                         {"outcome": "errored", "message": silent, "traceback": "", "line": None})
                     reported.add(test_id)
@@ -955,7 +991,8 @@ def _interruption(spec: _RunSpec, run: _ChildRun, known: frozenset[str]) -> tupl
     if run.first("isolation") is None:
         return None, f"The sandbox could not be set up under {spec.python}: {_last_output(run)}", ""
     finished_ids = {event.get("id") for event in run.events if event["event"] == "result"}
-    started = [event.get("id") for event in run.events if event["event"] == "start" and event.get("id") in known]
+    started = [event.get("id") for event in run.events
+               if event["event"] == "start" and isinstance(event.get("id"), str) and _is_declared(event["id"], known)]
     current = next((test for test in reversed(started) if test not in finished_ids), None)
     where = f"during {current}" if current else "before the tests finished"
     if run.limit == "time":
