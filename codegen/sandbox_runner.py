@@ -1,4 +1,4 @@
-"""Child-process script: confine itself, run one unittest file under coverage, report over a pipe.
+"""Child-process script: confine itself, run one unittest or pytest file under coverage, report over a pipe.
 
 Started by ``codegen.execution`` as ``python -I sandbox_runner.py <lib dir> <pycache dir> <results fd>``,
 possibly ahead of time.  It imports only the standard library and coverage (the interpreter may be
