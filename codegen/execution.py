@@ -110,6 +110,8 @@ class TestRunResult:
     isolation: str = "unknown"  # "full" | "filesystem" | "none": how far the sandbox confined the run
     isolation_missing: list[str] = field(default_factory=list)  # the layers this machine lacked
     not_run: bool = False  # refused before any generated code ran (no sandbox, none allowed)
+    statement_lines: list[int] = field(default_factory=list)  # the module's executable lines (coverage.py)
+    missing_lines: list[int] = field(default_factory=list)  # those no test executed
 
     def as_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -156,6 +158,7 @@ class _RunSpec:
     allow_unsandboxed: bool
     layers_off: tuple[str, ...] = ()  # "namespaces", "landlock": for measuring what each costs
     framework: str = "unittest"  # "unittest" | "pytest"
+    only: tuple[str, ...] = ()  # run just these tests or classes ("Class", "Class.test_x", "test_f")
 
     @property
     def cpu_seconds(self) -> int:
@@ -197,6 +200,7 @@ def run_tests(
     allow_unsandboxed: bool = False,
     layers_off: Sequence[str] = (),
     framework: str = "auto",
+    only: Sequence[str] = (),
 ) -> TestRunResult:
     """Run ``test_source`` against ``module_source`` in a sandboxed child, ``repeats`` times.
 
@@ -220,6 +224,7 @@ async def run_tests_async(
     allow_unsandboxed: bool = False,
     layers_off: Sequence[str] = (),
     framework: str = "auto",
+    only: Sequence[str] = (),
 ) -> TestRunResult:
     """Run the tests in sandboxed children; cancelling the task ends every process of the run.
 
@@ -262,6 +267,7 @@ def _make_spec(**arguments) -> _RunSpec:
         allow_unsandboxed=bool(arguments["allow_unsandboxed"]),
         layers_off=tuple(arguments.get("layers_off") or ()),
         framework=_framework(arguments.get("framework") or "auto", arguments["test_source"]),
+        only=_only(arguments.get("only") or ()),
     )
 
 
@@ -377,6 +383,7 @@ class _Sandbox:
             "no_namespaces": "namespaces" in spec.layers_off,
             "no_landlock": "landlock" in spec.layers_off,
             "framework": spec.framework,
+            "only": list(spec.only),
         }
 
 
@@ -412,6 +419,13 @@ def detect_framework(test_source: str) -> str:
     functions = any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
                     for node in tree.body)
     return "pytest" if "pytest" in imports or (functions and "unittest" not in imports) else "unittest"
+
+
+def _only(names: Sequence[str]) -> tuple[str, ...]:
+    for name in names:
+        if not all(part.isidentifier() for part in name.partition("[")[0].split(".")):
+            raise ValueError(f"{name!r} is not a test id: use Class, Class.test_name or test_name")
+    return tuple(names)
 
 
 def _framework(choice: str, test_source: str) -> str:
@@ -942,9 +956,9 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
     if last.finished and not outcomes:
         problems.append("The test file defines no tests: add TestCase methods named test_*.")
 
-    coverage_measured, line_coverage, functions, coverage_problem = _coverage(spec, runs[0])
-    if coverage_problem and not refused:
-        problems.append(coverage_problem)
+    coverage = _coverage(spec, runs[0])
+    if coverage.problem and not refused:
+        problems.append(coverage.problem)
 
     count = {name: sum(test.outcome == name for test in tests) for name in _OUTCOMES}
     return TestRunResult(
@@ -959,9 +973,11 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
         timed_out=any(run.limit == "time" or run.signal == signal.SIGXCPU for run in runs),
         exit_code=last.exit_code if last.signal is None else -last.signal,
         problem=" ".join(problems) or None,
-        coverage_measured=coverage_measured,
-        line_coverage=line_coverage,
-        functions=functions,
+        coverage_measured=coverage.measured,
+        line_coverage=coverage.percent,
+        functions=coverage.functions,
+        statement_lines=sorted(coverage.statements),
+        missing_lines=sorted(coverage.missing),
         stdout_tail=last.stdout_tail,
         stderr_tail=last.stderr_tail,
         isolation=isolation.level,
@@ -1065,25 +1081,43 @@ def _merge_outcomes(test_id: str, entries: list[dict]) -> TestCaseResult:
     )
 
 
-def _coverage(
-    spec: _RunSpec, run: _ChildRun
-) -> tuple[bool, float | None, list[FunctionCoverage], str | None]:
-    """(measured, line coverage, per-function coverage, why it was not measured)."""
+@dataclass
+class _Coverage:
+    measured: bool = False
+    percent: float | None = None
+    functions: list[FunctionCoverage] = field(default_factory=list)
+    problem: str | None = None
+    statements: set[int] = field(default_factory=set)  # the module's executable lines
+    missing: set[int] = field(default_factory=set)  # those of them no test ran
+
+
+def _coverage(spec: _RunSpec, run: _ChildRun) -> _Coverage:
+    """What the first run measured, or why it did not."""
     data = next((event for event in run.events if event["event"] == "coverage"), None)
     if data is not None:
-        statements, missing = set(data["statements"]), set(data["missing"])
+        statements, missing = _line_numbers(data.get("statements"), spec), _line_numbers(data.get("missing"), spec)
+        missing &= statements
         covered = len(statements) - len(missing)
         percent = 100.0 if not statements else 100.0 * covered / len(statements)
-        return True, percent, function_coverage(spec.module_source, statements, missing), None
+        return _Coverage(True, percent, function_coverage(spec.module_source, statements, missing), None,
+                         statements, missing)
     unavailable = next((e for e in run.events if e["event"] == "coverage_unavailable"), None)
     if unavailable is None:  # the run was interrupted, which is reported already
-        return False, None, [], None if not run.finished else "Coverage was not measured."
+        return _Coverage(problem=None if not run.finished else "Coverage was not measured.")
     if not _parses(spec.module_source):  # the import error already says the module is broken
-        return False, None, [], None
-    reason = unavailable["reason"]
+        return _Coverage()
+    reason = str(unavailable.get("reason"))
     if "coverage" in reason and reason.startswith(("ModuleNotFoundError", "ImportError")):
         reason = f"coverage.py could not be imported by {spec.python} ({reason})"
-    return False, None, [], f"Coverage was not measured: {reason}."
+    return _Coverage(problem=f"Coverage was not measured: {reason}.")
+
+
+def _line_numbers(values: object, spec: _RunSpec) -> set[int]:
+    """The child's line numbers, checked: ints within the module, whatever it sent."""
+    if not isinstance(values, list):
+        return set()
+    last = spec.module_source.count("\n") + 1
+    return {value for value in values if type(value) is int and 1 <= value <= last}
 
 
 def _parses(module_source: str) -> bool:

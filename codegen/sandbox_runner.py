@@ -866,13 +866,13 @@ def run(config, results, coverage, coverage_error):
     if config.get("framework") == "pytest":
         count = run_pytest(config, results, test_file, test_module)
     else:
-        count = run_unittest(results, test_file, test_module, integrity)
+        count = run_unittest(config, results, test_file, test_module, integrity)
     if cov is not None:
         report_coverage(cov, config, results)
     results.emit("done", tests=count)
 
 
-def run_unittest(results, test_file, test_module, integrity):
+def run_unittest(config, results, test_file, test_module, integrity):
     """Import the test module and run its TestCases; return how many results were sent."""
     try:
         module = importlib.import_module(test_module)
@@ -880,7 +880,17 @@ def run_unittest(results, test_file, test_module, integrity):
         info = describe_error((type(exc), exc, exc.__traceback__), test_file)
         results.emit("import_error", id=test_module, **info)
         return 0
-    suite = unittest.TestLoader().loadTestsFromModule(module)
+    loader = unittest.TestLoader()
+    if config.get("only"):
+        suite = unittest.TestSuite()
+        for name in config["only"]:
+            try:
+                suite.addTest(loader.loadTestsFromName(name, module))
+            except (AttributeError, ImportError, TypeError) as exc:
+                results.emit("result", id=name, outcome="errored", message="no such test: " + summarize_exception(
+                    type(exc), exc), traceback="", line=None)
+    else:
+        suite = loader.loadTestsFromModule(module)
     result = StreamingResult(results, test_file, test_module, integrity)
     result.startTestRun()
     try:
@@ -997,7 +1007,11 @@ def run_pytest(config, results, test_file, test_module):
     ini = os.path.join(config["workdir"], "codegen-pytest.ini")
     with open(ini, "w") as stream:
         stream.write("[pytest]\n")  # no project configuration is searched for (or read) outside the run
-    arguments = [test_file, "-q", "-p", "no:cacheprovider", "-c", ini, "--rootdir", config["workdir"],
+    targets = []
+    for name in config.get("only") or []:
+        base, bracket, parameters = name.partition("[")
+        targets.append("{}::{}{}{}".format(test_file, base.replace(".", "::"), bracket, parameters))
+    arguments = [*(targets or [test_file]), "-q", "-p", "no:cacheprovider", "-c", ini, "--rootdir", config["workdir"],
                  "-o", "console_output_style=classic"]
     try:
         pytest.main(arguments, plugins=[reporter])

@@ -131,3 +131,33 @@ def test_patching_pytest_from_the_tested_code_is_not_trusted():
 ])
 def test_the_framework_is_told_from_the_file(source, framework):
     assert detect_framework(source) == framework
+
+
+def test_one_test_or_class_can_be_run_alone_with_line_coverage():
+    result = run_tests(MODULE, TESTS, module_name="calc", timeout=20, only=["TestClass", "test_param[2-2-5]"])
+    assert sorted(test.test_id for test in result.tests) == ["TestClass.test_method", "test_param[2-2-5]"]
+    assert result.statement_lines == [1, 2, 5, 6] and result.missing_lines == []
+
+    unittest_tests = textwrap.dedent('''\
+        import unittest
+
+        from calc import add, div
+
+
+        class TestAdd(unittest.TestCase):
+            def test_add(self):
+                self.assertEqual(add(1, 2), 3)
+
+            def test_other(self):
+                self.assertEqual(add(0, 0), 0)
+
+
+        class TestDiv(unittest.TestCase):
+            def test_div(self):
+                self.assertEqual(div(4, 2), 2)
+        ''')
+    alone = run_tests(MODULE, unittest_tests, module_name="calc", timeout=20, only=["TestAdd.test_add", "TestNone"])
+    found = {test.test_id: test.outcome for test in alone.tests}
+    assert found == {"TestAdd.test_add": "passed"}
+    assert alone.missing_lines == [6]
+    assert "TestNone" in alone.problem  # not a test the file defines: ignored, and said so
