@@ -1,0 +1,70 @@
+"""The data behind an editor's test explorer: a test file's tests, and one run's results and line coverage."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from codegen.quality import parse_or_none
+
+# Our own protocol additions (the VS Code client mirrors these names).
+TEST_ITEMS = "codegen/testItems"  # request: {uri} -> {testUri, items} | null
+TEST_RESULTS = "codegen/testResults"  # notification after every test run of a module
+
+
+def explorer_items(test_text: str) -> list[dict[str, Any]]:
+    """Each test class and test of a unittest or pytest file: id, label, parent id, 0-based line.
+
+    Ids are the ones test runs report (`TestClass.test_x`, `test_f`), so results find their item.
+    """
+    tree = parse_or_none(test_text)
+    if tree is None:
+        return []
+    items: list[dict[str, Any]] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            methods = [item for item in node.body
+                       if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test")]
+            if not methods:
+                continue
+            items.append({"id": node.name, "label": node.name, "parent": None, "line": node.lineno - 1})
+            items.extend({"id": f"{node.name}.{method.name}", "label": method.name, "parent": node.name,
+                          "line": method.lineno - 1} for method in methods)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            items.append({"id": node.name, "label": node.name, "parent": None, "line": node.lineno - 1})
+    return items
+
+
+def _item_id(test_id: str, known: set[str]) -> str:
+    """The item a result belongs to: itself, or the test a parametrized case (`test_f[1-2]`) came from."""
+    if test_id in known:
+        return test_id
+    return test_id.partition("[")[0]
+
+
+def results_notification(module_uri: str, test_uri: str, test_text: str, run: Any) -> dict[str, Any]:
+    """One run's outcome per test item (cases of a parametrized test folded into it) and line coverage."""
+    known = {item["id"] for item in explorer_items(test_text)}
+    tests: dict[str, dict[str, Any]] = {}
+    rank = {"passed": 0, "skipped": 0, "flaky": 1, "failed": 2, "errored": 3}
+    for test in run.tests:
+        item = _item_id(test.test_id, known)
+        entry = tests.setdefault(item, {"id": item, "outcome": test.outcome, "messages": []})
+        if rank.get(test.outcome, 3) > rank.get(entry["outcome"], 3):
+            entry["outcome"] = test.outcome
+        if test.outcome in ("failed", "errored", "flaky"):
+            entry["messages"].append({"message": f"{test.test_id}: {test.message}" if test.test_id != item
+                                      else test.message,
+                                      "line": None if test.line is None else test.line - 1})
+    return {
+        "uri": module_uri,
+        "testUri": test_uri,
+        "tests": list(tests.values()),
+        "coverage": {
+            "measured": bool(run.coverage_measured),
+            "statements": [line - 1 for line in getattr(run, "statement_lines", [])],
+            "missing": [line - 1 for line in getattr(run, "missing_lines", [])],
+        },
+        "isolation": getattr(run, "isolation", "unknown"),
+        "problem": run.problem,
+    }

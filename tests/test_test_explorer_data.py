@@ -1,0 +1,62 @@
+"""The test explorer's data: items from a test file, and a real sandboxed run turned into results."""
+
+from __future__ import annotations
+
+import textwrap
+
+from codegen.execution import run_tests
+from codegen_lsp.test_explorer import explorer_items, results_notification
+
+MODULE = "def add(a, b):\n    return a + b\n\n\ndef unused():\n    return 1\n"
+TESTS = textwrap.dedent('''\
+    import unittest
+
+    import pytest
+
+    from calc import add
+
+
+    class TestAdd(unittest.TestCase):
+        def test_ok(self):
+            self.assertEqual(add(1, 2), 3)
+
+        def test_wrong(self):
+            self.assertEqual(add(1, 2), 4)
+
+        def helper(self):
+            pass
+
+
+    class Empty:
+        pass
+
+
+    @pytest.mark.parametrize("a", [1, 2])
+    def test_param(a):
+        assert add(a, 0) == 1
+    ''')
+
+
+def test_items_are_classes_tests_and_plain_functions_with_lines():
+    assert explorer_items(TESTS) == [
+        {"id": "TestAdd", "label": "TestAdd", "parent": None, "line": 7},
+        {"id": "TestAdd.test_ok", "label": "test_ok", "parent": "TestAdd", "line": 8},
+        {"id": "TestAdd.test_wrong", "label": "test_wrong", "parent": "TestAdd", "line": 11},
+        {"id": "test_param", "label": "test_param", "parent": None, "line": 23},
+    ]
+    assert explorer_items("def broken(:\n") == []
+
+
+def test_results_fold_parametrized_cases_and_carry_line_coverage():
+    run = run_tests(MODULE, TESTS, module_name="calc", framework="pytest", timeout=20)
+    payload = results_notification("file:///calc.py", "file:///test_calc.py", TESTS, run)
+
+    by_id = {entry["id"]: entry for entry in payload["tests"]}
+    assert by_id["TestAdd.test_ok"] == {"id": "TestAdd.test_ok", "outcome": "passed", "messages": []}
+    [wrong] = by_id["TestAdd.test_wrong"]["messages"]
+    assert wrong == {"message": "AssertionError: 3 != 4", "line": 12}
+    assert by_id["test_param"]["outcome"] == "failed"
+    assert [message["message"] for message in by_id["test_param"]["messages"]] == [
+        "test_param[2]: AssertionError: assert 2 == 1"]
+    assert payload["coverage"] == {"measured": True, "statements": [0, 1, 4, 5], "missing": [5]}
+    assert payload["isolation"] == "full"
