@@ -9,6 +9,7 @@ import { CodegenServer } from './common/server';
 import { RESTART_SETTINGS, settingNames } from './common/settings';
 import { checkSetup } from './common/setup';
 import { StatusBar } from './common/status';
+import { TestExplorer } from './common/testExplorer';
 
 let server: CodegenServer | undefined;
 
@@ -26,6 +27,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         status,
         current,
         current.onDidChangeState((state) => status.setState(state)),
+        new TestExplorer(current),
         vscode.commands.registerCommand(ClientCommands.generateTests, () => commands.generateTests(current)),
         vscode.commands.registerCommand(ClientCommands.runTests, () => commands.runTests(current)),
         vscode.commands.registerCommand(ClientCommands.showTrace, () => commands.showTrace(current)),
