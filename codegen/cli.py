@@ -20,6 +20,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--timeout", type=float, help="seconds to wait for one model reply (default 60)")
     group.add_argument("--max-retries", type=int, help="retries on 429/5xx/connection errors (default 2)")
     group.add_argument("--temperature", type=float, help="sampling temperature (default: the model's)")
+    group.add_argument("--max-tokens", type=int, help="reply token limit sent with every request (default 4096)")
+    group.add_argument("--structured-output", choices=["auto", "json_schema", "json_object", "text"],
+                       help="how replies are held to the schema (default auto: json_schema, stepping down on a rejection)")
     group.add_argument("--tracing", choices=["auto", "local", "wandb", "off"], help="where Weave traces go (default auto)")
     group.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)")
 
@@ -87,7 +90,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     """Flags over environment over .env over defaults."""
     overrides: dict[str, Any] = {
         name: getattr(args, name, None)
-        for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing", "run_tests", "repair_rounds")
+        for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing", "run_tests", "repair_rounds",
+                     "max_tokens", "structured_output")
     }
     return load_settings(overrides, env_file=getattr(args, "env_file", None))
 
