@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(generate)
     _add_record_options(generate)
 
+    demo = commands.add_parser("demo", help="the pipeline on three prompts, replaying answers shipped with codegen")
+    demo.add_argument("--out", type=Path, default=Path("demo-output"), help="directory to write into (default demo-output)")
+    demo.add_argument("--force", action="store_true", help="overwrite existing files")
+    _add_test_run_options(demo)
+    _add_model_options(demo)
+
     score = commands.add_parser("score", help="seed scores and findings of a module; --run runs its tests")
     score.add_argument("file", type=Path, help="the module to score")
     score.add_argument("--tests", type=Path, help="its unittest file (default: test_<name>.py beside it, if present)")
@@ -103,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             from .commands.generate import generate_command
 
             return asyncio.run(generate_command(args, settings_from_args(args)))
+        if args.command == "demo":
+            from .commands.demo import demo_command
+
+            return asyncio.run(demo_command(args, settings_from_args(args)))
         if args.command == "score":
             from .commands.score import score_command
 
