@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from . import structured_output as so
 from .errors import ModelCallError, ModelRefusal, ModelReplyError
 from .recording import AnswerRecorder, AnswerReplayer, request_key
 from .settings import Settings
-
-Reply = TypeVar("Reply", bound=BaseModel)
+from .structured_output import Reply
 
 SYSTEM_MESSAGE = "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
 
@@ -235,8 +234,7 @@ async def _inspect_response(response) -> None:
     elif 200 <= status < 300 and response.request.url.path.endswith("/chat/completions"):
         await response.aread()
         if not _is_json_object(response.text):
-            kind = response.headers.get("content-type", "no content type").split(";")[0]
-            what = "an empty body" if not response.text.strip() else f"{kind} beginning {response.text[:60]!r}"
+            what = _describe_body(response) if response.text.strip() else "an empty body"
             raise openai.APIResponseValidationError(response, response.text, message=f"HTTP {status} and {what}")
 
 
@@ -268,11 +266,13 @@ def _status_detail(error) -> str:
         detail = body.get("message") or (nested.get("message") if isinstance(nested, dict) else nested)
         if detail:
             return str(detail)[:300]
-    if isinstance(body, str) and body.strip():
-        return f"{_content_type(error)} beginning {body.strip()[:120]!r}"
+    response = getattr(error, "response", None)
+    if isinstance(body, str) and body.strip() and response is not None:
+        return _describe_body(response)
     return str(getattr(error, "message", None) or error)[:300]
 
 
-def _content_type(error) -> str:
-    response = getattr(error, "response", None)
-    return response.headers.get("content-type", "no content type").split(";")[0] if response is not None else "a body"
+def _describe_body(response) -> str:
+    """A body that is not the JSON expected: its content type and first characters."""
+    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    return f"{kind} beginning {response.text.strip()[:80]!r}"

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import prompts
+from . import formatting, prompts
 from .errors import ModelReplyError
 
 Reply = TypeVar("Reply", bound=BaseModel)
@@ -31,7 +31,6 @@ MAX_CODE_BYTES = 200_000
 
 _REJECTION_STATUSES = (400, 422, 500)
 _NAMES_THE_FORMAT = re.compile(r"response_format|json_schema", re.IGNORECASE)
-_FENCED_BLOCK = re.compile(r"^[ \t]*```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)^[ \t]*```", re.MULTILINE | re.DOTALL)
 
 
 def is_format_rejection(status: int | None, body: str) -> bool:
@@ -66,10 +65,10 @@ def read_reply(response_model: type[Reply], content: str, *, mode: str, step: st
     found = _json_object_in(content)
     if found is not None:
         return validate(response_model, found, mode=mode, step=step)
-    block = _FENCED_BLOCK.search(content)
+    code = formatting.strip_markdown_fences(content)
     field = _single_text_field(response_model)
-    if block is not None and field is not None:
-        return validate(response_model, json.dumps({field: block.group(1)}), mode=mode, step=step)
+    if code != content and field is not None:  # there was a fenced block
+        return validate(response_model, json.dumps({field: code}), mode=mode, step=step)
     raise ModelReplyError(
         f"The model's reply ({mode} mode) holds neither a JSON object nor a fenced code block."
         f"{_excerpt(content)} Try again, or use a model that follows instructions better.",
