@@ -161,3 +161,37 @@ def test_oversized_tests_fail_the_generation_before_any_repair_request(model, tm
     assert "tests: The model's" in capsys.readouterr().err
     assert sorted(model.kinds()) == ["GeneratedCode", "ProgramRunner", "UnitTest"]
     assert written(tmp_path) == []
+
+
+@pytest.mark.parametrize("status, message", [
+    (400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model."),
+    (422, "body -> response_format -> json_schema: extra fields not permitted"),
+    (500, "Input should be 'text' or 'json_object' at body.response_format.type"),
+])
+def test_a_rejection_naming_the_format_steps_down_without_a_retry(model, tmp_path, status, message):
+    model.profile = Profile("rejecting", {"json_schema": Rejection(status, message)})
+    assert generate(model, tmp_path, "--no-run") == 0
+    assert shapes(model) == ["json_schema", "json_object+schema", "json_object+schema", "json_object+schema"]
+
+
+def test_a_400_that_does_not_name_the_format_is_an_error_not_a_step_down(model, tmp_path, capsys):
+    model.enqueue(Reply.error(400, "This model's maximum context length is 8192 tokens."))
+    assert generate(model, tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "function:" in err and "rejected the json_schema request (HTTP 400): This model's maximum context" in err
+    assert shapes(model) == ["json_schema"] and written(tmp_path) == []
+
+
+def test_the_mode_and_token_limit_come_from_the_environment_too(model, tmp_path, monkeypatch):
+    monkeypatch.setenv("CODEGEN_STRUCTURED_OUTPUT", "text")
+    monkeypatch.setenv("CODEGEN_MAX_TOKENS", "512")
+    assert generate(model, tmp_path, "--no-run") == 0
+    assert shapes(model) == ["text"] * 3 and {r["max_tokens"] for r in model.requests} == {512}
+
+
+def test_an_unknown_mode_in_the_environment_is_a_configuration_error(model, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CODEGEN_STRUCTURED_OUTPUT", "xml")
+    assert generate(model, tmp_path) == 2
+    err = capsys.readouterr().err
+    assert "structured_output" in err and "'json_schema'" in err
+    assert model.requests == []
