@@ -16,17 +16,14 @@ from .structured_output import Reply
 
 SYSTEM_MESSAGE = "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
 
-# (endpoint, model, setting) -> the mode to ask with, learnt from rejections; kept for the process
-# (a CLI command, or the language server's lifetime) so each endpoint is probed once.
-_MODE_FOR_ENDPOINT: dict[tuple[str, str, str], str] = {}
-
-
 class ModelClient:
     """Asks the configured endpoint for one pydantic-shaped reply per call.
 
     Retries (429, 5xx, connection errors) and timeouts are the openai SDK's own, configured from
     Settings. A rejection of the response format is never retried: the client steps down the
-    setting's ladder (structured_output.LADDERS) and remembers where it landed.
+    setting's ladder (structured_output.LADDERS) and remembers where it landed. One client serves one
+    endpoint and model for a session (a CLI command; a language-server configuration), so each
+    endpoint is probed once per session.
     """
 
     def __init__(self, settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None):
@@ -35,6 +32,7 @@ class ModelClient:
         self._replayer = AnswerReplayer(replay_dir) if replay_dir else None
         self._sdk = None
         self._ladder = so.LADDERS[settings.structured_output]
+        self._mode = self._ladder[0]  # where rejections have led so far
         if self._replayer is None:
             settings.require_endpoint()
 
@@ -45,13 +43,9 @@ class ModelClient:
         return self.settings.base_url or "https://api.openai.com/v1"
 
     @property
-    def _memory_key(self) -> tuple[str, str, str]:
-        return (self.endpoint, self.settings.model, self.settings.structured_output)
-
-    @property
     def structured_output_mode(self) -> str:
         """The mode the next request is made in: the first of the ladder, or where rejections led."""
-        return _MODE_FOR_ENDPOINT.get(self._memory_key, self._ladder[0])
+        return self._mode
 
     def _client(self):
         if self._sdk is None:
@@ -100,7 +94,7 @@ class ModelClient:
                 following = self._ladder.index(mode) + 1
                 if following == len(self._ladder):
                     raise ModelCallError(_all_rejected_message(self.endpoint, self.settings, rejected), step=step) from None
-                mode = _MODE_FOR_ENDPOINT[self._memory_key] = self._ladder[following]
+                mode = self._mode = self._ladder[following]
             except openai.OpenAIError as error:
                 raise self._call_error(error, step, mode) from None
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
 from codegen.cli import main
+from codegen.session import traced_session
+from codegen.settings import load_settings
 from codegen.structured_output import MAX_CODE_BYTES
 from tests.loopback_model import MOVING_AVERAGE, PROFILES, Profile, Rejection, Reply, request_shape
 
@@ -52,11 +55,18 @@ def test_generate_works_against_each_endpoint_and_steps_down_once(model, tmp_pat
         assert last["response_format"]["schema"]["title"] in ("ProgramRunner", "UnitTest")
 
 
-def test_the_mode_is_remembered_per_endpoint_for_the_session(model, tmp_path):
+def test_the_mode_is_remembered_for_the_session(model):
+    # A language server keeps one session per configuration: the endpoint is probed once, not per generation.
     model.profile = PROFILES["llama-cpp-python"]
-    assert generate(model, tmp_path / "a", "--no-run") == 0
-    model.requests.clear()
-    assert generate(model, tmp_path / "b", "--no-run") == 0
+    settings = load_settings({"base_url": model.base_url, "tracing": "off", "run_tests": False}, environ={})
+
+    async def two_generations() -> None:
+        async with traced_session(settings) as session:
+            await session.generate(PROMPT, module_name="ma")
+            model.requests.clear()
+            await session.generate(PROMPT, module_name="ma")
+
+    asyncio.run(two_generations())
     assert shapes(model) == ["json_object+schema"] * 3
 
 
