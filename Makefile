@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-vscode bench install clean
+.PHONY: demo test test-wheel test-vscode bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The wheel as users get it: built from a clean tree, installed (not editable) into a fresh venv, and
+# used from a folder outside the repository (version, demo, score --run, traces, doctor, LSP initialize).
+test-wheel:
+	bash scripts/test-wheel.sh "$(PYTHON)"
 
 # The VS Code extension: builds the .vsix, unit tests, and the end-to-end test in code-server + headless
 # Chromium (installs Debian packages, Node 24 and code-server the first time: about 5 minutes, 1.3 GB).

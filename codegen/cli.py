@@ -20,6 +20,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--timeout", type=float, help="seconds to wait for one model reply (default 60)")
     group.add_argument("--max-retries", type=int, help="retries on 429/5xx/connection errors (default 2)")
     group.add_argument("--temperature", type=float, help="sampling temperature (default: the model's)")
+    group.add_argument("--max-tokens", type=int, help="reply token limit sent with every request (default 4096)")
+    group.add_argument("--structured-output", choices=["auto", "json_schema", "json_object", "text"],
+                       help="how replies are held to the schema (default auto: json_schema, stepping down on a rejection)")
     group.add_argument("--tracing", choices=["auto", "local", "wandb", "off"], help="where Weave traces go (default auto)")
     group.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)")
     group.add_argument("--no-env-file", dest="env_file", action="store_const", const=None, help="read no dotenv file")
@@ -60,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(generate)
     _add_record_options(generate)
 
+    demo = commands.add_parser("demo", help="the pipeline on three prompts, replaying answers shipped with codegen")
+    demo.add_argument("--out", type=Path, default=Path("demo-output"), help="directory to write into (default demo-output)")
+    demo.add_argument("--force", action="store_true", help="overwrite existing files")
+    _add_test_run_options(demo)
+    _add_model_options(demo)
+
     score = commands.add_parser("score", help="seed scores and findings of a module; --run runs its tests")
     score.add_argument("file", type=Path, help="the module to score")
     score.add_argument("--tests", type=Path, help="its unittest file (default: test_<name>.py beside it, if present)")
@@ -96,7 +105,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {
         name: getattr(args, name, None)
         for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing", "run_tests", "repair_rounds",
-                     "allow_unsandboxed_tests")
+                     "allow_unsandboxed_tests", "max_tokens", "structured_output")
     }
     return load_settings(overrides, env_file=getattr(args, "env_file", None))
 
@@ -108,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
             from .commands.generate import generate_command
 
             return asyncio.run(generate_command(args, settings_from_args(args)))
+        if args.command == "demo":
+            from .commands.demo import demo_command
+
+            return asyncio.run(demo_command(args, settings_from_args(args)))
         if args.command == "score":
             from .commands.score import score_command
 

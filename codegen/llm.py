@@ -1,28 +1,29 @@
-"""The model client: structured output through the openai SDK, with a json_object fallback."""
+"""The model client: one pydantic-shaped reply per call, in whichever structured-output mode the endpoint takes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from . import prompts
+from . import structured_output as so
 from .errors import ModelCallError, ModelRefusal, ModelReplyError
 from .recording import AnswerRecorder, AnswerReplayer, request_key
 from .settings import Settings
-
-Reply = TypeVar("Reply", bound=BaseModel)
+from .structured_output import Reply
 
 SYSTEM_MESSAGE = "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
-
 
 class ModelClient:
     """Asks the configured endpoint for one pydantic-shaped reply per call.
 
     Retries (429, 5xx, connection errors) and timeouts are the openai SDK's own, configured from
-    Settings. An endpoint that answers 400 to a `json_schema` response format is asked again with
-    `json_object` and the schema spelled out in the prompt; that choice is remembered.
+    Settings. A rejection of the response format is never retried: the client steps down the
+    setting's ladder (structured_output.LADDERS) and remembers where it landed. One client serves one
+    endpoint and model for a session (a CLI command; a language-server configuration), so each
+    endpoint is probed once per session.
     """
 
     def __init__(self, settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None):
@@ -30,20 +31,21 @@ class ModelClient:
         self._recorder = AnswerRecorder(record_dir) if record_dir else None
         self._replayer = AnswerReplayer(replay_dir) if replay_dir else None
         self._sdk = None
-        self._json_object_only = False
+        self._ladder = so.LADDERS[settings.structured_output]
+        self._mode = self._ladder[0]  # where rejections have led so far
         if self._replayer is None:
             settings.require_endpoint()
-
-    @property
-    def json_object_only(self) -> bool:
-        """True once the endpoint has rejected json_schema and we ask with json_object instead."""
-        return self._json_object_only
 
     @property
     def endpoint(self) -> str:
         if self._replayer is not None:
             return f"replay of {self._replayer.directory}"
         return self.settings.base_url or "https://api.openai.com/v1"
+
+    @property
+    def structured_output_mode(self) -> str:
+        """The mode the next request is made in: the first of the ladder, or where rejections led."""
+        return self._mode
 
     def _client(self):
         if self._sdk is None:
@@ -54,17 +56,18 @@ class ModelClient:
                 base_url=self.settings.base_url,
                 timeout=self.settings.timeout,
                 max_retries=self.settings.max_retries,
+                http_client=openai.DefaultAsyncHttpxClient(event_hooks={"response": [_inspect_response]}),
             )
         return self._sdk
 
     async def ask(self, response_model: type[Reply], user_message: str, *, step: str, prompt: str) -> Reply:
-        """One structured reply. `step` names the pipeline step in errors; `prompt` names the request in replay misses."""
+        """One validated reply. `step` names the pipeline step in errors; `prompt` names the request in replay misses."""
         messages = [{"role": "system", "content": SYSTEM_MESSAGE}, {"role": "user", "content": user_message}]
         key = request_key(response_model.__name__, messages)
         if self._replayer is not None:
             content = self._replayer.answer(key, step=step, prompt=prompt)
-            return parse_reply(response_model, content, step=step)
-        reply, content = await self._ask_endpoint(response_model, messages, step=step)
+            return so.read_reply(response_model, content, mode="recorded", step=step)
+        reply = await self._ask_endpoint(response_model, messages, step=step)
         if self._recorder is not None:
             self._recorder.save(
                 key,
@@ -72,71 +75,69 @@ class ModelClient:
                 prompt=prompt,
                 model=self.settings.model,
                 request={"response_format": response_model.__name__, "messages": messages},
-                answer=content,
+                answer=reply.model_dump_json(),
             )
         return reply
 
-    async def _ask_endpoint(self, response_model: type[Reply], messages: list[dict[str, Any]], *, step: str):
+    async def _ask_endpoint(self, response_model: type[Reply], messages: list[dict[str, Any]], *, step: str) -> Reply:
         import openai
 
-        try:
-            if not self._json_object_only:
-                try:
-                    return await self._ask_json_schema(response_model, messages, step=step)
-                except openai.BadRequestError as error:
-                    # Some endpoints accept only json_object; ask once more that way, then remember it.
-                    schema_error = error
-                    self._json_object_only = True
-                    try:
-                        return await self._ask_json_object(response_model, messages, step=step)
-                    except openai.BadRequestError:
-                        self._json_object_only = False
-                        raise schema_error from None
-            return await self._ask_json_object(response_model, messages, step=step)
-        except openai.OpenAIError as error:
-            raise self._call_error(error, step) from None
+        mode = self.structured_output_mode
+        rejected: list[str] = []
+        while True:
+            try:
+                return await self._ask_in_mode(mode, response_model, messages, step=step)
+            except openai.APIStatusError as error:
+                if not so.is_format_rejection(error.status_code, _body_text(error)):
+                    raise self._call_error(error, step, mode) from None
+                rejected.append(f"{mode} (HTTP {error.status_code}: {_status_detail(error)})")
+                following = self._ladder.index(mode) + 1
+                if following == len(self._ladder):
+                    raise ModelCallError(_all_rejected_message(self.endpoint, self.settings, rejected), step=step) from None
+                mode = self._mode = self._ladder[following]
+            except openai.OpenAIError as error:
+                raise self._call_error(error, step, mode) from None
 
-    async def _ask_json_schema(self, response_model: type[Reply], messages, *, step: str):
+    async def _ask_in_mode(self, mode: str, response_model: type[Reply], messages, *, step: str) -> Reply:
         import openai
 
-        try:
-            completion = await self._client().chat.completions.parse(
-                model=self.settings.model,
-                messages=messages,
-                response_format=response_model,
-                **self._sampling(),
-            )
-        except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as error:
-            raise ModelReplyError(_finish_reason_message(error), step=step) from None
-        except ValidationError as error:
-            raise ModelReplyError(_invalid_reply_message(response_model, error), step=step) from None
-        message = _first_message(completion, step)
-        if message.refusal:
-            raise ModelRefusal(f"The model refused: {message.refusal}", step=step)
-        if message.parsed is None:
-            return parse_reply(response_model, message.content or "", step=step), message.content or ""
-        return message.parsed, message.content or message.parsed.model_dump_json()
-
-    async def _ask_json_object(self, response_model: type[Reply], messages, *, step: str):
-        system = {"role": "system", "content": messages[0]["content"] + "\n\n" + prompts.json_object_instruction(response_model)}
-        completion = await self._client().chat.completions.create(
-            model=self.settings.model,
-            messages=[system, *messages[1:]],
-            response_format={"type": "json_object"},
-            **self._sampling(),
-        )
+        client = self._client()
+        if mode == so.JSON_SCHEMA:
+            try:
+                completion = await client.chat.completions.parse(
+                    model=self.settings.model, messages=messages, response_format=response_model, **self._sampling()
+                )
+            except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as error:
+                raise ModelReplyError(_finish_reason_message(error), step=step) from None
+            except ValidationError as error:
+                raise ModelReplyError(so.invalid_reply_message(response_model, error, mode, None), step=step) from None
+            message = _first_message(completion, step)
+            if message.refusal:
+                raise ModelRefusal(f"The model refused: {message.refusal}", step=step)
+            if message.parsed is None:
+                return so.read_reply(response_model, message.content or "", mode=mode, step=step)
+            so.check_size(message.parsed, step=step)
+            return message.parsed
+        request: dict[str, Any] = {"model": self.settings.model, **self._sampling()}
+        request["messages"] = so.with_schema_in_prompt(messages, response_model)
+        response_format = so.response_format(mode, response_model)
+        if response_format is not None:
+            request["response_format"] = response_format
+        completion = await client.chat.completions.create(**request)
         message = _first_message(completion, step)
         if getattr(message, "refusal", None):
             raise ModelRefusal(f"The model refused: {message.refusal}", step=step)
         if completion.choices[0].finish_reason == "length":
-            raise ModelReplyError("The reply was cut off at the model's token limit; try a shorter prompt.", step=step)
-        content = message.content or ""
-        return parse_reply(response_model, content, step=step), content
+            raise ModelReplyError(_finish_reason_message(openai.LengthFinishReasonError), step=step)
+        return so.read_reply(response_model, message.content or "", mode=mode, step=step)
 
     def _sampling(self) -> dict[str, Any]:
-        return {} if self.settings.temperature is None else {"temperature": self.settings.temperature}
+        sampling: dict[str, Any] = {"max_tokens": self.settings.max_tokens}
+        if self.settings.temperature is not None:
+            sampling["temperature"] = self.settings.temperature
+        return sampling
 
-    def _call_error(self, error: Exception, step: str) -> ModelCallError:
+    def _call_error(self, error: Exception, step: str, mode: str) -> ModelCallError:
         import openai
 
         endpoint = self.endpoint
@@ -168,7 +169,9 @@ class ModelClient:
                 "Wait a moment, or raise CODEGEN_MAX_RETRIES."
             )
         elif isinstance(error, openai.BadRequestError):
-            text = f"{endpoint} rejected the request (HTTP 400): {_status_detail(error)}."
+            text = f"{endpoint} rejected the {mode} request (HTTP 400): {_status_detail(error)}."
+        elif isinstance(error, openai.APIResponseValidationError):
+            text = f"{endpoint} answered the {mode} request with {error.message}, not a chat completion. {_MODE_FIX}"
         elif isinstance(error, openai.APIStatusError):
             text = (
                 f"{endpoint} failed with HTTP {error.status_code} after {retries} retries: {_status_detail(error)}. "
@@ -184,27 +187,63 @@ class ModelClient:
             self._sdk = None
 
 
-def parse_reply(response_model: type[Reply], content: str, *, step: str) -> Reply:
-    """Validate a raw JSON reply with the pydantic model, or raise a ModelReplyError saying what was wrong."""
-    try:
-        return response_model.model_validate_json(content)
-    except ValidationError as error:
-        raise ModelReplyError(_invalid_reply_message(response_model, error, content), step=step) from None
+_MODE_FIX = (
+    "If the endpoint does not support this response format, pick another structured-output mode "
+    "(--structured-output, CODEGEN_STRUCTURED_OUTPUT or the editor's codegen.structuredOutput: "
+    "auto, json_schema, json_object or text)."
+)
 
 
-def _invalid_reply_message(response_model: type[BaseModel], error: ValidationError, content: str | None = None) -> str:
-    first = error.errors()[0] if error.errors() else {"msg": str(error)}
-    excerpt = f" It began: {content[:80]!r}." if content else ""
-    return (
-        f"The model's reply is not a valid {response_model.__name__} ({first['msg']}).{excerpt} "
-        "Try again, or use a model that supports structured outputs."
-    )
-
-
-def _finish_reason_message(error: Exception) -> str:
-    if type(error).__name__ == "LengthFinishReasonError":
-        return "The reply was cut off at the model's token limit; try a shorter prompt."
+def _finish_reason_message(error: Exception | type[Exception]) -> str:
+    name = error.__name__ if isinstance(error, type) else type(error).__name__
+    if name == "LengthFinishReasonError":
+        return (
+            "The reply was cut off at the token limit; try a shorter prompt, or raise --max-tokens "
+            "(CODEGEN_MAX_TOKENS, the editor's codegen.maxTokens)."
+        )
     return "The endpoint's content filter stopped the reply; rephrase the prompt."
+
+
+def _all_rejected_message(endpoint: str, settings: Settings, rejected: list[str]) -> str:
+    tried = "; ".join(rejected)
+    if settings.structured_output == "auto":
+        return f"{endpoint} rejected every response format codegen can ask with: {tried}. Check the server's logs."
+    return f"{endpoint} rejected the structured-output mode {settings.structured_output!r}: {tried}. {_MODE_FIX}"
+
+
+async def _inspect_response(response) -> None:
+    """An httpx response hook, run before the SDK reads the response.
+
+    The SDK retries every 5xx, but a server that answers 500 to the response format (llama-cpp-python
+    0.3 does) will answer the same again: `x-should-retry: false` stops it. And a 2xx chat completion
+    that is not a JSON object (empty, an HTML page) is an error here, not a string the SDK hands back.
+    """
+    import openai
+
+    status = response.status_code
+    if status >= 500 and "x-should-retry" not in response.headers:
+        await response.aread()
+        if so.is_format_rejection(status, response.text):
+            response.headers["x-should-retry"] = "false"
+    elif 200 <= status < 300 and response.request.url.path.endswith("/chat/completions"):
+        await response.aread()
+        if not _is_json_object(response.text):
+            what = _describe_body(response) if response.text.strip() else "an empty body"
+            raise openai.APIResponseValidationError(response, response.text, message=f"HTTP {status} and {what}")
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+def _body_text(error) -> str:
+    """All the endpoint said: the error body as the SDK parsed it, and the raw text."""
+    response = getattr(error, "response", None)
+    raw = response.text if response is not None else ""
+    return f"{getattr(error, 'body', '')} {raw}"
 
 
 def _first_message(completion, step: str):
@@ -221,4 +260,13 @@ def _status_detail(error) -> str:
         detail = body.get("message") or (nested.get("message") if isinstance(nested, dict) else nested)
         if detail:
             return str(detail)[:300]
+    response = getattr(error, "response", None)
+    if isinstance(body, str) and body.strip() and response is not None:
+        return _describe_body(response)
     return str(getattr(error, "message", None) or error)[:300]
+
+
+def _describe_body(response) -> str:
+    """A body that is not the JSON expected: its content type and first characters."""
+    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    return f"{kind} beginning {response.text.strip()[:80]!r}"

@@ -12,7 +12,7 @@ import weave
 from pydantic import PrivateAttr
 
 from . import formatting, prompts, quality, repair
-from .errors import GeneratedCodeError
+from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
 from .imports import defined_names, point_imports_at_module, strip_definitions_and_imports
 from .llm import ModelClient
 from .naming import module_name_for
@@ -81,6 +81,7 @@ class GenerationResult:
     execution: dict[str, Any] | None = None  # TestRunResult.as_dict() of the final run, if tests ran
     repaired: bool = False  # the tests were rewritten by a repair round
     possible_bugs: list[dict[str, Any]] = field(default_factory=list)
+    repair_problem: str | None = None  # why the optional repair step could not be used
 
     @property
     def module_code(self) -> str:
@@ -108,6 +109,7 @@ class GenerationResult:
             "execution": self.execution,
             "repaired": self.repaired,
             "possible_bugs": self.possible_bugs,
+            "repair_problem": self.repair_problem,
         }
 
 
@@ -221,23 +223,29 @@ class CodeGenerationPipeline(weave.Model):
     async def tests_that_pass(self, code: str, module_code: str, tests: str, module_name: str):
         """Run the tests; on failures, up to `repair_rounds` repairs, keeping whichever version fails least.
 
-        Returns (tests, TestRunResult, repaired, possible bugs).
+        Repair is optional: an unusable repair (a refusal, a reply that does not parse or has the wrong
+        shape, a failing endpoint) keeps the tests already made and is reported, never fatal.
+        Returns (tests, TestRunResult, repaired, possible bugs, why repair stopped or None).
         """
         self._stage("run")
         best_result = await self.run_tests(module_code, tests, module_name)
-        repaired = False
+        repaired, repair_problem = False, None
         for _ in range(self._client.settings.repair_rounds):
             if not repair.needs_repair(best_result):
                 break
             self._stage("repair")
-            reply = await self.repair_tests(code, tests, repair.failure_report(best_result), module_name)
-            candidate = await self._finish_tests(reply.test_code, code, module_name, step="repair")
+            try:
+                reply = await self.repair_tests(code, tests, repair.failure_report(best_result), module_name)
+                candidate = await self._finish_tests(reply.test_code, code, module_name, step="repair")
+            except (ModelCallError, ModelReplyError, GeneratedCodeError, ReplayMiss) as error:
+                repair_problem = f"{error} The tests as first generated were kept."
+                break
             self._stage("run")
             outcome = await self.run_tests(module_code, candidate, module_name)
             if repair.failure_count(outcome) < repair.failure_count(best_result):
                 tests, best_result, repaired = candidate, outcome, True
         bugs = repair.possible_bugs(tests, best_result, defined_names(code))
-        return tests, best_result, repaired, bugs
+        return tests, best_result, repaired, bugs, repair_problem
 
     async def function_for(self, prompt: str) -> str:
         """The formatted function(s) for a prompt."""
@@ -291,9 +299,11 @@ class CodeGenerationPipeline(weave.Model):
         runner, tests = await gather_or_cancel(self.runner_for(code), self.tests_for(code, module_name))
         self._stage("format")  # each part was formatted as it arrived; the module is their join
         module_code = join_module(code, runner)
-        execution, repaired, bugs = None, False, []
+        execution, repaired, bugs, repair_problem = None, False, [], None
         if self._client.settings.run_tests:
-            tests, run_result, repaired, found = await self.tests_that_pass(code, module_code, tests, module_name)
+            tests, run_result, repaired, found, repair_problem = await self.tests_that_pass(
+                code, module_code, tests, module_name
+            )
             execution, bugs = run_result.as_dict(), [bug.as_dict() for bug in found]
         self._stage("score")
         score_started = time.perf_counter()
@@ -311,6 +321,7 @@ class CodeGenerationPipeline(weave.Model):
             execution=execution,
             repaired=repaired,
             possible_bugs=bugs,
+            repair_problem=repair_problem,
         )
 
 

@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from .errors import ConfigurationError
 
 TracingMode = Literal["auto", "local", "wandb", "off"]
+# auto: json_schema first, stepping down json_object (+schema) -> json_object -> text on a rejection.
+StructuredOutputMode = Literal["auto", "json_schema", "json_object", "text"]
 
 # Setting name -> environment variable. OPENAI_* are the SDK's own names, so a user who has
 # configured the openai SDK has configured us.
@@ -29,6 +31,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "run_tests": "CODEGEN_RUN_TESTS",
     "test_python": "CODEGEN_TEST_PYTHON",
     "allow_unsandboxed_tests": "CODEGEN_ALLOW_UNSANDBOXED",
+    "structured_output": "CODEGEN_STRUCTURED_OUTPUT",
+    "max_tokens": "CODEGEN_MAX_TOKENS",
 }
 
 # A key sent to a host nobody chose on purpose is a leak; when the base URL is set but no key is,
@@ -58,6 +62,10 @@ class Settings(BaseModel):
     allow_unsandboxed_tests: bool = Field(
         False, description="Run generated tests even where the machine offers no sandbox (no Landlock)."
     )
+    structured_output: StructuredOutputMode = Field(
+        "auto", description="How replies are held to the schema; auto steps down until the endpoint accepts one."
+    )
+    max_tokens: int = Field(4096, ge=1, le=1_000_000, description="Reply token limit sent with every request.")
 
     @field_validator("base_url", mode="before")
     @classmethod

@@ -6,15 +6,13 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 OUT=demo-output
 mkdir -p "$OUT"
-while IFS= read -r prompt; do
-  "$BIN/codegen" generate "$prompt" --replay examples/replay --out "$OUT" --force
-  echo
-done < <(tail -n +2 examples/demo_prompts.csv)
+"$BIN/codegen" demo --out "$OUT" --force   # the three prompts, replayed from codegen/demo/
+echo
 echo "Running the generated tests:"
 (cd "$OUT" && ../"$BIN"/python -m unittest -q 2>&1 | tail -n 3)
 echo
 echo "The same three prompts as a Weave evaluation (scores, pass rate, coverage, latency):"
-"$BIN/codegen" eval --dataset examples/demo_prompts.csv --replay examples/replay --report "$OUT/eval-report.json"
+"$BIN/codegen" eval --dataset codegen/demo/prompts.csv --replay codegen/demo/replay --report "$OUT/eval-report.json"
 echo
 echo "Same thing against a real model: OPENAI_API_KEY=sk-... $BIN/codegen generate \"<your prompt>\" --out $OUT"
 echo "or a local one:                  $BIN/codegen generate \"<your prompt>\" --base-url http://localhost:11434/v1 --model qwen2.5-coder"

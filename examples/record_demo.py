@@ -1,4 +1,4 @@
-"""Re-record examples/replay/ from the hand-written answers in examples/demo_answers/.
+"""Re-record codegen/demo/replay/ from the hand-written answers in examples/demo_answers/.
 
 The demo's answers were written by hand for the demo, not produced by a model. This script serves
 them from the loopback test model and records them with `codegen generate --record`, so the demo
@@ -22,7 +22,7 @@ from codegen.cli import main as codegen  # noqa: E402
 from tests.loopback_model import LoopbackModel  # noqa: E402
 
 ANSWERS = ROOT / "examples" / "demo_answers"
-REPLAY = ROOT / "examples" / "replay"
+REPLAY = ROOT / "codegen" / "demo" / "replay"
 KIND_OF_SECTION = {"function": "GeneratedCode", "runner": "ProgramRunner", "tests": "UnitTest"}
 
 

@@ -61,6 +61,7 @@ if __name__ == "__main__":
 '''
 
 FIELD_OF = {"GeneratedCode": "code", "ProgramRunner": "main_function_code", "UnitTest": "test_code"}
+DEFAULT_ANSWERS = {"GeneratedCode": MOVING_AVERAGE, "ProgramRunner": RUNNER, "UnitTest": TESTS}
 
 
 @dataclass
@@ -84,13 +85,81 @@ class Reply:
         return cls(content=json.dumps({FIELD_OF[kind]: code}), kind=kind, **kw)
 
 
+@dataclass(frozen=True)
+class Rejection:
+    """How an endpoint refuses a response format: an error status and body (raw, or an OpenAI-style error)."""
+
+    status: int
+    message: str = ""
+    raw_body: str | None = None
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How an OpenAI-compatible server treats each request shape, as its documentation describes.
+
+    Shapes: json_schema, json_object+schema (`schema` inside response_format), json_object, text.
+    An accepted shape is answered with the scripted reply; under a `free_form` shape the model, unheld
+    by any schema, invents its own keys; a `text` shape is answered as `text_style` says.
+    """
+
+    name: str
+    rejects: dict[str, Rejection] = field(default_factory=dict)
+    free_form: frozenset[str] = frozenset()
+    text_style: str = "json_in_prose"  # or "fenced_code"
+
+
+_LLAMA_CPP_VALIDATION = (
+    "[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+    "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+    "'ctx': {'expected': \"'text' or 'json_object'\"}}]"
+)
+_NO_RESPONSE_FORMAT = Rejection(400, "'response_format' is not supported by this model")
+
+PROFILES: dict[str, Profile] = {
+    # Strict json_schema; an unknown key inside response_format is a 400.
+    "openai": Profile("openai", {"json_object+schema": Rejection(400, "Unknown parameter: 'response_format.schema'.")}),
+    # Ollama >= 0.5 and vLLM hold json_schema with a grammar; json_object without a schema is free-form.
+    "ollama": Profile("ollama", free_form=frozenset({"json_object"})),
+    "vllm": Profile("vllm", free_form=frozenset({"json_object"})),
+    # llama-cpp-python's server 0.3: pydantic rejects json_schema with a 500; `schema` in json_object is
+    # enforced by a grammar; json_object without it lets a small model invent its keys.
+    "llama-cpp-python": Profile(
+        "llama-cpp-python",
+        {"json_schema": Rejection(500, _LLAMA_CPP_VALIDATION)},
+        free_form=frozenset({"json_object"}),
+    ),
+    # Some hosted models: 400 on json_schema, and on a schema inside json_object; plain json_object works.
+    "groq": Profile(
+        "groq",
+        {
+            "json_schema": Rejection(400, "response_format` json_schema is not supported with this model"),
+            "json_object+schema": Rejection(400, "property 'response_format.schema' is unsupported"),
+        },
+    ),
+    # No response_format at all: the reply is whatever the model writes.
+    "rejects-both": Profile(
+        "rejects-both", {shape: _NO_RESPONSE_FORMAT for shape in ("json_schema", "json_object+schema", "json_object")}
+    ),
+}
+
+
+def request_shape(body: dict[str, Any]) -> str:
+    response_format = body.get("response_format") or {}
+    kind = response_format.get("type", "text")
+    if kind == "json_object" and "schema" in response_format:
+        return "json_object+schema"
+    return kind
+
+
 @dataclass
 class LoopbackModel:
     """Start with `with LoopbackModel() as model:`; `model.base_url` goes to OPENAI_BASE_URL."""
 
     delay: float = 0.0
-    reject_json_schema: bool = False
-    answers: dict[str, str] = field(default_factory=lambda: {"GeneratedCode": MOVING_AVERAGE, "ProgramRunner": RUNNER, "UnitTest": TESTS})
+    profile: Profile = PROFILES["openai"]
+    answers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ANSWERS))
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -142,9 +211,12 @@ class LoopbackModel:
         kind = request_kind(body)
         with self._lock:
             self.requests.append(body)
-        fmt = (body.get("response_format") or {}).get("type")
-        if self.reject_json_schema and fmt == "json_schema":  # rejected before any scripted reply is used
-            return 400, _error_body("response_format of type 'json_schema' is not supported", "invalid_request_error"), self.delay
+        shape = request_shape(body)
+        rejection = self.profile.rejects.get(shape)
+        if rejection is not None:  # rejected before any scripted reply is used
+            if rejection.raw_body is not None:
+                return rejection.status, RawBody(rejection.raw_body, rejection.content_type), self.delay
+            return rejection.status, _error_body(rejection.message, "invalid_request_error"), self.delay
         reply = self._next_reply(kind)
         delay = self.delay + reply.delay
         if reply.status != 200:
@@ -152,7 +224,7 @@ class LoopbackModel:
         if reply.refusal is not None:
             message = {"role": "assistant", "content": None, "refusal": reply.refusal}
         else:
-            content = reply.content if reply.content is not None else json.dumps({FIELD_OF[kind]: self.answers[kind]})
+            content = reply.content if reply.content is not None else self._default_content(kind, shape)
             message = {"role": "assistant", "content": content, "refusal": None}
         completion = {
             "id": f"chatcmpl-loopback-{len(self.requests)}",
@@ -163,6 +235,25 @@ class LoopbackModel:
             "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
         }
         return 200, completion, delay
+
+
+    def _default_content(self, kind: str, shape: str) -> str:
+        code = self.answers[kind]
+        if shape in self.profile.free_form:
+            return json.dumps({"python": code, "language": "python"})
+        if shape == "text":
+            if self.profile.text_style == "fenced_code":
+                return f"Here is the code:\n\n```python\n{code}```\n"
+            return f"Sure! Here is the answer:\n{json.dumps({FIELD_OF[kind]: code})}\nLet me know if you need more."
+        return json.dumps({FIELD_OF[kind]: code})
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A reply body sent as is (empty, HTML...), not as JSON."""
+
+    text: str
+    content_type: str
 
 
 def request_kind(body: dict[str, Any]) -> str:
@@ -196,11 +287,12 @@ def _make_handler(model: LoopbackModel):
         def log_message(self, *args: Any) -> None:  # keep test output clean
             pass
 
-        def _send(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
+        def _send(self, status: int, payload: dict[str, Any] | RawBody) -> None:
+            raw = isinstance(payload, RawBody)
+            data = payload.text.encode() if raw else json.dumps(payload).encode()
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", payload.content_type if raw else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -236,8 +328,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Serve canned Chat Completions answers on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="openai", help="how response formats are treated")
+    parser.add_argument("--answer", action="append", default=[], metavar="KIND=FILE",
+                        help=f"answer requests of KIND ({', '.join(FIELD_OF)}) with the code in FILE")
     args = parser.parse_args()
-    model = LoopbackModel(delay=args.delay, port=args.port).start()
+    answers = dict(DEFAULT_ANSWERS)
+    for item in args.answer:
+        kind, _, path = item.partition("=")
+        if kind not in FIELD_OF:
+            parser.error(f"--answer: unknown kind {kind!r}")
+        with open(path, encoding="utf-8") as handle:
+            answers[kind] = handle.read()
+    model = LoopbackModel(delay=args.delay, port=args.port, profile=PROFILES[args.profile], answers=answers).start()
     print(model.base_url, flush=True)
     try:
         model._thread.join()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import socket
 
+import pytest
+
 from codegen.cli import main
-from tests.loopback_model import Reply
+from tests.loopback_model import PROFILES, Reply
 
 ADD = Reply.code("GeneratedCode", "def add(a: int, b: int) -> int:\n    return a + b\n")
 
@@ -35,12 +37,25 @@ def test_unknown_model_is_named_with_the_available_ones(model, capsys):
     assert "loopback" in checks(report)["endpoint"]["fix"]
 
 
-def test_structured_output_check_reports_the_json_object_fallback(model, capsys):
-    model.reject_json_schema = True
+@pytest.mark.parametrize("profile, mode", [("llama-cpp-python", "json_object+schema"), ("groq", "json_object"),
+                                           ("rejects-both", "text")])
+def test_structured_output_check_reports_the_mode_the_endpoint_ended_up_with(model, capsys, profile, mode):
+    model.profile = PROFILES[profile]
     model.enqueue(ADD)
     code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "loopback")
-    assert code == 0
-    assert "json_object fallback" in checks(report)["structured output"]["detail"]
+    assert code == 0, report
+    detail = checks(report)["structured output"]["detail"]
+    assert f"in {mode} mode, after the endpoint rejected the modes before it" in detail
+
+
+def test_all_green_offline_against_a_local_server_with_no_key(model, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no .env, no key anywhere: a local server needs none
+    model.enqueue(ADD)
+    code = main(["doctor", "--base-url", model.base_url, "--model", "loopback"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "FAIL" not in out
+    assert "API key none (not needed for most local servers)" in out and "in json_schema mode" in out
 
 
 def test_missing_credentials_fail_with_the_fix(capsys):

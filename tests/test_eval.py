@@ -14,7 +14,7 @@ from codegen.cli import main
 from tests.loopback_model import LoopbackModel, request_kind
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_PROMPTS = (ROOT / "examples" / "demo_prompts.csv").read_text().splitlines()[1:]
+SEED_PROMPTS = (ROOT / "codegen" / "demo" / "prompts.csv").read_text().splitlines()[1:]
 
 
 class PromptAwareModel(LoopbackModel):
@@ -192,7 +192,7 @@ def test_default_dataset_replays_the_seed_prompts_offline(tmp_path, capsys, monk
     """The default dataset resolves from the checkout; the seed's three prompts replay from the
     recorded answers and pass; every other prompt is a replay miss, reported as failed."""
     monkeypatch.chdir(tmp_path)  # the default dataset must not depend on the current directory
-    code = main(["eval", "--replay", str(ROOT / "examples" / "replay"), "--tracing", "off", "--parallel", "8",
+    code = main(["eval", "--replay", str(ROOT / "codegen" / "demo" / "replay"), "--tracing", "off", "--parallel", "8",
                  "--base-url", closed_port_url(), "--report", "report.json"])
     assert code == 0, capsys.readouterr().err
     report = json.loads((tmp_path / "report.json").read_text())

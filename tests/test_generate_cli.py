@@ -123,17 +123,6 @@ def test_syntax_error_names_the_step_and_writes_nothing(model, tmp_path, capsys,
     assert files_in(tmp_path) == []
 
 
-def test_endpoint_rejecting_json_schema_falls_back_to_json_object(model, tmp_path):
-    model.reject_json_schema = True
-    assert generate(model, tmp_path, "--module", "ma") == 0
-    formats = [r["response_format"]["type"] for r in model.requests]
-    # One rejected json_schema request, then json_object for every step (the choice is remembered).
-    assert formats == ["json_schema", "json_object", "json_object", "json_object"]
-    assert "test_code" in json.dumps(model.requests[-1]["messages"]) or "main_function_code" in json.dumps(
-        model.requests[-1]["messages"])
-    assert "def moving_average" in (tmp_path / "ma.py").read_text()
-
-
 def test_no_key_and_no_base_url_says_how_to_configure(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run = subprocess.run([sys.executable, "-m", "codegen", "generate", PROMPT, "--tracing", "off"],
@@ -203,3 +192,20 @@ def test_tests_still_failing_after_repair_are_kept_and_reported_as_possible_bugs
 def test_no_run_skips_the_sandbox(model, tmp_path, capsys):
     assert generate(model, tmp_path, "--no-run") == 0
     assert "Tests: not run" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("repair_reply, said", [
+    (Reply.code("UnitTest", "def broken(:\n    pass\n"), "repair: The generated code has a syntax error at line 1"),
+    (Reply(refusal="I won't rewrite tests.", kind="UnitTest"), "repair: The model refused: I won't rewrite tests."),
+    (Reply(content=json.dumps({"tests": "import unittest"}), kind="UnitTest"), "repair: The model's reply (json_schema mode) is not a valid UnitTest"),
+    (Reply.error(500, "repair endpoint down", kind="UnitTest"), "repair: http"),
+])
+def test_an_unusable_repair_keeps_what_was_made_and_reports_the_failing_tests(model, tmp_path, capsys, repair_reply, said):
+    model.enqueue(Reply.code("UnitTest", WRONG_EXPECTATION_TESTS), *[repair_reply] * 3)
+    assert generate(model, tmp_path, "--module", "ma") == 0
+    out = capsys.readouterr().out
+    assert files_in(tmp_path) == ["ma.py", "test_ma.py"]
+    assert "def moving_average" in (tmp_path / "ma.py").read_text()
+    assert "9.9" in (tmp_path / "test_ma.py").read_text()  # the tests as first generated
+    assert "Tests: 1/2 passed, 1 failed" in out
+    assert f"repair not used: {said}" in out and "The tests as first generated were kept." in out

@@ -9,7 +9,7 @@ from codegen.cli import main
 from codegen.naming import module_name_for
 
 ROOT = Path(__file__).resolve().parent.parent
-REPLAY = ROOT / "examples" / "replay"
+REPLAY = ROOT / "codegen" / "demo" / "replay"
 
 
 def closed_port_url() -> str:
@@ -22,7 +22,7 @@ def test_demo_prompts_replay_offline_and_their_tests_pass(tmp_path, capsys):
     import subprocess
     import sys
 
-    prompts = (ROOT / "examples" / "demo_prompts.csv").read_text().splitlines()[1:]
+    prompts = (ROOT / "codegen" / "demo" / "prompts.csv").read_text().splitlines()[1:]
     assert len(prompts) == 3
     for prompt in prompts:
         # A closed base URL proves replay never touches the network.
@@ -52,3 +52,14 @@ def test_replay_miss_names_the_prompt_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "No recorded answer" in err and "'reverse a linked list'" in err and "--record" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_codegen_demo_replays_the_shipped_answers_offline(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nothing from the checkout: the answers ship inside the package
+    assert main(["demo", "--out", "out", "--tracing", "off", "--base-url", closed_port_url()]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        name for prompt in (ROOT / "codegen" / "demo" / "prompts.csv").read_text().splitlines()[1:]
+        for name in (f"{module_name_for(prompt)}.py", f"test_{module_name_for(prompt)}.py"))
+    out = capsys.readouterr().out
+    assert out.count("Tests: ") == 3 and "failed" not in out
+    assert "written by hand for this demo" in out

@@ -63,6 +63,7 @@ async def endpoint_check(settings: Settings) -> Check:
 async def structured_output_check(settings: Settings) -> Check:
     from ..llm import ModelClient
     from ..models import GeneratedCode
+    from ..structured_output import LADDERS
 
     client = ModelClient(settings)
     started = time.perf_counter()
@@ -71,15 +72,18 @@ async def structured_output_check(settings: Settings) -> Check:
             GeneratedCode, "Write `def add(a: int, b: int) -> int` returning a + b.", step="doctor", prompt="add"
         )
     except CodegenError as error:
-        return Check("structured output", False, str(error), "use a model that supports JSON output (or json_object)")
+        return Check("structured output", False, str(error),
+                     "pick a structured-output mode the endpoint accepts (--structured-output auto|json_schema|"
+                     "json_object|text), or a model that answers in JSON")
     finally:
         await client.close()
-    how = "json_object fallback" if client.json_object_only else "json_schema"
+    mode = client.structured_output_mode
+    stepped_down = "" if mode == LADDERS[settings.structured_output][0] else ", after the endpoint rejected the modes before it"
     ok = "def add" in reply.code
     return Check(
         "structured output",
         ok,
-        f"{settings.model} answered a GeneratedCode via {how} in {time.perf_counter() - started:.1f} s"
+        f"{settings.model} answered a GeneratedCode in {mode} mode{stepped_down} in {time.perf_counter() - started:.1f} s"
         + ("" if ok else ", but without the asked-for function"),
         "" if ok else "try a stronger model",
     )

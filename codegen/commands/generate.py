@@ -62,6 +62,8 @@ def execution_summary(result) -> list[str]:
     lines = test_run_lines(result.execution)
     if result.repaired:
         lines[0] += " · repaired by the model"
+    if result.repair_problem:
+        lines.append(f"  repair not used: {result.repair_problem}")
     for bug in result.possible_bugs:
         lines.append(f"  possible bug in `{bug['function']}`: {bug['test_id']} fails with {bug['message']}")
     return lines

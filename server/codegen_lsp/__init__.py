@@ -1,3 +1,5 @@
 """The codegen language server: LSP <-> the codegen pipeline."""
 
-__version__ = "0.1.0"
+from codegen import __version__  # one version for the one distribution
+
+__all__ = ["__version__"]

@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 
+from . import __version__
+
 
 def _host_port(value: str) -> tuple[str, int]:
     host, _, port = value.rpartition(":")
@@ -20,6 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     # Clients such as vscode-languageclient pass --stdio; stdio is the default anyway.
     parser.add_argument("--stdio", action="store_true", help="serve over stdin/stdout (the default)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
 
     logging.basicConfig(stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -11,6 +11,7 @@ from typing import Any
 
 TEST_LOCATIONS = ("auto", "beside", "testsFolder")
 TRACING_MODES = ("auto", "local", "wandb", "off")
+STRUCTURED_OUTPUT_MODES = ("auto", "json_schema", "json_object", "text")
 # Settings an untrusted workspace could use to send the user's key and code elsewhere, or to run a
 # program (or its own code) on opening; in such a workspace only the user's environment decides them.
 WORKSPACE_SENSITIVE = ("model", "base_url", "interpreter", "run_tests_after_generation", "allow_unsandboxed_tests")
@@ -25,6 +26,8 @@ class ServerOptions:
     timeout: float | None = None
     max_retries: int | None = None
     tracing: str | None = None
+    structured_output: str | None = None
+    max_tokens: int | None = None
     keep_prompt_comment: bool = False
     test_location: str = "auto"
     run_tests_after_generation: bool | None = None  # None: on in trusted workspaces, off elsewhere
@@ -95,6 +98,8 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "timeout": ("timeout", _number(0.001, 3600)),
     "maxRetries": ("max_retries", _number(0, 10, int)),
     "tracing": ("tracing", _one_of(*TRACING_MODES)),
+    "structuredOutput": ("structured_output", _one_of(*STRUCTURED_OUTPUT_MODES)),
+    "maxTokens": ("max_tokens", _number(1, 1_000_000, int)),
     "keepPromptComment": ("keep_prompt_comment", _boolean),
     "testLocation": ("test_location", _one_of(*TEST_LOCATIONS)),
     "runTestsAfterGeneration": ("run_tests_after_generation", _boolean),
@@ -190,6 +195,8 @@ def codegen_settings(options: ServerOptions, root: Path | None, environ: Mapping
         "timeout": options.timeout,
         "max_retries": options.max_retries,
         "tracing": options.tracing,
+        "structured_output": options.structured_output,
+        "max_tokens": options.max_tokens,
         "test_timeout": options.test_timeout,
     }
     return load_settings(overrides, env_file=env_file, environ=os.environ if environ is None else environ)

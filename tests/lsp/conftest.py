@@ -16,7 +16,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 from pytest_lsp import ClientServerConfig, client_capabilities
 
-from tests.loopback_model import LoopbackModel
+from tests.loopback_model import PROFILES, LoopbackModel
 from pygls.protocol import default_converter
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features
 
@@ -71,7 +71,7 @@ class Editor:
                 self.model.requests.clear()
                 self.model._script.clear()
             self.model.delay = 0.0
-            self.model.reject_json_schema = False
+            self.model.profile = PROFILES["openai"]
 
     def close_all(self) -> None:
         for uri in list(self.texts):

@@ -1,6 +1,8 @@
-"""codegen.generate under settings that need their own server: test file placement, keeping the prompt."""
+"""codegen.generate under settings that need their own server: test placement, the prompt, the model request."""
 
 from __future__ import annotations
+
+from tests.loopback_model import PROFILES, request_shape
 
 from .conftest import copy_data
 
@@ -41,3 +43,16 @@ async def test_keep_prompt_comment(start_editor, workspace, model):
     assert outcome["applied"], outcome
     text = editor.text(uri)
     assert "# compute the moving average of a time series\n# with a window of n points\ndef moving_average" in text
+
+
+async def test_structured_output_and_max_tokens_settings_reach_the_endpoint(start_editor, workspace, model):
+    model.profile = PROFILES["rejects-both"]  # an endpoint that takes no response_format at all
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=model, options={"structuredOutput": "text", "maxTokens": 321,
+                                                      "runTestsAfterGeneration": False})
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
+    assert outcome["applied"], outcome
+    assert [request_shape(r) for r in model.requests] == ["text"] * 3  # no probing: the setting decides
+    assert {r["max_tokens"] for r in model.requests} == {321}
+    assert "def moving_average" in editor.text(uri)
