@@ -31,6 +31,20 @@ def defined_names(code: str) -> list[str]:
     ]
 
 
+def imported_modules(code: str) -> set[str]:
+    """The top-level modules a module imports (absolute imports only), anywhere in it."""
+    tree = parse_or_none(code)
+    if tree is None:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
 @dataclass(frozen=True)
 class Rebinding:
     """A place where a file binds one of the module's names to something else."""

@@ -13,9 +13,15 @@ from pydantic import PrivateAttr
 
 from . import formatting, prompts, quality, repair
 from .errors import GeneratedCodeError
-from .imports import defined_names, point_imports_at_module, rebindings, strip_definitions_and_imports
+from .imports import (
+    defined_names,
+    imported_modules,
+    point_imports_at_module,
+    rebindings,
+    strip_definitions_and_imports,
+)
 from .llm import ModelClient
-from .naming import module_name_for
+from .naming import module_name_for, name_beside
 from .progress import StageCallback
 from .models import GeneratedCode, ProgramRunner, UnitTest
 
@@ -305,8 +311,10 @@ class CodeGenerationPipeline(weave.Model):
         clock = _StageClock()
         _clock_var.set(clock)
         started = time.perf_counter()
-        module_name = module_name or module_name_for(prompt)
+        module_name = module_name or module_name_for(prompt, python=self._client.settings.test_python)
         code = await self.function_for(prompt)
+        # `import requests` in a module named requests.py would import the module itself.
+        module_name = name_beside(module_name, imported_modules(code))
         # The runner adds nothing the tests need, so both are asked for at once.
         runner, tests = await gather_or_cancel(self.runner_for(code), self.tests_for(code, module_name))
         self._stage("format")  # each part was formatted as it arrived; the module is their join
