@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import tokenize
 from functools import cache
 from types import ModuleType
 
@@ -30,17 +31,47 @@ def replace_literal_newlines(code: str) -> str:
 
 
 def strip_markdown_fences(code: str) -> str:
-    """Keep the code inside ``` fences; with several fenced blocks, join the Python ones."""
-    fences = list(_FENCE.finditer(code))
+    """Keep the code inside the ``` fences that wrap a reply (prose around them goes); join the Python ones.
+
+    A reply that already parses is returned as is, and a fence line inside a string of the fenced code
+    (a docstring's fenced example) neither opens nor closes a block: code and strings are never touched.
+    """
+    if "```" not in code or parses(code):
+        return code
+    lines = code.splitlines(keepends=True)
+    fences = [index for index, line in enumerate(lines) if _FENCE.fullmatch(line.rstrip("\r\n"))]
     if not fences:
         return code
     blocks: list[str] = []
-    for opening, closing in zip(fences[0::2], fences[1::2]):
-        if opening.group(1).lower() in ("", "python", "py", "python3"):
-            blocks.append(code[opening.end() : closing.start()].strip("\n"))
-    if len(fences) % 2:  # an unclosed fence: take everything after it
-        blocks.append(code[fences[-1].end() :].strip("\n"))
-    return "\n\n\n".join(block for block in blocks if block.strip()) + "\n" if blocks else code
+    position = 0
+    while True:
+        opening = next((index for index in fences if index >= position), None)
+        if opening is None:
+            break
+        language = _FENCE.fullmatch(lines[opening].rstrip("\r\n")).group(1).lower()  # type: ignore[union-attr]
+        python = language in ("", "python", "py", "python3")
+        closing = next((index for index in fences if index > opening
+                        and not (python and _ends_inside_string(lines[opening + 1 : index]))), len(lines))
+        if python:
+            blocks.append("".join(lines[opening + 1 : closing]).strip("\n"))
+        position = closing + 1
+    kept = [block for block in blocks if block.strip()]
+    return "\n\n\n".join(kept) + "\n" if kept else code
+
+
+def _ends_inside_string(lines: list[str]) -> bool:
+    """Whether Python code cut off after `lines` would end inside an unterminated (triple-quoted) string."""
+    readline = iter(lines).__next__
+    try:
+        for _ in tokenize.generate_tokens(readline):
+            pass
+    except StopIteration:
+        return False
+    except tokenize.TokenError as error:
+        return "string" in str(error)
+    except SyntaxError as error:  # 3.12+ tokenizes with the parser's tokenizer, which raises these
+        return "string" in str(error.msg)
+    return False
 
 
 _IMPORT_LOCK = threading.Lock()

@@ -13,9 +13,15 @@ from pydantic import PrivateAttr
 
 from . import formatting, prompts, quality, repair
 from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
-from .imports import defined_names, point_imports_at_module, strip_definitions_and_imports
+from .imports import (
+    defined_names,
+    imported_modules,
+    point_imports_at_module,
+    rebindings,
+    strip_definitions_and_imports,
+)
 from .llm import ModelClient
-from .naming import module_name_for
+from .naming import module_name_for, name_beside
 from .progress import StageCallback
 from .models import GeneratedCode, ProgramRunner, UnitTest
 
@@ -65,6 +71,23 @@ def ensure_parses(code: str, step: str) -> None:
         ) from None
     except (ValueError, RecursionError, MemoryError) as error:
         raise GeneratedCodeError(f"The generated code cannot be parsed ({error}). Nothing was written.", step=step) from None
+
+
+def ensure_uses_module(code: str, module_name: str, names: list[str], step: str, *, runner: bool = False) -> None:
+    """Raise GeneratedCodeError when `code` still binds one of the module's names to something else.
+
+    Called on the formatted text: autopep8 turns `f = lambda …` into a def after the rewrite ran. A
+    runner shares the module's namespace, so `module_name` is "" for it (no import of them is honest).
+    """
+    found = rebindings(code, module_name, names, module_scope_only=runner)
+    if found:
+        where = ", ".join(rebinding.describe() for rebinding in found[:5])
+        part = "runner" if runner else "tests"
+        raise GeneratedCodeError(
+            f"The generated {part} redefine the module's own names instead of using them: {where}; "
+            f"they would {'run' if runner else 'test'} that code, not the module's. Nothing was written; try again.",
+            step=step,
+        )
 
 
 @dataclass
@@ -264,8 +287,10 @@ class CodeGenerationPipeline(weave.Model):
         reply = await self.generate_program(code)
         runner = formatting.normalize_text(reply.main_function_code)
         ensure_parses(runner, "runner")
-        runner = strip_definitions_and_imports(runner, defined_names(code))
-        return await self._format(runner, "runner")
+        names = defined_names(code)
+        runner = await self._format(strip_definitions_and_imports(runner, names), "runner")
+        ensure_uses_module(runner, module_name="", names=names, step="runner", runner=True)
+        return runner
 
     async def tests_for(self, code: str, module_name: str) -> str:
         """A formatted unittest file importing the functions from `module_name`."""
@@ -276,8 +301,10 @@ class CodeGenerationPipeline(weave.Model):
     async def _finish_tests(self, test_code: str, code: str, module_name: str, *, step: str) -> str:
         tests = formatting.normalize_text(test_code)
         ensure_parses(tests, step)
-        tests = point_imports_at_module(tests, module_name, defined_names(code))
-        return await self._format(tests, step)
+        names = defined_names(code)
+        tests = await self._format(point_imports_at_module(tests, module_name, names), step)
+        ensure_uses_module(tests, module_name, names, step)
+        return tests
 
     @weave.op
     async def predict(self, prompt: str, module_name: str | None = None) -> dict[str, Any]:
@@ -293,8 +320,10 @@ class CodeGenerationPipeline(weave.Model):
         clock = _StageClock()
         _clock_var.set(clock)
         started = time.perf_counter()
-        module_name = module_name or module_name_for(prompt)
+        module_name = module_name or module_name_for(prompt, python=self._client.settings.test_python)
         code = await self.function_for(prompt)
+        # `import requests` in a module named requests.py would import the module itself.
+        module_name = name_beside(module_name, imported_modules(code))
         # The runner adds nothing the tests need, so both are asked for at once.
         runner, tests = await gather_or_cancel(self.runner_for(code), self.tests_for(code, module_name))
         self._stage("format")  # each part was formatted as it arrived; the module is their join

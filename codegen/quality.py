@@ -28,6 +28,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPE_NODES = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+# The seed counts docstrings on these only: a docstring on an `async def` scores nothing.
+_SEED_DOCSTRING_NODES = (ast.Module, ast.ClassDef, ast.FunctionDef)
 # For each node type that holds statements, the fields holding them (If: body and orelse, ...).
 _STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 _BLOCK_TYPES = (ast.Module, ast.stmt, ast.excepthandler, ast.match_case)
@@ -122,7 +124,7 @@ def test_coverage_score(code: str, tests: str) -> float:
         score = min(1.0, tests_analysis.test_function_count / analysis.seed_function_count)
     if "self.assert" in tests:
         score += 0.2
-    return round(min(1.0, score), 4)
+    return min(1.0, score)
 
 
 # pytest would otherwise collect the public scorer above as a test when tests import it by name.
@@ -130,10 +132,13 @@ test_coverage_score.__test__ = False  # type: ignore[attr-defined]
 
 
 def seed_scores(code: str, tests: str) -> SeedScores:
-    """All three seed scores; the overall score is the mean of the other two."""
+    """All three seed scores at full precision; the overall score is the mean of the other two.
+
+    Nothing is rounded here (the seed rounds nothing): callers round for display only.
+    """
     quality = code_quality_score(code)
     coverage = test_coverage_score(code, tests)
-    return SeedScores(quality, coverage, round((quality + coverage) / 2, 4))
+    return SeedScores(quality, coverage, (quality + coverage) / 2)
 
 
 def functions(code: str) -> list[FunctionInfo]:
@@ -166,13 +171,15 @@ def _analyze_code(code: str) -> _CodeAnalysis:
     long_lines = tuple(
         (number, len(line)) for number, line in enumerate(lines, 1) if len(line) > MAX_LINE_LENGTH
     )
+    # The seed splits on "\n" only; a lone "\r" ends a line for the findings but not for the score.
+    seed_long_line = bool(long_lines) and any(len(line) > MAX_LINE_LENGTH for line in code.split("\n"))
     definitions = _definitions(tree)
     function_defs = [(node, name, nested) for node, name, nested in definitions
                      if isinstance(node, _FUNCTION_NODES)]
     function_defs.sort(key=lambda definition: (definition[0].lineno, definition[0].col_offset))
     return _CodeAnalysis(
         syntax_error=None,
-        quality_score=_quality_score(tree, [node for node, _, _ in definitions], bool(long_lines)),
+        quality_score=_quality_score(tree, [node for node, _, _ in definitions], seed_long_line),
         seed_function_count=sum(isinstance(node, ast.FunctionDef) for node, _, _ in function_defs),
         functions=tuple(_function(node, name, nested, lines)
                         for node, name, nested in function_defs),
@@ -250,15 +257,22 @@ def _walk(tree: ast.AST) -> Iterator[ast.AST]:
 
 
 def _quality_score(tree: ast.Module, scopes: list[ast.AST], has_long_line: bool) -> float:
-    # Counted in tenths so the sum carries no float noise.
-    tenths = sum(2 for node in scopes if ast.get_docstring(node))  # type: ignore[arg-type]
-    tenths += sum(2 for node in scopes
-                  if isinstance(node, ast.FunctionDef) and _seed_annotated(node))
-    tenths -= 2 if has_long_line else 0
-    if tenths < 10:
-        # Names only matter until the score reaches the clamp, so stop counting there.
-        tenths += _count_rewarded_names(tree, limit=10 - tenths)
-    return min(1.0, max(0.0, tenths / 10))
+    """The seed's sum, float for float: it adds 0.2 per docstring, then 0.2 per annotated function,
+    then 0.1 per name, then subtracts 0.2, so 0.1 ten times is 0.9999999999999999, not 1.0."""
+    docstrings = sum(1 for node in scopes
+                     if isinstance(node, _SEED_DOCSTRING_NODES) and ast.get_docstring(node))  # type: ignore[arg-type]
+    annotated = sum(1 for node in scopes if isinstance(node, ast.FunctionDef) and _seed_annotated(node))
+    penalty = 0.2 if has_long_line else 0.0
+    score = 0.0
+    for _ in range(docstrings + annotated):
+        score += 0.2
+    # Names only matter until the score reaches the clamp (adding a positive float never lowers a
+    # sum), so stop counting there: the clamp then gives exactly 1.0 either way.
+    for _ in _rewarded_names(tree):
+        if score - penalty >= 1.0:
+            break
+        score += 0.1
+    return min(max(score - penalty, 0.0), 1.0)
 
 
 def _seed_annotated(node: ast.FunctionDef) -> bool:
@@ -266,15 +280,11 @@ def _seed_annotated(node: ast.FunctionDef) -> bool:
     return node.returns is not None or any(arg.annotation is not None for arg in node.args.args)
 
 
-def _count_rewarded_names(tree: ast.Module, limit: int) -> int:
-    """`Name` nodes longer than one character and not `_`-prefixed, counted up to limit."""
-    count = 0
+def _rewarded_names(tree: ast.Module) -> Iterator[ast.Name]:
+    """`Name` nodes longer than one character and not `_`-prefixed, lazily."""
     for node in _walk(tree):
         if isinstance(node, ast.Name) and len(node.id) > 1 and not node.id.startswith("_"):
-            count += 1
-            if count >= limit:
-                break
-    return count
+            yield node
 
 
 def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str, nested: bool,

@@ -46,3 +46,44 @@ def test_double_escaped_reply_is_unescaped_but_real_escapes_are_kept():
 def test_chain_removes_unused_imports_sorts_and_reformats():
     code = "import sys\nimport os, json\ndef f(x):\n  y = 2\n  return json.dumps(x)\n"
     assert pep8(sort_imports(remove_unused(code))) == "import json\n\n\ndef f(x):\n    return json.dumps(x)\n"
+
+
+# --- fences: only the ones wrapping the reply ---
+
+DOCUMENTED = '''def double(value: int) -> int:
+    """Double a number.
+
+    ```python
+    >>> double(2)
+    4
+    ```
+    """
+    return value * 2
+'''
+
+
+def test_code_with_a_fenced_example_in_its_docstring_is_left_alone():
+    assert normalize_text(DOCUMENTED) == DOCUMENTED
+
+
+def test_a_wrapping_fence_is_removed_but_not_the_fenced_example_inside_a_docstring():
+    reply = f"Here is the function:\n```python\n{DOCUMENTED}```\nIt doubles its argument."
+    assert normalize_text(reply) == DOCUMENTED
+
+
+def test_several_fenced_blocks_keep_the_python_ones_only():
+    reply = "Install:\n```bash\npip install it'\n```\nCode:\n```py\nx = 1\n```\nUse:\n```python\nprint(x)\n```\n"
+    assert normalize_text(reply) == "x = 1\n\n\nprint(x)\n"
+
+
+def test_an_unclosed_fence_keeps_everything_after_it():
+    assert normalize_text("Sure:\n```python\ndef f():\n    return 1\n") == "def f():\n    return 1\n"
+
+
+def test_a_docstring_with_a_fenced_example_survives_generate(model, tmp_path):
+    from tests.loopback_model import Reply
+    from tests.test_generate_cli import generate
+
+    model.enqueue(Reply.code("GeneratedCode", f"Sure:\n```python\n{DOCUMENTED}```\n"))
+    assert generate(model, tmp_path, "--module", "doubling", "--no-run") == 0
+    assert (tmp_path / "doubling.py").read_text().startswith(DOCUMENTED)

@@ -34,9 +34,10 @@ def test_quality_ignores_one_letter_and_private_names():
 
 
 def test_quality_of_documented_annotated_function():
-    # function docstring 0.2 + annotated 0.2 + Names int, int, int, first, second 0.5 -> 0.9
+    # function docstring 0.2 + annotated 0.2 + Names int, int, int, first, second 0.1 each; the seed
+    # adds floats one at a time, so 0.2 + 0.2 + 0.1 + 0.1 + 0.1 + 0.1 + 0.1 is 0.8999999999999999
     code = 'def add(first: int, second: int) -> int:\n    """Add."""\n    return first + second\n'
-    assert code_quality_score(code) == 0.9
+    assert code_quality_score(code) == 0.8999999999999999
 
 
 def test_quality_loses_a_fifth_once_for_long_lines():
@@ -46,10 +47,11 @@ def test_quality_loses_a_fifth_once_for_long_lines():
     assert code_quality_score(code) == 0.7
 
 
-def test_quality_counts_async_docstrings_but_not_async_annotations():
-    # docstring 0.2 (async counts) + annotation 0 (only FunctionDef) + Names str, str, url 0.3 -> 0.5
+def test_quality_counts_neither_async_docstrings_nor_async_annotations():
+    # docstring 0 and annotation 0 (the seed looks at FunctionDef only) + Names str, str, url:
+    # 0.1 + 0.1 + 0.1 = 0.30000000000000004 (was 0.5 when async docstrings counted)
     code = 'async def fetch(url: str) -> str:\n    """Fetch."""\n    return url\n'
-    assert code_quality_score(code) == 0.5
+    assert code_quality_score(code) == 0.30000000000000004
 
 
 def test_quality_looks_for_annotations_in_positional_arguments_only():
@@ -103,10 +105,10 @@ def test_coverage_gets_a_bonus_for_self_assert():
     assert test_coverage_score(TWO_FUNCTIONS, tests) == 0.7
 
 
-def test_coverage_rounds_to_four_places():
-    # 1 test / 3 functions + 0.2 = 0.5333...
+def test_coverage_is_not_rounded():
+    # 1 test / 3 functions + 0.2 = 0.5333..., at full precision (the seed rounds nothing)
     three = TWO_FUNCTIONS + "\n\ndef third():\n    pass\n"
-    assert test_coverage_score(three, unittest_file("test_first")) == 0.5333
+    assert test_coverage_score(three, unittest_file("test_first")) == 1 / 3 + 0.2
 
 
 def test_coverage_clamps_at_one():
@@ -140,12 +142,22 @@ def test_coverage_is_zero_when_either_side_does_not_parse():
 
 
 def test_seed_scores_overall_is_the_mean():
-    # quality: 0.9 (see test_quality_of_documented_annotated_function); coverage: 1 / 1 + 0.2 -> 1.0
+    # quality: 0.8999999999999999 (see test_quality_of_documented_annotated_function);
+    # coverage: 1 / 1 + 0.2 -> 1.0; overall (0.8999999999999999 + 1.0) / 2 = 0.95
     code = 'def add(first: int, second: int) -> int:\n    """Add."""\n    return first + second\n'
     scores = seed_scores(code, unittest_file("test_add"))
-    assert scores == SeedScores(code_quality_score=0.9, test_coverage_score=1.0, overall_score=0.95)
+    assert scores == SeedScores(code_quality_score=0.8999999999999999, test_coverage_score=1.0,
+                                overall_score=0.95)
     assert scores.as_dict() == {
-        "code_quality_score": 0.9, "test_coverage_score": 1.0, "overall_score": 0.95}
+        "code_quality_score": 0.8999999999999999, "test_coverage_score": 1.0, "overall_score": 0.95}
+
+
+def test_seed_scores_overall_comes_from_the_unrounded_parts():
+    # coverage 1 / 3 + 0.2 = 0.5333333333333333; quality 0.1 (one Name, `value`):
+    # overall (0.1 + 0.5333333333333333) / 2 = 0.31666666666666665, not (0.1 + 0.5333) / 2 = 0.31665
+    three = "def first():\n    pass\n\n\ndef second():\n    pass\n\n\ndef third():\n    return value\n"
+    scores = seed_scores(three, unittest_file("test_first"))
+    assert scores.overall_score == (0.1 + (1 / 3 + 0.2)) / 2 == 0.31666666666666665
 
 
 def test_seed_scores_of_code_that_does_not_parse_are_zero():
@@ -360,7 +372,7 @@ def test_a_50_000_line_file_is_scored():
     assert code.count("\n") == 50_000
     assert len(functions(code)) == 10_000
     assert findings(code) == []
-    # 10,000 functions and 1 test: 1 / 10,000 + 0.2 = 0.2001
+    # 10,000 functions and 1 test: 1 / 10,000 + 0.2 = 0.2001; overall (1.0 + 0.2001) / 2 = 0.60005
     assert seed_scores(code, "def test_step_0(self):\n    self.assertEqual(step_0(1), 1)\n") == (
-        SeedScores(code_quality_score=1.0, test_coverage_score=0.2001, overall_score=0.6)
+        SeedScores(code_quality_score=1.0, test_coverage_score=1 / 10_000 + 0.2, overall_score=0.60005)
     )

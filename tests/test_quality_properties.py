@@ -44,7 +44,7 @@ def assert_sane(code: str, tests: str) -> None:
     scores = seed_scores(code, tests)
     for score in scores.as_dict().values():
         assert 0.0 <= score <= 1.0
-    assert scores.overall_score == round((scores.code_quality_score + scores.test_coverage_score) / 2, 4)
+    assert scores.overall_score == (scores.code_quality_score + scores.test_coverage_score) / 2
     line_count = len(code.splitlines()) + 1
     for finding in findings(code, tests):
         assert 1 <= finding.start_line <= finding.end_line <= line_count

@@ -76,3 +76,18 @@ def test_traces_lists_a_locally_traced_generation(model, tmp_path, capsys, monke
     assert runs[0]["prompt"] == "compute the moving average of a time series with a window"
     assert runs[0]["model"] == "gpt-4o"
     assert runs[0]["scores"]["overall_score"] == 1.0
+
+
+def test_score_json_keeps_full_precision_and_the_text_rounds_for_display(tmp_path, capsys):
+    # three functions, one test with self.assert: coverage 1 / 3 + 0.2; quality: one Name (`value`): 0.1
+    module = tmp_path / "three.py"
+    module.write_text("def first():\n    pass\n\n\ndef second():\n    pass\n\n\ndef third():\n    return value\n")
+    tests = tmp_path / "test_three.py"
+    tests.write_text("import unittest\n\n\nclass T(unittest.TestCase):\n    def test_first(self):\n"
+                     "        self.assertTrue(True)\n")
+    assert main(["score", str(module), "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)["scores"]
+    assert scores == {"code_quality_score": 0.1, "test_coverage_score": 1 / 3 + 0.2,
+                      "overall_score": (0.1 + 1 / 3 + 0.2) / 2}
+    assert main(["score", str(module)]) == 0
+    assert "code quality 0.10 · test coverage 0.53 · overall 0.32" in capsys.readouterr().out

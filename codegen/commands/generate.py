@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from ..errors import ConfigurationError
-from ..files import refuse_existing, write_all
+from ..files import check_output_directory, refuse_existing, write_all
 from ..naming import check_module_name, module_name_for
 from ..progress import StderrProgress
 from ..settings import Settings
@@ -17,18 +17,23 @@ from ..session import traced_session
 
 async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
     progress = StderrProgress(quiet=args.json)
-    module_name = args.module or module_name_for(args.prompt)
-    problem = check_module_name(module_name)
+    # Everything that can be checked fails before a model call is paid for.
+    check_output_directory(args.out)
+    if args.record:
+        check_output_directory(args.record)
+    module_name = args.module or module_name_for(args.prompt, python=settings.test_python)
+    problem = check_module_name(module_name, python=settings.test_python)
     if problem:
         raise ConfigurationError(f"{problem}; pass another --module.")
-    module_path = args.out / f"{module_name}.py"
-    test_path = args.out / f"test_{module_name}.py"
-    # Fail before spending a model call, and again at write time (the files may appear meanwhile).
-    refuse_existing([module_path, test_path], force=args.force)
+    # Checked again at write time (the files may appear meanwhile).
+    refuse_existing(list(output_paths(args.out, module_name)), force=args.force)
 
     async with traced_session(settings, record_dir=args.record, replay_dir=args.replay) as session:
         progress.say(f"asking {session.client.endpoint} ({settings.model}); traces: {session.tracing.mode}")
         result = await session.generate(args.prompt, module_name=module_name, on_stage=progress.stage)
+        module_path, test_path = output_paths(args.out, result.module_name)
+        if result.module_name != module_name:
+            progress.say(f"the generated code imports {module_name}, so the module is named {result.module_name}")
         write_all({module_path: result.module_code, test_path: result.unit_tests}, force=args.force)
 
     scores = result.scores
@@ -53,6 +58,11 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
     cd = "" if args.out.resolve() == Path.cwd() else f"cd {args.out} && "
     print(f"Run the tests: {cd}python -m unittest {test_path.stem}")
     return 0
+
+
+def output_paths(out: Path, module_name: str) -> tuple[Path, Path]:
+    """The module file and its test file."""
+    return out / f"{module_name}.py", out / f"test_{module_name}.py"
 
 
 def execution_summary(result) -> list[str]:
