@@ -55,6 +55,8 @@ class Editor:
         self.publications: list[types.PublishDiagnosticsParams] = []
         self._published = asyncio.Event()
         self._seen: dict[str, int] = {}
+        self.finished: dict[str, dict[str, Any]] = {}  # $/codegen/finished, by token
+        self._finished = asyncio.Event()
 
     # -- sharing one server between tests ------------------------------------------------------
     def reset(self) -> None:
@@ -183,13 +185,36 @@ class Editor:
         ))
 
     async def run(self, action: types.CodeAction, timeout: float = 30.0):
-        return await asyncio.wait_for(self.client.workspace_execute_command_async(types.ExecuteCommandParams(
-            command=action.command.command, arguments=action.command.arguments,
-        )), timeout)
+        """Pick a code action: its command's outcome once the background work ended (see `command`)."""
+        return await self.command(action.command.command, *action.command.arguments, timeout=timeout)
 
     async def command(self, name: str, *arguments: Any, timeout: float = 30.0):
+        """Run a command; for one that started background work, wait for its outcome, with the
+        acknowledgement under "answer"."""
+        answer = await self.execute(name, *arguments)
+        if not (isinstance(answer, dict) and answer.get("started")):
+            return answer
+        return {**await self.outcome(answer["token"], timeout), "answer": answer}
+
+    async def execute(self, name: str, *arguments: Any, timeout: float = 10.0):
+        """The command's own answer (an acknowledgement for long work), within eglot's 10 s timeout."""
         return await asyncio.wait_for(self.client.workspace_execute_command_async(
             types.ExecuteCommandParams(command=name, arguments=list(arguments))), timeout)
+
+    async def outcome(self, token: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The $/codegen/finished notification of the job with `token`."""
+        async def finished():
+            while token not in self.finished:
+                self._finished.clear()
+                await self._finished.wait()
+            return self.finished[token]
+
+        return await asyncio.wait_for(finished(), timeout)
+
+    def job_finished(self, params: Any) -> None:
+        outcome = params if isinstance(params, dict) else params._asdict()  # pygls: a namedtuple
+        self.finished[outcome["token"]] = outcome
+        self._finished.set()
 
     def messages(self, kind: types.MessageType | None = None) -> list[str]:
         return [m.message for m in self.client.messages if kind is None or m.type == kind]
@@ -298,6 +323,10 @@ async def launch(root: Path, home: Path, *, model=None, options: dict | None = N
         @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
         def refresh(ls, params):
             holder["editor"].refreshes += 1
+
+        @client.feature("$/codegen/finished")
+        def finished(ls, params):
+            holder["editor"].job_finished(params)
 
         return client
 
