@@ -23,9 +23,12 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_
 DATA = Path(__file__).parent.parent / "test_data" / "lsp"
 
 
-def capabilities(*, tags: bool = True, refresh: bool = True, document_changes: bool = True) -> types.ClientCapabilities:
-    """VS Code's capabilities, plus what LSP 3.18 clients add (code action tags, inlay hint refresh)."""
+def capabilities(*, tags: bool = True, refresh: bool = True, document_changes: bool = True,
+                 progress: bool = True) -> types.ClientCapabilities:
+    """VS Code's capabilities, plus what LSP 3.18 clients add (code action tags, inlay hint refresh);
+    `progress=False`: a client without window.workDoneProgress, like eglot 1.9."""
     caps = client_capabilities("visual-studio-code")
+    caps.window.work_done_progress = progress
     if tags:
         caps.text_document.code_action.tag_support = types.CodeActionTagOptions(
             value_set=[types.CodeActionTag.LlmGenerated]
