@@ -74,8 +74,7 @@ class Jobs:
         job.progress = TaskProgress(self._server, title, job.token)
         self._by_token[job.token] = job
         job.task = asyncio.ensure_future(self._run(job, work))
-        return {"started": True, "token": job.token,
-                "message": f"{title[0].upper()}{title[1:]}: started; the result follows as a message."}
+        return {"started": True, "token": job.token, "message": f"{title}: started; the result follows as a message."}
 
     async def _run(self, job: Job, work: Callable[[TaskProgress], Awaitable[dict[str, Any]]]) -> None:
         outcome: dict[str, Any] = {"message": "Stopped."}
