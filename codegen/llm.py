@@ -45,6 +45,11 @@ class ModelClient:
             return f"replay of {self._replayer.directory}"
         return self.settings.base_url or "https://api.openai.com/v1"
 
+    def prepare(self) -> None:
+        """Import the SDK and build its client now (the language server's warm-up), not on the first request."""
+        if self._replayer is None:
+            self._client()
+
     def _client(self):
         if self._sdk is None:
             import openai  # lazy: the language server must start without paying for it
