@@ -239,11 +239,11 @@ async def fresh_servers(args: argparse.Namespace, work: Path, big: str, samples_
                     await client.initialize(work)
                 else:
                     await asyncio.wait_for(warm, 60)
-                requests = len(model.arrivals)
+                requests = len(model.request_times)
                 picked, _ = await pick_everything(client, work / "fresh.py", answered_at=True)
-                while len(model.arrivals) == requests:
+                while len(model.request_times) == requests:
                     await asyncio.sleep(0.005)
-                first_request[when].append(model.arrivals[requests] - picked)
+                first_request[when].append(model.request_times[requests] - picked)
                 await client.stop()
     for when, samples in first_request.items():
         print(f"fresh server, local tracing, action picked {when}: first model request "

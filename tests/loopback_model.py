@@ -95,7 +95,7 @@ class LoopbackModel:
 
     def __post_init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
-        self.arrivals: list[float] = []  # time.perf_counter() of each request, for benchmarks
+        self.request_times: list[float] = []  # time.perf_counter() of each request, for benchmarks
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _make_handler(self))
@@ -143,7 +143,7 @@ class LoopbackModel:
         kind = request_kind(body)
         with self._lock:
             self.requests.append(body)
-            self.arrivals.append(time.perf_counter())
+            self.request_times.append(time.perf_counter())
         fmt = (body.get("response_format") or {}).get("type")
         if self.reject_json_schema and fmt == "json_schema":  # rejected before any scripted reply is used
             return 400, _error_body("response_format of type 'json_schema' is not supported", "invalid_request_error"), self.delay

@@ -48,7 +48,7 @@ async def test_the_command_answers_before_the_model_does(editor):
 
 
 async def test_a_second_request_for_the_same_prompt_says_one_runs(editor):
-    editor.model.enqueue(Reply(delay=3.0, kind="GeneratedCode"))
+    editor.model.enqueue(Reply(delay=6.0, kind="GeneratedCode"))
     uri = editor.place("prompt_module.py")
     actions = await editor.code_actions(uri, 3)
     first = await editor.execute(GENERATE, *action(actions, "Generate function").command.arguments)
@@ -58,11 +58,12 @@ async def test_a_second_request_for_the_same_prompt_says_one_runs(editor):
     assert "already running" in second["message"] and "Cancel" in second["message"]
     assert second["message"] in editor.messages(types.MessageType.Warning)
     # While it runs, the prompt's code actions offer to cancel it instead of starting it again.
+    await wait_until(lambda: editor.model.requests)
     [cancel] = await editor.code_actions(uri, 3)
     assert cancel.title.startswith("Cancel") and cancel.kind == "refactor.rewrite.codegen"
     answer = await editor.execute(cancel.command.command, *cancel.command.arguments)
     assert answer["cancelled"] == [first["token"]]
-    outcome = await editor.outcome(first["token"], timeout=2.5)  # before the model would have answered
+    outcome = await editor.outcome(first["token"], timeout=5)  # before the model would have answered
     assert not outcome["applied"] and "cancelled" in outcome["message"]
     assert editor.applied_edits == [] and editor.model.kinds() == ["GeneratedCode"]
     # Once it ended, the prompt offers the generation again.
@@ -70,12 +71,12 @@ async def test_a_second_request_for_the_same_prompt_says_one_runs(editor):
 
 
 async def test_cancel_through_the_progress_token(editor):
-    editor.model.enqueue(Reply(delay=3.0, kind="GeneratedCode"))
+    editor.model.enqueue(Reply(delay=6.0, kind="GeneratedCode"))
     uri = editor.place("prompt_module.py")
     answer = await editor.execute(GENERATE, *action(await editor.code_actions(uri, 3), EVERYTHING).command.arguments)
     await wait_until(lambda: editor.model.requests)
     editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=answer["token"]))
-    outcome = await editor.outcome(answer["token"], timeout=2.5)
+    outcome = await editor.outcome(answer["token"], timeout=5)
     assert not outcome["applied"] and "cancelled" in outcome["message"]
     assert editor.applied_edits == []
 
