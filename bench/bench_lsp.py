@@ -181,7 +181,9 @@ async def main_async(args: argparse.Namespace) -> None:
         await client.stop()
         client = StdioClient(OURS, env=server_env(work, model.base_url), cwd=work)
         await client.start()
+        warm = client.wait_for(lambda m, p: m == "window/logMessage" and WARM_UP_DONE in p["message"])
         await client.initialize(work, NO_DEBOUNCE)
+        await asyncio.wait_for(warm, 120)  # step 7 measures the warm-up itself
         big_uri = await open_document(client, work / "big.py", big)
         finished = []
         for index in range(3):

@@ -171,8 +171,8 @@ def cancel(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
         raise ArgumentError("token and uri must be strings")
     cancelled = server.jobs.cancel(token=token, uri=uri)
     if not cancelled:
-        return _refused(server, "Nothing to cancel: that work has already finished.", types.MessageType.Info,
-                        cancelled=[])
+        return _refused(server, "Nothing to cancel: that work has finished, or its edit is already being applied.",
+                        types.MessageType.Info, cancelled=[])
     return {"cancelled": [job.token for job in cancelled], "message": f"Cancelling {len(cancelled)} job(s)."}
 
 

@@ -93,8 +93,8 @@ class Jobs:
 
     def cancel(self, token: str | None = None, uri: str | None = None) -> list[Job]:
         """Cancel the job with `token`, or every job on `uri`, or (neither given) every job."""
-        chosen = [job for job in self._by_token.values()
-                  if (token is None or job.token == token) and (uri is None or job.key[0] == uri)]
+        chosen = [job for job in self._by_token.values() if job.progress.cancellable
+                  and (token is None or job.token == token) and (uri is None or job.key[0] == uri)]
         for job in chosen:
             job.progress.cancelled = True
             job.task.cancel()

@@ -29,6 +29,7 @@ class TaskProgress:
         self.token = token
         self.cancelled = False  # set by whoever cancels the job, so the job knows it was the user
         self._active = False
+        self._stage = ""
 
     async def begin(self) -> None:
         """Create the progress (window/workDoneProgress/create), or say at once that the work started."""
@@ -47,13 +48,20 @@ class TaskProgress:
         )
         self._active = True
 
+    @property
+    def cancellable(self) -> bool:
+        """False once the edit is on its way to the editor: cancelling then could not undo it."""
+        return self._stage != "apply"
+
     def stage(self, name: str) -> None:
         """Report a pipeline stage (the names codegen's on_stage callback uses)."""
+        self._stage = name
         if not self._active:
             return
         message, percentage = STAGES.get(name, (name, None))
         self._server.work_done_progress.report(
-            self.token, types.WorkDoneProgressReport(message=message, percentage=percentage, cancellable=True)
+            self.token,
+            types.WorkDoneProgressReport(message=message, percentage=percentage, cancellable=self.cancellable),
         )
 
     def end(self, message: str) -> None:

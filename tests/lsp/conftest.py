@@ -51,6 +51,7 @@ class Editor:
         self.applied_edits: list[types.WorkspaceEdit] = []
         self.rejected_edits: list[types.WorkspaceEdit] = []
         self.accept_edits = True
+        self.apply_delay = 0.0
         self.refreshes = 0
         self.progress_log: list[tuple[str, str]] = []  # (token, begin/report/end), in arrival order
         self.model = None
@@ -67,6 +68,7 @@ class Editor:
         self.applied_edits.clear()
         self.rejected_edits.clear()
         self.accept_edits = True
+        self.apply_delay = 0.0
         self.refreshes = 0
         self.progress_log.clear()
         self.client.messages.clear()
@@ -320,7 +322,9 @@ async def launch(root: Path, home: Path, *, model=None, options: dict | None = N
         register_lsp_features(client, features)
 
         @client.feature(types.WORKSPACE_APPLY_EDIT)
-        def apply_edit(ls, params: types.ApplyWorkspaceEditParams):
+        async def apply_edit(ls, params: types.ApplyWorkspaceEditParams):
+            if holder["editor"].apply_delay:  # an editor asking the user first, as eglot does
+                await asyncio.sleep(holder["editor"].apply_delay)
             return holder["editor"].apply(params.edit)
 
         @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)

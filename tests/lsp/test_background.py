@@ -83,7 +83,21 @@ async def test_cancel_through_the_progress_token(editor):
 
 async def test_nothing_to_cancel_says_so(editor):
     answer = await editor.execute("codegen.cancel", {"token": "codegen-gone"})
-    assert answer["cancelled"] == [] and "already finished" in answer["message"]
+    assert answer["cancelled"] == [] and "has finished" in answer["message"]
+
+
+async def test_too_late_to_cancel_once_the_edit_is_sent(editor):
+    """Cancelling while the editor applies the edit would report "nothing was changed" about a changed file."""
+    editor.apply_delay = 1.0
+    uri = editor.place("prompt_module.py")
+    answer = await editor.execute(GENERATE, *action(await editor.code_actions(uri, 3), "Generate function").command.arguments)
+    reports = lambda: editor.client.progress_reports.get(answer["token"], [])  # noqa: E731
+    await wait_until(lambda: any(getattr(r, "message", None) == "Applying the edit" for r in reports()))
+    assert [r.cancellable for r in reports() if getattr(r, "message", None) == "Applying the edit"] == [False]
+    refused = await editor.execute("codegen.cancel", {"token": answer["token"]})
+    assert refused["cancelled"] == [] and "already being applied" in refused["message"]
+    outcome = await editor.outcome(answer["token"])
+    assert outcome["applied"] and "def moving_average" in editor.text(uri), outcome
 
 
 async def test_tests_and_runner_jobs_are_per_function(editor):
