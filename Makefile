@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-wheel test-vscode bench install clean
+.PHONY: demo test test-wheel test-vscode editors test-editors bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,17 @@ test-wheel:
 # Chromium (installs Debian packages, Node 24 and code-server the first time: about 5 minutes, 1.3 GB).
 test-vscode: $(STAMP)
 	bash client-vscode/scripts/ci.sh "$(CURDIR)/$(BIN)/python"
+
+# Real editors for tests/editors: Debian's neovim (0.7) and emacs-nox + elpa-eglot (28, eglot 1.9); apt needs root.
+editors:
+	@if ! command -v nvim >/dev/null || ! command -v emacs >/dev/null || ! dpkg -s elpa-eglot >/dev/null 2>&1; then \
+		echo "apt-get install neovim emacs-nox elpa-eglot"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends neovim emacs-nox elpa-eglot >/dev/null; \
+	fi
+
+test-editors: $(STAMP) editors
+	$(BIN)/python -m pytest tests/editors -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

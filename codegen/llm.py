@@ -46,6 +46,10 @@ class ModelClient:
     def structured_output_mode(self) -> str:
         """The mode the next request is made in: the first of the ladder, or where rejections led."""
         return self._mode
+    def prepare(self) -> None:
+        """Import the SDK and build its client now (the language server's warm-up), not on the first request."""
+        if self._replayer is None:
+            self._client()
 
     def _client(self):
         if self._sdk is None:

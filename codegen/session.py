@@ -32,6 +32,11 @@ class GenerationSession:
         )
         self.last_call_id: str | None = None
 
+    def prepare(self) -> None:
+        """Set up now what a first generation would: the SDK's client and the pipeline's imports (weave)."""
+        self.client.prepare()
+        self.pipeline()
+
     def pipeline(self, on_stage: StageCallback | None = None):
         from .pipeline import CodeGenerationPipeline  # imports weave: only when generating
 

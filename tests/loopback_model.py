@@ -164,6 +164,7 @@ class LoopbackModel:
 
     def __post_init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.request_times: list[float] = []  # time.perf_counter() of each request, for benchmarks
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _make_handler(self))
@@ -211,6 +212,7 @@ class LoopbackModel:
         kind = request_kind(body)
         with self._lock:
             self.requests.append(body)
+            self.request_times.append(time.perf_counter())
         shape = request_shape(body)
         rejection = self.profile.rejects.get(shape)
         if rejection is not None:  # rejected before any scripted reply is used

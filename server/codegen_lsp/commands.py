@@ -1,4 +1,4 @@
-"""The palette commands: tests for a function or a whole file, a sandboxed test run, where the trace is."""
+"""The palette commands: tests for a function or a whole file, a sandboxed test run, cancel, where the trace is."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 from lsprotocol import types
 
 from . import placement
-from .constants import KIND_TESTS
 from .anchors import anchor_for_functions
-from .generation import GenerationRequest, generate
+from .constants import KIND_TESTS, TRUST_HOWTO
+from .generation import GenerationRequest, start_generation
 from .merging import split_lines
-from .progress import TaskProgress
+from .jobs import test_run_key
 from .prompts import function_at
 from .run_results import module_results, top_level_functions
 
@@ -42,27 +42,30 @@ def _uri_argument(arguments: tuple[Any, ...]) -> tuple[str, Any]:
     return uri, rest
 
 
-async def generate_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
+def _refused(server, message: str, kind: types.MessageType = types.MessageType.Warning, **fields: Any) -> dict[str, Any]:
+    """Answer a command that will not start, and tell the user why."""
+    server.show(message, kind)
+    return {"started": False, "message": message, **fields}
+
+
+def generate_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
     """Tests for one function (by name or position), or for every function in the file that has none."""
     uri, target = _uri_argument(arguments)
     document = server.document(uri)
     if document is None:
-        message = "Open the file before generating tests for it."
-        server.show(message, types.MessageType.Warning)
-        return {"applied": False, "message": message}
+        return _refused(server, "Open the file before generating tests for it.", applied=False)
     text = document.source
     name = _function_name(text, target)
     if name is not None:
-        return await generate(server, GenerationRequest(uri, KIND_TESTS, 0, document.version, name))
+        return start_generation(server, GenerationRequest(uri, KIND_TESTS, 0, document.version, name))
     names = _untested_functions(server, uri, text)
     if not names:
         has_functions = any(not name.startswith("_") for name in top_level_functions(text))
         message = (f"Every function in {Path(uri).name} already has tests." if has_functions
                    else f"{Path(uri).name} has no top-level functions to test.")
-        server.show(message, types.MessageType.Info)
-        return {"applied": False, "message": message}
+        return _refused(server, message, types.MessageType.Info, applied=False)
     request = GenerationRequest(uri, KIND_TESTS, 0, document.version, names[0])
-    return await generate(server, request, anchor_for_functions(text, names))
+    return start_generation(server, request, anchor_for_functions(text, names))
 
 
 def _function_name(text: str, target: Any) -> str | None:
@@ -99,22 +102,32 @@ def _untested_functions(server, uri: str, text: str) -> list[str]:
     return [name for name in public if name in untested]
 
 
-async def run_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
-    """Run the module's test file in codegen's sandbox; results become diagnostics and hints."""
+def run_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
+    """Run the module's test file in codegen's sandbox, in the background; results become diagnostics and hints."""
     uri, _ = _uri_argument(arguments)
     module_path = server.module_path(uri)
     if module_path is None:
         raise ArgumentError("the URI must be a file:// URI")
-    progress = TaskProgress(server, f"codegen: running the tests of {module_path.name}")
+    if not server.options.workspace_trusted:
+        return _refused(server, f"Tests not run: this workspace is not trusted, and running its tests runs its code. "
+                                f"{TRUST_HOWTO}", ran=False)
+    test_path = server.test_file(uri)
+    if test_path is None:
+        return _refused(server, f"{module_path.name} has no test file yet; generate tests first.", ran=False)
+    return server.jobs.start(test_run_key(uri), f"codegen: running the tests of {module_path.name}",
+                             lambda progress: _run_tests(server, uri, module_path, test_path, progress),
+                             busy_message=f"The tests of {module_path.name} are already running.")
+
+
+async def _run_tests(server, uri: str, module_path: Path, test_path: Path, progress) -> dict[str, Any]:
     outcome: dict[str, Any] = {"ran": False, "message": ""}
     try:
         module_text, _ = server.text_and_version(module_path)
-        test_path = server.test_file(uri)
-        if module_text is None or test_path is None:
-            outcome["message"] = f"{module_path.name} has no test file yet; generate tests first."
+        test_text, _ = server.text_and_version(test_path)
+        if module_text is None or test_text is None:
+            outcome["message"] = f"{(test_path if test_text is None else module_path).name} is gone; nothing was run."
             server.show(outcome["message"], types.MessageType.Warning)
             return outcome
-        test_text, _ = server.text_and_version(test_path)
         from codegen.execution import run_tests_async
 
         await progress.begin()
@@ -139,12 +152,28 @@ async def run_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
             raise
         asyncio.current_task().uncancel()
         outcome["message"] = "Test run cancelled."
+        server.show(outcome["message"], types.MessageType.Info)
     except (OSError, UnicodeDecodeError) as error:
         outcome["message"] = f"Cannot read the files to test ({error})."
         server.show(outcome["message"], types.MessageType.Error)
-    finally:
-        progress.end(outcome["message"] or "Done")
     return outcome
+
+
+def cancel(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
+    """Cancel a running job: `{token}` (from the command's answer), `{uri}` (all on that file), or all."""
+    first = arguments[0] if arguments else {}
+    if isinstance(first, str):
+        first = {"token": first}
+    if not isinstance(first, dict):
+        raise ArgumentError("expected {token} or {uri}")
+    token, uri = first.get("token"), first.get("uri")
+    if not (token is None or isinstance(token, str)) or not (uri is None or isinstance(uri, str)):
+        raise ArgumentError("token and uri must be strings")
+    cancelled = server.jobs.cancel(token=token, uri=uri)
+    if not cancelled:
+        return _refused(server, "Nothing to cancel: that work has finished, or its edit is already being applied.",
+                        types.MessageType.Info, cancelled=[])
+    return {"cancelled": [job.token for job in cancelled], "message": f"Cancelling {len(cancelled)} job(s)."}
 
 
 def show_trace(server) -> dict[str, Any]:

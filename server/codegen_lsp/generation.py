@@ -12,7 +12,9 @@ from lsprotocol import types
 
 from . import placement
 from .anchors import Anchor, anchor_for_request, refind
-from .constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER, KIND_TESTS
+from .constants import (ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER, KIND_TESTS,
+                        TRUST_HOWTO)
+from .jobs import JobKey, prompt_key, runner_key, tests_key
 from .merging import has_runner
 from .plans import Generated, edit_for, plan, write_new_file
 from .progress import TaskProgress
@@ -56,45 +58,76 @@ class GenerationRequest:
         return cls(uri, kind, line, version, function)
 
 
-async def generate(server, request: GenerationRequest, anchor: Anchor | None = None) -> dict[str, Any]:
-    """Run one request to the end; returns {"applied": bool, "message": str} and tells the user."""
-    progress = TaskProgress(server, f"codegen: {ACTION_TITLES[request.kind].lower()}")
-    outcome = {"applied": False, "message": ""}
+def start_generation(server, request: GenerationRequest, anchor: Anchor | None = None) -> dict[str, Any]:
+    """Check the request, then answer at once: the work goes on in the background (see jobs.py)."""
     try:
+        anchor, module_path = _prepare(server, request, anchor)
+    except GenerationStopped as stop:
+        server.show(str(stop), stop.kind)
+        return {"started": False, "applied": False, "message": str(stop)}
+    title = f"codegen: {ACTION_TITLES[request.kind].lower()} in {module_path.name}"
+    key, busy = _job_key(request, anchor, module_path)
+    return server.jobs.start(key, title, lambda progress: _generate(server, request, anchor, module_path, progress),
+                             busy_message=busy)
+
+
+def _prepare(server, request: GenerationRequest, anchor: Anchor | None) -> tuple[Anchor, Path]:
+    """The anchor and the module's path; GenerationStopped when there is nothing to do."""
+    document = server.document(request.uri)
+    if document is None:
+        raise GenerationStopped("Open the file before generating code for it.")
+    anchor = anchor or anchor_for_request(request, document.source)
+    module_path = server.module_path(request.uri)
+    if module_path is None:
+        raise GenerationStopped("codegen can only generate into files on disk (file:// URIs).")
+    if request.kind == KIND_RUNNER and has_runner(document.source):
+        raise GenerationStopped(
+            f"{module_path.name} already has a main() or an `if __name__ == \"__main__\":` guard; left unchanged.",
+            types.MessageType.Info,
+        )
+    return anchor, module_path
+
+
+def _job_key(request: GenerationRequest, anchor: Anchor, module_path: Path) -> tuple[JobKey, str]:
+    """What the job edits (one job at a time there), and what to say when one already runs."""
+    if anchor.prompt is not None:
+        return prompt_key(request.uri, anchor.prompt.text), "A generation for this prompt is already running."
+    if request.kind == KIND_RUNNER:
+        return runner_key(request.uri), f"A main() runner for {module_path.name} is already being generated."
+    functions = anchor.functions or (anchor.function,)
+    return tests_key(request.uri, functions), f"Tests for {', '.join(functions)} are already being generated."
+
+
+async def _generate(server, request: GenerationRequest, anchor: Anchor, module_path: Path,
+                    progress: TaskProgress) -> dict[str, Any]:
+    """Run one request to the end; returns {"applied": bool, "message": str} and tells the user."""
+    outcome: dict[str, Any] = {"applied": False, "message": ""}
+    try:
+        await progress.begin()
+        settings = await server.worker.run(lambda: _settings(server))  # the first call imports pydantic
         document = server.document(request.uri)
         if document is None:
-            raise GenerationStopped("Open the file before generating code for it.")
-        anchor = anchor or anchor_for_request(request, document.source)
-        module_path = server.module_path(request.uri)
-        if module_path is None:
-            raise GenerationStopped("codegen can only generate into files on disk (file:// URIs).")
-        if request.kind == KIND_RUNNER and has_runner(document.source):
-            raise GenerationStopped(
-                f"{module_path.name} already has a main() or an `if __name__ == \"__main__\":` guard; left unchanged.",
-                types.MessageType.Info,
-            )
-        settings = await server.worker.run(lambda: _settings(server))  # the first call imports pydantic
-        await progress.begin()
+            raise GenerationStopped("The file was closed before the model was asked; nothing was changed.")
         generated = await _run_model(server, request, anchor, settings, progress, document.source,
                                      placement.module_name(module_path))
         progress.stage("format")
-        results = None
-        if generated.tests and server.options.runs_tests_after_generation:
-            results = await _run_tests(server, request, anchor, generated, progress)
+        results, not_run = None, None
+        if generated.tests:
+            results, not_run = await _run_tests(server, request, anchor, generated, progress)
         progress.stage("score")
-        summary = _summary(generated, module_path, results)
+        summary = _summary(generated, module_path, results, not_run)
         progress.stage("apply")
         await _apply(server, request, anchor, generated)
         if results is not None:
             server.results[request.uri] = results
-        outcome.update(applied=True, message=summary)
+        outcome.update(applied=True, message=summary, testsRun=results is not None)
         server.show(summary, types.MessageType.Info)
     except GenerationStopped as stop:
         outcome["message"] = str(stop)
         server.show(str(stop), stop.kind)
     except asyncio.CancelledError:
         if not progress.cancelled:
-            raise  # the request itself was cancelled ($/cancelRequest, shutdown)
+            raise  # the server is shutting down
         asyncio.current_task().uncancel()
         outcome["message"] = "Generation cancelled; nothing was changed."
         server.show(outcome["message"], types.MessageType.Info)
@@ -103,8 +136,6 @@ async def generate(server, request: GenerationRequest, anchor: Anchor | None = N
         if not _is_codegen_error(error):
             log.exception("Generation failed")
         server.show(outcome["message"], types.MessageType.Error)
-    finally:
-        progress.end(outcome["message"] or "Done")
     if outcome["applied"]:
         server.schedule_diagnostics(request.uri)
         server.refresh_inlay_hints()
@@ -157,13 +188,18 @@ async def _nothing() -> str:
     return ""
 
 
-async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generated: Generated, progress: TaskProgress):
-    """Run the planned test file against the planned module, in codegen's sandbox."""
+async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generated: Generated,
+                     progress: TaskProgress) -> tuple[Any, str | None]:
+    """Run the planned test file against the planned module, in codegen's sandbox: (results, None), or
+    (None, why the tests were not run)."""
+    refusal = tests_refused(server.options)
+    if refusal is not None:
+        return None, refusal
     try:
         from codegen.execution import run_tests_async
     except ImportError as error:
         log.warning("Tests not run: %s", error)
-        return None
+        return None, f"the test runner could not be loaded ({error}); see the server log"
     progress.stage("run")
     document = server.document(request.uri)
     if document is None:
@@ -180,7 +216,16 @@ async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generat
         repeats=1,
         extra_paths=tuple(str(p) for p in {module_path.parent, server.root} if p is not None),
     ))
-    return module_results(module_change.new_text, test_change.new_text, run)
+    return module_results(module_change.new_text, test_change.new_text, run), None
+
+
+def tests_refused(options) -> str | None:
+    """Why tests must not run after a generation, or None when they may."""
+    if not options.workspace_trusted:
+        return f"this workspace is not trusted, and running them runs its code. {TRUST_HOWTO}"
+    if not options.runs_tests_after_generation:
+        return "codegen.runTestsAfterGeneration is off; run them with the codegen.runTests command"
+    return None
 
 
 async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: Generated) -> None:
@@ -217,7 +262,7 @@ async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: 
             await server.wait_for_change(request.uri, version, EDIT_ECHO_TIMEOUT)
 
 
-def _summary(generated: Generated, module_path: Path, results) -> str:
+def _summary(generated: Generated, module_path: Path, results, not_run: str | None) -> str:
     made = [part for part, text in (("function", generated.code), ("main() runner", generated.runner),
                                      ("tests", generated.tests)) if text]
     message = f"Generated the {', '.join(made)} for {module_path.name}."
@@ -231,6 +276,8 @@ def _summary(generated: Generated, module_path: Path, results) -> str:
         message += f" {module_path.name} already has a main(); it was left unchanged."
     if results is not None:
         message += f" Tests: {results.summary}."
+    elif not_run is not None:
+        message += f" Tests not run: {not_run.rstrip('.')}."
     return message
 
 

@@ -1,10 +1,8 @@
-"""Cancellable work-done progress for one asyncio task: a report per stage, cancel cancels the task."""
+"""Progress for one background job: `$/progress` where the client supports it, else a message at the start."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
 
 from lsprotocol import types
 
@@ -23,19 +21,22 @@ STAGES = {
 
 
 class TaskProgress:
-    """`$/progress` for the current task; the client's cancel button cancels that task."""
+    """Server-created, cancellable work-done progress under `token`; the job's outcome message ends it."""
 
-    def __init__(self, server, title: str):
+    def __init__(self, server, title: str, token: str):
         self._server = server
         self.title = title
-        self.token = f"codegen-{uuid.uuid4().hex}"
-        self.cancelled = False
+        self.token = token
+        self.cancelled = False  # set by whoever cancels the job, so the job knows it was the user
         self._active = False
-        self._task = asyncio.current_task()
+        self._stage = ""
 
     async def begin(self) -> None:
+        """Create the progress (window/workDoneProgress/create), or say at once that the work started."""
         capabilities = self._server.client_capabilities
         if not (capabilities.window and capabilities.window.work_done_progress):
+            self._server.show(f"{self.title}: started (to stop it, pick \"Cancel\" in the code actions there).",
+                              types.MessageType.Info)
             return
         try:
             await self._server.work_done_progress.create_async(self.token)
@@ -46,18 +47,21 @@ class TaskProgress:
             self.token, types.WorkDoneProgressBegin(title=self.title, cancellable=True, percentage=0)
         )
         self._active = True
-        future = self._server.work_done_progress.tokens.get(self.token)
-        if future is not None:
-            loop = asyncio.get_running_loop()
-            future.add_done_callback(lambda f: loop.call_soon_threadsafe(self._on_done, f))
+
+    @property
+    def cancellable(self) -> bool:
+        """False once the edit is on its way to the editor: cancelling then could not undo it."""
+        return self._stage != "apply"
 
     def stage(self, name: str) -> None:
         """Report a pipeline stage (the names codegen's on_stage callback uses)."""
+        self._stage = name
         if not self._active:
             return
         message, percentage = STAGES.get(name, (name, None))
         self._server.work_done_progress.report(
-            self.token, types.WorkDoneProgressReport(message=message, percentage=percentage, cancellable=True)
+            self.token,
+            types.WorkDoneProgressReport(message=message, percentage=percentage, cancellable=self.cancellable),
         )
 
     def end(self, message: str) -> None:
@@ -66,8 +70,3 @@ class TaskProgress:
         self._active = False
         self._server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
         self._server.work_done_progress.tokens.pop(self.token, None)
-
-    def _on_done(self, future) -> None:
-        if future.cancelled() and self._active and self._task is not None:
-            self.cancelled = True
-            self._task.cancel()

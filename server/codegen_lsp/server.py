@@ -11,7 +11,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from . import __version__, commands, generation
 from .actions import code_actions
 from .config import parse_options
-from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, GENERATE,
+from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, CANCEL, GENERATE,
                         GENERATE_TESTS, RUN_TESTS, SERVER_NAME, SHOW_TRACE)
 from .hints import lsp_inlay_hints
 from .language_server import CodegenLanguageServer
@@ -35,6 +35,7 @@ def initialize(server: CodegenLanguageServer, params: types.InitializeParams) ->
 async def initialized(server: CodegenLanguageServer, params: types.InitializedParams) -> None:
     server.connected()
     await server.pull_configuration()
+    server.warm_up()
 
 
 @SERVER.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -87,7 +88,7 @@ def code_action(server: CodegenLanguageServer, params: types.CodeActionParams) -
     return code_actions(
         server.lines_of(document), line, document.uri, document.version,
         tagged=server.supports_llm_tag(), function=function, only=params.context.only,
-        test_file=server.is_test_file(document.uri),
+        test_file=server.is_test_file(document.uri), running=server.jobs.tokens_by_key(),
     )
 
 
@@ -100,20 +101,32 @@ async def inlay_hint(server: CodegenLanguageServer, params: types.InlayHintParam
     return lsp_inlay_hints(analysis, results, params.range.start.line, params.range.end.line, server.units)
 
 
+# Long commands answer at once with {started, token, message}; the work goes on in the background and
+# ends with a message, the progress's end and a $/codegen/finished notification (see jobs.py).
 @SERVER.command(GENERATE)
-async def generate(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
+def generate(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
     request = _parsed(generation.GenerationRequest.from_arguments, arguments)
-    return await generation.generate(server, request)
+    return generation.start_generation(server, request)
 
 
 @SERVER.command(GENERATE_TESTS)
-async def generate_tests(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
-    return await _with_invalid_params(commands.generate_tests(server, arguments))
+def generate_tests(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
+    return _answered(commands.generate_tests, server, arguments)
 
 
 @SERVER.command(RUN_TESTS)
-async def run_tests(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
-    return await _with_invalid_params(commands.run_tests(server, arguments))
+def run_tests(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
+    return _answered(commands.run_tests, server, arguments)
+
+
+@SERVER.command(CANCEL)
+def cancel(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
+    return _answered(commands.cancel, server, arguments)
+
+
+@SERVER.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)
+def work_done_progress_cancel(server: CodegenLanguageServer, params: types.WorkDoneProgressCancelParams) -> None:
+    server.jobs.cancel(token=str(params.token))
 
 
 @SERVER.command(SHOW_TRACE)
@@ -123,6 +136,7 @@ def show_trace(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]
 
 @SERVER.feature(types.SHUTDOWN)
 async def shutdown(server: CodegenLanguageServer, params: None) -> None:
+    await server.jobs.stop_all()
     await server.close_sessions()
 
 
@@ -133,8 +147,8 @@ def _parsed(parse, arguments):
         raise JsonRpcInvalidParams(message=f"Invalid params: {error}") from None
 
 
-async def _with_invalid_params(coroutine):
+def _answered(command, server, arguments):
     try:
-        return await coroutine
+        return command(server, arguments)
     except commands.ArgumentError as error:
         raise JsonRpcInvalidParams(message=f"Invalid params: {error}") from None

@@ -23,9 +23,12 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_
 DATA = Path(__file__).parent.parent / "test_data" / "lsp"
 
 
-def capabilities(*, tags: bool = True, refresh: bool = True, document_changes: bool = True) -> types.ClientCapabilities:
-    """VS Code's capabilities, plus what LSP 3.18 clients add (code action tags, inlay hint refresh)."""
+def capabilities(*, tags: bool = True, refresh: bool = True, document_changes: bool = True,
+                 progress: bool = True) -> types.ClientCapabilities:
+    """VS Code's capabilities, plus what LSP 3.18 clients add (code action tags, inlay hint refresh);
+    `progress=False`: a client without window.workDoneProgress, like eglot 1.9."""
     caps = client_capabilities("visual-studio-code")
+    caps.window.work_done_progress = progress
     if tags:
         caps.text_document.code_action.tag_support = types.CodeActionTagOptions(
             value_set=[types.CodeActionTag.LlmGenerated]
@@ -48,6 +51,7 @@ class Editor:
         self.applied_edits: list[types.WorkspaceEdit] = []
         self.rejected_edits: list[types.WorkspaceEdit] = []
         self.accept_edits = True
+        self.apply_delay = 0.0
         self.refreshes = 0
         self.progress_log: list[tuple[str, str]] = []  # (token, begin/report/end), in arrival order
         self.model = None
@@ -55,6 +59,8 @@ class Editor:
         self.publications: list[types.PublishDiagnosticsParams] = []
         self._published = asyncio.Event()
         self._seen: dict[str, int] = {}
+        self.finished: dict[str, dict[str, Any]] = {}  # $/codegen/finished, by token
+        self._finished = asyncio.Event()
 
     # -- sharing one server between tests ------------------------------------------------------
     def reset(self) -> None:
@@ -62,6 +68,7 @@ class Editor:
         self.applied_edits.clear()
         self.rejected_edits.clear()
         self.accept_edits = True
+        self.apply_delay = 0.0
         self.refreshes = 0
         self.progress_log.clear()
         self.client.messages.clear()
@@ -183,13 +190,36 @@ class Editor:
         ))
 
     async def run(self, action: types.CodeAction, timeout: float = 30.0):
-        return await asyncio.wait_for(self.client.workspace_execute_command_async(types.ExecuteCommandParams(
-            command=action.command.command, arguments=action.command.arguments,
-        )), timeout)
+        """Pick a code action: its command's outcome once the background work ended (see `command`)."""
+        return await self.command(action.command.command, *action.command.arguments, timeout=timeout)
 
     async def command(self, name: str, *arguments: Any, timeout: float = 30.0):
+        """Run a command; for one that started background work, wait for its outcome, with the
+        acknowledgement under "answer"."""
+        answer = await self.execute(name, *arguments)
+        if not (isinstance(answer, dict) and answer.get("started")):
+            return answer
+        return {**await self.outcome(answer["token"], timeout), "answer": answer}
+
+    async def execute(self, name: str, *arguments: Any, timeout: float = 10.0):
+        """The command's own answer (an acknowledgement for long work), within eglot's 10 s timeout."""
         return await asyncio.wait_for(self.client.workspace_execute_command_async(
             types.ExecuteCommandParams(command=name, arguments=list(arguments))), timeout)
+
+    async def outcome(self, token: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The $/codegen/finished notification of the job with `token`."""
+        async def finished():
+            while token not in self.finished:
+                self._finished.clear()
+                await self._finished.wait()
+            return self.finished[token]
+
+        return await asyncio.wait_for(finished(), timeout)
+
+    def job_finished(self, params: Any) -> None:
+        outcome = params if isinstance(params, dict) else params._asdict()  # pygls: a namedtuple
+        self.finished[outcome["token"]] = outcome
+        self._finished.set()
 
     def messages(self, kind: types.MessageType | None = None) -> list[str]:
         return [m.message for m in self.client.messages if kind is None or m.type == kind]
@@ -292,12 +322,18 @@ async def launch(root: Path, home: Path, *, model=None, options: dict | None = N
         register_lsp_features(client, features)
 
         @client.feature(types.WORKSPACE_APPLY_EDIT)
-        def apply_edit(ls, params: types.ApplyWorkspaceEditParams):
+        async def apply_edit(ls, params: types.ApplyWorkspaceEditParams):
+            if holder["editor"].apply_delay:  # an editor asking the user first, as eglot does
+                await asyncio.sleep(holder["editor"].apply_delay)
             return holder["editor"].apply(params.edit)
 
         @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
         def refresh(ls, params):
             holder["editor"].refreshes += 1
+
+        @client.feature("$/codegen/finished")
+        def finished(ls, params):
+            holder["editor"].job_finished(params)
 
         return client
 

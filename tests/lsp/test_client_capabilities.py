@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lsprotocol import types
+
 from .conftest import capabilities, copy_data
 
 
@@ -24,3 +26,17 @@ async def test_client_without_document_changes(start_editor, workspace, model):
     assert editor.applied_edits[0].document_changes is None and uri in editor.applied_edits[0].changes
     assert "def moving_average" in editor.text(uri)
     assert "from prompt_module import moving_average" in (workspace / "test_prompt_module.py").read_text()
+
+
+async def test_without_work_done_progress_messages_say_start_and_end(start_editor, workspace, model):
+    """A client like eglot 1.9 (no window.workDoneProgress): no progress requests, a message at each end."""
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=model, caps=capabilities(progress=False), options={"runTestsAfterGeneration": False})
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(next(a for a in await editor.code_actions(uri, 3) if a.title == "Generate function"))
+    assert outcome["applied"], outcome
+    assert editor.client.progress_reports == {}
+    info = editor.messages(types.MessageType.Info)
+    started = [m for m in info if "started" in m]
+    assert started and "generate function" in started[0] and "Cancel" in started[0], info
+    assert info[-1] == outcome["message"] and info.index(started[0]) < info.index(outcome["message"])

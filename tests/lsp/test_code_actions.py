@@ -58,8 +58,24 @@ async def test_past_end_of_line_and_file(editor):
 async def test_only_filter(editor):
     uri = editor.place("prompt_module.py")
     assert titles(await editor.code_actions(uri, 3, only=["quickfix"])) == []
+    assert titles(await editor.code_actions(uri, 3, only=["refactor.extract"])) == []
+    assert titles(await editor.code_actions(uri, 3, only=["source"])) == []
     assert len(await editor.code_actions(uri, 3, only=["refactor"])) == 2
     assert titles(await editor.code_actions(uri, 9, only=["source"])) == ["Generate runner (main)", "Generate tests"]
+    assert titles(await editor.code_actions(uri, 9, only=["source.codegen.tests"])) == ["Generate tests"]
+    assert titles(await editor.code_actions(uri, 9, only=["refactor"])) == []
+
+
+async def test_kinds_for_exact_and_prefix_matching_clients(editor):
+    """eglot 1.9 keeps only actions whose kind equals the one it asked for; VS Code matches by prefix."""
+    uri = editor.place("prompt_module.py")
+    full = await editor.code_actions(uri, 3)
+    assert [a.kind for a in full] == ["refactor.rewrite.codegen"] * 2
+    asked = await editor.code_actions(uri, 3, only=["refactor.rewrite"])
+    assert titles(asked) == titles(full) and [a.kind for a in asked] == ["refactor.rewrite"] * 2
+    specific = await editor.code_actions(uri, 3, only=["refactor", "refactor.rewrite.codegen"])
+    assert [a.kind for a in specific] == ["refactor.rewrite.codegen"] * 2
+    assert [a.kind for a in await editor.code_actions(uri, 9, only=["source"])] == ["source", "source"]
 
 
 async def test_no_runner_or_tests_for_a_test_file(editor):

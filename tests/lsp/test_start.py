@@ -52,7 +52,7 @@ async def test_tcp(tmp_path):
         capabilities = answer["result"]["capabilities"]
         assert capabilities["codeActionProvider"]["codeActionKinds"]
         assert set(capabilities["executeCommandProvider"]["commands"]) == {
-            "codegen.generate", "codegen.generateTests", "codegen.runTests", "codegen.showTrace"}
+            "codegen.generate", "codegen.generateTests", "codegen.runTests", "codegen.showTrace", "codegen.cancel"}
         assert capabilities["inlayHintProvider"]
         writer.close()
     finally:

@@ -15,13 +15,15 @@ function pythonEditor(): vscode.TextEditor | undefined {
     return editor;
 }
 
+/** Runs a server command; long ones answer at once and work on (the server shows progress and the result),
+ *  so this resolves with their outcome once it arrives, as it did when the request stayed open. */
 async function executeOnServer(server: CodegenServer, command: string, args: unknown[]): Promise<unknown> {
     const client = server.languageClient;
     if (!client || server.state !== 'running') {
         void showProblem(`Codegen: the server is not running (${server.state}).`, [Actions.restart, Actions.showOutput, Actions.checkSetup]);
         return undefined;
     }
-    return vscode.commands.executeCommand(command, ...args);
+    return server.outcomes.outcomeOf(await vscode.commands.executeCommand(command, ...args));
 }
 
 /** Tests for the function under the cursor, or for every untested function in the file. */

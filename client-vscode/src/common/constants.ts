@@ -17,6 +17,9 @@ export const ServerCommands = {
     showTrace: 'codegen.showTrace',
 } as const;
 
+/** Sent by the server when work a command started in the background ends (see jobs.ts). */
+export const FINISHED_NOTIFICATION = '$/codegen/finished';
+
 /** Commands this extension contributes (ids of their own, so they never clash with the server's). */
 export const ClientCommands = {
     generateTests: 'codegen.client.generateTests',

@@ -11,7 +11,8 @@ import {
     ServerOptions,
     State,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, EXTENSION_NAME, SERVER_MODULE } from './constants';
+import { CONFIGURATION_SECTION, EXTENSION_NAME, FINISHED_NOTIFICATION, SERVER_MODULE } from './constants';
+import { JobOutcome, JobOutcomes } from './jobs';
 import { InitializationOptions, ServerSettings, withInterpreter } from './settings';
 
 export interface Launch {
@@ -100,6 +101,8 @@ export class CodegenServer implements vscode.Disposable {
     private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
     readonly onDidChangeState = this.stateEmitter.event;
     state: ServerState = 'stopped';
+    /** Outcomes of the work the server's commands started in the background. */
+    readonly outcomes = new JobOutcomes();
 
     constructor(private readonly outputChannel: vscode.LogOutputChannel) {}
 
@@ -120,6 +123,7 @@ export class CodegenServer implements vscode.Disposable {
             }),
         );
         this.client = client;
+        client.onNotification(FINISHED_NOTIFICATION, (outcome: JobOutcome) => this.outcomes.finished(outcome));
         client.onDidChangeState((event) => {
             if (this.client !== client) {
                 return;
@@ -145,6 +149,7 @@ export class CodegenServer implements vscode.Disposable {
     async stop(): Promise<void> {
         const client = this.client;
         this.client = undefined;
+        this.outcomes.abandon('Codegen: the server stopped before the work ended.');
         if (client) {
             try {
                 await client.stop(5000);

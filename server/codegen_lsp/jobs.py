@@ -1,0 +1,107 @@
+"""Long work in the background: a command is answered at once, one job per anchor, cancelled by its token."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsprotocol import types
+
+from .constants import FINISHED_NOTIFICATION
+from .progress import TaskProgress
+
+log = logging.getLogger(__name__)
+
+# What a job is for: (uri, part, detail). Two jobs with one key would edit the same place.
+JobKey = tuple[str, str, Any]
+
+
+def prompt_key(uri: str, prompt_text: str) -> JobKey:
+    """Both prompt actions replace the prompt: one job per prompt, whichever was picked."""
+    return (uri, "prompt", prompt_text)
+
+
+def runner_key(uri: str) -> JobKey:
+    """A module has one main(): one runner job per module."""
+    return (uri, "runner", None)
+
+
+def tests_key(uri: str, functions: tuple[str, ...]) -> JobKey:
+    return (uri, "tests", functions)
+
+
+def test_run_key(uri: str) -> JobKey:
+    return (uri, "run", None)
+
+
+@dataclass
+class Job:
+    """One running command: its progress token, what it is for, and the task doing it."""
+
+    key: JobKey
+    title: str
+    token: str = field(default_factory=lambda: f"codegen-{uuid.uuid4().hex}")
+    task: asyncio.Task | None = None
+    progress: TaskProgress | None = None
+
+
+class Jobs:
+    """The server's running jobs, by token and by key."""
+
+    def __init__(self, server):
+        self._server = server
+        self._by_token: dict[str, Job] = {}
+
+    def running(self, key: JobKey) -> Job | None:
+        return next((job for job in self._by_token.values() if job.key == key), None)
+
+    def tokens_by_key(self) -> dict[JobKey, Job]:
+        return {job.key: job for job in self._by_token.values()}
+
+    def start(self, key: JobKey, title: str, work: Callable[[TaskProgress], Awaitable[dict[str, Any]]],
+              busy_message: str) -> dict[str, Any]:
+        """Start `work(progress)` in the background and answer at once: the acknowledgement, or why not."""
+        current = self.running(key)
+        if current is not None:
+            message = f"{busy_message} Wait for it to finish, or cancel it (the \"Cancel\" code action there)."
+            self._server.show(message, types.MessageType.Warning)
+            return {"started": False, "running": current.token, "message": message}
+        job = Job(key, title)
+        job.progress = TaskProgress(self._server, title, job.token)
+        self._by_token[job.token] = job
+        job.task = asyncio.ensure_future(self._run(job, work))
+        return {"started": True, "token": job.token, "message": f"{title}: started; the result follows as a message."}
+
+    async def _run(self, job: Job, work: Callable[[TaskProgress], Awaitable[dict[str, Any]]]) -> None:
+        outcome: dict[str, Any] = {"message": "Stopped."}
+        try:
+            outcome = await work(job.progress)
+        except asyncio.CancelledError:
+            outcome = {"message": "Stopped: the server is shutting down."}
+        except Exception:  # the work reports its own failures; this is a bug, but never a dead server
+            log.exception("%s failed", job.title)
+            outcome = {"message": f"{job.title} failed unexpectedly; nothing was changed. See the server log."}
+            self._server.show(outcome["message"], types.MessageType.Error)
+        finally:
+            self._by_token.pop(job.token, None)
+            job.progress.end(outcome.get("message") or "Done")
+            self._server.protocol.notify(FINISHED_NOTIFICATION, {"token": job.token, **outcome})
+
+    def cancel(self, token: str | None = None, uri: str | None = None) -> list[Job]:
+        """Cancel the job with `token`, or every job on `uri`, or (neither given) every job."""
+        chosen = [job for job in self._by_token.values() if job.progress.cancellable
+                  and (token is None or job.token == token) and (uri is None or job.key[0] == uri)]
+        for job in chosen:
+            job.progress.cancelled = True
+            job.task.cancel()
+        return chosen
+
+    async def stop_all(self) -> None:
+        tasks = [job.task for job in self._by_token.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,24 @@
+"""Neovim 0.7 (Debian's neovim), headless, through `vim.lsp.start_client` and its own code-action UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.loopback_model import LoopbackModel
+
+from .conftest import HERE, assert_checks, editor_binary, run_editor, workspace_for_editor
+
+
+def test_neovim_end_to_end(tmp_path: Path):
+    nvim = editor_binary("nvim", "neovim")
+    root = workspace_for_editor(tmp_path / "project")
+    with LoopbackModel(delay=1.0) as model:
+        outcome = run_editor([nvim, "--headless", "--clean", "-u", str(HERE / "neovim_client.lua")], root,
+                             model.base_url, tmp_path / "home")
+    assert_checks(outcome, [
+        "the server starts", "code actions on the prompt", "codegen diagnostics are shown",
+        "executeCommand answered at once", "the generated code lands in the buffer", "the outcome is shown",
+        "the test file is written", "inlay hints carry scores", "a second generation starts",
+        "its progress is reported", "cancelling says so", "a cancelled generation changes nothing", "no Lua error",
+    ])
+    assert "3/3 tests passed" in " ".join(outcome["messages"])
