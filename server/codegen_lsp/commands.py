@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.uris import from_fs_path
 
 from . import placement
 from .anchors import anchor_for_functions
@@ -17,6 +18,7 @@ from .merging import split_lines
 from .jobs import test_run_key
 from .prompts import function_at
 from .run_results import module_results, top_level_functions
+from .test_explorer import publish_results
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,16 @@ def _untested_functions(server, uri: str, text: str) -> list[str]:
 
 
 def run_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
-    """Run the module's test file in codegen's sandbox, in the background; results become diagnostics and hints."""
+    """Run the module's test file in codegen's sandbox, in the background; results become diagnostics and hints.
+
+    A second argument `{only: [test ids]}` runs just those tests or classes (the Test Explorer's runs).
+    """
+    only: tuple[str, ...] = ()
+    if len(arguments) > 1 and isinstance(arguments[1], dict) and "only" in arguments[1]:
+        requested = arguments[1]["only"]
+        if not isinstance(requested, list) or not all(isinstance(name, str) for name in requested):
+            raise ArgumentError("only must be a list of test ids")
+        only, arguments = tuple(requested), arguments[:1]
     uri, _ = _uri_argument(arguments)
     module_path = server.module_path(uri)
     if module_path is None:
@@ -115,11 +126,12 @@ def run_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
     if test_path is None:
         return _refused(server, f"{module_path.name} has no test file yet; generate tests first.", ran=False)
     return server.jobs.start(test_run_key(uri), f"codegen: running the tests of {module_path.name}",
-                             lambda progress: _run_tests(server, uri, module_path, test_path, progress),
+                             lambda progress: _run_tests(server, uri, module_path, test_path, progress, only),
                              busy_message=f"The tests of {module_path.name} are already running.")
 
 
-async def _run_tests(server, uri: str, module_path: Path, test_path: Path, progress) -> dict[str, Any]:
+async def _run_tests(server, uri: str, module_path: Path, test_path: Path, progress,
+                     only: tuple[str, ...] = ()) -> dict[str, Any]:
     outcome: dict[str, Any] = {"ran": False, "message": ""}
     try:
         module_text, _ = server.text_and_version(module_path)
@@ -137,9 +149,12 @@ async def _run_tests(server, uri: str, module_path: Path, test_path: Path, progr
             module_name=placement.module_name(module_path), test_module_name=test_path.stem,
             python=server.options.interpreter, allow_unsandboxed=server.options.allow_unsandboxed_tests, timeout=server.options.test_timeout, repeats=1,
             extra_paths=tuple(str(p) for p in {module_path.parent, test_path.parent, server.root} if p is not None),
+            only=only,
         ))
-        results = module_results(module_text, test_text, run)
-        server.results[uri] = results
+        results = module_results(module_text, test_text, run, module_uri=uri, test_uri=from_fs_path(str(test_path)))
+        if not only:  # a run of some tests says nothing about the others: keep the file's last full run
+            server.results[uri] = results
+        publish_results(server, results.explorer)
         outcome.update(ran=True, message=f"{module_path.name}: {results.summary}", passed=run.passed, run=run.run,
                        failed=run.failed, errored=run.errored)
         server.show(outcome["message"], types.MessageType.Info if not (run.failed or run.errored or run.problem)

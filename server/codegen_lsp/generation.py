@@ -19,6 +19,7 @@ from .merging import has_runner
 from .plans import Generated, edit_for, plan, write_new_file
 from .progress import TaskProgress
 from .run_results import module_results
+from .test_explorer import publish_results
 from .stop import GenerationStopped
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ async def _generate(server, request: GenerationRequest, anchor: Anchor, module_p
         await _apply(server, request, anchor, generated)
         if results is not None:
             server.results[request.uri] = results
+            publish_results(server, results.explorer)
         outcome.update(applied=True, message=summary, testsRun=results is not None)
         server.show(summary, types.MessageType.Info)
     except GenerationStopped as stop:
@@ -216,7 +218,8 @@ async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generat
         repeats=1,
         extra_paths=tuple(str(p) for p in {module_path.parent, server.root} if p is not None),
     ))
-    return module_results(module_change.new_text, test_change.new_text, run), None
+    return module_results(module_change.new_text, test_change.new_text, run, module_uri=request.uri,
+                          test_uri=test_change.uri), None
 
 
 def tests_refused(options) -> str | None:

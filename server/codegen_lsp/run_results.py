@@ -9,6 +9,7 @@ from typing import Any
 from codegen.quality import parse_or_none
 
 from .merging import split_lines
+from .test_explorer import results_notification
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,11 @@ class ModuleResults:
     functions: dict[str, FunctionResults]
     summary: str
     problem: str | None = None
+    explorer: dict[str, Any] | None = None  # the codegen/testResults notification for this run
 
 
-def module_results(module_text: str, test_text: str, run: Any) -> ModuleResults:
+def module_results(module_text: str, test_text: str, run: Any, *, module_uri: str = "",
+                   test_uri: str = "") -> ModuleResults:
     """Attach a codegen.execution TestRunResult to the module's top-level functions."""
     from codegen.repair import functions_used_by_tests  # only after a test run: keeps server start light
 
@@ -69,7 +72,8 @@ def module_results(module_text: str, test_text: str, run: Any) -> ModuleResults:
                 start = spans[coverage.name][0]
                 entry.coverage_percent = coverage.percent
                 entry.missing_offsets = tuple(line - start for line in coverage.missing_lines)
-    return ModuleResults(results, summary(run), run.problem)
+    explorer = results_notification(module_uri, test_uri, test_text, run) if module_uri and test_uri else None
+    return ModuleResults(results, summary(run), run.problem, explorer)
 
 
 def summary(run: Any) -> str:

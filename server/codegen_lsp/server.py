@@ -8,7 +8,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from . import __version__, commands, generation
+from . import __version__, commands, generation, test_explorer
 from .actions import code_actions
 from .config import parse_options
 from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, CANCEL, GENERATE,
@@ -132,6 +132,14 @@ def work_done_progress_cancel(server: CodegenLanguageServer, params: types.WorkD
 @SERVER.command(SHOW_TRACE)
 def show_trace(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
     return commands.show_trace(server)
+
+
+@SERVER.feature(test_explorer.TEST_ITEMS)
+def test_items(server: CodegenLanguageServer, params: Any) -> dict[str, Any] | None:
+    uri = test_explorer.uri_parameter(params)
+    if uri is None:
+        raise JsonRpcInvalidParams(message="Invalid params: expected {uri}")
+    return test_explorer.items_answer(server, uri)
 
 
 @SERVER.feature(types.SHUTDOWN)

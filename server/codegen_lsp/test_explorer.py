@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from pygls.uris import from_fs_path
+
 from codegen.quality import parse_or_none
 
 # Our own protocol additions (the VS Code client mirrors these names).
@@ -68,3 +70,27 @@ def results_notification(module_uri: str, test_uri: str, test_text: str, run: An
         "isolation": getattr(run, "isolation", "unknown"),
         "problem": run.problem,
     }
+
+
+def uri_parameter(params: Any) -> str | None:
+    """`params.uri` of one of our requests, whichever shape the JSON-RPC layer gave it."""
+    uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
+    return uri if isinstance(uri, str) else None
+
+
+def items_answer(server, uri: str) -> dict[str, Any] | None:
+    """The answer to codegen/testItems for a module: its test file's URI and items (None if it has none)."""
+    if server.module_path(uri) is None or server.is_test_file(uri):
+        return None
+    test_path = server.test_file(uri)
+    if test_path is None:
+        return None
+    text, _ = server.text_and_version(test_path)
+    if text is None:
+        return None
+    return {"testUri": from_fs_path(str(test_path)), "items": explorer_items(text)}
+
+
+def publish_results(server, payload: dict[str, Any] | None) -> None:
+    if payload is not None:
+        server.protocol.notify(TEST_RESULTS, payload)
