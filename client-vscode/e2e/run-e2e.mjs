@@ -269,6 +269,37 @@ async function main() {
         return await waitFor('the Codegen status item with a score',
             async () => (await page.locator('.statusbar-item').allInnerTexts()).find((t) => /Codegen [0-9.]+/.test(t)), 30000);
     });
+    await check('the Test Explorer lists the generated tests under their file and class', async () => {
+        await runCommand(page, 'Testing: Focus on Test Explorer View');
+        const labels = () => page.locator('.monaco-list-row[aria-label]').evaluateAll(
+            (rows) => rows.map((row) => row.getAttribute('aria-label')));
+        await waitFor('the test file in the Test Explorer', async () => (await labels()).some((l) => /test_moving\.py/.test(l)), 60000);
+        await runCommand(page, 'Testing: Expand All Tests');
+        const tests = await waitFor('test items', async () => {
+            const found = (await labels()).filter((l) => /^test_/.test(l) && !/\.py/.test(l));
+            return found.length >= 2 && found;
+        }, 30000);
+        return `${tests.length} tests`;
+    });
+    await check('running all tests from the Test Explorer shows each one\'s result', async () => {
+        await runCommand(page, 'Test: Run All Tests');
+        const states = await waitFor('a passed or failed test', async () => {
+            const labels = await page.locator('.monaco-list-row[aria-label]').evaluateAll(
+                (rows) => rows.map((row) => row.getAttribute('aria-label')));
+            const done = labels.filter((l) => /^test_/.test(l) && /Passed|Failed|Errored/i.test(l));
+            return done.length >= 2 && done;
+        }, 90000);
+        return states.slice(0, 2).join('; ');
+    });
+    await check('running with coverage shows the module\'s statement coverage', async () => {
+        await runCommand(page, 'Test: Run All Tests with Coverage');
+        await openFile(page, 'moving.py');
+        return await waitFor('coverage in the gutter or the coverage view', async () => {
+            const gutter = await page.locator('[class*="coverage-deco"]').count();
+            const rows = (await page.locator('.monaco-list-row').allInnerTexts()).find((t) => /moving\.py[\s\S]*%/.test(t));
+            return (gutter > 0 && `${gutter} gutter marks`) || rows;
+        }, 90000);
+    });
     await check('"Codegen: Generate Tests for This File/Function" runs from the command palette', async () => {
         await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
         await page.keyboard.press('Control+End');
