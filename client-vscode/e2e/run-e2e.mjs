@@ -337,7 +337,7 @@ async function main() {
     // Bad input: the server crashes at start: the user sees why, with the output one click away.
     await check('a server that crashes at start is reported, and Show Output shows why', async () => {
         const crashing = path.join(run, 'crashing-python');
-        fs.writeFileSync(crashing, `#!/bin/sh\nif [ "$1" = "-m" ]; then echo "simulated crash at start" >&2; exit 1; fi\nexec '${python}' "$@"\n`, { mode: 0o755 });
+        fs.writeFileSync(crashing, `#!/bin/sh\nfor arg; do if [ "$arg" = "codegen_lsp" ]; then echo "simulated crash at start" >&2; exit 1; fi; done\nexec '${python}' "$@"\n`, { mode: 0o755 });
         await clearNotifications(page);
         writeWorkspaceSettings({ 'codegen.interpreter': crashing });
         const toast = await waitFor('the crash notification', async () => (await toastTexts(page)).find((t) => /stopped while starting|keeps crashing/.test(t)), 60000);
