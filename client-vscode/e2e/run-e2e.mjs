@@ -274,7 +274,11 @@ async function main() {
         const labels = () => page.locator('.monaco-list-row[aria-label]').evaluateAll(
             (rows) => rows.map((row) => row.getAttribute('aria-label')));
         await waitFor('the test file in the Test Explorer', async () => (await labels()).some((l) => /test_moving\.py/.test(l)), 60000);
-        await runCommand(page, 'Testing: Expand All Tests');
+        // Items open with a click (the tree's default single-click expansion): the file, then its class.
+        await page.locator('.monaco-list-row', { hasText: 'test_moving.py' }).first().click();
+        const classRow = page.locator('.monaco-list-row[aria-label^="Test"]').first();
+        await classRow.waitFor({ timeout: 30000 });
+        await classRow.click();
         const tests = await waitFor('test items', async () => {
             const found = (await labels()).filter((l) => /^test_/.test(l) && !/\.py/.test(l));
             return found.length >= 2 && found;
@@ -286,7 +290,7 @@ async function main() {
         const states = await waitFor('a passed or failed test', async () => {
             const labels = await page.locator('.monaco-list-row[aria-label]').evaluateAll(
                 (rows) => rows.map((row) => row.getAttribute('aria-label')));
-            const done = labels.filter((l) => /^test_/.test(l) && /Passed|Failed|Errored/i.test(l));
+            const done = labels.filter((l) => /^test_/.test(l) && !/\.py/.test(l) && /Passed|Failed|Errored/i.test(l));
             return done.length >= 2 && done;
         }, 90000);
         return states.slice(0, 2).join('; ');
