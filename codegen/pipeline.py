@@ -311,7 +311,8 @@ class CodeGenerationPipeline(weave.Model):
         clock = _StageClock()
         _clock_var.set(clock)
         started = time.perf_counter()
-        module_name = module_name or module_name_for(prompt, python=self._client.settings.test_python)
+        if not module_name:  # asking the test interpreter what it can import takes a process start
+            module_name = await asyncio.to_thread(module_name_for, prompt, python=self._client.settings.test_python)
         code = await self.function_for(prompt)
         # `import requests` in a module named requests.py would import the module itself.
         module_name = name_beside(module_name, imported_modules(code))

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codegen import formatting
-from codegen.cli import main
 from codegen.errors import GeneratedCodeError
 from codegen.imports import point_imports_at_module, rebindings, strip_definitions_and_imports
 from codegen.pipeline import ensure_uses_module
