@@ -6,6 +6,7 @@ import re
 import threading
 import tokenize
 from functools import cache
+from collections.abc import Callable
 from types import ModuleType
 
 from .quality import parse_or_none
@@ -100,6 +101,19 @@ def sort_imports(code: str) -> str:
 def pep8(code: str) -> str:
     """autopep8 at aggressive level 1, lines up to 100 characters (the quality score's limit)."""
     return _tool("autopep8").fix_code(code, options={"aggressive": 1, "max_line_length": 100})
+
+
+def tidy(code: str, steps: tuple[Callable[[str], str], ...] | None = None) -> str:
+    """autoflake -> isort -> autopep8 (or the given steps, in order) on code that parses.
+
+    A step whose output no longer parses is skipped: the tools have bugs (autopep8's E402 fix can move
+    an import into a `try:` block), and honest code must never come out broken.
+    """
+    for step in steps or (remove_unused, sort_imports, pep8):
+        formatted = step(code)
+        if parses(formatted):
+            code = formatted
+    return code
 
 
 def normalize_text(code: str) -> str:

@@ -349,18 +349,15 @@ class _Edits:
         self.changes.append((start, end, separator.join(statements) or "pass"))
 
     def insert_import(self, tree: ast.Module, statement: str) -> None:
-        """After the last top-level import, else after the docstring and `__future__` imports."""
+        """After the docstring and the imports the file starts with: an import placed below code would be
+        moved by autopep8 (E402), which can move it into a `try:` block and break the file."""
         anchor = None
-        for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                anchor = node
-        if anchor is None:
-            for node in tree.body:
-                is_docstring = (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-                                and isinstance(node.value.value, str))
-                if not is_docstring:
-                    break
-                anchor = node
+        for index, node in enumerate(tree.body):
+            is_docstring = index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
+                and isinstance(node.value.value, str)
+            if not (is_docstring or isinstance(node, (ast.Import, ast.ImportFrom))):
+                break
+            anchor = node
         if anchor is None:
             self.changes.append((0, 0, statement + "\n"))
             return

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import ValidationError
 
@@ -13,6 +14,9 @@ from .errors import ModelCallError, ModelRefusal, ModelReplyError
 from .recording import AnswerRecorder, AnswerReplayer, request_key
 from .settings import Settings
 from .structured_output import Reply
+
+# Hears a streamed reply arrive: (step, pieces received so far, seconds since the request).
+TokenCallback = Callable[[str, int, float], None]
 
 SYSTEM_MESSAGE = "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
 
@@ -64,14 +68,18 @@ class ModelClient:
             )
         return self._sdk
 
-    async def ask(self, response_model: type[Reply], user_message: str, *, step: str, prompt: str) -> Reply:
-        """One validated reply. `step` names the pipeline step in errors; `prompt` names the request in replay misses."""
+    async def ask(self, response_model: type[Reply], user_message: str, *, step: str, prompt: str,
+                  on_tokens: TokenCallback | None = None) -> Reply:
+        """One validated reply. `step` names the pipeline step in errors; `prompt` names the request in replay misses.
+
+        `on_tokens(step, tokens, seconds)` hears how much of the reply has arrived, as it arrives.
+        """
         messages = [{"role": "system", "content": SYSTEM_MESSAGE}, {"role": "user", "content": user_message}]
         key = request_key(response_model.__name__, messages)
         if self._replayer is not None:
             content = self._replayer.answer(key, step=step, prompt=prompt)
             return so.read_reply(response_model, content, mode="recorded", step=step)
-        reply = await self._ask_endpoint(response_model, messages, step=step)
+        reply = await self._ask_endpoint(response_model, messages, step=step, on_tokens=on_tokens)
         if self._recorder is not None:
             self._recorder.save(
                 key,
@@ -83,14 +91,15 @@ class ModelClient:
             )
         return reply
 
-    async def _ask_endpoint(self, response_model: type[Reply], messages: list[dict[str, Any]], *, step: str) -> Reply:
+    async def _ask_endpoint(self, response_model: type[Reply], messages: list[dict[str, Any]], *, step: str,
+                            on_tokens: TokenCallback | None = None) -> Reply:
         import openai
 
         mode = self.structured_output_mode
         rejected: list[str] = []
         while True:
             try:
-                return await self._ask_in_mode(mode, response_model, messages, step=step)
+                return await self._ask_in_mode(mode, response_model, messages, step=step, on_tokens=on_tokens)
             except openai.APIStatusError as error:
                 if not so.is_format_rejection(error.status_code, _body_text(error)):
                     raise self._call_error(error, step, mode) from None
@@ -102,34 +111,33 @@ class ModelClient:
             except openai.OpenAIError as error:
                 raise self._call_error(error, step, mode) from None
 
-    async def _ask_in_mode(self, mode: str, response_model: type[Reply], messages, *, step: str) -> Reply:
+    async def _ask_in_mode(self, mode: str, response_model: type[Reply], messages, *, step: str,
+                           on_tokens: TokenCallback | None = None) -> Reply:
+        """One streamed request in `mode`: progress as the reply arrives, a size cap enforced while it does."""
         import openai
 
-        client = self._client()
-        if mode == so.JSON_SCHEMA:
-            try:
-                completion = await client.chat.completions.parse(
-                    model=self.settings.model, messages=messages, response_format=response_model, **self._sampling()
-                )
-            except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as error:
-                raise ModelReplyError(_finish_reason_message(error), step=step) from None
-            except ValidationError as error:
-                raise ModelReplyError(so.invalid_reply_message(response_model, error, mode, None), step=step) from None
-            message = _first_message(completion, step)
-            if message.refusal:
-                raise ModelRefusal(f"The model refused: {message.refusal}", step=step)
-            if message.parsed is None:
-                return so.read_reply(response_model, message.content or "", mode=mode, step=step)
-            so.check_size(message.parsed, step=step)
-            return message.parsed
         request: dict[str, Any] = {"model": self.settings.model, **self._sampling()}
-        request["messages"] = so.with_schema_in_prompt(messages, response_model)
-        response_format = so.response_format(mode, response_model)
-        if response_format is not None:
-            request["response_format"] = response_format
-        completion = await client.chat.completions.create(**request)
+        if mode == so.JSON_SCHEMA:
+            request["messages"] = messages
+            request["response_format"] = _json_schema_format(response_model)
+        else:
+            request["messages"] = so.with_schema_in_prompt(messages, response_model)
+            response_format = so.response_format(mode, response_model)
+            if response_format is not None:
+                request["response_format"] = response_format
+        received = _Received(on_tokens)
+        try:
+            async with self._client().chat.completions.stream(**request) as stream:
+                async for event in stream:
+                    if event.type in ("content.delta", "refusal.delta"):
+                        received.add(event.delta, step)
+                completion = await stream.get_final_completion()
+        except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as error:
+            raise ModelReplyError(_finish_reason_message(error), step=step) from None
+        except ValidationError as error:
+            raise ModelReplyError(so.invalid_reply_message(response_model, error, mode, None), step=step) from None
         message = _first_message(completion, step)
-        if getattr(message, "refusal", None):
+        if message.refusal:
             raise ModelRefusal(f"The model refused: {message.refusal}", step=step)
         if completion.choices[0].finish_reason == "length":
             raise ModelReplyError(_finish_reason_message(openai.LengthFinishReasonError), step=step)
@@ -198,6 +206,36 @@ _MODE_FIX = (
 )
 
 
+def _json_schema_format(response_model: type[Reply]) -> dict[str, Any]:
+    """The strict json_schema response format the SDK's own parse() sends, as a plain request parameter.
+
+    Given as data (not the pydantic class), the SDK streams the text without parsing partial JSON;
+    the reply is validated by the same pydantic model as in every other mode.
+    """
+    import openai
+
+    schema = openai.pydantic_function_tool(response_model)["function"]["parameters"]
+    return {"type": "json_schema", "json_schema": {"name": response_model.__name__, "schema": schema, "strict": True}}
+
+
+class _Received:
+    """A streamed reply so far: its size (capped, so an endless reply stops early) and progress reports."""
+
+    def __init__(self, on_tokens: TokenCallback | None):
+        self._on_tokens = on_tokens
+        self._started = time.monotonic()
+        self.pieces = 0
+        self.characters = 0
+
+    def add(self, delta: str, step: str) -> None:
+        self.pieces += 1
+        self.characters += len(delta)
+        if self.characters > 2 * so.MAX_CODE_BYTES + 10_000:  # room for JSON escapes and the wrapping object
+            raise so.reply_too_big(self.characters, step)
+        if self._on_tokens is not None:
+            self._on_tokens(step, self.pieces, time.monotonic() - self._started)
+
+
 def _finish_reason_message(error: Exception | type[Exception]) -> str:
     name = error.__name__ if isinstance(error, type) else type(error).__name__
     if name == "LengthFinishReasonError":
@@ -230,6 +268,8 @@ async def _inspect_response(response) -> None:
         if so.is_format_rejection(status, response.text):
             response.headers["x-should-retry"] = "false"
     elif 200 <= status < 300 and response.request.url.path.endswith("/chat/completions"):
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            return  # a streamed reply: read as it arrives, checked as it is read
         await response.aread()
         if not _is_json_object(response.text):
             what = _describe_body(response) if response.text.strip() else "an empty body"

@@ -55,7 +55,7 @@ class CodeFormatter(weave.Object):
         """Text repairs, then a syntax check (naming `step`), then autoflake -> isort -> autopep8."""
         code = self.strip_markdown_fences(self.replace_literal_newlines(code.replace("\r\n", "\n")))
         ensure_parses(code, step)
-        return self.pep8(self.sort_imports(self.remove_unused(code)))
+        return formatting.tidy(code, (self.remove_unused, self.sort_imports, self.pep8))
 
 
 def ensure_parses(code: str, step: str) -> None:
@@ -79,6 +79,7 @@ def ensure_uses_module(code: str, module_name: str, names: list[str], step: str,
     Called on the formatted text: autopep8 turns `f = lambda …` into a def after the rewrite ran. A
     runner shares the module's namespace, so `module_name` is "" for it (no import of them is honest).
     """
+    ensure_parses(code, step)  # rebindings() sees nothing in text that does not parse
     found = rebindings(code, module_name, names, module_scope_only=runner)
     if found:
         where = ", ".join(rebinding.describe() for rebinding in found[:5])
@@ -320,7 +321,8 @@ class CodeGenerationPipeline(weave.Model):
         clock = _StageClock()
         _clock_var.set(clock)
         started = time.perf_counter()
-        module_name = module_name or module_name_for(prompt, python=self._client.settings.test_python)
+        if not module_name:  # asking the test interpreter what it can import takes a process start
+            module_name = await asyncio.to_thread(module_name_for, prompt, python=self._client.settings.test_python)
         code = await self.function_for(prompt)
         # `import requests` in a module named requests.py would import the module itself.
         module_name = name_beside(module_name, imported_modules(code))

@@ -93,6 +93,11 @@ def check_size(reply: BaseModel, *, step: str) -> None:
             raise _too_big(f"{name} field", len(value.encode()), step)
 
 
+def reply_too_big(size_so_far: int, step: str) -> ModelReplyError:
+    """A streamed reply that has already grown past what could hold acceptable code."""
+    return _too_big("reply (stopped as it arrived)", size_so_far, step)
+
+
 def _too_big(what: str, size: int, step: str) -> ModelReplyError:
     return ModelReplyError(
         f"The model's {what} is {size / 1e6:.1f} MB, over the {MAX_CODE_BYTES // 1000} KB of code codegen accepts; "

@@ -158,6 +158,7 @@ class LoopbackModel:
     """Start with `with LoopbackModel() as model:`; `model.base_url` goes to OPENAI_BASE_URL."""
 
     delay: float = 0.0
+    piece_delay: float = 0.0  # seconds between the pieces of a streamed reply
     profile: Profile = PROFILES["openai"]
     answers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ANSWERS))
     port: int = 0
@@ -273,6 +274,23 @@ def request_kind(body: dict[str, Any]) -> str:
     return "GeneratedCode"
 
 
+def stream_chunks(completion: dict[str, Any], pieces: int = 40) -> list[dict[str, Any]]:
+    """chat.completion.chunk objects that add up to `completion`: its content (or refusal) in up to `pieces` parts."""
+    choice = completion["choices"][0]
+    message = choice["message"]
+    field = "refusal" if message.get("refusal") else "content"
+    text = message.get(field) or ""
+    size = max(1, -(-len(text) // pieces))
+    parts = [text[index:index + size] for index in range(0, len(text), size)] or [""]
+    base = {key: completion[key] for key in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+    chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", field: part} if number == 0
+                                    else {field: part}, "finish_reason": None, "logprobs": None}]}
+              for number, part in enumerate(parts)]
+    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"],
+                                        "logprobs": None}], "usage": completion.get("usage")})
+    return chunks
+
+
 def _error_body(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
@@ -321,7 +339,28 @@ def _make_handler(model: LoopbackModel):
             status, payload, delay = model.answer(body)
             if delay:
                 time.sleep(delay)
-            self._send(status, payload)
+            if body.get("stream") and status == 200 and isinstance(payload, dict):
+                self._stream(payload)
+            else:
+                self._send(status, payload)
+
+        def _stream(self, completion: dict[str, Any]) -> None:
+            """The completion as server-sent events, in pieces, the way streaming endpoints send it."""
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for chunk in stream_chunks(completion):
+                    data = f"data: {json.dumps(chunk)}\n\n".encode()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    if model.piece_delay:
+                        self.wfile.flush()
+                        time.sleep(model.piece_delay)
+                end = b"data: [DONE]\n\n"
+                self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(end), end))
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
     return Handler
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen.formatting import normalize_text, pep8, remove_unused, sort_imports
+from codegen.formatting import normalize_text, tidy
 from codegen.imports import defined_names, point_imports_at_module
 from codegen.quality import parse_or_none
 from tests.test_seed_differential import STDLIB_TESTS, own_test_file, read, stdlib_modules
@@ -78,7 +78,7 @@ def with_placeholder(source: str, module_name: str) -> str:
 def pipeline_steps(tests: str, module_name: str, names: list[str]) -> str:
     """What the pipeline does to a test file, in its order (see CodeGenerationPipeline._finish_tests)."""
     rewritten = point_imports_at_module(normalize_text(tests), module_name, names)
-    return pep8(sort_imports(remove_unused(rewritten)))
+    return tidy(rewritten)
 
 
 def unbound_globals(source: str) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from codegen.formatting import normalize_text, pep8, remove_unused, sort_imports
+from codegen.formatting import normalize_text, pep8, remove_unused, sort_imports, tidy
 
 CONCURRENT_RUNS = """
 import asyncio, sys
@@ -87,3 +87,13 @@ def test_a_docstring_with_a_fenced_example_survives_generate(model, tmp_path):
     model.enqueue(Reply.code("GeneratedCode", f"Sure:\n```python\n{DOCUMENTED}```\n"))
     assert generate(model, tmp_path, "--module", "doubling", "--no-run") == 0
     assert (tmp_path / "doubling.py").read_text().startswith(DOCUMENTED)
+
+
+def test_a_formatter_step_that_would_break_the_code_is_skipped():
+    # autopep8's E402 fix moves the late import to the top, into the `try:` block: an IndentationError.
+    code = ("try:\n    from target import alpha\nexcept ImportError:\n    from target import alpha\n"
+            "for alpha in [1]:\n    pass\nfrom target import beta\n\nprint(alpha, beta)\n")
+    from codegen.quality import parse_or_none
+
+    assert parse_or_none(pep8(code)) is None  # the tool's bug, as found by tests/test_imports.py
+    assert tidy(code) == sort_imports(remove_unused(code))

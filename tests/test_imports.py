@@ -6,11 +6,10 @@ import json
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from codegen import formatting
-from codegen.cli import main
 from codegen.errors import GeneratedCodeError
 from codegen.imports import point_imports_at_module, rebindings, strip_definitions_and_imports
 from codegen.pipeline import ensure_uses_module
@@ -22,7 +21,7 @@ NAMES = ["moving_average", "Window"]
 
 def formatted(code: str) -> str:
     """The pipeline's last steps, in its order."""
-    return formatting.pep8(formatting.sort_imports(formatting.remove_unused(code)))
+    return formatting.tidy(code)
 
 
 def rewrite(source: str) -> str:
@@ -66,6 +65,11 @@ def test_an_import_the_tests_forgot_goes_before_the_code_that_uses_it():
               'if __name__ == "__main__":\n    main()\n')
     rewritten = rewrite(source)
     assert rewritten.startswith('"""Tests."""\nfrom ma import moving_average\n')
+
+
+def test_an_import_the_tests_forgot_goes_in_the_header_even_when_imports_follow_code():
+    source = "import unittest\nprint(1)\nimport os\nmoving_average(os)\n"
+    assert rewrite(source) == "import unittest\nfrom ma import moving_average\nprint(1)\nimport os\nmoving_average(os)\n"
 
 
 def test_pasted_copies_and_lambda_rebindings_at_top_level_are_removed():
@@ -266,6 +270,9 @@ def generated_test_files(draw):
 
 @settings(max_examples=150, deadline=None)
 @given(generated_test_files())
+@example(("try:\n    from your_module import alpha\nexcept ImportError:\n    from your_module import alpha\n"
+          "for alpha in [lambda: 'fake']:\n    pass\nimport os\nRESULTS.append(alpha())\nRESULTS.append(beta())\n",
+          True))  # found by this test: autopep8 broke the file, and a file that does not parse passed the check
 def test_after_any_rewrite_names_are_bound_and_come_from_the_module(target_module, case):
     source, dishonest = case
     tests = formatted(point_imports_at_module(source, target_module, FUNCTIONS))
@@ -277,3 +284,8 @@ def test_after_any_rewrite_names_are_bound_and_come_from_the_module(target_modul
     results: list[str] = []
     exec(compile(tests, "test_generated.py", "exec"), {"RESULTS": results, "__name__": "test_generated"})
     assert results == ["module.alpha", "module.beta"], f"{source}\n->\n{tests}"
+
+
+def test_tests_that_do_not_parse_never_pass_the_rebinding_check():
+    with pytest.raises(GeneratedCodeError, match="syntax error"):
+        ensure_uses_module("try:\nfrom ma import moving_average\nexcept ImportError:\n    pass\n", "ma", NAMES, "tests")
