@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import ValidationError
 
 from . import structured_output as so
 from .errors import ModelCallError, ModelRefusal, ModelReplyError
+from .progress import TokenCallback
 from .recording import AnswerRecorder, AnswerReplayer, request_key
 from .settings import Settings
 from .structured_output import Reply
-
-# Hears a streamed reply arrive: (step, pieces received so far, seconds since the request).
-TokenCallback = Callable[[str, int, float], None]
 
 SYSTEM_MESSAGE = "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
 

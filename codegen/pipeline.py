@@ -22,7 +22,7 @@ from .imports import (
 )
 from .llm import ModelClient
 from .naming import module_name_for, name_beside
-from .progress import StageCallback
+from .progress import StageCallback, TokenCallback
 from .models import GeneratedCode, ProgramRunner, UnitTest
 
 
@@ -176,13 +176,16 @@ class CodeGenerationPipeline(weave.Model):
 
     _client: ModelClient = PrivateAttr()
     _on_stage: StageCallback | None = PrivateAttr(default=None)
+    _on_tokens: TokenCallback | None = PrivateAttr(default=None)
     _call_id: str | None = PrivateAttr(default=None)
 
-    def __init__(self, client: ModelClient, *, on_stage: StageCallback | None = None, **data: Any):
+    def __init__(self, client: ModelClient, *, on_stage: StageCallback | None = None,
+                 on_tokens: TokenCallback | None = None, **data: Any):
         data.setdefault("model_name", client.settings.model)
         super().__init__(**data)
         self._client = client
         self._on_stage = on_stage
+        self._on_tokens = on_tokens
 
     @property
     def call_id(self) -> str | None:
@@ -196,7 +199,7 @@ class CodeGenerationPipeline(weave.Model):
     async def _ask(self, response_model, message: str, *, step: str, prompt: str):
         started = time.perf_counter()
         try:
-            return await self._client.ask(response_model, message, step=step, prompt=prompt)
+            return await self._client.ask(response_model, message, step=step, prompt=prompt, on_tokens=self._on_tokens)
         finally:
             _current_clock().add(f"model.{step}", time.perf_counter() - started)
 

@@ -8,6 +8,10 @@ from typing import Callable, TextIO
 
 # Called with a stage name ("function", "runner", "tests", "format", "run", "repair", "score") as each starts.
 StageCallback = Callable[[str], None]
+# Called as a model reply streams in: (stage, pieces received so far, about one token each; seconds since asked).
+TokenCallback = Callable[[str, int, float], None]
+
+TOKEN_REPORT_SECONDS = 2.0  # how often the command line repeats a stage's progress
 
 STAGE_LABELS = {
     "function": "generating the function",
@@ -28,12 +32,20 @@ class StderrProgress:
         self.stream = stream or sys.stderr
         self.label = f"{label}: " if label else ""
         self.started = time.monotonic()
+        self._last_report: dict[str, float] = {}
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def stage(self, name: str) -> None:
         self.say(f"{STAGE_LABELS.get(name, name)}…")
+
+    def tokens(self, name: str, pieces: int, seconds: float) -> None:
+        """`… 412 tokens in 3.1 s` for a stage whose reply is streaming, at most every TOKEN_REPORT_SECONDS."""
+        now = time.monotonic()
+        if now - self._last_report.get(name, self.started) >= TOKEN_REPORT_SECONDS:
+            self._last_report[name] = now
+            self.say(f"{STAGE_LABELS.get(name, name)}… {pieces} tokens in {seconds:.1f} s")
 
     def say(self, text: str) -> None:
         if not self.quiet:

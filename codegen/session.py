@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from .llm import ModelClient
-from .progress import StageCallback
+from .progress import StageCallback, TokenCallback
 from .settings import Settings
 from .tracing import TracingStatus, configure_environment, start_tracing, stop_tracing
 
@@ -37,16 +37,17 @@ class GenerationSession:
         self.client.prepare()
         self.pipeline()
 
-    def pipeline(self, on_stage: StageCallback | None = None):
+    def pipeline(self, on_stage: StageCallback | None = None, on_tokens: TokenCallback | None = None):
         from .pipeline import CodeGenerationPipeline  # imports weave: only when generating
 
-        return CodeGenerationPipeline(self.client, on_stage=on_stage)
+        return CodeGenerationPipeline(self.client, on_stage=on_stage, on_tokens=on_tokens)
 
-    async def generate(self, prompt: str, *, module_name: str | None = None, on_stage: StageCallback | None = None):
+    async def generate(self, prompt: str, *, module_name: str | None = None, on_stage: StageCallback | None = None,
+                       on_tokens: TokenCallback | None = None):
         """The whole pipeline, traced as one `CodeGenerationPipeline.predict` call."""
         from .pipeline import GenerationResult
 
-        pipeline = self.pipeline(on_stage)
+        pipeline = self.pipeline(on_stage, on_tokens)
         output = await pipeline.predict(prompt, module_name)
         self.last_call_id = pipeline.call_id
         return GenerationResult.from_dict(output)

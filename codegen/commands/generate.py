@@ -30,7 +30,8 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
 
     async with traced_session(settings, record_dir=args.record, replay_dir=args.replay) as session:
         progress.say(f"asking {session.client.endpoint} ({settings.model}); traces: {session.tracing.mode}")
-        result = await session.generate(args.prompt, module_name=module_name, on_stage=progress.stage)
+        result = await session.generate(args.prompt, module_name=module_name, on_stage=progress.stage,
+                                         on_tokens=progress.tokens)
         module_path, test_path = output_paths(args.out, result.module_name)
         if result.module_name != module_name:
             progress.say(f"the generated code imports {module_name}, so the module is named {result.module_name}")

@@ -163,15 +163,18 @@ async def _run_model(server, request: GenerationRequest, anchor: Anchor, setting
     def on_stage(name: str) -> None:
         loop.call_soon_threadsafe(progress.stage, name)
 
-    return await server.worker.run(lambda: _model_stages(server, request, anchor, settings, on_stage, text, module_name))
+    def on_tokens(name: str, pieces: int, seconds: float) -> None:
+        loop.call_soon_threadsafe(progress.tokens, name, pieces, seconds)
+
+    return await server.worker.run(lambda: _model_stages(server, request, anchor, settings, (on_stage, on_tokens), text, module_name))
 
 
-async def _model_stages(server, request: GenerationRequest, anchor: Anchor, settings, on_stage, text: str,
+async def _model_stages(server, request: GenerationRequest, anchor: Anchor, settings, callbacks, text: str,
                         module_name: str) -> Generated:
     # The first failure cancels the sibling request.
     from codegen.pipeline import gather_or_cancel
 
-    pipeline = server.session_for(settings).pipeline(on_stage)
+    pipeline = server.session_for(settings).pipeline(*callbacks)
     generated = Generated()
     if request.kind in (KIND_FUNCTION, KIND_ALL):
         generated.code = await pipeline.function_for(anchor.prompt.text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from lsprotocol import types
 
@@ -30,6 +31,7 @@ class TaskProgress:
         self.cancelled = False  # set by whoever cancels the job, so the job knows it was the user
         self._active = False
         self._stage = ""
+        self._last_tokens_report = 0.0
 
     async def begin(self) -> None:
         """Create the progress (window/workDoneProgress/create), or say at once that the work started."""
@@ -62,6 +64,19 @@ class TaskProgress:
         self._server.work_done_progress.report(
             self.token,
             types.WorkDoneProgressReport(message=message, percentage=percentage, cancellable=self.cancellable),
+        )
+
+    def tokens(self, name: str, pieces: int, seconds: float) -> None:
+        """A streaming reply's progress (`generating the tests: 412 tokens, 3 s`), at most four reports a second."""
+        now = time.monotonic()
+        if not self._active or now - self._last_tokens_report < 0.25:
+            return
+        self._last_tokens_report = now
+        message, percentage = STAGES.get(name, (name, None))
+        self._server.work_done_progress.report(
+            self.token,
+            types.WorkDoneProgressReport(message=f"{message}: {pieces} tokens, {seconds:.0f} s", percentage=percentage,
+                                         cancellable=self.cancellable),
         )
 
     def end(self, message: str) -> None:

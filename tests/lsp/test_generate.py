@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,16 @@ async def test_generate_tests_for_a_function(editor):
     assert "def existing(values):" in editor.model.requests[0]["messages"][-1]["content"]
     assert editor.test_file(uri).is_file()
     assert editor.text(uri) == before  # the module is unchanged
+
+
+async def test_progress_shows_tokens_and_time_while_the_model_writes(editor):
+    editor.model.piece_delay = 0.03  # 40 pieces a reply: about 1.2 s of streaming per stage
+    try:
+        uri = editor.place("prompt_module.py")
+        outcome = await editor.run(action(await editor.code_actions(uri, 4), EVERYTHING))
+    finally:
+        editor.model.piece_delay = 0.0
+    assert outcome["applied"], outcome
+    [reports] = editor.client.progress_reports.values()
+    messages = [r.message for r in reports if isinstance(r, types.WorkDoneProgressReport)]
+    assert any(re.search(r"function.*: \d+ tokens, \d+ s", message) for message in messages), messages
