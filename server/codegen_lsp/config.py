@@ -35,6 +35,7 @@ class ServerOptions:
     interpreter: str | None = None
     diagnostics_delay_ms: int = 300
     allow_unsandboxed_tests: bool = False  # run tests even where the machine has no sandbox for them
+    preview_edits: bool = False  # send edits with change annotations that need confirmation
     workspace_trusted: bool = False
 
     @property
@@ -107,10 +108,11 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "interpreter": ("interpreter", _text),
     "diagnosticsDelayMs": ("diagnostics_delay_ms", _number(0, 10_000, int)),
     "allowUnsandboxedTests": ("allow_unsandboxed_tests", _boolean),
+    "previewEdits": ("preview_edits", _boolean),
 }
 # Fields whose None means "the default" rather than "unset".
 _DEFAULT_WHEN_NONE = {"keep_prompt_comment", "test_location", "test_timeout", "diagnostics_delay_ms",
-                      "allow_unsandboxed_tests"}
+                      "allow_unsandboxed_tests", "preview_edits"}
 
 
 def parse_options(

@@ -38,28 +38,47 @@ def text_edits(old: str, new: str, units: Units) -> list[types.TextEdit]:
     return edits
 
 
-def workspace_edit(changes: list[FileChange], units: Units, *, document_changes: bool) -> types.WorkspaceEdit:
-    """One WorkspaceEdit for all files; new files get a CreateFile (which never overwrites) first."""
+PREVIEW_ANNOTATION = "codegen"
+
+
+def preview_annotation(description: str) -> types.ChangeAnnotation:
+    """What makes an editor show the edit for review before applying it (VS Code's refactor preview)."""
+    return types.ChangeAnnotation(label="Codegen", needs_confirmation=True, description=description)
+
+
+def workspace_edit(changes: list[FileChange], units: Units, *, document_changes: bool,
+                   annotation: types.ChangeAnnotation | None = None) -> types.WorkspaceEdit:
+    """One WorkspaceEdit for all files; new files get a CreateFile (which never overwrites) first.
+
+    With an `annotation` (document changes only), every edit carries it, so the editor asks first.
+    """
     if not document_changes:
         return types.WorkspaceEdit(changes={
             change.uri: text_edits(change.old_text or "", change.new_text, units) for change in changes
         })
+    annotation_id = PREVIEW_ANNOTATION if annotation is not None else None
     operations: list = []
     for change in changes:
         if change.old_text is None:
             operations.append(types.CreateFile(
-                uri=change.uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False)
+                uri=change.uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
+                annotation_id=annotation_id,
             ))
             edits = [types.TextEdit(range=types.Range(start=types.Position(line=0, character=0),
                                                       end=types.Position(line=0, character=0)),
                                     new_text=change.new_text)]
         else:
             edits = text_edits(change.old_text, change.new_text, units)
+        if annotation_id is not None:
+            edits = [types.AnnotatedTextEdit(range=edit.range, new_text=edit.new_text, annotation_id=annotation_id)
+                     for edit in edits]
         if edits:
             operations.append(types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(uri=change.uri, version=change.version),
                 edits=edits,
             ))
+    if annotation is not None:
+        return types.WorkspaceEdit(document_changes=operations, change_annotations={PREVIEW_ANNOTATION: annotation})
     return types.WorkspaceEdit(document_changes=operations)
 
 

@@ -14,6 +14,7 @@ from . import placement
 from .anchors import Anchor, anchor_for_request, refind
 from .constants import (ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER, KIND_TESTS,
                         TRUST_HOWTO)
+from .edits import preview_annotation
 from .jobs import JobKey, prompt_key, runner_key, tests_key
 from .merging import has_runner
 from .plans import Generated, edit_for, plan, write_new_file
@@ -241,6 +242,10 @@ async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: 
     document_changes = bool(edit_capabilities and edit_capabilities.document_changes)
     creates = document_changes and bool(edit_capabilities.resource_operations and types.ResourceOperationKind.Create
                                         in edit_capabilities.resource_operations)
+    # A preview where asked for and the client can show one; others get the plain edit.
+    annotation = preview_annotation(ACTION_TITLES[request.kind]) if (
+        server.options.preview_edits and document_changes and edit_capabilities.change_annotation_support is not None
+    ) else None
     async with server.apply_lock(request.uri):
         for _ in range(3):
             document = server.document(request.uri)
@@ -249,7 +254,8 @@ async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: 
             version = document.version
             # Merging, sorting imports and diffing a long file take a while: off the event loop.
             changes, edit = await asyncio.to_thread(
-                lambda: edit_for(server, request.uri, anchor, generated, document_changes=document_changes, creates=creates))
+                lambda: edit_for(server, request.uri, anchor, generated, document_changes=document_changes, creates=creates,
+                                 annotation=annotation))
             if server.document(request.uri) is document and document.version == version:
                 break
         else:

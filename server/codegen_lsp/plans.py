@@ -59,12 +59,12 @@ def plan(server, uri: str, anchor: Anchor, generated: Generated) -> tuple[FileCh
 
 
 def edit_for(server, uri: str, anchor: Anchor, generated: Generated, *, document_changes: bool,
-             creates: bool) -> tuple[list[FileChange], types.WorkspaceEdit]:
+             creates: bool, annotation: types.ChangeAnnotation | None = None) -> tuple[list[FileChange], types.WorkspaceEdit]:
     """The changes and the one WorkspaceEdit carrying them, against the document's current version."""
     anchor = refind(anchor, server.document(uri).source)
     changes = [change for change in plan(server, uri, anchor, generated) if change is not None]
     in_edit = [change for change in changes if change.old_text is not None or creates]
-    return changes, workspace_edit(in_edit, server.units, document_changes=document_changes)
+    return changes, workspace_edit(in_edit, server.units, document_changes=document_changes, annotation=annotation)
 
 
 def write_new_file(change: FileChange) -> None:
