@@ -311,6 +311,31 @@ class CodeGenerationPipeline(weave.Model):
         return tests
 
     @weave.op
+    async def generate_for_editor(self, kind: str, prompt: str, source: str, module_name: str,
+                                  runner_exists: bool = False) -> dict[str, str]:
+        """What an editor's code action asks for, traced as one call (listed by `codegen traces`).
+
+        `kind`: "function" or "all" (from the comment `prompt`; `source` is the same text), "runner" or
+        "tests" (for the function `source`; `prompt` says which). The tests are not run here: the editor
+        runs them against the module as it will be once the edit lands.
+        """
+        call = weave.get_current_call()
+        self._call_id = call.id if call is not None else None
+        code = runner = tests = ""
+        if kind in ("function", "all"):
+            code = await self.function_for(source)
+        if kind == "all":
+            runner_step = self.runner_for(code) if not runner_exists else _no_runner()
+            runner, tests = await gather_or_cancel(runner_step, self.tests_for(code, module_name))
+        elif kind == "runner":
+            runner = await self.runner_for(source)
+        elif kind == "tests":
+            tests = await self.tests_for(source, module_name)
+        elif kind != "function":
+            raise ValueError(f"unknown kind {kind!r}")
+        return {"generated_code": code, "program_runner": runner, "unit_tests": tests, "module_name": module_name}
+
+    @weave.op
     async def predict(self, prompt: str, module_name: str | None = None) -> dict[str, Any]:
         call = weave.get_current_call()
         self._call_id = call.id if call is not None else None
@@ -357,6 +382,10 @@ class CodeGenerationPipeline(weave.Model):
             possible_bugs=bugs,
             repair_problem=repair_problem,
         )
+
+
+async def _no_runner() -> str:
+    return ""
 
 
 async def gather_or_cancel(*coroutines):

@@ -46,7 +46,12 @@ class TraceSyncError(CodegenError, RuntimeError):
 # -- reading ---------------------------------------------------------------------------------
 
 
-def recent_runs(project: str = "codegen", *, last: int = 10, op_suffix: str = "predict") -> list[TracedRun]:
+# The top-level ops that are runs: the CLI's and eval's predict, and an editor's code action.
+RUN_OPS = ("predict", "generate_for_editor")
+
+
+def recent_runs(project: str = "codegen", *, last: int = 10, op_suffix: str | tuple[str, ...] = RUN_OPS
+                ) -> list[TracedRun]:
     """The newest `last` top-level runs of ops named `*.<op_suffix>`, newest first.
 
     Top-level means the call has no parent: a `predict` inside an evaluation is not a run.
@@ -139,8 +144,9 @@ def _op_short_name(op_ref: Any) -> str:
     return text.split(":", 1)[0]
 
 
-def _matches(op_name: str, op_suffix: str) -> bool:
-    return op_name == op_suffix or op_name.endswith("." + op_suffix)
+def _matches(op_name: str, op_suffix: str | tuple[str, ...]) -> bool:
+    suffixes = (op_suffix,) if isinstance(op_suffix, str) else op_suffix
+    return any(op_name == suffix or op_name.endswith("." + suffix) for suffix in suffixes)
 
 
 def _parse_time(value: Any) -> datetime | None:

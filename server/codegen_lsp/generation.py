@@ -172,26 +172,19 @@ async def _run_model(server, request: GenerationRequest, anchor: Anchor, setting
 
 async def _model_stages(server, request: GenerationRequest, anchor: Anchor, settings, callbacks, text: str,
                         module_name: str) -> Generated:
-    # The first failure cancels the sibling request.
-    from codegen.pipeline import gather_or_cancel
-
-    pipeline = server.session_for(settings).pipeline(*callbacks)
+    session = server.session_for(settings)
+    pipeline = session.pipeline(*callbacks)
     generated = Generated()
-    if request.kind in (KIND_FUNCTION, KIND_ALL):
-        generated.code = await pipeline.function_for(anchor.prompt.text)
-    if request.kind == KIND_ALL:
-        generated.runner_skipped = has_runner(text)
-        runner = pipeline.runner_for(generated.code) if not generated.runner_skipped else _nothing()
-        generated.runner, generated.tests = await gather_or_cancel(runner, pipeline.tests_for(generated.code, module_name))
-    elif request.kind == KIND_RUNNER:
-        generated.runner = await pipeline.runner_for(anchor.function_source)
-    elif request.kind == KIND_TESTS:
-        generated.tests = await pipeline.tests_for(anchor.function_source, module_name)
+    from_prompt = request.kind in (KIND_FUNCTION, KIND_ALL)
+    generated.runner_skipped = request.kind == KIND_ALL and has_runner(text)
+    source = anchor.prompt.text if from_prompt else anchor.function_source
+    prompt = source if from_prompt else f"{request.kind} for {anchor.function or ', '.join(anchor.functions)}"
+    output = await pipeline.generate_for_editor(request.kind, prompt, source, module_name,
+                                                runner_exists=generated.runner_skipped)
+    session.last_call_id = pipeline.call_id or session.last_call_id
+    generated.code, generated.runner, generated.tests = (
+        output["generated_code"], output["program_runner"], output["unit_tests"])
     return generated
-
-
-async def _nothing() -> str:
-    return ""
 
 
 async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generated: Generated,

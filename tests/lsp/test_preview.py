@@ -43,3 +43,4 @@ async def test_clients_without_annotation_support_get_the_plain_edit(start_edito
     assert not edit.change_annotations
     assert all(isinstance(e, types.TextEdit) for op in edit.document_changes
                if isinstance(op, types.TextDocumentEdit) for e in op.edits)
+

@@ -1,0 +1,36 @@
+"""An editor's generation is one traced call (`CodeGenerationPipeline.generate_for_editor`) that `codegen traces` lists."""
+
+from __future__ import annotations
+
+from .conftest import copy_data
+from .test_preview import generate_everything
+
+
+async def test_an_editor_generation_is_one_traced_run_that_codegen_traces_lists(start_editor, workspace, model,
+                                                                                   tmp_path):
+    import asyncio
+    import json
+    import os
+    import subprocess
+    import sys
+
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=model, env={"CODEGEN_TRACING": "local"})
+    await generate_everything(editor)
+
+    def listed() -> list[dict]:
+        completed = subprocess.run([sys.executable, "-m", "codegen", "traces", "--json"],
+                                   capture_output=True, text=True, timeout=60,
+                                   env={**os.environ, "HOME": str(tmp_path / "home"), "CODEGEN_TRACING": "local"})
+        assert completed.returncode == 0, completed.stderr
+        return json.loads(completed.stdout)
+
+    runs: list[dict] = []
+    for _ in range(40):  # the WAL is appended as the call ends; give the writer a moment
+        runs = listed()
+        if runs:
+            break
+        await asyncio.sleep(0.25)
+    [run] = runs
+    assert run["op_name"].endswith("generate_for_editor")
+    assert "moving average" in run["prompt"]
