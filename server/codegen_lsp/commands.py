@@ -23,6 +23,10 @@ from .test_explorer import publish_results
 log = logging.getLogger(__name__)
 
 
+# How long `codegen.cancel` waits for the jobs to end before it answers.
+CANCEL_WAIT = 2.0
+
+
 class ArgumentError(ValueError):
     """A command was called with arguments it cannot use; answered as Invalid Params."""
 
@@ -174,8 +178,9 @@ async def _run_tests(server, uri: str, module_path: Path, test_path: Path, progr
     return outcome
 
 
-def cancel(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
-    """Cancel a running job: `{token}` (from the command's answer), `{uri}` (all on that file), or all."""
+async def cancel(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
+    """Cancel a running job: `{token}` (from the command's answer), `{uri}` (all on that file), or all;
+    answered once they ended (a job stops at its next step, at once)."""
     first = arguments[0] if arguments else {}
     if isinstance(first, str):
         first = {"token": first}
@@ -188,7 +193,8 @@ def cancel(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
     if not cancelled:
         return _refused(server, "Nothing to cancel: that work has finished, or its edit is already being applied.",
                         types.MessageType.Info, cancelled=[])
-    return {"cancelled": [job.token for job in cancelled], "message": f"Cancelling {len(cancelled)} job(s)."}
+    await server.jobs.ended(cancelled, CANCEL_WAIT)
+    return {"cancelled": [job.token for job in cancelled], "message": f"Cancelled {len(cancelled)} job(s)."}
 
 
 def show_trace(server) -> dict[str, Any]:

@@ -73,6 +73,7 @@ class Jobs:
         job = Job(key, title)
         job.progress = TaskProgress(self._server, title, job.token)
         self._by_token[job.token] = job
+        job.progress.announce()
         job.task = asyncio.ensure_future(self._run(job, work))
         return {"started": True, "token": job.token, "message": f"{title}: started; the result follows as a message."}
 
@@ -99,6 +100,11 @@ class Jobs:
             job.progress.cancelled = True
             job.task.cancel()
         return chosen
+
+    async def ended(self, jobs: list[Job], timeout: float) -> None:
+        """Wait (briefly) until cancelled jobs have ended, so their messages come before the cancel's answer."""
+        if jobs:
+            await asyncio.wait([job.task for job in jobs], timeout=timeout)
 
     async def stop_all(self) -> None:
         tasks = [job.task for job in self._by_token.values()]

@@ -1,4 +1,4 @@
-"""The server object: options, per-document analyses and test results, debounced diagnostics, model sessions."""
+"""The server object: options, document analyses and test results, debounced diagnostics, model sessions, warm-up."""
 
 from __future__ import annotations
 

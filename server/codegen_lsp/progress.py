@@ -33,12 +33,21 @@ class TaskProgress:
         self._stage = ""
         self._last_tokens_report = 0.0
 
-    async def begin(self) -> None:
-        """Create the progress (window/workDoneProgress/create), or say at once that the work started."""
+    @property
+    def supported(self) -> bool:
         capabilities = self._server.client_capabilities
-        if not (capabilities.window and capabilities.window.work_done_progress):
+        return bool(capabilities.window and capabilities.window.work_done_progress)
+
+    def announce(self) -> None:
+        """Without progress support, say that the work started; called before the command is answered, since
+        eglot 1.9 reads what follows an answer in the same read only once more arrives."""
+        if not self.supported:
             self._server.show(f"{self.title}: started (to stop it, pick \"Cancel\" in the code actions there).",
                               types.MessageType.Info)
+
+    async def begin(self) -> None:
+        """Create the progress (window/workDoneProgress/create) where the client supports it."""
+        if not self.supported:
             return
         try:
             await self._server.work_done_progress.create_async(self.token)

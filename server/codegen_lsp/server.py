@@ -120,8 +120,11 @@ def run_tests(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
 
 
 @SERVER.command(CANCEL)
-def cancel(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
-    return _answered(commands.cancel, server, arguments)
+async def cancel(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
+    try:
+        return await commands.cancel(server, arguments)
+    except commands.ArgumentError as error:
+        raise _invalid(error) from None
 
 
 @SERVER.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)
@@ -152,11 +155,15 @@ def _parsed(parse, arguments):
     try:
         return parse(arguments)
     except ValueError as error:
-        raise JsonRpcInvalidParams(message=f"Invalid params: {error}") from None
+        raise _invalid(error) from None
 
 
 def _answered(command, server, arguments):
     try:
         return command(server, arguments)
     except commands.ArgumentError as error:
-        raise JsonRpcInvalidParams(message=f"Invalid params: {error}") from None
+        raise _invalid(error) from None
+
+
+def _invalid(error: Exception) -> JsonRpcInvalidParams:
+    return JsonRpcInvalidParams(message=f"Invalid params: {error}")

