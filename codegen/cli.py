@@ -35,6 +35,9 @@ def _add_test_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-run", dest="run_tests", action="store_false", default=None,
                         help="do not run the generated tests (by default they run in a sandboxed child process)")
     parser.add_argument("--repair-rounds", type=int, help="model repair rounds for failing tests (default 1; 0 = off)")
+    parser.add_argument("--test-framework", choices=["auto", "unittest", "pytest"],
+                        help="tests to write: auto (default) = pytest when the project has pytest configuration "
+                        "or pytest-style tests and the test interpreter has pytest, else unittest")
     _add_unsandboxed_option(parser)
 
 
@@ -96,7 +99,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {
         name: getattr(args, name, None)
         for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing", "run_tests", "repair_rounds",
-                     "allow_unsandboxed_tests")
+                     "allow_unsandboxed_tests", "test_framework")
     }
     return load_settings(overrides, env_file=getattr(args, "env_file", None))
 

@@ -32,16 +32,22 @@ class GenerationSession:
         )
         self.last_call_id: str | None = None
 
-    def pipeline(self, on_stage: StageCallback | None = None):
+    def pipeline(self, on_stage: StageCallback | None = None, *, project_dir: Path | None = None):
         from .pipeline import CodeGenerationPipeline  # imports weave: only when generating
 
-        return CodeGenerationPipeline(self.client, on_stage=on_stage)
+        return CodeGenerationPipeline(self.client, on_stage=on_stage, project_dir=project_dir)
 
-    async def generate(self, prompt: str, *, module_name: str | None = None, on_stage: StageCallback | None = None):
-        """The whole pipeline, traced as one `CodeGenerationPipeline.predict` call."""
+    async def generate(
+        self, prompt: str, *, module_name: str | None = None, on_stage: StageCallback | None = None,
+        project_dir: Path | None = None,
+    ):
+        """The whole pipeline, traced as one `CodeGenerationPipeline.predict` call.
+
+        `project_dir` is where the files will go: `test_framework="auto"` looks there for pytest.
+        """
         from .pipeline import GenerationResult
 
-        pipeline = self.pipeline(on_stage)
+        pipeline = self.pipeline(on_stage, project_dir=project_dir)
         output = await pipeline.predict(prompt, module_name)
         self.last_call_id = pipeline.call_id
         return GenerationResult.from_dict(output)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from .errors import ConfigurationError
 
 TracingMode = Literal["auto", "local", "wandb", "off"]
+TestFrameworkChoice = Literal["auto", "unittest", "pytest"]
 
 # Setting name -> environment variable. OPENAI_* are the SDK's own names, so a user who has
 # configured the openai SDK has configured us.
@@ -29,6 +30,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "run_tests": "CODEGEN_RUN_TESTS",
     "test_python": "CODEGEN_TEST_PYTHON",
     "allow_unsandboxed_tests": "CODEGEN_ALLOW_UNSANDBOXED",
+    "test_framework": "CODEGEN_TEST_FRAMEWORK",
 }
 
 # A key sent to a host nobody chose on purpose is a leak; when the base URL is set but no key is,
@@ -57,6 +59,9 @@ class Settings(BaseModel):
     test_python: str | None = Field(None, description="Interpreter for running tests (default: this one).")
     allow_unsandboxed_tests: bool = Field(
         False, description="Run generated tests even where the machine offers no sandbox (no Landlock)."
+    )
+    test_framework: TestFrameworkChoice = Field(
+        "auto", description="Tests to write: auto = pytest when the project is set up for it, else unittest."
     )
 
     @field_validator("base_url", mode="before")

@@ -11,6 +11,7 @@ from typing import Any
 
 TEST_LOCATIONS = ("auto", "beside", "testsFolder")
 TRACING_MODES = ("auto", "local", "wandb", "off")
+TEST_FRAMEWORKS = ("auto", "unittest", "pytest")
 # Settings an untrusted workspace could use to send the user's key and code elsewhere, or to run a
 # program (or its own code) on opening; in such a workspace only the user's environment decides them.
 WORKSPACE_SENSITIVE = ("model", "base_url", "interpreter", "run_tests_after_generation", "allow_unsandboxed_tests")
@@ -32,6 +33,7 @@ class ServerOptions:
     interpreter: str | None = None
     diagnostics_delay_ms: int = 300
     allow_unsandboxed_tests: bool = False  # run tests even where the machine has no sandbox for them
+    test_framework: str = "auto"  # auto: pytest where the project is set up for it
     workspace_trusted: bool = False
 
     @property
@@ -102,10 +104,11 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "interpreter": ("interpreter", _text),
     "diagnosticsDelayMs": ("diagnostics_delay_ms", _number(0, 10_000, int)),
     "allowUnsandboxedTests": ("allow_unsandboxed_tests", _boolean),
+    "testFramework": ("test_framework", _one_of(*TEST_FRAMEWORKS)),
 }
 # Fields whose None means "the default" rather than "unset".
 _DEFAULT_WHEN_NONE = {"keep_prompt_comment", "test_location", "test_timeout", "diagnostics_delay_ms",
-                      "allow_unsandboxed_tests"}
+                      "allow_unsandboxed_tests", "test_framework"}
 
 
 def parse_options(
@@ -191,5 +194,6 @@ def codegen_settings(options: ServerOptions, root: Path | None, environ: Mapping
         "max_retries": options.max_retries,
         "tracing": options.tracing,
         "test_timeout": options.test_timeout,
+        "test_framework": options.test_framework,
     }
     return load_settings(overrides, env_file=env_file, environ=os.environ if environ is None else environ)
