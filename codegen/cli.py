@@ -78,12 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--parallel", type=int, default=4, help="prompts in flight at once (default 4)")
     evaluate.add_argument("--report", type=Path, help="JSON report path (default eval-report-<time>.json)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+    evaluate.add_argument("--html", type=Path, metavar="PATH",
+                          help="also write the report as one self-contained HTML page (charts, per-prompt details)")
     _add_test_run_options(evaluate)
     _add_model_options(evaluate)
     _add_record_options(evaluate)
 
-    traces = commands.add_parser("traces", help="list recent locally traced runs; `traces sync` uploads them")
-    traces.add_argument("action", nargs="?", choices=["list", "sync"], default="list")
+    traces = commands.add_parser(
+        "traces", help="list recent locally traced runs; `traces show [ID]` one run's steps; `traces sync` uploads them")
+    traces.add_argument("action", nargs="?", choices=["list", "show", "sync"], default="list")
+    traces.add_argument("call_id", nargs="?", help="for show: the run's call id or a prefix of it (default: the latest)")
+    traces.add_argument("--html", type=Path, metavar="PATH", help="for show: write the run as an HTML page to PATH")
     traces.add_argument("--last", type=int, default=10, help="how many runs to list (default 10)")
     traces.add_argument("--json", action="store_true", help="print JSON")
     traces.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)")

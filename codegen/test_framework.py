@@ -19,13 +19,17 @@ MAX_TEST_FILES_READ = 20
 
 
 def resolve_framework(choice: str, project_dir: Path | None = None, python: str | None = None) -> Framework:
-    """`unittest` or `pytest`; `auto` means pytest when the project is set up for it and `python` has it."""
+    """`unittest` or `pytest`; `auto` means pytest when the project is set up for it and `python` has it.
+
+    With no `project_dir` (an evaluation of prompts belongs to no project) `auto` is the seed's unittest.
+    """
     if choice in ("unittest", "pytest"):
         return choice
     if choice != "auto":
         raise ValueError(f"test framework must be one of {', '.join(FRAMEWORK_CHOICES)}, not {choice!r}")
-    directory = (project_dir or Path.cwd()).resolve()
-    if project_uses_pytest(directory) and interpreter_has_pytest(python or sys.executable):
+    if project_dir is None:
+        return "unittest"
+    if project_uses_pytest(project_dir.resolve()) and interpreter_has_pytest(python or sys.executable):
         return "pytest"
     return "unittest"
 

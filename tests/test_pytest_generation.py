@@ -206,3 +206,9 @@ def test_parametrized_and_class_ids_map_to_the_functions_their_test_uses():
         ("TestGroup.test_m[2]", "moving_average"),
         ("test_window_larger_than_series_gives_empty_list", "moving_average"),
     ]
+
+
+def test_auto_without_a_project_folder_is_unittest(tmp_path, monkeypatch):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    monkeypatch.chdir(tmp_path)  # an evaluation belongs to no project, wherever it is started
+    assert resolve_framework("auto", None) == "unittest"
