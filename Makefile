@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-vscode bench install clean
+.PHONY: demo test test-vscode test-reports bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(STAMP)
 # Chromium (installs Debian packages, Node 24 and code-server the first time: about 5 minutes, 1.3 GB).
 test-vscode: $(STAMP)
 	bash client-vscode/scripts/ci.sh "$(CURDIR)/$(BIN)/python"
+
+# The HTML reports (codegen eval --html, codegen traces show --html) screenshotted in headless Chromium
+# (Debian's chromium; test-vscode installs it). CI=true makes a missing chromium a failure, not a skip.
+test-reports: $(STAMP)
+	$(BIN)/python -m pytest -m screenshot tests/test_report_screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
