@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-wheel test-vscode editors test-editors bench install clean
+.PHONY: demo test test-wheel test-vscode test-reports editors test-editors bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ editors:
 
 test-editors: $(STAMP) editors
 	$(BIN)/python -m pytest tests/editors -q
+
+# The HTML reports (codegen eval --html, codegen traces show --html) screenshotted in headless Chromium
+# (Debian's chromium; test-vscode installs it). CI=true makes a missing chromium a failure, not a skip.
+test-reports: $(STAMP)
+	$(BIN)/python -m pytest -m screenshot tests/test_report_screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -38,6 +38,9 @@ def _add_test_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-run", dest="run_tests", action="store_false", default=None,
                         help="do not run the generated tests (by default they run in a sandboxed child process)")
     parser.add_argument("--repair-rounds", type=int, help="model repair rounds for failing tests (default 1; 0 = off)")
+    parser.add_argument("--test-framework", choices=["auto", "unittest", "pytest"],
+                        help="tests to write: auto (default) = pytest when the project has pytest configuration "
+                        "or pytest-style tests and the test interpreter has pytest, else unittest")
     _add_unsandboxed_option(parser)
 
 
@@ -84,12 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--parallel", type=int, default=4, help="prompts in flight at once (default 4)")
     evaluate.add_argument("--report", type=Path, help="JSON report path (default eval-report-<time>.json)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+    evaluate.add_argument("--html", type=Path, metavar="PATH",
+                          help="also write the report as one self-contained HTML page (charts, per-prompt details)")
     _add_test_run_options(evaluate)
     _add_model_options(evaluate)
     _add_record_options(evaluate)
 
-    traces = commands.add_parser("traces", help="list recent locally traced runs; `traces sync` uploads them")
-    traces.add_argument("action", nargs="?", choices=["list", "sync"], default="list")
+    traces = commands.add_parser(
+        "traces", help="list recent locally traced runs; `traces show [ID]` one run's steps; `traces sync` uploads them")
+    traces.add_argument("action", nargs="?", choices=["list", "show", "sync"], default="list")
+    traces.add_argument("call_id", nargs="?", help="for show: the run's call id or a prefix of it (default: the latest)")
+    traces.add_argument("--html", type=Path, metavar="PATH", help="for show: write the run as an HTML page to PATH")
     traces.add_argument("--last", type=int, default=10, help="how many runs to list (default 10)")
     traces.add_argument("--json", action="store_true", help="print JSON")
     traces.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)")
@@ -105,7 +113,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {
         name: getattr(args, name, None)
         for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing", "run_tests", "repair_rounds",
-                     "allow_unsandboxed_tests", "max_tokens", "structured_output")
+                     "allow_unsandboxed_tests", "max_tokens", "structured_output", "test_framework")
     }
     return load_settings(overrides, env_file=getattr(args, "env_file", None))
 

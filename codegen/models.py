@@ -19,9 +19,10 @@ class ProgramRunner(BaseModel):
 
 
 class UnitTest(BaseModel):
-    """A complete unittest file for the functions."""
+    """A complete test file for the functions (unittest, or pytest when the instructions ask for it)."""
 
     test_code: str = Field(
-        description="A complete Python unittest file: imports, unittest.TestCase classes with normal, edge and "
-        "error cases, descriptive test_* names, self.assert* assertions, and a __main__ block."
+        description="A complete Python test file: imports, normal, edge and error cases with descriptive test_* "
+        "names; by default unittest.TestCase classes with self.assert* assertions and a __main__ block, or plain "
+        "pytest functions with assert when the instructions ask for pytest."
     )

@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import weave
@@ -23,6 +24,7 @@ from .imports import (
 from .llm import ModelClient
 from .naming import module_name_for, name_beside
 from .progress import StageCallback, TokenCallback
+from .test_framework import Framework, resolve_framework
 from .models import GeneratedCode, ProgramRunner, UnitTest
 
 
@@ -106,6 +108,7 @@ class GenerationResult:
     repaired: bool = False  # the tests were rewritten by a repair round
     possible_bugs: list[dict[str, Any]] = field(default_factory=list)
     repair_problem: str | None = None  # why the optional repair step could not be used
+    test_framework: str = "unittest"  # what the tests are written for and were run with
 
     @property
     def module_code(self) -> str:
@@ -134,6 +137,7 @@ class GenerationResult:
             "repaired": self.repaired,
             "possible_bugs": self.possible_bugs,
             "repair_problem": self.repair_problem,
+            "test_framework": self.test_framework,
         }
 
 
@@ -178,14 +182,25 @@ class CodeGenerationPipeline(weave.Model):
     _on_stage: StageCallback | None = PrivateAttr(default=None)
     _on_tokens: TokenCallback | None = PrivateAttr(default=None)
     _call_id: str | None = PrivateAttr(default=None)
+    _project_dir: Path | None = PrivateAttr(default=None)
+    _framework: Framework | None = PrivateAttr(default=None)
 
     def __init__(self, client: ModelClient, *, on_stage: StageCallback | None = None,
-                 on_tokens: TokenCallback | None = None, **data: Any):
+                 on_tokens: TokenCallback | None = None, project_dir: Path | None = None, **data: Any):
         data.setdefault("model_name", client.settings.model)
         super().__init__(**data)
         self._client = client
         self._on_stage = on_stage
         self._on_tokens = on_tokens
+        self._project_dir = project_dir
+
+    @property
+    def test_framework(self) -> Framework:
+        """The setting, with `auto` decided once from the project folder and the test interpreter."""
+        if self._framework is None:
+            settings = self._client.settings
+            self._framework = resolve_framework(settings.test_framework, self._project_dir, settings.test_python)
+        return self._framework
 
     @property
     def call_id(self) -> str | None:
@@ -222,12 +237,14 @@ class CodeGenerationPipeline(weave.Model):
     @weave.op
     async def generate_tests(self, code: str, module_name: str) -> UnitTest:
         names = [n for n in defined_names(code) if not n.startswith("_")] or defined_names(code)
-        message = prompts.render("tests", code=code, module_name=module_name, names=", ".join(names) or "*")
+        message = prompts.render_tests(self.test_framework, code=code, module_name=module_name,
+                                       names=", ".join(names) or "*")
         return await self._ask(UnitTest, message, step="tests", prompt=_describe(code))
 
     @weave.op
     async def repair_tests(self, code: str, tests: str, failures: str, module_name: str) -> UnitTest:
-        message = prompts.render("repair", code=code, tests=tests, failures=failures, module_name=module_name)
+        message = prompts.render_repair(self.test_framework, code=code, tests=tests, failures=failures,
+                                        module_name=module_name)
         return await self._ask(UnitTest, message, step="repair", prompt=_describe(code))
 
     @weave.op
@@ -241,7 +258,7 @@ class CodeGenerationPipeline(weave.Model):
             result = await run_tests_async(
                 module_code, tests, module_name=module_name, python=settings.test_python,
                 timeout=settings.test_timeout, repeats=settings.test_repeats,
-                allow_unsandboxed=settings.allow_unsandboxed_tests,
+                allow_unsandboxed=settings.allow_unsandboxed_tests, framework=self.test_framework,
             )
         finally:
             _current_clock().add("run", time.perf_counter() - started)
@@ -381,6 +398,7 @@ class CodeGenerationPipeline(weave.Model):
             repaired=repaired,
             possible_bugs=bugs,
             repair_problem=repair_problem,
+            test_framework=self.test_framework,
         )
 
 

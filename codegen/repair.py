@@ -56,13 +56,18 @@ def possible_bugs(test_source: str, result: TestRunResult, function_names: list[
     for test in result.tests:
         if test.outcome != "failed":
             continue
-        for function in sorted(used_by.get(test.test_id, ())) or ["(unknown)"]:
+        for function in sorted(used_by.get(declared_test(test.test_id), ())) or ["(unknown)"]:
             bugs.append(PossibleBug(function=function, test_id=test.test_id, message=test.message, line=test.line))
     return bugs
 
 
+def declared_test(test_id: str) -> str:
+    """The test as written in the file: pytest's parametrized `test_f[1-2]` is case `1-2` of `test_f`."""
+    return test_id.partition("[")[0]
+
+
 def functions_used_by_tests(test_source: str, names: set[str]) -> dict[str, set[str]]:
-    """Test id (`Class.test_x`, or `test_x`) -> which of `names` that test's body uses."""
+    """Test id (`Class.test_x`, or pytest's plain `test_x`) -> which of `names` that test's body uses."""
     tree = parse_or_none(test_source)
     if tree is None:
         return {}

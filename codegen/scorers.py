@@ -110,6 +110,7 @@ class ExecutionScorer(weave.Scorer):
             allow_unsandboxed=self.allow_unsandboxed,
             timeout=self.timeout,
             repeats=self.repeats,
+            framework=output.get("test_framework") or "auto",
         )
         return result.as_dict()
 

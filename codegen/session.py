@@ -37,17 +37,23 @@ class GenerationSession:
         self.client.prepare()
         self.pipeline()
 
-    def pipeline(self, on_stage: StageCallback | None = None, on_tokens: TokenCallback | None = None):
+    def pipeline(self, on_stage: StageCallback | None = None, on_tokens: TokenCallback | None = None, *,
+                 project_dir: Path | None = None):
         from .pipeline import CodeGenerationPipeline  # imports weave: only when generating
 
-        return CodeGenerationPipeline(self.client, on_stage=on_stage, on_tokens=on_tokens)
+        return CodeGenerationPipeline(self.client, on_stage=on_stage, on_tokens=on_tokens, project_dir=project_dir)
 
-    async def generate(self, prompt: str, *, module_name: str | None = None, on_stage: StageCallback | None = None,
-                       on_tokens: TokenCallback | None = None):
-        """The whole pipeline, traced as one `CodeGenerationPipeline.predict` call."""
+    async def generate(
+        self, prompt: str, *, module_name: str | None = None, on_stage: StageCallback | None = None,
+        on_tokens: TokenCallback | None = None, project_dir: Path | None = None,
+    ):
+        """The whole pipeline, traced as one `CodeGenerationPipeline.predict` call.
+
+        `project_dir` is where the files will go: `test_framework="auto"` looks there for pytest.
+        """
         from .pipeline import GenerationResult
 
-        pipeline = self.pipeline(on_stage, on_tokens)
+        pipeline = self.pipeline(on_stage, on_tokens, project_dir=project_dir)
         output = await pipeline.predict(prompt, module_name)
         self.last_call_id = pipeline.call_id
         return GenerationResult.from_dict(output)

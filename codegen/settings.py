@@ -13,6 +13,7 @@ from .errors import ConfigurationError
 TracingMode = Literal["auto", "local", "wandb", "off"]
 # auto: json_schema first, stepping down json_object (+schema) -> json_object -> text on a rejection.
 StructuredOutputMode = Literal["auto", "json_schema", "json_object", "text"]
+TestFrameworkChoice = Literal["auto", "unittest", "pytest"]
 
 # Setting name -> environment variable. OPENAI_* are the SDK's own names, so a user who has
 # configured the openai SDK has configured us.
@@ -33,6 +34,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "allow_unsandboxed_tests": "CODEGEN_ALLOW_UNSANDBOXED",
     "structured_output": "CODEGEN_STRUCTURED_OUTPUT",
     "max_tokens": "CODEGEN_MAX_TOKENS",
+    "test_framework": "CODEGEN_TEST_FRAMEWORK",
 }
 
 # A key sent to a host nobody chose on purpose is a leak; when the base URL is set but no key is,
@@ -66,6 +68,9 @@ class Settings(BaseModel):
         "auto", description="How replies are held to the schema; auto steps down until the endpoint accepts one."
     )
     max_tokens: int = Field(4096, ge=1, le=1_000_000, description="Reply token limit sent with every request.")
+    test_framework: TestFrameworkChoice = Field(
+        "auto", description="Tests to write: auto = pytest when the project is set up for it, else unittest."
+    )
 
     @field_validator("base_url", mode="before")
     @classmethod

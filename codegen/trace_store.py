@@ -59,9 +59,24 @@ def recent_runs(project: str = "codegen", *, last: int = 10, op_suffix: str | tu
     """
     if last <= 0:
         return []
+    starts, ends, objects = _index(project)
+    runs = []
+    for call_id, start in starts.items():
+        op_name = _op_short_name(start.get("op_name"))
+        if start.get("parent_id") or not _matches(op_name, op_suffix):
+            continue
+        run = _traced_run(call_id, op_name, start, ends.get(call_id), objects)
+        if run is not None:
+            runs.append(run)
+    runs.sort(key=lambda run: run.started_at, reverse=True)
+    return runs[:last]
+
+
+def _index(project: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, list[Any]]]:
+    """Call starts and ends by call id, and saved objects by object id, from the project's WAL."""
     starts: dict[str, dict[str, Any]] = {}
     ends: dict[str, dict[str, Any]] = {}
-    objects: dict[str, list[dict[str, Any]]] = {}
+    objects: dict[str, list[Any]] = {}
     for record in _read_records(local_trace_dir(project)):
         kind, req = record.get("type"), record.get("req")
         if not isinstance(req, dict):
@@ -73,17 +88,78 @@ def recent_runs(project: str = "codegen", *, last: int = 10, op_suffix: str | tu
         elif kind == "obj_create" and isinstance(req.get("obj"), dict):
             obj = req["obj"]
             objects.setdefault(str(obj.get("object_id")), []).append(obj.get("val"))
+    return starts, ends, objects
 
-    runs = []
-    for call_id, start in starts.items():
-        op_name = _op_short_name(start.get("op_name"))
-        if start.get("parent_id") or not _matches(op_name, op_suffix):
-            continue
-        run = _traced_run(call_id, op_name, start, ends.get(call_id), objects)
-        if run is not None:
-            runs.append(run)
-    runs.sort(key=lambda run: run.started_at, reverse=True)
-    return runs[:last]
+
+@dataclass
+class TracedCall:
+    """One traced op call with its inputs, output and the calls it made, in start order."""
+
+    call_id: str
+    op_name: str
+    started_at: datetime
+    ended_at: datetime | None
+    inputs: dict[str, Any]
+    output: Any
+    exception: str | None
+    children: list["TracedCall"] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float | None:
+        return (self.ended_at - self.started_at).total_seconds() if self.ended_at else None
+
+    def walk(self, depth: int = 0) -> Iterator[tuple[int, "TracedCall"]]:
+        """This call and every call under it, depth first, with its depth."""
+        yield depth, self
+        for child in self.children:
+            yield from child.walk(depth + 1)
+
+
+class TraceNotFound(CodegenError):
+    """No traced run with that id (or none at all) in the local store."""
+
+
+def load_call(project: str = "codegen", call_id: str | None = None) -> tuple[TracedRun, TracedCall]:
+    """A traced pipeline run and its whole call tree: `call_id` (a prefix is enough), else the latest."""
+    starts, ends, objects = _index(project)
+    if call_id is None:
+        latest = recent_runs(project, last=1)
+        if not latest:
+            raise TraceNotFound(
+                f"No traced runs under {local_trace_dir(project)} yet; run `codegen generate` (tracing local) first."
+            )
+        call_id = latest[0].call_id
+    matches = [known for known in starts if known == call_id] or [
+        known for known, start in starts.items() if known.startswith(call_id) and not start.get("parent_id")
+    ]
+    if len(matches) != 1:
+        problem = "matches several calls; give more of it" if matches else "is not in the local traces"
+        raise TraceNotFound(f"The call id {call_id!r} {problem}; `codegen traces` lists the recent runs.")
+    root_id = matches[0]
+    children: dict[str, list[str]] = {}
+    for known, start in starts.items():
+        if start.get("parent_id"):
+            children.setdefault(str(start["parent_id"]), []).append(known)
+
+    def build(known: str) -> TracedCall | None:
+        start, end = starts[known], ends.get(known) or {}
+        started_at = _parse_time(start.get("started_at"))
+        if started_at is None:
+            return None
+        kids = [call for call in map(build, children.get(known, [])) if call is not None]
+        inputs = start.get("inputs") if isinstance(start.get("inputs"), dict) else {}
+        return TracedCall(
+            call_id=known, op_name=_op_short_name(start.get("op_name")), started_at=started_at,
+            ended_at=_parse_time(end.get("ended_at")), inputs={k: v for k, v in inputs.items() if k != "self"},
+            output=end.get("output"), exception=str(end["exception"]) if end.get("exception") else None,
+            children=sorted(kids, key=lambda call: call.started_at),
+        )
+
+    root = build(root_id)
+    run = _traced_run(root_id, _op_short_name(starts[root_id].get("op_name")), starts[root_id], ends.get(root_id), objects)
+    if root is None or run is None:
+        raise TraceNotFound(f"The traced call {root_id} has no readable start time; the WAL line may be damaged.")
+    return run, root
 
 
 def _read_records(directory: Path) -> Iterator[dict[str, Any]]:

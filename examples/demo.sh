@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: the whole pipeline on the seed's three prompts, offline, from recorded answers.
 # Those answers were written by hand for this demo (examples/demo_answers/), not produced by a model.
+# They are unittest files, so the demo asks for unittest (this repository itself is configured for pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin

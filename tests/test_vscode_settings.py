@@ -49,6 +49,7 @@ def test_each_default_is_accepted_by_the_server(properties):
 def test_choices_match_the_server(properties):
     assert [c for c in properties["tracing"]["enum"] if c is not None] == list(config.TRACING_MODES)
     assert properties["testLocation"]["enum"] == list(config.TEST_LOCATIONS)
+    assert properties["testFramework"]["enum"] == list(config.TEST_FRAMEWORKS)
 
 
 def test_every_setting_is_described(properties):

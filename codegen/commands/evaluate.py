@@ -277,6 +277,7 @@ def build_report(
             "execution": scores.get("ExecutionScorer") or {},
             "timings": (output.get("timings") or {}) if isinstance(output, Mapping) else {},
             "latency": row.get("model_latency"),
+            **_drill_down(output),
         })
     return {
         "dataset": str(dataset_path),
@@ -290,6 +291,19 @@ def build_report(
         "weave_summary": run.summary,
         "rows": rows,
     }
+
+
+def _drill_down(output: Any) -> dict[str, Any]:
+    """What the HTML report shows per prompt: the code, the tests and the tests that did not pass."""
+    if not isinstance(output, Mapping):
+        return {"code": None, "tests": None, "failures": []}
+    execution = output.get("execution") if isinstance(output.get("execution"), Mapping) else {}
+    failures = [
+        {key: test.get(key) for key in ("test_id", "outcome", "line", "message")}
+        for test in execution.get("tests") or [] if isinstance(test, Mapping)
+        and test.get("outcome") not in ("passed", "skipped")
+    ]
+    return {"code": output.get("generated_code"), "tests": output.get("unit_tests"), "failures": failures}
 
 
 def summarize(run: EvaluationRun, rows: list[dict[str, Any]], *, prompts: int) -> dict[str, Any]:
@@ -411,12 +425,18 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         report_path = Path(f"eval-report-{datetime.now():%Y%m%d-%H%M%S}.json")
     if report_path is not None:
         write_all({report_path: json.dumps(report, indent=2) + "\n"}, force=True)
+    if args.html is not None:
+        from ..eval_report import render_eval_html
+
+        write_all({args.html: render_eval_html(report)}, force=True)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         for line in summary_table(report):
             print(line)
         print(f"Report: {report_path}")
+        if args.html is not None:
+            print(f"HTML report: {args.html}")
         print(f"Traces: {tracing.detail}")
     if report["summary"]["succeeded"] == 0:
         first = report["rows"][0]["error"] if report["rows"] else "no rows"

@@ -11,6 +11,7 @@ from ..files import check_output_directory, refuse_existing, write_all
 from ..naming import check_module_name, module_name_for
 from ..progress import StderrProgress
 from ..settings import Settings
+from ..test_framework import run_command
 from .reporting import test_run_lines
 from ..session import traced_session
 
@@ -31,7 +32,7 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
     async with traced_session(settings, record_dir=args.record, replay_dir=args.replay) as session:
         progress.say(f"asking {session.client.endpoint} ({settings.model}); traces: {session.tracing.mode}")
         result = await session.generate(args.prompt, module_name=module_name, on_stage=progress.stage,
-                                         on_tokens=progress.tokens)
+                                         on_tokens=progress.tokens, project_dir=args.out)
         module_path, test_path = output_paths(args.out, result.module_name)
         if result.module_name != module_name:
             progress.say(f"the generated code imports {module_name}, so the module is named {result.module_name}")
@@ -48,7 +49,7 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     progress.say("done")
     print(f"Wrote {module_path} (function + main runner)")
-    print(f"Wrote {test_path} (unit tests)")
+    print(f"Wrote {test_path} ({result.test_framework} tests)")
     print(
         f"Scores: code quality {scores.code_quality_score:.2f} · test coverage {scores.test_coverage_score:.2f}"
         f" · overall {scores.overall_score:.2f}"
@@ -57,7 +58,7 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
         print(line)
     print(f"Trace: {session.tracing.detail}" + (f" (call {session.last_call_id})" if session.last_call_id else ""))
     cd = "" if args.out.resolve() == Path.cwd() else f"cd {args.out} && "
-    print(f"Run the tests: {cd}python -m unittest {test_path.stem}")
+    print(f"Run the tests: {cd}{run_command(result.test_framework, test_path.stem)}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""`codegen traces`: list recent locally traced runs; `codegen traces sync` uploads them."""
+"""`codegen traces`: list recent locally traced runs, show one (`show`), upload them (`sync`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ def traces_command(args: argparse.Namespace, settings: Settings) -> int:
             raise ConfigurationError("`traces sync` needs WANDB_API_KEY (environment or .env) to upload to hosted Weave.")
         print(sync_to_hosted(settings.weave_project, wandb_api_key=settings.wandb_api_key.get_secret_value()))
         return 0
+    if args.action == "show":
+        return _show(args, settings)
+    if args.call_id is not None:
+        raise ConfigurationError(f"A call id goes with `traces show`, not `traces {args.action}`.")
     runs = recent_runs(settings.weave_project, last=args.last)
     if args.json:
         print(json.dumps([_as_json(run) for run in runs], indent=2))
@@ -34,6 +38,19 @@ def traces_command(args: argparse.Namespace, settings: Settings) -> int:
               f"{(run.prompt or '')[:70]}")
         if run.error:
             print(f"{'':52}error: {run.error[:100]}")
+    return 0
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    """One run: its steps as text, or with --html a page that shows inputs, outputs and scores too."""
+    from ..files import write_all
+    from ..trace_report import render_call_html, render_call_text
+
+    if args.html is None:
+        print("\n".join(render_call_text(args.call_id, settings.weave_project)))
+        return 0
+    write_all({args.html: render_call_html(args.call_id, settings.weave_project)}, force=True)
+    print(f"Wrote {args.html}; open it in a browser.")
     return 0
 
 

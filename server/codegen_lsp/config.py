@@ -12,6 +12,7 @@ from typing import Any
 TEST_LOCATIONS = ("auto", "beside", "testsFolder")
 TRACING_MODES = ("auto", "local", "wandb", "off")
 STRUCTURED_OUTPUT_MODES = ("auto", "json_schema", "json_object", "text")
+TEST_FRAMEWORKS = ("auto", "unittest", "pytest")
 # Settings an untrusted workspace could use to send the user's key and code elsewhere, or to run a
 # program (or its own code) on opening; in such a workspace only the user's environment decides them.
 WORKSPACE_SENSITIVE = ("model", "base_url", "interpreter", "run_tests_after_generation", "allow_unsandboxed_tests")
@@ -36,6 +37,7 @@ class ServerOptions:
     diagnostics_delay_ms: int = 300
     allow_unsandboxed_tests: bool = False  # run tests even where the machine has no sandbox for them
     preview_edits: bool = False  # send edits with change annotations that need confirmation
+    test_framework: str = "auto"  # auto: pytest where the project is set up for it
     workspace_trusted: bool = False
 
     @property
@@ -109,10 +111,11 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "diagnosticsDelayMs": ("diagnostics_delay_ms", _number(0, 10_000, int)),
     "allowUnsandboxedTests": ("allow_unsandboxed_tests", _boolean),
     "previewEdits": ("preview_edits", _boolean),
+    "testFramework": ("test_framework", _one_of(*TEST_FRAMEWORKS)),
 }
 # Fields whose None means "the default" rather than "unset".
 _DEFAULT_WHEN_NONE = {"keep_prompt_comment", "test_location", "test_timeout", "diagnostics_delay_ms",
-                      "allow_unsandboxed_tests", "preview_edits"}
+                      "allow_unsandboxed_tests", "preview_edits", "test_framework"}
 
 
 def parse_options(
@@ -200,5 +203,6 @@ def codegen_settings(options: ServerOptions, root: Path | None, environ: Mapping
         "structured_output": options.structured_output,
         "max_tokens": options.max_tokens,
         "test_timeout": options.test_timeout,
+        "test_framework": options.test_framework,
     }
     return load_settings(overrides, env_file=env_file, environ=os.environ if environ is None else environ)
