@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from pathlib import Path
@@ -124,22 +125,23 @@ class ModelClient:
             if response_format is not None:
                 request["response_format"] = response_format
         received = _Received(on_tokens)
+        # create(stream=True), not the SDK's stream() helper: weave traces create, streamed or not.
+        stream = await self._client().chat.completions.create(**request, stream=True)
         try:
-            async with self._client().chat.completions.stream(**request) as stream:
-                async for event in stream:
-                    if event.type in ("content.delta", "refusal.delta"):
-                        received.add(event.delta, step)
-                completion = await stream.get_final_completion()
-        except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as error:
-            raise ModelReplyError(_finish_reason_message(error), step=step) from None
-        except ValidationError as error:
-            raise ModelReplyError(so.invalid_reply_message(response_model, error, mode, None), step=step) from None
-        message = _first_message(completion, step)
-        if message.refusal:
-            raise ModelRefusal(f"The model refused: {message.refusal}", step=step)
-        if completion.choices[0].finish_reason == "length":
+            async for chunk in stream:
+                for choice in chunk.choices:
+                    received.add_choice(choice, step)
+        finally:
+            closing = stream.close() if hasattr(stream, "close") else None  # a reply refused half-way stops here
+            if inspect.isawaitable(closing):  # the SDK's stream closes asynchronously, weave's wrapper does not
+                await closing
+        if received.refusal:
+            raise ModelRefusal(f"The model refused: {received.refusal}", step=step)
+        if received.finish_reason == "length":
             raise ModelReplyError(_finish_reason_message(openai.LengthFinishReasonError), step=step)
-        return so.read_reply(response_model, message.content or "", mode=mode, step=step)
+        if received.finish_reason == "content_filter":
+            raise ModelReplyError(_finish_reason_message(openai.ContentFilterFinishReasonError), step=step)
+        return so.read_reply(response_model, received.content, mode=mode, step=step)
 
     def _sampling(self) -> dict[str, Any]:
         sampling: dict[str, Any] = {"max_tokens": self.settings.max_tokens}
@@ -217,17 +219,36 @@ def _json_schema_format(response_model: type[Reply]) -> dict[str, Any]:
 
 
 class _Received:
-    """A streamed reply so far: its size (capped, so an endless reply stops early) and progress reports."""
+    """A streamed reply so far: its text (capped, so an endless reply stops early) and progress reports."""
 
     def __init__(self, on_tokens: TokenCallback | None):
         self._on_tokens = on_tokens
         self._started = time.monotonic()
+        self._parts: list[str] = []
+        self._refusal: list[str] = []
         self.pieces = 0
         self.characters = 0
+        self.finish_reason: str | None = None
 
-    def add(self, delta: str, step: str) -> None:
+    @property
+    def content(self) -> str:
+        return "".join(self._parts)
+
+    @property
+    def refusal(self) -> str:
+        return "".join(self._refusal)
+
+    def add_choice(self, choice, step: str) -> None:
+        delta = choice.delta
+        text = getattr(delta, "content", None) or ""
+        refusal = getattr(delta, "refusal", None) or ""
+        if choice.finish_reason:
+            self.finish_reason = choice.finish_reason
+        if not (text or refusal):
+            return
+        (self._parts if text else self._refusal).append(text or refusal)
         self.pieces += 1
-        self.characters += len(delta)
+        self.characters += len(text) + len(refusal)
         if self.characters > 2 * so.MAX_CODE_BYTES + 10_000:  # room for JSON escapes and the wrapping object
             raise so.reply_too_big(self.characters, step)
         if self._on_tokens is not None:

@@ -115,7 +115,7 @@ def test_trace_page_of_a_traced_generation_shows_steps_timings_io_and_scores(mod
     assert f"<title>Trace: {PROMPT}</title>" in html and f"call {call_id}" in text
     assert "1.00 code quality score 1.00 test coverage score 1.00 overall score 3/3 tests passed" in text
     for step in ("CodeGenerationPipeline.predict", "CodeGenerationPipeline.generate_code",
-                 "openai.chat.completions.parse", "CodeFormatter.pep8", "CodeGenerationPipeline.run_tests"):
+                 "openai.chat.completions.create", "CodeFormatter.pep8", "CodeGenerationPipeline.run_tests"):
         assert step in text
     assert "input prompt" in text and PROMPT in text  # the inputs
     assert "def moving_average(series: List[float], window: int) -&gt; List[float]:" in html  # outputs, escaped
