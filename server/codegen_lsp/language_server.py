@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 import logging
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,7 @@ class CodegenLanguageServer(LanguageServer):
         self.analyses: dict[str, DocumentAnalysis] = {}
         self.results: dict[str, ModuleResults] = {}
         self.last_session = None
+        self._scratch: Path | None = None
         self.root_uri: str | None = None
         self.pending_problems: list[str] = []
         self.initial_settings: Any = None
@@ -97,6 +101,17 @@ class CodegenLanguageServer(LanguageServer):
         """Log unexpected errors instead of pygls's default pop-up; the handler's caller gets its error."""
         level = logging.WARNING if isinstance(error, JsonRpcInvalidParams) else logging.ERROR
         log.log(level, "%s (%s)", error, getattr(source, "__name__", source))
+
+    def supports_show_document(self) -> bool:
+        window = self.client_capabilities.window
+        return bool(window and window.show_document and window.show_document.support)
+
+    def scratch_dir(self) -> Path:
+        """A folder of this server's own for files it shows the user (trace pages); removed at exit."""
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="codegen-lsp-"))
+            atexit.register(shutil.rmtree, self._scratch, True)
+        return self._scratch
 
     def supports_llm_tag(self) -> bool:
         document = self.client_capabilities.text_document

@@ -133,8 +133,8 @@ def work_done_progress_cancel(server: CodegenLanguageServer, params: types.WorkD
 
 
 @SERVER.command(SHOW_TRACE)
-def show_trace(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
-    return commands.show_trace(server)
+async def show_trace(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
+    return await commands.show_trace(server, arguments)
 
 
 @SERVER.feature(test_explorer.TEST_ITEMS)

@@ -34,3 +34,19 @@ async def test_an_editor_generation_is_one_traced_run_that_codegen_traces_lists(
     [run] = runs
     assert run["op_name"].endswith("generate_for_editor")
     assert "moving average" in run["prompt"]
+
+
+async def test_show_trace_gives_our_client_the_page_and_others_its_path(start_editor, workspace, model):
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=model, env={"CODEGEN_TRACING": "local"})
+    await generate_everything(editor)
+
+    page = await editor.command("codegen.showTrace", {"webview": True})
+    assert page["mode"] == "local" and page["callId"]
+    assert "<title>Trace:" in page["html"]
+    assert "moving average" in page["html"] and "generate_for_editor" in page["html"]
+    assert "<script" not in page["html"]
+
+    elsewhere = await editor.command("codegen.showTrace")
+    assert "html" in elsewhere and elsewhere["path"].endswith(".html")
+    assert elsewhere["path"] in elsewhere["message"]

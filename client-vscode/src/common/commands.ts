@@ -46,8 +46,18 @@ export async function runTests(server: CodegenServer): Promise<unknown> {
     return executeOnServer(server, ServerCommands.runTests, [editor.document.uri.toString()]);
 }
 
+/** The last generation's trace as a page in a webview (scripts off; the page needs none), else the server's message. */
 export async function showTrace(server: CodegenServer): Promise<unknown> {
-    return executeOnServer(server, ServerCommands.showTrace, []);
+    const answer = await executeOnServer(server, ServerCommands.showTrace, [{ webview: true }]) as
+        { html?: string; message?: string; callId?: string } | undefined;
+    if (answer?.html) {
+        const panel = vscode.window.createWebviewPanel('codegen.trace', `Codegen trace ${answer.callId?.slice(0, 8) ?? ''}`,
+            vscode.ViewColumn.Beside, { enableScripts: false });
+        panel.webview.html = answer.html;
+    } else if (answer?.message) {
+        void vscode.window.showInformationMessage(answer.message);
+    }
+    return answer;
 }
 
 /** Stores the key in SecretStorage (the OS keychain), never in a setting; restarts the server to use it. */
