@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .html_page import bar, cards, code_block, esc, histogram, number, page, table
+from .html_page import bar, cards, code_block, esc, failures_table, histogram, number, page, table
 
 SCORE_CHARTS = (("code_quality_score", "code quality"), ("test_coverage_score", "test coverage"),
                 ("overall_score", "overall"))
@@ -81,9 +81,7 @@ def _details(index: int, row: dict[str, Any]) -> str:
         parts.append(f'<div class="bad">test run problem</div>{code_block(row["execution"]["problem"])}')
     failures = row.get("failures") or []
     if failures:
-        parts.append("<div>failures</div>" + table(["test", "outcome", "line", "message"], [
-            [esc(f.get("test_id")), esc(f.get("outcome")), esc(f.get("line")), esc(f.get("message"))] for f in failures
-        ]))
+        parts.append("<div>failures</div>" + failures_table(failures))
     if row.get("code"):
         parts.append(f"<div>code</div>{code_block(row['code'])}")
     if row.get("tests"):

@@ -61,6 +61,13 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def failures_table(failures: Iterable[dict[str, Any]]) -> str:
+    """Tests that did not pass: id, outcome, line and message (TestCaseResult fields), escaped."""
+    return table(["test", "outcome", "line", "message"], [
+        [esc(f.get("test_id")), esc(f.get("outcome")), esc(f.get("line")), esc(f.get("message"))] for f in failures
+    ])
+
+
 def code_block(text: Any) -> str:
     """A value in a <pre>: strings as they are, anything else as indented JSON; cut at MAX_VALUE_CHARS."""
     shown = text if isinstance(text, str) else json.dumps(text, indent=2, default=str, ensure_ascii=False)

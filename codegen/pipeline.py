@@ -314,7 +314,7 @@ class CodeGenerationPipeline(weave.Model):
         return runner
 
     async def tests_for(self, code: str, module_name: str) -> str:
-        """A formatted unittest file importing the functions from `module_name`."""
+        """A formatted test file (the chosen framework) importing the functions from `module_name`."""
         self._stage("tests")
         reply = await self.generate_tests(code, module_name)
         return await self._finish_tests(reply.test_code, code, module_name, step="tests")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .html_page import bar, cards, code_block, esc, number, page, table
+from .html_page import bar, cards, code_block, esc, failures_table, number, page, table
 from .trace_store import TracedCall, TracedRun, load_call
 
 
@@ -91,8 +91,6 @@ def _results(output: dict[str, Any], execution: dict[str, Any] | None) -> str:
             parts.append(f"<h3>{esc(label)}</h3>{code_block(output[key])}")
     if execution is not None:
         failing = [test for test in execution.get("tests") or [] if test.get("outcome") not in ("passed", "skipped")]
-        parts.append("<h3>Failures</h3>" + (table(
-            ["test", "outcome", "line", "message"],
-            [[esc(t.get("test_id")), esc(t.get("outcome")), esc(t.get("line")), esc(t.get("message"))] for t in failing],
-        ) if failing else '<p class="ok">none: every test passed</p>'))
+        parts.append("<h3>Failures</h3>" + (failures_table(failing) if failing
+                                             else '<p class="ok">none: every test passed</p>'))
     return "".join(parts)

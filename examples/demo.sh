@@ -13,7 +13,7 @@ echo "Running the generated tests:"
 (cd "$OUT" && ../"$BIN"/python -m unittest -q 2>&1 | tail -n 3)
 echo
 echo "The same three prompts as a Weave evaluation (scores, pass rate, coverage, latency):"
-"$BIN/codegen" eval --dataset codegen/demo/prompts.csv --replay codegen/demo/replay --report "$OUT/eval-report.json"
+"$BIN/codegen" eval --dataset codegen/demo/prompts.csv --replay codegen/demo/replay --report "$OUT/eval-report.json" --html "$OUT/eval-report.html"
 echo
 echo "Same thing against a real model: OPENAI_API_KEY=sk-... $BIN/codegen generate \"<your prompt>\" --out $OUT"
 echo "or a local one:                  $BIN/codegen generate \"<your prompt>\" --base-url http://localhost:11434/v1 --model qwen2.5-coder"

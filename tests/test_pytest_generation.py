@@ -212,3 +212,16 @@ def test_auto_without_a_project_folder_is_unittest(tmp_path, monkeypatch):
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     monkeypatch.chdir(tmp_path)  # an evaluation belongs to no project, wherever it is started
     assert resolve_framework("auto", None) == "unittest"
+
+
+def test_the_editor_setting_is_decided_against_the_workspace(tmp_path):
+    from codegen_lsp.config import parse_options, codegen_settings
+
+    options, problems = parse_options({"testFramework": "auto"}, workspace_trusted=True)
+    assert problems == [] and codegen_settings(options, tmp_path, environ={}).test_framework == "unittest"
+    (tmp_path / "conftest.py").write_text("")
+    assert codegen_settings(options, tmp_path, environ={}).test_framework == "pytest"
+    options, _ = parse_options({"testFramework": "unittest"}, workspace_trusted=True)
+    assert codegen_settings(options, tmp_path, environ={}).test_framework == "unittest"
+    _, problems = parse_options({"testFramework": "nose"}, workspace_trusted=True)
+    assert problems == ["codegen.testFramework must be one of 'auto', 'unittest', 'pytest'; using the default"]

@@ -158,3 +158,14 @@ def test_unknown_or_missing_traces_name_the_fix(model, tmp_path, capsys):
         main(["traces", "list", "--bogus"])
     assert main(["traces", "list", "abc"]) == 2
     assert "goes with `traces show`" in capsys.readouterr().err
+
+
+def test_trace_page_lists_the_failing_tests_with_their_messages(model, tmp_path, capsys):
+    wrong = model.answers["UnitTest"].replace("[1.5, 2.5, 3.5]", "[1.5, 2.5, 9.5]")
+    model.enqueue(Reply.code("UnitTest", wrong))
+    traced_generate(model, tmp_path, "--repair-rounds", "0")
+    payload = json.loads(capsys.readouterr().out)
+    [failure] = [t for t in payload["execution"]["tests"] if t["outcome"] == "failed"]
+    text = assert_self_contained(render_call_html()).text
+    assert "2/3 tests passed" in text
+    assert f"{failure['test_id']} failed {failure['line']} {failure['message']}" in text

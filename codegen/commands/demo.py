@@ -24,6 +24,8 @@ def demo_prompts() -> list[str]:
 async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     """`generate` for each demo prompt with `--replay` of the shipped answers: no network, no key."""
     replay = demo_directory() / "replay"
+    # The recorded answers are unittest files: `auto` could pick pytest in a project configured for it.
+    settings = settings.model_copy(update={"test_framework": "unittest"})
     for prompt in demo_prompts():
         one = argparse.Namespace(**{**vars(args), "prompt": prompt, "module": None, "json": False,
                                     "record": None, "replay": replay})

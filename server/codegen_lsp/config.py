@@ -192,6 +192,7 @@ def codegen_settings(options: ServerOptions, root: Path | None, environ: Mapping
     user's key, and their code, to a host of its choosing.
     """
     from codegen.settings import load_settings  # pydantic: only when a generation needs it
+    from codegen.test_framework import resolve_framework
 
     env_file = root / ".env" if options.workspace_trusted and root is not None else None
     overrides = {
@@ -203,6 +204,7 @@ def codegen_settings(options: ServerOptions, root: Path | None, environ: Mapping
         "structured_output": options.structured_output,
         "max_tokens": options.max_tokens,
         "test_timeout": options.test_timeout,
-        "test_framework": options.test_framework,
+        # auto: pytest when the workspace is configured for it and the test interpreter has pytest
+        "test_framework": resolve_framework(options.test_framework, root, options.interpreter),
     }
     return load_settings(overrides, env_file=env_file, environ=os.environ if environ is None else environ)
