@@ -22,6 +22,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--temperature", type=float, help="sampling temperature (default: the model's)")
     group.add_argument("--tracing", choices=["auto", "local", "wandb", "off"], help="where Weave traces go (default auto)")
     group.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)")
+    group.add_argument("--no-env-file", dest="env_file", action="store_const", const=None, help="read no dotenv file")
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +35,12 @@ def _add_test_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-run", dest="run_tests", action="store_false", default=None,
                         help="do not run the generated tests (by default they run in a sandboxed child process)")
     parser.add_argument("--repair-rounds", type=int, help="model repair rounds for failing tests (default 1; 0 = off)")
+    _add_unsandboxed_option(parser)
+
+
+def _add_unsandboxed_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-unsandboxed", dest="allow_unsandboxed_tests", action="store_true", default=None,
+                        help="run generated tests even where this machine has no sandbox for them (see doctor)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--run", action="store_true", help="run the tests in a sandboxed child process")
     score.add_argument("--python", help="interpreter for --run (default: this one)")
     score.add_argument("--repeats", type=int, help="runs per test, to detect flaky tests (default 3)")
+    _add_unsandboxed_option(score)
     score.add_argument("--json", action="store_true", help="print JSON")
 
     evaluate = commands.add_parser("eval", help="evaluate the pipeline on a dataset of prompts with Weave")
@@ -87,7 +95,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     """Flags over environment over .env over defaults."""
     overrides: dict[str, Any] = {
         name: getattr(args, name, None)
-        for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing", "run_tests", "repair_rounds")
+        for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing", "run_tests", "repair_rounds",
+                     "allow_unsandboxed_tests")
     }
     return load_settings(overrides, env_file=getattr(args, "env_file", None))
 

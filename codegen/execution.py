@@ -1,10 +1,12 @@
 """Run a generated unittest file against its module in a sandboxed child Python; report results.
 
-The child (``sandbox_runner.py``) runs in a fresh temporary copy of the two files, under
-coverage.py, in its own process group (killed as a whole on timeout or cancellation), with CPU,
-memory, open-file and core-dump rlimits, and an environment without secrets.  It guards against
-accidents (endless loops, runaway memory, stray files, leaked keys); it is not a security boundary:
-the code still runs as the user and can reach anything the user can by absolute path.
+The child (``sandbox_runner.py``) confines itself before any generated code runs: Landlock keeps it
+to reading the interpreter and the project's sources and writing its own run folder, with no TCP
+and no signals to outside processes; new user, network, PID and IPC namespaces leave it no network
+at all and take every process it starts down with the run.  Each layer is used where the platform
+has it, and the level reached is reported with every result.  The parent reads nothing from the run
+folder: results come over an inherited pipe, each line carrying a per-run token, and only for tests
+the test file defines.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import asyncio
 import atexit
 import contextlib
 import dataclasses
-import fnmatch
 import importlib.util
 import json
 import math
 import os
+import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -32,36 +35,18 @@ from pathlib import Path
 
 RUNNER_SCRIPT = Path(__file__).with_name("sandbox_runner.py")
 
-# Environment variables never passed to generated code (matched case-insensitively).
-SECRET_ENV_PATTERNS = (
-    "*_API_KEY",
-    "API_KEY",
-    "*_TOKEN",
-    "*_SECRET*",
-    "*PASSWORD*",
-    "*_ACCESS_KEY*",
-    "*_PRIVATE_KEY*",
-    "*CREDENTIALS*",
-    "WANDB_*",
-    "OPENAI_*",
-    "AWS_*",
-)
-# Variables we set ourselves, or that would change how the child interpreter starts.
-_OVERRIDDEN_ENV = frozenset(
-    {
-        "PYTHONPATH",
-        "PYTHONHOME",
-        "PYTHONSTARTUP",
-        "PYTHONINSPECT",
-        "PYTHONPYCACHEPREFIX",
-        "COVERAGE_PROCESS_START",
-        "COVERAGE_RCFILE",
-        "COVERAGE_CORE",
-    }
-)
+# The only variables generated code sees from our environment (plus LC_*); everything else,
+# secrets included, stays out whatever its name.
+ALLOWED_ENV = frozenset({"PATH", "LANG", "LANGUAGE", "TZ", "TERM", "LD_LIBRARY_PATH", "PYTHONUTF8", "NO_COLOR",
+                         "SYSTEMROOT", "COMSPEC", "PATHEXT", "WINDIR"})
+ISOLATION_LEVELS = ("full", "filesystem", "none")
 
 MAX_OPEN_FILES = 256
 TAIL_BYTES = 4096
+MAX_FILE_MB = 64  # any one file the tests write
+MAX_DISK_MB = 256  # everything in the run folder
+MAX_RESULTS_BYTES = 16 * 1024 * 1024  # what the parent reads back from the results pipe
+KILL_GRACE = 2.0  # seconds past the time limit before the parent kills the supervisor itself
 
 
 @dataclass
@@ -122,12 +107,39 @@ class TestRunResult:
     functions: list[FunctionCoverage] = field(default_factory=list)
     stdout_tail: str = ""
     stderr_tail: str = ""
+    isolation: str = "unknown"  # "full" | "filesystem" | "none": how far the sandbox confined the run
+    isolation_missing: list[str] = field(default_factory=list)  # the layers this machine lacked
+    not_run: bool = False  # refused before any generated code ran (no sandbox, none allowed)
 
     def as_dict(self) -> dict:
         data = dataclasses.asdict(self)
         for entry, function in zip(data["functions"], self.functions):
             entry["percent"] = function.percent
         return data
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """How far the sandbox confined a run, and what this machine lacked."""
+
+    level: str  # "full" | "filesystem" | "none" | "unknown" (the run ended before saying)
+    layers: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        text = {
+            "full": "full (files, network and processes confined)",
+            "filesystem": "filesystem only",
+            "none": "none (generated code runs with your permissions)",
+        }.get(self.level, self.level)
+        return text + (f"; missing: {'; '.join(self.missing)}" if self.missing and self.level != "full" else "")
+
+
+UNSANDBOXED_REFUSAL = (
+    "Tests not run: this machine offers no sandbox for generated code ({missing}), so it would run with "
+    "your permissions. To run them anyway, pass --allow-unsandboxed (CLI), set CODEGEN_ALLOW_UNSANDBOXED=true, "
+    "or turn on codegen.allowUnsandboxedTests in the editor's user settings."
+)
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,8 @@ class _RunSpec:
     repeats: int
     memory_mb: int
     extra_paths: tuple[str, ...]
+    allow_unsandboxed: bool
+    layers_off: tuple[str, ...] = ()  # "namespaces", "landlock": for measuring what each costs
 
     @property
     def cpu_seconds(self) -> int:
@@ -149,18 +163,23 @@ class _RunSpec:
 
 @dataclass
 class _ChildRun:
-    """What one child process left behind."""
+    """What one child process told us, and how it ended."""
 
     events: list[dict]
-    exit_code: int | None
-    killed_on_timeout: bool
+    exit_code: int | None  # of the test process; None if it did not exit normally
+    signal: int | None  # the signal that ended the test process
+    limit: str | None  # "time" | "memory" | "disk" | "files" | "output" | "stopped": what the supervisor enforced
     stdout_tail: str
     stderr_tail: str
+    foreign_lines: int = 0  # lines on the results pipe without this run's token
     start_error: str | None = None
 
     @property
     def finished(self) -> bool:
         return any(event["event"] == "done" for event in self.events)
+
+    def first(self, name: str) -> dict | None:
+        return next((event for event in self.events if event["event"] == name), None)
 
 
 def run_tests(
@@ -174,6 +193,8 @@ def run_tests(
     repeats: int = 1,
     memory_mb: int = 2048,
     extra_paths: Sequence[str] = (),
+    allow_unsandboxed: bool = False,
+    layers_off: Sequence[str] = (),
 ) -> TestRunResult:
     """Run ``test_source`` against ``module_source`` in a sandboxed child, ``repeats`` times.
 
@@ -194,8 +215,14 @@ async def run_tests_async(
     repeats: int = 1,
     memory_mb: int = 2048,
     extra_paths: Sequence[str] = (),
+    allow_unsandboxed: bool = False,
+    layers_off: Sequence[str] = (),
 ) -> TestRunResult:
-    """Run the tests in sandboxed children; cancelling the task kills the child's whole process group."""
+    """Run the tests in sandboxed children; cancelling the task ends every process of the run.
+
+    ``extra_paths`` (the project's folders) are importable and readable, never writable; where the
+    machine has no sandbox at all, nothing runs unless ``allow_unsandboxed``.
+    """
     spec = _make_spec(**locals())
     started = time.monotonic()
     runs: list[_ChildRun] = []
@@ -229,6 +256,8 @@ def _make_spec(**arguments) -> _RunSpec:
         repeats=int(arguments["repeats"]),
         memory_mb=int(arguments["memory_mb"]),
         extra_paths=tuple(os.path.abspath(path) for path in arguments["extra_paths"]),
+        allow_unsandboxed=bool(arguments["allow_unsandboxed"]),
+        layers_off=tuple(arguments.get("layers_off") or ()),
     )
 
 
@@ -236,10 +265,11 @@ def _make_spec(**arguments) -> _RunSpec:
 
 
 class _SupportDirectory:
-    """A per-process directory: the runner, a link to our coverage package, a bytecode cache.
+    """A per-process directory: a link to our coverage package, a bytecode cache, runner copies.
 
     Only the ``coverage`` package is exposed (not all of our site-packages, which would shadow the
     project's own numpy & co.), and its path stays the same all session so the bytecode cache works.
+    Sandboxed children can read it, never write it.
     """
 
     _lock = threading.Lock()
@@ -248,7 +278,7 @@ class _SupportDirectory:
     @classmethod
     def get(cls) -> Path:
         with cls._lock:
-            if cls._path is None or not (cls._path / "lib" / RUNNER_SCRIPT.name).exists():
+            if cls._path is None or not (cls._path / "lib").is_dir():
                 cls._path = cls._create()
             return cls._path
 
@@ -256,15 +286,14 @@ class _SupportDirectory:
     def remove(cls) -> None:
         with cls._lock:
             if cls._path is not None:
-                shutil.rmtree(cls._path, ignore_errors=True)
+                remove_tree(cls._path)
                 cls._path = None
 
     @staticmethod
     def _create() -> Path:
         path = Path(tempfile.mkdtemp(prefix="codegen-sandbox-support-"))
-        for name in ("lib", "pycache", "idle", "logs"):
+        for name in ("lib", "pycache", "idle", "runners"):
             (path / name).mkdir()
-        shutil.copyfile(RUNNER_SCRIPT, path / "lib" / RUNNER_SCRIPT.name)
         coverage_dir = _coverage_package_dir()
         if coverage_dir is not None:
             os.symlink(coverage_dir, path / "lib" / "coverage", target_is_directory=True)
@@ -279,18 +308,29 @@ def _coverage_package_dir() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def remove_tree(path: Path) -> None:
+    """Remove a folder whatever the tests left in it (read-only folders, FIFOs, symlinks)."""
+
+    def make_writable_and_retry(function, failed_path, _):
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(failed_path), stat.S_IRWXU)
+            if not os.path.islink(failed_path) and os.path.isdir(failed_path):
+                os.chmod(failed_path, stat.S_IRWXU)
+            function(failed_path)
+
+    shutil.rmtree(path, onerror=make_writable_and_retry)
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class _Sandbox:
-    """A temporary directory holding a copy of the module and its tests, removed on exit."""
+    """A temporary folder holding a copy of the module and its tests, removed on exit."""
 
     def __init__(self, spec: _RunSpec):
         self.spec = spec
-        self._tempdir = tempfile.TemporaryDirectory(
-            prefix="codegen-run-", ignore_cleanup_errors=True
-        )
-        self.root = Path(self._tempdir.name)
+        self.root = Path(tempfile.mkdtemp(prefix="codegen-run-"))
         self.workdir = self.root / "work"
-        self.output = self.root / "output"
-        for directory in (self.workdir, self.output, self.root / "tmp"):
+        for directory in (self.workdir, self.root / "tmp"):
             directory.mkdir()
         self.module_file = self.workdir / f"{spec.module_name}.py"
         self.test_file = self.workdir / f"{spec.test_module_name}.py"
@@ -301,68 +341,46 @@ class _Sandbox:
         self.env = child_environment(
             os.environ, home=self.workdir, tmpdir=self.root / "tmp", pythonpath=self.sys_path
         )
+        self.test_ids = declared_test_ids(spec.test_source, spec.test_module_name)
 
     def __enter__(self) -> _Sandbox:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._tempdir.cleanup()
+        remove_tree(self.root)
 
-    def output_file(self, index: int, kind: str) -> Path:
-        return self.output / f"run-{index}.{kind}"
-
-    def job(self, index: int) -> dict:
+    def job(self, index: int, token: str) -> dict:
         """The runner's instructions for repeat ``index``."""
+        spec = self.spec
         return {
+            "token": token,
+            "run_root": str(self.root),
             "workdir": str(self.workdir),
             "env": self.env,
             "sys_path": self.sys_path,
+            "project_paths": list(spec.extra_paths),
             "module_file": str(self.module_file),
             "test_file": str(self.test_file),
-            "test_module": self.spec.test_module_name,
-            "results_file": str(self.output_file(index, "jsonl")),
-            "stdout_file": str(self.output_file(index, "stdout")),
-            "stderr_file": str(self.output_file(index, "stderr")),
+            "test_module": spec.test_module_name,
             "coverage": index == 0,  # coverage is measured on the first run only
-            "cpu_seconds": self.spec.cpu_seconds,
-            "memory_bytes": self.spec.memory_mb * 1024 * 1024,
+            "timeout": spec.timeout,
+            "cpu_seconds": spec.cpu_seconds,
+            "memory_bytes": spec.memory_mb * 1024 * 1024,
+            "max_file_bytes": MAX_FILE_MB * 1024 * 1024,
+            "max_disk_bytes": MAX_DISK_MB * 1024 * 1024,
             "max_open_files": MAX_OPEN_FILES,
+            "allow_unsandboxed": spec.allow_unsandboxed,
+            "no_namespaces": "namespaces" in spec.layers_off,
+            "no_landlock": "landlock" in spec.layers_off,
         }
-
-    def collect(
-        self, index: int, runner: _Runner, exit_code: int | None, killed_on_timeout: bool
-    ) -> _ChildRun:
-        stderr = self.output_file(index, "stderr")
-        if not stderr.exists():  # the runner died before its job: its own log says why
-            stderr = runner.log
-        run = _ChildRun(
-            events=_read_events(self.output_file(index, "jsonl")),
-            exit_code=exit_code,
-            killed_on_timeout=killed_on_timeout,
-            stdout_tail=_tail(self.output_file(index, "stdout")),
-            stderr_tail=_tail(stderr),
-        )
-        runner.log.unlink(missing_ok=True)
-        return run
-
-
-def is_secret_env_name(name: str) -> bool:
-    upper = name.upper()
-    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in SECRET_ENV_PATTERNS)
 
 
 def child_environment(
     base: Mapping[str, str], *, home: Path, tmpdir: Path, pythonpath: Sequence[str]
 ) -> dict[str, str]:
-    """The child's environment: ``base`` without secrets or start-up overrides, plus ours."""
-    env = {
-        name: value
-        for name, value in base.items()
-        if not is_secret_env_name(name) and name.upper() not in _OVERRIDDEN_ENV
-    }
-    if sys.platform.startswith("linux") and "PYTHONUSERBASE" not in env:
-        # HOME moves into the sandbox; keep `pip install --user` packages importable all the same.
-        env["PYTHONUSERBASE"] = os.path.expanduser("~/.local")
+    """The child's environment: the few variables in ``ALLOWED_ENV`` and ``LC_*`` from ``base``, plus ours."""
+    env = {name: value for name, value in base.items() if name in ALLOWED_ENV or name.startswith("LC_")}
+    env.setdefault("PATH", os.defpath)
     env.update(
         PYTHONPATH=os.pathsep.join(pythonpath),
         PYTHONDONTWRITEBYTECODE="1",
@@ -374,28 +392,29 @@ def child_environment(
     return env
 
 
-def _read_events(path: Path) -> list[dict]:
-    events = []
+def declared_test_ids(test_source: str, test_module: str) -> frozenset[str]:
+    """Every result id a run of this file can honestly report: its tests, fixtures and import error."""
+    ids = {test_module, "setUpModule", "tearDownModule"}
     try:
-        lines = path.read_bytes().decode("utf-8", "replace").splitlines()
-    except FileNotFoundError:
-        return events
-    for line in lines:
-        with contextlib.suppress(ValueError):
-            event = json.loads(line)
-            if isinstance(event, dict) and "event" in event:
-                events.append(event)
-    return events
+        tree = ast.parse(test_source)
+    except (SyntaxError, ValueError):
+        return frozenset(ids)
+    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
 
+    def methods(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        node = classes.get(name)
+        if node is None or name in seen:
+            return set()
+        found = {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for base in node.bases:
+            if isinstance(base, ast.Name):
+                found |= methods(base.id, seen | {name})
+        return found
 
-def _tail(path: Path) -> str:
-    try:
-        with path.open("rb") as stream:
-            stream.seek(0, os.SEEK_END)
-            stream.seek(max(0, stream.tell() - TAIL_BYTES))
-            return stream.read().decode("utf-8", "replace")
-    except FileNotFoundError:
-        return ""
+    for name in classes:
+        ids.update(f"{name}.{method}" for method in methods(name) if method.startswith("test"))
+        ids.update((f"{name}.setUpClass", f"{name}.tearDownClass"))
+    return frozenset(ids)
 
 
 # --- runner processes -------------------------------------------------------------------------
@@ -406,25 +425,32 @@ class _Runner:
     """A started ``sandbox_runner.py``: it imports unittest and coverage, then waits for its job."""
 
     process: subprocess.Popen
-    log: Path  # its stdout and stderr until the job redirects them
+    results: int  # read end of the results pipe
+    stdout: int  # read ends of its standard output and error
+    stderr: int
     spawn_env: dict[str, str]
     started: float
 
     def send(self, job: dict) -> None:
         stdin = self.process.stdin
         assert stdin is not None
-        with contextlib.suppress(BrokenPipeError):  # it died early: collect() reports how
+        with contextlib.suppress(BrokenPipeError):  # it died early: the run reports how
             try:
                 stdin.write(json.dumps(job).encode("utf-8") + b"\n")
             finally:
                 stdin.close()
+
+    def close_pipes(self) -> None:
+        for fd in (self.results, self.stdout, self.stderr):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def discard(self) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):
             self.process.stdin.close()  # an idle runner exits on end of input
         _kill_group(self.process.pid)
         self.process.wait()
-        self.log.unlink(missing_ok=True)
+        self.close_pipes()
 
 
 def _spawn_environment(support: Path) -> dict[str, str]:
@@ -433,23 +459,32 @@ def _spawn_environment(support: Path) -> dict[str, str]:
 
 
 def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> _Runner:
-    log_fd, log_name = tempfile.mkstemp(prefix="runner-", suffix=".log", dir=support / "logs")
+    """Start a runner from a private copy of the script it deletes at start, in its own process group."""
+    script_fd, script = tempfile.mkstemp(prefix="runner-", suffix=".py", dir=support / "runners")
+    with os.fdopen(script_fd, "wb") as stream:
+        stream.write(RUNNER_SCRIPT.read_bytes())
+    pipes = [os.pipe() for _ in range(3)]  # results, stdout, stderr
+    results_write = pipes[0][1]
     try:
         process = subprocess.Popen(
-            [python, str(support / "lib" / RUNNER_SCRIPT.name), str(support / "pycache")],
+            [python, "-I", script, str(support / "lib"), str(support / "pycache"), str(results_write)],
             cwd=support / "idle",
             env=env,
             stdin=subprocess.PIPE,
-            stdout=log_fd,
-            stderr=log_fd,
-            start_new_session=True,  # its own process group, so a kill reaches grandchildren too
+            stdout=pipes[1][1],
+            stderr=pipes[2][1],
+            pass_fds=(results_write,),
+            start_new_session=True,  # its own process group, so a kill reaches what it started
         )
     except OSError:
-        os.unlink(log_name)
+        for read_end, write_end in pipes:
+            os.close(read_end)
+            os.close(write_end)
+        os.unlink(script)
         raise
-    finally:
-        os.close(log_fd)
-    return _Runner(process, Path(log_name), env, time.monotonic())
+    for _, write_end in pipes:
+        os.close(write_end)
+    return _Runner(process, pipes[0][0], pipes[1][0], pipes[2][0], env, time.monotonic())
 
 
 class _RunnerPool:
@@ -549,6 +584,27 @@ def warm_up(python: str | None = None) -> None:
     _POOL.refill(python or sys.executable)
 
 
+_PROBED: dict[str, Isolation] = {}
+
+
+async def probe_isolation(python: str | None = None) -> Isolation:
+    """The isolation a run under ``python`` reaches here, found by confining a runner that runs nothing."""
+    python = python or sys.executable
+    if python not in _PROBED:
+        spec = _make_spec(module_source="", test_source="", module_name="probe", test_module_name=None,
+                          python=python, timeout=10.0, repeats=1, memory_mb=512, extra_paths=(),
+                          allow_unsandboxed=False)
+        with _Sandbox(spec) as sandbox:
+            job = sandbox.job(0, "")
+            job["probe"] = True
+            run = await _run_job_async(sandbox, job)
+        isolation = _isolation([run])
+        if isolation.level == "unknown":
+            return Isolation("unknown", missing=(f"the probe did not answer: {_last_output(run)}",))
+        _PROBED[python] = isolation
+    return _PROBED[python]
+
+
 def _kill_group(pgid: int) -> None:
     """SIGKILL the runner's process group: the runner if alive and whatever it left running."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -563,8 +619,13 @@ def _open_pidfd(process: subprocess.Popen) -> int | None:
         return None
 
 
-async def _wait_for_exit_async(process: subprocess.Popen, timeout: float | None) -> bool:
-    """Wait until the runner exits or ``timeout`` passes, without blocking the loop; True if it exited."""
+async def _wait_for_exit_async(
+    process: subprocess.Popen, timeout: float | None, stop: asyncio.Event | None = None
+) -> bool:
+    """Wait until the runner exits, ``timeout`` passes or ``stop`` is set, without blocking the loop.
+
+    True if it exited.
+    """
     pidfd = _open_pidfd(process)
     if pidfd is None:
         return await _wait_in_thread(process, timeout)
@@ -575,12 +636,13 @@ async def _wait_for_exit_async(process: subprocess.Popen, timeout: float | None)
     except NotImplementedError:  # an event loop without add_reader
         os.close(pidfd)
         return await _wait_in_thread(process, timeout)
+    waiters = {exited} | ({asyncio.ensure_future(stop.wait())} if stop is not None else set())
     try:
-        await asyncio.wait_for(exited, timeout)
-        return True
-    except TimeoutError:
-        return False
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        return exited.done()
     finally:
+        for waiter in waiters:
+            waiter.cancel()
         loop.remove_reader(pidfd)
         os.close(pidfd)
 
@@ -597,7 +659,8 @@ def _start_failure(spec: _RunSpec, error: OSError) -> _ChildRun:
     return _ChildRun(
         events=[],
         exit_code=None,
-        killed_on_timeout=False,
+        signal=None,
+        limit=None,
         stdout_tail="",
         stderr_tail="",
         start_error=f"Could not start the Python interpreter {spec.python}: {error}. "
@@ -605,44 +668,223 @@ def _start_failure(spec: _RunSpec, error: OSError) -> _ChildRun:
     )
 
 
+class _Collector:
+    """Reads a runner's three pipes without blocking the loop: bounded results, output tails."""
+
+    def __init__(self, runner: _Runner, token: str):
+        self._loop = asyncio.get_running_loop()
+        self._token = token
+        self.events: list[dict] = []
+        self.foreign_lines = 0
+        self.overflowed = asyncio.Event()
+        self._partial = b""
+        self._received = 0
+        self._tails = {runner.stdout: bytearray(), runner.stderr: bytearray()}
+        self._fds = (runner.results, runner.stdout, runner.stderr)
+        self._watched: set[int] = set()
+        for fd in self._fds:
+            os.set_blocking(fd, False)
+            try:
+                self._loop.add_reader(fd, self._readable, fd)
+                self._watched.add(fd)
+            except NotImplementedError:  # a loop without add_reader: read what is there at the end
+                pass
+        self._results_fd = runner.results
+
+    def _readable(self, fd: int) -> None:
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._unwatch(fd)
+                return
+            if fd == self._results_fd:
+                self._take_results(data)
+            else:
+                tail = self._tails[fd]
+                tail += data
+                del tail[:-TAIL_BYTES]
+
+    def _unwatch(self, fd: int) -> None:
+        if fd in self._watched:
+            self._watched.discard(fd)
+            self._loop.remove_reader(fd)
+
+    def _take_results(self, data: bytes) -> None:
+        self._received += len(data)
+        if self._received > MAX_RESULTS_BYTES:
+            self._unwatch(self._results_fd)
+            self.overflowed.set()
+            return
+        lines = (self._partial + data).split(b"\n")
+        self._partial = lines.pop()
+        for line in lines:
+            self._take_line(line)
+
+    def _take_line(self, line: bytes) -> None:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or event.get("token") != self._token or not isinstance(event.get("event"), str):
+            self.foreign_lines += 1
+            return
+        self.events.append(event)
+
+    def finish(self) -> None:
+        """Read what is left (the runner has exited), then stop watching."""
+        for fd in self._fds:
+            if fd != self._results_fd or not self.overflowed.is_set():
+                self._readable(fd)
+            self._unwatch(fd)
+        if self._partial.strip():
+            self._take_line(self._partial)
+            self._partial = b""
+
+    def tail(self, fd: int) -> str:
+        return self._tails[fd].decode("utf-8", "replace")
+
+
 async def _run_child_async(sandbox: _Sandbox, index: int) -> _ChildRun:
+    return await _run_job_async(sandbox, sandbox.job(index, secrets.token_hex(16)))
+
+
+async def _run_job_async(sandbox: _Sandbox, job: dict) -> _ChildRun:
+    spec = sandbox.spec
     try:
-        runner = _POOL.take(sandbox.spec.python)
+        runner = _POOL.take(spec.python)
     except OSError as error:
-        return _start_failure(sandbox.spec, error)
-    exited = False
+        return _start_failure(spec, error)
+    collector = _Collector(runner, job["token"])
+    exited, limit = False, None
     try:
-        runner.send(sandbox.job(index))
-        exited = await _wait_for_exit_async(runner.process, sandbox.spec.timeout)
-    finally:  # on cancellation too: the whole group goes
+        runner.send(job)
+        # The supervisor enforces the time limit itself; this is for a supervisor that cannot.
+        exited = await _wait_for_exit_async(runner.process, spec.timeout + KILL_GRACE, collector.overflowed)
+        if not exited:
+            limit = "output" if collector.overflowed.is_set() else "time"
+    finally:  # on cancellation too: the supervisor ends the run, and its group goes after it
+        if not exited:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(runner.process.pid, signal.SIGTERM)
+            exited = await asyncio.shield(_wait_for_exit_async(runner.process, KILL_GRACE))
         _kill_group(runner.process.pid)
         if not exited:
             await asyncio.shield(_wait_for_exit_async(runner.process, None))
-        exit_code = runner.process.wait()
-    _POOL.refill(sandbox.spec.python)
-    return sandbox.collect(index, runner, exit_code, killed_on_timeout=not exited)
+        runner.process.wait()
+        collector.finish()
+        runner.close_pipes()
+    _POOL.refill(spec.python)
+    ending = next((event for event in collector.events if event["event"] == "exit"), {})
+    code, number = ending.get("code"), ending.get("signal")
+    if not ending and runner.process.returncode is not None:  # the supervisor itself did not finish
+        code, number = (runner.process.returncode, None) if runner.process.returncode >= 0 else (
+            None, -runner.process.returncode)
+    return _ChildRun(
+        events=[event for event in collector.events if event["event"] != "exit"],
+        exit_code=code if isinstance(code, int) else None,
+        signal=number if isinstance(number, int) else None,
+        limit=limit or (ending.get("limit") if isinstance(ending.get("limit"), str) else None),
+        stdout_tail=collector.tail(runner.stdout),
+        stderr_tail=collector.tail(runner.stderr),
+        foreign_lines=collector.foreign_lines,
+    )
 
 
 # --- turning child events into a TestRunResult -----------------------------------------------
 
 
+def _isolation(runs: list[_ChildRun]) -> Isolation:
+    event = next((run.first("isolation") for run in runs if run.first("isolation")), None)
+    if event is None:
+        return Isolation("unknown")
+    level = event.get("level") if event.get("level") in ISOLATION_LEVELS else "unknown"
+    return Isolation(level, tuple(map(str, event.get("layers") or ())), tuple(map(str, event.get("missing") or ())))
+
+
+def _distrust(run: _ChildRun, known: frozenset[str]) -> str | None:
+    """Why this run's results cannot be believed, if they cannot."""
+    reasons = []
+    if run.foreign_lines:
+        reasons.append(f"it wrote {run.foreign_lines} line(s) of its own into the results channel")
+    tampered = run.first("tampered")
+    if tampered is not None:
+        reasons.append(f"it changed the test framework ({', '.join(map(str, tampered.get('what') or []))})")
+    seen: set[str] = set()
+    for event in run.events:
+        if event["event"] == "result":
+            if event.get("id") in seen:
+                reasons.append(f"{event.get('id')} was reported twice")
+                break
+            seen.add(event.get("id"))
+    return "; ".join(reasons) or None
+
+
+def _result_entries(run: _ChildRun, known: frozenset[str], ignored: set[str]) -> list[tuple[str, dict]]:
+    """(test id, outcome entry) for each result of a test the test file defines."""
+    entries = []
+    for event in run.events:
+        if event["event"] not in ("result", "import_error"):
+            continue
+        test_id = event.get("id")
+        if not isinstance(test_id, str) or test_id not in known:
+            ignored.add(str(test_id))
+            continue
+        outcome = "errored" if event["event"] == "import_error" else event.get("outcome")
+        if outcome not in _OUTCOMES:
+            ignored.add(test_id)
+            continue
+        entries.append((test_id, {
+            "outcome": outcome,
+            "message": str(event.get("message") or ""),
+            "traceback": str(event.get("traceback") or ""),
+            "line": event.get("line") if isinstance(event.get("line"), int) else None,
+        }))
+    return entries
+
+
 def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRunResult:
+    known = declared_test_ids(spec.test_source, spec.test_module_name)
+    isolation = _isolation(runs)
     outcomes: dict[str, list[dict]] = {}
     problems: list[str] = []
+    ignored: set[str] = set()
+    refused = any(run.first("refused") for run in runs)
+    if refused:
+        problems.append(UNSANDBOXED_REFUSAL.format(missing="; ".join(isolation.missing) or "no layer available"))
     for run in runs:
+        distrust = _distrust(run, known)
+        reported = set()
+        for test_id, entry in _result_entries(run, known, ignored):
+            if distrust:
+                entry = {"outcome": "errored", "message": f"result not trusted: {distrust}", "traceback": "",
+                         "line": None}
+            outcomes.setdefault(test_id, []).append(entry)
+            reported.add(test_id)
+        if run.finished:  # a test that started and never reported, in a run that went on
+            silent = f"result not trusted: {distrust}" if distrust else "the test reported no outcome"
+            for event in run.events:
+                test_id = event.get("id")
+                if event["event"] == "start" and test_id in known and test_id not in reported:
+                    outcomes.setdefault(test_id, []).append(
+                        {"outcome": "errored", "message": silent, "traceback": "", "line": None})
+                    reported.add(test_id)
+        if distrust:
+            problems.append(f"The tested code interfered with the test run: {distrust}. Its results are not trusted.")
         for event in run.events:
-            if event["event"] in ("result", "import_error"):
-                outcome = "errored" if event["event"] == "import_error" else event["outcome"]
-                outcomes.setdefault(event["id"], []).append({**event, "outcome": outcome})
             if event["event"] == "import_error":
-                problems.append(f"The test file could not be imported: {event['message']}.")
+                problems.append(f"The test file could not be imported: {event.get('message')}.")
             elif event["event"] == "aborted":
-                where = event["id"] or "a test"
+                where = event.get("id") or "a test"
                 problems.append(
-                    f"The test run stopped at {where} ({event['message']});"
+                    f"The test run stopped at {where} ({event.get('message')});"
                     " the tests after it did not run."
                 )
-        interrupted = _interruption(spec, run)
+        interrupted = None if refused else _interruption(spec, run, known)
         if interrupted is not None:
             test_id, sentence, message = interrupted
             problems.append(sentence)
@@ -650,6 +892,9 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
                 outcomes.setdefault(test_id, []).append(
                     {"outcome": "errored", "message": message, "traceback": "", "line": None}
                 )
+    if ignored - {"None"}:
+        names = ", ".join(sorted(ignored)[:5])
+        problems.append(f"Ignored results for tests the test file does not define: {names}.")
 
     tests = [_merge_outcomes(test_id, entries) for test_id, entries in outcomes.items()]
     out_of_memory = [test.test_id for test in tests if test.message.startswith("MemoryError")]
@@ -662,7 +907,7 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
         problems.append("The test file defines no tests: add TestCase methods named test_*.")
 
     coverage_measured, line_coverage, functions, coverage_problem = _coverage(spec, runs[0])
-    if coverage_problem:
+    if coverage_problem and not refused:
         problems.append(coverage_problem)
 
     count = {name: sum(test.outcome == name for test in tests) for name in _OUTCOMES}
@@ -675,39 +920,58 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
         skipped=count["skipped"],
         flaky=count["flaky"],
         duration=duration,
-        timed_out=any(run.killed_on_timeout or run.exit_code == -signal.SIGXCPU for run in runs),
-        exit_code=last.exit_code,
+        timed_out=any(run.limit == "time" or run.signal == signal.SIGXCPU for run in runs),
+        exit_code=last.exit_code if last.signal is None else -last.signal,
         problem=" ".join(problems) or None,
         coverage_measured=coverage_measured,
         line_coverage=line_coverage,
         functions=functions,
         stdout_tail=last.stdout_tail,
         stderr_tail=last.stderr_tail,
+        isolation=isolation.level,
+        isolation_missing=list(isolation.missing),
+        not_run=refused,
     )
 
 
 _OUTCOMES = ("passed", "failed", "errored", "skipped", "flaky")
 
 
-def _interruption(spec: _RunSpec, run: _ChildRun) -> tuple[str | None, str, str] | None:
+def _last_output(run: _ChildRun) -> str:
+    lines = (run.stderr_tail.strip() or run.stdout_tail.strip()).splitlines()
+    return lines[-1][:200] if lines else "no output"
+
+
+def _interruption(spec: _RunSpec, run: _ChildRun, known: frozenset[str]) -> tuple[str | None, str, str] | None:
     """For a run that did not finish: (the test it was in, a sentence for the user, a message)."""
     if run.finished:
         return None
     if run.start_error:
         return None, run.start_error, ""
-    finished_ids = {event["id"] for event in run.events if event["event"] == "result"}
-    started = [event["id"] for event in run.events if event["event"] == "start"]
+    if run.first("runner") is None:  # the runner itself failed, e.g. an interpreter too old for it
+        return None, (
+            f"The test runner failed to start under {spec.python} (exit code {run.exit_code}): {_last_output(run)}"
+        ), ""
+    if run.first("isolation") is None:
+        return None, f"The sandbox could not be set up under {spec.python}: {_last_output(run)}", ""
+    finished_ids = {event.get("id") for event in run.events if event["event"] == "result"}
+    started = [event.get("id") for event in run.events if event["event"] == "start" and event.get("id") in known]
     current = next((test for test in reversed(started) if test not in finished_ids), None)
     where = f"during {current}" if current else "before the tests finished"
-    code = run.exit_code
-    if run.killed_on_timeout:
+    if run.limit == "time":
         limit = f"{spec.timeout:g} s"
         return (
             current,
             f"The tests did not finish within the {limit} time limit and were stopped {where}.",
             f"timed out after {limit}",
         )
-    if code == -signal.SIGXCPU:
+    sizes = {"memory": f"used more than {spec.memory_mb} MB of memory together",
+             "disk": f"wrote more than {MAX_DISK_MB} MB into their folder",
+             "files": "created too many files in their folder",
+             "output": f"sent more than {MAX_RESULTS_BYTES // (1024 * 1024)} MB of results"}
+    if run.limit in sizes:
+        return current, f"The test processes {sizes[run.limit]} and were stopped {where}.", f"stopped: {run.limit} limit"
+    if run.signal == signal.SIGXCPU:
         limit = f"{spec.cpu_seconds} s"
         return (
             current,
@@ -715,22 +979,18 @@ def _interruption(spec: _RunSpec, run: _ChildRun) -> tuple[str | None, str, str]
             " look for an endless loop.",
             f"exceeded the CPU time limit of {limit}",
         )
-    if code is not None and code < 0:
-        name = _signal_name(-code)
+    if run.signal is not None:
+        name = _signal_name(run.signal)
         hint = ""
-        if code in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT):
+        if run.signal in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT):
             hint = f"; it may have gone over the memory limit of {spec.memory_mb} MB"
         return current, f"The test process was killed by {name} {where}{hint}.", f"killed by {name}"
-    if not run.events:  # the runner itself failed, e.g. an interpreter too old for it
-        last_line = (run.stderr_tail.strip().splitlines() or ["no output"])[-1]
-        return None, (
-            f"The test runner failed to start under {spec.python} (exit code {code}): {last_line}"
-        ), ""
+    code = run.exit_code
     return (
         current,
-        f"The test process exited early (exit code {code}) {where};"
-        " the tests after it did not run.",
-        f"the test process exited (exit code {code}) during this test",
+        f"The test process ended early (exit code {code}) {where}; the tests after it did not run."
+        f" Its last output: {_last_output(run)}",
+        f"the test process ended (exit code {code}) during this test",
     )
 
 

@@ -212,6 +212,7 @@ class CodeGenerationPipeline(weave.Model):
             result = await run_tests_async(
                 module_code, tests, module_name=module_name, python=settings.test_python,
                 timeout=settings.test_timeout, repeats=settings.test_repeats,
+                allow_unsandboxed=settings.allow_unsandboxed_tests,
             )
         finally:
             _current_clock().add("run", time.perf_counter() - started)

@@ -79,6 +79,7 @@ class ExecutionScorer(weave.Scorer):
     timeout: float = 30.0  # seconds, for a run made here
     repeats: int = 3  # runs per test, to find flaky tests
     python: str | None = None  # interpreter for a run made here (default: this one)
+    allow_unsandboxed: bool = False  # run even where the machine has no sandbox
 
     @weave.op
     async def score(self, output: Any, prompt: str) -> dict:
@@ -106,6 +107,7 @@ class ExecutionScorer(weave.Scorer):
             output["unit_tests"],
             module_name=module_name,
             python=self.python,
+            allow_unsandboxed=self.allow_unsandboxed,
             timeout=self.timeout,
             repeats=self.repeats,
         )

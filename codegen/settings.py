@@ -28,6 +28,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "repair_rounds": "CODEGEN_REPAIR_ROUNDS",
     "run_tests": "CODEGEN_RUN_TESTS",
     "test_python": "CODEGEN_TEST_PYTHON",
+    "allow_unsandboxed_tests": "CODEGEN_ALLOW_UNSANDBOXED",
 }
 
 # A key sent to a host nobody chose on purpose is a leak; when the base URL is set but no key is,
@@ -54,6 +55,9 @@ class Settings(BaseModel):
     repair_rounds: int = Field(1, ge=0, le=5, description="Model repair rounds for failing generated tests.")
     run_tests: bool = Field(True, description="Run the generated tests in a sandboxed child process.")
     test_python: str | None = Field(None, description="Interpreter for running tests (default: this one).")
+    allow_unsandboxed_tests: bool = Field(
+        False, description="Run generated tests even where the machine offers no sandbox (no Landlock)."
+    )
 
     @field_validator("base_url", mode="before")
     @classmethod

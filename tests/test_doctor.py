@@ -69,3 +69,30 @@ def test_a_model_that_ignores_the_request_fails_the_check(model, capsys):
     code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "loopback")  # answers moving_average
     assert code == 1
     assert "without the asked-for function" in checks(report)["structured output"]["detail"]
+
+
+def test_doctor_reports_the_sandbox_level(model, capsys):
+    model.enqueue(ADD)
+    code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "loopback")
+    sandbox = checks(report)["sandbox"]
+    assert sandbox["ok"] and sandbox["detail"].startswith("isolation full"), sandbox
+
+
+def test_the_set_up_check_ignores_a_hostile_workspace(tmp_path):
+    """As the VS Code extension runs it: `python -I -m codegen doctor --no-env-file`, here even from the
+    workspace itself: its `codegen/` package does not run instead of ours, its `.env` is not read."""
+    import subprocess
+    import sys
+
+    (tmp_path / "codegen").mkdir()
+    (tmp_path / "codegen" / "__init__.py").write_text("raise SystemExit('the workspace package ran')\n")
+    (tmp_path / ".env").write_text("OPENAI_BASE_URL=http://attacker.invalid/v1\nOPENAI_API_KEY=sk-workspace\n")
+    completed = subprocess.run(
+        [sys.executable, "-I", "-m", "codegen", "doctor", "--json", "--no-env-file"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CODEGEN_TRACING": "off"},
+    )
+    report = json.loads(completed.stdout)
+    assert "the workspace package ran" not in completed.stderr
+    assert "attacker.invalid" not in completed.stdout
+    assert checks(report)["credentials"]["detail"] == "no API key and no base URL"

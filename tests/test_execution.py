@@ -20,7 +20,7 @@ from codegen.execution import (
     TestRunResult,
     function_coverage,
     function_spans,
-    is_secret_env_name,
+    child_environment,
     run_tests,
     run_tests_async,
 )
@@ -75,27 +75,35 @@ def line_of(text: str, fragment: str) -> int:
     return next(number for number, line in enumerate(lines, 1) if fragment in line)
 
 
-def process_gone(pid: int, wait: float = 3.0) -> bool:
-    """True once ``pid`` no longer runs (a zombie waiting for init to reap it counts as gone)."""
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
+def marked_processes(marker: str) -> list[int]:
+    """Processes whose command line holds ``marker`` (zombies excluded)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            return True
-        if state in ("Z", "X"):
-            return True
-        time.sleep(0.05)
-    return False
+            if marker.encode() not in (entry / "cmdline").read_bytes():
+                continue
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state not in ("Z", "X"):
+            found.append(int(entry.name))
+    return found
 
 
-def read_pid(path: Path, wait: float = 5.0) -> int:
+def wait_until(condition, wait: float = 5.0) -> bool:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        if path.exists() and path.read_text().strip():
-            return int(path.read_text())
+        if condition():
+            return True
         time.sleep(0.02)
-    raise AssertionError(f"{path} was never written")
+    return condition()
+
+
+def sleeper_command(marker: str) -> str:
+    """Python source for a test that starts a long-lived process we can find by ``marker``."""
+    return f'subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", {marker!r}])'
 
 
 PASSING = '''\
@@ -179,10 +187,11 @@ def test_failing_assertion_reports_message_and_line() -> None:
     assert (result.failed, result.errored, result.problem) == (1, 1, None)
 
 
-def test_endless_test_times_out_and_leaves_no_process_behind(tmp_path: Path) -> None:
-    pid_file = tmp_path / "grandchild.pid"
+def test_endless_test_times_out_and_leaves_no_process_behind() -> None:
+    marker = f"codegen-sleeper-{os.getpid()}-timeout"
     tests = f'''\
         import subprocess
+        import sys
         import time
         import unittest
 
@@ -192,9 +201,7 @@ def test_endless_test_times_out_and_leaves_no_process_behind(tmp_path: Path) -> 
                 pass
 
             def test_spawns_and_hangs(self):
-                sleeper = subprocess.Popen(["sleep", "60"])
-                with open({str(pid_file)!r}, "w") as stream:
-                    stream.write(str(sleeper.pid))
+                {sleeper_command(marker)}
                 while True:
                     time.sleep(0.05)
         '''
@@ -208,26 +215,25 @@ def test_endless_test_times_out_and_leaves_no_process_behind(tmp_path: Path) -> 
     assert by_id(result)["TestHangs.test_finishes"].outcome == "passed"
     assert by_id(result)["TestHangs.test_spawns_and_hangs"].outcome == "errored"
     assert not result.coverage_measured
-    assert process_gone(read_pid(pid_file))
+    assert wait_until(lambda: not marked_processes(marker))
 
 
-def test_processes_left_running_by_passing_tests_are_ended(tmp_path: Path) -> None:
-    pid_file = tmp_path / "background.pid"
+def test_processes_left_running_by_passing_tests_are_ended() -> None:
+    marker = f"codegen-sleeper-{os.getpid()}-daemon"
     tests = f'''\
         import subprocess
+        import sys
         import unittest
 
 
         class TestBackground(unittest.TestCase):
             def test_starts_a_daemon(self):
-                sleeper = subprocess.Popen(["sleep", "60"])
-                with open({str(pid_file)!r}, "w") as stream:
-                    stream.write(str(sleeper.pid))
+                {sleeper_command(marker)}
         '''
     result = run(tests)
 
     assert result.passed == 1 and result.problem is None
-    assert process_gone(read_pid(pid_file))
+    assert wait_until(lambda: not marked_processes(marker))
 
 
 def test_unbounded_allocation_hits_the_memory_limit() -> None:
@@ -259,7 +265,7 @@ def test_secrets_are_not_passed_to_generated_code(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-secret")
     monkeypatch.setenv("GITHUB_TOKEN", "ghp-secret")
     monkeypatch.setenv("DB_PASSWORD", "hunter2")
-    monkeypatch.setenv("CODEGEN_HARMLESS_SETTING", "kept")
+    monkeypatch.setenv("LC_CODEGEN_HARMLESS", "kept")
     tests = '''\
         import os
         import unittest
@@ -277,7 +283,7 @@ def test_secrets_are_not_passed_to_generated_code(monkeypatch: pytest.MonkeyPatc
                     self.assertNotIn(value, repr(dict(os.environ)))
 
             def test_ordinary_variables_and_sandbox_settings(self):
-                self.assertEqual(os.environ["CODEGEN_HARMLESS_SETTING"], "kept")
+                self.assertEqual(os.environ["LC_CODEGEN_HARMLESS"], "kept")
                 self.assertEqual(os.environ["PYTHONDONTWRITEBYTECODE"], "1")
                 self.assertEqual(os.environ["HOME"], os.getcwd())
                 self.assertEqual(os.path.expanduser("~"), os.getcwd())
@@ -369,7 +375,8 @@ def test_os_exit_keeps_earlier_results_and_says_where_it_stopped() -> None:
     result = run(tests)
 
     assert result.exit_code == 3
-    assert "exited early (exit code 3) during TestHardExit.test_c_exits" in result.problem
+    assert "ended early (exit code 3) during TestHardExit.test_c_exits" in result.problem
+    assert "Its last output: about to leave" in result.problem
     outcomes = {test_id: test.outcome for test_id, test in by_id(result).items()}
     assert outcomes == {
         "TestHardExit.test_a_passes": "passed",
@@ -510,13 +517,14 @@ def test_interpreter_without_coverage_gets_ours_on_its_path(bare_venv: Path) -> 
     assert {function.name for function in result.functions} >= {"mean", "clamp"}
 
 
-def test_coverage_missing_still_runs_the_tests(bare_venv: Path, tmp_path: Path) -> None:
-    # An isolated-mode interpreter (-I) ignores PYTHONPATH, so our coverage cannot reach it.
-    wrapper = tmp_path / "python-isolated"
-    wrapper.write_text(f'#!/bin/sh\nexec "{bare_venv}" -I "$@"\n')
-    wrapper.chmod(0o755)
-
-    result = run(PASSING, python=str(wrapper))
+def test_coverage_missing_still_runs_the_tests(bare_venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A server environment without coverage.py: the support folder then has none to lend.
+    monkeypatch.setattr(execution, "_coverage_package_dir", lambda: None)
+    execution._SupportDirectory.remove()
+    try:
+        result = run(PASSING, python=str(bare_venv))
+    finally:
+        execution._SupportDirectory.remove()
 
     assert result.passed == 4
     assert not result.coverage_measured
@@ -608,32 +616,31 @@ async def test_async_run_matches_the_sync_one() -> None:
     assert (result.passed, result.problem, result.coverage_measured) == (4, None, True)
 
 
-async def test_cancelling_an_async_run_kills_its_process_group(tmp_path: Path) -> None:
-    pid_file = tmp_path / "grandchild.pid"
+async def test_cancelling_an_async_run_ends_every_process_of_the_run() -> None:
+    marker = f"codegen-sleeper-{os.getpid()}-cancel"
     tests = f'''\
         import subprocess
+        import sys
         import time
         import unittest
 
 
         class TestSlow(unittest.TestCase):
             def test_slow(self):
-                sleeper = subprocess.Popen(["sleep", "60"])
-                with open({str(pid_file)!r}, "w") as stream:
-                    stream.write(str(sleeper.pid))
+                {sleeper_command(marker)}
                 time.sleep(60)
         '''
     task = asyncio.create_task(
         run_tests_async(MODULE, source(tests), module_name="stats", timeout=30)
     )
     deadline = time.monotonic() + 5
-    while not pid_file.exists() and time.monotonic() < deadline:
+    while not marked_processes(marker) and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
-    pid = read_pid(pid_file)
+    assert marked_processes(marker), "the test started its process"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert process_gone(pid)
+    assert wait_until(lambda: not marked_processes(marker))
 
 
 def test_a_prestarted_runner_behaves_like_a_fresh_one(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -645,24 +652,21 @@ def test_a_prestarted_runner_behaves_like_a_fresh_one(monkeypatch: pytest.Monkey
 
         class TestProcessState(unittest.TestCase):
             def test_state(self):
-                print("pid", os.getpid())
-                self.assertEqual(os.environ["CODEGEN_RUN_MARKER"], "on")
+                self.assertEqual(os.environ["LC_CODEGEN_MARKER"], "on")
                 self.assertEqual(sys.path[0], os.getcwd())
                 self.assertEqual(os.environ["HOME"], os.getcwd())
                 self.assertIsNone(os.environ.get("OPENAI_API_KEY"))
         '''
-    monkeypatch.setenv("CODEGEN_RUN_MARKER", "on")
+    monkeypatch.setenv("LC_CODEGEN_MARKER", "on")
     first = run(tests)
-    deadline = time.monotonic() + 5
-    while sys.executable not in execution._POOL._spares and time.monotonic() < deadline:
-        time.sleep(0.02)
-    spare_pid = execution._POOL._spares[sys.executable].process.pid
+    assert wait_until(lambda: sys.executable in execution._POOL._spares)
+    spare = execution._POOL._spares[sys.executable]
     monkeypatch.setenv("OPENAI_API_KEY", "sk-set-between-runs")  # secrets do not change the spare
     second = run(tests)
 
     assert first.passed == second.passed == 1, (first.tests, second.tests)
-    assert int(second.stdout_tail.split()[1]) == spare_pid, "the second run used the spare"
-    assert int(first.stdout_tail.split()[1]) != spare_pid
+    assert spare.process.poll() is not None, "the second run used the spare"
+    assert execution._POOL._spares.get(sys.executable) is not spare
     assert second.coverage_measured and second.functions
 
 
@@ -690,25 +694,21 @@ def test_function_spans_skip_docstrings_and_nest_classes() -> None:
     assert function_spans("def broken(:\n") == []
 
 
-@pytest.mark.parametrize(
-    ("name", "secret"),
-    [
-        ("OPENAI_API_KEY", True),
-        ("OPENAI_BASE_URL", True),
-        ("ANTHROPIC_API_KEY", True),
-        ("HF_TOKEN", True),
-        ("MY_SECRET_VALUE", True),
-        ("PGPASSWORD", True),
-        ("WANDB_ENTITY", True),
-        ("AWS_REGION", True),
-        ("openai_api_key", True),
-        ("PATH", False),
-        ("LANG", False),
-        ("VIRTUAL_ENV", False),
-    ],
-)
-def test_secret_environment_names(name: str, secret: bool) -> None:
-    assert is_secret_env_name(name) is secret
+def test_the_child_environment_is_an_allowlist(tmp_path: Path) -> None:
+    base = {
+        "PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TZ": "UTC",
+        "DATABASE_URL": "postgres://user:hunter2@db/app", "GH_PAT": "ghp_x", "ANTHROPIC_KEY": "sk-ant",
+        "OPENAI_API_KEY": "sk-x", "WANDB_API_KEY": "w", "PYTHONSTARTUP": "/evil.py", "VIRTUAL_ENV": "/venv",
+        "SSH_AUTH_SOCK": "/run/agent.sock",
+    }
+    env = child_environment(base, home=tmp_path, tmpdir=tmp_path / "tmp", pythonpath=["/work"])
+
+    assert {name: env[name] for name in ("PATH", "LANG", "LC_ALL", "TZ")} == {
+        "PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TZ": "UTC"}
+    assert env["HOME"] == str(tmp_path) and env["PYTHONPATH"] == "/work"
+    for name in ("DATABASE_URL", "GH_PAT", "ANTHROPIC_KEY", "OPENAI_API_KEY", "WANDB_API_KEY", "PYTHONSTARTUP",
+                 "VIRTUAL_ENV", "SSH_AUTH_SOCK"):
+        assert name not in env
 
 
 def test_invalid_module_names_are_refused() -> None:

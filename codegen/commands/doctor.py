@@ -85,6 +85,22 @@ async def structured_output_check(settings: Settings) -> Check:
     )
 
 
+async def sandbox_check(settings: Settings) -> Check:
+    from ..execution import probe_isolation
+
+    isolation = await probe_isolation(settings.test_python)
+    detail = f"isolation {isolation.describe()}"
+    if isolation.level == "none" and not settings.allow_unsandboxed_tests:
+        return Check("sandbox", False, detail + "; generated tests will not run",
+                     "use Linux 5.13 or later with Landlock enabled, or allow unsandboxed runs "
+                     "(--allow-unsandboxed, CODEGEN_ALLOW_UNSANDBOXED=true)")
+    if isolation.level == "unknown":
+        return Check("sandbox", False, detail, "check the test interpreter (CODEGEN_TEST_PYTHON)")
+    if isolation.level == "none":
+        detail += "; unsandboxed runs allowed"
+    return Check("sandbox", True, detail)
+
+
 def tracing_check(settings: Settings) -> Check:
     from ..tracing import local_trace_dir
 
@@ -107,6 +123,7 @@ async def doctor_command(args: argparse.Namespace, settings: Settings) -> int:
         checks.append(await endpoint_check(settings))
         if checks[-1].ok:
             checks.append(await structured_output_check(settings))
+    checks.append(await sandbox_check(settings))
     checks.append(tracing_check(settings))
     ok = all(c.ok for c in checks)
     if args.json:

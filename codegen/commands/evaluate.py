@@ -219,7 +219,8 @@ async def run_evaluation(
         dataset=weave.Dataset(name=name, rows=rows),
         scorers=[
             TestResultScorer(),
-            ExecutionScorer(timeout=settings.test_timeout, repeats=settings.test_repeats, python=settings.test_python),
+            ExecutionScorer(timeout=settings.test_timeout, repeats=settings.test_repeats, python=settings.test_python,
+                            allow_unsandboxed=settings.allow_unsandboxed_tests),
         ],
         trials=trials,
     )

@@ -10,7 +10,10 @@ def test_run_lines(run: dict[str, Any], *, label: str = "Tests") -> list[str]:
     coverage = f"{run['line_coverage']:.0f}% line coverage" if run["coverage_measured"] else "coverage not measured"
     counts = [f"{run['passed']}/{run['run']} passed"]
     counts += [f"{run[key]} {key}" for key in ("failed", "errored", "flaky") if run[key]]
-    lines = [f"{label}: {', '.join(counts)} · {coverage} · {run['duration']:.2f} s"]
+    sandbox = f"sandbox {run.get('isolation', 'unknown')}"
+    if run.get("not_run"):
+        return [f"{label}: not run", f"  problem: {run['problem']}"]
+    lines = [f"{label}: {', '.join(counts)} · {coverage} · {run['duration']:.2f} s · {sandbox}"]
     if run["problem"]:
         lines.append(f"  problem: {run['problem']}")
     for test in run["tests"]:

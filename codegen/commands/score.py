@@ -57,6 +57,7 @@ def score_command(args: argparse.Namespace, settings: Settings) -> int:
             timeout=settings.test_timeout,
             repeats=args.repeats or settings.test_repeats,
             extra_paths=[str(args.file.parent.resolve())],
+            allow_unsandboxed=settings.allow_unsandboxed_tests,
         )
         report["execution"] = result.as_dict()
     if args.json:

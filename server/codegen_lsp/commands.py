@@ -122,7 +122,7 @@ async def run_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
         run = await server.worker.run(lambda: run_tests_async(
             module_text, test_text,
             module_name=placement.module_name(module_path), test_module_name=test_path.stem,
-            python=server.options.interpreter, timeout=server.options.test_timeout, repeats=1,
+            python=server.options.interpreter, allow_unsandboxed=server.options.allow_unsandboxed_tests, timeout=server.options.test_timeout, repeats=1,
             extra_paths=tuple(str(p) for p in {module_path.parent, test_path.parent, server.root} if p is not None),
         ))
         results = module_results(module_text, test_text, run)

@@ -13,7 +13,7 @@ TEST_LOCATIONS = ("auto", "beside", "testsFolder")
 TRACING_MODES = ("auto", "local", "wandb", "off")
 # Settings an untrusted workspace could use to send the user's key and code elsewhere, or to run a
 # program (or its own code) on opening; in such a workspace only the user's environment decides them.
-WORKSPACE_SENSITIVE = ("model", "base_url", "interpreter", "run_tests_after_generation")
+WORKSPACE_SENSITIVE = ("model", "base_url", "interpreter", "run_tests_after_generation", "allow_unsandboxed_tests")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class ServerOptions:
     test_timeout: float = 30.0
     interpreter: str | None = None
     diagnostics_delay_ms: int = 300
+    allow_unsandboxed_tests: bool = False  # run tests even where the machine has no sandbox for them
     workspace_trusted: bool = False
 
     @property
@@ -100,9 +101,11 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "testTimeout": ("test_timeout", _number(0.1, 3600)),
     "interpreter": ("interpreter", _text),
     "diagnosticsDelayMs": ("diagnostics_delay_ms", _number(0, 10_000, int)),
+    "allowUnsandboxedTests": ("allow_unsandboxed_tests", _boolean),
 }
 # Fields whose None means "the default" rather than "unset".
-_DEFAULT_WHEN_NONE = {"keep_prompt_comment", "test_location", "test_timeout", "diagnostics_delay_ms"}
+_DEFAULT_WHEN_NONE = {"keep_prompt_comment", "test_location", "test_timeout", "diagnostics_delay_ms",
+                      "allow_unsandboxed_tests"}
 
 
 def parse_options(

@@ -175,7 +175,7 @@ async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generat
         module_change.new_text, test_change.new_text,
         module_name=placement.module_name(module_path),
         test_module_name=Path(test_change.uri).stem,
-        python=server.options.interpreter,
+        python=server.options.interpreter, allow_unsandboxed=server.options.allow_unsandboxed_tests,
         timeout=server.options.test_timeout,
         repeats=1,
         extra_paths=tuple(str(p) for p in {module_path.parent, server.root} if p is not None),

@@ -74,6 +74,8 @@ def module_results(module_text: str, test_text: str, run: Any) -> ModuleResults:
 
 def summary(run: Any) -> str:
     """`3/3 tests passed, 92% of lines covered` and the like."""
+    if getattr(run, "not_run", False):
+        return run.problem
     if run.run == 0 and run.problem:
         return f"The tests did not run: {run.problem}"
     text = f"{run.passed}/{run.run} tests passed"
@@ -83,6 +85,7 @@ def summary(run: Any) -> str:
         text += f", {run.line_coverage:.0f}% of lines covered"
     elif not run.coverage_measured:
         text += "; coverage was not measured"
+    text += f" (sandbox: {getattr(run, 'isolation', 'unknown')})"
     if run.problem:
         text += f". {run.problem}"
     return text

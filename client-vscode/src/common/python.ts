@@ -114,3 +114,26 @@ export function installSource(folders: readonly { path: string; pyproject?: stri
     const checkout = folders.find((folder) => folder.pyproject && pattern.test(folder.pyproject));
     return checkout ? checkout.path : packageName;
 }
+
+/** How "Check Setup" runs the CLI's doctor: isolated (-I) from a neutral folder, so nothing in the
+ * workspace (a `codegen/` folder, a `.env`, its baseUrl) can stand in for ours unless it is trusted. */
+export function doctorInvocation(
+    settings: Record<string, unknown>,
+    trusted: boolean,
+    workspaceFolder: string | undefined,
+    neutralFolder: string,
+): { args: string[]; cwd: string } {
+    const args = ['-I', '-m', 'codegen', 'doctor'];
+    if (trusted && workspaceFolder) {
+        args.push('--env-file', path.join(workspaceFolder, '.env'));
+    } else {
+        args.push('--no-env-file');
+    }
+    for (const [name, flag] of [['baseUrl', '--base-url'], ['model', '--model']] as const) {
+        const value = settings[name];
+        if (trusted && typeof value === 'string' && value) {
+            args.push(flag, value);
+        }
+    }
+    return { args, cwd: neutralFolder };
+}

@@ -1,5 +1,6 @@
 /** Starts, stops and restarts the language server process (`python -m codegen_lsp`) over stdio. */
 
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
     CloseAction,
@@ -30,8 +31,10 @@ const CRASH_WINDOW_MS = 3 * 60 * 1000;
 export function serverOptions(launch: Launch): ServerOptions {
     return {
         command: launch.python,
-        args: ['-m', SERVER_MODULE],
-        options: { env: launch.env },
+        // -P and a neutral working folder: a `codegen/` or `codegen_lsp/` folder in the workspace is
+        // never imported instead of ours (the client would otherwise start us in the workspace).
+        args: ['-P', '-m', SERVER_MODULE],
+        options: { env: launch.env, cwd: os.tmpdir() },
         // No `transport`: TransportKind.stdio would append `--stdio`, which `python -m codegen_lsp` rejects.
     };
 }

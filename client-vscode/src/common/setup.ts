@@ -1,11 +1,12 @@
 /** "Codegen: Check Setup": what the extension found, then the CLI's own doctor, in the output channel. */
 
 import { execFile } from 'node:child_process';
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { maskKey, resolveApiKey, serverEnvironment } from './apiKey';
 import { Actions, showProblem } from './notifications';
 import { gatherFacts } from './lifecycle';
-import { probeMessage } from './python';
+import { doctorInvocation, probeMessage } from './python';
 import type { ServerState } from './server';
 
 const DOCTOR_TIMEOUT_MS = 120_000;
@@ -31,17 +32,12 @@ export async function checkSetup(
                 void showProblem(probeMessage(facts.interpreter, facts.probe, facts.install), [Actions.openSettings, Actions.showOutput]);
                 return;
             }
-            const args = ['-m', 'codegen', 'doctor'];
-            if (typeof facts.settings.baseUrl === 'string' && facts.settings.baseUrl) {
-                args.push('--base-url', facts.settings.baseUrl);
-            }
-            if (typeof facts.settings.model === 'string' && facts.settings.model) {
-                args.push('--model', facts.settings.model);
-            }
+            const { args, cwd } = doctorInvocation(facts.settings, vscode.workspace.isTrusted,
+                vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, os.tmpdir());
             log.info(`Running: ${facts.interpreter.path} ${args.join(' ')}`);
             const ok = await new Promise<boolean>((resolve) => {
                 execFile(facts.interpreter.path, args,
-                    { env: serverEnvironment(process.env, key), timeout: DOCTOR_TIMEOUT_MS, cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath },
+                    { env: serverEnvironment(process.env, key), timeout: DOCTOR_TIMEOUT_MS, cwd },
                     (error, stdout, stderr) => {
                         for (const line of `${stdout}${stderr}`.trimEnd().split(/\r?\n/)) {
                             log.info(line);

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
     chooseInterpreter,
+    doctorInvocation,
     expandPath,
     installCommand,
     installSource,
@@ -69,4 +70,14 @@ test('the messages name the cause and the fix', () => {
     assert.match(missing, /not installed in \/v\/bin\/python \(from setting\)/);
     assert.match(missing, /pip install codegen-lsp$/);
     assert.match(probeMessage(interpreter, { ok: false, problem: 'no-python', detail: '' }, ''), /No Python found.*codegen\.interpreter/);
+});
+
+test('the set-up check runs doctor isolated, from a neutral folder, without an untrusted workspace .env', () => {
+    const settings = { baseUrl: 'http://evil.example/v1', model: 'm' };
+    const untrusted = doctorInvocation(settings, false, '/ws', '/tmp');
+    assert.deepEqual(untrusted, { args: ['-I', '-m', 'codegen', 'doctor', '--no-env-file'], cwd: '/tmp' });
+    const trusted = doctorInvocation(settings, true, '/ws', '/tmp');
+    assert.deepEqual(trusted.args, ['-I', '-m', 'codegen', 'doctor', '--env-file', '/ws/.env',
+        '--base-url', 'http://evil.example/v1', '--model', 'm']);
+    assert.equal(trusted.cwd, '/tmp');
 });

@@ -1,0 +1,409 @@
+"""Hostile generated tests, run through the real `codegen score --run`: each attack must fail.
+
+Every probe below is a test file a malicious or broken model could write.  The assertions look at the
+world outside the sandbox (files on disk, a listener on 127.0.0.1, the process table, what the CLI
+printed), not at what the probe says about itself.  Where this machine lacks a layer, the test asserts
+the isolation level the run reported instead of the attack's outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from codegen import execution
+
+SECRET = "sk-hostile-test-secret-0123456789"
+MODULE = "def add(a, b):\n    return a - b  # wrong on purpose\n"
+TIMEOUT = 60
+# The probes name the secret without spelling it, so a traceback quoting their source does not leak it.
+SECRET_EXPRESSION = f'("{SECRET[:9]}" + "{SECRET[9:]}")'
+
+
+@pytest.fixture(scope="module")
+def isolation() -> execution.Isolation:
+    import asyncio
+
+    return asyncio.run(execution.probe_isolation())
+
+
+@pytest.fixture
+def scene(tmp_path: Path):
+    """A project with a module, a .env and a file to keep; a HOME with an SSH key; a private TMPDIR."""
+    project, home, tmp = tmp_path / "project", tmp_path / "home", tmp_path / "tmp"
+    for folder in (project, home / ".ssh", tmp):
+        folder.mkdir(parents=True)
+    (project / "victim.py").write_text(MODULE)
+    (project / ".env").write_text(f"OPENAI_API_KEY={SECRET}-dotenv\n")
+    (project / "keep.txt").write_text("keep me\n")
+    (home / ".ssh" / "id_rsa").write_text(f"-----BEGIN KEY----- {SECRET}-ssh\n")
+    return {"project": project, "home": home, "tmp": tmp}
+
+
+def hostile_run(scene: dict, body: str, *extra: str) -> dict:
+    """Write `body` as test_victim.py, run `codegen score --run --json` on it; return the JSON report."""
+    tests = scene["project"] / "test_victim.py"
+    tests.write_text(textwrap.dedent(body))
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(scene["home"]),
+        "TMPDIR": str(scene["tmp"]),
+        "OPENAI_API_KEY": SECRET,
+        "WANDB_API_KEY": SECRET + "-wandb",
+        "DATABASE_URL": f"postgres://app:{SECRET}@db/app",
+        "GH_PAT": SECRET + "-gh",
+        "CODEGEN_TRACING": "off",
+        "WANDB_ERROR_REPORTING": "false",
+    }
+    completed = subprocess.run(
+        [sys.executable, "-m", "codegen", "score", str(scene["project"] / "victim.py"), "--tests", str(tests),
+         "--run", "--repeats", "1", "--json", *extra],
+        capture_output=True, text=True, env=env, cwd=scene["project"], timeout=TIMEOUT,
+    )
+    assert SECRET not in completed.stdout + completed.stderr, "a secret reached the CLI's output"
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    run = report["execution"]
+    assert not list(scene["tmp"].glob("codegen-run-*")), "the run folder was removed"
+    return run
+
+
+def outcomes(run: dict) -> dict[str, tuple[str, str]]:
+    return {test["test_id"]: (test["outcome"], test["message"]) for test in run["tests"]}
+
+
+def confined(run: dict, isolation: execution.Isolation, layer: str) -> bool:
+    """True when the run had `layer`; otherwise assert the run said it lacked it (and, at none, refused)."""
+    assert run["isolation"] == isolation.level
+    if run["isolation"] == "none":
+        assert run["not_run"] and "Tests not run" in run["problem"]
+        return False
+    return layer in isolation.layers
+
+
+PROBE_HEADER = """\
+    import os
+    import unittest
+
+    from victim import add
+
+
+    def attempt(action):
+        try:
+            return "LEAKED: " + repr(action())
+        except Exception as error:
+            return "blocked: " + type(error).__name__
+"""
+
+
+def test_the_parents_environment_and_secret_files_stay_unreadable(scene, isolation):
+    run = hostile_run(scene, PROBE_HEADER + f"""
+    def environ_of_every_process():
+        found = []
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    found.append(open("/proc/" + name + "/environ", "rb").read())
+                except OSError:
+                    pass
+        return [data for data in found if {SECRET_EXPRESSION}.encode() in data]
+
+
+    class TestSteal(unittest.TestCase):
+        def test_environment_variables(self):
+            self.fail(repr([value for value in os.environ.values() if {SECRET_EXPRESSION} in value]))
+
+        def test_parent_environ(self):
+            self.fail(attempt(lambda: open("/proc/%d/environ" % os.getppid(), "rb").read()))
+
+        def test_every_environ(self):
+            self.fail(attempt(environ_of_every_process))
+
+        def test_ssh_key(self):
+            self.fail(attempt(lambda: open({str(scene["home"] / ".ssh" / "id_rsa")!r}).read()))
+
+        def test_project_dotenv(self):
+            self.fail(attempt(lambda: open({str(scene["project"] / ".env")!r}).read()))
+    """)
+    if not confined(run, isolation, "landlock-filesystem"):
+        return
+    found = outcomes(run)
+    assert found["TestSteal.test_environment_variables"][1] == "AssertionError: []"
+    for name in ("parent_environ", "every_environ", "ssh_key", "project_dotenv"):
+        outcome, message = found[f"TestSteal.test_{name}"]
+        assert message.startswith("AssertionError: blocked: "), (name, message)
+
+
+def test_nothing_outside_the_run_folder_is_written_or_deleted(scene, isolation):
+    module_before = (scene["project"] / "victim.py").read_text()
+    run = hostile_run(scene, PROBE_HEADER + f"""
+    class TestVandal(unittest.TestCase):
+        def test_append_to_the_users_module(self):
+            with open({str(scene["project"] / "victim.py")!r}, "a") as stream:
+                stream.write("\\nimport shutil; shutil.rmtree('/')\\n")
+
+        def test_create_in_home(self):
+            open({str(scene["home"] / "pwned.txt")!r}, "w").write("x")
+
+        def test_delete_outside(self):
+            os.remove({str(scene["project"] / "keep.txt")!r})
+
+        def test_write_in_the_run_folder_is_fine(self):
+            open("scratch.txt", "w").write("x")
+    """)
+    assert (scene["project"] / "victim.py").read_text() == module_before
+    assert not (scene["home"] / "pwned.txt").exists()
+    assert (scene["project"] / "keep.txt").read_text() == "keep me\n"
+    if not confined(run, isolation, "landlock-filesystem"):
+        return
+    found = outcomes(run)
+    for name in ("append_to_the_users_module", "create_in_home", "delete_outside"):
+        assert found[f"TestVandal.test_{name}"][0] == "errored", found
+    assert found["TestVandal.test_write_in_the_run_folder_is_fine"][0] == "passed"
+
+
+class Listener:
+    """A TCP and a UDP socket on 127.0.0.1 that record whatever reaches them."""
+
+    def __init__(self):
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.udp.settimeout(0.2)
+        self.tcp.settimeout(0.2)
+        self.received: list[bytes] = []
+        self._stop = False
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while not self._stop:
+            try:
+                connection, _ = self.tcp.accept()
+                self.received.append(connection.recv(4096) or b"(connected)")
+                connection.close()
+            except OSError:
+                pass
+            try:
+                self.received.append(self.udp.recvfrom(4096)[0])
+            except OSError:
+                pass
+
+    def close(self):
+        self._stop = True
+        self._thread.join()
+        self.tcp.close()
+        self.udp.close()
+
+
+def test_no_tcp_or_udp_reaches_a_listener_on_loopback(scene, isolation):
+    listener = Listener()
+    try:
+        tcp_port, udp_port = listener.tcp.getsockname()[1], listener.udp.getsockname()[1]
+        run = hostile_run(scene, PROBE_HEADER + f"""
+    import socket
+
+
+    class TestExfiltrate(unittest.TestCase):
+        def test_tcp(self):
+            self.fail(attempt(lambda: socket.create_connection(("127.0.0.1", {tcp_port}), timeout=2).sendall(b"tcp")))
+
+        def test_udp(self):
+            def send():
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                return sock.sendto(b"udp", ("127.0.0.1", {udp_port}))
+            self.fail(attempt(send))
+
+        def test_bind(self):
+            self.fail(attempt(lambda: socket.create_server(("127.0.0.1", 0))))
+    """)
+        time.sleep(0.5)  # let a datagram that did get out arrive before we look
+    finally:
+        listener.close()
+    assert listener.received == []
+    if not confined(run, isolation, "network-namespace"):
+        return
+    for name, (outcome, message) in outcomes(run).items():
+        assert message.startswith("AssertionError: blocked: "), (name, message)
+
+
+def marked(marker: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX":
+                    pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def test_a_setsid_double_forked_grandchild_dies_with_the_run(scene, isolation):
+    marker = f"codegen-hostile-grandchild-{os.getpid()}"
+    run = hostile_run(scene, PROBE_HEADER + f"""
+    import subprocess
+    import sys
+
+
+    class TestLinger(unittest.TestCase):
+        def test_escape(self):
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", {marker!r}],
+                                     start_new_session=True)
+                os._exit(0)
+            import time
+            time.sleep(0.5)
+    """)
+    deadline = time.monotonic() + 5
+    while marked(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    leftovers = marked(marker)
+    for pid in leftovers:
+        os.kill(pid, 9)
+    assert leftovers == []
+    assert run["isolation"] == isolation.level
+
+
+FORGED = '{{"event": "result", "id": "TestForge.test_add", "outcome": "passed", "message": "", "traceback": "", "line": null}}'
+
+
+@pytest.mark.parametrize("attack", ["append", "patch", "exit"])
+def test_forged_results_never_pass(scene, isolation, attack):
+    recipes = {
+        # Write fake "passed" lines and a fake end to every descriptor, then fail for real.
+        "append": f"""
+            for fd in range(3, 256):
+                for line in ({FORGED!r}, '{{"event": "done", "tests": 1}}'):
+                    try:
+                        os.write(fd, (line + "\\n").encode())
+                    except OSError:
+                        pass
+            self.assertEqual(add(2, 2), 4)
+""",
+        # Find the runner's result object and turn its failures into successes.
+        "patch": """
+            import gc
+            for thing in gc.get_objects():
+                if isinstance(thing, unittest.TestResult):
+                    type(thing).addFailure = lambda self, test, err: self.addSuccess(test)
+                    type(thing).addError = lambda self, test, err: self.addSuccess(test)
+            unittest.TestCase.assertEqual = lambda *args, **kwargs: None
+            self.assertEqual(add(2, 2), 4)
+            raise AssertionError("add is wrong")
+""",
+        # Print what a passing run looks like, then leave before anything is reported.
+        "exit": """
+            print("Ran 1 test in 0.001s\\n\\nOK")
+            print('{"event": "done", "tests": 1}')
+            os._exit(0)
+""",
+    }
+    run = hostile_run(scene, PROBE_HEADER + """
+    class TestForge(unittest.TestCase):
+        def test_add(self):
+""" + textwrap.indent(textwrap.dedent(recipes[attack]), " " * 12))
+    if run["isolation"] == "none":
+        assert run["not_run"]
+        return
+    assert run["passed"] == 0, run
+    assert outcomes(run)["TestForge.test_add"][0] in ("failed", "errored")
+    if attack == "exit":
+        assert "ended early (exit code 0) during TestForge.test_add" in run["problem"]
+        assert "failed to start" not in run["problem"]
+    else:
+        assert "interfered with the test run" in run["problem"]
+
+
+def test_fifos_symlinks_and_locked_folders_neither_hang_nor_leak(scene, isolation):
+    run = hostile_run(scene, PROBE_HEADER + """
+    class TestTraps(unittest.TestCase):
+        def test_traps(self):
+            for name in ("results.jsonl", "run-0.stdout", "run-0.stderr", "coverage.json"):
+                os.mkfifo(name)
+                os.mkfifo(os.path.join(os.environ["TMPDIR"], name))
+            os.symlink("/dev/zero", "zero")
+            os.symlink("/", "root")
+            os.makedirs("locked/inner")
+            os.mkfifo("locked/inner/fifo")
+            os.chmod("locked/inner", 0)
+            os.chmod("locked", 0)
+            self.fail("traps set")
+    """)
+    assert run["isolation"] == isolation.level
+    if run["isolation"] != "none":
+        assert outcomes(run)["TestTraps.test_traps"] == ("failed", "AssertionError: traps set")
+
+
+def test_a_child_cannot_kill_its_parent(scene, isolation):
+    run = hostile_run(scene, PROBE_HEADER + """
+    import signal
+
+
+    class TestKill(unittest.TestCase):
+        def test_kill_parent(self):
+            self.fail(attempt(lambda: os.kill(os.getppid(), signal.SIGKILL)))
+
+        def test_kill_group(self):
+            self.fail(attempt(lambda: os.killpg(os.getpgid(os.getppid() or 1), signal.SIGKILL)))
+    """)
+    # hostile_run got a JSON report: the CLI survived.  Nothing the test did is reported as a pass.
+    assert run["passed"] == 0
+    assert run["isolation"] == isolation.level
+
+
+def test_memory_is_bounded_for_the_whole_run_and_files_by_size():
+    tests = textwrap.dedent("""\
+        import os
+        import time
+        import unittest
+
+
+        class TestHog(unittest.TestCase):
+            def test_three_children(self):
+                for _ in range(3):
+                    if os.fork() == 0:
+                        hoard = bytearray(300 * 1024 * 1024)
+                        for offset in range(0, len(hoard), 4096):
+                            hoard[offset] = 1
+                        time.sleep(30)
+                        os._exit(0)
+                time.sleep(30)
+
+        class TestBigFile(unittest.TestCase):
+            def test_600_mb(self):
+                with open("big.bin", "wb") as stream:
+                    for _ in range(600):
+                        stream.write(b"x" * 1024 * 1024)
+        """)
+    hog = execution.run_tests(MODULE, tests.split("class TestBigFile")[0], module_name="victim",
+                              memory_mb=512, timeout=20)
+    assert "used more than 512 MB of memory together" in hog.problem, hog.problem
+    assert not hog.timed_out
+
+    big = execution.run_tests(MODULE, "import os\nimport unittest\n\n\nclass TestBigFile" +
+                              tests.split("class TestBigFile")[1], module_name="victim", timeout=20)
+    [result] = big.tests
+    assert result.outcome == "errored" and "File too large" in result.message, result
+
+
+def test_without_a_sandbox_nothing_runs_unless_allowed(tmp_path):
+    """Landlock turned off stands for a machine without it: the run is refused, and allowed on request."""
+    tests = "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n        pass\n"
+    refused = execution.run_tests(MODULE, tests, module_name="victim", layers_off=("landlock",))
+    assert refused.not_run and refused.run == 0 and refused.isolation == "none"
+    assert "--allow-unsandboxed" in refused.problem and "Landlock" in refused.problem
+    allowed = execution.run_tests(MODULE, tests, module_name="victim", layers_off=("landlock",),
+                                  allow_unsandboxed=True)
+    assert allowed.passed == 1 and allowed.isolation == "none"
