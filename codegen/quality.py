@@ -5,7 +5,7 @@ import bisect
 import functools
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 MAX_LINE_LENGTH = 100
@@ -116,12 +116,19 @@ def test_coverage_score(code: str, tests: str) -> float:
     if not tests.strip():
         return 0.0
     analysis = _analyze_code(code)
-    tests_analysis = _analyze_tests(tests)
-    if analysis.syntax_error is not None or tests_analysis is None:
+    if analysis.syntax_error is not None:
+        return 0.0
+    return coverage_from_function_count(analysis.seed_function_count, tests)
+
+
+def coverage_from_function_count(seed_function_count: int, tests: str) -> float:
+    """The seed coverage score of code that parses and has `seed_function_count` plain functions."""
+    tests_analysis = _analyze_tests(tests) if tests.strip() else None
+    if tests_analysis is None:
         return 0.0
     score = 0.0
-    if analysis.seed_function_count:
-        score = min(1.0, tests_analysis.test_function_count / analysis.seed_function_count)
+    if seed_function_count:
+        score = min(1.0, tests_analysis.test_function_count / seed_function_count)
     if "self.assert" in tests:
         score += 0.2
     return min(1.0, score)
@@ -168,11 +175,15 @@ def _analyze_code(code: str) -> _CodeAnalysis:
     tree = _parse(code)
     if not isinstance(tree, ast.Module):
         return _CodeAnalysis(_syntax_error_finding(tree, code, lines), 0.0, 0, (), ())
+    return analyze_tree(tree, code, lines)
+
+
+def analyze_tree(tree: ast.Module, code: str, lines: list[str]) -> _CodeAnalysis:
+    """What `_analyze_code` knows about code that parsed as `tree`; `lines` split as the AST counts them."""
     long_lines = tuple(
         (number, len(line)) for number, line in enumerate(lines, 1) if len(line) > MAX_LINE_LENGTH
     )
-    # The seed splits on "\n" only; a lone "\r" ends a line for the findings but not for the score.
-    seed_long_line = bool(long_lines) and any(len(line) > MAX_LINE_LENGTH for line in code.split("\n"))
+    seed_long_line = has_seed_long_line(code)
     definitions = _definitions(tree)
     function_defs = [(node, name, nested) for node, name, nested in definitions
                      if isinstance(node, _FUNCTION_NODES)]
@@ -259,20 +270,37 @@ def _walk(tree: ast.AST) -> Iterator[ast.AST]:
 def _quality_score(tree: ast.Module, scopes: list[ast.AST], has_long_line: bool) -> float:
     """The seed's sum, float for float: it adds 0.2 per docstring, then 0.2 per annotated function,
     then 0.1 per name, then subtracts 0.2, so 0.1 ten times is 0.9999999999999999, not 1.0."""
+    return seed_quality_sum(scored_scopes(scopes), _rewarded_names(tree), has_long_line)
+
+
+def scored_scopes(scopes: list[ast.AST]) -> int:
+    """How many 0.2 credits the seed gives these scopes: one per docstring, one per annotated function."""
     docstrings = sum(1 for node in scopes
                      if isinstance(node, _SEED_DOCSTRING_NODES) and ast.get_docstring(node))  # type: ignore[arg-type]
     annotated = sum(1 for node in scopes if isinstance(node, ast.FunctionDef) and _seed_annotated(node))
+    return docstrings + annotated
+
+
+def seed_quality_sum(scored_scopes: int, rewarded_names: Iterable[object], has_long_line: bool) -> float:
+    """The seed's float sum from its parts: 0.2 per documented or annotated scope, then 0.1 per name,
+    minus 0.2 for a long line, clamped; `rewarded_names` may be lazy (only its length matters)."""
     penalty = 0.2 if has_long_line else 0.0
     score = 0.0
-    for _ in range(docstrings + annotated):
+    for _ in range(scored_scopes):
         score += 0.2
     # Names only matter until the score reaches the clamp (adding a positive float never lowers a
     # sum), so stop counting there: the clamp then gives exactly 1.0 either way.
-    for _ in _rewarded_names(tree):
+    for _ in rewarded_names:
         if score - penalty >= 1.0:
             break
         score += 0.1
     return min(max(score - penalty, 0.0), 1.0)
+
+
+def has_seed_long_line(code: str) -> bool:
+    """The seed's long-line test: it splits on "\\n" only, so a "\\r" before it counts as a character
+    and a lone "\\r" does not end a line."""
+    return max(map(len, code.split("\n"))) > MAX_LINE_LENGTH
 
 
 def _seed_annotated(node: ast.FunctionDef) -> bool:

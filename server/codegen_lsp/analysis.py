@@ -1,10 +1,13 @@
-"""Static analysis of one document version: functions, findings and seed scores, for diagnostics and hints."""
+"""Static analysis of one document version, from its per-statement parts: functions, findings, seed scores."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
 
 from codegen import quality
+from codegen.quality_incremental import IncrementalModule, ModuleAnalysis
 
 from .merging import split_lines
 
@@ -15,36 +18,66 @@ class DocumentAnalysis:
 
     version: int | None
     lines: tuple[str, ...]
-    functions: tuple[quality.FunctionInfo, ...]
-    findings: tuple[quality.Finding, ...]
-    scores: quality.SeedScores | None
-    function_quality: dict[str, float] = field(default_factory=dict)
-    has_tests: bool = False
+    module: ModuleAnalysis
+    tests: str | None = None
+    scored: bool = True
+
+    @property
+    def has_tests(self) -> bool:
+        return self.tests is not None
+
+    @cached_property
+    def functions(self) -> tuple[quality.FunctionInfo, ...]:
+        return tuple(self.module.functions())
+
+    @cached_property
+    def scores(self) -> quality.SeedScores | None:
+        if not self.scored or not any(statement.functions() for _, statement in self.module.parts):
+            return None
+        return self.module.seed_scores(self.tests or "")
+
+    def part_findings(self) -> Iterator[tuple[int, tuple[quality.Finding, ...]]]:
+        """(0-based line offset, findings relative to it) per top-level statement, in order."""
+        return self.module.part_findings(self.tests)
+
+    @property
+    def findings(self) -> Iterator[quality.Finding]:
+        return self.module.findings(self.tests)
+
+    def functions_between(self, first_line: int, last_line: int) -> Iterator[quality.FunctionInfo]:
+        """Functions whose statement overlaps 0-based lines [first_line, last_line], with absolute lines."""
+        for offset, statement in self.module.parts_between(first_line, last_line):
+            for function in statement.functions():
+                info = function.info
+                yield quality.FunctionInfo(info.name, info.start_line + offset, info.end_line + offset,
+                                           info.def_line_end_col, info.has_docstring, info.has_type_hints,
+                                           info.is_test)
+
+    def untested_between(self, first_line: int, last_line: int) -> set[str]:
+        """Names of the functions no test references, among the statements overlapping those lines."""
+        referenced = quality._referenced_names(self.tests)
+        return {finding.function for _, statement in self.module.parts_between(first_line, last_line)
+                for finding in statement.findings(referenced) if finding.code == "untested-function"}
+
+    def function_quality(self, line: int) -> dict[str, float]:
+        """The quality score of each top-level function of the statement holding 0-based `line`."""
+        part = self.module.part_at(line)
+        if part is None or not self.scored:
+            return {}
+        return part[1].function_quality()
 
     def function_source(self, info: quality.FunctionInfo) -> str:
         return "".join(self.lines[info.start_line - 1 : info.end_line])
 
     def top_level_function(self, line: int) -> quality.FunctionInfo | None:
         """The top-level function whose def line or body holds 0-based `line`."""
-        for info in self.functions:
+        for info in self.functions_between(line, line):
             if "." not in info.name and info.start_line - 1 <= line <= info.end_line - 1:
                 return info
         return None
 
 
 def analyze(text: str, version: int | None, tests: str | None, *, scored: bool = True) -> DocumentAnalysis:
-    """Score and lint `text`; `tests` is the module's test file, when there is one; test files get no scores."""
-    functions = tuple(quality.functions(text))
-    lines = tuple(split_lines(text))
-    analysis = DocumentAnalysis(
-        version=version,
-        lines=lines,
-        functions=functions,
-        findings=tuple(quality.findings(text, tests)),
-        scores=quality.seed_scores(text, tests or "") if functions and scored else None,
-        has_tests=tests is not None,
-    )
-    for info in functions if scored else ():
-        if "." not in info.name and not info.is_test:
-            analysis.function_quality[info.name] = quality.code_quality_score(analysis.function_source(info))
-    return analysis
+    """Score and lint `text` at once; `tests` is the module's test file, when there is one; test files get no scores."""
+    lines = split_lines(text)
+    return DocumentAnalysis(version, tuple(lines), IncrementalModule(lines).analyze(), tests, scored)

@@ -35,6 +35,7 @@ class ServerOptions:
     test_timeout: float = 30.0
     interpreter: str | None = None
     diagnostics_delay_ms: int = 300
+    max_diagnostics: int = 500  # per file; one more diagnostic says how many were left out
     allow_unsandboxed_tests: bool = False  # run tests even where the machine has no sandbox for them
     preview_edits: bool = False  # send edits with change annotations that need confirmation
     test_framework: str = "auto"  # auto: pytest where the project is set up for it
@@ -109,12 +110,13 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "testTimeout": ("test_timeout", _number(0.1, 3600)),
     "interpreter": ("interpreter", _text),
     "diagnosticsDelayMs": ("diagnostics_delay_ms", _number(0, 10_000, int)),
+    "maxDiagnostics": ("max_diagnostics", _number(1, 100_000, int)),
     "allowUnsandboxedTests": ("allow_unsandboxed_tests", _boolean),
     "previewEdits": ("preview_edits", _boolean),
     "testFramework": ("test_framework", _one_of(*TEST_FRAMEWORKS)),
 }
 # Fields whose None means "the default" rather than "unset".
-_DEFAULT_WHEN_NONE = {"keep_prompt_comment", "test_location", "test_timeout", "diagnostics_delay_ms",
+_DEFAULT_WHEN_NONE = {"keep_prompt_comment", "test_location", "test_timeout", "diagnostics_delay_ms", "max_diagnostics",
                       "allow_unsandboxed_tests", "preview_edits", "test_framework"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from lsprotocol import types
 
@@ -11,27 +12,42 @@ from .constants import DIAGNOSTIC_SOURCE
 from .run_results import ModuleResults, function_text
 
 Units = Callable[[str], int]  # length of a string in the client's position units
+Diagnostic = dict[str, Any]  # an LSP Diagnostic as JSON
 
 
-def lsp_diagnostics(analysis: DocumentAnalysis, results: ModuleResults | None, units: Units) -> list[types.Diagnostic]:
-    """Findings as Information, the seed scores as a Hint, and test results for unchanged functions."""
-    diagnostics = [
-        _diagnostic(analysis, finding.start_line - 1, finding.start_col, finding.end_line - 1, finding.end_col,
-                    finding.message, finding.code, types.DiagnosticSeverity.Information, units)
-        for finding in analysis.findings
-        if not _is_test_function(finding.function)
-    ]
+def lsp_diagnostics(analysis: DocumentAnalysis, results: ModuleResults | None, units: Units,
+                    limit: int = 500) -> list[Diagnostic]:
+    """Test results, the seed scores as a Hint, then findings as Information: at most `limit` findings, and one
+    more diagnostic saying how many were left out. Plain JSON-ready dicts: converting hundreds of lsprotocol
+    objects costs more than finding them."""
+    diagnostics = lsp_test_diagnostics(analysis, results, units) if results is not None else []
     if analysis.scores is not None:
         scores = analysis.scores
         message = (f"Seed scores: quality {score_text(scores.code_quality_score)} · "
                    f"test coverage {score_text(scores.test_coverage_score)} · overall {score_text(scores.overall_score)}")
         diagnostics.append(_diagnostic(analysis, 0, 0, 0, 0, message, "seed-scores", types.DiagnosticSeverity.Hint, units))
-    if results is not None:
-        diagnostics.extend(lsp_test_diagnostics(analysis, results, units))
+    left_out = 0
+    shown = 0
+    for offset, findings in analysis.part_findings():
+        for finding in findings:
+            if _is_test_function(finding.function):
+                continue
+            if shown >= limit:
+                left_out += 1
+                continue
+            shown += 1
+            diagnostics.append(_diagnostic(
+                analysis, finding.start_line - 1 + offset, finding.start_col, finding.end_line - 1 + offset,
+                finding.end_col, finding.message, finding.code, types.DiagnosticSeverity.Information, units))
+    if left_out:
+        message = (f"{left_out:,} more findings are not shown: at most {limit:,} per file "
+                   "(raise the codegen.maxDiagnostics setting to see more)")
+        diagnostics.append(_diagnostic(analysis, 0, 0, 0, 0, message, "more-findings",
+                                       types.DiagnosticSeverity.Information, units))
     return diagnostics
 
 
-def lsp_test_diagnostics(analysis: DocumentAnalysis, results: ModuleResults, units: Units) -> list[types.Diagnostic]:
+def lsp_test_diagnostics(analysis: DocumentAnalysis, results: ModuleResults, units: Units) -> list[Diagnostic]:
     """Failing tests as Warnings on their function, uncovered lines as Hints."""
     diagnostics = []
     if results.problem:
@@ -64,17 +80,16 @@ def score_text(value: float) -> str:
 
 
 def _diagnostic(analysis: DocumentAnalysis, start_line: int, start_col: int, end_line: int, end_col: int,
-                message: str, code: str, severity: types.DiagnosticSeverity, units: Units) -> types.Diagnostic:
-    return types.Diagnostic(
-        range=types.Range(
-            start=types.Position(line=start_line, character=units(_line(analysis, start_line)[:start_col])),
-            end=types.Position(line=end_line, character=units(_line(analysis, end_line)[:end_col])),
-        ),
-        message=message,
-        severity=severity,
-        code=code,
-        source=DIAGNOSTIC_SOURCE,
-    )
+                message: str, code: str, severity: types.DiagnosticSeverity, units: Units) -> Diagnostic:
+    start_text, end_text = _line(analysis, start_line)[:start_col], _line(analysis, end_line)[:end_col]
+    return {
+        "range": {"start": {"line": start_line, "character": len(start_text) if start_text.isascii() else units(start_text)},
+                  "end": {"line": end_line, "character": len(end_text) if end_text.isascii() else units(end_text)}},
+        "message": message,
+        "severity": severity.value,
+        "code": code,
+        "source": DIAGNOSTIC_SOURCE,
+    }
 
 
 def _line(analysis: DocumentAnalysis, index: int) -> str:

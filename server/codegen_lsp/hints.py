@@ -18,12 +18,13 @@ def lsp_inlay_hints(analysis: DocumentAnalysis, results: ModuleResults | None, f
         label = (f"overall {score_text(scores.overall_score)} · quality {score_text(scores.code_quality_score)}"
                  f" · test coverage {score_text(scores.test_coverage_score)}")
         hints.append(_hint(analysis, 0, label, units))
-    untested = {finding.function for finding in analysis.findings if finding.code == "untested-function"}
-    for info in analysis.functions:
+    untested = analysis.untested_between(first_line, last_line)
+    for info in analysis.functions_between(first_line, last_line):
         def_line = info.start_line - 1
-        if info.name not in analysis.function_quality or not first_line <= def_line <= last_line:
+        function_quality = analysis.function_quality(def_line)
+        if info.name not in function_quality or not first_line <= def_line <= last_line:
             continue
-        parts = [f"quality {score_text(analysis.function_quality[info.name])}"]
+        parts = [f"quality {score_text(function_quality[info.name])}"]
         entry = results.functions.get(info.name) if results is not None else None
         if entry is not None and function_text(analysis.lines, info.start_line, info.end_line) == entry.source:
             if entry.tests_run:

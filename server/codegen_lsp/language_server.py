@@ -20,10 +20,13 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from . import placement
-from .analysis import DocumentAnalysis, analyze
+from codegen.quality_incremental import IncrementalModule
+
+from .analysis import DocumentAnalysis
 from .config import ServerOptions, codegen_settings, merge_settings, parse_options
 from .constants import CONFIGURATION_SECTION
 from .diagnostics import lsp_diagnostics
+from .documents import LineDocument, LineWorkspace
 from .jobs import Jobs
 from .merging import split_lines
 from .protocol import CodegenProtocol
@@ -52,6 +55,9 @@ class CodegenLanguageServer(LanguageServer):
         self.initial_settings: Any = None
         self.log_handler = None
         self._lines: dict[str, tuple[int | None, list[str]]] = {}
+        self._modules: dict[str, tuple[object, IncrementalModule]] = {}
+        self._analysis_locks: dict[str, asyncio.Lock] = {}
+        self._stale_hints: set[str] = set()
         self._debounce: dict[str, asyncio.Task] = {}
         self._sessions: dict[str, object] = {}
         self.worker = Worker()
@@ -61,6 +67,10 @@ class CodegenLanguageServer(LanguageServer):
         self._version_waiters: dict[str, list[asyncio.Future]] = {}
 
     # -- lifecycle and configuration -------------------------------------------------------------
+    def use_line_documents(self) -> None:
+        """Keep open documents as lists of lines that incremental changes edit in place (see documents.py)."""
+        self.protocol._workspace = LineWorkspace.like(self.workspace)
+
     def connected(self) -> None:
         """After `initialized`: the client can now hear log records and messages."""
         if self.log_handler is not None:
@@ -137,7 +147,7 @@ class CodegenLanguageServer(LanguageServer):
         """The document's lines as LSP counts them, cached per version."""
         cached = self._lines.get(document.uri)
         if cached is None or cached[0] != document.version or document.version is None:
-            cached = (document.version, split_lines(document.source))
+            cached = (document.version, list(document.lines))
             self._lines[document.uri] = cached
         return cached[1]
 
@@ -189,6 +199,9 @@ class CodegenLanguageServer(LanguageServer):
             pending.cancel()
         self.analyses.pop(uri, None)
         self._lines.pop(uri, None)
+        self._modules.pop(uri, None)
+        self._analysis_locks.pop(uri, None)
+        self._stale_hints.discard(uri)
 
     async def _diagnose_later(self, uri: str, delay: float) -> None:
         if delay:
@@ -206,35 +219,78 @@ class CodegenLanguageServer(LanguageServer):
         document = self.document(uri)
         if analysis is None or document is None or document.version != analysis.version:
             return  # stale: a newer version has its own run coming
-        diagnostics = lsp_diagnostics(analysis, self.results.get(uri), self.units)
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=analysis.version)
-        )
+        diagnostics = lsp_diagnostics(analysis, self.results.get(uri), self.units, self.options.max_diagnostics)
+        # Sent as JSON-ready dicts: lsprotocol's converter takes longer than the analysis for hundreds of them.
+        self.protocol._send_data({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                                  "params": {"uri": uri, "version": analysis.version, "diagnostics": diagnostics}})
+        if uri in self._stale_hints:
+            self._stale_hints.discard(uri)
+            self.refresh_inlay_hints()
+
+    async def analysis_soon(self, uri: str, wait: float = 0.05) -> DocumentAnalysis | None:
+        """The current version's analysis if it is ready within `wait` seconds (an edit's usually is), else the
+        last one, whatever its version, and inlay hints are refreshed once the current one is done."""
+        pending = asyncio.ensure_future(self.analysis_for(uri))
+        if uri not in self.analyses:
+            return await pending  # nothing to answer from before the first analysis
+        try:
+            analysis = await asyncio.wait_for(asyncio.shield(pending), wait)
+        except asyncio.TimeoutError:
+            analysis = None
+        if analysis is None:
+            self._stale_hints.add(uri)
+            self.schedule_diagnostics(uri, immediately=True)
+            return self.analyses.get(uri)
+        return analysis
 
     async def analysis_for(self, uri: str) -> DocumentAnalysis | None:
-        """The analysis of the document's current version, computed off the event loop when missing."""
+        """The analysis of the document's current version, computed on the event loop in slices of a few
+        milliseconds, so requests are answered between them; None if the document changed meanwhile."""
         document = self.document(uri)
         if document is None:
             return None
-        cached = self.analyses.get(uri)
-        if cached is not None and cached.version == document.version:
-            return cached
-        version, text = document.version, document.source
-        analysis = await asyncio.to_thread(self._analyze, uri, text, version)
-        current = self.document(uri)
-        if current is not None and current.version == version:
+        async with self._analysis_locks.setdefault(uri, asyncio.Lock()):
+            cached = self.analyses.get(uri)
+            if cached is not None and cached.version == document.version:
+                return cached
+            version = document.version
+            tests = self._tests_text(uri)
+            steps = self._module_for(uri, document).steps()
+            while True:
+                try:
+                    next(steps)
+                except StopIteration as done:
+                    module = done.value
+                    break
+                await asyncio.sleep(0)
+                if self.document(uri) is not document or document.version != version:
+                    steps.close()
+                    return None
+            analysis = DocumentAnalysis(version, document.lines, module, tests, scored=not self.is_test_file(uri))
             self.analyses[uri] = analysis
-        return analysis
+            return analysis
 
-    def _analyze(self, uri: str, text: str, version: int | None) -> DocumentAnalysis:
-        tests = None
+    def _module_for(self, uri: str, document) -> IncrementalModule:
+        """The document's incremental analysis, listening to its edits (a reopened document gets a new one)."""
+        known = self._modules.get(uri)
+        if known is not None and known[0] is document:
+            return known[1]
+        if not isinstance(document, LineDocument):  # a document that reports no edits: analyse it afresh
+            return IncrementalModule(split_lines(document.source))
+        module = IncrementalModule(document.line_list)
+        document.listeners.append(module.replace)
+        self._modules[uri] = (document, module)
+        return module
+
+    def _tests_text(self, uri: str) -> str | None:
         test_path = self.test_file(uri)
-        if test_path is not None:
-            try:
-                tests, _ = self.text_and_version(test_path)
-            except (OSError, UnicodeDecodeError) as error:
-                log.warning("Cannot read %s: %s", test_path, error)
-        return analyze(text, version, tests, scored=not self.is_test_file(uri))
+        if test_path is None:
+            return None
+        try:
+            return self.text_and_version(test_path)[0]
+        except (OSError, UnicodeDecodeError) as error:
+            log.warning("Cannot read %s: %s", test_path, error)
+            return None
 
     def rescore_modules_tested_by(self, uri: str) -> None:
         """The document at `uri` is a test file: its open modules' scores and findings change with it."""

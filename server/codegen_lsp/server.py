@@ -24,6 +24,7 @@ SERVER = CodegenLanguageServer(SERVER_NAME, __version__)
 
 @SERVER.feature(types.INITIALIZE)
 def initialize(server: CodegenLanguageServer, params: types.InitializeParams) -> None:
+    server.use_line_documents()
     server.root_uri = params.root_uri or (params.workspace_folders[0].uri if params.workspace_folders else None)
     server.initial_settings = params.initialization_options
     server.options, server.pending_problems = parse_options(
@@ -94,11 +95,17 @@ def code_action(server: CodegenLanguageServer, params: types.CodeActionParams) -
 
 @SERVER.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
 async def inlay_hint(server: CodegenLanguageServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-    analysis = await server.analysis_for(params.text_document.uri)
-    if analysis is None:
+    uri = params.text_document.uri
+    analysis = await server.analysis_soon(uri)
+    document = server.document(uri)
+    if analysis is None or document is None:
         return []
-    results = server.results.get(params.text_document.uri)
-    return lsp_inlay_hints(analysis, results, params.range.start.line, params.range.end.line, server.units)
+    hints = lsp_inlay_hints(analysis, server.results.get(uri), params.range.start.line, params.range.end.line, server.units)
+    if analysis.version != document.version:  # keep the hints whose line has not changed; a refresh follows
+        lines = server.lines_of(document)
+        hints = [hint for hint in hints if hint.position.line < len(lines)
+                 and lines[hint.position.line] == analysis.lines[hint.position.line]]
+    return hints
 
 
 # Long commands answer at once with {started, token, message}; the work goes on in the background and

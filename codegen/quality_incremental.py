@@ -1,0 +1,227 @@
+"""Seed scores and findings kept per top-level statement, so an edit re-parses only the statements it touched.
+
+The seed's quality score is a clamped sum of integer-counted credits (0.2 per documented or annotated scope,
+0.1 per name, minus 0.2 for a long line), so each statement keeps its counts and the module's score is
+`quality.seed_quality_sum` of their totals: the same float, bit for bit, as scoring the whole text.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import itertools
+import re
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+
+from . import quality
+from .statements import StatementIndex
+
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _finding_order(finding: quality.Finding) -> tuple[int, int, str]:
+    return finding.start_line, finding.start_col, finding.code
+
+
+class Statement:
+    """What one top-level statement's text (with the comments after it) contributes; lines relative to it."""
+
+    __slots__ = ("text", "ok", "has_body", "module_docstring", "scored_scopes", "rewarded_names",
+                 "seed_function_count", "long_line", "has_cr", "analysis", "_referenced", "_findings",
+                 "_function_quality")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.has_cr = "\r" in text
+        self._referenced: object = self
+        self._findings: tuple[quality.Finding, ...] = ()
+        self._function_quality: dict[str, float] | None = None
+        tree = quality.parse_or_none(text)
+        self.ok = tree is not None
+        self.analysis: quality._CodeAnalysis | None = None
+        self.has_body = self.module_docstring = self.long_line = False
+        self.scored_scopes = self.rewarded_names = self.seed_function_count = 0
+        if tree is None:
+            return
+        self.analysis = quality.analyze_tree(tree, text, quality._LINE_BREAK.split(text))
+        self.has_body = bool(tree.body)
+        self.module_docstring = bool(tree.body and ast.get_docstring(tree))
+        scopes = [node for node, _, _ in quality._definitions(tree)]
+        self.scored_scopes = quality.scored_scopes(scopes) - self.module_docstring
+        self.rewarded_names = sum(1 for _ in quality._rewarded_names(tree))
+        self.seed_function_count = self.analysis.seed_function_count
+        self.long_line = bool(self.analysis.long_lines)
+
+    def functions(self) -> tuple[quality._Function, ...]:
+        return self.analysis.functions if self.analysis is not None else ()
+
+    def findings(self, referenced: frozenset[str] | None) -> tuple[quality.Finding, ...]:
+        """This statement's findings, in `quality.findings` order; cached for the last `referenced`."""
+        if self._referenced is not referenced and self._referenced != referenced:
+            result = [finding for function in self.functions()
+                      for finding in quality._function_findings(function, referenced)]
+            if self.analysis is not None:
+                result.extend(quality._long_line_findings(self.analysis))
+            result.sort(key=_finding_order)
+            self._findings, self._referenced = tuple(result), referenced
+        return self._findings
+
+    def function_quality(self) -> dict[str, float]:
+        """The seed quality score of each top-level function's own source (def line to end), by name."""
+        if self._function_quality is None:
+            lines = _LINES.findall(self.text)
+            self._function_quality = {
+                function.info.name: quality.code_quality_score(
+                    "".join(lines[function.info.start_line - 1 : function.info.end_line]))
+                for function in self.functions()
+                if "." not in function.info.name and not function.info.is_test
+            }
+        return self._function_quality
+
+
+def _shifted(finding: quality.Finding, offset: int) -> quality.Finding:
+    if not offset:
+        return finding
+    return quality.Finding(finding.code, finding.message, finding.function, finding.start_line + offset,
+                           finding.end_line + offset, finding.start_col, finding.end_col)
+
+
+def _shifted_info(info: quality.FunctionInfo, offset: int) -> quality.FunctionInfo:
+    if not offset:
+        return info
+    return quality.FunctionInfo(info.name, info.start_line + offset, info.end_line + offset,
+                                info.def_line_end_col, info.has_docstring, info.has_type_hints, info.is_test)
+
+
+@dataclass(frozen=True)
+class ModuleAnalysis:
+    """The whole module's scores and findings, assembled from its statements (`parts`: 0-based first line each)."""
+
+    syntax_error: quality.Finding | None
+    quality_score: float
+    seed_function_count: int
+    parts: tuple[tuple[int, Statement], ...]
+
+    def seed_scores(self, tests: str) -> quality.SeedScores:
+        coverage = 0.0 if self.syntax_error else quality.coverage_from_function_count(self.seed_function_count, tests)
+        return quality.SeedScores(self.quality_score, coverage, (self.quality_score + coverage) / 2)
+
+    def part_findings(self, tests: str | None) -> Iterator[tuple[int, tuple[quality.Finding, ...]]]:
+        """(line offset, findings with lines relative to the part) per part, in order."""
+        if self.syntax_error is not None:
+            yield 0, (self.syntax_error,)
+            return
+        referenced = quality._referenced_names(tests)
+        for offset, statement in self.parts:
+            yield offset, statement.findings(referenced)
+
+    def findings(self, tests: str | None = None) -> Iterator[quality.Finding]:
+        """The same findings as `quality.findings(text, tests)`, in the same order."""
+        for offset, findings in self.part_findings(tests):
+            for finding in findings:
+                yield _shifted(finding, offset)
+
+    def functions(self) -> Iterator[quality.FunctionInfo]:
+        """The same functions as `quality.functions(text)`."""
+        for offset, statement in self.parts:
+            for function in statement.functions():
+                yield _shifted_info(function.info, offset)
+
+    def part_at(self, line: int) -> tuple[int, Statement] | None:
+        """The part holding 0-based `line`."""
+        index = bisect.bisect_right(self.parts, line, key=lambda part: part[0]) - 1
+        return self.parts[index] if index >= 0 else None
+
+    def parts_between(self, first_line: int, last_line: int) -> Iterator[tuple[int, Statement]]:
+        """The parts overlapping 0-based lines [first_line, last_line]."""
+        index = max(0, bisect.bisect_right(self.parts, first_line, key=lambda part: part[0]) - 1)
+        for offset, statement in self.parts[index:]:
+            if offset > last_line:
+                return
+            yield offset, statement
+
+
+class IncrementalModule:
+    """A module's analysis kept current over a live list of lines (with their endings) that edits replace in place."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.index = StatementIndex(lines)
+        self._cache: dict[str, Statement] = {}
+
+    def replace(self, first: int, old_end: int, new_count: int) -> None:
+        """Lines [first, old_end) of `lines` were replaced by `new_count` lines."""
+        self.index.replace(first, old_end, new_count)
+
+    def analyze(self) -> ModuleAnalysis:
+        """The analysis of the current lines, all at once."""
+        steps = self.steps(None)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def steps(self, slice_seconds: float | None = 0.003) -> Generator[None, None, ModuleAnalysis]:
+        """The analysis in slices: yields whenever `slice_seconds` of work is done; returns the analysis.
+
+        Work done is kept, so a caller can drop the generator when the lines change and start a new one.
+        """
+        deadline = time.perf_counter() + slice_seconds if slice_seconds else None
+
+        def tired() -> bool:
+            return deadline is not None and time.perf_counter() > deadline
+
+        while not self.index.resync(budget_lines=None if deadline is None else 5000):
+            yield
+            deadline = time.perf_counter() + slice_seconds
+        lines, cache, payload = self.lines, self._cache, self.index.payload
+        for number, (start, end) in enumerate(self.index.spans()):
+            if payload[number] is not None:
+                continue
+            text = "".join(lines[start:end])
+            statement = cache.get(text)
+            if statement is None:
+                statement = cache[text] = Statement(text)
+            payload[number] = statement
+            if tired():
+                yield
+                deadline = time.perf_counter() + slice_seconds
+        parts = list(zip(self.index.starts, payload))
+        first_error = next((number for number, (_, statement) in enumerate(parts) if not statement.ok), None)
+        if len(cache) > 2 * len(parts) + 64:
+            self._cache = {statement.text: statement for _, statement in parts}
+        if first_error is not None:
+            return self._with_error(parts, max(0, first_error - 1))
+        return self._combined(parts)
+
+    def _with_error(self, parts: list[tuple[int, Statement]], index: int) -> ModuleAnalysis:
+        """A statement failed alone: the text from the one before it to the end decides, as one unit.
+
+        The statements before it are complete and parse, so the module parses exactly when that rest does
+        (and the parser's message, which may name later lines, is the whole file's).
+        """
+        start = parts[index][0]
+        rest = "".join(self.lines[start:])
+        padded = "\n" * start + rest  # so the parser's line numbers, also inside its messages, are the file's
+        tree = quality._parse(padded)
+        if isinstance(tree, ast.Module):
+            return self._combined(parts[:index] + [(start, Statement(rest))])
+        lines = quality._LINE_BREAK.split(padded)
+        error = quality._syntax_error_finding(tree, padded, lines)
+        return ModuleAnalysis(error, 0.0, 0, ())
+
+    def _combined(self, parts: list[tuple[int, Statement]]) -> ModuleAnalysis:
+        statements = [statement for _, statement in parts]
+        module_docstring = next((s.module_docstring for s in statements if s.has_body), False)
+        scored = module_docstring + sum(s.scored_scopes for s in statements)
+        names = sum(s.rewarded_names for s in statements)
+        if any(s.has_cr for s in statements):
+            # The seed splits on "\n" only: a line may run across a lone "\r" and into the next statement.
+            long_line = quality.has_seed_long_line("".join(self.lines))
+        else:
+            long_line = any(s.long_line for s in statements)
+        score = quality.seed_quality_sum(scored, itertools.repeat(None, names), long_line)
+        return ModuleAnalysis(None, score, sum(s.seed_function_count for s in statements), tuple(parts))

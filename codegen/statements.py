@@ -1,0 +1,163 @@
+"""Where each top-level statement of a module starts, kept up to date by a line scan as lines are replaced."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+
+# Characters that can change the lexical state of a line: quotes, comments, brackets, backslashes.
+_SPECIAL = re.compile(r"[\"'#()\[\]{}\\]")
+# The rest of a string up to and including its closing quote; a backslash always skips the next character
+# (in raw strings too, for the purpose of finding the end).
+_STRING_END = {
+    "'": re.compile(r"(?:[^'\\]|\\.)*'"),
+    '"': re.compile(r'(?:[^"\\]|\\.)*"'),
+    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''"),
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""'),
+}
+# Keywords that continue the compound statement above them at column 0.
+_CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
+_ENDING = re.compile(r"(?:\r\n|\r|\n)\Z")
+
+
+def _content(line: str) -> str:
+    match = _ENDING.search(line)
+    return line[: match.start()] if match else line
+
+
+def scan_line(line: str, quote: str | None, depth: int) -> tuple[str | None, int, bool]:
+    """The lexical state after `line` given the state before it: (open string quote, bracket depth, continued)."""
+    text = _content(line)
+    position = 0
+    while True:
+        if quote is not None:
+            match = _STRING_END[quote].match(text, position)
+            if match is None:
+                trailing = len(text) - len(text.rstrip("\\"))
+                if len(quote) == 3 or trailing % 2:
+                    return quote, depth, len(quote) == 1
+                return None, depth, False  # an unterminated one-line string: the parser reports it
+            position, quote = match.end(), None
+        match = _SPECIAL.search(text, position)
+        if match is None:
+            return None, depth, False
+        char, position = match.group(), match.end()
+        if char == "#":
+            return None, depth, False
+        if char in "'\"":
+            quote = char * 3 if text.startswith(char * 3, match.start()) else char
+            position = match.start() + len(quote)
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif position == len(text):  # a backslash ending the line joins the next one
+            return None, depth, True
+
+
+def _starts_statement(line: str) -> bool | None:
+    """True for code at column 0, None for a blank or comment line, False for indented code."""
+    stripped = line.lstrip(" \t\x0c")
+    if not stripped or stripped[0] in "#\r\n":
+        return None
+    leading = line[: len(line) - len(stripped)]
+    # A form feed resets the tokenizer's column count, as in CPython.
+    return not leading.rpartition("\x0c")[2]
+
+
+class StatementIndex:
+    """The first line (0-based) of every top-level statement; line 0 always starts one.
+
+    `replace` records an edit; `resync` rescans only from the statement before it until the starts agree with
+    the old ones again, so a one-line edit inside a function rescans that function (an unclosed string rescans
+    to the end of the file).
+    """
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.starts: list[int] = [0]
+        # Whatever the caller keeps per statement (its analysis), None where the statement's text changed.
+        self.payload: list[object] = [None]
+        self._dirty: tuple[int, int] | None = (0, len(lines))
+        self.scanned = 0  # lines the last `resync` looked at
+
+    @property
+    def clean(self) -> bool:
+        return self._dirty is None
+
+    def replace(self, first: int, old_end: int, new_count: int) -> None:
+        """Lines [first, old_end) were replaced by `new_count` lines (already done on `self.lines`)."""
+        delta = new_count - (old_end - first)
+        low = bisect.bisect_left(self.starts, first)
+        high = bisect.bisect_left(self.starts, old_end)
+        self.starts[low:] = [s + delta for s in self.starts[high:]]
+        self.payload[low:] = self.payload[high:]
+        if not self.starts or self.starts[0] != 0:
+            self.starts.insert(0, 0)
+            self.payload.insert(0, None)
+        self.payload[bisect.bisect_right(self.starts, first) - 1] = None
+        lo, hi = self._dirty if self._dirty is not None else (first, first)
+        if hi >= old_end:
+            hi += delta
+        elif hi > first:
+            hi = first + new_count
+        self._dirty = (min(lo, first), max(hi, first + new_count))
+
+    def resync(self, budget_lines: int | None = None) -> bool:
+        """Rescan the edited region; with a budget, stop early (progress is kept). True when clean."""
+        if self._dirty is None:
+            return True
+        lo, hi = self._dirty
+        lines, starts = self.lines, self.starts
+        index = bisect.bisect_right(starts, max(lo - 1, 0)) - 1
+        begin = starts[index]
+        old = bisect.bisect_right(starts, begin)  # the first old start after `begin`
+        found: list[int] = []
+        quote, depth, continued, decorated = None, 0, False, False
+        line_number = begin
+        scanned = self.scanned = 0
+        while line_number < len(lines):
+            line = lines[line_number]
+            if quote is None and depth == 0 and not continued:
+                column0 = _starts_statement(line)
+                if column0:
+                    stripped = line.lstrip(" \t\x0c")
+                    if line_number == begin:
+                        decorated = stripped.startswith("@")
+                    elif not decorated and not _CONTINUATION.match(stripped):
+                        while old < len(starts) and starts[old] < line_number:
+                            old += 1
+                        if line_number >= hi and old < len(starts) and starts[old] == line_number:
+                            self._commit(index, found, old)
+                            self._dirty = None
+                            return True
+                        found.append(line_number)
+                        decorated = stripped.startswith("@")
+                        if budget_lines is not None and scanned >= budget_lines:
+                            self._commit(index, found, bisect.bisect_right(starts, line_number))
+                            self._dirty = (line_number + 1, max(hi, line_number + 1))
+                            return False
+                    else:
+                        decorated = decorated and stripped.startswith("@")
+            if quote is not None or _SPECIAL.search(line):
+                quote, depth, continued = scan_line(line, quote, depth)
+            else:
+                continued = False
+            line_number += 1
+            scanned += 1
+            self.scanned += 1
+        self._commit(index, found, len(starts))
+        self._dirty = None
+        return True
+
+    def _commit(self, index: int, found: list[int], kept: int) -> None:
+        """Statement `index` is followed by the `found` starts, then by the old ones from `kept` on."""
+        self.starts[index + 1 :] = found + self.starts[kept:]
+        self.payload[index:] = [None] * (len(found) + 1) + self.payload[kept:]
+
+    def spans(self) -> Iterator[tuple[int, int]]:
+        """(first line, end line) of each statement, in order; call after `resync`."""
+        starts = self.starts
+        ends = starts[1:] + [len(self.lines)]
+        return zip(starts, ends)
