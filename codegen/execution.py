@@ -33,6 +33,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .quality import AST_LOCK
+
 RUNNER_SCRIPT = Path(__file__).with_name("sandbox_runner.py")
 
 # The only variables generated code sees from our environment (plus LC_*); everything else,
@@ -410,7 +412,8 @@ FRAMEWORKS = ("auto", "unittest", "pytest")
 def detect_framework(test_source: str) -> str:
     """"pytest" for a file of plain test functions or one that imports pytest, else "unittest"."""
     try:
-        tree = ast.parse(test_source)
+        with AST_LOCK:
+            tree = ast.parse(test_source)
     except (SyntaxError, ValueError):
         return "unittest"
     imports = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
@@ -438,7 +441,8 @@ def declared_test_ids(test_source: str, test_module: str) -> frozenset[str]:
     """Every result id a run of this file can honestly report: its tests, fixtures and import error."""
     ids = {test_module, "setUpModule", "tearDownModule"}
     try:
-        tree = ast.parse(test_source)
+        with AST_LOCK:
+            tree = ast.parse(test_source)
     except (SyntaxError, ValueError):
         return frozenset(ids)
     classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
@@ -1122,7 +1126,8 @@ def _line_numbers(values: object, spec: _RunSpec) -> set[int]:
 
 def _parses(module_source: str) -> bool:
     try:
-        ast.parse(module_source)
+        with AST_LOCK:
+            ast.parse(module_source)
         return True
     except SyntaxError:
         return False
@@ -1134,7 +1139,8 @@ def function_spans(module_source: str) -> list[tuple[str, int, int, int | None]]
     The first body line skips a docstring; it is None when the body is only a docstring.
     """
     try:
-        tree = ast.parse(module_source)
+        with AST_LOCK:
+            tree = ast.parse(module_source)
     except SyntaxError:
         return []
     spans: list[tuple[str, int, int, int | None]] = []

@@ -65,7 +65,8 @@ def ensure_parses(code: str, step: str) -> None:
     if not code.strip():
         raise GeneratedCodeError("The model returned empty code; try again or rephrase the prompt.", step=step)
     try:
-        compile(code, f"<{step}>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
+        with quality.AST_LOCK:
+            compile(code, f"<{step}>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
     except SyntaxError as error:
         raise GeneratedCodeError(
             f"The generated code has a syntax error at line {error.lineno}: {error.msg}. Nothing was written; try again.",

@@ -1,6 +1,7 @@
 """Seed-compatible quality and coverage scores and per-function findings, by static analysis."""
 
 import ast
+import threading
 import bisect
 import functools
 import re
@@ -223,10 +224,17 @@ def parse_or_none(text: str) -> ast.Module | None:
     return None if isinstance(tree, Exception) else tree
 
 
+# CPython 3.11 and 3.12 keep the AST constructor's recursion depth in interpreter-wide state, so two
+# threads building ASTs at once can fail with "SystemError: AST constructor recursion depth mismatch"
+# (python/cpython#106905). Every AST this program builds, its formatters' included, is built under this lock.
+AST_LOCK = threading.RLock()
+
+
 def _parse(text: str) -> ast.Module | Exception:
     """The module's AST, or the exception saying why it does not parse."""
     try:
-        return ast.parse(text, _PARSE_FILENAME)
+        with AST_LOCK:
+            return ast.parse(text, _PARSE_FILENAME)
     except _PARSE_ERRORS as error:
         return error
 

@@ -11,6 +11,8 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
+from .quality import AST_LOCK
+
 Framework = Literal["unittest", "pytest"]
 FRAMEWORK_CHOICES = ("auto", "unittest", "pytest")
 PROBE_TIMEOUT = 10.0  # seconds for the interpreter to say whether it has pytest
@@ -92,7 +94,8 @@ def _has_pytest_style_tests(directory: Path) -> bool:
 
 def _defines_tests(source: str) -> bool:
     try:
-        tree = ast.parse(source)
+        with AST_LOCK:
+            tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return False
     return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for node in tree.body)
