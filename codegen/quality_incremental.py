@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import bisect
 import itertools
+import operator
 import re
 import time
 from collections.abc import Generator, Iterator
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from . import quality
 from .statements import StatementIndex
 
+_OK, _SCORED, _NAMES, _HAS_CR, _LONG_LINE, _FUNCTIONS = map(operator.attrgetter, (
+    "ok", "scored_scopes", "rewarded_names", "has_cr", "long_line", "seed_function_count"))
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -177,10 +180,14 @@ class IncrementalModule:
         while not self.index.resync(budget_lines=None if deadline is None else 5000):
             yield
             deadline = time.perf_counter() + slice_seconds
-        lines, cache, payload = self.lines, self._cache, self.index.payload
-        for number, (start, end) in enumerate(self.index.spans()):
-            if payload[number] is not None:
-                continue
+        lines, cache, payload, starts = self.lines, self._cache, self.index.payload, self.index.starts
+        number = -1
+        while True:
+            try:
+                number = payload.index(None, number + 1)  # a C-speed search: most statements are known
+            except ValueError:
+                break
+            start, end = starts[number], starts[number + 1] if number + 1 < len(starts) else len(lines)
             text = "".join(lines[start:end])
             statement = cache.get(text)
             if statement is None:
@@ -189,8 +196,10 @@ class IncrementalModule:
             if tired():
                 yield
                 deadline = time.perf_counter() + slice_seconds
-        parts = list(zip(self.index.starts, payload))
-        first_error = next((number for number, (_, statement) in enumerate(parts) if not statement.ok), None)
+        parts = list(zip(starts, payload))
+        first_error = None
+        if not all(map(_OK, payload)):
+            first_error = next(number for number, statement in enumerate(payload) if not statement.ok)
         if len(cache) > 2 * len(parts) + 64:
             self._cache = {statement.text: statement for _, statement in parts}
         if first_error is not None:
@@ -216,12 +225,12 @@ class IncrementalModule:
     def _combined(self, parts: list[tuple[int, Statement]]) -> ModuleAnalysis:
         statements = [statement for _, statement in parts]
         module_docstring = next((s.module_docstring for s in statements if s.has_body), False)
-        scored = module_docstring + sum(s.scored_scopes for s in statements)
-        names = sum(s.rewarded_names for s in statements)
-        if any(s.has_cr for s in statements):
+        scored = module_docstring + sum(map(_SCORED, statements))
+        names = sum(map(_NAMES, statements))
+        if any(map(_HAS_CR, statements)):
             # The seed splits on "\n" only: a line may run across a lone "\r" and into the next statement.
             long_line = quality.has_seed_long_line("".join(self.lines))
         else:
-            long_line = any(s.long_line for s in statements)
+            long_line = any(map(_LONG_LINE, statements))
         score = quality.seed_quality_sum(scored, itertools.repeat(None, names), long_line)
-        return ModuleAnalysis(None, score, sum(s.seed_function_count for s in statements), tuple(parts))
+        return ModuleAnalysis(None, score, sum(map(_FUNCTIONS, statements)), tuple(parts))

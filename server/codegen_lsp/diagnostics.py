@@ -27,24 +27,49 @@ def lsp_diagnostics(analysis: DocumentAnalysis, results: ModuleResults | None, u
                    f"test coverage {score_text(scores.test_coverage_score)} · overall {score_text(scores.overall_score)}")
         diagnostics.append(_diagnostic(analysis, 0, 0, 0, 0, message, "seed-scores", types.DiagnosticSeverity.Hint, units))
     left_out = 0
-    shown = 0
+    room = limit
     for offset, findings in analysis.part_findings():
-        for finding in findings:
-            if _is_test_function(finding.function):
-                continue
-            if shown >= limit:
-                left_out += 1
-                continue
-            shown += 1
-            diagnostics.append(_diagnostic(
-                analysis, finding.start_line - 1 + offset, finding.start_col, finding.end_line - 1 + offset,
-                finding.end_col, finding.message, finding.code, types.DiagnosticSeverity.Information, units))
+        relative = _relative_diagnostics(analysis, offset, findings, units)
+        if len(relative) > room:
+            left_out += len(relative) - room
+            relative = relative[:room]
+        room -= len(relative)
+        for start_line, start_character, end_line, end_character, message, code in relative:
+            diagnostics.append({
+                "range": {"start": {"line": start_line + offset, "character": start_character},
+                          "end": {"line": end_line + offset, "character": end_character}},
+                "message": message, "severity": _INFORMATION, "code": code, "source": DIAGNOSTIC_SOURCE,
+            })
     if left_out:
         message = (f"{left_out:,} more findings are not shown: at most {limit:,} per file "
                    "(raise the codegen.maxDiagnostics setting to see more)")
         diagnostics.append(_diagnostic(analysis, 0, 0, 0, 0, message, "more-findings",
                                        types.DiagnosticSeverity.Information, units))
     return diagnostics
+
+
+_INFORMATION = types.DiagnosticSeverity.Information.value
+# Each statement's findings converted once (lines relative to the statement), keyed by the identity of
+# its findings tuple, which stays the same object as long as the statement and the test file do not change.
+_converted: dict[int, tuple[tuple, list[tuple[int, int, int, int, str, str]]]] = {}
+
+
+def _relative_diagnostics(analysis: DocumentAnalysis, offset: int, findings: tuple, units: Units):
+    known = _converted.get(id(findings))
+    if known is not None and known[0] is findings:
+        return known[1]
+    converted = []
+    for finding in findings:
+        if _is_test_function(finding.function):
+            continue
+        start_line, end_line = finding.start_line - 1 + offset, finding.end_line - 1 + offset
+        start, end = _line(analysis, start_line)[: finding.start_col], _line(analysis, end_line)[: finding.end_col]
+        converted.append((start_line - offset, len(start) if start.isascii() else units(start),
+                          end_line - offset, len(end) if end.isascii() else units(end), finding.message, finding.code))
+    if len(_converted) > 50_000:
+        _converted.clear()
+    _converted[id(findings)] = (findings, converted)
+    return converted
 
 
 def lsp_test_diagnostics(analysis: DocumentAnalysis, results: ModuleResults, units: Units) -> list[Diagnostic]:
