@@ -16,6 +16,7 @@ import asyncio
 import atexit
 import contextlib
 import dataclasses
+import functools
 import importlib.util
 import json
 import math
@@ -353,7 +354,6 @@ class _Sandbox:
         self.env = child_environment(
             os.environ, home=self.workdir, tmpdir=self.root / "tmp", pythonpath=self.sys_path
         )
-        self.test_ids = declared_test_ids(spec.test_source, spec.test_module_name)
 
     def __enter__(self) -> _Sandbox:
         return self
@@ -511,11 +511,17 @@ def _spawn_environment(support: Path) -> dict[str, str]:
     return child_environment(os.environ, home=idle, tmpdir=idle, pythonpath=[str(support / "lib")])
 
 
+@functools.cache
+def _runner_source() -> bytes:
+    """The runner script, read once: every runner gets a private copy of it."""
+    return RUNNER_SCRIPT.read_bytes()
+
+
 def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> _Runner:
     """Start a runner from a private copy of the script it deletes at start, in its own process group."""
     script_fd, script = tempfile.mkstemp(prefix="runner-", suffix=".py", dir=support / "runners")
     with os.fdopen(script_fd, "wb") as stream:
-        stream.write(RUNNER_SCRIPT.read_bytes())
+        stream.write(_runner_source())
     pipes = [os.pipe() for _ in range(3)]  # results, stdout, stderr
     results_write = pipes[0][1]
     try:
@@ -859,7 +865,7 @@ def _isolation(runs: list[_ChildRun]) -> Isolation:
     return Isolation(level, tuple(map(str, event.get("layers") or ())), tuple(map(str, event.get("missing") or ())))
 
 
-def _distrust(run: _ChildRun, known: frozenset[str]) -> str | None:
+def _distrust(run: _ChildRun) -> str | None:
     """Why this run's results cannot be believed, if they cannot."""
     reasons = []
     if run.foreign_lines:
@@ -910,7 +916,7 @@ def _summarize(spec: _RunSpec, runs: list[_ChildRun], duration: float) -> TestRu
     if refused:
         problems.append(UNSANDBOXED_REFUSAL.format(missing="; ".join(isolation.missing) or "no layer available"))
     for run in runs:
-        distrust = _distrust(run, known)
+        distrust = _distrust(run)
         reported = set()
         for test_id, entry in _result_entries(run, known, ignored):
             if distrust:

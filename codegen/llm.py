@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 
 from . import structured_output as so
 from .errors import ModelCallError, ModelRefusal, ModelReplyError
@@ -307,12 +306,6 @@ def _body_text(error) -> str:
     response = getattr(error, "response", None)
     raw = response.text if response is not None else ""
     return f"{getattr(error, 'body', '')} {raw}"
-
-
-def _first_message(completion, step: str):
-    if not completion.choices:
-        raise ModelReplyError("The endpoint returned no choices.", step=step)
-    return completion.choices[0].message
 
 
 def _status_detail(error) -> str:

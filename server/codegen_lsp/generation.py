@@ -12,8 +12,7 @@ from lsprotocol import types
 
 from . import placement
 from .anchors import Anchor, anchor_for_request, refind
-from .constants import (ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER, KIND_TESTS,
-                        TRUST_HOWTO)
+from .constants import (ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER, TRUST_HOWTO)
 from .edits import preview_annotation
 from .jobs import JobKey, prompt_key, runner_key, tests_key
 from .merging import has_runner
