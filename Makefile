@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-wheel test-vscode test-reports editors test-editors bench install clean
+.PHONY: demo test lint-client test-wheel test-vscode test-reports editors test-editors bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The VS Code client's gates: eslint (typescript-eslint, type-aware) and tsc --noEmit; any finding fails.
+lint-client:
+	cd client-vscode && npm ci --no-audit --no-fund --loglevel=error && npm run --silent lint && npm run --silent typecheck
 
 # The wheel as users get it: built from a clean tree, installed (not editable) into a fresh venv, and
 # used from a folder outside the repository (version, demo, score --run, traces, doctor, LSP initialize).

@@ -6,7 +6,7 @@ import { ClientCommands, CONFIGURATION_SECTION, EXTENSION_NAME } from './common/
 import { restart, startServer } from './common/lifecycle';
 import { onDidChangeSelectedInterpreter } from './common/pythonExtension';
 import { CodegenServer } from './common/server';
-import { RESTART_SETTINGS, settingNames } from './common/settings';
+import { type PackageJson, RESTART_SETTINGS, settingNames } from './common/settings';
 import { checkSetup } from './common/setup';
 import { StatusBar } from './common/status';
 import { TestExplorer } from './common/testExplorer';
@@ -16,7 +16,7 @@ let server: CodegenServer | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
     const started = performance.now();
     const log = vscode.window.createOutputChannel(EXTENSION_NAME, { log: true });
-    const names = settingNames(context.extension.packageJSON);
+    const names = settingNames(context.extension.packageJSON as PackageJson);
     const status = new StatusBar();
     server = new CodegenServer(log);
     const current = server;

@@ -25,7 +25,9 @@ def lsp_diagnostics(analysis: DocumentAnalysis, results: ModuleResults | None, u
         scores = analysis.scores
         message = (f"Seed scores: quality {score_text(scores.code_quality_score)} · "
                    f"test coverage {score_text(scores.test_coverage_score)} · overall {score_text(scores.overall_score)}")
-        diagnostics.append(_diagnostic(analysis, 0, 0, 0, 0, message, "seed-scores", types.DiagnosticSeverity.Hint, units))
+        seed = _diagnostic(analysis, 0, 0, 0, 0, message, "seed-scores", types.DiagnosticSeverity.Hint, units)
+        seed["data"] = {"scores": scores.as_dict()}  # what clients read; the message is for people
+        diagnostics.append(seed)
     left_out = 0
     room = limit
     for offset, findings in analysis.part_findings():

@@ -7,7 +7,6 @@ export const PYPI_PACKAGE = 'codegen-lsp';
 export const DIAGNOSTIC_SOURCE = 'codegen';
 export const API_KEY_SECRET = 'codegen.openaiApiKey';
 export const API_KEY_ENV = 'OPENAI_API_KEY';
-export const PYTHON_EXTENSION_ID = 'ms-python.python';
 
 /** Commands the server registers; vscode-languageclient registers these ids itself. */
 export const ServerCommands = {

@@ -7,10 +7,10 @@ import * as vscode from 'vscode';
 import { resolveApiKey, serverEnvironment } from './apiKey';
 import { CONFIGURATION_SECTION, PYPI_PACKAGE } from './constants';
 import { Actions, showProblem } from './notifications';
-import { chooseInterpreter, installCommand, installSource, Interpreter, Probe, probeMessage, probeServer } from './python';
+import { chooseInterpreter, installCommand, installSource, type Interpreter, type Probe, probeMessage, probeServer } from './python';
 import { selectedInterpreter } from './pythonExtension';
-import { CodegenServer } from './server';
-import { initializationOptions, readSettings, ServerSettings, withInterpreter } from './settings';
+import { type CodegenServer } from './server';
+import { initializationOptions, type InterpreterFor, readSettings, type ServerSettings, withInterpreter } from './settings';
 
 export interface Facts {
     settings: ServerSettings;
@@ -21,19 +21,37 @@ export interface Facts {
     installSource: string;
 }
 
-function firstFolder(): vscode.WorkspaceFolder | undefined {
+/** The folder the server runs for (its root; the first of several), whose settings start it. */
+function serverFolder(): vscode.WorkspaceFolder | undefined {
     return vscode.workspace.workspaceFolders?.[0];
+}
+
+/** The interpreter a folder chose: its own `codegen.interpreter` (expanded), else its Python extension interpreter. */
+async function folderInterpreter(folder: vscode.WorkspaceFolder | undefined, configured: unknown): Promise<Interpreter> {
+    return chooseInterpreter(configured as string | null, await selectedInterpreter(folder?.uri), folder?.uri.fsPath);
+}
+
+/**
+ * Resolves the test interpreter for each scope the server asks settings for, in the folder holding it;
+ * `fallback` (the server's own) when the folder chose none. Nothing in an untrusted workspace: the server
+ * runs no tests there and refuses an interpreter, and a mistyped setting is left for the server to report.
+ */
+function interpreterFor(fallback: string): InterpreterFor {
+    return async (scopeUri, configured) => {
+        if (!vscode.workspace.isTrusted || (configured !== null && configured !== undefined && typeof configured !== 'string')) {
+            return undefined;
+        }
+        const folder = scopeUri ? vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(scopeUri)) : serverFolder();
+        const chosen = await folderInterpreter(folder, configured);
+        return chosen.source === 'default' ? fallback : chosen.path;
+    };
 }
 
 /** Everything needed to decide whether and how the server can start. */
 export async function gatherFacts(settingNames: readonly string[]): Promise<Facts> {
-    const folder = firstFolder();
+    const folder = serverFolder();
     const settings = readSettings(settingNames, vscode.workspace.getConfiguration(CONFIGURATION_SECTION, folder?.uri));
-    const interpreter = chooseInterpreter(
-        settings.interpreter as string | null,
-        await selectedInterpreter(folder?.uri),
-        folder?.uri.fsPath,
-    );
+    const interpreter = await folderInterpreter(folder, settings.interpreter);
     const probe = await probeServer(interpreter.path);
     const folders = await Promise.all(
         (vscode.workspace.workspaceFolders ?? []).map(async (f) => ({
@@ -69,15 +87,14 @@ export async function startServer(
     log.info(`Server package ${facts.probe.version}; API key from ${key.source}`);
     const trusted = vscode.workspace.isTrusted;
     // An untrusted workspace runs no tests, and the server rejects an interpreter sent for one.
-    const testInterpreter = trusted ? facts.interpreter.path : undefined;
-    const settings = withInterpreter(facts.settings, testInterpreter);
+    const settings = withInterpreter(facts.settings, trusted ? facts.interpreter.path : undefined);
     try {
         await server.start(
             {
                 python: facts.interpreter.path,
                 env: serverEnvironment(process.env, key),
                 initializationOptions: initializationOptions(settings, trusted),
-                testInterpreter,
+                interpreterFor: interpreterFor(facts.interpreter.path),
             },
             () => void showProblem('The Codegen server keeps crashing, so it was stopped. The output shows why.',
                 [Actions.showOutput, Actions.restart]),

@@ -57,7 +57,7 @@ print(getattr(m, "__version__", "?")); print(sys.executable)`;
 export function probeServer(python: string, timeoutMs = 20000): Promise<Probe> {
     return new Promise((resolve) => {
         execFile(python, ['-c', PROBE_SCRIPT], { timeout: timeoutMs }, (error, stdout, stderr) => {
-            resolve(probeResult(error as (NodeJS.ErrnoException & { code?: unknown }) | null, stdout, stderr));
+            resolve(probeResult(error, stdout, stderr));
         });
     });
 }

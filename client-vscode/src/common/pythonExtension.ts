@@ -1,35 +1,18 @@
-/** The interpreter selected in the Python extension (ms-python.python), when it is installed. */
+/** The interpreter selected in the Python extension (ms-python.python), through its typed API, when it is installed. */
 
-import * as vscode from 'vscode';
-import { PYTHON_EXTENSION_ID } from './constants';
+import { PythonExtension } from '@vscode/python-extension';
+import type * as vscode from 'vscode';
 
-interface EnvironmentPath {
-    id: string;
-    path: string;
-}
-
-/** The part of the Python extension's API we use (its `environments` API, stable since 2023). */
-interface PythonApi {
-    environments?: {
-        getActiveEnvironmentPath(resource?: vscode.Uri): EnvironmentPath;
-        resolveEnvironment(environment: EnvironmentPath): Promise<{ executable: { uri?: vscode.Uri } } | undefined>;
-        onDidChangeActiveEnvironmentPath: vscode.Event<unknown>;
-    };
-}
-
-async function pythonApi(): Promise<PythonApi | undefined> {
-    const extension = vscode.extensions.getExtension<PythonApi>(PYTHON_EXTENSION_ID);
-    if (!extension) {
-        return undefined;
-    }
+/** The API, or undefined when the Python extension is missing, disabled or fails to activate. */
+async function pythonApi(): Promise<PythonExtension | undefined> {
     try {
-        return extension.isActive ? extension.exports : await extension.activate();
+        return await PythonExtension.api();
     } catch {
         return undefined;
     }
 }
 
-/** The selected interpreter's executable, or undefined without the Python extension. */
+/** The executable selected for `resource` (a folder's own choice in a multi-root workspace), or undefined. */
 export async function selectedInterpreter(resource?: vscode.Uri): Promise<string | undefined> {
     const environments = (await pythonApi())?.environments;
     if (!environments) {
@@ -44,7 +27,9 @@ export async function selectedInterpreter(resource?: vscode.Uri): Promise<string
     }
 }
 
-/** Calls `listener` when the user selects another interpreter in the Python extension. */
-export async function onDidChangeSelectedInterpreter(listener: () => void): Promise<vscode.Disposable | undefined> {
-    return (await pythonApi())?.environments?.onDidChangeActiveEnvironmentPath(() => listener());
+/** Calls `listener` with the folder whose interpreter the user changed (undefined: the whole window). */
+export async function onDidChangeSelectedInterpreter(
+    listener: (folder: vscode.WorkspaceFolder | undefined) => void,
+): Promise<vscode.Disposable | undefined> {
+    return (await pythonApi())?.environments.onDidChangeActiveEnvironmentPath((event) => listener(event.resource));
 }

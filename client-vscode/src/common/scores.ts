@@ -1,28 +1,49 @@
-/** Reading what the server publishes: the file's overall score, the function under the cursor. */
+/** Reading what the server publishes: the file's seed scores (from `Diagnostic.data`), the function under the cursor. */
 
 import { DIAGNOSTIC_SOURCE } from './constants';
 
-export interface DiagnosticLike {
-    message: string;
-    source?: string;
-    code?: string | number | { value: string | number };
+/** The scores the server puts in its `seed-scores` diagnostic's `data.scores`, named as the pipeline names them. */
+export interface SeedScores {
+    code_quality_score: number;
+    test_coverage_score: number;
+    overall_score: number;
 }
 
-const OVERALL = /\boverall\s+([0-9]+(?:\.[0-9]+)?)/;
+/** What we read of a diagnostic; vscode-languageclient keeps the server's `data` on the ones it converts. */
+export interface DiagnosticLike {
+    source?: string;
+    code?: string | number | { value: string | number };
+    data?: unknown;
+}
 
-/** The overall score from the server's `seed-scores` diagnostic, or undefined when there is none. */
-export function overallScore(diagnostics: readonly DiagnosticLike[]): number | undefined {
+const SCORE_NAMES: readonly (keyof SeedScores)[] = ['code_quality_score', 'test_coverage_score', 'overall_score'];
+
+function isSeedScores(value: unknown): value is SeedScores {
+    if (!value || typeof value !== 'object') {
+        return false;
+    }
+    const record = value as Record<string, unknown>;
+    return SCORE_NAMES.every((name) => typeof record[name] === 'number' && Number.isFinite(record[name]));
+}
+
+/** The scores of the server's `seed-scores` diagnostic, or undefined when it sent none (or a server too old to send data). */
+export function seedScores(diagnostics: readonly DiagnosticLike[]): SeedScores | undefined {
     for (const diagnostic of diagnostics) {
-        if (diagnostic.source !== DIAGNOSTIC_SOURCE) {
+        const code = typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code;
+        if (diagnostic.source !== DIAGNOSTIC_SOURCE || code !== 'seed-scores') {
             continue;
         }
-        const code = typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code;
-        const match = OVERALL.exec(diagnostic.message);
-        if (code === 'seed-scores' && match) {
-            return Number(match[1]);
+        const scores = (diagnostic.data as { scores?: unknown } | undefined)?.scores;
+        if (isSeedScores(scores)) {
+            return scores;
         }
     }
     return undefined;
+}
+
+/** 0.8, 0.53, 1: two decimals at most, no trailing zeros (as the server writes scores). */
+export function scoreText(value: number): string {
+    return String(Number(value.toFixed(2)));
 }
 
 const DEF = /^(?:async\s+)?def\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/;

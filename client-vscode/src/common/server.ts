@@ -6,24 +6,24 @@ import {
     CloseAction,
     ErrorAction,
     LanguageClient,
-    LanguageClientOptions,
+    type LanguageClientOptions,
     RevealOutputChannelOn,
-    ServerOptions,
+    type ServerOptions,
     State,
 } from 'vscode-languageclient/node';
 import { CONFIGURATION_SECTION, EXTENSION_NAME, FINISHED_NOTIFICATION, SERVER_MODULE } from './constants';
-import { JobOutcome, JobOutcomes } from './jobs';
-import { InitializationOptions, ServerSettings, withInterpreter } from './settings';
+import { type JobOutcome, JobOutcomes } from './jobs';
+import { type InitializationOptions, type InterpreterFor, withFolderInterpreters } from './settings';
+import type { ServerState } from './statusText';
 
 export interface Launch {
     python: string;
     env: NodeJS.ProcessEnv;
     initializationOptions: InitializationOptions;
-    /** The interpreter generated tests should run with, when the setting leaves it empty. */
-    testInterpreter?: string;
+    /** The interpreter generated tests for a folder's files run with (multi-root: each folder its own). */
+    interpreterFor: InterpreterFor;
 }
 
-export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
 
 /** Restarts allowed after crashes within CRASH_WINDOW_MS, before we stop and tell the user. */
 const MAX_CRASH_RESTARTS = 2;
@@ -36,7 +36,8 @@ export function serverOptions(launch: Launch): ServerOptions {
         // never imported instead of ours (the client would otherwise start us in the workspace).
         args: ['-P', '-m', SERVER_MODULE],
         options: { env: launch.env, cwd: os.tmpdir() },
-        // No `transport`: TransportKind.stdio would append `--stdio`, which `python -m codegen_lsp` rejects.
+        // No `transport`: both sides default to stdio (`python -m codegen_lsp` also accepts the `--stdio`
+        // that TransportKind.stdio would append).
     };
 }
 
@@ -77,18 +78,15 @@ export function clientOptions(
         },
         middleware: {
             workspace: {
-                // Tests run in the user's interpreter: fill an empty codegen.interpreter with the chosen one.
+                // Tests run in the user's interpreter: each folder's answer gets the interpreter chosen for that folder.
                 configuration: async (params, token, next) => {
                     const answer = await next(params, token);
                     if (!Array.isArray(answer)) {
                         return answer;
                     }
-                    outputChannel.info(`Settings sent to the server: ${JSON.stringify(answer)}`);
-                    return answer.map((value, index) =>
-                        params.items[index]?.section === CONFIGURATION_SECTION && value && typeof value === 'object'
-                            ? withInterpreter(value as ServerSettings, launch.testInterpreter)
-                            : value,
-                    );
+                    const settings = await withFolderInterpreters(params.items, answer, launch.interpreterFor);
+                    outputChannel.info(`Settings sent to the server: ${JSON.stringify(settings)}`);
+                    return settings;
                 },
             },
         },

@@ -1,6 +1,6 @@
 /** The `codegen.*` settings, named by package.json, turned into what the server is sent. */
 
-import type { CONFIGURATION_SECTION } from './constants';
+import { CONFIGURATION_SECTION } from './constants';
 
 export type Section = typeof CONFIGURATION_SECTION;
 export type ServerSettings = Record<string, unknown>;
@@ -16,7 +16,8 @@ export interface ConfigurationReader {
     get<T>(name: string): T | undefined;
 }
 
-interface PackageJson {
+/** The part of package.json that declares the settings. */
+export interface PackageJson {
     contributes?: { configuration?: { properties?: Record<string, { default?: unknown }> } };
 }
 
@@ -40,15 +41,37 @@ export function readSettings(names: readonly string[], config: ConfigurationRead
 }
 
 /**
- * The settings the server should use for running tests: an empty `interpreter` is filled with the
- * interpreter the extension chose (the Python extension's, usually), so tests run in the user's project.
+ * The settings with the interpreter generated tests should run with, resolved by the extension (the
+ * setting with `~` and `${workspaceFolder}` expanded, else the Python extension's choice); unresolved
+ * (an untrusted workspace, where the server refuses one) leaves the setting as it is.
  */
 export function withInterpreter(settings: ServerSettings, interpreter: string | undefined): ServerSettings {
-    const current = settings.interpreter;
-    if (interpreter && (current === null || current === undefined || current === '')) {
-        return { ...settings, interpreter };
-    }
-    return settings;
+    return interpreter ? { ...settings, interpreter } : settings;
+}
+
+/** One item of a workspace/configuration request: the section and the folder (or file) it is asked for. */
+export interface ConfigurationItem {
+    section?: string;
+    scopeUri?: string;
+}
+
+/** Resolves the test interpreter for a scope, given what the `interpreter` setting says there. */
+export type InterpreterFor = (scopeUri: string | undefined, configured: unknown) => Promise<string | undefined>;
+
+/** The answers to a workspace/configuration request, each `codegen` one with the interpreter of its own folder. */
+export async function withFolderInterpreters(
+    items: readonly ConfigurationItem[],
+    answers: readonly unknown[],
+    interpreterFor: InterpreterFor,
+): Promise<unknown[]> {
+    return Promise.all(answers.map(async (value, index) => {
+        const item = items[index];
+        if (item?.section !== CONFIGURATION_SECTION || !value || typeof value !== 'object' || Array.isArray(value)) {
+            return value;
+        }
+        const settings = value as ServerSettings;
+        return withInterpreter(settings, await interpreterFor(item.scopeUri, settings.interpreter));
+    }));
 }
 
 export function initializationOptions(settings: ServerSettings, workspaceTrusted: boolean): InitializationOptions {

@@ -7,7 +7,7 @@ import { maskKey, resolveApiKey, serverEnvironment } from './apiKey';
 import { Actions, showProblem } from './notifications';
 import { gatherFacts } from './lifecycle';
 import { doctorInvocation, probeMessage } from './python';
-import type { ServerState } from './server';
+import type { ServerState } from './statusText';
 
 const DOCTOR_TIMEOUT_MS = 120_000;
 

@@ -1,33 +1,25 @@
-/** The status-bar item: the server's state and the current file's overall score. */
+/** Shows the server's state and the current file's scores: a status-bar item and a Python language status item. */
 
 import * as vscode from 'vscode';
-import { ClientCommands } from './constants';
-import { overallScore } from './scores';
-import type { ServerState } from './server';
+import { seedScores } from './scores';
+import { languageStatus, type ServerState, type Severity, statusCommand, statusText } from './statusText';
 
-const ICONS: Record<ServerState, string> = {
-    starting: '$(sync~spin)',
-    running: '$(beaker)',
-    stopped: '$(circle-slash)',
-    failed: '$(error)',
+const SEVERITY: Record<Severity, vscode.LanguageStatusSeverity> = {
+    information: vscode.LanguageStatusSeverity.Information,
+    warning: vscode.LanguageStatusSeverity.Warning,
+    error: vscode.LanguageStatusSeverity.Error,
 };
-
-/** The item's text and tooltip for a state and a score; pure, so it can be tested. */
-export function statusText(state: ServerState, score: number | undefined): { text: string; tooltip: string } {
-    const scoreText = score === undefined ? '' : ` ${score.toFixed(2).replace(/\.?0+$/, '') || '0'}`;
-    const text = `${ICONS[state]} Codegen${state === 'running' ? scoreText : ''}`;
-    const scoreLine = score === undefined ? 'No score for this file yet.' : `Overall score of this file: ${scoreText.trim()} (mean of quality and test coverage).`;
-    const action = state === 'failed' ? 'Click to check the setup.' : 'Click to show the output.';
-    return { text, tooltip: `Codegen server: ${state}. ${scoreLine} ${action}` };
-}
 
 export class StatusBar implements vscode.Disposable {
     private readonly item = vscode.window.createStatusBarItem('codegen.status', vscode.StatusBarAlignment.Right, 100);
+    // VS Code shows it (in the `{}` Python indicator, or pinned) only while a Python file is active.
+    private readonly language = vscode.languages.createLanguageStatusItem('codegen.languageStatus', { language: 'python' });
     private readonly subscriptions: vscode.Disposable[] = [];
     private state: ServerState = 'stopped';
 
     constructor() {
         this.item.name = 'Codegen';
+        this.language.name = 'Codegen';
         this.subscriptions.push(
             vscode.window.onDidChangeActiveTextEditor(() => this.update()),
             vscode.languages.onDidChangeDiagnostics((event) => {
@@ -47,21 +39,33 @@ export class StatusBar implements vscode.Disposable {
 
     private update(): void {
         const document = vscode.window.activeTextEditor?.document;
-        const score = document ? overallScore(vscode.languages.getDiagnostics(document.uri)) : undefined;
-        const { text, tooltip } = statusText(this.state, score);
+        const scores = document ? seedScores(vscode.languages.getDiagnostics(document.uri)) : undefined;
+        const command = statusCommand(this.state);
+
+        const { text, tooltip } = statusText(this.state, scores);
         this.item.text = text;
         this.item.tooltip = tooltip;
-        this.item.command = this.state === 'failed' ? ClientCommands.checkSetup : ClientCommands.showOutput;
+        this.item.command = command.command;
         this.item.backgroundColor = this.state === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
         if (document?.languageId === 'python' || this.state === 'failed') {
             this.item.show();
         } else {
             this.item.hide();
         }
+
+        const status = languageStatus(this.state, scores);
+        this.language.text = status.text;
+        this.language.detail = status.detail;
+        this.language.severity = SEVERITY[status.severity];
+        this.language.busy = status.busy;
+        this.language.command = command;
     }
 
     dispose(): void {
-        this.subscriptions.forEach((subscription) => subscription.dispose());
+        for (const subscription of this.subscriptions) {
+            subscription.dispose();
+        }
         this.item.dispose();
+        this.language.dispose();
     }
 }

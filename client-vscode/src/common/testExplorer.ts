@@ -9,8 +9,8 @@ import {
     lineCoverage,
     TEST_ITEMS_REQUEST,
     TEST_RESULTS_NOTIFICATION,
-    TestItemsAnswer,
-    TestResultsPayload,
+    type TestItemsAnswer,
+    type TestResultsPayload,
     verdict,
 } from './testResults';
 
@@ -33,7 +33,7 @@ export class TestExplorer implements vscode.Disposable {
             (request, token) => this.run(request, token, false), true);
         const coverage = this.controller.createRunProfile('Run with Coverage', vscode.TestRunProfileKind.Coverage,
             (request, token) => this.run(request, token, true), true);
-        coverage.loadDetailedCoverage = async (_run, file) => this.details.get(file) ?? [];
+        coverage.loadDetailedCoverage = (_run, file) => Promise.resolve(this.details.get(file) ?? []);
         this.controller.resolveHandler = async (item) => {
             if (!item) {
                 await Promise.all(vscode.workspace.textDocuments.map((document) => this.refresh(document)));

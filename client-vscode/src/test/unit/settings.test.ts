@@ -4,10 +4,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { initializationOptions, readSettings, settingNames, withInterpreter } from '../../common/settings';
+import { chooseInterpreter } from '../../common/python';
+import { initializationOptions, type PackageJson, readSettings, settingNames, withFolderInterpreters, withInterpreter } from '../../common/settings';
 
-const packageJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
-const properties: Record<string, { default?: unknown }> = packageJson.contributes.configuration.properties;
+const packageJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as PackageJson;
+const properties: Record<string, { default?: unknown }> = packageJson.contributes?.configuration?.properties ?? {};
 
 /** A WorkspaceConfiguration that answers package.json's defaults, overridden by `values`. */
 function configuration(values: Record<string, unknown> = {}) {
@@ -39,11 +40,41 @@ test('user values pass through unchanged (the server validates them)', () => {
     assert.deepEqual(settings, { baseUrl: 'http://127.0.0.1:9/v1', timeout: 'x' });
 });
 
-test('an empty interpreter setting is filled with the chosen interpreter, a set one is kept', () => {
+test('the resolved interpreter replaces the setting; none resolved (untrusted) leaves it for the server to judge', () => {
     assert.equal(withInterpreter({ interpreter: null }, '/env/python').interpreter, '/env/python');
-    assert.equal(withInterpreter({ interpreter: '' }, '/env/python').interpreter, '/env/python');
-    assert.equal(withInterpreter({ interpreter: '/mine' }, '/env/python').interpreter, '/mine');
+    assert.equal(withInterpreter({ interpreter: '${workspaceFolder}/.venv/bin/python' }, '/w/.venv/bin/python').interpreter,
+        '/w/.venv/bin/python');
+    assert.equal(withInterpreter({ interpreter: '/mine' }, undefined).interpreter, '/mine');
     assert.equal(withInterpreter({ interpreter: null }, undefined).interpreter, null);
+});
+
+test('multi-root: each folder\'s settings reach the server with that folder\'s own interpreter', async () => {
+    // Two folders: one sets codegen.interpreter with ${workspaceFolder}, the other leaves it to the Python extension.
+    const pythonExtension: Record<string, string> = { 'file:///a': '/a/env/bin/python', 'file:///b': '/b/venv/bin/python' };
+    const interpreterFor = (scopeUri: string | undefined, configured: unknown) => {
+        const folder = scopeUri?.replace(/^file:\/\//, '');
+        return Promise.resolve(chooseInterpreter(configured as string | null, scopeUri && pythonExtension[scopeUri], folder).path);
+    };
+    const items = [
+        { section: 'codegen', scopeUri: 'file:///a' },
+        { section: 'codegen', scopeUri: 'file:///b' },
+        { section: 'python', scopeUri: 'file:///a' },
+    ];
+    const answers = [
+        { model: 'a-model', interpreter: '${workspaceFolder}/.venv/bin/python' },
+        { model: 'b-model', interpreter: null },
+        { defaultInterpreterPath: 'python' },
+    ];
+    assert.deepEqual(await withFolderInterpreters(items, answers, interpreterFor), [
+        { model: 'a-model', interpreter: '/a/.venv/bin/python' },
+        { model: 'b-model', interpreter: '/b/venv/bin/python' },
+        { defaultInterpreterPath: 'python' },
+    ]);
+});
+
+test('answers that are not settings objects pass through untouched', async () => {
+    const never = () => Promise.reject(new Error('not asked'));
+    assert.deepEqual(await withFolderInterpreters([{ section: 'codegen' }, { section: 'codegen' }], [null, 'x'], never), [null, 'x']);
 });
 
 test('initialization options carry the settings and workspace trust', () => {
