@@ -1,4 +1,4 @@
-"""The new texts of the module and its test file, merged from the current texts and what the model made."""
+"""The new texts of the module and its test file, merged from a snapshot of the current texts and what the model made."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from . import placement
 from .anchors import Anchor, refind
-from .edits import FileChange, workspace_edit
+from .edits import FileChange, Units, workspace_edit
 from .merging import MergeError, append_runner, merge_imports, merge_test_file, place_function, split_imports
 from .stop import GenerationStopped
 
@@ -25,46 +25,58 @@ class Generated:
     runner_skipped: bool = False
 
 
-def plan(server, uri: str, anchor: Anchor, generated: Generated) -> tuple[FileChange, FileChange | None]:
-    """(module change, test file change or None) from the current texts; raises GenerationStopped."""
-    document = server.document(uri)
-    text = document.source
-    new_text = text
+@dataclass(frozen=True)
+class FilesSnapshot:
+    """The module and its test file at one moment, and how to merge into them: all a plan reads."""
+
+    uri: str
+    text: str
+    version: int | None
+    module_path: Path
+    test_path: Path  # the existing test file, or where a new one goes
+    test_text: str | None  # None: no test file yet
+    test_version: int | None  # the open test document's version, None when it is not open
+    keep_prompt_comment: bool = False
+
+    @property
+    def test_uri(self) -> str:
+        return from_fs_path(str(self.test_path)) or ""
+
+    @property
+    def module_name(self) -> str:
+        return placement.module_name(self.module_path)
+
+
+def plan(files: FilesSnapshot, anchor: Anchor, generated: Generated) -> tuple[FileChange, FileChange | None]:
+    """(module change, test file change or None) for the snapshot; raises GenerationStopped."""
+    new_text = files.text
     if generated.code:
         imports, body = split_imports(generated.code)
-        new_text = place_function(new_text, anchor.prompt, body, keep_prompt=server.options.keep_prompt_comment)
+        new_text = place_function(new_text, anchor.prompt, body, keep_prompt=files.keep_prompt_comment)
         new_text = merge_imports(new_text, imports)
     if generated.runner:
         imports, body = split_imports(generated.runner)
         new_text = merge_imports(append_runner(new_text, body), imports)
-    module_change = FileChange(uri, text, new_text, document.version)
+    module_change = FileChange(files.uri, files.text, new_text, files.version)
     if not generated.tests:
         return module_change, None
-    module_path = server.module_path(uri)
-    test_path = placement.existing_test_file(module_path, server.root, server.options.test_location) \
-        or placement.test_file_path(module_path, server.root, server.options.test_location)
+    if files.test_text is None:
+        return module_change, FileChange(files.test_uri, None, generated.tests, None)
     try:
-        existing, version = server.text_and_version(test_path)
-    except (OSError, UnicodeDecodeError) as error:
-        raise GenerationStopped(f"Cannot read {test_path.name} ({error}); nothing was changed.") from None
-    if existing is None:
-        test_change = FileChange(from_fs_path(str(test_path)), None, generated.tests, None)
-    else:
-        try:
-            merged = merge_test_file(existing, generated.tests, module_name=placement.module_name(module_path))
-        except MergeError as error:
-            raise GenerationStopped(f"{test_path.name}: {error}.") from None
-        test_change = FileChange(from_fs_path(str(test_path)), existing, merged, version)
-    return module_change, test_change
+        merged = merge_test_file(files.test_text, generated.tests, module_name=files.module_name)
+    except MergeError as error:
+        raise GenerationStopped(f"{files.test_path.name}: {error}.") from None
+    return module_change, FileChange(files.test_uri, files.test_text, merged, files.test_version)
 
 
-def edit_for(server, uri: str, anchor: Anchor, generated: Generated, *, document_changes: bool,
-             creates: bool, annotation: types.ChangeAnnotation | None = None) -> tuple[list[FileChange], types.WorkspaceEdit]:
-    """The changes and the one WorkspaceEdit carrying them, against the document's current version."""
-    anchor = refind(anchor, server.document(uri).source)
-    changes = [change for change in plan(server, uri, anchor, generated) if change is not None]
+def edit_for(files: FilesSnapshot, anchor: Anchor, generated: Generated, units: Units, *, document_changes: bool,
+             creates: bool, annotation: types.ChangeAnnotation | None = None
+             ) -> tuple[list[FileChange], types.WorkspaceEdit]:
+    """The changes and the one WorkspaceEdit carrying them, against the snapshot's versions."""
+    anchor = refind(anchor, files.text)
+    changes = [change for change in plan(files, anchor, generated) if change is not None]
     in_edit = [change for change in changes if change.old_text is not None or creates]
-    return changes, workspace_edit(in_edit, server.units, document_changes=document_changes, annotation=annotation)
+    return changes, workspace_edit(in_edit, units, document_changes=document_changes, annotation=annotation)
 
 
 def write_new_file(change: FileChange) -> None:

@@ -35,6 +35,7 @@ def initialize(server: CodegenLanguageServer, params: types.InitializeParams) ->
 @SERVER.feature(types.INITIALIZED)
 async def initialized(server: CodegenLanguageServer, params: types.InitializedParams) -> None:
     server.connected()
+    await server.settle_options()
     await server.pull_configuration()
     server.warm_up()
 
