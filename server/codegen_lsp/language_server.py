@@ -29,7 +29,7 @@ from .constants import CONFIGURATION_SECTION
 from .diagnostics import lsp_diagnostics
 from .documents import LineDocument, LineWorkspace
 from .jobs import Jobs
-from .merging import split_lines
+from .editing.merging import split_lines
 from .protocol import CodegenProtocol
 from .run_results import ModuleResults
 from .worker import Worker

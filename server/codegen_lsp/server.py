@@ -8,14 +8,15 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from . import __version__, commands, generation, test_explorer
+from . import __version__
+from .features import commands, generation, test_explorer
 from .actions import code_actions
 from .config import parse_options
 from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, CANCEL, GENERATE,
                         GENERATE_TESTS, RUN_TESTS, SERVER_NAME, SHOW_TRACE)
 from .hints import lsp_inlay_hints
 from .language_server import CodegenLanguageServer
-from .prompts import FunctionAt
+from .editing.prompts import FunctionAt
 
 log = logging.getLogger(__name__)
 

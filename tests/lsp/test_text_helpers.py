@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from codegen_lsp.config import checked_pipeline, codegen_settings, parse_options
-from codegen_lsp.merging import (append_runner, has_runner, merge_imports, merge_test_file, place_function,
+from codegen_lsp.editing.merging import (append_runner, has_runner, merge_imports, merge_test_file, place_function,
                                  split_imports, split_lines)
-from codegen_lsp.prompts import find_prompt, function_at, function_block, looks_like_code, prompt_at
+from codegen_lsp.editing.prompts import find_prompt, function_at, function_block, looks_like_code, prompt_at
 
 
 @pytest.mark.parametrize("text", ["x = 1", "print(x)", "import os", "if ready:", "return total", "foo.bar(1, 2)",

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from codegen_lsp.anchors import Anchor, anchor_for_request
+from codegen_lsp.editing.anchors import Anchor, anchor_for_request
 from codegen_lsp.constants import KIND_ALL
-from codegen_lsp.generation import GenerationRequest
-from codegen_lsp.plans import FilesSnapshot, Generated, edit_for, plan
+from codegen_lsp.features.generation import GenerationRequest
+from codegen_lsp.editing.plans import FilesSnapshot, Generated, edit_for, plan
 from codegen_lsp.stop import GenerationStopped
 
 MODULE = "import os\n\n# add two numbers\n\n\ndef existing():\n    return os.sep\n"

@@ -10,21 +10,21 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from . import placement
-from .anchors import Anchor, anchor_for_request, refind
-from .config import tests_refused
-from .constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER
-from .edits import preview_annotation
-from .jobs import JobKey, prompt_key, reported, runner_key, tests_key
-from .merging import has_runner
-from .plans import FilesSnapshot, Generated, edit_for, plan, write_new_file
-from .progress import TaskProgress
-from .run_results import module_results
-from .stop import GenerationStopped
+from .. import placement
+from ..editing.anchors import Anchor, anchor_for_request, refind
+from ..config import tests_refused
+from ..constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER
+from ..editing.edits import preview_annotation
+from ..jobs import JobKey, prompt_key, reported, runner_key, tests_key
+from ..editing.merging import has_runner
+from ..editing.plans import FilesSnapshot, Generated, edit_for, plan, write_new_file
+from ..progress import TaskProgress
+from ..run_results import module_results
+from ..stop import GenerationStopped
 from .test_explorer import publish_results
 
 if TYPE_CHECKING:  # the server imports this module
-    from .language_server import CodegenLanguageServer
+    from ..language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from . import placement
+from .. import placement
 from .anchors import Anchor, refind
 from .edits import FileChange, Units, workspace_edit
 from .merging import MergeError, append_runner, merge_imports, merge_test_file, place_function, split_imports
-from .stop import GenerationStopped
+from ..stop import GenerationStopped
 
 
 @dataclass

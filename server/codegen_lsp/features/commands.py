@@ -10,20 +10,20 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from . import placement
-from .anchors import anchor_for_functions
-from .constants import KIND_TESTS, TRUST_HOWTO
+from .. import placement
+from ..editing.anchors import anchor_for_functions
+from ..constants import KIND_TESTS, TRUST_HOWTO
 from .generation import GenerationRequest, start_generation
-from .merging import split_lines
-from .jobs import reported, test_run_key
-from .progress import TaskProgress
-from .prompts import function_at
-from .run_results import module_results, top_level_functions
-from .stop import GenerationStopped
+from ..editing.merging import split_lines
+from ..jobs import reported, test_run_key
+from ..progress import TaskProgress
+from ..editing.prompts import function_at
+from ..run_results import module_results, top_level_functions
+from ..stop import GenerationStopped
 from .test_explorer import publish_results
 
 if TYPE_CHECKING:  # the server imports this module
-    from .language_server import CodegenLanguageServer
+    from ..language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
 
