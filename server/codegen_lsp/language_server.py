@@ -96,10 +96,10 @@ class CodegenLanguageServer(LanguageServer):
         options, self.pending_problems = parse_options(
             merge_settings(self.initial_settings, raw), workspace_trusted=self.options.workspace_trusted
         )
-        self.options = options
-        await self.settle_options()
+        self.options = options  # in force at once; only the report waits for the pipeline's check
         for uri in list(self.workspace.text_documents):
             self.schedule_diagnostics(uri)
+        await self.settle_options()
 
     async def settle_options(self) -> None:
         """Check the pipeline's settings against codegen's schema (pydantic, off the loop), then report problems."""

@@ -36,8 +36,8 @@ def initialize(server: CodegenLanguageServer, params: types.InitializeParams) ->
 @SERVER.feature(types.INITIALIZED)
 async def initialized(server: CodegenLanguageServer, params: types.InitializedParams) -> None:
     server.connected()
-    await server.settle_options()
-    await server.pull_configuration()
+    await server.pull_configuration()  # first: a code action picked at once should see the configuration
+    await server.settle_options()  # the initialization options' problems, where no configuration came
     server.warm_up()
 
 

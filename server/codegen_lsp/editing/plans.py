@@ -1,4 +1,4 @@
-"""The new texts of the module and its test file, merged from a snapshot of the current texts and what the model made."""
+"""The new texts of the module and its test file, from a snapshot of the current ones and what the model made."""
 
 from __future__ import annotations
 

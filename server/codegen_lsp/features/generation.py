@@ -1,4 +1,4 @@
-"""Running a generation: model stages with progress, then one workspace edit checked against the current text."""
+"""A generation: the pipeline's one traced predict with progress, then one workspace edit checked against the current text."""
 
 from __future__ import annotations
 
