@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,27 @@ def join_module(code: str, runner: str) -> str:
     return code.rstrip() + ("\n\n\n" + runner.strip() + "\n" if runner.strip() else "\n")
 
 
+PARTS = ("function", "runner", "tests", "all")
+
+
+@dataclass(frozen=True)
+class SavedFiles:
+    """The module and test file as the tests run against them."""
+
+    module_code: str
+    test_code: str
+    test_module_name: str | None = None  # None: `test_<module>`
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Existing files the parts join (an editor's module): the tests run against them as merged."""
+
+    module_name: str
+    compose: Callable[[str, str, str], Awaitable[SavedFiles]]  # (code, runner, tests) -> the merged files
+    extra_paths: tuple[str, ...] = ()  # the project's folders, importable by the tests
+
+
 class _StageClock:
     """Wall time per stage, and the part of it spent waiting for the model.
 
@@ -185,15 +207,24 @@ class CodeGenerationPipeline(weave.Model):
     _call_id: str | None = PrivateAttr(default=None)
     _project_dir: Path | None = PrivateAttr(default=None)
     _framework: Framework | None = PrivateAttr(default=None)
+    _destination: Destination | None = PrivateAttr(default=None)
+    _last_run: tuple[SavedFiles, Any] | None = PrivateAttr(default=None)
 
     def __init__(self, client: ModelClient, *, on_stage: StageCallback | None = None,
-                 on_tokens: TokenCallback | None = None, project_dir: Path | None = None, **data: Any):
+                 on_tokens: TokenCallback | None = None, project_dir: Path | None = None,
+                 destination: Destination | None = None, **data: Any):
         data.setdefault("model_name", client.settings.model)
         super().__init__(**data)
         self._client = client
         self._on_stage = on_stage
         self._on_tokens = on_tokens
         self._project_dir = project_dir
+        self._destination = destination
+
+    @property
+    def last_run(self) -> tuple[SavedFiles, Any] | None:
+        """The files and TestRunResult of the last `predict`'s kept test run, or None when none ran."""
+        return self._last_run
 
     @property
     def test_framework(self) -> Framework:
@@ -249,7 +280,7 @@ class CodeGenerationPipeline(weave.Model):
         return await self._ask(UnitTest, message, step="repair", prompt=_describe(code))
 
     @weave.op
-    async def run_tests(self, module_code: str, tests: str, module_name: str):
+    async def run_tests(self, module_code: str, tests: str, module_name: str, test_module_name: str | None = None):
         """The sandboxed run: a child process under coverage, never this one. Returns a TestRunResult."""
         from .execution import run_tests_async
 
@@ -257,15 +288,25 @@ class CodeGenerationPipeline(weave.Model):
         started = time.perf_counter()
         try:
             result = await run_tests_async(
-                module_code, tests, module_name=module_name, python=settings.test_python,
-                timeout=settings.test_timeout, repeats=settings.test_repeats,
+                module_code, tests, module_name=module_name, test_module_name=test_module_name,
+                python=settings.test_python, timeout=settings.test_timeout, repeats=settings.test_repeats,
                 allow_unsandboxed=settings.allow_unsandboxed_tests, framework=self.test_framework,
+                extra_paths=self._destination.extra_paths if self._destination else (),
             )
         finally:
             _current_clock().add("run", time.perf_counter() - started)
         return result
 
-    async def tests_that_pass(self, code: str, module_code: str, tests: str, module_name: str):
+    async def _run_saved(self, code: str, runner: str, tests: str, module_name: str):
+        """Run the tests as they will be saved: joined to the module here, or merged into the destination's files."""
+        if self._destination is None:
+            files = SavedFiles(join_module(code, runner), tests)
+        else:
+            files = await self._destination.compose(code, runner, tests)
+        result = await self.run_tests(files.module_code, files.test_code, module_name, files.test_module_name)
+        return files, result
+
+    async def tests_that_pass(self, code: str, runner: str, tests: str, module_name: str):
         """Run the tests; on failures, up to `repair_rounds` repairs, keeping whichever version fails least.
 
         Repair is optional: an unusable repair (a refusal, a reply that does not parse or has the wrong
@@ -273,7 +314,7 @@ class CodeGenerationPipeline(weave.Model):
         Returns (tests, TestRunResult, repaired, possible bugs, why repair stopped or None).
         """
         self._stage("run")
-        best_result = await self.run_tests(module_code, tests, module_name)
+        best_files, best_result = await self._run_saved(code, runner, tests, module_name)
         repaired, repair_problem = False, None
         for _ in range(self._client.settings.repair_rounds):
             if not repair.needs_repair(best_result):
@@ -281,14 +322,15 @@ class CodeGenerationPipeline(weave.Model):
             self._stage("repair")
             try:
                 reply = await self.repair_tests(code, tests, repair.failure_report(best_result), module_name)
-                candidate = await self._finish_tests(reply.test_code, code, module_name, step="repair")
+                candidate = await self._finish_part(reply.test_code, code, module_name, step="repair")
             except (ModelCallError, ModelReplyError, GeneratedCodeError, ReplayMiss) as error:
                 repair_problem = f"{error} The tests as first generated were kept."
                 break
             self._stage("run")
-            outcome = await self.run_tests(module_code, candidate, module_name)
+            files, outcome = await self._run_saved(code, runner, candidate, module_name)
             if repair.failure_count(outcome) < repair.failure_count(best_result):
-                tests, best_result, repaired = candidate, outcome, True
+                tests, best_files, best_result, repaired = candidate, files, outcome, True
+        self._last_run = (best_files, best_result)
         bugs = repair.possible_bugs(tests, best_result, defined_names(code))
         return tests, best_result, repaired, bugs, repair_problem
 
@@ -307,79 +349,74 @@ class CodeGenerationPipeline(weave.Model):
         """A formatted `main()` + guard calling the functions of `code`, defining none of them."""
         self._stage("runner")
         reply = await self.generate_program(code)
-        runner = formatting.normalize_text(reply.main_function_code)
-        ensure_parses(runner, "runner")
-        names = defined_names(code)
-        runner = await self._format(strip_definitions_and_imports(runner, names), "runner")
-        ensure_uses_module(runner, module_name="", names=names, step="runner", runner=True)
-        return runner
+        return await self._finish_part(reply.main_function_code, code, "", step="runner")
 
     async def tests_for(self, code: str, module_name: str) -> str:
         """A formatted test file (the chosen framework) importing the functions from `module_name`."""
         self._stage("tests")
         reply = await self.generate_tests(code, module_name)
-        return await self._finish_tests(reply.test_code, code, module_name, step="tests")
+        return await self._finish_part(reply.test_code, code, module_name, step="tests")
 
-    async def _finish_tests(self, test_code: str, code: str, module_name: str, *, step: str) -> str:
-        tests = formatting.normalize_text(test_code)
-        ensure_parses(tests, step)
+    async def _finish_part(self, text: str, code: str, module_name: str, *, step: str) -> str:
+        """Normalise, parse-check, point at the module's own names, format, and check nothing is redefined.
+
+        `module_name` "" is the runner: it shares the module's namespace, so the functions' definitions
+        and imports are stripped from it instead of imported into it.
+        """
+        part = formatting.normalize_text(text)
+        ensure_parses(part, step)
         names = defined_names(code)
-        tests = await self._format(point_imports_at_module(tests, module_name, names), step)
-        ensure_uses_module(tests, module_name, names, step)
-        return tests
+        rewritten = (point_imports_at_module(part, module_name, names) if module_name
+                     else strip_definitions_and_imports(part, names))
+        part = await self._format(rewritten, step)
+        ensure_uses_module(part, module_name, names, step, runner=not module_name)
+        return part
 
     @weave.op
-    async def generate_for_editor(self, kind: str, prompt: str, source: str, module_name: str,
-                                  runner_exists: bool = False) -> dict[str, str]:
-        """What an editor's code action asks for, traced as one call (listed by `codegen traces`).
+    async def predict(self, prompt: str, module_name: str | None = None, code: str | None = None,
+                      parts: str = "all", runner_exists: bool = False) -> dict[str, Any]:
+        """Every face's one traced call: the CLI, `codegen eval` and the editor's code actions.
 
-        `kind`: "function" or "all" (from the comment `prompt`; `source` is the same text), "runner" or
-        "tests" (for the function `source`; `prompt` says which). The tests are not run here: the editor
-        runs them against the module as it will be once the edit lands.
+        `code` given: the runner and/or tests are for that existing function (`parts` "runner", "tests"
+        or "all"); otherwise the function is generated from `prompt` first. `parts` "function" stops
+        there. `runner_exists`: the module already has a main(), so none is asked for.
         """
         call = weave.get_current_call()
         self._call_id = call.id if call is not None else None
-        code = runner = tests = ""
-        if kind in ("function", "all"):
-            code = await self.function_for(source)
-        if kind == "all":
-            runner_step = self.runner_for(code) if not runner_exists else _no_runner()
-            runner, tests = await gather_or_cancel(runner_step, self.tests_for(code, module_name))
-        elif kind == "runner":
-            runner = await self.runner_for(source)
-        elif kind == "tests":
-            tests = await self.tests_for(source, module_name)
-        elif kind != "function":
-            raise ValueError(f"unknown kind {kind!r}")
-        return {"generated_code": code, "program_runner": runner, "unit_tests": tests, "module_name": module_name}
-
-    @weave.op
-    async def predict(self, prompt: str, module_name: str | None = None) -> dict[str, Any]:
-        call = weave.get_current_call()
-        self._call_id = call.id if call is not None else None
-        result = await self.run(prompt, module_name=module_name)
+        result = await self.run(prompt, module_name=module_name, code=code, parts=parts, runner_exists=runner_exists)
         return result.as_dict()
 
-    async def run(self, prompt: str, *, module_name: str | None = None) -> GenerationResult:
-        """Every stage; raises a CodegenError naming the failed step, having produced nothing partial."""
+    async def run(self, prompt: str, *, module_name: str | None = None, code: str | None = None,
+                  parts: str = "all", runner_exists: bool = False) -> GenerationResult:
+        """Every stage asked for; raises a CodegenError naming the failed step, having produced nothing partial."""
+        if parts not in PARTS:
+            raise ValueError(f"parts must be one of {', '.join(PARTS)}")
         if not prompt.strip():
             raise GeneratedCodeError("The prompt is empty; describe the function you want.", step="function")
         clock = _StageClock()
         _clock_var.set(clock)
+        self._last_run = None
         started = time.perf_counter()
-        if not module_name:  # asking the test interpreter what it can import takes a process start
+        if self._destination is not None:
+            module_name = self._destination.module_name  # the file exists: its name is given
+        elif not module_name:  # asking the test interpreter what it can import takes a process start
             module_name = await asyncio.to_thread(module_name_for, prompt, python=self._client.settings.test_python)
-        code = await self.function_for(prompt)
-        # `import requests` in a module named requests.py would import the module itself.
-        module_name = name_beside(module_name, imported_modules(code))
+        if code is None:
+            code = await self.function_for(prompt)
+            if self._destination is None:  # `import requests` in a module named requests.py imports itself
+                module_name = name_beside(module_name, imported_modules(code))
+        wants_runner = parts in ("runner", "all") and not runner_exists
+        wants_tests = parts in ("tests", "all")
         # The runner adds nothing the tests need, so both are asked for at once.
-        runner, tests = await gather_or_cancel(self.runner_for(code), self.tests_for(code, module_name))
+        runner, tests = await gather_or_cancel(
+            self.runner_for(code) if wants_runner else _nothing(),
+            self.tests_for(code, module_name) if wants_tests else _nothing(),
+        )
         self._stage("format")  # each part was formatted as it arrived; the module is their join
-        module_code = join_module(code, runner)
         execution, repaired, bugs, repair_problem = None, False, [], None
-        if self._client.settings.run_tests:
+        if tests and self._client.settings.run_tests:
             tests, run_result, repaired, found, repair_problem = await self.tests_that_pass(
-                code, module_code, tests, module_name
+                code, runner, tests, module_name
             )
             execution, bugs = run_result.as_dict(), [bug.as_dict() for bug in found]
         self._stage("score")
@@ -403,7 +440,7 @@ class CodeGenerationPipeline(weave.Model):
         )
 
 
-async def _no_runner() -> str:
+async def _nothing() -> str:
     return ""
 
 

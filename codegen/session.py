@@ -38,10 +38,11 @@ class GenerationSession:
         self.pipeline()
 
     def pipeline(self, on_stage: StageCallback | None = None, on_tokens: TokenCallback | None = None, *,
-                 project_dir: Path | None = None):
+                 project_dir: Path | None = None, destination=None):
         from .pipeline import CodeGenerationPipeline  # imports weave: only when generating
 
-        return CodeGenerationPipeline(self.client, on_stage=on_stage, on_tokens=on_tokens, project_dir=project_dir)
+        return CodeGenerationPipeline(self.client, on_stage=on_stage, on_tokens=on_tokens, project_dir=project_dir,
+                                      destination=destination)
 
     async def generate(
         self, prompt: str, *, module_name: str | None = None, on_stage: StageCallback | None = None,

@@ -215,13 +215,19 @@ def test_auto_without_a_project_folder_is_unittest(tmp_path, monkeypatch):
 
 
 def test_the_editor_setting_is_decided_against_the_workspace(tmp_path):
-    from codegen_lsp.config import parse_options, codegen_settings
+    from codegen.llm import ModelClient
+    from codegen.pipeline import CodeGenerationPipeline
+    from codegen_lsp.config import checked_pipeline, codegen_settings, parse_options
 
-    options, problems = parse_options({"testFramework": "auto"}, workspace_trusted=True)
-    assert problems == [] and codegen_settings(options, tmp_path, environ={}).test_framework == "unittest"
+    def framework(choice):
+        options, problems = checked_pipeline(parse_options({"testFramework": choice}, workspace_trusted=True)[0])
+        settings = codegen_settings(options, tmp_path, environ={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+        return problems, CodeGenerationPipeline(ModelClient(settings), project_dir=tmp_path).test_framework
+
+    assert framework("auto") == ([], "unittest")
     (tmp_path / "conftest.py").write_text("")
-    assert codegen_settings(options, tmp_path, environ={}).test_framework == "pytest"
-    options, _ = parse_options({"testFramework": "unittest"}, workspace_trusted=True)
-    assert codegen_settings(options, tmp_path, environ={}).test_framework == "unittest"
-    _, problems = parse_options({"testFramework": "nose"}, workspace_trusted=True)
-    assert problems == ["codegen.testFramework must be one of 'auto', 'unittest', 'pytest'; using the default"]
+    assert framework("auto") == ([], "pytest")
+    assert framework("unittest") == ([], "unittest")
+    problems, chosen = framework("nose")
+    assert problems == ["codegen.testFramework: Input should be 'auto', 'unittest' or 'pytest'; using the default"]
+    assert chosen == "pytest"  # the default, auto, decided against the workspace

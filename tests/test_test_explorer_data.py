@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from codegen.execution import run_tests
-from codegen_lsp.test_explorer import explorer_items, results_notification
+from codegen_lsp.features.test_explorer import explorer_items, results_notification
 
 MODULE = "def add(a, b):\n    return a + b\n\n\ndef unused():\n    return 1\n"
 TESTS = textwrap.dedent('''\

@@ -9,7 +9,7 @@ from lsprotocol import types
 from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, ACTION_TITLES, CANCEL,
                         CANCEL_TITLE, GENERATE, KIND_ALL, KIND_FUNCTION, KIND_RUNNER, KIND_TESTS)
 from .jobs import Job, JobKey, prompt_key, runner_key, tests_key
-from .prompts import FunctionAt, function_at, prompt_at
+from .editing.prompts import FunctionAt, function_at, prompt_at
 
 _ACTION_KINDS = {
     KIND_FUNCTION: ACTION_KIND_FUNCTION,

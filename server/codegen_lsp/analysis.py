@@ -9,7 +9,7 @@ from functools import cached_property
 from codegen import quality
 from codegen.quality_incremental import IncrementalModule, ModuleAnalysis
 
-from .merging import split_lines
+from .editing.merging import split_lines
 
 
 @dataclass(frozen=True)

@@ -1,44 +1,38 @@
-"""Editor settings (camelCase, section `codegen`) converted in one place into typed server options."""
+"""Editor settings (camelCase, section `codegen`) mapped in one place onto typed server options."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .constants import TRUST_HOWTO
+
 TEST_LOCATIONS = ("auto", "beside", "testsFolder")
-TRACING_MODES = ("auto", "local", "wandb", "off")
-STRUCTURED_OUTPUT_MODES = ("auto", "json_schema", "json_object", "text")
-TEST_FRAMEWORKS = ("auto", "unittest", "pytest")
 # Settings an untrusted workspace could use to send the user's key and code elsewhere, or to run a
 # program (or its own code) on opening; in such a workspace only the user's environment decides them.
-WORKSPACE_SENSITIVE = ("model", "base_url", "interpreter", "run_tests_after_generation", "allow_unsandboxed_tests")
+WORKSPACE_SENSITIVE = ("model", "base_url", "test_python", "run_tests_after_generation", "allow_unsandboxed_tests")
 
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """Everything the server can be told by its client; every field has a default."""
+    """Everything the server can be told by its client; every field has a default.
 
-    model: str | None = None
-    base_url: str | None = None
-    timeout: float | None = None
-    max_retries: int | None = None
-    tracing: str | None = None
-    structured_output: str | None = None
-    max_tokens: int | None = None
+    `pipeline` holds the editor's values for codegen's `Settings` fields, by field name: `Settings`
+    validates them (`checked_pipeline`), so the pipeline's schema is the only one.
+    """
+
+    pipeline: Mapping[str, Any] = field(default_factory=dict)
     keep_prompt_comment: bool = False
     test_location: str = "auto"
     run_tests_after_generation: bool | None = None  # None: on in trusted workspaces, off elsewhere
-    test_timeout: float = 30.0
-    interpreter: str | None = None
     diagnostics_delay_ms: int = 300
     max_diagnostics: int = 500  # per file; one more diagnostic says how many were left out
-    allow_unsandboxed_tests: bool = False  # run tests even where the machine has no sandbox for them
     preview_edits: bool = False  # send edits with change annotations that need confirmation
-    test_framework: str = "auto"  # auto: pytest where the project is set up for it
     workspace_trusted: bool = False
 
     @property
@@ -47,33 +41,23 @@ class ServerOptions:
             return self.workspace_trusted
         return self.run_tests_after_generation
 
-
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, str):
-        raise ValueError("must be a string")
-    return value.strip()
+    @property
+    def interpreter(self) -> str | None:
+        """The project's interpreter the editor chose (`codegen.interpreter`), if any."""
+        return self.pipeline.get("test_python")
 
 
-def _base_url(value: Any) -> str | None:
-    url = _text(value)
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise ValueError("must start with http:// or https:// (for example http://localhost:11434/v1)")
-    return url
-
-
-def _number(low: float, high: float, kind: type = float) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
+def _whole_number(low: int, high: int) -> Callable[[Any], int | None]:
+    def check(value: Any) -> int | None:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"must be a number between {low:g} and {high:g}")
-        if kind is int and value != int(value):
+            raise ValueError(f"must be a number between {low} and {high}")
+        if value != int(value):
             raise ValueError("must be a whole number")
         if not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g}")
-        return kind(value)
+            raise ValueError(f"must be between {low} and {high}")
+        return int(value)
 
     return check
 
@@ -95,29 +79,31 @@ def _one_of(*choices: str) -> Callable[[Any], str | None]:
     return check
 
 
-# camelCase setting name -> (field name, converter). The VS Code extension mirrors these names.
-SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "model": ("model", _text),
-    "baseUrl": ("base_url", _base_url),
-    "timeout": ("timeout", _number(0.001, 3600)),
-    "maxRetries": ("max_retries", _number(0, 10, int)),
-    "tracing": ("tracing", _one_of(*TRACING_MODES)),
-    "structuredOutput": ("structured_output", _one_of(*STRUCTURED_OUTPUT_MODES)),
-    "maxTokens": ("max_tokens", _number(1, 1_000_000, int)),
+# camelCase setting name -> codegen Settings field. The VS Code extension mirrors these names.
+PIPELINE_SETTINGS: dict[str, str] = {
+    "model": "model",
+    "baseUrl": "base_url",
+    "timeout": "timeout",
+    "maxRetries": "max_retries",
+    "tracing": "tracing",
+    "structuredOutput": "structured_output",
+    "maxTokens": "max_tokens",
+    "testTimeout": "test_timeout",
+    "interpreter": "test_python",
+    "allowUnsandboxedTests": "allow_unsandboxed_tests",
+    "testFramework": "test_framework",
+}
+# camelCase setting name -> (ServerOptions field, converter): what only the server uses.
+SERVER_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "keepPromptComment": ("keep_prompt_comment", _boolean),
     "testLocation": ("test_location", _one_of(*TEST_LOCATIONS)),
     "runTestsAfterGeneration": ("run_tests_after_generation", _boolean),
-    "testTimeout": ("test_timeout", _number(0.1, 3600)),
-    "interpreter": ("interpreter", _text),
-    "diagnosticsDelayMs": ("diagnostics_delay_ms", _number(0, 10_000, int)),
-    "maxDiagnostics": ("max_diagnostics", _number(1, 100_000, int)),
-    "allowUnsandboxedTests": ("allow_unsandboxed_tests", _boolean),
+    "diagnosticsDelayMs": ("diagnostics_delay_ms", _whole_number(0, 10_000)),
+    "maxDiagnostics": ("max_diagnostics", _whole_number(1, 100_000)),
     "previewEdits": ("preview_edits", _boolean),
-    "testFramework": ("test_framework", _one_of(*TEST_FRAMEWORKS)),
 }
-# Fields whose None means "the default" rather than "unset".
-_DEFAULT_WHEN_NONE = {"keep_prompt_comment", "test_location", "test_timeout", "diagnostics_delay_ms", "max_diagnostics",
-                      "allow_unsandboxed_tests", "preview_edits", "test_framework"}
+SETTINGS = (*PIPELINE_SETTINGS, *SERVER_SETTINGS)
+_EDITOR_NAMES = {field_name: name for name, field_name in PIPELINE_SETTINGS.items()}
 
 
 def parse_options(
@@ -125,7 +111,8 @@ def parse_options(
 ) -> tuple[ServerOptions, list[str]]:
     """Options from a settings object, and one sentence per setting that was invalid or ignored.
 
-    Invalid values fall back to their defaults; the rest of the settings still apply.
+    Invalid values fall back to their defaults; the rest of the settings still apply. The pipeline's
+    values are checked by `checked_pipeline` (it imports pydantic, too slow for `initialize`).
     """
     problems: list[str] = []
     settings = _settings_section(raw)
@@ -140,6 +127,7 @@ def parse_options(
             problems.append("workspaceTrusted must be true or false; treating the workspace as untrusted")
             workspace_trusted = False
     values: dict[str, Any] = {"workspace_trusted": workspace_trusted}
+    pipeline: dict[str, Any] = {}
     for name, value in (settings or {}).items():
         if name == "apiKey":
             problems.append(
@@ -147,24 +135,46 @@ def parse_options(
                 "Set OPENAI_API_KEY in your environment (or a .env file in a trusted workspace)."
             )
             continue
-        if name not in SETTINGS:
+        if name in PIPELINE_SETTINGS:
+            field_name, converted = PIPELINE_SETTINGS[name], _unset_when_blank(value)
+        elif name in SERVER_SETTINGS:
+            field_name, convert = SERVER_SETTINGS[name]
+            try:
+                converted = convert(value)
+            except ValueError as error:
+                problems.append(f"codegen.{name} {error}; using the default")
+                continue
+        else:
             continue
-        field, convert = SETTINGS[name]
-        try:
-            converted = convert(value)
-        except ValueError as error:
-            problems.append(f"codegen.{name} {error}; using the default")
-            continue
-        if converted is None and field in _DEFAULT_WHEN_NONE:
-            continue
-        if field in WORKSPACE_SENSITIVE and converted not in (None, False) and not workspace_trusted:
+        if converted is None:
+            continue  # unset: the default (for the pipeline: the environment, then the default) decides
+        if field_name in WORKSPACE_SENSITIVE and converted is not False and not workspace_trusted:
             problems.append(
                 f"codegen.{name} is ignored because this workspace is not trusted; "
                 "trust the workspace to use it"
             )
             continue
-        values[field] = converted
-    return ServerOptions(**values), problems
+        (pipeline if name in PIPELINE_SETTINGS else values)[field_name] = converted
+    return ServerOptions(pipeline=pipeline, **values), problems
+
+
+def _unset_when_blank(value: Any) -> Any:
+    """An editor clears a setting by sending an empty string or null: both mean unset."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def checked_pipeline(options: ServerOptions) -> tuple[ServerOptions, list[str]]:
+    """The options without the pipeline values `Settings` rejects (their defaults apply), and why each was.
+
+    Imports pydantic: call it off the event loop, after `initialize` has been answered.
+    """
+    from codegen.settings import check_fields
+
+    valid, rejected = check_fields(options.pipeline)
+    problems = [f"codegen.{_EDITOR_NAMES[name]}: {why}; using the default" for name, why in rejected.items()]
+    return dataclasses.replace(options, pipeline=valid), problems
 
 
 def merge_settings(initial: Any, configured: Any) -> Any:
@@ -191,22 +201,21 @@ def codegen_settings(options: ServerOptions, root: Path | None, environ: Mapping
     """The pipeline's Settings for these options; raises codegen's ConfigurationError when invalid.
 
     A workspace `.env` is read only in a trusted workspace: an untrusted one could otherwise send the
-    user's key, and their code, to a host of its choosing.
+    user's key, and their code, to a host of its choosing. Tests run after a generation only where
+    `tests_refused` lets them.
     """
     from codegen.settings import load_settings  # pydantic: only when a generation needs it
-    from codegen.test_framework import resolve_framework
 
     env_file = root / ".env" if options.workspace_trusted and root is not None else None
-    overrides = {
-        "model": options.model,
-        "base_url": options.base_url,
-        "timeout": options.timeout,
-        "max_retries": options.max_retries,
-        "tracing": options.tracing,
-        "structured_output": options.structured_output,
-        "max_tokens": options.max_tokens,
-        "test_timeout": options.test_timeout,
-        # auto: pytest when the workspace is configured for it and the test interpreter has pytest
-        "test_framework": resolve_framework(options.test_framework, root, options.interpreter),
-    }
+    options, _ = checked_pipeline(options)
+    overrides = {**options.pipeline, "run_tests": tests_refused(options) is None}
     return load_settings(overrides, env_file=env_file, environ=os.environ if environ is None else environ)
+
+
+def tests_refused(options: ServerOptions) -> str | None:
+    """Why tests must not run after a generation, or None when they may."""
+    if not options.workspace_trusted:
+        return f"this workspace is not trusted, and running them runs its code. {TRUST_HOWTO}"
+    if not options.runs_tests_after_generation:
+        return "codegen.runTestsAfterGeneration is off; run them with the codegen.runTests command"
+    return None

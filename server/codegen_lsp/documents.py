@@ -12,7 +12,7 @@ from collections.abc import Callable
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
-from .merging import split_lines
+from .editing.merging import split_lines
 
 LinesReplaced = Callable[[int, int, int], None]  # (first, old end, new count)
 

@@ -13,6 +13,7 @@ from lsprotocol import types
 
 from .constants import FINISHED_NOTIFICATION
 from .progress import TaskProgress
+from .stop import GenerationStopped
 
 log = logging.getLogger(__name__)
 
@@ -111,3 +112,31 @@ class Jobs:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def reported(show: Callable[[str, types.MessageType], None], progress: TaskProgress, outcome: dict[str, Any],
+                   body: Callable[[], Awaitable[None]], *, cancelled: str,
+                   describe: Callable[[Exception], str | None]) -> dict[str, Any]:
+    """Run a job's `body`; however it ends, `outcome["message"]` says how and the user is told.
+
+    A GenerationStopped is said with its own kind; a cancel by the user (not a shutdown) with
+    `cancelled`; any other error with what `describe` makes of it (None: a bug, raised on to `Jobs`).
+    """
+    try:
+        await body()
+    except GenerationStopped as stop:
+        outcome["message"] = str(stop)
+        show(str(stop), stop.kind)
+    except asyncio.CancelledError:
+        if not progress.cancelled:
+            raise  # the server is shutting down
+        asyncio.current_task().uncancel()
+        outcome["message"] = cancelled
+        show(cancelled, types.MessageType.Info)
+    except Exception as error:
+        message = describe(error)
+        if message is None:
+            raise
+        outcome["message"] = message
+        show(message, types.MessageType.Error)
+    return outcome

@@ -24,12 +24,12 @@ from . import placement
 from codegen.quality_incremental import IncrementalModule
 
 from .analysis import DocumentAnalysis
-from .config import ServerOptions, codegen_settings, merge_settings, parse_options
+from .config import ServerOptions, checked_pipeline, codegen_settings, merge_settings, parse_options
 from .constants import CONFIGURATION_SECTION
 from .diagnostics import lsp_diagnostics
 from .documents import LineDocument, LineWorkspace
 from .jobs import Jobs
-from .merging import split_lines
+from .editing.merging import split_lines
 from .protocol import CodegenProtocol
 from .run_results import ModuleResults
 from .worker import Worker
@@ -76,7 +76,6 @@ class CodegenLanguageServer(LanguageServer):
         """After `initialized`: the client can now hear log records and messages."""
         if self.log_handler is not None:
             self.log_handler.loop = asyncio.get_running_loop()
-        self._report_problems()
 
     async def pull_configuration(self, pushed: Any = None) -> None:
         """Read section `codegen` through workspace/configuration (or a pushed settings object)."""
@@ -97,12 +96,18 @@ class CodegenLanguageServer(LanguageServer):
         options, self.pending_problems = parse_options(
             merge_settings(self.initial_settings, raw), workspace_trusted=self.options.workspace_trusted
         )
-        self.options = options
-        self._report_problems()
+        self.options = options  # in force at once; only the report waits for the pipeline's check
         for uri in list(self.workspace.text_documents):
             self.schedule_diagnostics(uri)
+        await self.settle_options()
 
-    def _report_problems(self) -> None:
+    async def settle_options(self) -> None:
+        """Check the pipeline's settings against codegen's schema (pydantic, off the loop), then report problems."""
+        options = self.options
+        checked, problems = await asyncio.to_thread(checked_pipeline, options)
+        if self.options is options:  # else newer settings arrived meanwhile, and are checked in turn
+            self.options = checked
+        self.pending_problems += problems
         if self.pending_problems:
             problems, self.pending_problems = self.pending_problems, []
             self.show("codegen settings: " + " ".join(p.rstrip(".") + "." for p in problems),

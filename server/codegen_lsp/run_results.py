@@ -8,8 +8,8 @@ from typing import Any
 
 from codegen.quality import parse_or_none
 
-from .merging import split_lines
-from .test_explorer import results_notification
+from .editing.merging import split_lines
+from .features.test_explorer import results_notification
 
 
 @dataclass(frozen=True)

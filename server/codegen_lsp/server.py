@@ -8,14 +8,15 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from . import __version__, commands, generation, test_explorer
+from . import __version__
+from .features import commands, generation, test_explorer
 from .actions import code_actions
 from .config import parse_options
 from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, CANCEL, GENERATE,
                         GENERATE_TESTS, RUN_TESTS, SERVER_NAME, SHOW_TRACE)
 from .hints import lsp_inlay_hints
 from .language_server import CodegenLanguageServer
-from .prompts import FunctionAt
+from .editing.prompts import FunctionAt
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,8 @@ def initialize(server: CodegenLanguageServer, params: types.InitializeParams) ->
 @SERVER.feature(types.INITIALIZED)
 async def initialized(server: CodegenLanguageServer, params: types.InitializedParams) -> None:
     server.connected()
-    await server.pull_configuration()
+    await server.pull_configuration()  # first: a code action picked at once should see the configuration
+    await server.settle_options()  # the initialization options' problems, where no configuration came
     server.warm_up()
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from codegen_lsp.config import parse_options
-from codegen_lsp.merging import (append_runner, has_runner, merge_imports, merge_test_file, place_function,
+from codegen_lsp.config import checked_pipeline, codegen_settings, parse_options
+from codegen_lsp.editing.merging import (append_runner, has_runner, merge_imports, merge_test_file, place_function,
                                  split_imports, split_lines)
-from codegen_lsp.prompts import find_prompt, function_at, function_block, looks_like_code, prompt_at
+from codegen_lsp.editing.prompts import find_prompt, function_at, function_block, looks_like_code, prompt_at
 
 
 @pytest.mark.parametrize("text", ["x = 1", "print(x)", "import os", "if ready:", "return total", "foo.bar(1, 2)",
@@ -93,14 +93,27 @@ def test_options_conversion():
     options, problems = parse_options({"workspaceTrusted": True, "timeout": 5, "testLocation": "testsFolder",
                                        "maxRetries": 1.5, "unknown": 1}, workspace_trusted=False,
                                       from_initialization=True)
-    assert options.workspace_trusted and options.timeout == 5 and options.test_location == "testsFolder"
-    assert options.max_retries is None and problems == ["codegen.maxRetries must be a whole number; using the default"]
+    assert options.workspace_trusted and options.test_location == "testsFolder" and problems == []
+    options, problems = checked_pipeline(options)
+    assert options.pipeline == {"timeout": 5}
+    assert problems == ["codegen.maxRetries: Input should be a valid integer; using the default"]
     untrusted, problems = parse_options({"baseUrl": "http://evil.example/v1", "model": "m", "interpreter": "/x",
                                          "runTestsAfterGeneration": True}, workspace_trusted=False)
-    assert (untrusted.base_url, untrusted.model, untrusted.interpreter) == (None, None, None)
+    assert untrusted.pipeline == {} and untrusted.interpreter is None
     assert not untrusted.runs_tests_after_generation and len(problems) == 4
-    nested, problems = parse_options({"codegen": {"baseUrl": "ftp://x"}}, workspace_trusted=True)
-    assert nested.base_url is None and "http://" in problems[0]
+    nested, _ = checked_pipeline(parse_options({"codegen": {"baseUrl": "ftp://x"}}, workspace_trusted=True)[0])
+    assert nested.pipeline == {}
+    _, problems = checked_pipeline(parse_options({"codegen": {"baseUrl": "ftp://x"}}, workspace_trusted=True)[0])
+    assert "http://" in problems[0] and problems[0].startswith("codegen.baseUrl")
+
+
+def test_one_bad_pipeline_setting_falls_back_and_the_others_apply(tmp_path):
+    options, problems = parse_options({"model": "small", "timeout": "soon", "testTimeout": 12, "tracing": "loud"},
+                                      workspace_trusted=True)
+    options, problems = checked_pipeline(options)
+    assert [p.split(":")[0] for p in problems] == ["codegen.timeout", "codegen.tracing"]
+    settings = codegen_settings(options, tmp_path, environ={"CODEGEN_TIMEOUT": "7"})
+    assert (settings.model, settings.test_timeout, settings.timeout, settings.tracing) == ("small", 12, 7, "auto")
 
 
 def test_configuration_overlays_initialization_options():

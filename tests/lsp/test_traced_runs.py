@@ -1,4 +1,4 @@
-"""An editor's generation is one traced call (`CodeGenerationPipeline.generate_for_editor`) that `codegen traces` lists."""
+"""An editor's generation is one traced `CodeGenerationPipeline.predict` call that `codegen traces` lists."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ async def test_an_editor_generation_is_one_traced_run_that_codegen_traces_lists(
             break
         await asyncio.sleep(0.25)
     [run] = runs
-    assert run["op_name"].endswith("generate_for_editor")
+    assert run["op_name"].endswith("CodeGenerationPipeline.predict")
     assert "moving average" in run["prompt"]
 
 
@@ -44,7 +44,7 @@ async def test_show_trace_gives_our_client_the_page_and_others_its_path(start_ed
     page = await editor.command("codegen.showTrace", {"webview": True})
     assert page["mode"] == "local" and page["callId"]
     assert "<title>Trace:" in page["html"]
-    assert "moving average" in page["html"] and "generate_for_editor" in page["html"]
+    assert "moving average" in page["html"] and "CodeGenerationPipeline.predict" in page["html"]
     assert "<script" not in page["html"]
 
     elsewhere = await editor.command("codegen.showTrace")

@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 
 from codegen.quality import parse_or_none
 
-from .constants import KIND_ALL, KIND_FUNCTION
+from ..constants import KIND_ALL, KIND_FUNCTION
 from .merging import split_lines
 from .prompts import Prompt, find_prompt, function_at, function_block, prompt_at
-from .stop import GenerationStopped
+from ..stop import GenerationStopped
 
 
 @dataclass(frozen=True)

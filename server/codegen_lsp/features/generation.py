@@ -1,4 +1,4 @@
-"""Running a generation: model stages with progress, then one workspace edit checked against the current text."""
+"""A generation: the pipeline's one traced predict with progress, then one workspace edit checked against the current text."""
 
 from __future__ import annotations
 
@@ -6,21 +6,25 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from . import placement
-from .anchors import Anchor, anchor_for_request, refind
-from .constants import (ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER, TRUST_HOWTO)
-from .edits import preview_annotation
-from .jobs import JobKey, prompt_key, runner_key, tests_key
-from .merging import has_runner
-from .plans import Generated, edit_for, plan, write_new_file
-from .progress import TaskProgress
-from .run_results import module_results
+from .. import placement
+from ..editing.anchors import Anchor, anchor_for_request, refind
+from ..config import tests_refused
+from ..constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER
+from ..editing.edits import preview_annotation
+from ..jobs import JobKey, prompt_key, reported, runner_key, tests_key
+from ..editing.merging import has_runner
+from ..editing.plans import FilesSnapshot, Generated, edit_for, plan, write_new_file
+from ..progress import TaskProgress
+from ..run_results import module_results
+from ..stop import GenerationStopped
 from .test_explorer import publish_results
-from .stop import GenerationStopped
+
+if TYPE_CHECKING:  # the server imports this module
+    from ..language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,8 @@ class GenerationRequest:
         return cls(uri, kind, line, version, function)
 
 
-def start_generation(server, request: GenerationRequest, anchor: Anchor | None = None) -> dict[str, Any]:
+def start_generation(server: CodegenLanguageServer, request: GenerationRequest,
+                     anchor: Anchor | None = None) -> dict[str, Any]:
     """Check the request, then answer at once: the work goes on in the background (see jobs.py)."""
     try:
         anchor, module_path = _prepare(server, request, anchor)
@@ -72,7 +77,8 @@ def start_generation(server, request: GenerationRequest, anchor: Anchor | None =
                              busy_message=busy)
 
 
-def _prepare(server, request: GenerationRequest, anchor: Anchor | None) -> tuple[Anchor, Path]:
+def _prepare(server: CodegenLanguageServer, request: GenerationRequest,
+             anchor: Anchor | None) -> tuple[Anchor, Path]:
     """The anchor and the module's path; GenerationStopped when there is nothing to do."""
     document = server.document(request.uri)
     if document is None:
@@ -99,24 +105,21 @@ def _job_key(request: GenerationRequest, anchor: Anchor, module_path: Path) -> t
     return tests_key(request.uri, functions), f"Tests for {', '.join(functions)} are already being generated."
 
 
-async def _generate(server, request: GenerationRequest, anchor: Anchor, module_path: Path,
-                    progress: TaskProgress) -> dict[str, Any]:
+async def _generate(server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor,
+                    module_path: Path, progress: TaskProgress) -> dict[str, Any]:
     """Run one request to the end; returns {"applied": bool, "message": str} and tells the user."""
     outcome: dict[str, Any] = {"applied": False, "message": ""}
-    try:
+
+    async def generate_and_apply() -> None:
         await progress.begin()
         settings = await server.worker.run(lambda: _settings(server))  # the first call imports pydantic
-        document = server.document(request.uri)
-        if document is None:
-            raise GenerationStopped("The file was closed before the model was asked; nothing was changed.")
-        generated = await _run_model(server, request, anchor, settings, progress, document.source,
-                                     placement.module_name(module_path))
-        progress.stage("format")
-        results, not_run = None, None
-        if generated.tests:
-            results, not_run = await _run_tests(server, request, anchor, generated, progress)
-        progress.stage("score")
-        summary = _summary(generated, module_path, results, not_run)
+        files = files_snapshot(server, request.uri,
+                               "The file was closed before the model was asked; nothing was changed.")
+        generated, scores, run = await _run_pipeline(server, request, anchor, settings, progress, files)
+        results = None if run is None else module_results(
+            run[0].module_code, run[0].test_code, run[2], module_uri=request.uri, test_uri=run[1])
+        not_run = tests_refused(server.options) if generated.tests and run is None else None
+        summary = _summary(generated, module_path, scores, results, not_run)
         progress.stage("apply")
         await _apply(server, request, anchor, generated)
         if results is not None:
@@ -124,27 +127,33 @@ async def _generate(server, request: GenerationRequest, anchor: Anchor, module_p
             publish_results(server, results.explorer)
         outcome.update(applied=True, message=summary, testsRun=results is not None)
         server.show(summary, types.MessageType.Info)
-    except GenerationStopped as stop:
-        outcome["message"] = str(stop)
-        server.show(str(stop), stop.kind)
-    except asyncio.CancelledError:
-        if not progress.cancelled:
-            raise  # the server is shutting down
-        asyncio.current_task().uncancel()
-        outcome["message"] = "Generation cancelled; nothing was changed."
-        server.show(outcome["message"], types.MessageType.Info)
-    except Exception as error:
-        outcome["message"] = _error_message(error)
-        if not _is_codegen_error(error):
-            log.exception("Generation failed")
-        server.show(outcome["message"], types.MessageType.Error)
+
+    await reported(server.show, progress, outcome, generate_and_apply,
+                   cancelled="Generation cancelled; nothing was changed.", describe=_error_message)
     if outcome["applied"]:
         server.schedule_diagnostics(request.uri)
         server.refresh_inlay_hints()
     return outcome
 
 
-async def _settings(server):
+def files_snapshot(server: CodegenLanguageServer, uri: str, closed: str) -> FilesSnapshot:
+    """The module and its test file as they are now (on the server's loop); GenerationStopped(`closed`) if gone."""
+    document = server.document(uri)
+    module_path = server.module_path(uri)
+    if document is None or module_path is None:
+        raise GenerationStopped(closed)
+    options = server.options
+    test_path = placement.existing_test_file(module_path, server.root, options.test_location) \
+        or placement.test_file_path(module_path, server.root, options.test_location)
+    try:
+        test_text, test_version = server.text_and_version(test_path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise GenerationStopped(f"Cannot read {test_path.name} ({error}); nothing was changed.") from None
+    return FilesSnapshot(uri, document.source, document.version, module_path, test_path, test_text, test_version,
+                         keep_prompt_comment=options.keep_prompt_comment)
+
+
+async def _settings(server: CodegenLanguageServer):
     from codegen.errors import ConfigurationError
 
     try:
@@ -155,10 +164,15 @@ async def _settings(server):
     return settings
 
 
-async def _run_model(server, request: GenerationRequest, anchor: Anchor, settings, progress: TaskProgress,
-                     text: str, module_name: str) -> Generated:
-    """The model stages, on the worker loop: formatting generated code there cannot delay other requests."""
+async def _run_pipeline(server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor, settings,
+                        progress: TaskProgress, files: FilesSnapshot):
+    """The pipeline's one traced `predict`, on the worker loop (formatting there cannot delay other requests).
+
+    Its tests run against the module and test file as merged at that moment, read back on the server's
+    loop. Returns (what to apply, the seed scores or None, (files, test URI, TestRunResult) of the kept run or None).
+    """
     loop = asyncio.get_running_loop()
+    test_uris: dict[str, str] = {}  # test file text -> its URI, for the results of the run kept
 
     def on_stage(name: str) -> None:
         loop.call_soon_threadsafe(progress.stage, name)
@@ -166,68 +180,51 @@ async def _run_model(server, request: GenerationRequest, anchor: Anchor, setting
     def on_tokens(name: str, pieces: int, seconds: float) -> None:
         loop.call_soon_threadsafe(progress.tokens, name, pieces, seconds)
 
-    return await server.worker.run(lambda: _model_stages(server, request, anchor, settings, (on_stage, on_tokens), text, module_name))
+    async def now() -> FilesSnapshot:
+        return files_snapshot(server, request.uri, "The file was closed while the model worked; nothing was changed.")
+
+    async def compose(code: str, runner: str, tests: str):
+        from codegen.pipeline import SavedFiles
+
+        current = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(now(), loop))
+        module_change, test_change = await asyncio.to_thread(
+            plan, current, refind(anchor, current.text), _generated(request, code, runner, tests))
+        test_uris[test_change.new_text] = test_change.uri
+        return SavedFiles(module_change.new_text, test_change.new_text, current.test_path.stem)
+
+    async def predict():
+        from codegen.pipeline import Destination
+
+        session = server.session_for(settings)
+        extra_paths = tuple(str(p) for p in {files.module_path.parent, server.root} if p is not None)
+        pipeline = session.pipeline(on_stage, on_tokens, project_dir=server.root,
+                                    destination=Destination(files.module_name, compose, extra_paths))
+        from_prompt = request.kind in (KIND_FUNCTION, KIND_ALL)
+        functions = anchor.function or ", ".join(anchor.functions)
+        output = await pipeline.predict(
+            anchor.prompt.text if from_prompt else f"{request.kind} for {functions}",
+            code=None if from_prompt else anchor.function_source,
+            parts="all" if request.kind == KIND_ALL else request.kind,
+            runner_exists=request.kind == KIND_ALL and has_runner(files.text),
+        )
+        session.last_call_id = pipeline.call_id or session.last_call_id
+        return output, pipeline.last_run
+
+    output, kept = await server.worker.run(predict)
+    generated = _generated(request, output["generated_code"], output["program_runner"], output["unit_tests"])
+    generated.runner_skipped = request.kind == KIND_ALL and has_runner(files.text)
+    run = None if kept is None else (kept[0], test_uris[kept[0].test_code], kept[1])
+    scores = output["scores"] if generated.code else None
+    return generated, scores, run
 
 
-async def _model_stages(server, request: GenerationRequest, anchor: Anchor, settings, callbacks, text: str,
-                        module_name: str) -> Generated:
-    session = server.session_for(settings)
-    pipeline = session.pipeline(*callbacks)
-    generated = Generated()
-    from_prompt = request.kind in (KIND_FUNCTION, KIND_ALL)
-    generated.runner_skipped = request.kind == KIND_ALL and has_runner(text)
-    source = anchor.prompt.text if from_prompt else anchor.function_source
-    prompt = source if from_prompt else f"{request.kind} for {anchor.function or ', '.join(anchor.functions)}"
-    output = await pipeline.generate_for_editor(request.kind, prompt, source, module_name,
-                                                runner_exists=generated.runner_skipped)
-    session.last_call_id = pipeline.call_id or session.last_call_id
-    generated.code, generated.runner, generated.tests = (
-        output["generated_code"], output["program_runner"], output["unit_tests"])
-    return generated
+def _generated(request: GenerationRequest, code: str, runner: str, tests: str) -> Generated:
+    """What to merge: the function only where it was generated (else `code` is the existing one)."""
+    return Generated(code if request.kind in (KIND_FUNCTION, KIND_ALL) else "", runner, tests)
 
 
-async def _run_tests(server, request: GenerationRequest, anchor: Anchor, generated: Generated,
-                     progress: TaskProgress) -> tuple[Any, str | None]:
-    """Run the planned test file against the planned module, in codegen's sandbox: (results, None), or
-    (None, why the tests were not run)."""
-    refusal = tests_refused(server.options)
-    if refusal is not None:
-        return None, refusal
-    try:
-        from codegen.execution import run_tests_async
-    except ImportError as error:
-        log.warning("Tests not run: %s", error)
-        return None, f"the test runner could not be loaded ({error}); see the server log"
-    progress.stage("run")
-    document = server.document(request.uri)
-    if document is None:
-        raise GenerationStopped("The file was closed while the model worked; nothing was changed.")
-    anchor = refind(anchor, document.source)
-    module_change, test_change = await asyncio.to_thread(plan, server, request.uri, anchor, generated)
-    module_path = server.module_path(request.uri)
-    run = await server.worker.run(lambda: run_tests_async(
-        module_change.new_text, test_change.new_text,
-        module_name=placement.module_name(module_path),
-        test_module_name=Path(test_change.uri).stem,
-        python=server.options.interpreter, allow_unsandboxed=server.options.allow_unsandboxed_tests,
-        timeout=server.options.test_timeout,
-        repeats=1,
-        extra_paths=tuple(str(p) for p in {module_path.parent, server.root} if p is not None),
-    ))
-    return module_results(module_change.new_text, test_change.new_text, run, module_uri=request.uri,
-                          test_uri=test_change.uri), None
-
-
-def tests_refused(options) -> str | None:
-    """Why tests must not run after a generation, or None when they may."""
-    if not options.workspace_trusted:
-        return f"this workspace is not trusted, and running them runs its code. {TRUST_HOWTO}"
-    if not options.runs_tests_after_generation:
-        return "codegen.runTestsAfterGeneration is off; run them with the codegen.runTests command"
-    return None
-
-
-async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: Generated) -> None:
+async def _apply(server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor,
+                 generated: Generated) -> None:
     """Re-find the anchor in the current text, build the edit against that version, and apply it."""
     capabilities = server.client_capabilities.workspace
     edit_capabilities = capabilities.workspace_edit if capabilities else None
@@ -238,17 +235,16 @@ async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: 
     annotation = preview_annotation(ACTION_TITLES[request.kind]) if (
         server.options.preview_edits and document_changes and edit_capabilities.change_annotation_support is not None
     ) else None
+    closed = "The file was closed while the model worked; nothing was changed."
     async with server.apply_lock(request.uri):
         for _ in range(3):
-            document = server.document(request.uri)
-            if document is None:
-                raise GenerationStopped("The file was closed while the model worked; nothing was changed.")
-            version = document.version
+            files = files_snapshot(server, request.uri, closed)
             # Merging, sorting imports and diffing a long file take a while: off the event loop.
             changes, edit = await asyncio.to_thread(
-                lambda: edit_for(server, request.uri, anchor, generated, document_changes=document_changes, creates=creates,
-                                 annotation=annotation))
-            if server.document(request.uri) is document and document.version == version:
+                edit_for, files, anchor, generated, server.units, document_changes=document_changes, creates=creates,
+                annotation=annotation)
+            current = server.document(request.uri)
+            if current is not None and current.version == files.version and current.source == files.text:
                 break
         else:
             raise GenerationStopped("The file kept changing while the generated code was being merged; "
@@ -263,19 +259,16 @@ async def _apply(server, request: GenerationRequest, anchor: Anchor, generated: 
             if change.old_text is None and not creates:
                 write_new_file(change)
         if any(change.uri == request.uri and change.old_text != change.new_text for change in changes):
-            await server.wait_for_change(request.uri, version, EDIT_ECHO_TIMEOUT)
+            await server.wait_for_change(request.uri, files.version, EDIT_ECHO_TIMEOUT)
 
 
-def _summary(generated: Generated, module_path: Path, results, not_run: str | None) -> str:
+def _summary(generated: Generated, module_path: Path, scores: dict[str, float] | None, results,
+             not_run: str | None) -> str:
     made = [part for part, text in (("function", generated.code), ("main() runner", generated.runner),
                                      ("tests", generated.tests)) if text]
     message = f"Generated the {', '.join(made)} for {module_path.name}."
-    if generated.code or generated.tests:
-        from codegen import quality
-
-        scores = quality.seed_scores(generated.code or "", generated.tests) if generated.code else None
-        if scores is not None:
-            message += f" Quality {scores.code_quality_score:.2g}, overall {scores.overall_score:.2g}."
+    if scores is not None:
+        message += f" Quality {scores['code_quality_score']:.2g}, overall {scores['overall_score']:.2g}."
     if generated.runner_skipped:
         message += f" {module_path.name} already has a main(); it was left unchanged."
     if results is not None:
@@ -296,4 +289,5 @@ def _is_codegen_error(error: BaseException) -> bool:
 def _error_message(error: BaseException) -> str:
     if _is_codegen_error(error):
         return str(error)
+    log.exception("Generation failed", exc_info=error)
     return f"codegen failed unexpectedly ({type(error).__name__}: {error}); nothing was changed. See the server log."

@@ -5,20 +5,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from . import placement
-from .anchors import anchor_for_functions
-from .constants import KIND_TESTS, TRUST_HOWTO
+from .. import placement
+from ..editing.anchors import anchor_for_functions
+from ..constants import KIND_TESTS, TRUST_HOWTO
 from .generation import GenerationRequest, start_generation
-from .merging import split_lines
-from .jobs import test_run_key
-from .prompts import function_at
-from .run_results import module_results, top_level_functions
+from ..editing.merging import split_lines
+from ..jobs import reported, test_run_key
+from ..progress import TaskProgress
+from ..editing.prompts import function_at
+from ..run_results import module_results, top_level_functions
+from ..stop import GenerationStopped
 from .test_explorer import publish_results
+
+if TYPE_CHECKING:  # the server imports this module
+    from ..language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +53,14 @@ def _uri_argument(arguments: tuple[Any, ...]) -> tuple[str, Any]:
     return uri, rest
 
 
-def _refused(server, message: str, kind: types.MessageType = types.MessageType.Warning, **fields: Any) -> dict[str, Any]:
+def _refused(server: CodegenLanguageServer, message: str, kind: types.MessageType = types.MessageType.Warning,
+             **fields: Any) -> dict[str, Any]:
     """Answer a command that will not start, and tell the user why."""
     server.show(message, kind)
     return {"started": False, "message": message, **fields}
 
 
-def generate_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
+def generate_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict[str, Any]:
     """Tests for one function (by name or position), or for every function in the file that has none."""
     uri, target = _uri_argument(arguments)
     document = server.document(uri)
@@ -94,7 +100,7 @@ def _function_name(text: str, target: Any) -> str | None:
     return found.name
 
 
-def _untested_functions(server, uri: str, text: str) -> list[str]:
+def _untested_functions(server: CodegenLanguageServer, uri: str, text: str) -> list[str]:
     from codegen import quality
 
     tests = None
@@ -108,7 +114,7 @@ def _untested_functions(server, uri: str, text: str) -> list[str]:
     return [name for name in public if name in untested]
 
 
-def run_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
+def run_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict[str, Any]:
     """Run the module's test file in codegen's sandbox, in the background; results become diagnostics and hints.
 
     A second argument `{only: [test ids]}` runs just those tests or classes (the Test Explorer's runs).
@@ -134,24 +140,25 @@ def run_tests(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
                              busy_message=f"The tests of {module_path.name} are already running.")
 
 
-async def _run_tests(server, uri: str, module_path: Path, test_path: Path, progress,
-                     only: tuple[str, ...] = ()) -> dict[str, Any]:
+async def _run_tests(server: CodegenLanguageServer, uri: str, module_path: Path, test_path: Path,
+                     progress: TaskProgress, only: tuple[str, ...] = ()) -> dict[str, Any]:
     outcome: dict[str, Any] = {"ran": False, "message": ""}
-    try:
+
+    async def run_and_publish() -> None:
         module_text, _ = server.text_and_version(module_path)
         test_text, _ = server.text_and_version(test_path)
         if module_text is None or test_text is None:
-            outcome["message"] = f"{(test_path if test_text is None else module_path).name} is gone; nothing was run."
-            server.show(outcome["message"], types.MessageType.Warning)
-            return outcome
+            raise GenerationStopped(f"{(test_path if test_text is None else module_path).name} is gone; nothing was run.")
         from codegen.execution import run_tests_async
 
+        settings = await asyncio.to_thread(server.settings)  # the interpreter, timeout and sandbox choice
         await progress.begin()
         progress.stage("run")
         run = await server.worker.run(lambda: run_tests_async(
             module_text, test_text,
             module_name=placement.module_name(module_path), test_module_name=test_path.stem,
-            python=server.options.interpreter, allow_unsandboxed=server.options.allow_unsandboxed_tests, timeout=server.options.test_timeout, repeats=1,
+            python=settings.test_python, allow_unsandboxed=settings.allow_unsandboxed_tests,
+            timeout=settings.test_timeout, repeats=1,
             extra_paths=tuple(str(p) for p in {module_path.parent, test_path.parent, server.root} if p is not None),
             only=only,
         ))
@@ -166,19 +173,23 @@ async def _run_tests(server, uri: str, module_path: Path, test_path: Path, progr
         if server.document(uri) is not None:
             await server.publish_diagnostics(uri)
         server.refresh_inlay_hints()
-    except asyncio.CancelledError:
-        if not progress.cancelled:
-            raise
-        asyncio.current_task().uncancel()
-        outcome["message"] = "Test run cancelled."
-        server.show(outcome["message"], types.MessageType.Info)
-    except (OSError, UnicodeDecodeError) as error:
-        outcome["message"] = f"Cannot read the files to test ({error})."
-        server.show(outcome["message"], types.MessageType.Error)
-    return outcome
+
+    return await reported(server.show, progress, outcome, run_and_publish, cancelled="Test run cancelled.",
+                          describe=_cannot_run)
 
 
-async def cancel(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
+def _cannot_run(error: Exception) -> str | None:
+    """What to tell the user when a test run could not start; None for a bug."""
+    from codegen.errors import ConfigurationError
+
+    if isinstance(error, (OSError, UnicodeDecodeError)):
+        return f"Cannot read the files to test ({error})."
+    if isinstance(error, ConfigurationError):
+        return str(error)
+    return None
+
+
+async def cancel(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict[str, Any]:
     """Cancel a running job: `{token}` (from the command's answer), `{uri}` (all on that file), or all;
     answered once they ended (a job stops at its next step, at once)."""
     first = arguments[0] if arguments else {}
@@ -197,7 +208,7 @@ async def cancel(server, arguments: tuple[Any, ...]) -> dict[str, Any]:
     return {"cancelled": [job.token for job in cancelled], "message": f"Cancelled {len(cancelled)} job(s)."}
 
 
-async def show_trace(server, arguments: tuple[Any, ...] = ()) -> dict[str, Any]:
+async def show_trace(server: CodegenLanguageServer, arguments: tuple[Any, ...] = ()) -> dict[str, Any]:
     """The last generation's trace as a readable page, where tracing is local.
 
     A client that passes `{webview: true}` (ours) gets the page's HTML to show; others get the page opened
@@ -236,7 +247,7 @@ async def show_trace(server, arguments: tuple[Any, ...] = ()) -> dict[str, Any]:
     return answer
 
 
-def _trace_page(server, call_id: str):
+def _trace_page(server: CodegenLanguageServer, call_id: str):
     """(HTML, the file it was written to) for a traced call, or the sentence saying why not."""
     from codegen.errors import CodegenError
     from codegen.trace_report import render_call_html

@@ -1,0 +1,1 @@
+"""The LSP features beyond the handlers' few lines: generation, the palette commands, the Test Explorer."""
