@@ -60,8 +60,31 @@ if __name__ == "__main__":
     unittest.main()
 '''
 
+PYTEST_TESTS = '''import pytest
+
+from your_module import moving_average
+
+
+@pytest.mark.parametrize("series, window, expected", [
+    ([1.0, 2.0, 3.0, 4.0], 2, [1.5, 2.5, 3.5]),
+    ([1.0, 2.0, 3.0], 3, [2.0]),
+])
+def test_averages_of_consecutive_points(series, window, expected):
+    assert moving_average(series, window) == pytest.approx(expected)
+
+
+def test_window_larger_than_series_gives_empty_list():
+    assert moving_average([1.0], 3) == []
+
+
+def test_non_positive_window_is_rejected():
+    with pytest.raises(ValueError):
+        moving_average([1.0, 2.0], 0)
+'''
+
 FIELD_OF = {"GeneratedCode": "code", "ProgramRunner": "main_function_code", "UnitTest": "test_code"}
 DEFAULT_ANSWERS = {"GeneratedCode": MOVING_AVERAGE, "ProgramRunner": RUNNER, "UnitTest": TESTS}
+PYTEST_KIND = "UnitTest/pytest"  # the answer to a UnitTest request whose prompt asks for a pytest file
 
 
 @dataclass
@@ -160,7 +183,7 @@ class LoopbackModel:
     delay: float = 0.0
     piece_delay: float = 0.0  # seconds between the pieces of a streamed reply
     profile: Profile = PROFILES["openai"]
-    answers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ANSWERS))
+    answers: dict[str, str] = field(default_factory=lambda: {**DEFAULT_ANSWERS, PYTEST_KIND: PYTEST_TESTS})
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -227,7 +250,7 @@ class LoopbackModel:
         if reply.refusal is not None:
             message = {"role": "assistant", "content": None, "refusal": reply.refusal}
         else:
-            content = reply.content if reply.content is not None else self._default_content(kind, shape)
+            content = reply.content if reply.content is not None else self._default_content(kind, shape, body)
             message = {"role": "assistant", "content": content, "refusal": None}
         completion = {
             "id": f"chatcmpl-loopback-{len(self.requests)}",
@@ -240,8 +263,10 @@ class LoopbackModel:
         return 200, completion, delay
 
 
-    def _default_content(self, kind: str, shape: str) -> str:
+    def _default_content(self, kind: str, shape: str, body: dict[str, Any]) -> str:
         code = self.answers[kind]
+        if kind == "UnitTest" and PYTEST_KIND in self.answers and asks_for_pytest(body):
+            code = self.answers[PYTEST_KIND]
         if shape in self.profile.free_form:
             return json.dumps({"python": code, "language": "python"})
         if shape == "text":
@@ -272,6 +297,11 @@ def request_kind(body: dict[str, Any]) -> str:
     if "main_function_code" in text:
         return "ProgramRunner"
     return "GeneratedCode"
+
+
+def asks_for_pytest(body: dict[str, Any]) -> bool:
+    """Whether a request's prompt asks for a pytest test file (codegen's pytest template says so)."""
+    return "pytest test file" in json.dumps(body.get("messages", []))
 
 
 def stream_chunks(completion: dict[str, Any], pieces: int = 40) -> list[dict[str, Any]]:
@@ -369,18 +399,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Serve canned Chat Completions answers on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--piece-delay", type=float, default=0.0,
+                        help="seconds between the pieces of a streamed reply (a slow model, for live progress)")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="openai", help="how response formats are treated")
     parser.add_argument("--answer", action="append", default=[], metavar="KIND=FILE",
                         help=f"answer requests of KIND ({', '.join(FIELD_OF)}) with the code in FILE")
     args = parser.parse_args()
-    answers = dict(DEFAULT_ANSWERS)
+    answers = {**DEFAULT_ANSWERS, PYTEST_KIND: PYTEST_TESTS}
     for item in args.answer:
         kind, _, path = item.partition("=")
         if kind not in FIELD_OF:
             parser.error(f"--answer: unknown kind {kind!r}")
         with open(path, encoding="utf-8") as handle:
             answers[kind] = handle.read()
-    model = LoopbackModel(delay=args.delay, port=args.port, profile=PROFILES[args.profile], answers=answers).start()
+        if kind == "UnitTest":  # the given tests answer every test request, pytest or not
+            answers.pop(PYTEST_KIND, None)
+    model = LoopbackModel(delay=args.delay, piece_delay=args.piece_delay, port=args.port, profile=PROFILES[args.profile], answers=answers).start()
     print(model.base_url, flush=True)
     try:
         model._thread.join()

@@ -13,31 +13,13 @@ from codegen import repair
 from codegen.cli import main
 from codegen.execution import TestCaseResult, TestRunResult
 from codegen.test_framework import interpreter_has_pytest, project_uses_pytest, resolve_framework
+from tests import loopback_model
 from tests.loopback_model import Reply
 
 PROMPT = "compute the moving average of a time series with a window"
 
-PYTEST_TESTS = '''import pytest
-
-from solution import moving_average
-
-
-@pytest.mark.parametrize("series, window, expected", [
-    ([1.0, 2.0, 3.0, 4.0], 2, [1.5, 2.5, 3.5]),
-    ([1.0, 2.0, 3.0], 3, [2.0]),
-])
-def test_averages_of_consecutive_points(series, window, expected):
-    assert moving_average(series, window) == pytest.approx(expected)
-
-
-def test_window_larger_than_series_gives_empty_list():
-    assert moving_average([1.0], 3) == []
-
-
-def test_non_positive_window_is_rejected():
-    with pytest.raises(ValueError):
-        moving_average([1.0, 2.0], 0)
-'''
+# The loopback model's own pytest answer, importing a module name the pipeline must rewrite.
+PYTEST_TESTS = loopback_model.PYTEST_TESTS.replace("from your_module import", "from solution import")
 # One parametrized case expects a wrong value: the code is right, that case is not.
 WRONG_CASE_TESTS = PYTEST_TESTS.replace("[2.0]),", "[9.9]),")
 
@@ -107,6 +89,16 @@ def test_auto_picks_pytest_where_the_project_is_configured_for_it(model, tmp_pat
     assert generate(model, tmp_path, "--json") == 0  # auto is the default
     payload = json.loads(capsys.readouterr().out)
     assert "pytest test file" in prompt_for_tests(model)
+    assert payload["test_framework"] == "pytest" and payload["execution"]["passed"] == 4
+
+
+def test_the_loopback_model_answers_a_pytest_prompt_with_pytest_tests(model, tmp_path, capsys):
+    # What the editor end-to-end test relies on: no scripted reply, the prompt alone picks the answer.
+    (tmp_path / "conftest.py").write_text("")
+    assert generate(model, tmp_path, "--json") == 0
+    payload = json.loads(capsys.readouterr().out)
+    written = (tmp_path / "test_ma.py").read_text()
+    assert "import unittest" not in written and "def test_window_larger_than_series_gives_empty_list():" in written
     assert payload["test_framework"] == "pytest" and payload["execution"]["passed"] == 4
 
 

