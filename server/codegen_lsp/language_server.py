@@ -256,7 +256,7 @@ class CodegenLanguageServer(LanguageServer):
                 return cached
             version = document.version
             tests = self._tests_text(uri)
-            steps = self._module_for(uri, document).steps()
+            steps = self._module_for(uri, document).steps(tests=tests)
             while True:
                 try:
                     next(steps)
