@@ -203,12 +203,6 @@ class IncrementalModule:
             if statement is not None:
                 self._count(statement, -1)
 
-    def _shown_count(self, referenced: frozenset[str] | None) -> int:
-        """Findings outside test functions over the payload, for `referenced` (walks it when that changed)."""
-        if self._shown is None or self._shown[0] != referenced:
-            self._shown = referenced, sum(statement.shown_count(referenced) for statement in self.index.payload)
-        return self._shown[1]
-
     def replace(self, first: int, old_end: int, new_count: int) -> None:
         """Lines [first, old_end) of `lines` were replaced by `new_count` lines."""
         self.index.replace(first, old_end, new_count)
@@ -262,8 +256,15 @@ class IncrementalModule:
             first_error = next(number for number, statement in enumerate(payload) if not statement.ok)
             return self._with_error(list(parts), max(0, first_error - 1))
         referenced = quality._referenced_names(tests)
-        return self._assembled(parts, scored, names, functions, with_cr, with_long_line > 0,
-                               (referenced, self._shown_count(referenced)))
+        if self._shown is None or self._shown[0] != referenced:  # first analysis, or the tests changed
+            count = 0
+            for statement in payload:
+                count += statement.shown_count(referenced)
+                if tired():
+                    yield
+                    deadline = time.perf_counter() + slice_seconds
+            self._shown = referenced, count
+        return self._assembled(parts, scored, names, functions, with_cr, with_long_line > 0, self._shown)
 
     def _with_error(self, parts: list[tuple[int, Statement]], index: int) -> ModuleAnalysis:
         """A statement failed alone: the text from the one before it to the end decides, as one unit.

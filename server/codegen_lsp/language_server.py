@@ -263,6 +263,9 @@ class CodegenLanguageServer(LanguageServer):
                 except StopIteration as done:
                     module = done.value
                     break
+                # A full collection over a large file's new statements takes ~200 ms (measured at 200,000
+                # lines): freeze them as they come, so no slice pays for walking the ones made before it.
+                gc.freeze()
                 await asyncio.sleep(0)
                 if self.document(uri) is not document or document.version != version:
                     steps.close()
