@@ -25,8 +25,9 @@ CLIENT_CAPABILITIES = {
 class StdioClient:
     """Speaks JSON-RPC to a server subprocess; answers the server's own requests sensibly."""
 
-    def __init__(self, command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None):
-        self.command, self.env, self.cwd = command, env, cwd
+    def __init__(self, command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
+                 stderr: Path | None = None):
+        self.command, self.env, self.cwd, self.stderr = command, env, cwd, stderr
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future] = {}
         self.notifications: list[tuple[str, Any]] = []
@@ -36,15 +37,27 @@ class StdioClient:
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
             *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL, env=self.env, cwd=self.cwd,
+            stderr=self.stderr.open("ab") if self.stderr else asyncio.subprocess.DEVNULL, env=self.env, cwd=self.cwd,
         )
         self._reader = asyncio.create_task(self._read_loop())
+
+    def _server_gone(self) -> None:
+        """The server closed its output: every request and wait fails now instead of waiting forever."""
+        where = f"; its log: {self.stderr}" if self.stderr else ""
+        error = ConnectionError(f"the server closed its output (exit code {self.process.returncode}){where}")
+        for future in [*self._pending.values(), *(future for _, future in self._waiters)]:
+            if not future.done():
+                future.set_exception(error)
+        self._pending.clear()
+        self._waiters.clear()
 
     def _send(self, payload: dict[str, Any]) -> None:
         body = json.dumps(payload).encode()
         self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
     async def request(self, method: str, params: Any = None) -> Any:
+        if self._reader.done():
+            raise ConnectionError(f"the server has exited (exit code {self.process.returncode}); {method} not sent")
         request_id = next(self._ids)
         future = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
@@ -63,7 +76,12 @@ class StdioClient:
     async def _read_loop(self) -> None:
         stdout = self.process.stdout
         while True:
-            header = await stdout.readuntil(b"\r\n\r\n")
+            try:
+                header = await stdout.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                await asyncio.sleep(0.1)  # let the exit code arrive
+                self._server_gone()
+                return
             length = next(int(line.split(b":")[1]) for line in header.split(b"\r\n") if line.lower().startswith(b"content-length"))
             message = json.loads(await stdout.readexactly(length))
             if "method" in message and "id" in message:

@@ -21,6 +21,21 @@ from .statements import StatementIndex
 
 _OK, _SCORED, _NAMES, _HAS_CR, _LONG_LINE, _FUNCTIONS = map(operator.attrgetter, (
     "ok", "scored_scopes", "rewarded_names", "has_cr", "long_line", "seed_function_count"))
+# What IncrementalModule keeps running totals of, in this order: scored scopes, rewarded names, seed functions,
+# statements that fail to parse alone, statements holding a "\r", statements holding a long line.
+_TOTALS = (_SCORED, _NAMES, _FUNCTIONS, lambda statement: not statement.ok, _HAS_CR, _LONG_LINE)
+
+
+def _value(total, statement: Statement) -> int:
+    return int(total(statement))
+
+
+def is_test_scope(name: str | None) -> bool:
+    """Test methods and test classes' members: they need no docstrings or tests of their own."""
+    if not name:
+        return False
+    parts = name.split(".")
+    return parts[-1].startswith("test") or any(part.startswith("Test") for part in parts[:-1])
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -33,13 +48,14 @@ class Statement:
 
     __slots__ = ("text", "ok", "has_body", "module_docstring", "scored_scopes", "rewarded_names",
                  "seed_function_count", "long_line", "has_cr", "analysis", "_referenced", "_findings",
-                 "_function_quality")
+                 "_function_quality", "_shown")
 
     def __init__(self, text: str):
         self.text = text
         self.has_cr = "\r" in text
         self._referenced: object = self
         self._findings: tuple[quality.Finding, ...] = ()
+        self._shown: int | None = None
         self._function_quality: dict[str, float] | None = None
         tree = quality.parse_or_none(text)
         self.ok = tree is not None
@@ -68,8 +84,15 @@ class Statement:
             if self.analysis is not None:
                 result.extend(quality._long_line_findings(self.analysis))
             result.sort(key=_finding_order)
-            self._findings, self._referenced = tuple(result), referenced
+            self._findings, self._referenced, self._shown = tuple(result), referenced, None
         return self._findings
+
+    def shown_count(self, referenced: frozenset[str] | None) -> int:
+        """How many of this statement's findings for `referenced` are outside test functions."""
+        findings = self.findings(referenced)
+        if self._shown is None:
+            self._shown = sum(1 for finding in findings if not is_test_scope(finding.function))
+        return self._shown
 
     def function_quality(self) -> dict[str, float]:
         """The seed quality score of each top-level function's own source (def line to end), by name."""
@@ -106,6 +129,7 @@ class ModuleAnalysis:
     quality_score: float
     seed_function_count: int
     parts: tuple[tuple[int, Statement], ...]
+    shown: tuple[frozenset[str] | None, int] | None = None  # (referenced names, findings outside test functions)
 
     def seed_scores(self, tests: str) -> quality.SeedScores:
         coverage = 0.0 if self.syntax_error else quality.coverage_from_function_count(self.seed_function_count, tests)
@@ -119,6 +143,13 @@ class ModuleAnalysis:
         referenced = quality._referenced_names(tests)
         for offset, statement in self.parts:
             yield offset, statement.findings(referenced)
+
+    def shown_count(self, tests: str | None) -> int:
+        """How many findings `tests` leaves outside test functions (known at once for the tests analysed with)."""
+        referenced = quality._referenced_names(tests)
+        if self.shown is not None and self.shown[0] == referenced:
+            return self.shown[1]
+        return sum(1 for finding in self.findings(tests) if not is_test_scope(finding.function))
 
     def findings(self, tests: str | None = None) -> Iterator[quality.Finding]:
         """The same findings as `quality.findings(text, tests)`, in the same order."""
@@ -152,23 +183,43 @@ class IncrementalModule:
     def __init__(self, lines: list[str]):
         self.lines = lines
         self.index = StatementIndex(lines)
+        self.index.on_drop = self._dropped
         self._cache: dict[str, Statement] = {}
+        # Running totals over the index's payload, kept by the delta of the statements that enter and leave
+        # it: an edit then costs the statements it touched, not a walk over all of them.
+        self._totals = [0] * len(_TOTALS)
+        self._shown: tuple[object, int] | None = None  # (referenced names, findings outside test functions)
+
+    def _count(self, statement: Statement, sign: int) -> None:
+        totals = self._totals
+        for position, value in enumerate(map(_value, _TOTALS, itertools.repeat(statement))):
+            totals[position] += sign * value
+        if self._shown is not None:
+            referenced, count = self._shown
+            self._shown = referenced, count + sign * statement.shown_count(referenced)
+
+    def _dropped(self, entries: list[object]) -> None:
+        for statement in entries:
+            if statement is not None:
+                self._count(statement, -1)
 
     def replace(self, first: int, old_end: int, new_count: int) -> None:
         """Lines [first, old_end) of `lines` were replaced by `new_count` lines."""
         self.index.replace(first, old_end, new_count)
 
-    def analyze(self) -> ModuleAnalysis:
+    def analyze(self, tests: str | None = None) -> ModuleAnalysis:
         """The analysis of the current lines, all at once."""
-        steps = self.steps(None)
+        steps = self.steps(None, tests)
         while True:
             try:
                 next(steps)
             except StopIteration as done:
                 return done.value
 
-    def steps(self, slice_seconds: float | None = 0.003) -> Generator[None, None, ModuleAnalysis]:
-        """The analysis in slices: yields whenever `slice_seconds` of work is done; returns the analysis.
+    def steps(self, slice_seconds: float | None = 0.003,
+              tests: str | None = None) -> Generator[None, None, ModuleAnalysis]:
+        """The analysis in slices: yields whenever `slice_seconds` of work is done; returns the analysis, which
+        knows at once how many findings `tests` leaves outside test functions.
 
         Work done is kept, so a caller can drop the generator when the lines change and start a new one.
         """
@@ -193,18 +244,27 @@ class IncrementalModule:
             if statement is None:
                 statement = cache[text] = Statement(text)
             payload[number] = statement
+            self._count(statement, 1)
             if tired():
                 yield
                 deadline = time.perf_counter() + slice_seconds
-        parts = list(zip(starts, payload))
-        first_error = None
-        if not all(map(_OK, payload)):
-            first_error = next(number for number, statement in enumerate(payload) if not statement.ok)
+        parts = tuple(zip(starts, payload))
         if len(cache) > 2 * len(parts) + 64:
             self._cache = {statement.text: statement for _, statement in parts}
-        if first_error is not None:
-            return self._with_error(parts, max(0, first_error - 1))
-        return self._combined(parts)
+        scored, names, functions, failed, with_cr, with_long_line = self._totals
+        if failed:
+            first_error = next(number for number, statement in enumerate(payload) if not statement.ok)
+            return self._with_error(list(parts), max(0, first_error - 1))
+        referenced = quality._referenced_names(tests)
+        if self._shown is None or self._shown[0] != referenced:  # first analysis, or the tests changed
+            count = 0
+            for statement in payload:
+                count += statement.shown_count(referenced)
+                if tired():
+                    yield
+                    deadline = time.perf_counter() + slice_seconds
+            self._shown = referenced, count
+        return self._assembled(parts, scored, names, functions, with_cr, with_long_line > 0, self._shown)
 
     def _with_error(self, parts: list[tuple[int, Statement]], index: int) -> ModuleAnalysis:
         """A statement failed alone: the text from the one before it to the end decides, as one unit.
@@ -224,13 +284,16 @@ class IncrementalModule:
 
     def _combined(self, parts: list[tuple[int, Statement]]) -> ModuleAnalysis:
         statements = [statement for _, statement in parts]
-        module_docstring = next((s.module_docstring for s in statements if s.has_body), False)
-        scored = module_docstring + sum(map(_SCORED, statements))
-        names = sum(map(_NAMES, statements))
-        if any(map(_HAS_CR, statements)):
+        return self._assembled(tuple(parts), sum(map(_SCORED, statements)), sum(map(_NAMES, statements)),
+                               sum(map(_FUNCTIONS, statements)), any(map(_HAS_CR, statements)),
+                               any(map(_LONG_LINE, statements)))
+
+    def _assembled(self, parts: tuple[tuple[int, Statement], ...], scored: int, names: int, functions: int,
+                   with_cr: bool, long_line: bool, shown=None) -> ModuleAnalysis:
+        """The module's analysis from its statements' totals."""
+        module_docstring = next((s.module_docstring for _, s in parts if s.has_body), False)
+        if with_cr:
             # The seed splits on "\n" only: a line may run across a lone "\r" and into the next statement.
             long_line = quality.has_seed_long_line("".join(self.lines))
-        else:
-            long_line = any(map(_LONG_LINE, statements))
-        score = quality.seed_quality_sum(scored, itertools.repeat(None, names), long_line)
-        return ModuleAnalysis(None, score, sum(map(_FUNCTIONS, statements)), tuple(parts))
+        score = quality.seed_quality_sum(module_docstring + scored, itertools.repeat(None, names), long_line)
+        return ModuleAnalysis(None, score, functions, parts, shown)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 # Characters that can change the lexical state of a line: quotes, comments, brackets, backslashes.
 _SPECIAL = re.compile(r"[\"'#()\[\]{}\\]")
@@ -81,6 +81,13 @@ class StatementIndex:
         self.payload: list[object] = [None]
         self._dirty: tuple[int, int] | None = (0, len(lines))
         self.scanned = 0  # lines the last `resync` looked at
+        # Told of every payload entry that leaves the index (None entries included), so a caller can keep
+        # running totals over the payload instead of summing it all again after each edit.
+        self.on_drop: Callable[[list[object]], None] | None = None
+
+    def _drop(self, entries: list[object]) -> None:
+        if self.on_drop is not None and entries:
+            self.on_drop(entries)
 
     @property
     def clean(self) -> bool:
@@ -92,11 +99,14 @@ class StatementIndex:
         low = bisect.bisect_left(self.starts, first)
         high = bisect.bisect_left(self.starts, old_end)
         self.starts[low:] = [s + delta for s in self.starts[high:]]
+        self._drop(self.payload[low:high])
         self.payload[low:] = self.payload[high:]
         if not self.starts or self.starts[0] != 0:
             self.starts.insert(0, 0)
             self.payload.insert(0, None)
-        self.payload[bisect.bisect_right(self.starts, first) - 1] = None
+        touched = bisect.bisect_right(self.starts, first) - 1
+        self._drop(self.payload[touched : touched + 1])
+        self.payload[touched] = None
         lo, hi = self._dirty if self._dirty is not None else (first, first)
         if hi >= old_end:
             hi += delta
@@ -154,6 +164,7 @@ class StatementIndex:
     def _commit(self, index: int, found: list[int], kept: int) -> None:
         """Statement `index` is followed by the `found` starts, then by the old ones from `kept` on."""
         self.starts[index + 1 :] = found + self.starts[kept:]
+        self._drop(self.payload[index:kept])
         self.payload[index:] = [None] * (len(found) + 1) + self.payload[kept:]
 
     def spans(self) -> Iterator[tuple[int, int]]:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from codegen import quality
-from codegen.quality_incremental import IncrementalModule
+from codegen.quality_incremental import IncrementalModule, is_test_scope
 from codegen.statements import StatementIndex
 from tests.seed_reference import seed_code_quality_score
 
@@ -100,6 +100,12 @@ class EditingSession(RuleBasedStateMachine):
         assert list(analysis.findings(None)) == quality.findings(self.text)
         assert list(analysis.findings(TESTS)) == quality.findings(self.text, TESTS)
         assert list(analysis.functions()) == quality.functions(self.text)
+        # The count of findings outside test functions (what the diagnostics' cap summary reports): `analysis`
+        # has it from the running total kept over the edits since the last check, which ends with None again.
+        for tests, counted in ((None, analysis), (TESTS, self.module.analyze(TESTS)), (None, self.module.analyze())):
+            shown = [f for f in quality.findings(self.text, tests) if not is_test_scope(f.function)]
+            assert counted.shown == (quality._referenced_names(tests), len(shown)) or counted.syntax_error
+            assert counted.shown_count(tests) == len(shown)
         seed = seed_score_or_none(self.text)
         if seed is not None:
             assert analysis.quality_score == seed

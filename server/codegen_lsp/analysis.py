@@ -41,6 +41,11 @@ class DocumentAnalysis:
         return self.module.part_findings(self.tests)
 
     @property
+    def shown_findings(self) -> int:
+        """How many findings are outside test functions (those are the ones diagnostics show)."""
+        return self.module.shown_count(self.tests)
+
+    @property
     def findings(self) -> Iterator[quality.Finding]:
         return self.module.findings(self.tests)
 
@@ -80,4 +85,4 @@ class DocumentAnalysis:
 def analyze(text: str, version: int | None, tests: str | None, *, scored: bool = True) -> DocumentAnalysis:
     """Score and lint `text` at once; `tests` is the module's test file, when there is one; test files get no scores."""
     lines = split_lines(text)
-    return DocumentAnalysis(version, tuple(lines), IncrementalModule(lines).analyze(), tests, scored)
+    return DocumentAnalysis(version, tuple(lines), IncrementalModule(lines).analyze(tests), tests, scored)

@@ -7,6 +7,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from codegen.quality_incremental import is_test_scope
+
 from .analysis import DocumentAnalysis
 from .constants import DIAGNOSTIC_SOURCE
 from .run_results import ModuleResults, function_text
@@ -28,13 +30,11 @@ def lsp_diagnostics(analysis: DocumentAnalysis, results: ModuleResults | None, u
         seed = _diagnostic(analysis, 0, 0, 0, 0, message, "seed-scores", types.DiagnosticSeverity.Hint, units)
         seed["data"] = {"scores": scores.as_dict()}  # what clients read; the message is for people
         diagnostics.append(seed)
-    left_out = 0
     room = limit
     for offset, findings in analysis.part_findings():
-        relative = _relative_diagnostics(analysis, offset, findings, units)
-        if len(relative) > room:
-            left_out += len(relative) - room
-            relative = relative[:room]
+        if not room:
+            break  # the rest is only counted, and the analysis knows that count already
+        relative = _relative_diagnostics(analysis, offset, findings, units)[:room]
         room -= len(relative)
         for start_line, start_character, end_line, end_character, message, code in relative:
             diagnostics.append({
@@ -42,6 +42,7 @@ def lsp_diagnostics(analysis: DocumentAnalysis, results: ModuleResults | None, u
                           "end": {"line": end_line + offset, "character": end_character}},
                 "message": message, "severity": _INFORMATION, "code": code, "source": DIAGNOSTIC_SOURCE,
             })
+    left_out = analysis.shown_findings - (limit - room)
     if left_out:
         message = (f"{left_out:,} more findings are not shown: at most {limit:,} per file "
                    "(raise the codegen.maxDiagnostics setting to see more)")
@@ -62,7 +63,7 @@ def _relative_diagnostics(analysis: DocumentAnalysis, offset: int, findings: tup
         return known[1]
     converted = []
     for finding in findings:
-        if _is_test_function(finding.function):
+        if is_test_scope(finding.function):
             continue
         start_line, end_line = finding.start_line - 1 + offset, finding.end_line - 1 + offset
         start, end = _line(analysis, start_line)[: finding.start_col], _line(analysis, end_line)[: finding.end_col]
@@ -123,14 +124,6 @@ def _line(analysis: DocumentAnalysis, index: int) -> str:
     if 0 <= index < len(analysis.lines):
         return analysis.lines[index].rstrip("\r\n")
     return ""
-
-
-def _is_test_function(name: str | None) -> bool:
-    """Test methods need no docstrings or tests of their own."""
-    if not name:
-        return False
-    parts = name.split(".")
-    return parts[-1].startswith("test") or any(part.startswith("Test") for part in parts[:-1])
 
 
 def _runs(numbers: list[int]) -> list[tuple[int, int]]:
