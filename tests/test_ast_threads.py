@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen import formatting, quality
+from codegen.shaping import formatting
+from codegen.scoring import quality
 from codegen.execution import declared_test_ids, function_spans
 
 SOURCE = Path(ast.__file__).read_text(encoding="utf-8")

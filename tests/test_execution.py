@@ -719,7 +719,7 @@ def test_invalid_module_names_are_refused() -> None:
 
 
 def test_sandbox_runner_imports_only_the_standard_library() -> None:
-    runner = Path(__file__).resolve().parent.parent / "codegen" / "sandbox_runner.py"
+    runner = Path(__file__).resolve().parent.parent / "codegen" / "execution" / "child_runner.py"
     imported = set()
     for node in ast.walk(ast.parse(runner.read_text())):
         if isinstance(node, ast.Import):

@@ -12,7 +12,7 @@ import pytest
 from codegen import repair
 from codegen.cli import main
 from codegen.execution import TestCaseResult, TestRunResult
-from codegen.test_framework import interpreter_has_pytest, project_uses_pytest, resolve_framework
+from codegen.execution.frameworks import interpreter_has_pytest, project_uses_pytest, resolve_framework
 from tests.loopback_model import Reply
 
 PROMPT = "compute the moving average of a time series with a window"

@@ -74,7 +74,7 @@ def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:
     out = run_python(
         """
         import inspect, json, os, sys, time
-        import codegen.tracing, codegen.trace_store
+        import codegen.tracing, codegen.tracing.store
         lazy = "weave" not in sys.modules
         codegen.tracing.configure_environment()
         started = time.perf_counter()
@@ -111,7 +111,7 @@ def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:
         """,
         clean_env(tmp_path),
     )
-    assert out["lazy"], "importing codegen.tracing or codegen.trace_store must not import weave"
+    assert out["lazy"], "importing codegen.tracing or codegen.tracing.store must not import weave"
     assert out["version"].startswith("0.54."), "the recipe was measured on weave 0.54; re-check it"
     assert out["client_params"][:4] == ["entity", "project", "server", "ensure_project_exists"]
     assert out["wal_root"] == str(tmp_path / ".weave" / "wal"), "weave's WAL root is ~/.weave/wal"

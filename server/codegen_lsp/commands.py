@@ -95,7 +95,7 @@ def _function_name(text: str, target: Any) -> str | None:
 
 
 def _untested_functions(server, uri: str, text: str) -> list[str]:
-    from codegen import quality
+    from codegen.scoring import quality
 
     tests = None
     test_path = server.test_file(uri)
@@ -239,7 +239,7 @@ async def show_trace(server, arguments: tuple[Any, ...] = ()) -> dict[str, Any]:
 def _trace_page(server, call_id: str):
     """(HTML, the file it was written to) for a traced call, or the sentence saying why not."""
     from codegen.errors import CodegenError
-    from codegen.trace_report import render_call_html
+    from codegen.tracing.page import render_call_html
 
     try:
         html = render_call_html(call_id)

@@ -194,7 +194,7 @@ def codegen_settings(options: ServerOptions, root: Path | None, environ: Mapping
     user's key, and their code, to a host of its choosing.
     """
     from codegen.settings import load_settings  # pydantic: only when a generation needs it
-    from codegen.test_framework import resolve_framework
+    from codegen.execution.frameworks import resolve_framework
 
     env_file = root / ".env" if options.workspace_trusted and root is not None else None
     overrides = {

@@ -271,7 +271,7 @@ def _summary(generated: Generated, module_path: Path, results, not_run: str | No
                                      ("tests", generated.tests)) if text]
     message = f"Generated the {', '.join(made)} for {module_path.name}."
     if generated.code or generated.tests:
-        from codegen import quality
+        from codegen.scoring import quality
 
         scores = quality.seed_scores(generated.code or "", generated.tests) if generated.code else None
         if scores is not None:

@@ -8,8 +8,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import formatting, prompts
-from .errors import ModelReplyError
+from ..shaping import formatting
+from . import prompts
+from ..errors import ModelReplyError
 
 Reply = TypeVar("Reply", bound=BaseModel)
 

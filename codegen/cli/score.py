@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .. import quality
+from ..scoring import quality
 from ..errors import CodegenError
 from ..settings import Settings
 from .reporting import test_run_lines

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from ..errors import ConfigurationError
 from ..files import check_output_directory, refuse_existing, write_all
-from ..naming import check_module_name, module_name_for
+from ..shaping.naming import check_module_name, module_name_for
 from ..progress import StderrProgress
 from ..settings import Settings
-from ..test_framework import run_command
+from ..execution.frameworks import run_command
 from .reporting import test_run_lines
 from ..session import traced_session
 

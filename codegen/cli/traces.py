@@ -10,7 +10,7 @@ from ..settings import Settings
 
 
 def traces_command(args: argparse.Namespace, settings: Settings) -> int:
-    from ..trace_store import recent_runs, sync_to_hosted
+    from ..tracing.store import recent_runs, sync_to_hosted
     from ..tracing import local_trace_dir
 
     if args.action == "sync":
@@ -44,7 +44,7 @@ def traces_command(args: argparse.Namespace, settings: Settings) -> int:
 def _show(args: argparse.Namespace, settings: Settings) -> int:
     """One run: its steps as text, or with --html a page that shows inputs, outputs and scores too."""
     from ..files import write_all
-    from ..trace_report import render_call_html, render_call_text
+    from ..tracing.page import render_call_html, render_call_text
 
     if args.html is None:
         print("\n".join(render_call_text(args.call_id, settings.weave_project)))

@@ -1,6 +1,6 @@
 """Child-process script: confine itself, run one unittest or pytest file under coverage, report over a pipe.
 
-Started by ``codegen.execution`` as ``python -I sandbox_runner.py <lib dir> <pycache dir> <results fd>``,
+Started by ``codegen.execution`` as ``python -I child_runner.py <lib dir> <pycache dir> <results fd>``,
 possibly ahead of time.  It imports only the standard library and coverage (the interpreter may be
 the user's project Python) and keeps to Python 3.8 syntax.  Three processes take part in a run:
 

@@ -46,7 +46,7 @@ def _succeeded(row: Mapping) -> bool:
 
 
 class TestResultScorer(weave.Scorer):
-    """The seed's static scores of the generated function and its tests (see codegen.quality)."""
+    """The seed's static scores of the generated function and its tests (see codegen.scoring.quality)."""
 
     __test__ = False  # not a pytest test class, despite the name
 
@@ -97,9 +97,9 @@ class ExecutionScorer(weave.Scorer):
         return {**execution_score(execution, output), "ran_here": ran_here}
 
     async def _run(self, output: Mapping, prompt: str) -> dict:
-        from .execution import run_tests_async
-        from .naming import module_name_for
-        from .pipeline import join_module
+        from ..execution import run_tests_async
+        from ..shaping.naming import module_name_for
+        from ..pipeline import join_module
 
         module_name = output.get("module_name") or module_name_for(prompt)
         result = await run_tests_async(

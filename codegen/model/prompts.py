@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 @cache
 def _template(name: str) -> Template:
-    return Template(resources.files("codegen").joinpath("templates", f"{name}.txt").read_text("utf-8"))
+    return Template(resources.files("codegen.model").joinpath("templates", f"{name}.txt").read_text("utf-8"))
 
 
 def render(name: str, **variables: str) -> str:

@@ -211,7 +211,7 @@ async def run_evaluation(
     """The pipeline over `rows` × `trials` with both scorers, at most `parallel` rows in flight."""
     import weave
 
-    from ..scorers import ExecutionScorer, TestResultScorer
+    from ..scoring.scorers import ExecutionScorer, TestResultScorer
 
     evaluated_pipeline, evaluation_keeping_rows = _evaluation_classes()
     settings = session.settings
@@ -258,7 +258,7 @@ def build_report(
     trials: int, parallel: int, tracing: str,
 ) -> dict[str, Any]:
     """Per-row results and the summary the table shows, as one JSON-ready object."""
-    from ..scorers import generation_error
+    from ..scoring.scorers import generation_error
 
     rows = []
     for index, row in enumerate(run.rows):
@@ -426,7 +426,7 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
     if report_path is not None:
         write_all({report_path: json.dumps(report, indent=2) + "\n"}, force=True)
     if args.html is not None:
-        from ..eval_report import render_eval_html
+        from .eval_page import render_eval_html
 
         write_all({args.html: render_eval_html(report)}, force=True)
     if args.json:

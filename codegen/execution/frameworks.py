@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from .quality import AST_LOCK
+from ..scoring.quality import AST_LOCK
 
 Framework = Literal["unittest", "pytest"]
 FRAMEWORK_CHOICES = ("auto", "unittest", "pytest")
@@ -76,7 +76,7 @@ def _is_project_root(folder: Path) -> bool:
 
 def _has_pytest_style_tests(directory: Path) -> bool:
     """A `test_*.py` beside the module that imports pytest or has plain test functions (and no unittest)."""
-    from .execution import detect_framework  # the sandbox's own rule, so both agree on what pytest-style is
+    from . import detect_framework  # the sandbox's own rule, so both agree on what pytest-style is
 
     try:
         candidates = sorted(directory.glob("test_*.py"))[:MAX_TEST_FILES_READ]

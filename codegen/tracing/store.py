@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import CodegenError
-from .tracing import LOCAL_ENTITY, HostedWeaveError, connect_hosted, local_trace_dir, replay_wal
+from ..errors import CodegenError
+from . import LOCAL_ENTITY, HostedWeaveError, connect_hosted, local_trace_dir, replay_wal
 
 WAL_SUFFIX = ".jsonl"
 

@@ -1,6 +1,6 @@
 """Run a generated unittest file against its module in a sandboxed child Python; report results.
 
-The child (``sandbox_runner.py``) confines itself before any generated code runs: Landlock keeps it
+The child (``child_runner.py``) confines itself before any generated code runs: Landlock keeps it
 to reading the interpreter and the project's sources and writing its own run folder, with no TCP
 and no signals to outside processes; new user, network, PID and IPC namespaces leave it no network
 at all and take every process it starts down with the run.  Each layer is used where the platform
@@ -34,9 +34,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .quality import AST_LOCK
+from ..scoring.quality import AST_LOCK
 
-RUNNER_SCRIPT = Path(__file__).with_name("sandbox_runner.py")
+RUNNER_SCRIPT = Path(__file__).with_name("child_runner.py")
 
 # The only variables generated code sees from our environment (plus LC_*); everything else,
 # secrets included, stays out whatever its name.
@@ -475,7 +475,7 @@ def _is_declared(test_id: str, known: frozenset[str]) -> bool:
 
 @dataclass
 class _Runner:
-    """A started ``sandbox_runner.py``: it imports unittest and coverage, then waits for its job."""
+    """A started ``child_runner.py``: it imports unittest and coverage, then waits for its job."""
 
     process: subprocess.Popen
     results: int  # read end of the results pipe

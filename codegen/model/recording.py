@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import ReplayMiss
-from .files import create_exclusive
+from ..errors import ReplayMiss
+from ..files import create_exclusive
 
 
 def request_key(response_format: str, messages: list[dict[str, Any]]) -> str:

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import CodegenError
-from .settings import Settings, load_settings
+from .. import __version__
+from ..errors import CodegenError
+from ..settings import Settings, load_settings
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -122,27 +122,27 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "generate":
-            from .commands.generate import generate_command
+            from .generate import generate_command
 
             return asyncio.run(generate_command(args, settings_from_args(args)))
         if args.command == "demo":
-            from .commands.demo import demo_command
+            from .demo import demo_command
 
             return asyncio.run(demo_command(args, settings_from_args(args)))
         if args.command == "score":
-            from .commands.score import score_command
+            from .score import score_command
 
             return score_command(args, settings_from_args(args))
         if args.command == "eval":
-            from .commands.evaluate import eval_command
+            from .evaluate import eval_command
 
             return asyncio.run(eval_command(args, settings_from_args(args)))
         if args.command == "traces":
-            from .commands.traces import traces_command
+            from .traces import traces_command
 
             return traces_command(args, settings_from_args(args))
         if args.command == "doctor":
-            from .commands.doctor import doctor_command
+            from .doctor import doctor_command
 
             return asyncio.run(doctor_command(args, settings_from_args(args)))
     except CodegenError as error:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .html_page import bar, cards, code_block, esc, failures_table, number, page, table
-from .trace_store import TracedCall, TracedRun, load_call
+from ..html_page import bar, cards, code_block, esc, failures_table, number, page, table
+from .store import TracedCall, TracedRun, load_call
 
 
 def render_call_html(call_id: str | None = None, project: str = "codegen") -> str:

@@ -475,7 +475,7 @@ def _temporary_env(**values: str) -> Iterator[None]:
 
 def _describe(error: BaseException, secret: str) -> str:
     """`Type: message`, with `secret` masked wherever the message echoes it."""
-    from .settings import mask_secret
+    from ..settings import mask_secret
 
     text = f"{type(error).__name__}: {error}"
     return text.replace(secret, mask_secret(secret)) if secret else text

@@ -18,7 +18,7 @@ _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 # The file name texts are parsed under. The parser warns about things like invalid escape sequences,
 # and the server would print the same warning on every keystroke; ignoring warnings for this name
 # only leaves everyone else's warnings alone (and keeps `-W error` from turning them into errors).
-_PARSE_FILENAME = "<codegen.quality>"
+_PARSE_FILENAME = "<codegen.scoring.quality>"
 _PARSE_MODULE = re.escape(_PARSE_FILENAME) + r"\Z"
 warnings.filterwarnings("ignore", category=SyntaxWarning, module=_PARSE_MODULE)
 # Python 3.11 reports invalid escape sequences as DeprecationWarning, 3.12 on as SyntaxWarning.

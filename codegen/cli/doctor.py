@@ -61,9 +61,9 @@ async def endpoint_check(settings: Settings) -> Check:
 
 
 async def structured_output_check(settings: Settings) -> Check:
-    from ..llm import ModelClient
-    from ..models import GeneratedCode
-    from ..structured_output import LADDERS
+    from ..model.llm import ModelClient
+    from ..model.schemas import GeneratedCode
+    from ..model.structured_output import LADDERS
 
     client = ModelClient(settings)
     started = time.perf_counter()

@@ -10,10 +10,10 @@ from typing import Any
 
 
 from . import structured_output as so
-from .errors import ModelCallError, ModelRefusal, ModelReplyError
-from .progress import TokenCallback
+from ..errors import ModelCallError, ModelRefusal, ModelReplyError
+from ..progress import TokenCallback
 from .recording import AnswerRecorder, AnswerReplayer, request_key
-from .settings import Settings
+from ..settings import Settings
 from .structured_output import Reply
 
 SYSTEM_MESSAGE = "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."

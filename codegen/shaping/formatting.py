@@ -9,7 +9,7 @@ from functools import cache
 from collections.abc import Callable
 from types import ModuleType
 
-from .quality import AST_LOCK, parse_or_none
+from ..scoring.quality import AST_LOCK, parse_or_none
 
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[ \t]*$", re.MULTILINE)
 
