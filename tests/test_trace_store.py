@@ -146,7 +146,7 @@ def test_sync_without_network_fails_fast_with_the_fix_and_keeps_local_files(trac
 REPLAY_SCENARIO = """
     import json
     import codegen.tracing.store as trace_store
-    from codegen.tracing import HostedProject
+    from codegen.tracing.sync import HostedProject
 
     class FakeTraceServer:
         def __init__(self, fail):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import json
 import math
-import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +18,7 @@ from ..files import write_all
 from ..progress import StderrProgress
 from ..session import GenerationSession, traced_session
 from ..settings import Settings
+from ..tracing import weave_compat
 
 DEFAULT_DATASET = Path("examples") / "prompts.jsonl"
 # Report latency percentiles for these stages: label -> key in the pipeline's timings.
@@ -135,20 +134,6 @@ class EvaluationRun:
     wall_time: float
 
 
-@contextlib.contextmanager
-def weave_parallelism(parallel: int) -> Iterator[None]:
-    """weave.Evaluation runs at most WEAVE_PARALLELISM rows at once, read from the environment per run."""
-    saved = os.environ.get("WEAVE_PARALLELISM")
-    os.environ["WEAVE_PARALLELISM"] = str(parallel)
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("WEAVE_PARALLELISM", None)
-        else:
-            os.environ["WEAVE_PARALLELISM"] = saved
-
-
 def _evaluation_classes():
     """The weave classes, defined on first use: importing weave costs ~2 s, which `--help` need not pay."""
     import weave
@@ -186,17 +171,7 @@ def _evaluation_classes():
             self._progress.say(f"{self._done}/{self._total} prompts done{failed}")
             return output
 
-    class EvaluationKeepingRows(weave.Evaluation):
-        """weave.Evaluation whose per-row results stay readable: evaluate() returns only the summary."""
-
-        _rows: list = PrivateAttr(default_factory=list)
-
-        async def get_eval_results(self, model):
-            results = await super().get_eval_results(model)
-            self._rows = [_plain(row) for row in results.rows]
-            return results
-
-    return EvaluatedPipeline, EvaluationKeepingRows
+    return EvaluatedPipeline, weave_compat.evaluation_keeping_rows(_plain)
 
 
 async def run_evaluation(
@@ -226,7 +201,7 @@ async def run_evaluation(
     )
     model = evaluated_pipeline(session, progress, total=len(rows) * trials)
     started = time.perf_counter()
-    with weave_parallelism(parallel):
+    with weave_compat.evaluation_parallelism(parallel):
         summary = await evaluation.evaluate(model)
     return EvaluationRun(_plain(summary), list(evaluation._rows), time.perf_counter() - started)
 

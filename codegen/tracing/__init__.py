@@ -1,8 +1,7 @@
-"""Start, stop and locate Weave tracing: the one module that touches weave's internals.
+"""Start, stop and locate Weave tracing (weave's internals are in `weave_compat`).
 
-Measured on weave 0.54.0 (pinned `weave>=0.54,<0.55`); `tests/test_tracing.py` fails loudly when
-any internal name used here moves. Nothing here imports weave at module import: the language
-server imports our package and must start fast.
+Nothing here imports weave at module import: the language server imports our package and must
+start fast.
 
 Modes:
 - ``local``: no network, no account. weave has no supported local mode in 0.54, so we build the
@@ -17,14 +16,15 @@ Modes:
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..environment import EnvironmentChanges
+from . import weave_compat
 
 # Root of local traces (replaces weave's ~/.weave/wal); ours, because weave reads its root
 # from the home directory once, when `weave.durability` is first imported.
@@ -55,8 +55,8 @@ class _Active:
 logger = logging.getLogger(__name__)
 _lock = threading.RLock()
 _active: _Active | None = None
-# Environment variables we changed for the current mode, with their previous values.
-_env_restore: dict[str, str | None] = {}
+# Environment variables we changed for the current mode, put back by stop_tracing().
+_mode_environment = EnvironmentChanges()
 _atexit_registered = False
 
 
@@ -126,16 +126,14 @@ def stop_tracing() -> None:
     with _lock:
         active, _active = _active, None
         if active is not None and active.client is not None:
-            from weave.trace.context import weave_client_context
-
             try:
                 active.client.finish(use_progress_bar=False)
             except Exception as error:  # at exit, a failed flush must not hide the real outcome
                 logger.warning("Weave could not flush its traces: %s: %s", type(error).__name__, error)
             finally:
-                if weave_client_context.get_weave_client() is active.client:
-                    weave_client_context.set_weave_client_global(None)
-        _restore_environment()
+                if weave_compat.global_client() is active.client:
+                    weave_compat.set_global_client(None)
+        _mode_environment.restore()
 
 
 def tracing_status() -> TracingStatus | None:
@@ -148,7 +146,7 @@ def tracing_status() -> TracingStatus | None:
 
 
 def _start_off(project: str, detail: str, requested_mode: str = "off") -> _Active:
-    _set_env("WEAVE_DISABLED", "true")
+    _mode_environment.set("WEAVE_DISABLED", "true")
     return _Active(requested_mode, project, TracingStatus("off", "disabled", detail))
 
 
@@ -169,18 +167,8 @@ class LocalTraceServer:
         self.trace_dir = trace_dir
 
     def feedback_create(self, req: Any) -> Any:
-        import datetime
-        import uuid
-
-        from weave.vendor.weave_server_sdk.types import FeedbackCreateResponse
-
         payload = req.get("payload") if isinstance(req, dict) else getattr(req, "payload", None)
-        return FeedbackCreateResponse(
-            id=str(uuid.uuid4()),
-            created_at=datetime.datetime.now(datetime.timezone.utc),
-            payload=payload or {},
-            wb_user_id="",
-        )
+        return weave_compat.feedback_response(payload)
 
     def __getattr__(self, name: str) -> Any:
         # AttributeError (not NotImplementedError) so weave's hasattr() probes for optional
@@ -209,39 +197,8 @@ def _start_local(requested_mode: str, project: str, *, reason: str | None) -> _A
 
 
 def _install_local_client(project: str, trace_dir: Path) -> Any:
-    import weave
-    from weave.durability import wal_manager
-    from weave.trace.context import weave_client_context
-    from weave.trace.weave_client import WeaveClient
-
-    root = trace_dir.parent.parent
-    # The WAL switches are read once, in WeaveClient.__init__, and the WAL root once, in
-    # WALManager.__init__; set them just for the construction so nothing leaks into the
-    # environment of child processes (the sandboxed test run) or into a later weave.init.
-    with _temporary_env(WEAVE_ENABLE_WAL="true", WEAVE_DISABLE_WAL_SENDER="true"):
-        saved_root = wal_manager.WAL_ROOT
-        wal_manager.WAL_ROOT = str(root)
-        try:
-            client = WeaveClient(
-                LOCAL_ENTITY,
-                _local_project_name(project),
-                LocalTraceServer(trace_dir),
-                ensure_project_exists=False,
-            )
-        finally:
-            wal_manager.WAL_ROOT = saved_root
-    wal = getattr(client, "_wal", None)
-    if wal is None or Path(wal.wal_dir) != trace_dir:
-        raise RuntimeError(
-            f"weave did not open its write-ahead log at {trace_dir} "
-            f"(got {getattr(wal, 'wal_dir', None)}); weave's internals changed"
-        )
-    # set_weave_client_global() ignores a new client while another is installed: clear first.
-    weave_client_context.set_weave_client_global(None)
-    weave_client_context.set_weave_client_global(client)
-    # weave.init patches integrations itself; a hand-built client does not.
-    weave.integrations.patch_openai()
-    return client
+    server = LocalTraceServer(trace_dir)
+    return weave_compat.install_wal_client(LOCAL_ENTITY, _local_project_name(project), server, trace_dir.parent.parent)
 
 
 # -- wandb -----------------------------------------------------------------------------------
@@ -257,7 +214,7 @@ def _start_wandb(project: str, wandb_api_key: str | None, init_timeout: float) -
             "https://wandb.ai/authorize)",
         )
     # weave.init reads the key from the environment; without it, it would prompt for a login.
-    _set_env("WANDB_API_KEY", key)
+    _mode_environment.set("WANDB_API_KEY", key)
     # weave's HTTP timeout is 30 s and, with retries, a dead network costs minutes; the user's
     # own WEAVE_HTTP_TIMEOUT wins.
     os.environ.setdefault("WEAVE_HTTP_TIMEOUT", f"{max(init_timeout, 1.0):g}")
@@ -286,150 +243,15 @@ def _start_wandb(project: str, wandb_api_key: str | None, init_timeout: float) -
         _forget_client(client)
         reason = f"hosted Weave could not start ({cause}); check WANDB_API_KEY and the network"
         return _start_local("wandb", project, reason=reason)
-    from weave.trace.urls import project_weave_root_url
-
-    url = project_weave_root_url(client.entity, client.project)
+    url = weave_compat.project_url(client.entity, client.project)
     status = TracingStatus("wandb", url, f"traces are sent to hosted Weave at {url}")
     return _Active("wandb", project, status, client)
 
 
 def _forget_client(client: Any) -> None:
-    from weave.trace.context import weave_client_context
-
-    current = weave_client_context.get_weave_client()
+    current = weave_compat.global_client()
     if current is not None and (client is None or current is client):
-        weave_client_context.set_weave_client_global(None)
-
-
-# -- replaying the local WAL to hosted Weave -------------------------------------------------
-
-
-class HostedWeaveError(RuntimeError):
-    """Hosted Weave cannot be used right now; the message names the cause and the fix."""
-
-
-@dataclass(frozen=True)
-class HostedProject:
-    """A hosted Weave project, checked reachable, that WAL records can be replayed to."""
-
-    entity: str
-    project: str
-    url: str
-    server: Any = field(repr=False)
-    api_key: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class ReplayResult:
-    sent: int
-    failed: int
-    first_error: str | None  # with the key masked
-
-
-def connect_hosted(
-    project: str, *, wandb_api_key: str, entity: str | None = None, http_timeout: float = 10.0
-) -> HostedProject:
-    """Check the trace server answers, resolve the entity and make sure the project exists.
-
-    `entity` defaults to WANDB_ENTITY, else the key's default entity; `http_timeout` bounds each
-    request unless WEAVE_HTTP_TIMEOUT is set. Raises HostedWeaveError.
-    """
-    if not wandb_api_key:
-        raise HostedWeaveError("No W&B API key: set WANDB_API_KEY (from https://wandb.ai/authorize).")
-    configure_environment()
-    project = _local_project_name(project)
-    # weave's W&B API client (entity lookup, project creation) reads the key from the
-    # environment, and its trace-server client reads the timeout when it is built.
-    timeout = os.environ.get("WEAVE_HTTP_TIMEOUT") or f"{http_timeout:g}"
-    with _temporary_env(WANDB_API_KEY=wandb_api_key, WEAVE_HTTP_TIMEOUT=timeout):
-        from weave.trace.env import weave_trace_server_url
-        from weave.trace.urls import project_weave_root_url
-        from weave.trace_server_bindings.remote_http_trace_server import RemoteHTTPTraceServer
-
-        url = weave_trace_server_url()
-        server = RemoteHTTPTraceServer(url, password=wandb_api_key)
-        try:
-            server.server_info()
-        except Exception as error:
-            raise HostedWeaveError(
-                f"Cannot reach the Weave server at {url} ({_describe(error, wandb_api_key)}); "
-                "check the network and WANDB_BASE_URL."
-            ) from None
-        entity = entity or os.environ.get("WANDB_ENTITY") or _default_entity(wandb_api_key)
-        try:
-            server.ensure_project_exists(entity, project)
-        except Exception as error:
-            raise HostedWeaveError(
-                f"Cannot use the W&B project {entity}/{project} ({_describe(error, wandb_api_key)}); "
-                "check WANDB_API_KEY and WANDB_ENTITY."
-            ) from None
-        return HostedProject(entity, project, project_weave_root_url(entity, project), server, wandb_api_key)
-
-
-def replay_wal(directory: Path, target: HostedProject) -> ReplayResult:
-    """Send every WAL file in `directory` to `target` with weave's WAL sender.
-
-    The sender deletes the files it drained: give it a copy. Stops sending at the first failure.
-    """
-    from weave.durability.wal_sender import create_sender
-
-    gate = _FailFastServer(target.server)
-    sent = 0
-
-    def count(_record_type: str, _record: dict[str, Any]) -> None:
-        nonlocal sent
-        sent += 1
-
-    total = sum(_count_lines(path) for path in directory.glob("*.jsonl"))
-    create_sender(str(directory), gate, on_success=count).drain_once()
-    error = _describe(gate.first_error, target.api_key) if gate.first_error else None
-    return ReplayResult(sent, max(total - sent, 0), error)
-
-
-class _FailFastServer:
-    """Forwards WAL records to the real server until one fails, then fails the rest at once.
-
-    weave's drain() moves a failing record aside and carries on; without this, a network that
-    dies mid-sync would cost a full timeout (with retries) per record.
-    """
-
-    def __init__(self, server: Any):
-        self._server = server
-        self.first_error: BaseException | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._server, name)
-
-        def forward(*args: Any, **kwargs: Any) -> Any:
-            if self.first_error is not None:
-                raise RuntimeError("skipped after an earlier failure")
-            try:
-                return method(*args, **kwargs)
-            except Exception as error:
-                self.first_error = error
-                raise
-
-        return forward
-
-
-def _default_entity(wandb_api_key: str) -> str:
-    from weave.compat import wandb
-
-    try:
-        entity = wandb.Api().default_entity_name()
-    except Exception as error:
-        raise HostedWeaveError(
-            f"Cannot look up your W&B entity ({_describe(error, wandb_api_key)}); "
-            "set WANDB_ENTITY to your W&B user or team name."
-        ) from None
-    if not entity:
-        raise HostedWeaveError("W&B returned no default entity for this key; set WANDB_ENTITY.")
-    return entity
-
-
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as lines:
-        return sum(1 for line in lines if line.strip())
+        weave_compat.set_global_client(None)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -442,35 +264,6 @@ def _local_project_name(project: str) -> str:
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in _TRUE
-
-
-def _set_env(name: str, value: str) -> None:
-    """Set a variable for the current mode; stop_tracing() puts the old value back."""
-    _env_restore.setdefault(name, os.environ.get(name))
-    os.environ[name] = value
-
-
-def _restore_environment() -> None:
-    for name, value in _env_restore.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-    _env_restore.clear()
-
-
-@contextlib.contextmanager
-def _temporary_env(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _describe(error: BaseException, secret: str) -> str:

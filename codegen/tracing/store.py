@@ -2,13 +2,11 @@
 
 The WAL is plain JSON lines, one record per line: ``{"type": "call_start" | "call_end" |
 "obj_create" | "table_create" | "file_create", "req": {...}}`` (weave 0.54), so reading needs no
-weave import; syncing goes through `codegen.tracing`, which owns every contact with weave.
+weave import; syncing goes through `tracing.sync`, and weave's internals through `tracing.weave_compat`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import shutil
 import tempfile
@@ -19,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CodegenError
-from . import LOCAL_ENTITY, HostedWeaveError, connect_hosted, local_trace_dir, replay_wal
+from . import LOCAL_ENTITY, local_trace_dir
+from .sync import HostedWeaveError, connect_hosted, replay_wal
+from .weave_compat import object_digest
 
 WAL_SUFFIX = ".jsonl"
 
@@ -244,18 +244,10 @@ def _model_name(self_input: Any, objects: dict[str, list[Any]]) -> str | None:
     object_id, _, digest = self_input.rsplit("/object/", 1)[1].partition(":")
     candidates = [val for val in objects.get(object_id, []) if isinstance(val, dict)]
     for val in candidates:
-        if _object_digest(val) == digest:
+        if object_digest(val) == digest:
             return _str_or_none(val.get("model_name"))
     names = {val.get("model_name") for val in candidates}
     return _str_or_none(names.pop()) if len(names) == 1 else None
-
-
-def _object_digest(val: dict[str, Any]) -> str:
-    # The ref digest of an object the local client saved: sha256 of the canonical JSON, in
-    # weave's URL-safe base64 alphabet ("-" -> "X", "_" -> "Y", no padding).
-    canonical = json.dumps(val, sort_keys=True).encode()
-    encoded = base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).decode()
-    return encoded.replace("-", "X").replace("_", "Y").rstrip("=")
 
 
 def _str_or_none(value: Any) -> str | None:
