@@ -15,7 +15,7 @@ from pydantic import PrivateAttr
 from .shaping import formatting
 from .model import prompts
 from .scoring import quality
-from . import repair
+from . import repair, source
 from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
 from .shaping.imports import (
     defined_names,
@@ -68,7 +68,7 @@ def ensure_parses(code: str, step: str) -> None:
     if not code.strip():
         raise GeneratedCodeError("The model returned empty code; try again or rephrase the prompt.", step=step)
     try:
-        with quality.AST_LOCK:
+        with source.AST_LOCK:
             compile(code, f"<{step}>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
     except SyntaxError as error:
         raise GeneratedCodeError(

@@ -20,7 +20,7 @@ import pytest
 
 from codegen.shaping.formatting import normalize_text, tidy
 from codegen.shaping.imports import defined_names, point_imports_at_module
-from codegen.scoring.quality import parse_or_none
+from codegen.source import parse_or_none
 from tests.test_seed_differential import STDLIB_TESTS, own_test_file, read, stdlib_modules
 
 MAX_LINES = 300

@@ -1,4 +1,4 @@
-"""Which framework generated tests are written for: the setting, or (auto) what the project uses."""
+"""Test frameworks: which one a project and a test file use, and the test ids a test file declares."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import functools
 import subprocess
 import sys
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from ..scoring.quality import AST_LOCK
+from ..source import AST_LOCK, parse_or_none
 
 Framework = Literal["unittest", "pytest"]
 FRAMEWORK_CHOICES = ("auto", "unittest", "pytest")
@@ -76,7 +77,6 @@ def _is_project_root(folder: Path) -> bool:
 
 def _has_pytest_style_tests(directory: Path) -> bool:
     """A `test_*.py` beside the module that imports pytest or has plain test functions (and no unittest)."""
-    from . import detect_framework  # the sandbox's own rule, so both agree on what pytest-style is
 
     try:
         candidates = sorted(directory.glob("test_*.py"))[:MAX_TEST_FILES_READ]
@@ -118,3 +118,63 @@ def interpreter_has_pytest(python: str) -> bool:
 def run_command(framework: Framework, test_module: str) -> str:
     """How the user runs the generated tests themselves."""
     return f"python -m pytest {test_module}.py" if framework == "pytest" else f"python -m unittest {test_module}"
+
+
+FRAMEWORKS = ("auto", "unittest", "pytest")
+
+
+def detect_framework(test_source: str) -> str:
+    """"pytest" for a file of plain test functions or one that imports pytest, else "unittest"."""
+    tree = parse_or_none(test_source)
+    if tree is None:
+        return "unittest"
+    imports = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+               for alias in node.names}
+    imports |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    functions = any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
+                    for node in tree.body)
+    return "pytest" if "pytest" in imports or (functions and "unittest" not in imports) else "unittest"
+
+
+def selected_tests(names: Sequence[str]) -> tuple[str, ...]:
+    for name in names:
+        if not all(part.isidentifier() for part in name.partition("[")[0].split(".")):
+            raise ValueError(f"{name!r} is not a test id: use Class, Class.test_name or test_name")
+    return tuple(names)
+
+
+def choose_framework(choice: str, test_source: str) -> str:
+    if choice not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}")
+    return detect_framework(test_source) if choice == "auto" else choice
+
+
+def declared_test_ids(test_source: str, test_module: str) -> frozenset[str]:
+    """Every result id a run of this file can honestly report: its tests, fixtures and import error."""
+    ids = {test_module, "setUpModule", "tearDownModule"}
+    tree = parse_or_none(test_source)
+    if tree is None:
+        return frozenset(ids)
+    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+
+    def methods(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        node = classes.get(name)
+        if node is None or name in seen:
+            return set()
+        found = {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for base in node.bases:
+            if isinstance(base, ast.Name):
+                found |= methods(base.id, seen | {name})
+        return found
+
+    for name in classes:
+        ids.update(f"{name}.{method}" for method in methods(name) if method.startswith("test"))
+        ids.update((f"{name}.setUpClass", f"{name}.tearDownClass"))
+    ids.update(node.name for node in tree.body  # pytest's plain test functions
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"))
+    return frozenset(ids)
+
+
+def is_declared(test_id: str, known: frozenset[str]) -> bool:
+    """A declared id, or a parametrized case of one (pytest's `test_f[1-2]`)."""
+    return test_id in known or (test_id.endswith("]") and test_id.partition("[")[0] in known)

@@ -1,28 +1,16 @@
 """Seed-compatible quality and coverage scores and per-function findings, by static analysis."""
 
 import ast
-import threading
 import bisect
 import functools
 import re
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+# quality_incremental.py (being edited in parallel) still reads _parse and parse_or_none from here.
+from ..source import parse as _parse, parse_or_none  # noqa: F401
+
 MAX_LINE_LENGTH = 100
-
-# Everything ast.parse raises on a str: bad syntax, NUL bytes or lone surrogates (ValueError in some
-# versions), and nesting too deep for the parser (RecursionError or MemoryError).
-_PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
-
-# The file name texts are parsed under. The parser warns about things like invalid escape sequences,
-# and the server would print the same warning on every keystroke; ignoring warnings for this name
-# only leaves everyone else's warnings alone (and keeps `-W error` from turning them into errors).
-_PARSE_FILENAME = "<codegen.scoring.quality>"
-_PARSE_MODULE = re.escape(_PARSE_FILENAME) + r"\Z"
-warnings.filterwarnings("ignore", category=SyntaxWarning, module=_PARSE_MODULE)
-# Python 3.11 reports invalid escape sequences as DeprecationWarning, 3.12 on as SyntaxWarning.
-warnings.filterwarnings("ignore", category=DeprecationWarning, module=_PARSE_MODULE)
 
 # The line breaks Python's tokenizer counts, so our line numbers agree with the AST's.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -216,27 +204,6 @@ def _analyze_tests(tests: str) -> _TestsAnalysis | None:
         elif isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
             test_function_count += 1
     return _TestsAnalysis(test_function_count, frozenset(referenced))
-
-
-def parse_or_none(text: str) -> ast.Module | None:
-    """The module's AST, or None for any text that does not parse (bad syntax, NUL bytes, too deep)."""
-    tree = _parse(text)
-    return None if isinstance(tree, Exception) else tree
-
-
-# CPython 3.11 and 3.12 keep the AST constructor's recursion depth in interpreter-wide state, so two
-# threads building ASTs at once can fail with "SystemError: AST constructor recursion depth mismatch"
-# (python/cpython#106905). Every AST this program builds, its formatters' included, is built under this lock.
-AST_LOCK = threading.RLock()
-
-
-def _parse(text: str) -> ast.Module | Exception:
-    """The module's AST, or the exception saying why it does not parse."""
-    try:
-        with AST_LOCK:
-            return ast.parse(text, _PARSE_FILENAME)
-    except _PARSE_ERRORS as error:
-        return error
 
 
 def _definitions(tree: ast.Module) -> list[tuple[ast.AST, str, bool]]:

@@ -9,7 +9,7 @@ from functools import cache
 from collections.abc import Callable
 from types import ModuleType
 
-from ..scoring.quality import AST_LOCK, parse_or_none
+from ..source import AST_LOCK, parse_or_none
 
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[ \t]*$", re.MULTILINE)
 
@@ -110,7 +110,7 @@ def tidy(code: str, steps: tuple[Callable[[str], str], ...] | None = None) -> st
     an import into a `try:` block), and honest code must never come out broken.
     """
     for step in steps or (remove_unused, sort_imports, pep8):
-        with AST_LOCK:  # the tools build ASTs (pyflakes, pycodestyle): see quality.AST_LOCK
+        with AST_LOCK:  # the tools build ASTs (pyflakes, pycodestyle): see source.AST_LOCK
             formatted = step(code)
         if parses(formatted):
             code = formatted

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..scoring.quality import parse_or_none
+from ..source import parse_or_none
 
 # Module names models invent when they are not told (or forget) where the code lives.
 PLACEHOLDER_MODULES = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from codegen.scoring.quality import parse_or_none
+from codegen.source import parse_or_none
 
 from .prompts import Prompt
 

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.scoring.quality import parse_or_none
+from codegen.source import parse_or_none
 
 from .merging import split_lines
 from .test_explorer import results_notification
