@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import ReplayMiss
-from ..files import create_exclusive
+from ..files import replace_atomically
 
 
 def request_key(response_format: str, messages: list[dict[str, Any]]) -> str:
@@ -33,11 +32,7 @@ class AnswerRecorder:
         record = {"key": key, "step": step, "prompt": prompt, "model": model, "request": request, "answer": answer}
         path = self.directory / f"{key}.json"
         # Atomic: a crash mid-write never leaves a truncated record that a later replay would trust.
-        fd, tmp = create_exclusive(self.directory, prefix=".record-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
-        os.replace(tmp, path)
+        replace_atomically(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
         return path
 
 
