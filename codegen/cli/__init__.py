@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return score_command(args, settings_from_args(args))
         if args.command == "eval":
-            from .evaluate import eval_command
+            from .evaluate.command import eval_command
 
             return asyncio.run(eval_command(args, settings_from_args(args)))
         if args.command == "traces":

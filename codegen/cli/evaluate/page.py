@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..html_page import bar, cards, code_block, esc, failures_table, histogram, number, page, table
+from ...html_page import bar, cards, code_block, esc, failures_table, histogram, number, page, table
 
 SCORE_CHARTS = (("code_quality_score", "code quality"), ("test_coverage_score", "test coverage"),
                 ("overall_score", "overall"))
