@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_lsp import OURS, module_text, percentile, server_env  # noqa: E402
 from bench.lsp_client import StdioClient  # noqa: E402
-from codegen import quality  # noqa: E402
+from codegen.scoring import quality  # noqa: E402
 
 NO_DEBOUNCE = {"codegen": {"diagnosticsDelayMs": 0}}
 EDIT_LINE = "    result = []\n"  # line 2 of each 14-line block of module_text: inside scale_{i}

@@ -11,7 +11,7 @@ from pathlib import Path
 # Runnable from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from codegen.quality import findings, seed_scores  # noqa: E402
+from codegen.scoring.quality import findings, seed_scores  # noqa: E402
 
 SIZES = (2_000, 20_000)
 

@@ -64,6 +64,28 @@ def create_exclusive(directory: Path, *, prefix: str, suffix: str) -> tuple[int,
             continue
 
 
+def _stage(path: Path, text: str) -> str:
+    """`text` in a new temporary file beside `path`, ready to be renamed over it."""
+    fd, tmp = create_exclusive(path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def replace_atomically(path: Path, text: str) -> None:
+    """Write `path` so that a reader (or a crash) sees the old file or the new one, never half of it."""
+    tmp = _stage(path, text)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
 def write_all(files: dict[Path, str], *, force: bool) -> None:
     """Write every file or none: all contents go to temporary files first, then each is renamed into place."""
     refuse_existing(list(files), force=force)
@@ -71,10 +93,7 @@ def write_all(files: dict[Path, str], *, force: bool) -> None:
     try:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = create_exclusive(path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            staged.append((tmp, path))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            staged.append((_stage(path, text), path))
         for tmp, path in staged:
             os.replace(tmp, path)
     except OSError as error:

@@ -13,20 +13,23 @@ from typing import Any
 import weave
 from pydantic import PrivateAttr
 
-from . import formatting, prompts, quality, repair
+from .shaping import formatting
+from .model import prompts
+from .scoring import quality
+from . import repair, source
 from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
-from .imports import (
+from .shaping.imports import (
     defined_names,
     imported_modules,
     point_imports_at_module,
     rebindings,
     strip_definitions_and_imports,
 )
-from .llm import ModelClient
-from .naming import module_name_for, name_beside
+from .model.llm import ModelClient
+from .shaping.naming import module_name_for, name_beside
 from .progress import StageCallback, TokenCallback
-from .test_framework import Framework, resolve_framework
-from .models import GeneratedCode, ProgramRunner, UnitTest
+from .execution.frameworks import Framework, resolve_framework
+from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
 
 
 
@@ -66,7 +69,7 @@ def ensure_parses(code: str, step: str) -> None:
     if not code.strip():
         raise GeneratedCodeError("The model returned empty code; try again or rephrase the prompt.", step=step)
     try:
-        with quality.AST_LOCK:
+        with source.AST_LOCK:
             compile(code, f"<{step}>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
     except SyntaxError as error:
         raise GeneratedCodeError(

@@ -6,7 +6,7 @@ import ast
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from .quality import parse_or_none
+from .source import parse_or_none
 
 if TYPE_CHECKING:  # keep this module light: the language server imports it after a test run
     from .execution import TestRunResult

@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 from typing import AsyncIterator
 
-from .llm import ModelClient
+from .model.llm import ModelClient
 from .progress import StageCallback, TokenCallback
 from .settings import Settings
 from .tracing import TracingStatus, configure_environment, start_tracing, stop_tracing

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from codegen import formatting, quality
-from codegen.execution import declared_test_ids, function_spans
+from codegen.shaping import formatting
+from codegen import source
+from codegen.execution.coverage import function_spans
+from codegen.execution.frameworks import declared_test_ids
 
 SOURCE = Path(ast.__file__).read_text(encoding="utf-8")
 
@@ -60,7 +62,7 @@ def test_the_race_is_real_without_the_lock(thread_switches_inside_ast_building):
 
 def test_every_ast_we_build_takes_the_lock(thread_switches_inside_ast_building):
     jobs = [
-        lambda: quality.parse_or_none(SOURCE),
+        lambda: source.parse_or_none(SOURCE),
         lambda: declared_test_ids(SOURCE, "test_ast"),
         lambda: function_spans(SOURCE),
         lambda: formatting.tidy("import os\nx=1\n", (formatting.remove_unused,)),

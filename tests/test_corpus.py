@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen.formatting import normalize_text, tidy
-from codegen.imports import defined_names, point_imports_at_module
-from codegen.quality import parse_or_none
+from codegen.shaping.formatting import normalize_text, tidy
+from codegen.shaping.imports import defined_names, point_imports_at_module
+from codegen.source import parse_or_none
 from tests.test_seed_differential import STDLIB_TESTS, own_test_file, read, stdlib_modules
 
 MAX_LINES = 300

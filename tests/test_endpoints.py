@@ -11,7 +11,7 @@ import pytest
 from codegen.cli import main
 from codegen.session import traced_session
 from codegen.settings import load_settings
-from codegen.structured_output import MAX_CODE_BYTES
+from codegen.model.structured_output import MAX_CODE_BYTES
 from tests.loopback_model import MOVING_AVERAGE, PROFILES, Profile, Rejection, Reply, request_shape
 
 PROMPT = "compute the moving average of a time series with a window"

@@ -14,16 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen import execution
-from codegen.execution import (
-    FunctionCoverage,
-    TestRunResult,
-    function_coverage,
-    function_spans,
-    child_environment,
-    run_tests,
-    run_tests_async,
-)
+from codegen.execution import FunctionCoverage, TestRunResult, pool, run_tests, run_tests_async, sandbox
+from codegen.execution.coverage import function_coverage, function_spans
+from codegen.execution.sandbox import child_environment
 
 TIMEOUT = 5.0
 
@@ -519,12 +512,12 @@ def test_interpreter_without_coverage_gets_ours_on_its_path(bare_venv: Path) -> 
 
 def test_coverage_missing_still_runs_the_tests(bare_venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A server environment without coverage.py: the support folder then has none to lend.
-    monkeypatch.setattr(execution, "_coverage_package_dir", lambda: None)
-    execution._SupportDirectory.remove()
+    monkeypatch.setattr(sandbox, "_coverage_package_dir", lambda: None)
+    sandbox.SupportDirectory.remove()
     try:
         result = run(PASSING, python=str(bare_venv))
     finally:
-        execution._SupportDirectory.remove()
+        sandbox.SupportDirectory.remove()
 
     assert result.passed == 4
     assert not result.coverage_measured
@@ -659,14 +652,14 @@ def test_a_prestarted_runner_behaves_like_a_fresh_one(monkeypatch: pytest.Monkey
         '''
     monkeypatch.setenv("LC_CODEGEN_MARKER", "on")
     first = run(tests)
-    assert wait_until(lambda: sys.executable in execution._POOL._spares)
-    spare = execution._POOL._spares[sys.executable]
+    assert wait_until(lambda: sys.executable in pool.POOL._spares)
+    spare = pool.POOL._spares[sys.executable]
     monkeypatch.setenv("OPENAI_API_KEY", "sk-set-between-runs")  # secrets do not change the spare
     second = run(tests)
 
     assert first.passed == second.passed == 1, (first.tests, second.tests)
     assert spare.process.poll() is not None, "the second run used the spare"
-    assert execution._POOL._spares.get(sys.executable) is not spare
+    assert pool.POOL._spares.get(sys.executable) is not spare
     assert second.coverage_measured and second.functions
 
 
@@ -719,7 +712,7 @@ def test_invalid_module_names_are_refused() -> None:
 
 
 def test_sandbox_runner_imports_only_the_standard_library() -> None:
-    runner = Path(__file__).resolve().parent.parent / "codegen" / "sandbox_runner.py"
+    runner = Path(__file__).resolve().parent.parent / "codegen" / "execution" / "child_runner.py"
     imported = set()
     for node in ast.walk(ast.parse(runner.read_text())):
         if isinstance(node, ast.Import):

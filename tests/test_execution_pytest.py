@@ -6,7 +6,8 @@ import textwrap
 
 import pytest
 
-from codegen.execution import detect_framework, run_tests
+from codegen.execution import run_tests
+from codegen.execution.frameworks import detect_framework
 
 MODULE = "def add(a, b):\n    return a + b\n\n\ndef div(a, b):\n    return a / b\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from codegen.formatting import normalize_text, pep8, remove_unused, sort_imports, tidy
+from codegen.shaping.formatting import normalize_text, pep8, remove_unused, sort_imports, tidy
 
 CONCURRENT_RUNS = """
 import asyncio, sys
@@ -93,7 +93,7 @@ def test_a_formatter_step_that_would_break_the_code_is_skipped():
     # autopep8's E402 fix moves the late import to the top, into the `try:` block: an IndentationError.
     code = ("try:\n    from target import alpha\nexcept ImportError:\n    from target import alpha\n"
             "for alpha in [1]:\n    pass\nfrom target import beta\n\nprint(alpha, beta)\n")
-    from codegen.quality import parse_or_none
+    from codegen.source import parse_or_none
 
     assert parse_or_none(pep8(code)) is None  # the tool's bug, as found by tests/test_imports.py
     assert tidy(code) == sort_imports(remove_unused(code))

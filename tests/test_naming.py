@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from codegen.cli import main
-from codegen.naming import check_module_name, module_name_for, shadowed_module
+from codegen.shaping.naming import check_module_name, module_name_for, shadowed_module
 from tests.loopback_model import MOVING_AVERAGE, Reply
 from tests.test_generate_cli import files_in
 

@@ -87,3 +87,14 @@ def test_files_are_written_with_the_users_umask(model, tmp_path, umask, mode):
     written = [tmp_path / "out" / "ma.py", tmp_path / "out" / "test_ma.py", *(tmp_path / "answers").iterdir()]
     assert len(written) == 5  # module, tests, and three recorded answers
     assert {stat.S_IMODE(path.stat().st_mode) for path in written} == {mode}
+
+
+def test_a_record_that_cannot_be_written_leaves_the_old_one_and_no_temporary_file(tmp_path):
+    from codegen.model.recording import AnswerRecorder, AnswerReplayer
+
+    recorder = AnswerRecorder(tmp_path)
+    recorder.save("k", step="function", prompt="p", model="m", request={}, answer="old")
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate has no UTF-8 form
+        recorder.save("k", step="function", prompt="p", model="m", request={}, answer="new \ud800")
+    assert AnswerReplayer(tmp_path).answer("k", step="function", prompt="p") == "old"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["k.json"]

@@ -69,8 +69,8 @@ def built(tmp_path_factory) -> dict[str, Path]:
 
 def test_the_source_tree_is_found():
     files = source_files()
-    assert "codegen/commands/generate.py" in files and "codegen_lsp/server.py" in files
-    assert "codegen/templates/function.txt" in files and "codegen/demo/prompts.csv" in files
+    assert "codegen/cli/generate.py" in files and "codegen_lsp/server.py" in files
+    assert "codegen/model/templates/function.txt" in files and "codegen/demo/prompts.csv" in files
 
 
 def test_the_wheel_carries_every_module_and_data_file(built):

@@ -12,7 +12,7 @@ import pytest
 from codegen import repair
 from codegen.cli import main
 from codegen.execution import TestCaseResult, TestRunResult
-from codegen.test_framework import interpreter_has_pytest, project_uses_pytest, resolve_framework
+from codegen.execution.frameworks import interpreter_has_pytest, project_uses_pytest, resolve_framework
 from tests import loopback_model
 from tests.loopback_model import Reply
 
@@ -207,7 +207,7 @@ def test_auto_without_a_project_folder_is_unittest(tmp_path, monkeypatch):
 
 
 def test_the_editor_setting_is_decided_against_the_workspace(tmp_path):
-    from codegen.llm import ModelClient
+    from codegen.model.llm import ModelClient
     from codegen.pipeline import CodeGenerationPipeline
     from codegen_lsp.config import checked_pipeline, codegen_settings, parse_options
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from codegen.quality import (
+from codegen.scoring.quality import (
     Finding,
     FunctionInfo,
     SeedScores,
@@ -324,7 +324,7 @@ def test_line_numbers_follow_python_line_breaks():
 def test_parser_warnings_are_neither_printed_nor_errors():
     # an invalid escape sequence and `1if` make the parser warn; the server must not print that on
     # every keystroke, and `-W error` must not turn valid code into a syntax error
-    script = ("from codegen.quality import findings\n"
+    script = ("from codegen.scoring.quality import findings\n"
               "print(findings('pattern = \"\\\\d+\"\\nvalue = 1if True else 2\\n'))\n")
     for option in ("default", "error"):
         run = subprocess.run([sys.executable, "-W", option, "-c", script],

@@ -8,9 +8,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from codegen import quality
-from codegen.quality_incremental import IncrementalModule, is_test_scope
-from codegen.statements import StatementIndex
+from codegen.scoring import quality
+from codegen.scoring.quality_incremental import IncrementalModule, is_test_scope
+from codegen.scoring.statements import StatementIndex
 from tests.seed_reference import seed_code_quality_score
 
 # Pieces of almost-Python that stress the statement split: multi-line strings, decorators, comments at
@@ -33,7 +33,7 @@ TESTS = "import unittest\n\nclass T(unittest.TestCase):\n    def test_f(self):\n
 
 
 def split(text: str) -> list[str]:
-    from codegen.quality_incremental import _LINES
+    from codegen.scoring.quality_incremental import _LINES
 
     return _LINES.findall(text)
 

@@ -7,7 +7,7 @@ import keyword
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codegen.quality import findings, functions, seed_scores
+from codegen.scoring.quality import findings, functions, seed_scores
 
 MODERATE = settings(max_examples=200, deadline=None)
 

@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 
 from codegen.cli import main
-from codegen.naming import module_name_for
+from codegen.shaping.naming import module_name_for
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLAY = ROOT / "codegen" / "demo" / "replay"

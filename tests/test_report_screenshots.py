@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen.trace_report import render_call_html
+from codegen.tracing.page import render_call_html
 from tests.test_reports import evaluate_demo, traced_generate
 
 pytestmark = pytest.mark.screenshot

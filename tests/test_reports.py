@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from codegen.cli import main
-from codegen.trace_report import render_call_html
+from codegen.tracing.page import render_call_html
 from tests.loopback_model import MOVING_AVERAGE, Reply
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from codegen.scorers import ExecutionScorer, TestResultScorer, generation_error
+from codegen.scoring.scorers import ExecutionScorer, TestResultScorer, generation_error
 from tests.loopback_model import MOVING_AVERAGE, RUNNER
 
 TESTS = '''import unittest

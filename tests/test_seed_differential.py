@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codegen import quality
+from codegen.scoring import quality
 from tests.seed_reference import seed_code_quality_score, seed_overall_score, seed_test_coverage_score
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from codegen.cli import main
-from codegen.llm import ModelClient
-from codegen.models import UnitTest
+from codegen.model.llm import ModelClient
+from codegen.model.schemas import UnitTest
 from codegen.settings import load_settings
 from tests.loopback_model import LoopbackModel
 

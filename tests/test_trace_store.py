@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen.trace_store import TraceSyncError, recent_runs
+from codegen.tracing.store import TraceSyncError, recent_runs
 from tests.test_tracing import clean_env, closed_port, run_python
 
 RUNS_SCENARIO = """
@@ -125,7 +125,7 @@ def test_sync_without_network_fails_fast_with_the_fix_and_keeps_local_files(trac
     out = run_python(
         """
         import json
-        from codegen.trace_store import TraceSyncError, sync_to_hosted
+        from codegen.tracing.store import TraceSyncError, sync_to_hosted
         try:
             sync_to_hosted("codegen", wandb_api_key="wandb-key-never-valid-0123456789")
             print(json.dumps({"raised": None}))
@@ -145,8 +145,8 @@ def test_sync_without_network_fails_fast_with_the_fix_and_keeps_local_files(trac
 
 REPLAY_SCENARIO = """
     import json
-    import codegen.trace_store as trace_store
-    from codegen.tracing import HostedProject
+    import codegen.tracing.store as trace_store
+    from codegen.tracing.sync import HostedProject
 
     class FakeTraceServer:
         def __init__(self, fail):
@@ -199,7 +199,7 @@ def test_sync_replays_a_copy_moved_to_the_users_entity(trace_root: Path, tmp_pat
 
 
 def test_sync_with_no_local_traces_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from codegen.trace_store import sync_to_hosted
+    from codegen.tracing.store import sync_to_hosted
 
     monkeypatch.setenv("CODEGEN_TRACE_DIR", str(tmp_path))
     assert sync_to_hosted("codegen", wandb_api_key="unused").startswith("Nothing to sync")

@@ -6,6 +6,7 @@ globals, and each scenario needs a fresh `import weave`.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import socket
@@ -74,23 +75,30 @@ def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:
     out = run_python(
         """
         import inspect, json, os, sys, time
-        import codegen.tracing, codegen.trace_store
+        import codegen.tracing, codegen.tracing.store
         lazy = "weave" not in sys.modules
         codegen.tracing.configure_environment()
         started = time.perf_counter()
         import weave
         import_seconds = time.perf_counter() - started
+        import importlib
+        from codegen.tracing import weave_compat
+        missing = []
+        for module, path in weave_compat.INTERNALS:
+            try:
+                found = importlib.import_module(module)
+                for part in path.split("."):
+                    found = getattr(found, part)
+            except (ImportError, AttributeError) as error:
+                missing.append(f"{module}: {path} ({error})")
         from weave.compat import wandb
         from weave.durability import wal_manager
-        from weave.durability.wal_sender import create_sender
         from weave.trace import settings
-        from weave.trace.context import weave_client_context
-        from weave.trace.env import weave_trace_server_url
-        from weave.trace.urls import project_weave_root_url
+        from weave.trace.serialization.digest import canonical_json, str_digest
         from weave.trace.weave_client import WeaveClient
-        from weave.trace_server_bindings.remote_http_trace_server import RemoteHTTPTraceServer
         from weave.vendor.weave_server_sdk.types import FeedbackCreateResponse
         from weave.telemetry import trace_sentry
+        sample = {"model_name": "gpt-x", "trials": [1, 2], "nested": {"b": None, "a": "é"}}
 
         os.environ.update(WEAVE_ENABLE_WAL="true", WEAVE_DISABLE_WAL_SENDER="true")
         print(json.dumps({
@@ -100,25 +108,57 @@ def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:
             "client_params": list(inspect.signature(WeaveClient).parameters),
             "wal_root": wal_manager.WAL_ROOT,
             "wal_switches": [settings.should_enable_wal(), settings.should_disable_wal_sender()],
-            "callables": [callable(f) for f in (
-                weave_client_context.set_weave_client_global, weave_client_context.get_weave_client,
-                weave.integrations.patch_openai, create_sender, weave_trace_server_url,
-                project_weave_root_url, wandb.Api().default_entity_name,
-                RemoteHTTPTraceServer.server_info, RemoteHTTPTraceServer.ensure_project_exists)],
+            "missing": missing,
+            "default_entity_name": callable(wandb.Api().default_entity_name),
+            "digest_agrees": weave_compat.object_digest(sample) == str_digest(canonical_json(sample)),
+            "wal_env": sorted(weave_compat.WAL_SWITCHES),
             "feedback_fields": sorted(FeedbackCreateResponse.model_fields),
             "sentry_disabled": trace_sentry.global_trace_sentry._disabled,
         }))
         """,
         clean_env(tmp_path),
     )
-    assert out["lazy"], "importing codegen.tracing or codegen.trace_store must not import weave"
+    assert out["lazy"], "importing codegen.tracing or codegen.tracing.store must not import weave"
     assert out["version"].startswith("0.54."), "the recipe was measured on weave 0.54; re-check it"
     assert out["client_params"][:4] == ["entity", "project", "server", "ensure_project_exists"]
     assert out["wal_root"] == str(tmp_path / ".weave" / "wal"), "weave's WAL root is ~/.weave/wal"
     assert out["wal_switches"] == [True, True]
-    assert all(out["callables"])
+    assert out["missing"] == [], "weave internals moved: update codegen/tracing/weave_compat.py"
+    assert out["default_entity_name"]
+    assert out["digest_agrees"], "weave's object ref digest changed: update weave_compat.object_digest"
+    assert out["wal_env"] == ["WEAVE_DISABLE_WAL_SENDER", "WEAVE_ENABLE_WAL"]
     assert {"id", "created_at", "payload", "wb_user_id"} <= set(out["feedback_fields"])
     assert out["sentry_disabled"], "WANDB_ERROR_REPORTING=false no longer silences weave's Sentry"
+
+
+# weave's public API: anything else codegen uses is an internal and lives in weave_compat.
+PUBLIC_WEAVE = {"op", "Model", "Object", "Scorer", "Evaluation", "Dataset", "init", "get_current_call",
+                "__version__"}
+
+
+def test_every_weave_internal_is_in_weave_compat_and_checked_by_the_canary() -> None:
+    """Outside weave_compat only weave's public names are used; inside, every import is in INTERNALS."""
+    from codegen.tracing import weave_compat
+
+    listed = {module for module, _ in weave_compat.INTERNALS}
+    outside, unlisted = [], []
+    for path in sorted([*(REPO / "codegen").rglob("*.py"), *(REPO / "server").rglob("*.py")]):
+        where = path.relative_to(REPO)
+        in_compat = where == Path("codegen/tracing/weave_compat.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "weave":
+                if not in_compat:
+                    outside.append(f"{where}:{node.lineno} from {node.module}")
+                unlisted += [f"{node.module}.{alias.name}" for alias in node.names
+                             if node.module not in listed and f"{node.module}.{alias.name}" not in listed]
+            elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "weave"
+                  and node.attr not in PUBLIC_WEAVE):
+                if not in_compat:
+                    outside.append(f"{where}:{node.lineno} weave.{node.attr}")
+                elif f"weave.{node.attr}" not in listed:
+                    unlisted.append(f"weave.{node.attr}")
+    assert outside == [], "weave internals used outside codegen/tracing/weave_compat.py"
+    assert unlisted == [], "weave_compat uses weave internals missing from INTERNALS (the canary checks those)"
 
 
 LOCAL_SCENARIO = """

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from codegen import quality
-from codegen.quality_incremental import IncrementalModule, ModuleAnalysis
+from codegen.scoring import quality
+from codegen.scoring.quality_incremental import IncrementalModule, ModuleAnalysis
 
 from .editing.merging import split_lines
 

@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from . import placement
-from codegen.quality_incremental import IncrementalModule
+from codegen.scoring.quality_incremental import IncrementalModule
 
 from .analysis import DocumentAnalysis
 from .config import ServerOptions, checked_pipeline, codegen_settings, merge_settings, parse_options

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.quality import parse_or_none
+from codegen.source import parse_or_none
 
 from .editing.merging import split_lines
 from .features.test_explorer import results_notification

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.quality import seed_scores
+from codegen.scoring.quality import seed_scores
 
 from .conftest import DATA, shared_editor
 

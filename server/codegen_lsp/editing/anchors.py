@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
-from codegen.quality import parse_or_none
+from codegen.source import parse_or_none
 
 from ..constants import KIND_ALL, KIND_FUNCTION
 from .merging import split_lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from codegen.quality import parse_or_none
+from codegen.source import parse_or_none
 
 from .prompts import Prompt
 
@@ -197,7 +197,7 @@ def merge_test_file(existing: str, new_tests: str, *, module_name: str) -> str:
 
 def _sort_imports(block: str) -> str:
     try:
-        from codegen.formatting import sort_imports
+        from codegen.shaping.formatting import sort_imports
     except ImportError:  # isort missing: keep the order, duplicates were already left out
         return block
     return sort_imports(block)

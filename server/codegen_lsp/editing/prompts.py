@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from codegen.quality import parse_or_none
+from codegen.source import parse_or_none
 
 # Comments that talk to tools, not to people.
 _DIRECTIVE = re.compile(

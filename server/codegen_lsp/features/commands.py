@@ -101,7 +101,7 @@ def _function_name(text: str, target: Any) -> str | None:
 
 
 def _untested_functions(server: CodegenLanguageServer, uri: str, text: str) -> list[str]:
-    from codegen import quality
+    from codegen.scoring import quality
 
     tests = None
     test_path = server.test_file(uri)
@@ -250,7 +250,7 @@ async def show_trace(server: CodegenLanguageServer, arguments: tuple[Any, ...] =
 def _trace_page(server: CodegenLanguageServer, call_id: str):
     """(HTML, the file it was written to) for a traced call, or the sentence saying why not."""
     from codegen.errors import CodegenError
-    from codegen.trace_report import render_call_html
+    from codegen.tracing.page import render_call_html
 
     try:
         html = render_call_html(call_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pygls.uris import from_fs_path
 
-from codegen.quality import parse_or_none
+from codegen.source import parse_or_none
 
 # Our own protocol additions (the VS Code client mirrors these names).
 TEST_ITEMS = "codegen/testItems"  # request: {uri} -> {testUri, items} | null

@@ -1,0 +1,1 @@
+"""`codegen eval`: the dataset, the run, the report and its HTML page, and the command."""

@@ -1,0 +1,114 @@
+"""The pipeline over the dataset as a weave.Evaluation, one fresh pipeline per row, failures kept as rows."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import CodegenError
+from ...progress import StderrProgress
+from ...session import GenerationSession
+from ...tracing import weave_compat
+
+
+@dataclass
+class EvaluationRun:
+    """What weave.Evaluation produced: its summary, and one row per prompt and trial."""
+
+    summary: dict[str, Any]
+    rows: list[dict[str, Any]]  # {"output": ..., "scores": {scorer name: ...}, "model_latency": ...}
+    wall_time: float
+
+
+def _evaluation_classes():
+    """The weave classes, defined on first use: importing weave costs ~2 s, which `--help` need not pay."""
+    import weave
+    from pydantic import PrivateAttr
+
+    class EvaluatedPipeline(weave.Model):
+        """What the evaluation calls: a fresh CodeGenerationPipeline per row, its failure kept as a row.
+
+        A fresh pipeline because one instance keeps per-run state (its stage clock), and rows run
+        concurrently. A failure is caught here, not by weave, so that its message reaches the report:
+        weave turns an exception in predict into a `None` output and keeps no message. The
+        pipeline's own traced call still records the exception.
+        """
+
+        model_name: str
+        _session: GenerationSession = PrivateAttr()
+        _progress: StderrProgress = PrivateAttr()
+        _total: int = PrivateAttr(default=0)
+        _done: int = PrivateAttr(default=0)
+        _failed: int = PrivateAttr(default=0)
+
+        def __init__(self, session: GenerationSession, progress: StderrProgress, total: int):
+            super().__init__(model_name=session.settings.model)
+            self._session, self._progress, self._total = session, progress, total
+
+        @weave.op
+        async def predict(self, prompt: str) -> dict[str, Any]:
+            try:
+                output = await self._session.pipeline().predict(prompt)
+            except Exception as error:  # one failing prompt never stops the others
+                output = {"prompt": prompt, "error": _error_message(error)}
+            self._done += 1
+            self._failed += "error" in output
+            failed = f", {self._failed} failed" if self._failed else ""
+            self._progress.say(f"{self._done}/{self._total} prompts done{failed}")
+            return output
+
+    return EvaluatedPipeline, weave_compat.evaluation_keeping_rows(_plain)
+
+
+async def run_evaluation(
+    session: GenerationSession,
+    rows: list[dict[str, Any]],
+    *,
+    name: str,
+    trials: int,
+    parallel: int,
+    progress: StderrProgress,
+) -> EvaluationRun:
+    """The pipeline over `rows` × `trials` with both scorers, at most `parallel` rows in flight."""
+    import weave
+
+    from ...scoring.scorers import ExecutionScorer, TestResultScorer
+
+    evaluated_pipeline, evaluation_keeping_rows = _evaluation_classes()
+    settings = session.settings
+    evaluation = evaluation_keeping_rows(
+        dataset=weave.Dataset(name=name, rows=rows),
+        scorers=[
+            TestResultScorer(),
+            ExecutionScorer(timeout=settings.test_timeout, repeats=settings.test_repeats, python=settings.test_python,
+                            allow_unsandboxed=settings.allow_unsandboxed_tests),
+        ],
+        trials=trials,
+    )
+    model = evaluated_pipeline(session, progress, total=len(rows) * trials)
+    started = time.perf_counter()
+    with weave_compat.evaluation_parallelism(parallel):
+        summary = await evaluation.evaluate(model)
+    return EvaluationRun(_plain(summary), list(evaluation._rows), time.perf_counter() - started)
+
+
+def _error_message(error: Exception) -> str:
+    if isinstance(error, CodegenError):
+        return str(error)
+    return f"internal error ({type(error).__name__}: {error})"
+
+
+def _plain(value: Any) -> Any:
+    """weave's traced dicts and lists (WeaveDict, WeaveList) as plain JSON-ready values."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

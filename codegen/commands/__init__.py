@@ -1,1 +1,0 @@
-"""One module per `codegen` subcommand; cli.py only parses and dispatches."""

@@ -1,0 +1,95 @@
+"""Coverage per function: coverage.py's executable and missing lines intersected with each body."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from ..source import parse_or_none, parses
+from .results import ChildRun, FunctionCoverage, RunSpec
+
+
+@dataclass
+class _Coverage:
+    measured: bool = False
+    percent: float | None = None
+    functions: list[FunctionCoverage] = field(default_factory=list)
+    problem: str | None = None
+    statements: set[int] = field(default_factory=set)  # the module's executable lines
+    missing: set[int] = field(default_factory=set)  # those of them no test ran
+
+
+def measured_coverage(spec: RunSpec, run: ChildRun) -> _Coverage:
+    """What the first run measured, or why it did not."""
+    data = next((event for event in run.events if event["event"] == "coverage"), None)
+    if data is not None:
+        statements, missing = _line_numbers(data.get("statements"), spec), _line_numbers(data.get("missing"), spec)
+        missing &= statements
+        covered = len(statements) - len(missing)
+        percent = 100.0 if not statements else 100.0 * covered / len(statements)
+        return _Coverage(True, percent, function_coverage(spec.module_source, statements, missing), None,
+                         statements, missing)
+    unavailable = next((e for e in run.events if e["event"] == "coverage_unavailable"), None)
+    if unavailable is None:  # the run was interrupted, which is reported already
+        return _Coverage(problem=None if not run.finished else "Coverage was not measured.")
+    if not parses(spec.module_source):  # the import error already says the module is broken
+        return _Coverage()
+    reason = str(unavailable.get("reason"))
+    if "coverage" in reason and reason.startswith(("ModuleNotFoundError", "ImportError")):
+        reason = f"coverage.py could not be imported by {spec.python} ({reason})"
+    return _Coverage(problem=f"Coverage was not measured: {reason}.")
+
+
+def _line_numbers(values: object, spec: RunSpec) -> set[int]:
+    """The child's line numbers, checked: ints within the module, whatever it sent."""
+    if not isinstance(values, list):
+        return set()
+    last = spec.module_source.count("\n") + 1
+    return {value for value in values if type(value) is int and 1 <= value <= last}
+
+
+def function_spans(module_source: str) -> list[tuple[str, int, int, int | None]]:
+    """Top-level functions and (nested) class methods: (name, def line, end line, first body line).
+
+    The first body line skips a docstring; it is None when the body is only a docstring.
+    """
+    tree = parse_or_none(module_source)
+    if tree is None:
+        return []
+    spans: list[tuple[str, int, int, int | None]] = []
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                statements = node.body
+                if ast.get_docstring(node, clean=False) is not None:
+                    statements = statements[1:]
+                first = statements[0].lineno if statements else None
+                end = node.end_lineno or node.lineno
+                spans.append((prefix + node.name, node.lineno, end, first))
+            elif isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(tree.body, "")
+    return spans
+
+
+def function_coverage(
+    module_source: str, statements: set[int], missing: set[int]
+) -> list[FunctionCoverage]:
+    """Intersect coverage.py's executable and missing lines with each function's body."""
+    result = []
+    for name, start, end, first in function_spans(module_source):
+        body = set() if first is None else {line for line in statements if first <= line <= end}
+        body_missing = sorted(body & missing)
+        result.append(
+            FunctionCoverage(
+                name=name,
+                start_line=start,
+                end_line=end,
+                covered_lines=len(body) - len(body_missing),
+                total_lines=len(body),
+                missing_lines=body_missing,
+            )
+        )
+    return result

@@ -1,0 +1,180 @@
+"""Test frameworks: which one a project and a test file use, and the test ids a test file declares."""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import functools
+import subprocess
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from ..source import AST_LOCK, parse_or_none
+
+Framework = Literal["unittest", "pytest"]
+FRAMEWORK_CHOICES = ("auto", "unittest", "pytest")
+PROBE_TIMEOUT = 10.0  # seconds for the interpreter to say whether it has pytest
+# Only the names of test files beside the module are read (and their first bytes parsed), never run.
+MAX_TEST_FILES_READ = 20
+
+
+def resolve_framework(choice: str, project_dir: Path | None = None, python: str | None = None) -> Framework:
+    """`unittest` or `pytest`; `auto` means pytest when the project is set up for it and `python` has it.
+
+    With no `project_dir` (an evaluation of prompts belongs to no project) `auto` is the seed's unittest.
+    """
+    if choice in ("unittest", "pytest"):
+        return choice
+    if choice != "auto":
+        raise ValueError(f"test framework must be one of {', '.join(FRAMEWORK_CHOICES)}, not {choice!r}")
+    if project_dir is None:
+        return "unittest"
+    if project_uses_pytest(project_dir.resolve()) and interpreter_has_pytest(python or sys.executable):
+        return "pytest"
+    return "unittest"
+
+
+def project_uses_pytest(directory: Path) -> bool:
+    """pytest configuration in `directory` or a parent up to the project root, or pytest-style tests beside it."""
+    for folder in (directory, *directory.parents):
+        if _has_pytest_configuration(folder):
+            return True
+        if _is_project_root(folder):
+            break
+    return _has_pytest_style_tests(directory)
+
+
+def _has_pytest_configuration(folder: Path) -> bool:
+    if (folder / "pytest.ini").is_file() or (folder / "conftest.py").is_file():
+        return True
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            tool = {}
+        if isinstance(tool, dict) and isinstance(tool.get("pytest"), dict) and "ini_options" in tool["pytest"]:
+            return True
+    for name, section in (("setup.cfg", "tool:pytest"), ("tox.ini", "pytest")):
+        path = folder / name
+        if path.is_file():
+            parser = configparser.ConfigParser(interpolation=None)
+            try:
+                parser.read_string(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, configparser.Error):
+                continue
+            if parser.has_section(section):
+                return True
+    return False
+
+
+def _is_project_root(folder: Path) -> bool:
+    return any((folder / marker).exists() for marker in (".git", "pyproject.toml", "setup.cfg", "setup.py"))
+
+
+def _has_pytest_style_tests(directory: Path) -> bool:
+    """A `test_*.py` beside the module that imports pytest or has plain test functions (and no unittest)."""
+
+    try:
+        candidates = sorted(directory.glob("test_*.py"))[:MAX_TEST_FILES_READ]
+    except OSError:
+        return False
+    for path in candidates:
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if _defines_tests(source) and detect_framework(source) == "pytest":
+            return True
+    return False
+
+
+def _defines_tests(source: str) -> bool:
+    try:
+        with AST_LOCK:
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for node in tree.body)
+
+
+@functools.cache
+def interpreter_has_pytest(python: str) -> bool:
+    """Whether `python` can import pytest: asked in isolated mode (-I), importing nothing of the project."""
+    probe = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('pytest') else 3)"
+    try:
+        completed = subprocess.run(
+            [python, "-I", "-c", probe], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, timeout=PROBE_TIMEOUT, cwd="/", check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return completed.returncode == 0
+
+
+def run_command(framework: Framework, test_module: str) -> str:
+    """How the user runs the generated tests themselves."""
+    return f"python -m pytest {test_module}.py" if framework == "pytest" else f"python -m unittest {test_module}"
+
+
+FRAMEWORKS = ("auto", "unittest", "pytest")
+
+
+def detect_framework(test_source: str) -> str:
+    """"pytest" for a file of plain test functions or one that imports pytest, else "unittest"."""
+    tree = parse_or_none(test_source)
+    if tree is None:
+        return "unittest"
+    imports = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+               for alias in node.names}
+    imports |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    functions = any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
+                    for node in tree.body)
+    return "pytest" if "pytest" in imports or (functions and "unittest" not in imports) else "unittest"
+
+
+def selected_tests(names: Sequence[str]) -> tuple[str, ...]:
+    for name in names:
+        if not all(part.isidentifier() for part in name.partition("[")[0].split(".")):
+            raise ValueError(f"{name!r} is not a test id: use Class, Class.test_name or test_name")
+    return tuple(names)
+
+
+def choose_framework(choice: str, test_source: str) -> str:
+    if choice not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}")
+    return detect_framework(test_source) if choice == "auto" else choice
+
+
+def declared_test_ids(test_source: str, test_module: str) -> frozenset[str]:
+    """Every result id a run of this file can honestly report: its tests, fixtures and import error."""
+    ids = {test_module, "setUpModule", "tearDownModule"}
+    tree = parse_or_none(test_source)
+    if tree is None:
+        return frozenset(ids)
+    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+
+    def methods(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        node = classes.get(name)
+        if node is None or name in seen:
+            return set()
+        found = {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for base in node.bases:
+            if isinstance(base, ast.Name):
+                found |= methods(base.id, seen | {name})
+        return found
+
+    for name in classes:
+        ids.update(f"{name}.{method}" for method in methods(name) if method.startswith("test"))
+        ids.update((f"{name}.setUpClass", f"{name}.tearDownClass"))
+    ids.update(node.name for node in tree.body  # pytest's plain test functions
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"))
+    return frozenset(ids)
+
+
+def is_declared(test_id: str, known: frozenset[str]) -> bool:
+    """A declared id, or a parametrized case of one (pytest's `test_f[1-2]`)."""
+    return test_id in known or (test_id.endswith("]") and test_id.partition("[")[0] in known)

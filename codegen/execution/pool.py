@@ -1,0 +1,197 @@
+"""Runner processes: each a private copy of child_runner.py; one kept started ahead per interpreter."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .sandbox import SupportDirectory, child_environment
+
+RUNNER_SCRIPT = Path(__file__).with_name("child_runner.py")
+
+
+@dataclass
+class Runner:
+    """A started ``child_runner.py``: it imports unittest and coverage, then waits for its job."""
+
+    process: subprocess.Popen
+    results: int  # read end of the results pipe
+    stdout: int  # read ends of its standard output and error
+    stderr: int
+    spawn_env: dict[str, str]
+    started: float
+
+    def send(self, job: dict) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # it died early: the run reports how
+            try:
+                stdin.write(json.dumps(job).encode("utf-8") + b"\n")
+            finally:
+                stdin.close()
+
+    def close_pipes(self) -> None:
+        for fd in (self.results, self.stdout, self.stderr):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def discard(self) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self.process.stdin.close()  # an idle runner exits on end of input
+        kill_group(self.process.pid)
+        self.process.wait()
+        self.close_pipes()
+
+
+def _spawn_environment(support: Path) -> dict[str, str]:
+    idle = support / "idle"
+    return child_environment(os.environ, home=idle, tmpdir=idle, pythonpath=[str(support / "lib")])
+
+
+@functools.cache
+def _runner_source() -> bytes:
+    """The runner script, read once: every runner gets a private copy of it."""
+    return RUNNER_SCRIPT.read_bytes()
+
+
+def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> Runner:
+    """Start a runner from a private copy of the script it deletes at start, in its own process group."""
+    script_fd, script = tempfile.mkstemp(prefix="runner-", suffix=".py", dir=support / "runners")
+    with os.fdopen(script_fd, "wb") as stream:
+        stream.write(_runner_source())
+    pipes = [os.pipe() for _ in range(3)]  # results, stdout, stderr
+    results_write = pipes[0][1]
+    try:
+        process = subprocess.Popen(
+            [python, "-I", script, str(support / "lib"), str(support / "pycache"), str(results_write)],
+            cwd=support / "idle",
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=pipes[1][1],
+            stderr=pipes[2][1],
+            pass_fds=(results_write,),
+            start_new_session=True,  # its own process group, so a kill reaches what it started
+        )
+    except OSError:
+        for read_end, write_end in pipes:
+            os.close(read_end)
+            os.close(write_end)
+        os.unlink(script)
+        raise
+    for _, write_end in pipes:
+        os.close(write_end)
+    return Runner(process, pipes[0][0], pipes[1][0], pipes[2][0], env, time.monotonic())
+
+
+class _RunnerPool:
+    """Keeps one runner started ahead of need per interpreter.
+
+    Importing coverage costs a runner ~55 ms, more than a whole plain unittest run; a runner started
+    while the previous job runs has paid it by the time the next job comes.  A spare is used only if
+    it was started with the same environment and is younger than ``MAX_AGE`` seconds.
+    """
+
+    MAX_AGE = 300.0
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self._lock = threading.Lock()
+        self._spares: dict[str, Runner] = {}
+        self._owner = os.getpid()
+
+    def take(self, python: str) -> Runner:
+        """A runner for one job: the spare if it fits, else a new one (OSError if none starts)."""
+        support = SupportDirectory.get()
+        env = _spawn_environment(support)
+        with self._lock:
+            if self._owner != os.getpid():  # a forked copy of the parent: the spares are not ours
+                self._spares, self._owner = {}, os.getpid()
+            spare = self._spares.pop(python, None)
+        if spare is not None and not self._fits(spare, env):
+            spare.discard()
+            spare = None
+        return spare or _spawn_runner(python, support, env)
+
+    def refill(self, python: str) -> None:
+        """Start the next spare in the background, after a job, so it does not compete with one."""
+        if self.enabled:
+            threading.Thread(target=self._replace, args=(python,), daemon=True).start()
+
+    def _fits(self, spare: Runner, env: dict[str, str]) -> bool:
+        return (
+            spare.process.poll() is None
+            and spare.spawn_env == env
+            and time.monotonic() - spare.started < self.MAX_AGE
+        )
+
+    def _replace(self, python: str) -> None:
+        support = SupportDirectory.get()
+        try:
+            replacement = _spawn_runner(python, support, _spawn_environment(support))
+        except OSError:
+            return
+        with self._lock:
+            unwanted = [self._spares.pop(python, None)]  # another job got there first
+            if self.enabled:
+                self._spares[python] = replacement
+            else:  # turned off meanwhile
+                unwanted.append(replacement)
+        for runner in unwanted:
+            if runner is not None:
+                runner.discard()
+
+    def set_enabled(self, enabled: bool) -> None:
+        with self._lock:
+            self.enabled = enabled
+        if not enabled:
+            self.clear()
+
+    def clear(self) -> None:
+        """Stop all idle runners."""
+        with self._lock:
+            spares, self._spares = list(self._spares.values()), {}
+            owned = self._owner == os.getpid()
+        if owned:
+            for spare in spares:
+                spare.discard()
+
+
+POOL = _RunnerPool()
+
+
+@atexit.register
+def _shut_down() -> None:
+    """Stop idle runners first, then remove the directory they run from."""
+    POOL.set_enabled(False)
+    if POOL._owner == os.getpid():
+        SupportDirectory.remove()
+
+
+def prestart_runners(enabled: bool) -> None:
+    """Turn on (the default) or off keeping a runner started ahead of the next test run."""
+    POOL.set_enabled(enabled)
+
+
+def warm_up(python: str | None = None) -> None:
+    """Start a runner for ``python`` now, so even the first test run skips its start-up cost.
+
+    Call it only where running tests is allowed: it starts that interpreter (no user code).
+    """
+    POOL.refill(python or sys.executable)
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL the runner's process group: the runner if alive and whatever it left running."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)

@@ -1,0 +1,152 @@
+"""The run folder and the child's environment: all a sandboxed test run can see of ours."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import stat
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .results import RunSpec
+
+# The only variables generated code sees from our environment (plus LC_*); everything else,
+# secrets included, stays out whatever its name.
+ALLOWED_ENV = frozenset({"PATH", "LANG", "LANGUAGE", "TZ", "TERM", "LD_LIBRARY_PATH", "PYTHONUTF8", "NO_COLOR",
+                         "SYSTEMROOT", "COMSPEC", "PATHEXT", "WINDIR"})
+MAX_OPEN_FILES = 256
+MAX_FILE_MB = 64  # any one file the tests write
+MAX_DISK_MB = 256  # everything in the run folder
+
+
+class SupportDirectory:
+    """A per-process directory: a link to our coverage package, a bytecode cache, runner copies.
+
+    Only the ``coverage`` package is exposed (not all of our site-packages, which would shadow the
+    project's own numpy & co.), and its path stays the same all session so the bytecode cache works.
+    Sandboxed children can read it, never write it.
+    """
+
+    _lock = threading.Lock()
+    _path: Path | None = None
+
+    @classmethod
+    def get(cls) -> Path:
+        with cls._lock:
+            if cls._path is None or not (cls._path / "lib").is_dir():
+                cls._path = cls._create()
+            return cls._path
+
+    @classmethod
+    def remove(cls) -> None:
+        with cls._lock:
+            if cls._path is not None:
+                remove_tree(cls._path)
+                cls._path = None
+
+    @staticmethod
+    def _create() -> Path:
+        path = Path(tempfile.mkdtemp(prefix="codegen-sandbox-support-"))
+        for name in ("lib", "pycache", "idle", "runners"):
+            (path / name).mkdir()
+        coverage_dir = _coverage_package_dir()
+        if coverage_dir is not None:
+            os.symlink(coverage_dir, path / "lib" / "coverage", target_is_directory=True)
+        return path
+
+
+def _coverage_package_dir() -> Path | None:
+    """Where our environment's coverage package lives, found without importing it."""
+    spec = importlib.util.find_spec("coverage")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder whatever the tests left in it (read-only folders, FIFOs, symlinks)."""
+
+    def make_writable_and_retry(function, failed_path, _):
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(failed_path), stat.S_IRWXU)
+            if not os.path.islink(failed_path) and os.path.isdir(failed_path):
+                os.chmod(failed_path, stat.S_IRWXU)
+            function(failed_path)
+
+    shutil.rmtree(path, onerror=make_writable_and_retry)
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+class Sandbox:
+    """A temporary folder holding a copy of the module and its tests, removed on exit."""
+
+    def __init__(self, spec: RunSpec):
+        self.spec = spec
+        self.root = Path(tempfile.mkdtemp(prefix="codegen-run-"))
+        self.workdir = self.root / "work"
+        for directory in (self.workdir, self.root / "tmp"):
+            directory.mkdir()
+        self.module_file = self.workdir / f"{spec.module_name}.py"
+        self.test_file = self.workdir / f"{spec.test_module_name}.py"
+        self.module_file.write_text(spec.module_source, encoding="utf-8")
+        self.test_file.write_text(spec.test_source, encoding="utf-8")
+        self.support = SupportDirectory.get()
+        self.sys_path = [str(self.workdir), *spec.extra_paths, str(self.support / "lib")]
+        self.env = child_environment(
+            os.environ, home=self.workdir, tmpdir=self.root / "tmp", pythonpath=self.sys_path
+        )
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        remove_tree(self.root)
+
+    def job(self, index: int, token: str) -> dict:
+        """The runner's instructions for repeat ``index``."""
+        spec = self.spec
+        return {
+            "token": token,
+            "run_root": str(self.root),
+            "workdir": str(self.workdir),
+            "env": self.env,
+            "sys_path": self.sys_path,
+            "project_paths": list(spec.extra_paths),
+            "module_file": str(self.module_file),
+            "test_file": str(self.test_file),
+            "test_module": spec.test_module_name,
+            "coverage": index == 0,  # coverage is measured on the first run only
+            "timeout": spec.timeout,
+            "cpu_seconds": spec.cpu_seconds,
+            "memory_bytes": spec.memory_mb * 1024 * 1024,
+            "max_file_bytes": MAX_FILE_MB * 1024 * 1024,
+            "max_disk_bytes": MAX_DISK_MB * 1024 * 1024,
+            "max_open_files": MAX_OPEN_FILES,
+            "allow_unsandboxed": spec.allow_unsandboxed,
+            "no_namespaces": "namespaces" in spec.layers_off,
+            "no_landlock": "landlock" in spec.layers_off,
+            "framework": spec.framework,
+            "only": list(spec.only),
+        }
+
+
+def child_environment(
+    base: Mapping[str, str], *, home: Path, tmpdir: Path, pythonpath: Sequence[str]
+) -> dict[str, str]:
+    """The child's environment: the few variables in ``ALLOWED_ENV`` and ``LC_*`` from ``base``, plus ours."""
+    env = {name: value for name, value in base.items() if name in ALLOWED_ENV or name.startswith("LC_")}
+    env.setdefault("PATH", os.defpath)
+    env.update(
+        PYTHONPATH=os.pathsep.join(pythonpath),
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONHASHSEED="random",
+        PYTHONIOENCODING="utf-8",
+        HOME=str(home),
+        TMPDIR=str(tmpdir),
+    )
+    return env

@@ -1,0 +1,245 @@
+"""Turning the children's events into a TestRunResult: outcomes, interruptions, distrust."""
+
+from __future__ import annotations
+
+import signal
+
+from .coverage import measured_coverage
+from .frameworks import is_declared, declared_test_ids
+from .sandbox import MAX_DISK_MB
+from .waiting import MAX_RESULTS_BYTES
+from .results import ISOLATION_LEVELS, ChildRun, Isolation, RunSpec, TestCaseResult, TestRunResult, UNSANDBOXED_REFUSAL
+
+
+def isolation_of(runs: list[ChildRun]) -> Isolation:
+    event = next((run.first("isolation") for run in runs if run.first("isolation")), None)
+    if event is None:
+        return Isolation("unknown")
+    level = event.get("level") if event.get("level") in ISOLATION_LEVELS else "unknown"
+    return Isolation(level, tuple(map(str, event.get("layers") or ())), tuple(map(str, event.get("missing") or ())))
+
+
+def _distrust(run: ChildRun) -> str | None:
+    """Why this run's results cannot be believed, if they cannot."""
+    reasons = []
+    if run.foreign_lines:
+        reasons.append(f"it wrote {run.foreign_lines} line(s) of its own into the results channel")
+    tampered = run.first("tampered")
+    if tampered is not None:
+        reasons.append(f"it changed the test framework ({', '.join(map(str, tampered.get('what') or []))})")
+    seen: set[str] = set()
+    for event in run.events:
+        if event["event"] == "result":
+            if event.get("id") in seen:
+                reasons.append(f"{event.get('id')} was reported twice")
+                break
+            seen.add(event.get("id"))
+    return "; ".join(reasons) or None
+
+
+def _result_entries(run: ChildRun, known: frozenset[str], ignored: set[str]) -> list[tuple[str, dict]]:
+    """(test id, outcome entry) for each result of a test the test file defines."""
+    entries = []
+    for event in run.events:
+        if event["event"] not in ("result", "import_error"):
+            continue
+        test_id = event.get("id")
+        if not isinstance(test_id, str) or not is_declared(test_id, known):
+            ignored.add(str(test_id))
+            continue
+        outcome = "errored" if event["event"] == "import_error" else event.get("outcome")
+        if outcome not in _OUTCOMES:
+            ignored.add(test_id)
+            continue
+        entries.append((test_id, {
+            "outcome": outcome,
+            "message": str(event.get("message") or ""),
+            "traceback": str(event.get("traceback") or ""),
+            "line": event.get("line") if isinstance(event.get("line"), int) else None,
+        }))
+    return entries
+
+
+def summarize_runs(spec: RunSpec, runs: list[ChildRun], duration: float) -> TestRunResult:
+    known = declared_test_ids(spec.test_source, spec.test_module_name)
+    isolation = isolation_of(runs)
+    outcomes: dict[str, list[dict]] = {}
+    problems: list[str] = []
+    ignored: set[str] = set()
+    refused = any(run.first("refused") for run in runs)
+    if refused:
+        problems.append(UNSANDBOXED_REFUSAL.format(missing="; ".join(isolation.missing) or "no layer available"))
+    for run in runs:
+        distrust = _distrust(run)
+        reported = set()
+        for test_id, entry in _result_entries(run, known, ignored):
+            if distrust:
+                entry = {"outcome": "errored", "message": f"result not trusted: {distrust}", "traceback": "",
+                         "line": None}
+            outcomes.setdefault(test_id, []).append(entry)
+            reported.add(test_id)
+        if run.finished:  # a test that started and never reported, in a run that went on
+            silent = f"result not trusted: {distrust}" if distrust else "the test reported no outcome"
+            for event in run.events:
+                test_id = event.get("id")
+                if event["event"] == "start" and isinstance(test_id, str) and is_declared(test_id, known) \
+                        and test_id not in reported:
+                    outcomes.setdefault(test_id, []).append(
+                        {"outcome": "errored", "message": silent, "traceback": "", "line": None})
+                    reported.add(test_id)
+        if distrust:
+            problems.append(f"The tested code interfered with the test run: {distrust}. Its results are not trusted.")
+        for event in run.events:
+            if event["event"] == "import_error":
+                problems.append(f"The test file could not be imported: {event.get('message')}.")
+            elif event["event"] == "aborted":
+                where = event.get("id") or "a test"
+                problems.append(
+                    f"The test run stopped at {where} ({event.get('message')});"
+                    " the tests after it did not run."
+                )
+        interrupted = None if refused else _interruption(spec, run, known)
+        if interrupted is not None:
+            test_id, sentence, message = interrupted
+            problems.append(sentence)
+            if test_id is not None:
+                outcomes.setdefault(test_id, []).append(
+                    {"outcome": "errored", "message": message, "traceback": "", "line": None}
+                )
+    if ignored - {"None"}:
+        names = ", ".join(sorted(ignored)[:5])
+        problems.append(f"Ignored results for tests the test file does not define: {names}.")
+
+    tests = [_merge_outcomes(test_id, entries) for test_id, entries in outcomes.items()]
+    out_of_memory = [test.test_id for test in tests if test.message.startswith("MemoryError")]
+    if out_of_memory:
+        problems.append(
+            f"{', '.join(out_of_memory)} ran out of memory (the limit is {spec.memory_mb} MB)."
+        )
+    last = runs[-1]
+    if last.finished and not outcomes:
+        problems.append("The test file defines no tests: add TestCase methods named test_*.")
+
+    coverage = measured_coverage(spec, runs[0])
+    if coverage.problem and not refused:
+        problems.append(coverage.problem)
+
+    count = {name: sum(test.outcome == name for test in tests) for name in _OUTCOMES}
+    return TestRunResult(
+        tests=tests,
+        run=len(tests),
+        passed=count["passed"],
+        failed=count["failed"],
+        errored=count["errored"],
+        skipped=count["skipped"],
+        flaky=count["flaky"],
+        duration=duration,
+        timed_out=any(run.limit == "time" or run.signal == signal.SIGXCPU for run in runs),
+        exit_code=last.exit_code if last.signal is None else -last.signal,
+        problem=" ".join(problems) or None,
+        coverage_measured=coverage.measured,
+        line_coverage=coverage.percent,
+        functions=coverage.functions,
+        statement_lines=sorted(coverage.statements),
+        missing_lines=sorted(coverage.missing),
+        stdout_tail=last.stdout_tail,
+        stderr_tail=last.stderr_tail,
+        isolation=isolation.level,
+        isolation_missing=list(isolation.missing),
+        not_run=refused,
+    )
+
+
+_OUTCOMES = ("passed", "failed", "errored", "skipped", "flaky")
+
+
+def last_output(run: ChildRun) -> str:
+    lines = (run.stderr_tail.strip() or run.stdout_tail.strip()).splitlines()
+    return lines[-1][:200] if lines else "no output"
+
+
+def _interruption(spec: RunSpec, run: ChildRun, known: frozenset[str]) -> tuple[str | None, str, str] | None:
+    """For a run that did not finish: (the test it was in, a sentence for the user, a message)."""
+    if run.finished:
+        return None
+    if run.start_error:
+        return None, run.start_error, ""
+    if run.first("runner") is None:  # the runner itself failed, e.g. an interpreter too old for it
+        return None, (
+            f"The test runner failed to start under {spec.python} (exit code {run.exit_code}): {last_output(run)}"
+        ), ""
+    if run.first("isolation") is None:
+        return None, f"The sandbox could not be set up under {spec.python}: {last_output(run)}", ""
+    finished_ids = {event.get("id") for event in run.events if event["event"] == "result"}
+    started = [event.get("id") for event in run.events
+               if event["event"] == "start" and isinstance(event.get("id"), str) and is_declared(event["id"], known)]
+    current = next((test for test in reversed(started) if test not in finished_ids), None)
+    where = f"during {current}" if current else "before the tests finished"
+    if run.limit == "time":
+        limit = f"{spec.timeout:g} s"
+        return (
+            current,
+            f"The tests did not finish within the {limit} time limit and were stopped {where}.",
+            f"timed out after {limit}",
+        )
+    sizes = {"memory": f"used more than {spec.memory_mb} MB of memory together",
+             "disk": f"wrote more than {MAX_DISK_MB} MB into their folder",
+             "files": "created too many files in their folder",
+             "output": f"sent more than {MAX_RESULTS_BYTES // (1024 * 1024)} MB of results"}
+    if run.limit in sizes:
+        return current, f"The test processes {sizes[run.limit]} and were stopped {where}.", f"stopped: {run.limit} limit"
+    if run.signal == signal.SIGXCPU:
+        limit = f"{spec.cpu_seconds} s"
+        return (
+            current,
+            f"The tests used up their CPU time limit of {limit} and were stopped {where};"
+            " look for an endless loop.",
+            f"exceeded the CPU time limit of {limit}",
+        )
+    if run.signal is not None:
+        name = _signal_name(run.signal)
+        hint = ""
+        if run.signal in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT):
+            hint = f"; it may have gone over the memory limit of {spec.memory_mb} MB"
+        return current, f"The test process was killed by {name} {where}{hint}.", f"killed by {name}"
+    code = run.exit_code
+    return (
+        current,
+        f"The test process ended early (exit code {code}) {where}; the tests after it did not run."
+        f" Its last output: {last_output(run)}",
+        f"the test process ended (exit code {code}) during this test",
+    )
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _merge_outcomes(test_id: str, entries: list[dict]) -> TestCaseResult:
+    """One result per test: passed or failed in every run, or flaky when runs disagree."""
+    ran = [entry for entry in entries if entry["outcome"] != "skipped"]
+    passes = sum(entry["outcome"] == "passed" for entry in ran)
+    failures = [entry for entry in ran if entry["outcome"] != "passed"]
+    if not ran:
+        outcome, source = "skipped", entries[0]
+    elif not failures:
+        outcome, source = "passed", None
+    elif passes:
+        outcome, source = "flaky", failures[0]
+    else:
+        outcome, source = failures[0]["outcome"], failures[0]
+    message = "" if source is None else source.get("message", "")
+    if outcome == "flaky":
+        message = f"passed {passes} of {len(ran)} runs; otherwise {message}"
+    return TestCaseResult(
+        test_id=test_id,
+        outcome=outcome,
+        message=message,
+        line=None if source is None else source.get("line"),
+        runs=len(entries),
+        passes=passes,
+        traceback="" if source is None else source.get("traceback", ""),
+    )

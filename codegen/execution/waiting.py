@@ -1,0 +1,138 @@
+"""Waiting for a runner to exit and reading its pipes, without blocking the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+
+from .pool import Runner
+
+TAIL_BYTES = 4096
+MAX_RESULTS_BYTES = 16 * 1024 * 1024  # what the parent reads back from the results pipe
+
+
+def _open_pidfd(process: subprocess.Popen) -> int | None:
+    """A descriptor that becomes readable when the process exits, without reaping it."""
+    try:
+        return os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # not Linux 5.3+: callers fall back to Popen.wait
+        return None
+
+
+async def wait_for_exit_async(
+    process: subprocess.Popen, timeout: float | None, stop: asyncio.Event | None = None
+) -> bool:
+    """Wait until the runner exits, ``timeout`` passes or ``stop`` is set, without blocking the loop.
+
+    True if it exited.
+    """
+    pidfd = _open_pidfd(process)
+    if pidfd is None:
+        return await _wait_in_thread(process, timeout)
+    loop = asyncio.get_running_loop()
+    exited = loop.create_future()
+    try:
+        loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+    except NotImplementedError:  # an event loop without add_reader
+        os.close(pidfd)
+        return await _wait_in_thread(process, timeout)
+    waiters = {exited} | ({asyncio.ensure_future(stop.wait())} if stop is not None else set())
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        return exited.done()
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+
+
+async def _wait_in_thread(process: subprocess.Popen, timeout: float | None) -> bool:
+    try:
+        await asyncio.wait_for(asyncio.to_thread(process.wait), timeout)
+        return True
+    except TimeoutError:
+        return False
+
+
+class Collector:
+    """Reads a runner's three pipes without blocking the loop: bounded results, output tails."""
+
+    def __init__(self, runner: Runner, token: str):
+        self._loop = asyncio.get_running_loop()
+        self._token = token
+        self.events: list[dict] = []
+        self.foreign_lines = 0
+        self.overflowed = asyncio.Event()
+        self._partial = b""
+        self._received = 0
+        self._tails = {runner.stdout: bytearray(), runner.stderr: bytearray()}
+        self._fds = (runner.results, runner.stdout, runner.stderr)
+        self._watched: set[int] = set()
+        for fd in self._fds:
+            os.set_blocking(fd, False)
+            try:
+                self._loop.add_reader(fd, self._readable, fd)
+                self._watched.add(fd)
+            except NotImplementedError:  # a loop without add_reader: read what is there at the end
+                pass
+        self._results_fd = runner.results
+
+    def _readable(self, fd: int) -> None:
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._unwatch(fd)
+                return
+            if fd == self._results_fd:
+                self._take_results(data)
+            else:
+                tail = self._tails[fd]
+                tail += data
+                del tail[:-TAIL_BYTES]
+
+    def _unwatch(self, fd: int) -> None:
+        if fd in self._watched:
+            self._watched.discard(fd)
+            self._loop.remove_reader(fd)
+
+    def _take_results(self, data: bytes) -> None:
+        self._received += len(data)
+        if self._received > MAX_RESULTS_BYTES:
+            self._unwatch(self._results_fd)
+            self.overflowed.set()
+            return
+        lines = (self._partial + data).split(b"\n")
+        self._partial = lines.pop()
+        for line in lines:
+            self._take_line(line)
+
+    def _take_line(self, line: bytes) -> None:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or event.get("token") != self._token or not isinstance(event.get("event"), str):
+            self.foreign_lines += 1
+            return
+        self.events.append(event)
+
+    def finish(self) -> None:
+        """Read what is left (the runner has exited), then stop watching."""
+        for fd in self._fds:
+            if fd != self._results_fd or not self.overflowed.is_set():
+                self._readable(fd)
+            self._unwatch(fd)
+        if self._partial.strip():
+            self._take_line(self._partial)
+            self._partial = b""
+
+    def tail(self, fd: int) -> str:
+        return self._tails[fd].decode("utf-8", "replace")

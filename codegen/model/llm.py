@@ -1,0 +1,328 @@
+"""The model client: one pydantic-shaped reply per call, in whichever structured-output mode the endpoint takes."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+
+from . import structured_output as so
+from ..errors import ModelCallError, ModelRefusal, ModelReplyError
+from ..progress import TokenCallback
+from .recording import AnswerRecorder, AnswerReplayer, request_key
+from ..settings import Settings
+from .structured_output import Reply
+
+SYSTEM_MESSAGE = "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
+
+class ModelClient:
+    """Asks the configured endpoint for one pydantic-shaped reply per call.
+
+    Retries (429, 5xx, connection errors) and timeouts are the openai SDK's own, configured from
+    Settings. A rejection of the response format is never retried: the client steps down the
+    setting's ladder (structured_output.LADDERS) and remembers where it landed. One client serves one
+    endpoint and model for a session (a CLI command; a language-server configuration), so each
+    endpoint is probed once per session.
+    """
+
+    def __init__(self, settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None):
+        self.settings = settings
+        self._recorder = AnswerRecorder(record_dir) if record_dir else None
+        self._replayer = AnswerReplayer(replay_dir) if replay_dir else None
+        self._sdk = None
+        self._ladder = so.LADDERS[settings.structured_output]
+        self._mode = self._ladder[0]  # where rejections have led so far
+        if self._replayer is None:
+            settings.require_endpoint()
+
+    @property
+    def endpoint(self) -> str:
+        if self._replayer is not None:
+            return f"replay of {self._replayer.directory}"
+        return self.settings.base_url or "https://api.openai.com/v1"
+
+    @property
+    def structured_output_mode(self) -> str:
+        """The mode the next request is made in: the first of the ladder, or where rejections led."""
+        return self._mode
+    def prepare(self) -> None:
+        """Import the SDK and build its client now (the language server's warm-up), not on the first request."""
+        if self._replayer is None:
+            self._client()
+
+    def _client(self):
+        if self._sdk is None:
+            import openai  # lazy: the language server must start without paying for it
+
+            self._sdk = openai.AsyncOpenAI(
+                api_key=self.settings.api_key_for_client(),
+                base_url=self.settings.base_url,
+                timeout=self.settings.timeout,
+                max_retries=self.settings.max_retries,
+                http_client=openai.DefaultAsyncHttpxClient(event_hooks={"response": [_inspect_response]}),
+            )
+        return self._sdk
+
+    async def ask(self, response_model: type[Reply], user_message: str, *, step: str, prompt: str,
+                  on_tokens: TokenCallback | None = None) -> Reply:
+        """One validated reply. `step` names the pipeline step in errors; `prompt` names the request in replay misses.
+
+        `on_tokens(step, tokens, seconds)` hears how much of the reply has arrived, as it arrives.
+        """
+        messages = [{"role": "system", "content": SYSTEM_MESSAGE}, {"role": "user", "content": user_message}]
+        key = request_key(response_model.__name__, messages)
+        if self._replayer is not None:
+            content = self._replayer.answer(key, step=step, prompt=prompt)
+            return so.read_reply(response_model, content, mode="recorded", step=step)
+        reply = await self._ask_endpoint(response_model, messages, step=step, on_tokens=on_tokens)
+        if self._recorder is not None:
+            self._recorder.save(
+                key,
+                step=step,
+                prompt=prompt,
+                model=self.settings.model,
+                request={"response_format": response_model.__name__, "messages": messages},
+                answer=reply.model_dump_json(),
+            )
+        return reply
+
+    async def _ask_endpoint(self, response_model: type[Reply], messages: list[dict[str, Any]], *, step: str,
+                            on_tokens: TokenCallback | None = None) -> Reply:
+        import openai
+
+        mode = self.structured_output_mode
+        rejected: list[str] = []
+        while True:
+            try:
+                return await self._ask_in_mode(mode, response_model, messages, step=step, on_tokens=on_tokens)
+            except openai.APIStatusError as error:
+                if not so.is_format_rejection(error.status_code, _body_text(error)):
+                    raise self._call_error(error, step, mode) from None
+                rejected.append(f"{mode} (HTTP {error.status_code}: {_status_detail(error)})")
+                following = self._ladder.index(mode) + 1
+                if following == len(self._ladder):
+                    raise ModelCallError(_all_rejected_message(self.endpoint, self.settings, rejected), step=step) from None
+                mode = self._mode = self._ladder[following]
+            except openai.OpenAIError as error:
+                raise self._call_error(error, step, mode) from None
+
+    async def _ask_in_mode(self, mode: str, response_model: type[Reply], messages, *, step: str,
+                           on_tokens: TokenCallback | None = None) -> Reply:
+        """One streamed request in `mode`: progress as the reply arrives, a size cap enforced while it does."""
+        import openai
+
+        request: dict[str, Any] = {"model": self.settings.model, **self._sampling()}
+        if mode == so.JSON_SCHEMA:
+            request["messages"] = messages
+            request["response_format"] = _json_schema_format(response_model)
+        else:
+            request["messages"] = so.with_schema_in_prompt(messages, response_model)
+            response_format = so.response_format(mode, response_model)
+            if response_format is not None:
+                request["response_format"] = response_format
+        received = _Received(on_tokens)
+        # create(stream=True), not the SDK's stream() helper: weave traces create, streamed or not.
+        stream = await self._client().chat.completions.create(**request, stream=True)
+        try:
+            async for chunk in stream:
+                for choice in chunk.choices:
+                    received.add_choice(choice, step)
+        finally:
+            closing = stream.close() if hasattr(stream, "close") else None  # a reply refused half-way stops here
+            if inspect.isawaitable(closing):  # the SDK's stream closes asynchronously, weave's wrapper does not
+                await closing
+        if received.refusal:
+            raise ModelRefusal(f"The model refused: {received.refusal}", step=step)
+        if received.finish_reason == "length":
+            raise ModelReplyError(_finish_reason_message(openai.LengthFinishReasonError), step=step)
+        if received.finish_reason == "content_filter":
+            raise ModelReplyError(_finish_reason_message(openai.ContentFilterFinishReasonError), step=step)
+        return so.read_reply(response_model, received.content, mode=mode, step=step)
+
+    def _sampling(self) -> dict[str, Any]:
+        sampling: dict[str, Any] = {"max_tokens": self.settings.max_tokens}
+        if self.settings.temperature is not None:
+            sampling["temperature"] = self.settings.temperature
+        return sampling
+
+    def _call_error(self, error: Exception, step: str, mode: str) -> ModelCallError:
+        import openai
+
+        endpoint = self.endpoint
+        retries = self.settings.max_retries
+        if isinstance(error, openai.APITimeoutError):
+            text = (
+                f"The model at {endpoint} did not answer within {self.settings.timeout:g} s "
+                f"({retries} retries). Raise the timeout (--timeout, CODEGEN_TIMEOUT or the editor's codegen.timeout "
+                "setting) or try a smaller model."
+            )
+        elif isinstance(error, openai.APIConnectionError):
+            cause = error.__cause__ or error
+            text = (
+                f"Cannot reach {endpoint} ({cause}). Check OPENAI_BASE_URL (--base-url, or the editor's codegen.baseUrl "
+                "setting) and that the server is running."
+            )
+        elif isinstance(error, openai.AuthenticationError):
+            text = f"{endpoint} rejected the API key (HTTP 401). Check OPENAI_API_KEY."
+        elif isinstance(error, openai.PermissionDeniedError):
+            text = f"{endpoint} refused access (HTTP 403): {_status_detail(error)}. Check the key's permissions."
+        elif isinstance(error, openai.NotFoundError):
+            text = (
+                f"{endpoint} does not know the model {self.settings.model!r} (HTTP 404). "
+                "Check --model / CODEGEN_MODEL (for Ollama, `ollama list` shows the names)."
+            )
+        elif isinstance(error, openai.RateLimitError):
+            text = (
+                f"{endpoint} is rate limiting us (HTTP 429) after {retries} retries: {_status_detail(error)}. "
+                "Wait a moment, or raise CODEGEN_MAX_RETRIES."
+            )
+        elif isinstance(error, openai.BadRequestError):
+            text = f"{endpoint} rejected the {mode} request (HTTP 400): {_status_detail(error)}."
+        elif isinstance(error, openai.APIResponseValidationError):
+            text = f"{endpoint} answered the {mode} request with {error.message}, not a chat completion. {_MODE_FIX}"
+        elif isinstance(error, openai.APIStatusError):
+            text = (
+                f"{endpoint} failed with HTTP {error.status_code} after {retries} retries: {_status_detail(error)}. "
+                "Try again later, or check the server's logs."
+            )
+        else:
+            text = f"The request to {endpoint} failed: {error}."
+        return ModelCallError(text, step=step)
+
+    async def close(self) -> None:
+        if self._sdk is not None:
+            await self._sdk.close()
+            self._sdk = None
+
+
+_MODE_FIX = (
+    "If the endpoint does not support this response format, pick another structured-output mode "
+    "(--structured-output, CODEGEN_STRUCTURED_OUTPUT or the editor's codegen.structuredOutput: "
+    "auto, json_schema, json_object or text)."
+)
+
+
+def _json_schema_format(response_model: type[Reply]) -> dict[str, Any]:
+    """The strict json_schema response format the SDK's own parse() sends, as a plain request parameter.
+
+    Given as data (not the pydantic class), the SDK streams the text without parsing partial JSON;
+    the reply is validated by the same pydantic model as in every other mode.
+    """
+    import openai
+
+    schema = openai.pydantic_function_tool(response_model)["function"]["parameters"]
+    return {"type": "json_schema", "json_schema": {"name": response_model.__name__, "schema": schema, "strict": True}}
+
+
+class _Received:
+    """A streamed reply so far: its text (capped, so an endless reply stops early) and progress reports."""
+
+    def __init__(self, on_tokens: TokenCallback | None):
+        self._on_tokens = on_tokens
+        self._started = time.monotonic()
+        self._parts: list[str] = []
+        self._refusal: list[str] = []
+        self.pieces = 0
+        self.characters = 0
+        self.finish_reason: str | None = None
+
+    @property
+    def content(self) -> str:
+        return "".join(self._parts)
+
+    @property
+    def refusal(self) -> str:
+        return "".join(self._refusal)
+
+    def add_choice(self, choice, step: str) -> None:
+        delta = choice.delta
+        text = getattr(delta, "content", None) or ""
+        refusal = getattr(delta, "refusal", None) or ""
+        if choice.finish_reason:
+            self.finish_reason = choice.finish_reason
+        if not (text or refusal):
+            return
+        (self._parts if text else self._refusal).append(text or refusal)
+        self.pieces += 1
+        self.characters += len(text) + len(refusal)
+        if self.characters > 2 * so.MAX_CODE_BYTES + 10_000:  # room for JSON escapes and the wrapping object
+            raise so.reply_too_big(self.characters, step)
+        if self._on_tokens is not None:
+            self._on_tokens(step, self.pieces, time.monotonic() - self._started)
+
+
+def _finish_reason_message(error: Exception | type[Exception]) -> str:
+    name = error.__name__ if isinstance(error, type) else type(error).__name__
+    if name == "LengthFinishReasonError":
+        return (
+            "The reply was cut off at the token limit; try a shorter prompt, or raise --max-tokens "
+            "(CODEGEN_MAX_TOKENS, the editor's codegen.maxTokens)."
+        )
+    return "The endpoint's content filter stopped the reply; rephrase the prompt."
+
+
+def _all_rejected_message(endpoint: str, settings: Settings, rejected: list[str]) -> str:
+    tried = "; ".join(rejected)
+    if settings.structured_output == "auto":
+        return f"{endpoint} rejected every response format codegen can ask with: {tried}. Check the server's logs."
+    return f"{endpoint} rejected the structured-output mode {settings.structured_output!r}: {tried}. {_MODE_FIX}"
+
+
+async def _inspect_response(response) -> None:
+    """An httpx response hook, run before the SDK reads the response.
+
+    The SDK retries every 5xx, but a server that answers 500 to the response format (llama-cpp-python
+    0.3 does) will answer the same again: `x-should-retry: false` stops it. And a 2xx chat completion
+    that is not a JSON object (empty, an HTML page) is an error here, not a string the SDK hands back.
+    """
+    import openai
+
+    status = response.status_code
+    if status >= 500 and "x-should-retry" not in response.headers:
+        await response.aread()
+        if so.is_format_rejection(status, response.text):
+            response.headers["x-should-retry"] = "false"
+    elif 200 <= status < 300 and response.request.url.path.endswith("/chat/completions"):
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            return  # a streamed reply: read as it arrives, checked as it is read
+        await response.aread()
+        if not _is_json_object(response.text):
+            what = _describe_body(response) if response.text.strip() else "an empty body"
+            raise openai.APIResponseValidationError(response, response.text, message=f"HTTP {status} and {what}")
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+def _body_text(error) -> str:
+    """All the endpoint said: the error body as the SDK parsed it, and the raw text."""
+    response = getattr(error, "response", None)
+    raw = response.text if response is not None else ""
+    return f"{getattr(error, 'body', '')} {raw}"
+
+
+def _status_detail(error) -> str:
+    """The endpoint's own words: the SDK puts the `error` object of the JSON body in `body`."""
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        nested = body.get("error")
+        detail = body.get("message") or (nested.get("message") if isinstance(nested, dict) else nested)
+        if detail:
+            return str(detail)[:300]
+    response = getattr(error, "response", None)
+    if isinstance(body, str) and body.strip() and response is not None:
+        return _describe_body(response)
+    return str(getattr(error, "message", None) or error)[:300]
+
+
+def _describe_body(response) -> str:
+    """A body that is not the JSON expected: its content type and first characters."""
+    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    return f"{kind} beginning {response.text.strip()[:80]!r}"

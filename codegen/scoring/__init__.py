@@ -1,0 +1,1 @@
+"""Scores: the seed's static quality rules and findings, incremental scoring, weave scorers."""

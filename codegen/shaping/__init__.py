@@ -1,0 +1,1 @@
+"""Shaping generated code: formatting, imports pointed at the module, module names."""
