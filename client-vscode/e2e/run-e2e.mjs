@@ -366,7 +366,7 @@ async function main() {
             return false;
         }, 30000);
         // What an editor run's trace holds: its steps with timings, the model calls' inputs and outputs.
-        // (Its scores are not in it: the editor runs and scores the tests after the traced call.)
+        // (Its test results and scores are on the page too; tests/lsp/test_traced_runs.py checks them.)
         for (const [what, pattern] of [['the prompt in the title', /Trace: .*moving average/], ['the total duration', /[0-9.]+ s\s+duration/],
             ['the steps table', /step\s+start \(s\)\s+time \(s\)/], ['the model calls', /openai\.chat\.completions\.create\s+\d+\.\d{3}\s+\d+\.\d{3}/],
             ['the inputs and outputs', /Inputs and outputs/], ['the generated function', /def moving_average/]]) {

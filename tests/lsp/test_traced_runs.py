@@ -46,6 +46,8 @@ async def test_show_trace_gives_our_client_the_page_and_others_its_path(start_ed
     assert "<title>Trace:" in page["html"]
     assert "moving average" in page["html"] and "CodeGenerationPipeline.predict" in page["html"]
     assert "<script" not in page["html"]
+    # The run, its tests and its scores are inside the traced call: the page shows them as the CLI's does.
+    assert "overall score" in page["html"] and "tests passed" in page["html"]
 
     elsewhere = await editor.command("codegen.showTrace")
     assert "html" in elsewhere and elsewhere["path"].endswith(".html")
