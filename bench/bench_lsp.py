@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bench.lsp_client import StdioClient  # noqa: E402
 from tests.loopback_model import LoopbackModel  # noqa: E402
 
-OURS = [sys.executable, "-m", "codegen_lsp"]
+OURS = [sys.executable, "-P", "-m", "codegen_lsp"]  # as the editors start it: the work folder stays off sys.path
 FINISHED = "$/codegen/finished"
 WARM_UP_DONE = "Warm-up done in"  # the server's log line (codegen_lsp.language_server.WARM_UP_DONE)
 BARE = [sys.executable, str(ROOT / "bench" / "bare_server.py")]
