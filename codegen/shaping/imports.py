@@ -69,19 +69,11 @@ def point_imports_at_module(source: str, module_name: str, names: list[str]) -> 
     - one `from <module_name> import …` is added for names the file uses but never imports.
     Other rebindings are left for `rebindings` to report. Source that does not parse is returned unchanged.
     """
-    tree = parse_or_none(source)
-    if tree is None:
+    done = _rewrite_imports(source, names, lambda node, wanted: _pointed_imports(node, module_name, wanted))
+    if done is None:
         return source
-    edits = _Edits(source)
-    wanted = set(names)
-    removed = _remove_top_level_copies(tree, wanted, edits)
-    for node, block in _statements(tree, skip=removed):
-        if not isinstance(node, (ast.Import, ast.ImportFrom)):
-            continue
-        statements = _pointed_imports(node, module_name, wanted)
-        if statements is not None:
-            edits.replace_statement(node, block, statements)
-    missing = _unimported(tree, module_name, wanted, removed)
+    tree, edits, removed = done
+    missing = _unimported(tree, module_name, set(names), removed)
     if missing:
         edits.insert_import(tree, f"from {module_name} import {', '.join(n for n in names if n in missing)}")
     return edits.apply()
@@ -89,31 +81,44 @@ def point_imports_at_module(source: str, module_name: str, names: list[str]) -> 
 
 def strip_definitions_and_imports(runner: str, names: list[str]) -> str:
     """A runner is appended to the module: drop its pasted copies and its imports of the module's names."""
-    tree = parse_or_none(runner)
+    done = _rewrite_imports(runner, names, _runner_imports)
+    return runner if done is None else done[1].apply()
+
+
+def _rewrite_imports(source: str, names: list[str], rewrite):
+    """Parse `source`, remove its top-level copies of `names` and replace each import statement by what
+    `rewrite(node, wanted)` gives (None keeps it): the tree, the pending edits and the removed nodes, or
+    None when `source` does not parse."""
+    tree = parse_or_none(source)
     if tree is None:
-        return runner
-    edits = _Edits(runner)
+        return None
+    edits = _Edits(source)
     wanted = set(names)
     removed = _remove_top_level_copies(tree, wanted, edits)
     for node, block in _statements(tree, skip=removed):
-        if not isinstance(node, (ast.Import, ast.ImportFrom)):
-            continue
-        if isinstance(node, ast.Import):
-            # `import your_module` + `your_module.f()`: the module the runner runs in is __main__.
-            statements = [f"import __main__ as {alias.asname or alias.name.split('.')[0]}"
-                          if _is_placeholder(alias.name, "") else f"import {_alias(alias)}" for alias in node.names]
-            if any(_is_placeholder(alias.name, "") for alias in node.names):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            statements = rewrite(node, wanted)
+            if statements is not None:
                 edits.replace_statement(node, block, statements)
-            continue
-        ours = node.level > 0 or _is_placeholder(node.module, "")
-        kept = [alias for alias in node.names if not ours and alias.name not in wanted]
-        if len(kept) == len(node.names):
-            continue
-        # `from your_module import f as g`: f is already defined above the runner; keep g working.
-        renames = [f"{alias.asname} = {alias.name}" for alias in node.names
-                   if alias.name in wanted and alias.asname and alias.asname != alias.name]
-        edits.replace_statement(node, block, ([_import_text(node, kept)] if kept else []) + renames)
-    return edits.apply()
+    return tree, edits, removed
+
+
+def _runner_imports(node: ast.Import | ast.ImportFrom, wanted: set[str]) -> list[str] | None:
+    """What a runner's import becomes once the runner is appended to the module; None keeps it."""
+    if isinstance(node, ast.Import):
+        if not any(_is_placeholder(alias.name, "") for alias in node.names):
+            return None
+        # `import your_module` + `your_module.f()`: the module the runner runs in is __main__.
+        return [f"import __main__ as {alias.asname or alias.name.split('.')[0]}"
+                if _is_placeholder(alias.name, "") else f"import {_alias(alias)}" for alias in node.names]
+    ours = node.level > 0 or _is_placeholder(node.module, "")
+    kept = [alias for alias in node.names if not ours and alias.name not in wanted]
+    if len(kept) == len(node.names):
+        return None
+    # `from your_module import f as g`: f is already defined above the runner; keep g working.
+    renames = [f"{alias.asname} = {alias.name}" for alias in node.names
+               if alias.name in wanted and alias.asname and alias.asname != alias.name]
+    return ([_import_text(node, kept)] if kept else []) + renames
 
 
 def rebindings(source: str, module_name: str, names: list[str], *, module_scope_only: bool = False) -> list[Rebinding]:
