@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 
 class EnvironmentChanges:
-    """Variables set through `set`, each remembered with the value it had before the first change."""
+    """Variables set through `set`, each remembered with the value it had before the first
+    change."""
 
     def __init__(self) -> None:
         self._saved: dict[str, str | None] = {}

@@ -23,18 +23,23 @@ def refuse_existing(paths: list[Path], *, force: bool) -> None:
     existing = [p for p in paths if p.exists()]
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
-        raise FileExistsRefusal(f"{names} already exist{'s' if len(existing) == 1 else ''}; pass --force to overwrite, or choose another --module.")
+        raise FileExistsRefusal(
+            f"{names} already exist{'s' if len(existing) == 1 else ''}; pass --force to overwrite,"
+            " or choose another --module."
+        )
 
 
 def check_output_directory(directory: Path) -> None:
-    """Raise OutputLocationError unless `directory` is, or can be created as, a folder we can write in.
+    """Raise OutputLocationError unless `directory` is, or can be created as, a folder we can write
+    in.
 
     Nothing is created: the folder appears only when the results are written.
     """
     if directory.is_symlink() and not directory.exists():
         raise OutputLocationError(
-            f"The output folder {directory} is a symbolic link to {os.readlink(directory)}, which does not "
-            "exist; create that folder or pass another --out.")
+            f"The output folder {directory} is a symbolic link to {os.readlink(directory)}, which"
+            " does not exist; create that folder or pass another --out."
+        )
     existing = directory
     while not existing.exists():
         if existing.parent == existing:
@@ -46,16 +51,22 @@ def check_output_directory(directory: Path) -> None:
     try:
         fd, probe = create_exclusive(existing, prefix=".codegen-probe-", suffix=".tmp")
     except OSError as error:
-        where = directory if existing == directory else f"{directory} (its nearest existing folder, {existing})"
+        where = (
+            directory
+            if existing == directory
+            else f"{directory} (its nearest existing folder, {existing})"
+        )
         raise OutputLocationError(
-            f"Cannot write in the output folder {where}: {error.strerror or error}; pass a folder you can "
-            "write to with --out, or fix its permissions.") from None
+            f"Cannot write in the output folder {where}: {error.strerror or error}; pass a folder"
+            " you can write to with --out, or fix its permissions."
+        ) from None
     os.close(fd)
     os.unlink(probe)
 
 
 def create_exclusive(directory: Path, *, prefix: str, suffix: str) -> tuple[int, str]:
-    """A new file in `directory`, open for writing, with the user's umask applied (mkstemp forces 0600)."""
+    """A new file in `directory`, open for writing, with the user's umask applied (mkstemp forces
+    0600)."""
     while True:
         path = os.path.join(directory, f"{prefix}{secrets.token_hex(8)}{suffix}")
         try:
@@ -77,7 +88,8 @@ def _stage(path: Path, text: str) -> str:
 
 
 def replace_atomically(path: Path, text: str) -> None:
-    """Write `path` so that a reader (or a crash) sees the old file or the new one, never half of it."""
+    """Write `path` so that a reader (or a crash) sees the old file or the new one, never half of
+    it."""
     tmp = _stage(path, text)
     try:
         os.replace(tmp, path)
@@ -87,7 +99,8 @@ def replace_atomically(path: Path, text: str) -> None:
 
 
 def write_all(files: dict[Path, str], *, force: bool) -> None:
-    """Write every file or none: all contents go to temporary files first, then each is renamed into place."""
+    """Write every file or none: all contents go to temporary files first, then each is renamed into
+    place."""
     refuse_existing(list(files), force=force)
     staged: list[tuple[str, Path]] = []
     try:
@@ -98,8 +111,9 @@ def write_all(files: dict[Path, str], *, force: bool) -> None:
             os.replace(tmp, path)
     except OSError as error:
         raise OutputLocationError(
-            f"Could not write {error.filename or 'the results'}: {error.strerror or error}; nothing was "
-            "written. Free some space or fix the folder's permissions, then run again.") from None
+            f"Could not write {error.filename or 'the results'}: {error.strerror or error}; nothing"
+            " was written. Free some space or fix the folder's permissions, then run again."
+        ) from None
     finally:
         for tmp, _ in staged:
             if os.path.exists(tmp):

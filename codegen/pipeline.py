@@ -13,11 +13,15 @@ from typing import Any
 import weave
 from pydantic import PrivateAttr
 
-from .shaping import formatting
-from .model import prompts
-from .scoring import quality
 from . import repair, source
 from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
+from .execution.frameworks import Framework, resolve_framework
+from .model import prompts
+from .model.llm import ModelClient
+from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
+from .progress import StageCallback, TokenCallback
+from .scoring import quality
+from .shaping import formatting
 from .shaping.imports import (
     defined_names,
     imported_modules,
@@ -25,12 +29,7 @@ from .shaping.imports import (
     rebindings,
     strip_definitions_and_imports,
 )
-from .model.llm import ModelClient
 from .shaping.naming import module_name_for, name_beside
-from .progress import StageCallback, TokenCallback
-from .execution.frameworks import Framework, resolve_framework
-from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
-
 
 
 class CodeFormatter(weave.Object):
@@ -58,7 +57,8 @@ class CodeFormatter(weave.Object):
 
     @weave.op
     def format(self, code: str, step: str) -> str:
-        """Text repairs, then a syntax check (naming `step`), then autoflake -> isort -> autopep8."""
+        """Text repairs, then a syntax check (naming `step`), then autoflake -> isort ->
+        autopep8."""
         code = self.strip_markdown_fences(self.replace_literal_newlines(code.replace("\r\n", "\n")))
         ensure_parses(code, step)
         return formatting.tidy(code, (self.remove_unused, self.sort_imports, self.pep8))
@@ -67,24 +67,32 @@ class CodeFormatter(weave.Object):
 def ensure_parses(code: str, step: str) -> None:
     """Raise GeneratedCodeError (naming the step and the line) unless `code` is valid Python."""
     if not code.strip():
-        raise GeneratedCodeError("The model returned empty code; try again or rephrase the prompt.", step=step)
+        raise GeneratedCodeError(
+            "The model returned empty code; try again or rephrase the prompt.", step=step
+        )
     try:
         with source.AST_LOCK:
             compile(code, f"<{step}>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
     except SyntaxError as error:
         raise GeneratedCodeError(
-            f"The generated code has a syntax error at line {error.lineno}: {error.msg}. Nothing was written; try again.",
+            f"The generated code has a syntax error at line {error.lineno}: {error.msg}. Nothing"
+            " was written; try again.",
             step=step,
         ) from None
     except (ValueError, RecursionError, MemoryError) as error:
-        raise GeneratedCodeError(f"The generated code cannot be parsed ({error}). Nothing was written.", step=step) from None
+        raise GeneratedCodeError(
+            f"The generated code cannot be parsed ({error}). Nothing was written.", step=step
+        ) from None
 
 
-def ensure_uses_module(code: str, module_name: str, names: list[str], step: str, *, runner: bool = False) -> None:
+def ensure_uses_module(
+    code: str, module_name: str, names: list[str], step: str, *, runner: bool = False
+) -> None:
     """Raise GeneratedCodeError when `code` still binds one of the module's names to something else.
 
     Called on the formatted text: autopep8 turns `f = lambda …` into a def after the rewrite ran. A
-    runner shares the module's namespace, so `module_name` is "" for it (no import of them is honest).
+    runner shares the module's namespace, so `module_name` is "" for it (no import of them is
+    honest).
     """
     ensure_parses(code, step)  # rebindings() sees nothing in text that does not parse
     found = rebindings(code, module_name, names, module_scope_only=runner)
@@ -92,8 +100,9 @@ def ensure_uses_module(code: str, module_name: str, names: list[str], step: str,
         where = ", ".join(rebinding.describe() for rebinding in found[:5])
         part = "runner" if runner else "tests"
         raise GeneratedCodeError(
-            f"The generated {part} redefine the module's own names instead of using them: {where}; "
-            f"they would {'run' if runner else 'test'} that code, not the module's. Nothing was written; try again.",
+            f"The generated {part} redefine the module's own names instead of using them: {where};"
+            f" they would {'run' if runner else 'test'} that code, not the module's. Nothing was"
+            " written; try again.",
             step=step,
         )
 
@@ -109,7 +118,9 @@ class GenerationResult:
     unit_tests: str
     scores: quality.SeedScores
     timings: dict[str, float] = field(default_factory=dict)
-    execution: dict[str, Any] | None = None  # TestRunResult.as_dict() of the final run, if tests ran
+    execution: dict[str, Any] | None = (
+        None  # TestRunResult.as_dict() of the final run, if tests ran
+    )
     repaired: bool = False  # the tests were rewritten by a repair round
     possible_bugs: list[dict[str, Any]] = field(default_factory=list)
     repair_problem: str | None = None  # why the optional repair step could not be used
@@ -125,7 +136,7 @@ class GenerationResult:
         return f"test_{self.module_name}.py"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "GenerationResult":
+    def from_dict(cls, data: dict[str, Any]) -> GenerationResult:
         """The inverse of as_dict (predict returns a dict, which is what Weave records)."""
         return cls(**{**data, "scores": quality.SeedScores(**data["scores"])})
 
@@ -167,7 +178,8 @@ class Destination:
     """Existing files the parts join (an editor's module): the tests run against them as merged."""
 
     module_name: str
-    compose: Callable[[str, str, str], Awaitable[SavedFiles]]  # (code, runner, tests) -> the merged files
+    # (code, runner, tests) -> the merged files
+    compose: Callable[[str, str, str], Awaitable[SavedFiles]]
     extra_paths: tuple[str, ...] = ()  # the project's folders, importable by the tests
 
 
@@ -199,7 +211,8 @@ def _current_clock() -> _StageClock:
 
 
 class CodeGenerationPipeline(weave.Model):
-    """The whole pipeline as a Weave Model; `predict(prompt)` returns code, runner, tests and scores."""
+    """The whole pipeline as a Weave Model; `predict(prompt)` returns code, runner, tests and
+    scores."""
 
     model_name: str = "gpt-4o"
     formatter: CodeFormatter = CodeFormatter()
@@ -213,9 +226,16 @@ class CodeGenerationPipeline(weave.Model):
     _destination: Destination | None = PrivateAttr(default=None)
     _last_run: tuple[SavedFiles, Any] | None = PrivateAttr(default=None)
 
-    def __init__(self, client: ModelClient, *, on_stage: StageCallback | None = None,
-                 on_tokens: TokenCallback | None = None, project_dir: Path | None = None,
-                 destination: Destination | None = None, **data: Any):
+    def __init__(
+        self,
+        client: ModelClient,
+        *,
+        on_stage: StageCallback | None = None,
+        on_tokens: TokenCallback | None = None,
+        project_dir: Path | None = None,
+        destination: Destination | None = None,
+        **data: Any,
+    ):
         data.setdefault("model_name", client.settings.model)
         super().__init__(**data)
         self._client = client
@@ -226,15 +246,19 @@ class CodeGenerationPipeline(weave.Model):
 
     @property
     def last_run(self) -> tuple[SavedFiles, Any] | None:
-        """The files and TestRunResult of the last `predict`'s kept test run, or None when none ran."""
+        """The files and TestRunResult of the last `predict`'s kept test run, or None when none
+        ran."""
         return self._last_run
 
     @property
     def test_framework(self) -> Framework:
-        """The setting, with `auto` decided once from the project folder and the test interpreter."""
+        """The setting, with `auto` decided once from the project folder and the test
+        interpreter."""
         if self._framework is None:
             settings = self._client.settings
-            self._framework = resolve_framework(settings.test_framework, self._project_dir, settings.test_python)
+            self._framework = resolve_framework(
+                settings.test_framework, self._project_dir, settings.test_python
+            )
         return self._framework
 
     @property
@@ -249,51 +273,76 @@ class CodeGenerationPipeline(weave.Model):
     async def _ask(self, response_model, message: str, *, step: str, prompt: str):
         started = time.perf_counter()
         try:
-            return await self._client.ask(response_model, message, step=step, prompt=prompt, on_tokens=self._on_tokens)
+            return await self._client.ask(
+                response_model, message, step=step, prompt=prompt, on_tokens=self._on_tokens
+            )
         finally:
             _current_clock().add(f"model.{step}", time.perf_counter() - started)
 
     async def _format(self, code: str, step: str) -> str:
-        """Formatting is CPU work (autopep8 alone takes ~10 ms): off the event loop, so a server stays responsive."""
+        """Formatting is CPU work (autopep8 alone takes ~10 ms): off the event loop, so a server
+        stays responsive."""
         started = time.perf_counter()
         try:
-            return await asyncio.to_thread(contextvars.copy_context().run, self.formatter.format, code, step)
+            return await asyncio.to_thread(
+                contextvars.copy_context().run, self.formatter.format, code, step
+            )
         finally:
             _current_clock().add(f"format.{step}", time.perf_counter() - started)
 
     @weave.op
     async def generate_code(self, prompt: str) -> GeneratedCode:
-        return await self._ask(GeneratedCode, prompts.render("function", prompt=prompt), step="function", prompt=prompt)
+        return await self._ask(
+            GeneratedCode, prompts.render("function", prompt=prompt), step="function", prompt=prompt
+        )
 
     @weave.op
     async def generate_program(self, code: str) -> ProgramRunner:
-        return await self._ask(ProgramRunner, prompts.render("runner", code=code), step="runner", prompt=_describe(code))
+        return await self._ask(
+            ProgramRunner,
+            prompts.render("runner", code=code),
+            step="runner",
+            prompt=_describe(code),
+        )
 
     @weave.op
     async def generate_tests(self, code: str, module_name: str) -> UnitTest:
         names = [n for n in defined_names(code) if not n.startswith("_")] or defined_names(code)
-        message = prompts.render_tests(self.test_framework, code=code, module_name=module_name,
-                                       names=", ".join(names) or "*")
+        message = prompts.render_tests(
+            self.test_framework, code=code, module_name=module_name, names=", ".join(names) or "*"
+        )
         return await self._ask(UnitTest, message, step="tests", prompt=_describe(code))
 
     @weave.op
-    async def repair_tests(self, code: str, tests: str, failures: str, module_name: str) -> UnitTest:
-        message = prompts.render_repair(self.test_framework, code=code, tests=tests, failures=failures,
-                                        module_name=module_name)
+    async def repair_tests(
+        self, code: str, tests: str, failures: str, module_name: str
+    ) -> UnitTest:
+        message = prompts.render_repair(
+            self.test_framework, code=code, tests=tests, failures=failures, module_name=module_name
+        )
         return await self._ask(UnitTest, message, step="repair", prompt=_describe(code))
 
     @weave.op
-    async def run_tests(self, module_code: str, tests: str, module_name: str, test_module_name: str | None = None):
-        """The sandboxed run: a child process under coverage, never this one. Returns a TestRunResult."""
+    async def run_tests(
+        self, module_code: str, tests: str, module_name: str, test_module_name: str | None = None
+    ):
+        """The sandboxed run: a child process under coverage, never this one. Returns a
+        TestRunResult."""
         from .execution import run_tests_async
 
         settings = self._client.settings
         started = time.perf_counter()
         try:
             result = await run_tests_async(
-                module_code, tests, module_name=module_name, test_module_name=test_module_name,
-                python=settings.test_python, timeout=settings.test_timeout, repeats=settings.test_repeats,
-                allow_unsandboxed=settings.allow_unsandboxed_tests, framework=self.test_framework,
+                module_code,
+                tests,
+                module_name=module_name,
+                test_module_name=test_module_name,
+                python=settings.test_python,
+                timeout=settings.test_timeout,
+                repeats=settings.test_repeats,
+                allow_unsandboxed=settings.allow_unsandboxed_tests,
+                framework=self.test_framework,
                 extra_paths=self._destination.extra_paths if self._destination else (),
             )
         finally:
@@ -301,19 +350,23 @@ class CodeGenerationPipeline(weave.Model):
         return result
 
     async def _run_saved(self, code: str, runner: str, tests: str, module_name: str):
-        """Run the tests as they will be saved: joined to the module here, or merged into the destination's files."""
+        """Run the tests as they will be saved: joined to the module here, or merged into the
+        destination's files."""
         if self._destination is None:
             files = SavedFiles(join_module(code, runner), tests)
         else:
             files = await self._destination.compose(code, runner, tests)
-        result = await self.run_tests(files.module_code, files.test_code, module_name, files.test_module_name)
+        result = await self.run_tests(
+            files.module_code, files.test_code, module_name, files.test_module_name
+        )
         return files, result
 
     async def tests_that_pass(self, code: str, runner: str, tests: str, module_name: str):
-        """Run the tests; on failures, up to `repair_rounds` repairs, keeping whichever version fails least.
+        """Run the tests; on failures, up to `repair_rounds` repairs, keeping whichever version
+        fails least.
 
-        Repair is optional: an unusable repair (a refusal, a reply that does not parse or has the wrong
-        shape, a failing endpoint) keeps the tests already made and is reported, never fatal.
+        Repair is optional: an unusable repair (a refusal, a reply that does not parse or has the
+        wrong shape, a failing endpoint) keeps the tests already made and is reported, never fatal.
         Returns (tests, TestRunResult, repaired, possible bugs, why repair stopped or None).
         """
         self._stage("run")
@@ -324,8 +377,12 @@ class CodeGenerationPipeline(weave.Model):
                 break
             self._stage("repair")
             try:
-                reply = await self.repair_tests(code, tests, repair.failure_report(best_result), module_name)
-                candidate = await self._finish_part(reply.test_code, code, module_name, step="repair")
+                reply = await self.repair_tests(
+                    code, tests, repair.failure_report(best_result), module_name
+                )
+                candidate = await self._finish_part(
+                    reply.test_code, code, module_name, step="repair"
+                )
             except (ModelCallError, ModelReplyError, GeneratedCodeError, ReplayMiss) as error:
                 repair_problem = f"{error} The tests as first generated were kept."
                 break
@@ -344,7 +401,9 @@ class CodeGenerationPipeline(weave.Model):
         code = await self._format(reply.code, "function")
         if not defined_names(code):
             raise GeneratedCodeError(
-                "The model's answer defines no function; try again or make the prompt more specific.", step="function"
+                "The model's answer defines no function; try again or make the prompt more"
+                " specific.",
+                step="function",
             )
         return code
 
@@ -355,58 +414,86 @@ class CodeGenerationPipeline(weave.Model):
         return await self._finish_part(reply.main_function_code, code, "", step="runner")
 
     async def tests_for(self, code: str, module_name: str) -> str:
-        """A formatted test file (the chosen framework) importing the functions from `module_name`."""
+        """A formatted test file (the chosen framework) importing the functions from
+        `module_name`."""
         self._stage("tests")
         reply = await self.generate_tests(code, module_name)
         return await self._finish_part(reply.test_code, code, module_name, step="tests")
 
     async def _finish_part(self, text: str, code: str, module_name: str, *, step: str) -> str:
-        """Normalise, parse-check, point at the module's own names, format, and check nothing is redefined.
+        """Normalise, parse-check, point at the module's own names, format, and check nothing is
+        redefined.
 
-        `module_name` "" is the runner: it shares the module's namespace, so the functions' definitions
-        and imports are stripped from it instead of imported into it.
+        `module_name` "" is the runner: it shares the module's namespace, so the functions'
+        definitions and imports are stripped from it instead of imported into it.
         """
         part = formatting.normalize_text(text)
         ensure_parses(part, step)
         names = defined_names(code)
-        rewritten = (point_imports_at_module(part, module_name, names) if module_name
-                     else strip_definitions_and_imports(part, names))
+        rewritten = (
+            point_imports_at_module(part, module_name, names)
+            if module_name
+            else strip_definitions_and_imports(part, names)
+        )
         part = await self._format(rewritten, step)
         ensure_uses_module(part, module_name, names, step, runner=not module_name)
         return part
 
     @weave.op
-    async def predict(self, prompt: str, module_name: str | None = None, code: str | None = None,
-                      parts: str = "all", runner_exists: bool = False) -> dict[str, Any]:
+    async def predict(
+        self,
+        prompt: str,
+        module_name: str | None = None,
+        code: str | None = None,
+        parts: str = "all",
+        runner_exists: bool = False,
+    ) -> dict[str, Any]:
         """Every face's one traced call: the CLI, `codegen eval` and the editor's code actions.
 
-        `code` given: the runner and/or tests are for that existing function (`parts` "runner", "tests"
-        or "all"); otherwise the function is generated from `prompt` first. `parts` "function" stops
-        there. `runner_exists`: the module already has a main(), so none is asked for.
+        `code` given: the runner and/or tests are for that existing function (`parts` "runner",
+        "tests" or "all"); otherwise the function is generated from `prompt` first. `parts`
+        "function" stops there. `runner_exists`: the module already has a main(), so none is asked
+        for.
         """
         call = weave.get_current_call()
         self._call_id = call.id if call is not None else None
-        result = await self.run(prompt, module_name=module_name, code=code, parts=parts, runner_exists=runner_exists)
+        result = await self.run(
+            prompt, module_name=module_name, code=code, parts=parts, runner_exists=runner_exists
+        )
         return result.as_dict()
 
-    async def run(self, prompt: str, *, module_name: str | None = None, code: str | None = None,
-                  parts: str = "all", runner_exists: bool = False) -> GenerationResult:
-        """Every stage asked for; raises a CodegenError naming the failed step, having produced nothing partial."""
+    async def run(
+        self,
+        prompt: str,
+        *,
+        module_name: str | None = None,
+        code: str | None = None,
+        parts: str = "all",
+        runner_exists: bool = False,
+    ) -> GenerationResult:
+        """Every stage asked for; raises a CodegenError naming the failed step, having produced
+        nothing partial."""
         if parts not in PARTS:
             raise ValueError(f"parts must be one of {', '.join(PARTS)}")
         if not prompt.strip():
-            raise GeneratedCodeError("The prompt is empty; describe the function you want.", step="function")
+            raise GeneratedCodeError(
+                "The prompt is empty; describe the function you want.", step="function"
+            )
         clock = _StageClock()
         _clock_var.set(clock)
         self._last_run = None
         started = time.perf_counter()
         if self._destination is not None:
             module_name = self._destination.module_name  # the file exists: its name is given
-        elif not module_name:  # asking the test interpreter what it can import takes a process start
-            module_name = await asyncio.to_thread(module_name_for, prompt, python=self._client.settings.test_python)
+        # Asking the test interpreter what it can import takes a process start
+        elif not module_name:
+            module_name = await asyncio.to_thread(
+                module_name_for, prompt, python=self._client.settings.test_python
+            )
         if code is None:
             code = await self.function_for(prompt)
-            if self._destination is None:  # `import requests` in a module named requests.py imports itself
+            # `import requests` in a module named requests.py imports itself
+            if self._destination is None:
                 module_name = name_beside(module_name, imported_modules(code))
         wants_runner = parts in ("runner", "all") and not runner_exists
         wants_tests = parts in ("tests", "all")
@@ -448,7 +535,8 @@ async def _nothing() -> str:
 
 
 async def gather_or_cancel(*coroutines):
-    """Like asyncio.gather, but the first failure cancels the siblings instead of leaving them running."""
+    """Like asyncio.gather, but the first failure cancels the siblings instead of leaving them
+    running."""
     tasks = [asyncio.ensure_future(c) for c in coroutines]
     try:
         return await asyncio.gather(*tasks)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
-# Called with a stage name ("function", "runner", "tests", "format", "run", "repair", "score") as each starts.
+# Called with a stage name ("function", "runner", "tests", "format", "run", "repair", "score") as
+# each starts.
 StageCallback = Callable[[str], None]
-# Called as a model reply streams in: (stage, pieces received so far, about one token each; seconds since asked).
+# Called as a model reply streams in: (stage, pieces received so far, about one token each; seconds
+# since asked).
 TokenCallback = Callable[[str, int, float], None]
 
 TOKEN_REPORT_SECONDS = 2.0  # how often the command line repeats a stage's progress
@@ -41,7 +44,8 @@ class StderrProgress:
         self.say(f"{STAGE_LABELS.get(name, name)}…")
 
     def tokens(self, name: str, pieces: int, seconds: float) -> None:
-        """`… 412 tokens in 3.1 s` for a stage whose reply is streaming, at most every TOKEN_REPORT_SECONDS."""
+        """`… 412 tokens in 3.1 s` for a stage whose reply is streaming, at most every
+        TOKEN_REPORT_SECONDS."""
         now = time.monotonic()
         if now - self._last_report.get(name, self.started) >= TOKEN_REPORT_SECONDS:
             self._last_report[name] = now

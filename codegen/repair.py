@@ -16,7 +16,8 @@ MAX_REPORT_CHARS = 6000
 
 @dataclass(frozen=True)
 class PossibleBug:
-    """A test that still fails with an assertion after repair: the code, not the test, may be wrong."""
+    """A test that still fails with an assertion after repair: the code, not the test, may be
+    wrong."""
 
     function: str
     test_id: str
@@ -41,7 +42,9 @@ def failure_report(result: TestRunResult) -> str:
             detail = test.traceback.strip() or test.message
             parts.append(f"{test.outcome.upper()}: {test.test_id} (line {test.line})\n{detail}")
     report = "\n\n".join(parts) or "No details were reported."
-    return report if len(report) <= MAX_REPORT_CHARS else report[:MAX_REPORT_CHARS] + "\n[…truncated]"
+    return (
+        report if len(report) <= MAX_REPORT_CHARS else report[:MAX_REPORT_CHARS] + "\n[…truncated]"
+    )
 
 
 def failure_count(result: TestRunResult) -> int:
@@ -49,7 +52,9 @@ def failure_count(result: TestRunResult) -> int:
     return result.failed + result.errored + (1_000_000 if result.run == 0 else 0)
 
 
-def possible_bugs(test_source: str, result: TestRunResult, function_names: list[str]) -> list[PossibleBug]:
+def possible_bugs(
+    test_source: str, result: TestRunResult, function_names: list[str]
+) -> list[PossibleBug]:
     """Assertion failures (not errors) mapped to the module functions their test method uses."""
     used_by = functions_used_by_tests(test_source, set(function_names))
     bugs = []
@@ -57,17 +62,23 @@ def possible_bugs(test_source: str, result: TestRunResult, function_names: list[
         if test.outcome != "failed":
             continue
         for function in sorted(used_by.get(declared_test(test.test_id), ())) or ["(unknown)"]:
-            bugs.append(PossibleBug(function=function, test_id=test.test_id, message=test.message, line=test.line))
+            bugs.append(
+                PossibleBug(
+                    function=function, test_id=test.test_id, message=test.message, line=test.line
+                )
+            )
     return bugs
 
 
 def declared_test(test_id: str) -> str:
-    """The test as written in the file: pytest's parametrized `test_f[1-2]` is case `1-2` of `test_f`."""
+    """The test as written in the file: pytest's parametrized `test_f[1-2]` is case `1-2` of
+    `test_f`."""
     return test_id.partition("[")[0]
 
 
 def functions_used_by_tests(test_source: str, names: set[str]) -> dict[str, set[str]]:
-    """Test id (`Class.test_x`, or pytest's plain `test_x`) -> which of `names` that test's body uses."""
+    """Test id (`Class.test_x`, or pytest's plain `test_x`) -> which of `names` that test's body
+    uses."""
     tree = parse_or_none(test_source)
     if tree is None:
         return {}
@@ -75,9 +86,13 @@ def functions_used_by_tests(test_source: str, names: set[str]) -> dict[str, set[
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             for method in node.body:
-                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name.startswith("test"):
+                if isinstance(
+                    method, (ast.FunctionDef, ast.AsyncFunctionDef)
+                ) and method.name.startswith("test"):
                     used_by[f"{node.name}.{method.name}"] = _names_used(method) & names
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(
+            "test"
+        ):
             used_by[node.name] = _names_used(node) & names
     return used_by
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 from .model.llm import ModelClient
 from .progress import StageCallback, TokenCallback
 from .settings import Settings
 from .tracing import TracingStatus, configure_environment, start_tracing, stop_tracing
-
 
 # weave's openai integration serializes `parsed` replies through a schema that expects None, and
 # pydantic warns on every call; the trace is still right, and users should not see the noise.
@@ -21,32 +20,53 @@ warnings.filterwarnings("ignore", message="Pydantic serializer warnings", catego
 class GenerationSession:
     """Long-lived (the language server keeps one per configuration) or per command (the CLI)."""
 
-    def __init__(self, settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None):
+    def __init__(
+        self, settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None
+    ):
         self.settings = settings
         self.client = ModelClient(settings, record_dir=record_dir, replay_dir=replay_dir)
         configure_environment()  # before weave is first imported, below
         self.tracing: TracingStatus = start_tracing(
             settings.resolved_tracing(),
             project=settings.weave_project,
-            wandb_api_key=settings.wandb_api_key.get_secret_value() if settings.wandb_api_key else None,
+            wandb_api_key=(
+                settings.wandb_api_key.get_secret_value() if settings.wandb_api_key else None
+            ),
         )
         self.last_call_id: str | None = None
 
     def prepare(self) -> None:
-        """Set up now what a first generation would: the SDK's client and the pipeline's imports (weave)."""
+        """Set up now what a first generation would: the SDK's client and the pipeline's imports
+        (weave)."""
         self.client.prepare()
         self.pipeline()
 
-    def pipeline(self, on_stage: StageCallback | None = None, on_tokens: TokenCallback | None = None, *,
-                 project_dir: Path | None = None, destination=None):
+    def pipeline(
+        self,
+        on_stage: StageCallback | None = None,
+        on_tokens: TokenCallback | None = None,
+        *,
+        project_dir: Path | None = None,
+        destination=None,
+    ):
         from .pipeline import CodeGenerationPipeline  # imports weave: only when generating
 
-        return CodeGenerationPipeline(self.client, on_stage=on_stage, on_tokens=on_tokens, project_dir=project_dir,
-                                      destination=destination)
+        return CodeGenerationPipeline(
+            self.client,
+            on_stage=on_stage,
+            on_tokens=on_tokens,
+            project_dir=project_dir,
+            destination=destination,
+        )
 
     async def generate(
-        self, prompt: str, *, module_name: str | None = None, on_stage: StageCallback | None = None,
-        on_tokens: TokenCallback | None = None, project_dir: Path | None = None,
+        self,
+        prompt: str,
+        *,
+        module_name: str | None = None,
+        on_stage: StageCallback | None = None,
+        on_tokens: TokenCallback | None = None,
+        project_dir: Path | None = None,
     ):
         """The whole pipeline, traced as one `CodeGenerationPipeline.predict` call.
 

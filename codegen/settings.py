@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from .errors import ConfigurationError
 
 TracingMode = Literal["auto", "local", "wandb", "off"]
-# auto: json_schema first, stepping down json_object (+schema) -> json_object -> text on a rejection.
+# auto: json_schema first, stepping down json_object (+schema) -> json_object -> text on a
+# rejection.
 StructuredOutputMode = Literal["auto", "json_schema", "json_object", "text"]
 TestFrameworkChoice = Literal["auto", "unittest", "pytest"]
 
@@ -48,28 +50,55 @@ class Settings(BaseModel):
     model_config = {"extra": "forbid", "validate_assignment": True}
 
     model: str = Field("gpt-4o", min_length=1, description="Chat model name.")
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint (Ollama, vLLM, LM Studio, Groq...).")
-    api_key: SecretStr | None = Field(None, description="API key; read from OPENAI_API_KEY, never from editor settings.")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint (Ollama, vLLM, LM Studio, Groq...)."
+    )
+    api_key: SecretStr | None = Field(
+        None, description="API key; read from OPENAI_API_KEY, never from editor settings."
+    )
     timeout: float = Field(60.0, gt=0, le=3600, description="Seconds to wait for one model reply.")
-    max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/connection errors (the SDK's).")
-    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature; unset = model default.")
-    tracing: TracingMode = Field("auto", description="auto: hosted Weave with WANDB_API_KEY, else local files.")
+    max_retries: int = Field(
+        2, ge=0, le=10, description="Retries on 429/5xx/connection errors (the SDK's)."
+    )
+    temperature: float | None = Field(
+        None, ge=0, le=2, description="Sampling temperature; unset = model default."
+    )
+    tracing: TracingMode = Field(
+        "auto", description="auto: hosted Weave with WANDB_API_KEY, else local files."
+    )
     weave_project: str = Field("codegen", min_length=1, description="Weave project name.")
     wandb_api_key: SecretStr | None = Field(None, description="W&B key for hosted tracing.")
-    test_timeout: float = Field(30.0, gt=0, le=3600, description="Wall-clock limit for one sandboxed test run.")
+    test_timeout: float = Field(
+        30.0, gt=0, le=3600, description="Wall-clock limit for one sandboxed test run."
+    )
     test_repeats: int = Field(3, ge=1, le=20, description="Runs per test, to detect flaky tests.")
-    repair_rounds: int = Field(1, ge=0, le=5, description="Model repair rounds for failing generated tests.")
-    run_tests: bool = Field(True, description="Run the generated tests in a sandboxed child process.")
-    test_python: str | None = Field(None, description="Interpreter for running tests (default: this one).")
+    repair_rounds: int = Field(
+        1, ge=0, le=5, description="Model repair rounds for failing generated tests."
+    )
+    run_tests: bool = Field(
+        True, description="Run the generated tests in a sandboxed child process."
+    )
+    test_python: str | None = Field(
+        None, description="Interpreter for running tests (default: this one)."
+    )
     allow_unsandboxed_tests: bool = Field(
-        False, description="Run generated tests even where the machine offers no sandbox (no Landlock)."
+        False,
+        description="Run generated tests even where the machine offers no sandbox (no Landlock).",
     )
     structured_output: StructuredOutputMode = Field(
-        "auto", description="How replies are held to the schema; auto steps down until the endpoint accepts one."
+        "auto",
+        description=(
+            "How replies are held to the schema; auto steps down until the endpoint accepts one."
+        ),
     )
-    max_tokens: int = Field(4096, ge=1, le=1_000_000, description="Reply token limit sent with every request.")
+    max_tokens: int = Field(
+        4096, ge=1, le=1_000_000, description="Reply token limit sent with every request."
+    )
     test_framework: TestFrameworkChoice = Field(
-        "auto", description="Tests to write: auto = pytest when the project is set up for it, else unittest."
+        "auto",
+        description=(
+            "Tests to write: auto = pytest when the project is set up for it, else unittest."
+        ),
     )
 
     @field_validator("base_url", mode="before")
@@ -83,17 +112,18 @@ class Settings(BaseModel):
     @classmethod
     def _must_be_http(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https:// (for example http://localhost:11434/v1)")
+            raise ValueError(
+                "must start with http:// or https:// (for example http://localhost:11434/v1)"
+            )
         return value
 
     def require_endpoint(self) -> None:
         """Raise a ConfigurationError saying how to configure, when no model can be reached."""
         if self.api_key is None and self.base_url is None:
             raise ConfigurationError(
-                "No API key: set OPENAI_API_KEY (in the environment or a .env file), "
-                "or point OPENAI_BASE_URL (--base-url, or the editor's codegen.baseUrl setting) at a local "
-                "OpenAI-compatible server "
-                "such as Ollama (http://localhost:11434/v1)."
+                "No API key: set OPENAI_API_KEY (in the environment or a .env file), or point"
+                " OPENAI_BASE_URL (--base-url, or the editor's codegen.baseUrl setting) at a local"
+                " OpenAI-compatible server such as Ollama (http://localhost:11434/v1)."
             )
 
     def api_key_for_client(self) -> str:
@@ -118,7 +148,11 @@ def mask_secret(secret: SecretStr | str | None) -> str:
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    return {name: environ[var] for name, var in ENVIRONMENT_VARIABLES.items() if environ.get(var, "") != ""}
+    return {
+        name: environ[var]
+        for name, var in ENVIRONMENT_VARIABLES.items()
+        if environ.get(var, "") != ""
+    }
 
 
 def load_settings(
@@ -136,23 +170,28 @@ def load_settings(
     if env_file is not None and env_file.is_file():
         from dotenv import dotenv_values
 
-        values.update(_from_environment({k: v for k, v in dotenv_values(env_file).items() if v is not None}))
+        values.update(
+            _from_environment({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        )
     values.update(_from_environment(os.environ if environ is None else environ))
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return Settings(**values)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+            for e in error.errors()
         )
         raise ConfigurationError(f"Invalid settings ({problems}).") from None
 
 
 def check_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Each value checked against its `Settings` field alone: (the valid ones, field -> why each other is not).
+    """Each value checked against its `Settings` field alone: (the valid ones, field -> why each
+    other is not).
 
-    For callers that keep what is valid and report the rest (the editor's settings), rather than refuse all.
-    Strict: these values arrive typed (JSON), so "yes" is not a boolean as it would be in the environment.
+    For callers that keep what is valid and report the rest (the editor's settings), rather than
+    refuse all. Strict: these values arrive typed (JSON), so "yes" is not a boolean as it would be
+    in the environment.
     """
     probe = Settings.model_construct()
     valid: dict[str, Any] = {}

@@ -22,14 +22,16 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, module=_PARSE_MOD
 
 
 def parse_or_none(text: str) -> ast.Module | None:
-    """The module's AST, or None for any text that does not parse (bad syntax, NUL bytes, too deep)."""
+    """The module's AST, or None for any text that does not parse (bad syntax, NUL bytes, too
+    deep)."""
     tree = parse(text)
     return None if isinstance(tree, Exception) else tree
 
 
 # CPython 3.11 and 3.12 keep the AST constructor's recursion depth in interpreter-wide state, so two
-# threads building ASTs at once can fail with "SystemError: AST constructor recursion depth mismatch"
-# (python/cpython#106905). Every AST this program builds, its formatters' included, is built under this lock.
+# threads building ASTs at once can fail with "SystemError: AST constructor recursion depth
+# mismatch" (python/cpython#106905). Every AST this program builds, its formatters' included, is
+# built under this lock.
 AST_LOCK = threading.RLock()
 
 

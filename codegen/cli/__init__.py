@@ -16,93 +16,200 @@ from ..settings import Settings, load_settings
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model")
     group.add_argument("--model", help="model name (default gpt-4o, or CODEGEN_MODEL)")
-    group.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (or OPENAI_BASE_URL)")
-    group.add_argument("--timeout", type=float, help="seconds to wait for one model reply (default 60)")
-    group.add_argument("--max-retries", type=int, help="retries on 429/5xx/connection errors (default 2)")
-    group.add_argument("--temperature", type=float, help="sampling temperature (default: the model's)")
-    group.add_argument("--max-tokens", type=int, help="reply token limit sent with every request (default 4096)")
-    group.add_argument("--structured-output", choices=["auto", "json_schema", "json_object", "text"],
-                       help="how replies are held to the schema (default auto: json_schema, stepping down on a rejection)")
-    group.add_argument("--tracing", choices=["auto", "local", "wandb", "off"], help="where Weave traces go (default auto)")
-    group.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)")
-    group.add_argument("--no-env-file", dest="env_file", action="store_const", const=None, help="read no dotenv file")
+    group.add_argument(
+        "--base-url",
+        help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (or OPENAI_BASE_URL)",
+    )
+    group.add_argument(
+        "--timeout", type=float, help="seconds to wait for one model reply (default 60)"
+    )
+    group.add_argument(
+        "--max-retries", type=int, help="retries on 429/5xx/connection errors (default 2)"
+    )
+    group.add_argument(
+        "--temperature", type=float, help="sampling temperature (default: the model's)"
+    )
+    group.add_argument(
+        "--max-tokens", type=int, help="reply token limit sent with every request (default 4096)"
+    )
+    group.add_argument(
+        "--structured-output",
+        choices=["auto", "json_schema", "json_object", "text"],
+        help=(
+            "how replies are held to the schema (default auto: json_schema, stepping down on a"
+            " rejection)"
+        ),
+    )
+    group.add_argument(
+        "--tracing",
+        choices=["auto", "local", "wandb", "off"],
+        help="where Weave traces go (default auto)",
+    )
+    group.add_argument(
+        "--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)"
+    )
+    group.add_argument(
+        "--no-env-file",
+        dest="env_file",
+        action="store_const",
+        const=None,
+        help="read no dotenv file",
+    )
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--record", type=Path, metavar="DIR", help="save every model answer in DIR")
-    group.add_argument("--replay", type=Path, metavar="DIR", help="answer from DIR; never touch the network")
+    group.add_argument(
+        "--replay", type=Path, metavar="DIR", help="answer from DIR; never touch the network"
+    )
 
 
 def _add_test_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-run", dest="run_tests", action="store_false", default=None,
-                        help="do not run the generated tests (by default they run in a sandboxed child process)")
-    parser.add_argument("--repair-rounds", type=int, help="model repair rounds for failing tests (default 1; 0 = off)")
-    parser.add_argument("--test-framework", choices=["auto", "unittest", "pytest"],
-                        help="tests to write: auto (default) = pytest when the project has pytest configuration "
-                        "or pytest-style tests and the test interpreter has pytest, else unittest")
+    parser.add_argument(
+        "--no-run",
+        dest="run_tests",
+        action="store_false",
+        default=None,
+        help="do not run the generated tests (by default they run in a sandboxed child process)",
+    )
+    parser.add_argument(
+        "--repair-rounds",
+        type=int,
+        help="model repair rounds for failing tests (default 1; 0 = off)",
+    )
+    parser.add_argument(
+        "--test-framework",
+        choices=["auto", "unittest", "pytest"],
+        help=(
+            "tests to write: auto (default) = pytest when the project has pytest configuration "
+            "or pytest-style tests and the test interpreter has pytest, else unittest"
+        ),
+    )
     _add_unsandboxed_option(parser)
 
 
 def _add_unsandboxed_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--allow-unsandboxed", dest="allow_unsandboxed_tests", action="store_true", default=None,
-                        help="run generated tests even where this machine has no sandbox for them (see doctor)")
+    parser.add_argument(
+        "--allow-unsandboxed",
+        dest="allow_unsandboxed_tests",
+        action="store_true",
+        default=None,
+        help="run generated tests even where this machine has no sandbox for them (see doctor)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="codegen", description="Turn a prompt into a function, a main() runner and unit tests; score them."
+        prog="codegen",
+        description="Turn a prompt into a function, a main() runner and unit tests; score them.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    generate = commands.add_parser("generate", help="prompt -> NAME.py (function + runner) and test_NAME.py")
-    generate.add_argument("prompt", help='what the function should do, e.g. "moving average of a time series"')
+    generate = commands.add_parser(
+        "generate", help="prompt -> NAME.py (function + runner) and test_NAME.py"
+    )
+    generate.add_argument(
+        "prompt", help='what the function should do, e.g. "moving average of a time series"'
+    )
     generate.add_argument("--module", help="module name (default: derived from the prompt)")
-    generate.add_argument("--out", type=Path, default=Path("."), help="directory to write into (default .)")
+    generate.add_argument(
+        "--out", type=Path, default=Path("."), help="directory to write into (default .)"
+    )
     generate.add_argument("--force", action="store_true", help="overwrite existing files")
-    generate.add_argument("--json", action="store_true", help="print a JSON result on stdout; no progress")
+    generate.add_argument(
+        "--json", action="store_true", help="print a JSON result on stdout; no progress"
+    )
     _add_test_run_options(generate)
     _add_model_options(generate)
     _add_record_options(generate)
 
-    demo = commands.add_parser("demo", help="the pipeline on three prompts, replaying answers shipped with codegen")
-    demo.add_argument("--out", type=Path, default=Path("demo-output"), help="directory to write into (default demo-output)")
+    demo = commands.add_parser(
+        "demo", help="the pipeline on three prompts, replaying answers shipped with codegen"
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-output"),
+        help="directory to write into (default demo-output)",
+    )
     demo.add_argument("--force", action="store_true", help="overwrite existing files")
     _add_test_run_options(demo)
     _add_model_options(demo)
 
-    score = commands.add_parser("score", help="seed scores and findings of a module; --run runs its tests")
+    score = commands.add_parser(
+        "score", help="seed scores and findings of a module; --run runs its tests"
+    )
     score.add_argument("file", type=Path, help="the module to score")
-    score.add_argument("--tests", type=Path, help="its unittest file (default: test_<name>.py beside it, if present)")
-    score.add_argument("--run", action="store_true", help="run the tests in a sandboxed child process")
+    score.add_argument(
+        "--tests",
+        type=Path,
+        help="its unittest file (default: test_<name>.py beside it, if present)",
+    )
+    score.add_argument(
+        "--run", action="store_true", help="run the tests in a sandboxed child process"
+    )
     score.add_argument("--python", help="interpreter for --run (default: this one)")
-    score.add_argument("--repeats", type=int, help="runs per test, to detect flaky tests (default 3)")
+    score.add_argument(
+        "--repeats", type=int, help="runs per test, to detect flaky tests (default 3)"
+    )
     _add_unsandboxed_option(score)
     score.add_argument("--json", action="store_true", help="print JSON")
 
-    evaluate = commands.add_parser("eval", help="evaluate the pipeline on a dataset of prompts with Weave")
-    evaluate.add_argument("--dataset", type=Path, help="JSONL or CSV with a `prompt` column (default examples/prompts.jsonl)")
+    evaluate = commands.add_parser(
+        "eval", help="evaluate the pipeline on a dataset of prompts with Weave"
+    )
+    evaluate.add_argument(
+        "--dataset",
+        type=Path,
+        help="JSONL or CSV with a `prompt` column (default examples/prompts.jsonl)",
+    )
     evaluate.add_argument("--trials", type=int, default=1, help="runs per prompt (default 1)")
-    evaluate.add_argument("--parallel", type=int, default=4, help="prompts in flight at once (default 4)")
-    evaluate.add_argument("--report", type=Path, help="JSON report path (default eval-report-<time>.json)")
-    evaluate.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
-    evaluate.add_argument("--html", type=Path, metavar="PATH",
-                          help="also write the report as one self-contained HTML page (charts, per-prompt details)")
+    evaluate.add_argument(
+        "--parallel", type=int, default=4, help="prompts in flight at once (default 4)"
+    )
+    evaluate.add_argument(
+        "--report", type=Path, help="JSON report path (default eval-report-<time>.json)"
+    )
+    evaluate.add_argument(
+        "--json", action="store_true", help="print the report as JSON instead of a table"
+    )
+    evaluate.add_argument(
+        "--html",
+        type=Path,
+        metavar="PATH",
+        help="also write the report as one self-contained HTML page (charts, per-prompt details)",
+    )
     _add_test_run_options(evaluate)
     _add_model_options(evaluate)
     _add_record_options(evaluate)
 
     traces = commands.add_parser(
-        "traces", help="list recent locally traced runs; `traces show [ID]` one run's steps; `traces sync` uploads them")
+        "traces",
+        help=(
+            "list recent locally traced runs; `traces show [ID]` one run's steps; `traces sync`"
+            " uploads them"
+        ),
+    )
     traces.add_argument("action", nargs="?", choices=["list", "show", "sync"], default="list")
-    traces.add_argument("call_id", nargs="?", help="for show: the run's call id or a prefix of it (default: the latest)")
-    traces.add_argument("--html", type=Path, metavar="PATH", help="for show: write the run as an HTML page to PATH")
+    traces.add_argument(
+        "call_id",
+        nargs="?",
+        help="for show: the run's call id or a prefix of it (default: the latest)",
+    )
+    traces.add_argument(
+        "--html", type=Path, metavar="PATH", help="for show: write the run as an HTML page to PATH"
+    )
     traces.add_argument("--last", type=int, default=10, help="how many runs to list (default 10)")
     traces.add_argument("--json", action="store_true", help="print JSON")
-    traces.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)")
+    traces.add_argument(
+        "--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)"
+    )
 
-    doctor = commands.add_parser("doctor", help="check key, endpoint, structured output and tracing")
+    doctor = commands.add_parser(
+        "doctor", help="check key, endpoint, structured output and tracing"
+    )
     doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
     _add_model_options(doctor)
     return parser
@@ -112,8 +219,20 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     """Flags over environment over .env over defaults."""
     overrides: dict[str, Any] = {
         name: getattr(args, name, None)
-        for name in ("model", "base_url", "timeout", "max_retries", "temperature", "tracing", "run_tests", "repair_rounds",
-                     "allow_unsandboxed_tests", "max_tokens", "structured_output", "test_framework")
+        for name in (
+            "model",
+            "base_url",
+            "timeout",
+            "max_retries",
+            "temperature",
+            "tracing",
+            "run_tests",
+            "repair_rounds",
+            "allow_unsandboxed_tests",
+            "max_tokens",
+            "structured_output",
+            "test_framework",
+        )
     }
     return load_settings(overrides, env_file=getattr(args, "env_file", None))
 

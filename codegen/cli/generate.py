@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 from ..errors import ConfigurationError
-from ..files import check_output_directory, refuse_existing, write_all
-from ..shaping.naming import check_module_name, module_name_for
-from ..progress import StderrProgress
-from ..settings import Settings
 from ..execution.frameworks import run_command
-from .reporting import test_run_lines
+from ..files import check_output_directory, refuse_existing, write_all
+from ..progress import StderrProgress
 from ..session import traced_session
+from ..settings import Settings
+from ..shaping.naming import check_module_name, module_name_for
+from .reporting import test_run_lines
 
 
 async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -30,12 +30,22 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
     refuse_existing(list(output_paths(args.out, module_name)), force=args.force)
 
     async with traced_session(settings, record_dir=args.record, replay_dir=args.replay) as session:
-        progress.say(f"asking {session.client.endpoint} ({settings.model}); traces: {session.tracing.mode}")
-        result = await session.generate(args.prompt, module_name=module_name, on_stage=progress.stage,
-                                         on_tokens=progress.tokens, project_dir=args.out)
+        progress.say(
+            f"asking {session.client.endpoint} ({settings.model}); traces: {session.tracing.mode}"
+        )
+        result = await session.generate(
+            args.prompt,
+            module_name=module_name,
+            on_stage=progress.stage,
+            on_tokens=progress.tokens,
+            project_dir=args.out,
+        )
         module_path, test_path = output_paths(args.out, result.module_name)
         if result.module_name != module_name:
-            progress.say(f"the generated code imports {module_name}, so the module is named {result.module_name}")
+            progress.say(
+                f"the generated code imports {module_name}, so the module is named"
+                f" {result.module_name}"
+            )
         write_all({module_path: result.module_code, test_path: result.unit_tests}, force=args.force)
 
     scores = result.scores
@@ -43,7 +53,11 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
         payload = {
             **result.as_dict(),
             "files": {"module": str(module_path), "tests": str(test_path)},
-            "trace": {"mode": session.tracing.mode, "location": session.tracing.location, "call_id": session.last_call_id},
+            "trace": {
+                "mode": session.tracing.mode,
+                "location": session.tracing.location,
+                "call_id": session.last_call_id,
+            },
         }
         print(json.dumps(payload, indent=2))
         return 0
@@ -51,12 +65,15 @@ async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Wrote {module_path} (function + main runner)")
     print(f"Wrote {test_path} ({result.test_framework} tests)")
     print(
-        f"Scores: code quality {scores.code_quality_score:.2f} · test coverage {scores.test_coverage_score:.2f}"
-        f" · overall {scores.overall_score:.2f}"
+        f"Scores: code quality {scores.code_quality_score:.2f} · test coverage"
+        f" {scores.test_coverage_score:.2f} · overall {scores.overall_score:.2f}"
     )
     for line in execution_summary(result):
         print(line)
-    print(f"Trace: {session.tracing.detail}" + (f" (call {session.last_call_id})" if session.last_call_id else ""))
+    print(
+        f"Trace: {session.tracing.detail}"
+        + (f" (call {session.last_call_id})" if session.last_call_id else "")
+    )
     cd = "" if args.out.resolve() == Path.cwd() else f"cd {args.out} && "
     print(f"Run the tests: {cd}{run_command(result.test_framework, test_path.stem)}")
     return 0
@@ -77,5 +94,7 @@ def execution_summary(result) -> list[str]:
     if result.repair_problem:
         lines.append(f"  repair not used: {result.repair_problem}")
     for bug in result.possible_bugs:
-        lines.append(f"  possible bug in `{bug['function']}`: {bug['test_id']} fails with {bug['message']}")
+        lines.append(
+            f"  possible bug in `{bug['function']}`: {bug['test_id']} fails with {bug['message']}"
+        )
     return lines

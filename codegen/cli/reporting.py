@@ -6,8 +6,13 @@ from typing import Any
 
 
 def test_run_lines(run: dict[str, Any], *, label: str = "Tests") -> list[str]:
-    """The run's counts and coverage on one line, then one line per problem and per non-passing test."""
-    coverage = f"{run['line_coverage']:.0f}% line coverage" if run["coverage_measured"] else "coverage not measured"
+    """The run's counts and coverage on one line, then one line per problem and per non-passing
+    test."""
+    coverage = (
+        f"{run['line_coverage']:.0f}% line coverage"
+        if run["coverage_measured"]
+        else "coverage not measured"
+    )
     counts = [f"{run['passed']}/{run['run']} passed"]
     counts += [f"{run[key]} {key}" for key in ("failed", "errored", "flaky") if run[key]]
     sandbox = f"sandbox {run.get('isolation', 'unknown')}"
@@ -18,5 +23,7 @@ def test_run_lines(run: dict[str, Any], *, label: str = "Tests") -> list[str]:
         lines.append(f"  problem: {run['problem']}")
     for test in run["tests"]:
         if test["outcome"] not in ("passed", "skipped"):
-            lines.append(f"  {test['outcome']}: {test['test_id']} (line {test['line']}): {test['message']}")
+            lines.append(
+                f"  {test['outcome']}: {test['test_id']} (line {test['line']}): {test['message']}"
+            )
     return lines

@@ -6,8 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from ..scoring import quality
 from ..errors import CodegenError
+from ..scoring import quality
 from ..settings import Settings
 from .reporting import test_run_lines
 
@@ -21,7 +21,10 @@ def read_source(path: Path) -> str:
 
 
 def default_tests_path(module: Path) -> Path | None:
-    for candidate in (module.with_name(f"test_{module.stem}.py"), module.parent / "tests" / f"test_{module.stem}.py"):
+    for candidate in (
+        module.with_name(f"test_{module.stem}.py"),
+        module.parent / "tests" / f"test_{module.stem}.py",
+    ):
         if candidate.is_file():
             return candidate
     return None
@@ -38,14 +41,23 @@ def score_command(args: argparse.Namespace, settings: Settings) -> int:
         "tests": str(tests_path) if tests_path else None,
         "scores": scores.as_dict(),
         "findings": [
-            {"code": f.code, "message": f.message, "function": f.function, "line": f.start_line, "column": f.start_col}
+            {
+                "code": f.code,
+                "message": f.message,
+                "function": f.function,
+                "line": f.start_line,
+                "column": f.start_col,
+            }
             for f in found
         ],
         "execution": None,
     }
     if args.run:
         if tests_path is None:
-            raise CodegenError(f"No tests to run: pass --tests, or put test_{args.file.stem}.py beside {args.file}.")
+            raise CodegenError(
+                f"No tests to run: pass --tests, or put test_{args.file.stem}.py beside"
+                f" {args.file}."
+            )
         from ..execution import run_tests
 
         result = run_tests(
@@ -69,8 +81,10 @@ def score_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def print_report(report: dict) -> None:
     s = report["scores"]
-    print(f"{report['file']}: code quality {s['code_quality_score']:.2f} · test coverage "
-          f"{s['test_coverage_score']:.2f} · overall {s['overall_score']:.2f}")
+    print(
+        f"{report['file']}: code quality {s['code_quality_score']:.2f} · test coverage "
+        f"{s['test_coverage_score']:.2f} · overall {s['overall_score']:.2f}"
+    )
     print(f"tests: {report['tests'] or 'none found'}")
     if report["findings"]:
         print(f"findings ({len(report['findings'])}):")
@@ -84,5 +98,9 @@ def print_report(report: dict) -> None:
     for line in test_run_lines(run, label="run"):
         print(line)
     for function in run["functions"]:
-        missing = f" (missing lines {', '.join(map(str, function['missing_lines']))})" if function["missing_lines"] else ""
+        missing = (
+            f" (missing lines {', '.join(map(str, function['missing_lines']))})"
+            if function["missing_lines"]
+            else ""
+        )
         print(f"  {function['name']}: {function['percent']:.0f}% covered{missing}")

@@ -10,13 +10,19 @@ from ..settings import Settings
 
 
 def traces_command(args: argparse.Namespace, settings: Settings) -> int:
-    from ..tracing.store import recent_runs, sync_to_hosted
     from ..tracing import local_trace_dir
+    from ..tracing.store import recent_runs, sync_to_hosted
 
     if args.action == "sync":
         if settings.wandb_api_key is None:
-            raise ConfigurationError("`traces sync` needs WANDB_API_KEY (environment or .env) to upload to hosted Weave.")
-        print(sync_to_hosted(settings.weave_project, wandb_api_key=settings.wandb_api_key.get_secret_value()))
+            raise ConfigurationError(
+                "`traces sync` needs WANDB_API_KEY (environment or .env) to upload to hosted Weave."
+            )
+        print(
+            sync_to_hosted(
+                settings.weave_project, wandb_api_key=settings.wandb_api_key.get_secret_value()
+            )
+        )
         return 0
     if args.action == "show":
         return _show(args, settings)
@@ -27,22 +33,30 @@ def traces_command(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps([_as_json(run) for run in runs], indent=2))
         return 0
     if not runs:
-        print(f"No traced runs under {local_trace_dir(settings.weave_project)} yet; run `codegen generate` first.")
+        print(
+            f"No traced runs under {local_trace_dir(settings.weave_project)} yet; run `codegen"
+            " generate` first."
+        )
         return 0
     print(f"{'when (UTC)':19}  {'duration':>8}  {'model':12}  {'overall':>7}  prompt")
     for run in runs:
         overall = run.scores.get("overall_score")
-        status = f"{overall:7.2f}" if overall is not None else ("  error" if run.error else "      -")
+        status = (
+            f"{overall:7.2f}" if overall is not None else ("  error" if run.error else "      -")
+        )
         duration = f"{run.duration:7.1f}s" if run.duration is not None else "       -"
-        print(f"{run.started_at:%Y-%m-%d %H:%M:%S}  {duration}  {(run.model or '-')[:12]:12}  {status}  "
-              f"{(run.prompt or '')[:70]}")
+        print(
+            f"{run.started_at:%Y-%m-%d %H:%M:%S}  {duration}  {(run.model or '-')[:12]:12} "
+            f" {status}  {(run.prompt or '')[:70]}"
+        )
         if run.error:
             print(f"{'':52}error: {run.error[:100]}")
     return 0
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    """One run: its steps as text, or with --html a page that shows inputs, outputs and scores too."""
+    """One run: its steps as text, or with --html a page that shows inputs, outputs and scores
+    too."""
     from ..files import write_all
     from ..tracing.page import render_call_html, render_call_text
 

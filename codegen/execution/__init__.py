@@ -27,8 +27,17 @@ from .sandbox import Sandbox
 from .summary import isolation_of, last_output, summarize_runs
 from .waiting import Collector, wait_for_exit_async
 
-__all__ = ["FunctionCoverage", "Isolation", "TestCaseResult", "TestRunResult", "prestart_runners", "probe_isolation",
-           "run_tests", "run_tests_async", "warm_up"]
+__all__ = [
+    "FunctionCoverage",
+    "Isolation",
+    "TestCaseResult",
+    "TestRunResult",
+    "prestart_runners",
+    "probe_isolation",
+    "run_tests",
+    "run_tests_async",
+    "warm_up",
+]
 
 KILL_GRACE = 2.0  # seconds past the time limit before the parent kills the supervisor itself
 
@@ -122,12 +131,22 @@ _PROBED: dict[str, Isolation] = {}
 
 
 async def probe_isolation(python: str | None = None) -> Isolation:
-    """The isolation a run under ``python`` reaches here, found by confining a runner that runs nothing."""
+    """The isolation a run under ``python`` reaches here, found by confining a runner that runs
+    nothing."""
     python = python or sys.executable
     if python not in _PROBED:
-        spec = _make_spec(module_source="", test_source="", module_name="probe", test_module_name=None,
-                          python=python, timeout=10.0, repeats=1, memory_mb=512, extra_paths=(),
-                          allow_unsandboxed=False)
+        spec = _make_spec(
+            module_source="",
+            test_source="",
+            module_name="probe",
+            test_module_name=None,
+            python=python,
+            timeout=10.0,
+            repeats=1,
+            memory_mb=512,
+            extra_paths=(),
+            allow_unsandboxed=False,
+        )
         with Sandbox(spec) as sandbox:
             job = sandbox.job(0, "")
             job["probe"] = True
@@ -147,8 +166,10 @@ def _start_failure(spec: RunSpec, error: OSError) -> ChildRun:
         limit=None,
         stdout_tail="",
         stderr_tail="",
-        start_error=f"Could not start the Python interpreter {spec.python}: {error}. "
-        "Check the interpreter setting.",
+        start_error=(
+            f"Could not start the Python interpreter {spec.python}: {error}. "
+            "Check the interpreter setting."
+        ),
     )
 
 
@@ -167,7 +188,9 @@ async def _run_job_async(sandbox: Sandbox, job: dict) -> ChildRun:
     try:
         runner.send(job)
         # The supervisor enforces the time limit itself; this is for a supervisor that cannot.
-        exited = await wait_for_exit_async(runner.process, spec.timeout + KILL_GRACE, collector.overflowed)
+        exited = await wait_for_exit_async(
+            runner.process, spec.timeout + KILL_GRACE, collector.overflowed
+        )
         if not exited:
             limit = "output" if collector.overflowed.is_set() else "time"
     finally:  # on cancellation too: the supervisor ends the run, and its group goes after it
@@ -185,8 +208,11 @@ async def _run_job_async(sandbox: Sandbox, job: dict) -> ChildRun:
     ending = next((event for event in collector.events if event["event"] == "exit"), {})
     code, number = ending.get("code"), ending.get("signal")
     if not ending and runner.process.returncode is not None:  # the supervisor itself did not finish
-        code, number = (runner.process.returncode, None) if runner.process.returncode >= 0 else (
-            None, -runner.process.returncode)
+        code, number = (
+            (runner.process.returncode, None)
+            if runner.process.returncode >= 0
+            else (None, -runner.process.returncode)
+        )
     return ChildRun(
         events=[event for event in collector.events if event["event"] != "exit"],
         exit_code=code if isinstance(code, int) else None,

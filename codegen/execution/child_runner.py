@@ -1,8 +1,10 @@
-"""Child-process script: confine itself, run one unittest or pytest file under coverage, report over a pipe.
+"""Child-process script: confine itself, run one unittest or pytest file under coverage, report over
+a pipe.
 
-Started by ``codegen.execution`` as ``python -I child_runner.py <lib dir> <pycache dir> <results fd>``,
-possibly ahead of time.  It imports only the standard library and coverage (the interpreter may be
-the user's project Python) and keeps to Python 3.8 syntax.  Three processes take part in a run:
+Started by ``codegen.execution`` as ``python -I child_runner.py <lib dir> <pycache dir> <results
+fd>``, possibly ahead of time.  It imports only the standard library and coverage (the interpreter
+may be the user's project Python) and keeps to Python 3.8 syntax.  Three processes take part in a
+run:
 
 * the supervisor (this script as started): imports unittest and coverage, waits for its job on
   stdin, enters new user, network, IPC and PID namespaces where the kernel allows it, forks, then
@@ -64,17 +66,38 @@ _FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
 _NET_BIND_TCP, _NET_CONNECT_TCP = 1, 2
 _SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1, 2
 _PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS, _PR_SET_CHILD_SUBREAPER = 1, 38, 36
-_CLONE_NEWIPC, _CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = 0x08000000, 0x10000000, 0x20000000, 0x40000000
+_CLONE_NEWIPC, _CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = (
+    0x08000000,
+    0x10000000,
+    0x20000000,
+    0x40000000,
+)
 _X86_64_OR_ARM64 = os.uname().machine in ("x86_64", "aarch64", "arm64")
 
 # Files under /etc and /dev that ordinary programs need; the rest of /etc stays unreadable.
-_ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd", "group",
-              "nsswitch.conf", "hosts", "mime.types", "os-release", "ssl", "ca-certificates", "alternatives")
+_ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "timezone",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "hosts",
+    "mime.types",
+    "os-release",
+    "ssl",
+    "ca-certificates",
+    "alternatives",
+)
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 _SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
 # In the project's folders: names never made readable (secrets live in dotfiles and key files).
-_SECRET_NAME = re.compile(r"^\.|\.(pem|key|p12|pfx|kdbx|keystore)$|^id_(rsa|dsa|ecdsa|ed25519)|credential|secret",
-                          re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"^\.|\.(pem|key|p12|pfx|kdbx|keystore)$|^id_(rsa|dsa|ecdsa|ed25519)|credential|secret",
+    re.IGNORECASE,
+)
 _SKIPPED_DIRS = ("__pycache__", "node_modules")
 MAX_PROJECT_ENTRIES = 20000
 
@@ -99,13 +122,22 @@ def _call(function, *arguments):
 
 
 def _prctl(option, value):
-    _call(_LIBC.prctl, ctypes.c_int(option), ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0),
-          ctypes.c_ulong(0))
+    _call(
+        _LIBC.prctl,
+        ctypes.c_int(option),
+        ctypes.c_ulong(value),
+        ctypes.c_ulong(0),
+        ctypes.c_ulong(0),
+        ctypes.c_ulong(0),
+    )
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneathAttr(ctypes.Structure):
@@ -117,12 +149,19 @@ def landlock_abi():
     """The kernel's Landlock ABI version, or 0 with the reason it is unavailable."""
     if _LIBC is None or not _X86_64_OR_ARM64:
         return 0, "Landlock is Linux-only (x86-64 and arm64)"
-    result = _LIBC.syscall(ctypes.c_long(_SYS_LANDLOCK_CREATE_RULESET), None, ctypes.c_size_t(0),
-                           ctypes.c_uint32(_LANDLOCK_CREATE_RULESET_VERSION))
+    result = _LIBC.syscall(
+        ctypes.c_long(_SYS_LANDLOCK_CREATE_RULESET),
+        None,
+        ctypes.c_size_t(0),
+        ctypes.c_uint32(_LANDLOCK_CREATE_RULESET_VERSION),
+    )
     if result < 0:
         number = ctypes.get_errno()
         if number == errno.EOPNOTSUPP:
-            return 0, "Landlock is disabled in this kernel (add landlock to the lsm= boot parameter)"
+            return (
+                0,
+                "Landlock is disabled in this kernel (add landlock to the lsm= boot parameter)",
+            )
         return 0, "this kernel has no Landlock (Linux 5.13 or later is needed)"
     return result, None
 
@@ -157,8 +196,14 @@ def _add_path_rule(ruleset, path, allowed, abi):
         if not os.path.isdir(path):
             allowed &= _file_rights(abi)
         attr = _PathBeneathAttr(allowed, fd)
-        _call(_LIBC.syscall, ctypes.c_long(_SYS_LANDLOCK_ADD_RULE), ctypes.c_int(ruleset),
-              ctypes.c_int(_LANDLOCK_RULE_PATH_BENEATH), ctypes.byref(attr), ctypes.c_uint32(0))
+        _call(
+            _LIBC.syscall,
+            ctypes.c_long(_SYS_LANDLOCK_ADD_RULE),
+            ctypes.c_int(ruleset),
+            ctypes.c_int(_LANDLOCK_RULE_PATH_BENEATH),
+            ctypes.byref(attr),
+            ctypes.c_uint32(0),
+        )
         return True
     except OSError:
         return False
@@ -183,7 +228,9 @@ def project_files(roots, limit=MAX_PROJECT_ENTRIES):
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in _SKIPPED_DIRS and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                    if entry.name not in _SKIPPED_DIRS and not os.path.exists(
+                        os.path.join(entry.path, "pyvenv.cfg")
+                    ):
                         stack.append(entry.path)
                 elif entry.is_file(follow_symlinks=False):
                     files.append(entry.path)
@@ -193,7 +240,8 @@ def project_files(roots, limit=MAX_PROJECT_ENTRIES):
 
 
 def apply_landlock(config, readable, abi):
-    """Confine this process and its descendants; return the names of the Landlock layers in force."""
+    """Confine this process and its descendants; return the names of the Landlock layers in
+    force."""
     handled_fs = _fs_rights(abi)
     attr = _RulesetAttr(handled_fs, 0, 0)
     size = 8
@@ -206,8 +254,13 @@ def apply_landlock(config, readable, abi):
         attr.scoped = _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL
         size = 24
         layers.append("landlock-scopes")
-    ruleset = _call(_LIBC.syscall, ctypes.c_long(_SYS_LANDLOCK_CREATE_RULESET), ctypes.byref(attr),
-                    ctypes.c_size_t(size), ctypes.c_uint32(0))
+    ruleset = _call(
+        _LIBC.syscall,
+        ctypes.c_long(_SYS_LANDLOCK_CREATE_RULESET),
+        ctypes.byref(attr),
+        ctypes.c_size_t(size),
+        ctypes.c_uint32(0),
+    )
     try:
         read = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
         read_only, filtered = readable
@@ -216,8 +269,15 @@ def apply_landlock(config, readable, abi):
         for name in _ETC_FILES:
             _add_path_rule(ruleset, os.path.join("/etc", name), read, abi)
         for device in _DEVICES:
-            _add_path_rule(ruleset, device, _FS_READ_FILE | _FS_WRITE_FILE | (_FS_TRUNCATE if abi >= 3 else 0)
-                           | (_FS_IOCTL_DEV if abi >= 5 else 0), abi)
+            _add_path_rule(
+                ruleset,
+                device,
+                _FS_READ_FILE
+                | _FS_WRITE_FILE
+                | (_FS_TRUNCATE if abi >= 3 else 0)
+                | (_FS_IOCTL_DEV if abi >= 5 else 0),
+                abi,
+            )
         directories, files = project_files(list(config["project_paths"]) + list(filtered))
         for directory in directories:
             _add_path_rule(ruleset, directory, _FS_READ_DIR, abi)
@@ -226,28 +286,41 @@ def apply_landlock(config, readable, abi):
         if not _add_path_rule(ruleset, config["run_root"], handled_fs, abi):
             raise OSError(errno.ENOENT, "the run folder cannot be opened")
         _prctl(_PR_SET_NO_NEW_PRIVS, 1)
-        _call(_LIBC.syscall, ctypes.c_long(_SYS_LANDLOCK_RESTRICT_SELF), ctypes.c_int(ruleset), ctypes.c_uint32(0))
+        _call(
+            _LIBC.syscall,
+            ctypes.c_long(_SYS_LANDLOCK_RESTRICT_SELF),
+            ctypes.c_int(ruleset),
+            ctypes.c_uint32(0),
+        )
     finally:
         os.close(ruleset)
     return layers
 
 
 def enter_namespaces():
-    """New user, network, IPC and PID namespaces for the processes forked next; the layers reached."""
+    """New user, network, IPC and PID namespaces for the processes forked next; the layers
+    reached."""
     if _LIBC is None:
         return [], "namespaces are Linux-only"
     uid, gid = os.getuid(), os.getgid()
     try:
-        _call(_LIBC.unshare, ctypes.c_int(_CLONE_NEWUSER | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWPID))
+        _call(
+            _LIBC.unshare,
+            ctypes.c_int(_CLONE_NEWUSER | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWPID),
+        )
     except OSError as error:
-        return [], "unprivileged user namespaces are not available ({})".format(error.strerror)
+        return [], f"unprivileged user namespaces are not available ({error.strerror})"
     try:
-        for name, text in (("setgroups", "deny"), ("uid_map", "{0} {0} 1".format(uid)),
-                           ("gid_map", "{0} {0} 1".format(gid))):
+        for name, text in (
+            ("setgroups", "deny"),
+            ("uid_map", f"{uid} {uid} 1"),
+            ("gid_map", f"{gid} {gid} 1"),
+        ):
             with open("/proc/self/" + name, "w") as stream:
                 stream.write(text)
     except OSError:
-        pass  # unmapped, the processes keep their real user to the kernel; the namespaces still hold
+        # Unmapped, the processes keep their real user to the kernel; the namespaces still hold.
+        pass
     return ["user-namespace", "network-namespace", "ipc-namespace", "pid-namespace"], None
 
 
@@ -256,7 +329,11 @@ class _CapHeader(ctypes.Structure):
 
 
 class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
 
 
 def drop_capabilities():
@@ -275,7 +352,8 @@ def drop_capabilities():
 
 
 class ResultsChannel:
-    """JSON lines on an inherited pipe; each carries the job's token, so stray writes are told apart."""
+    """JSON lines on an inherited pipe; each carries the job's token, so stray writes are told
+    apart."""
 
     def __init__(self, fd, token):
         self._fd = fd
@@ -327,7 +405,8 @@ def _has_bytecode(package):
 
 
 def interpreter_paths(lib_dir):
-    """What the test interpreter needs to read: (folders readable whole, folders filtered like a project).
+    """What the test interpreter needs to read: (folders readable whole, folders filtered like a
+    project).
 
     Its prefixes, standard library, site-packages and our coverage are readable whole; import-path
     entries elsewhere (an editable install's project folder, say) get the project treatment: no
@@ -338,7 +417,10 @@ def interpreter_paths(lib_dir):
     filtered = set()
     for entry in sys.path:
         if entry and os.path.isdir(entry):
-            inside = any(os.path.realpath(entry).startswith(os.path.realpath(prefix) + os.sep) for prefix in prefixes)
+            inside = any(
+                os.path.realpath(entry).startswith(os.path.realpath(prefix) + os.sep)
+                for prefix in prefixes
+            )
             (whole if inside else filtered).add(entry)
     coverage_link = os.path.join(lib_dir, "coverage")
     if os.path.islink(coverage_link):
@@ -348,8 +430,10 @@ def interpreter_paths(lib_dir):
         whole.add(user_site)
     whole.update(_SYSTEM_DIRS)
     filtered -= whole
-    return (sorted(path for path in whole if path and path != "/"),
-            sorted(path for path in filtered if path and path != "/"))
+    return (
+        sorted(path for path in whole if path and path != "/"),
+        sorted(path for path in filtered if path and path != "/"),
+    )
 
 
 def _user_site():
@@ -365,12 +449,12 @@ def _user_site():
 def _children(pid):
     found = []
     try:
-        tasks = os.listdir("/proc/{}/task".format(pid))
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return found
     for task in tasks:
         try:
-            with open("/proc/{}/task/{}/children".format(pid, task)) as stream:
+            with open(f"/proc/{pid}/task/{task}/children") as stream:
                 found.extend(int(child) for child in stream.read().split())
         except (OSError, ValueError):
             continue
@@ -393,7 +477,7 @@ def _anonymous_resident_bytes(pids):
     total = 0
     for pid in pids:
         try:
-            with open("/proc/{}/statm".format(pid)) as stream:
+            with open(f"/proc/{pid}/statm") as stream:
                 fields = stream.read().split()
             total += (int(fields[1]) - int(fields[2])) * page
         except (OSError, ValueError, IndexError):
@@ -450,7 +534,8 @@ def _reap_orphans():
 
 
 def supervise(config, results, child, status_read, namespaced):
-    """Wait for the init process, enforcing the wall clock, memory and disk limits; report the end."""
+    """Wait for the init process, enforcing the wall clock, memory and disk limits; report the
+    end."""
     limit = None
     deadline = time.monotonic() + config["timeout"]
     memory_limit, disk_limit = config["memory_bytes"], config["max_disk_bytes"]
@@ -474,7 +559,10 @@ def supervise(config, results, child, status_read, namespaced):
             limit = "stopped"
         elif now >= deadline:
             limit = "time"
-        elif _anonymous_resident_bytes([pid for pid in descendants(os.getpid()) if pid != child]) > memory_limit:
+        elif (
+            _anonymous_resident_bytes([pid for pid in descendants(os.getpid()) if pid != child])
+            > memory_limit
+        ):
             limit = "memory"
         elif now >= next_disk:
             next_disk = now + 0.25
@@ -488,7 +576,8 @@ def supervise(config, results, child, status_read, namespaced):
             os.waitpid(child, 0)
             break
     try:
-        os.killpg(child, signal.SIGKILL)  # the session the init process led: the tests and their children
+        # The session the init process led: the tests and their children
+        os.killpg(child, signal.SIGKILL)
     except OSError:
         pass
     if not namespaced:  # without a PID namespace, orphans were reparented to us: end them
@@ -528,7 +617,8 @@ def _read_status(fd):
 
 
 def init_process(status_write, close_in_test, child_main):
-    """PID 1 of the run: start the test process, reap everything, pass on the test process's status."""
+    """PID 1 of the run: start the test process, reap everything, pass on the test process's
+    status."""
     test_pid = os.fork()
     if test_pid == 0:
         for fd in close_in_test + [status_write]:
@@ -554,19 +644,22 @@ def isolation_level(layers):
 
 
 def confine(config, readable, namespace_layers, namespace_problem):
-    """Limits, capabilities and Landlock for this process and all it starts: (level, layers, missing)."""
+    """Limits, capabilities and Landlock for this process and all it starts: (level, layers,
+    missing)."""
     missing = []
     layers = list(namespace_layers)
     if namespace_problem:
         missing.append("network, PID and IPC namespaces: " + namespace_problem)
     if layers:
         drop_capabilities()
-    abi, landlock_problem = (0, "turned off for this run") if config.get("no_landlock") else landlock_abi()
+    abi, landlock_problem = (
+        (0, "turned off for this run") if config.get("no_landlock") else landlock_abi()
+    )
     if abi:
         try:
             layers += apply_landlock(config, readable, abi)
         except OSError as error:
-            missing.append("Landlock could not be applied ({})".format(error))
+            missing.append(f"Landlock could not be applied ({error})")
         else:
             if abi < 4:
                 missing.append("TCP rules (Landlock ABI 4, Linux 6.7)")
@@ -601,7 +694,8 @@ def enter_sandbox(config):
 
 
 def set_limits(config):
-    """Apply CPU, address-space, file-size, open-file and core-dump limits; return those that failed."""
+    """Apply CPU, address-space, file-size, open-file and core-dump limits; return those that
+    failed."""
     try:
         import resource
     except ImportError:  # not a Unix system: nothing to apply
@@ -648,7 +742,7 @@ def summarize_exception(exc_type, value):
     """One line a person can read: the exception type and the first line of its message."""
     text = str(value).strip()
     first_line = text.splitlines()[0] if text else ""
-    summary = "{}: {}".format(exc_type.__name__, first_line) if first_line else exc_type.__name__
+    summary = f"{exc_type.__name__}: {first_line}" if first_line else exc_type.__name__
     return summary[:MESSAGE_LIMIT]
 
 
@@ -710,7 +804,10 @@ class Integrity:
         for cls in self._classes:
             for name, value in list(vars(cls).items()):
                 if callable(value) or isinstance(value, (staticmethod, classmethod, property)):
-                    state["{}.{}".format(cls.__qualname__, name)] = (value, getattr(value, "__code__", None))
+                    state[f"{cls.__qualname__}.{name}"] = (
+                        value,
+                        getattr(value, "__code__", None),
+                    )
         for name, (owner, attribute) in self._functions.items():
             value = getattr(owner, attribute, None)
             state[name] = (value, getattr(value, "__code__", None))
@@ -718,11 +815,20 @@ class Integrity:
 
     def changes(self, result=None):
         now = self._snapshot()
-        changed = sorted(name for name in set(now) | set(self._before)
-                         if name not in now or name not in self._before
-                         or now[name][0] is not self._before[name][0] or now[name][1] is not self._before[name][1])
+        changed = sorted(
+            name
+            for name in set(now) | set(self._before)
+            if name not in now
+            or name not in self._before
+            or now[name][0] is not self._before[name][0]
+            or now[name][1] is not self._before[name][1]
+        )
         if result is not None:
-            changed += sorted("result." + name for name in vars(result) if name.startswith(("add", "start", "stop")))
+            changed += sorted(
+                "result." + name
+                for name in vars(result)
+                if name.startswith(("add", "start", "stop"))
+            )
         return changed
 
 
@@ -745,8 +851,8 @@ class StreamingResult(unittest.TestResult):
         test_id = test.id()
         match = _FIXTURE_ID.match(test_id)  # class/module fixture errors: "setUpClass (mod.Class)"
         if match:
-            test_id = "{}.{}".format(match.group(2), match.group(1))
-        return test_id[len(self._prefix):] if test_id.startswith(self._prefix) else test_id
+            test_id = f"{match.group(2)}.{match.group(1)}"
+        return test_id[len(self._prefix) :] if test_id.startswith(self._prefix) else test_id
 
     def current_id(self):
         return None if self._current is None else self.short_id(self._current)
@@ -823,10 +929,24 @@ def guarded_integrity():
     import unittest.case
     import unittest.suite
 
-    classes = [unittest.TestCase, unittest.TestResult, unittest.TestSuite, unittest.suite.BaseTestSuite,
-               unittest.TestLoader, unittest.case._Outcome, StreamingResult, ResultsChannel, Integrity]
-    functions = {"os.write": (os, "write"), "os._exit": (os, "_exit"), "json.dumps": (json, "dumps"),
-                 "builtins.isinstance": (builtins, "isinstance"), "builtins.issubclass": (builtins, "issubclass")}
+    classes = [
+        unittest.TestCase,
+        unittest.TestResult,
+        unittest.TestSuite,
+        unittest.suite.BaseTestSuite,
+        unittest.TestLoader,
+        unittest.case._Outcome,
+        StreamingResult,
+        ResultsChannel,
+        Integrity,
+    ]
+    functions = {
+        "os.write": (os, "write"),
+        "os._exit": (os, "_exit"),
+        "json.dumps": (json, "dumps"),
+        "builtins.isinstance": (builtins, "isinstance"),
+        "builtins.issubclass": (builtins, "issubclass"),
+    }
     return Integrity(classes, functions)
 
 
@@ -887,8 +1007,14 @@ def run_unittest(config, results, test_file, test_module, integrity):
             try:
                 suite.addTest(loader.loadTestsFromName(name, module))
             except (AttributeError, ImportError, TypeError) as exc:
-                results.emit("result", id=name, outcome="errored", message="no such test: " + summarize_exception(
-                    type(exc), exc), traceback="", line=None)
+                results.emit(
+                    "result",
+                    id=name,
+                    outcome="errored",
+                    message="no such test: " + summarize_exception(type(exc), exc),
+                    traceback="",
+                    line=None,
+                )
     else:
         suite = loader.loadTestsFromModule(module)
     result = StreamingResult(results, test_file, test_module, integrity)
@@ -906,8 +1032,14 @@ def run_unittest(config, results, test_file, test_module, integrity):
         if result.unfinished is not None and result.check():
             result.count += 1
             message = "the test stopped without reporting an outcome"
-            results.emit("result", id=result.unfinished, outcome="errored", message=message,
-                         traceback="", line=None)
+            results.emit(
+                "result",
+                id=result.unfinished,
+                outcome="errored",
+                message=message,
+                traceback="",
+                line=None,
+            )
     result.stopTestRun()
     result.check()
     return result.count
@@ -916,8 +1048,8 @@ def run_unittest(config, results, test_file, test_module, integrity):
 class PytestReporter:
     """A pytest plugin sending one outcome per test, the way StreamingResult does for unittest.
 
-    An exception other than an assertion in a test's call is "errored", as unittest counts it; a failure
-    in setup or teardown is "errored" too.
+    An exception other than an assertion in a test's call is "errored", as unittest counts it; a
+    failure in setup or teardown is "errored" too.
     """
 
     def __init__(self, results, test_file, test_module, integrity):
@@ -932,7 +1064,7 @@ class PytestReporter:
 
     def short_id(self, nodeid):
         if nodeid.startswith(self._prefix):
-            nodeid = nodeid[len(self._prefix):]
+            nodeid = nodeid[len(self._prefix) :]
         return nodeid.replace("::", ".")
 
     def pytest_runtest_logstart(self, nodeid, location):
@@ -941,12 +1073,19 @@ class PytestReporter:
     def pytest_collectreport(self, report):
         if report.failed:
             message = str(report.longrepr).strip().splitlines()
-            self._results.emit("import_error", id=self._test_module,
-                               message=(message[-1].lstrip("E ") if message else "collection failed")[:MESSAGE_LIMIT],
-                               traceback=str(report.longrepr)[-TRACEBACK_LIMIT:], line=None)
+            self._results.emit(
+                "import_error",
+                id=self._test_module,
+                message=(message[-1].lstrip("E ") if message else "collection failed")[
+                    :MESSAGE_LIMIT
+                ],
+                traceback=str(report.longrepr)[-TRACEBACK_LIMIT:],
+                line=None,
+            )
 
     def pytest_runtest_makereport(self, item, call):
-        """Record each phase's outcome from the exception itself (pytest's report keeps only text)."""
+        """Record each phase's outcome from the exception itself (pytest's report keeps only
+        text)."""
         record = self._records.setdefault(item.nodeid, None)
         if call.excinfo is None:
             return
@@ -955,11 +1094,17 @@ class PytestReporter:
 
         if issubclass(exc_type, pytest.skip.Exception):
             if record is None:
-                self._records[item.nodeid] = {"outcome": "skipped", "message": str(value)[:MESSAGE_LIMIT],
-                                              "traceback": "", "line": None}
+                self._records[item.nodeid] = {
+                    "outcome": "skipped",
+                    "message": str(value)[:MESSAGE_LIMIT],
+                    "traceback": "",
+                    "line": None,
+                }
             return
         info = describe_error((exc_type, value, tb), self._test_file)
-        outcome = "failed" if call.when == "call" and issubclass(exc_type, AssertionError) else "errored"
+        outcome = (
+            "failed" if call.when == "call" and issubclass(exc_type, AssertionError) else "errored"
+        )
         if record is None or record["outcome"] in ("passed", "skipped"):
             self._records[item.nodeid] = dict(info, outcome=outcome)
 
@@ -968,10 +1113,21 @@ class PytestReporter:
         if report.when == "call" and hasattr(report, "wasxfail"):
             self._records[report.nodeid] = {
                 "outcome": "passed" if report.skipped else "failed",
-                "message": "expected failure" if report.skipped else "unexpected success: marked xfail, but it passed",
-                "traceback": "", "line": None}
+                "message": (
+                    "expected failure"
+                    if report.skipped
+                    else "unexpected success: marked xfail, but it passed"
+                ),
+                "traceback": "",
+                "line": None,
+            }
         elif report.when == "call" and report.passed and record is None:
-            self._records[report.nodeid] = {"outcome": "passed", "message": "", "traceback": "", "line": None}
+            self._records[report.nodeid] = {
+                "outcome": "passed",
+                "message": "",
+                "traceback": "",
+                "line": None,
+            }
 
     def pytest_runtest_logfinish(self, nodeid, location):
         record = self._records.pop(nodeid, None)
@@ -988,31 +1144,53 @@ class PytestReporter:
 
 
 def run_pytest(config, results, test_file, test_module):
-    """Run the test file with the interpreter's own pytest, under our reporter; return the results sent."""
+    """Run the test file with the interpreter's own pytest, under our reporter; return the results
+    sent."""
     try:
         import pytest
     except BaseException as exc:
-        results.emit("import_error", id=test_module,
-                     message="pytest is not installed for this interpreter ({})".format(
-                         summarize_exception(type(exc), exc)), traceback="", line=None)
+        reason = summarize_exception(type(exc), exc)
+        results.emit(
+            "import_error",
+            id=test_module,
+            message=f"pytest is not installed for this interpreter ({reason})",
+            traceback="",
+            line=None,
+        )
         return 0
     import _pytest.python
     import _pytest.runner
 
-    integrity = Integrity([PytestReporter, ResultsChannel, Integrity, _pytest.python.Function],
-                          {"_pytest.runner.call_and_report": (_pytest.runner, "call_and_report"),
-                           "_pytest.runner.call_runtest_hook": (_pytest.runner, "call_runtest_hook"),
-                           "os.write": (os, "write"), "builtins.isinstance": (sys.modules["builtins"], "isinstance")})
+    integrity = Integrity(
+        [PytestReporter, ResultsChannel, Integrity, _pytest.python.Function],
+        {
+            "_pytest.runner.call_and_report": (_pytest.runner, "call_and_report"),
+            "_pytest.runner.call_runtest_hook": (_pytest.runner, "call_runtest_hook"),
+            "os.write": (os, "write"),
+            "builtins.isinstance": (sys.modules["builtins"], "isinstance"),
+        },
+    )
     reporter = PytestReporter(results, test_file, test_module, integrity)
     ini = os.path.join(config["workdir"], "codegen-pytest.ini")
     with open(ini, "w") as stream:
-        stream.write("[pytest]\n")  # no project configuration is searched for (or read) outside the run
+        # No project configuration is searched for (or read) outside the run
+        stream.write("[pytest]\n")
     targets = []
     for name in config.get("only") or []:
         base, bracket, parameters = name.partition("[")
         targets.append("{}::{}{}{}".format(test_file, base.replace(".", "::"), bracket, parameters))
-    arguments = [*(targets or [test_file]), "-q", "-p", "no:cacheprovider", "-c", ini, "--rootdir", config["workdir"],
-                 "-o", "console_output_style=classic"]
+    arguments = [
+        *(targets or [test_file]),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        ini,
+        "--rootdir",
+        config["workdir"],
+        "-o",
+        "console_output_style=classic",
+    ]
     try:
         pytest.main(arguments, plugins=[reporter])
     except BaseException as exc:
@@ -1031,7 +1209,9 @@ def _flush_standard_streams():
 
 def _run_job(config, results, readable, coverage, coverage_error):
     """Everything after the job arrived: namespaces, the init process, the test process."""
-    namespace_layers, namespace_problem = ([], None) if config.get("no_namespaces") else enter_namespaces()
+    namespace_layers, namespace_problem = (
+        ([], None) if config.get("no_namespaces") else enter_namespaces()
+    )
     lifeline_read, lifeline_write = os.pipe()
     status_read, status_write = os.pipe()
     if _LIBC is not None:
@@ -1061,12 +1241,15 @@ def _run_job(config, results, readable, coverage, coverage_error):
         enter_sandbox(config)
         limits_failed = set_limits(config)
         if limits_failed:
-            sys.stderr.write("codegen sandbox: could not apply {}\n".format(", ".join(limits_failed)))
+            sys.stderr.write(
+                "codegen sandbox: could not apply {}\n".format(", ".join(limits_failed))
+            )
 
         def test_process():
             run(config, results, coverage, coverage_error)
             _flush_standard_streams()
-            # Skip interpreter shutdown: threads or atexit hooks the tests left must not hold the run open.
+            # Skip interpreter shutdown: threads or atexit hooks the tests left must not hold the
+            # run open.
             os._exit(0)
 
         init_process(status_write, [lifeline_read], test_process)
@@ -1094,7 +1277,7 @@ def main():
     try:
         _run_job(config, results, readable, coverage, coverage_error)
     except BaseException as exc:
-        sys.stderr.write("codegen sandbox: {}\n".format(summarize_exception(type(exc), exc)))
+        sys.stderr.write(f"codegen sandbox: {summarize_exception(type(exc), exc)}\n")
         _flush_standard_streams()
         os._exit(1)
     _flush_standard_streams()

@@ -23,12 +23,21 @@ def measured_coverage(spec: RunSpec, run: ChildRun) -> _Coverage:
     """What the first run measured, or why it did not."""
     data = next((event for event in run.events if event["event"] == "coverage"), None)
     if data is not None:
-        statements, missing = _line_numbers(data.get("statements"), spec), _line_numbers(data.get("missing"), spec)
+        statements, missing = (
+            _line_numbers(data.get("statements"), spec),
+            _line_numbers(data.get("missing"), spec),
+        )
         missing &= statements
         covered = len(statements) - len(missing)
         percent = 100.0 if not statements else 100.0 * covered / len(statements)
-        return _Coverage(True, percent, function_coverage(spec.module_source, statements, missing), None,
-                         statements, missing)
+        return _Coverage(
+            True,
+            percent,
+            function_coverage(spec.module_source, statements, missing),
+            None,
+            statements,
+            missing,
+        )
     unavailable = next((e for e in run.events if e["event"] == "coverage_unavailable"), None)
     if unavailable is None:  # the run was interrupted, which is reported already
         return _Coverage(problem=None if not run.finished else "Coverage was not measured.")

@@ -1,4 +1,5 @@
-"""Test frameworks: which one a project and a test file use, and the test ids a test file declares."""
+"""Test frameworks: which one a project and a test file use, and the test ids a test file
+declares."""
 
 from __future__ import annotations
 
@@ -21,24 +22,33 @@ PROBE_TIMEOUT = 10.0  # seconds for the interpreter to say whether it has pytest
 MAX_TEST_FILES_READ = 20
 
 
-def resolve_framework(choice: str, project_dir: Path | None = None, python: str | None = None) -> Framework:
-    """`unittest` or `pytest`; `auto` means pytest when the project is set up for it and `python` has it.
+def resolve_framework(
+    choice: str, project_dir: Path | None = None, python: str | None = None
+) -> Framework:
+    """`unittest` or `pytest`; `auto` means pytest when the project is set up for it and `python`
+    has it.
 
-    With no `project_dir` (an evaluation of prompts belongs to no project) `auto` is the seed's unittest.
+    With no `project_dir` (an evaluation of prompts belongs to no project) `auto` is the seed's
+    unittest.
     """
     if choice in ("unittest", "pytest"):
         return choice
     if choice != "auto":
-        raise ValueError(f"test framework must be one of {', '.join(FRAMEWORK_CHOICES)}, not {choice!r}")
+        raise ValueError(
+            f"test framework must be one of {', '.join(FRAMEWORK_CHOICES)}, not {choice!r}"
+        )
     if project_dir is None:
         return "unittest"
-    if project_uses_pytest(project_dir.resolve()) and interpreter_has_pytest(python or sys.executable):
+    if project_uses_pytest(project_dir.resolve()) and interpreter_has_pytest(
+        python or sys.executable
+    ):
         return "pytest"
     return "unittest"
 
 
 def project_uses_pytest(directory: Path) -> bool:
-    """pytest configuration in `directory` or a parent up to the project root, or pytest-style tests beside it."""
+    """pytest configuration in `directory` or a parent up to the project root, or pytest-style tests
+    beside it."""
     for folder in (directory, *directory.parents):
         if _has_pytest_configuration(folder):
             return True
@@ -56,7 +66,11 @@ def _has_pytest_configuration(folder: Path) -> bool:
             tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             tool = {}
-        if isinstance(tool, dict) and isinstance(tool.get("pytest"), dict) and "ini_options" in tool["pytest"]:
+        if (
+            isinstance(tool, dict)
+            and isinstance(tool.get("pytest"), dict)
+            and "ini_options" in tool["pytest"]
+        ):
             return True
     for name, section in (("setup.cfg", "tool:pytest"), ("tox.ini", "pytest")):
         path = folder / name
@@ -72,11 +86,14 @@ def _has_pytest_configuration(folder: Path) -> bool:
 
 
 def _is_project_root(folder: Path) -> bool:
-    return any((folder / marker).exists() for marker in (".git", "pyproject.toml", "setup.cfg", "setup.py"))
+    return any(
+        (folder / marker).exists() for marker in (".git", "pyproject.toml", "setup.cfg", "setup.py")
+    )
 
 
 def _has_pytest_style_tests(directory: Path) -> bool:
-    """A `test_*.py` beside the module that imports pytest or has plain test functions (and no unittest)."""
+    """A `test_*.py` beside the module that imports pytest or has plain test functions (and no
+    unittest)."""
 
     try:
         candidates = sorted(directory.glob("test_*.py"))[:MAX_TEST_FILES_READ]
@@ -98,17 +115,26 @@ def _defines_tests(source: str) -> bool:
             tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return False
-    return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for node in tree.body)
+    return any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for node in tree.body
+    )
 
 
 @functools.cache
 def interpreter_has_pytest(python: str) -> bool:
-    """Whether `python` can import pytest: asked in isolated mode (-I), importing nothing of the project."""
+    """Whether `python` can import pytest: asked in isolated mode (-I), importing nothing of the
+    project."""
     probe = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('pytest') else 3)"
     try:
         completed = subprocess.run(
-            [python, "-I", "-c", probe], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, timeout=PROBE_TIMEOUT, cwd="/", check=False,
+            [python, "-I", "-c", probe],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=PROBE_TIMEOUT,
+            cwd="/",
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return False
@@ -117,23 +143,39 @@ def interpreter_has_pytest(python: str) -> bool:
 
 def run_command(framework: Framework, test_module: str) -> str:
     """How the user runs the generated tests themselves."""
-    return f"python -m pytest {test_module}.py" if framework == "pytest" else f"python -m unittest {test_module}"
+    return (
+        f"python -m pytest {test_module}.py"
+        if framework == "pytest"
+        else f"python -m unittest {test_module}"
+    )
 
 
 FRAMEWORKS = ("auto", "unittest", "pytest")
 
 
 def detect_framework(test_source: str) -> str:
-    """"pytest" for a file of plain test functions or one that imports pytest, else "unittest"."""
+    """ "pytest" for a file of plain test functions or one that imports pytest, else "unittest"."""
     tree = parse_or_none(test_source)
     if tree is None:
         return "unittest"
-    imports = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-               for alias in node.names}
-    imports |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    functions = any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
-                    for node in tree.body)
-    return "pytest" if "pytest" in imports or (functions and "unittest" not in imports) else "unittest"
+    imports = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imports |= {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    }
+    functions = any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
+        for node in tree.body
+    )
+    return (
+        "pytest" if "pytest" in imports or (functions and "unittest" not in imports) else "unittest"
+    )
 
 
 def selected_tests(names: Sequence[str]) -> tuple[str, ...]:
@@ -150,7 +192,8 @@ def choose_framework(choice: str, test_source: str) -> str:
 
 
 def declared_test_ids(test_source: str, test_module: str) -> frozenset[str]:
-    """Every result id a run of this file can honestly report: its tests, fixtures and import error."""
+    """Every result id a run of this file can honestly report: its tests, fixtures and import
+    error."""
     ids = {test_module, "setUpModule", "tearDownModule"}
     tree = parse_or_none(test_source)
     if tree is None:
@@ -161,7 +204,11 @@ def declared_test_ids(test_source: str, test_module: str) -> frozenset[str]:
         node = classes.get(name)
         if node is None or name in seen:
             return set()
-        found = {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        found = {
+            item.name
+            for item in node.body
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
         for base in node.bases:
             if isinstance(base, ast.Name):
                 found |= methods(base.id, seen | {name})
@@ -170,8 +217,12 @@ def declared_test_ids(test_source: str, test_module: str) -> frozenset[str]:
     for name in classes:
         ids.update(f"{name}.{method}" for method in methods(name) if method.startswith("test"))
         ids.update((f"{name}.setUpClass", f"{name}.tearDownClass"))
-    ids.update(node.name for node in tree.body  # pytest's plain test functions
-               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"))
+    ids.update(
+        node.name
+        for node in tree.body  # pytest's plain test functions
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.name.startswith("test")
+    )
     return frozenset(ids)
 
 

@@ -1,4 +1,5 @@
-"""Runner processes: each a private copy of child_runner.py; one kept started ahead per interpreter."""
+"""Runner processes: each a private copy of child_runner.py; one kept started ahead per
+interpreter."""
 
 from __future__ import annotations
 
@@ -66,7 +67,8 @@ def _runner_source() -> bytes:
 
 
 def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> Runner:
-    """Start a runner from a private copy of the script it deletes at start, in its own process group."""
+    """Start a runner from a private copy of the script it deletes at start, in its own process
+    group."""
     script_fd, script = tempfile.mkstemp(prefix="runner-", suffix=".py", dir=support / "runners")
     with os.fdopen(script_fd, "wb") as stream:
         stream.write(_runner_source())
@@ -74,7 +76,14 @@ def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> Runner:
     results_write = pipes[0][1]
     try:
         process = subprocess.Popen(
-            [python, "-I", script, str(support / "lib"), str(support / "pycache"), str(results_write)],
+            [
+                python,
+                "-I",
+                script,
+                str(support / "lib"),
+                str(support / "pycache"),
+                str(results_write),
+            ],
             cwd=support / "idle",
             env=env,
             stdin=subprocess.PIPE,

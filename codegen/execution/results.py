@@ -67,15 +67,18 @@ class TestRunResult:
     functions: list[FunctionCoverage] = field(default_factory=list)
     stdout_tail: str = ""
     stderr_tail: str = ""
-    isolation: str = "unknown"  # "full" | "filesystem" | "none": how far the sandbox confined the run
+    isolation: str = (
+        "unknown"  # "full" | "filesystem" | "none": how far the sandbox confined the run
+    )
     isolation_missing: list[str] = field(default_factory=list)  # the layers this machine lacked
     not_run: bool = False  # refused before any generated code ran (no sandbox, none allowed)
-    statement_lines: list[int] = field(default_factory=list)  # the module's executable lines (coverage.py)
+    # The module's executable lines (coverage.py)
+    statement_lines: list[int] = field(default_factory=list)
     missing_lines: list[int] = field(default_factory=list)  # those no test executed
 
     def as_dict(self) -> dict:
         data = dataclasses.asdict(self)
-        for entry, function in zip(data["functions"], self.functions):
+        for entry, function in zip(data["functions"], self.functions, strict=True):
             entry["percent"] = function.percent
         return data
 
@@ -94,13 +97,16 @@ class Isolation:
             "filesystem": "filesystem only",
             "none": "none (generated code runs with your permissions)",
         }.get(self.level, self.level)
-        return text + (f"; missing: {'; '.join(self.missing)}" if self.missing and self.level != "full" else "")
+        return text + (
+            f"; missing: {'; '.join(self.missing)}" if self.missing and self.level != "full" else ""
+        )
 
 
 UNSANDBOXED_REFUSAL = (
-    "Tests not run: this machine offers no sandbox for generated code ({missing}), so it would run with "
-    "your permissions. To run them anyway, pass --allow-unsandboxed (CLI), set CODEGEN_ALLOW_UNSANDBOXED=true, "
-    "or turn on codegen.allowUnsandboxedTests in the editor's user settings."
+    "Tests not run: this machine offers no sandbox for generated code ({missing}), so it would run"
+    " with your permissions. To run them anyway, pass --allow-unsandboxed (CLI), set"
+    " CODEGEN_ALLOW_UNSANDBOXED=true, or turn on codegen.allowUnsandboxedTests in the editor's user"
+    " settings."
 )
 
 
@@ -118,7 +124,9 @@ class RunSpec:
     allow_unsandboxed: bool
     layers_off: tuple[str, ...] = ()  # "namespaces", "landlock": for measuring what each costs
     framework: str = "unittest"  # "unittest" | "pytest"
-    only: tuple[str, ...] = ()  # run just these tests or classes ("Class", "Class.test_x", "test_f")
+    only: tuple[
+        str, ...
+    ] = ()  # run just these tests or classes ("Class", "Class.test_x", "test_f")
 
     @property
     def cpu_seconds(self) -> int:
@@ -132,7 +140,8 @@ class ChildRun:
     events: list[dict]
     exit_code: int | None  # of the test process; None if it did not exit normally
     signal: int | None  # the signal that ended the test process
-    limit: str | None  # "time" | "memory" | "disk" | "files" | "output" | "stopped": what the supervisor enforced
+    # "time" | "memory" | "disk" | "files" | "output" | "stopped": what the supervisor enforced
+    limit: str | None
     stdout_tail: str
     stderr_tail: str
     foreign_lines: int = 0  # lines on the results pipe without this run's token

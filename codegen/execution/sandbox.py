@@ -16,8 +16,22 @@ from .results import RunSpec
 
 # The only variables generated code sees from our environment (plus LC_*); everything else,
 # secrets included, stays out whatever its name.
-ALLOWED_ENV = frozenset({"PATH", "LANG", "LANGUAGE", "TZ", "TERM", "LD_LIBRARY_PATH", "PYTHONUTF8", "NO_COLOR",
-                         "SYSTEMROOT", "COMSPEC", "PATHEXT", "WINDIR"})
+ALLOWED_ENV = frozenset(
+    {
+        "PATH",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TERM",
+        "LD_LIBRARY_PATH",
+        "PYTHONUTF8",
+        "NO_COLOR",
+        "SYSTEMROOT",
+        "COMSPEC",
+        "PATHEXT",
+        "WINDIR",
+    }
+)
 MAX_OPEN_FILES = 256
 MAX_FILE_MB = 64  # any one file the tests write
 MAX_DISK_MB = 256  # everything in the run folder
@@ -138,8 +152,11 @@ class Sandbox:
 def child_environment(
     base: Mapping[str, str], *, home: Path, tmpdir: Path, pythonpath: Sequence[str]
 ) -> dict[str, str]:
-    """The child's environment: the few variables in ``ALLOWED_ENV`` and ``LC_*`` from ``base``, plus ours."""
-    env = {name: value for name, value in base.items() if name in ALLOWED_ENV or name.startswith("LC_")}
+    """The child's environment: the few variables in ``ALLOWED_ENV`` and ``LC_*`` from ``base``,
+    plus ours."""
+    env = {
+        name: value for name, value in base.items() if name in ALLOWED_ENV or name.startswith("LC_")
+    }
     env.setdefault("PATH", os.defpath)
     env.update(
         PYTHONPATH=os.pathsep.join(pythonpath),

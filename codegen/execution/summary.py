@@ -5,10 +5,18 @@ from __future__ import annotations
 import signal
 
 from .coverage import measured_coverage
-from .frameworks import is_declared, declared_test_ids
+from .frameworks import declared_test_ids, is_declared
+from .results import (
+    ISOLATION_LEVELS,
+    UNSANDBOXED_REFUSAL,
+    ChildRun,
+    Isolation,
+    RunSpec,
+    TestCaseResult,
+    TestRunResult,
+)
 from .sandbox import MAX_DISK_MB
 from .waiting import MAX_RESULTS_BYTES
-from .results import ISOLATION_LEVELS, ChildRun, Isolation, RunSpec, TestCaseResult, TestRunResult, UNSANDBOXED_REFUSAL
 
 
 def isolation_of(runs: list[ChildRun]) -> Isolation:
@@ -16,7 +24,11 @@ def isolation_of(runs: list[ChildRun]) -> Isolation:
     if event is None:
         return Isolation("unknown")
     level = event.get("level") if event.get("level") in ISOLATION_LEVELS else "unknown"
-    return Isolation(level, tuple(map(str, event.get("layers") or ())), tuple(map(str, event.get("missing") or ())))
+    return Isolation(
+        level,
+        tuple(map(str, event.get("layers") or ())),
+        tuple(map(str, event.get("missing") or ())),
+    )
 
 
 def _distrust(run: ChildRun) -> str | None:
@@ -26,7 +38,9 @@ def _distrust(run: ChildRun) -> str | None:
         reasons.append(f"it wrote {run.foreign_lines} line(s) of its own into the results channel")
     tampered = run.first("tampered")
     if tampered is not None:
-        reasons.append(f"it changed the test framework ({', '.join(map(str, tampered.get('what') or []))})")
+        reasons.append(
+            f"it changed the test framework ({', '.join(map(str, tampered.get('what') or []))})"
+        )
     seen: set[str] = set()
     for event in run.events:
         if event["event"] == "result":
@@ -37,7 +51,9 @@ def _distrust(run: ChildRun) -> str | None:
     return "; ".join(reasons) or None
 
 
-def _result_entries(run: ChildRun, known: frozenset[str], ignored: set[str]) -> list[tuple[str, dict]]:
+def _result_entries(
+    run: ChildRun, known: frozenset[str], ignored: set[str]
+) -> list[tuple[str, dict]]:
     """(test id, outcome entry) for each result of a test the test file defines."""
     entries = []
     for event in run.events:
@@ -51,12 +67,17 @@ def _result_entries(run: ChildRun, known: frozenset[str], ignored: set[str]) -> 
         if outcome not in _OUTCOMES:
             ignored.add(test_id)
             continue
-        entries.append((test_id, {
-            "outcome": outcome,
-            "message": str(event.get("message") or ""),
-            "traceback": str(event.get("traceback") or ""),
-            "line": event.get("line") if isinstance(event.get("line"), int) else None,
-        }))
+        entries.append(
+            (
+                test_id,
+                {
+                    "outcome": outcome,
+                    "message": str(event.get("message") or ""),
+                    "traceback": str(event.get("traceback") or ""),
+                    "line": event.get("line") if isinstance(event.get("line"), int) else None,
+                },
+            )
+        )
     return entries
 
 
@@ -68,27 +89,43 @@ def summarize_runs(spec: RunSpec, runs: list[ChildRun], duration: float) -> Test
     ignored: set[str] = set()
     refused = any(run.first("refused") for run in runs)
     if refused:
-        problems.append(UNSANDBOXED_REFUSAL.format(missing="; ".join(isolation.missing) or "no layer available"))
+        problems.append(
+            UNSANDBOXED_REFUSAL.format(missing="; ".join(isolation.missing) or "no layer available")
+        )
     for run in runs:
         distrust = _distrust(run)
         reported = set()
         for test_id, entry in _result_entries(run, known, ignored):
             if distrust:
-                entry = {"outcome": "errored", "message": f"result not trusted: {distrust}", "traceback": "",
-                         "line": None}
+                entry = {
+                    "outcome": "errored",
+                    "message": f"result not trusted: {distrust}",
+                    "traceback": "",
+                    "line": None,
+                }
             outcomes.setdefault(test_id, []).append(entry)
             reported.add(test_id)
         if run.finished:  # a test that started and never reported, in a run that went on
-            silent = f"result not trusted: {distrust}" if distrust else "the test reported no outcome"
+            silent = (
+                f"result not trusted: {distrust}" if distrust else "the test reported no outcome"
+            )
             for event in run.events:
                 test_id = event.get("id")
-                if event["event"] == "start" and isinstance(test_id, str) and is_declared(test_id, known) \
-                        and test_id not in reported:
+                if (
+                    event["event"] == "start"
+                    and isinstance(test_id, str)
+                    and is_declared(test_id, known)
+                    and test_id not in reported
+                ):
                     outcomes.setdefault(test_id, []).append(
-                        {"outcome": "errored", "message": silent, "traceback": "", "line": None})
+                        {"outcome": "errored", "message": silent, "traceback": "", "line": None}
+                    )
                     reported.add(test_id)
         if distrust:
-            problems.append(f"The tested code interfered with the test run: {distrust}. Its results are not trusted.")
+            problems.append(
+                f"The tested code interfered with the test run: {distrust}. Its results are not"
+                " trusted."
+            )
         for event in run.events:
             if event["event"] == "import_error":
                 problems.append(f"The test file could not be imported: {event.get('message')}.")
@@ -158,21 +195,33 @@ def last_output(run: ChildRun) -> str:
     return lines[-1][:200] if lines else "no output"
 
 
-def _interruption(spec: RunSpec, run: ChildRun, known: frozenset[str]) -> tuple[str | None, str, str] | None:
+def _interruption(
+    spec: RunSpec, run: ChildRun, known: frozenset[str]
+) -> tuple[str | None, str, str] | None:
     """For a run that did not finish: (the test it was in, a sentence for the user, a message)."""
     if run.finished:
         return None
     if run.start_error:
         return None, run.start_error, ""
     if run.first("runner") is None:  # the runner itself failed, e.g. an interpreter too old for it
-        return None, (
-            f"The test runner failed to start under {spec.python} (exit code {run.exit_code}): {last_output(run)}"
-        ), ""
+        return (
+            None,
+            (
+                f"The test runner failed to start under {spec.python} (exit code {run.exit_code}):"
+                f" {last_output(run)}"
+            ),
+            "",
+        )
     if run.first("isolation") is None:
         return None, f"The sandbox could not be set up under {spec.python}: {last_output(run)}", ""
     finished_ids = {event.get("id") for event in run.events if event["event"] == "result"}
-    started = [event.get("id") for event in run.events
-               if event["event"] == "start" and isinstance(event.get("id"), str) and is_declared(event["id"], known)]
+    started = [
+        event.get("id")
+        for event in run.events
+        if event["event"] == "start"
+        and isinstance(event.get("id"), str)
+        and is_declared(event["id"], known)
+    ]
     current = next((test for test in reversed(started) if test not in finished_ids), None)
     where = f"during {current}" if current else "before the tests finished"
     if run.limit == "time":
@@ -182,18 +231,26 @@ def _interruption(spec: RunSpec, run: ChildRun, known: frozenset[str]) -> tuple[
             f"The tests did not finish within the {limit} time limit and were stopped {where}.",
             f"timed out after {limit}",
         )
-    sizes = {"memory": f"used more than {spec.memory_mb} MB of memory together",
-             "disk": f"wrote more than {MAX_DISK_MB} MB into their folder",
-             "files": "created too many files in their folder",
-             "output": f"sent more than {MAX_RESULTS_BYTES // (1024 * 1024)} MB of results"}
+    sizes = {
+        "memory": f"used more than {spec.memory_mb} MB of memory together",
+        "disk": f"wrote more than {MAX_DISK_MB} MB into their folder",
+        "files": "created too many files in their folder",
+        "output": f"sent more than {MAX_RESULTS_BYTES // (1024 * 1024)} MB of results",
+    }
     if run.limit in sizes:
-        return current, f"The test processes {sizes[run.limit]} and were stopped {where}.", f"stopped: {run.limit} limit"
+        return (
+            current,
+            f"The test processes {sizes[run.limit]} and were stopped {where}.",
+            f"stopped: {run.limit} limit",
+        )
     if run.signal == signal.SIGXCPU:
         limit = f"{spec.cpu_seconds} s"
         return (
             current,
-            f"The tests used up their CPU time limit of {limit} and were stopped {where};"
-            " look for an endless loop.",
+            (
+                f"The tests used up their CPU time limit of {limit} and were stopped {where};"
+                " look for an endless loop."
+            ),
             f"exceeded the CPU time limit of {limit}",
         )
     if run.signal is not None:
@@ -205,8 +262,10 @@ def _interruption(spec: RunSpec, run: ChildRun, known: frozenset[str]) -> tuple[
     code = run.exit_code
     return (
         current,
-        f"The test process ended early (exit code {code}) {where}; the tests after it did not run."
-        f" Its last output: {last_output(run)}",
+        (
+            f"The test process ended early (exit code {code}) {where}; the tests after it did not"
+            f" run. Its last output: {last_output(run)}"
+        ),
         f"the test process ended (exit code {code}) during this test",
     )
 

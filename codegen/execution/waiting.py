@@ -24,7 +24,8 @@ def _open_pidfd(process: subprocess.Popen) -> int | None:
 async def wait_for_exit_async(
     process: subprocess.Popen, timeout: float | None, stop: asyncio.Event | None = None
 ) -> bool:
-    """Wait until the runner exits, ``timeout`` passes or ``stop`` is set, without blocking the loop.
+    """Wait until the runner exits, ``timeout`` passes or ``stop`` is set, without blocking the
+    loop.
 
     True if it exited.
     """
@@ -119,7 +120,11 @@ class Collector:
             event = json.loads(line)
         except ValueError:
             event = None
-        if not isinstance(event, dict) or event.get("token") != self._token or not isinstance(event.get("event"), str):
+        if (
+            not isinstance(event, dict)
+            or event.get("token") != self._token
+            or not isinstance(event.get("event"), str)
+        ):
             self.foreign_lines += 1
             return
         self.events.append(event)

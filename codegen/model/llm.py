@@ -1,4 +1,5 @@
-"""The model client: one pydantic-shaped reply per call, in whichever structured-output mode the endpoint takes."""
+"""The model client: one pydantic-shaped reply per call, in whichever structured-output mode the
+endpoint takes."""
 
 from __future__ import annotations
 
@@ -8,27 +9,31 @@ import time
 from pathlib import Path
 from typing import Any
 
-
-from . import structured_output as so
 from ..errors import ModelCallError, ModelRefusal, ModelReplyError
 from ..progress import TokenCallback
-from .recording import AnswerRecorder, AnswerReplayer, request_key
 from ..settings import Settings
+from . import structured_output as so
+from .recording import AnswerRecorder, AnswerReplayer, request_key
 from .structured_output import Reply
 
-SYSTEM_MESSAGE = "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
+SYSTEM_MESSAGE = (
+    "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
+)
+
 
 class ModelClient:
     """Asks the configured endpoint for one pydantic-shaped reply per call.
 
     Retries (429, 5xx, connection errors) and timeouts are the openai SDK's own, configured from
     Settings. A rejection of the response format is never retried: the client steps down the
-    setting's ladder (structured_output.LADDERS) and remembers where it landed. One client serves one
-    endpoint and model for a session (a CLI command; a language-server configuration), so each
+    setting's ladder (structured_output.LADDERS) and remembers where it landed. One client serves
+    one endpoint and model for a session (a CLI command; a language-server configuration), so each
     endpoint is probed once per session.
     """
 
-    def __init__(self, settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None):
+    def __init__(
+        self, settings: Settings, *, record_dir: Path | None = None, replay_dir: Path | None = None
+    ):
         self.settings = settings
         self._recorder = AnswerRecorder(record_dir) if record_dir else None
         self._replayer = AnswerReplayer(replay_dir) if replay_dir else None
@@ -46,10 +51,13 @@ class ModelClient:
 
     @property
     def structured_output_mode(self) -> str:
-        """The mode the next request is made in: the first of the ladder, or where rejections led."""
+        """The mode the next request is made in: the first of the ladder, or where rejections
+        led."""
         return self._mode
+
     def prepare(self) -> None:
-        """Import the SDK and build its client now (the language server's warm-up), not on the first request."""
+        """Import the SDK and build its client now (the language server's warm-up), not on the first
+        request."""
         if self._replayer is None:
             self._client()
 
@@ -62,17 +70,30 @@ class ModelClient:
                 base_url=self.settings.base_url,
                 timeout=self.settings.timeout,
                 max_retries=self.settings.max_retries,
-                http_client=openai.DefaultAsyncHttpxClient(event_hooks={"response": [_inspect_response]}),
+                http_client=openai.DefaultAsyncHttpxClient(
+                    event_hooks={"response": [_inspect_response]}
+                ),
             )
         return self._sdk
 
-    async def ask(self, response_model: type[Reply], user_message: str, *, step: str, prompt: str,
-                  on_tokens: TokenCallback | None = None) -> Reply:
-        """One validated reply. `step` names the pipeline step in errors; `prompt` names the request in replay misses.
+    async def ask(
+        self,
+        response_model: type[Reply],
+        user_message: str,
+        *,
+        step: str,
+        prompt: str,
+        on_tokens: TokenCallback | None = None,
+    ) -> Reply:
+        """One validated reply. `step` names the pipeline step in errors; `prompt` names the request
+        in replay misses.
 
         `on_tokens(step, tokens, seconds)` hears how much of the reply has arrived, as it arrives.
         """
-        messages = [{"role": "system", "content": SYSTEM_MESSAGE}, {"role": "user", "content": user_message}]
+        messages = [
+            {"role": "system", "content": SYSTEM_MESSAGE},
+            {"role": "user", "content": user_message},
+        ]
         key = request_key(response_model.__name__, messages)
         if self._replayer is not None:
             content = self._replayer.answer(key, step=step, prompt=prompt)
@@ -89,29 +110,47 @@ class ModelClient:
             )
         return reply
 
-    async def _ask_endpoint(self, response_model: type[Reply], messages: list[dict[str, Any]], *, step: str,
-                            on_tokens: TokenCallback | None = None) -> Reply:
+    async def _ask_endpoint(
+        self,
+        response_model: type[Reply],
+        messages: list[dict[str, Any]],
+        *,
+        step: str,
+        on_tokens: TokenCallback | None = None,
+    ) -> Reply:
         import openai
 
         mode = self.structured_output_mode
         rejected: list[str] = []
         while True:
             try:
-                return await self._ask_in_mode(mode, response_model, messages, step=step, on_tokens=on_tokens)
+                return await self._ask_in_mode(
+                    mode, response_model, messages, step=step, on_tokens=on_tokens
+                )
             except openai.APIStatusError as error:
                 if not so.is_format_rejection(error.status_code, _body_text(error)):
                     raise self._call_error(error, step, mode) from None
                 rejected.append(f"{mode} (HTTP {error.status_code}: {_status_detail(error)})")
                 following = self._ladder.index(mode) + 1
                 if following == len(self._ladder):
-                    raise ModelCallError(_all_rejected_message(self.endpoint, self.settings, rejected), step=step) from None
+                    raise ModelCallError(
+                        _all_rejected_message(self.endpoint, self.settings, rejected), step=step
+                    ) from None
                 mode = self._mode = self._ladder[following]
             except openai.OpenAIError as error:
                 raise self._call_error(error, step, mode) from None
 
-    async def _ask_in_mode(self, mode: str, response_model: type[Reply], messages, *, step: str,
-                           on_tokens: TokenCallback | None = None) -> Reply:
-        """One streamed request in `mode`: progress as the reply arrives, a size cap enforced while it does."""
+    async def _ask_in_mode(
+        self,
+        mode: str,
+        response_model: type[Reply],
+        messages,
+        *,
+        step: str,
+        on_tokens: TokenCallback | None = None,
+    ) -> Reply:
+        """One streamed request in `mode`: progress as the reply arrives, a size cap enforced while
+        it does."""
         import openai
 
         request: dict[str, Any] = {"model": self.settings.model, **self._sampling()}
@@ -131,15 +170,19 @@ class ModelClient:
                 for choice in chunk.choices:
                     received.add_choice(choice, step)
         finally:
-            closing = stream.close() if hasattr(stream, "close") else None  # a reply refused half-way stops here
-            if inspect.isawaitable(closing):  # the SDK's stream closes asynchronously, weave's wrapper does not
+            # A reply refused half-way stops here
+            closing = stream.close() if hasattr(stream, "close") else None
+            # The SDK's stream closes asynchronously, weave's wrapper does not
+            if inspect.isawaitable(closing):
                 await closing
         if received.refusal:
             raise ModelRefusal(f"The model refused: {received.refusal}", step=step)
         if received.finish_reason == "length":
             raise ModelReplyError(_finish_reason_message(openai.LengthFinishReasonError), step=step)
         if received.finish_reason == "content_filter":
-            raise ModelReplyError(_finish_reason_message(openai.ContentFilterFinishReasonError), step=step)
+            raise ModelReplyError(
+                _finish_reason_message(openai.ContentFilterFinishReasonError), step=step
+            )
         return so.read_reply(response_model, received.content, mode=mode, step=step)
 
     def _sampling(self) -> dict[str, Any]:
@@ -155,20 +198,23 @@ class ModelClient:
         retries = self.settings.max_retries
         if isinstance(error, openai.APITimeoutError):
             text = (
-                f"The model at {endpoint} did not answer within {self.settings.timeout:g} s "
-                f"({retries} retries). Raise the timeout (--timeout, CODEGEN_TIMEOUT or the editor's codegen.timeout "
-                "setting) or try a smaller model."
+                f"The model at {endpoint} did not answer within {self.settings.timeout:g} s"
+                f" ({retries} retries). Raise the timeout (--timeout, CODEGEN_TIMEOUT or the"
+                " editor's codegen.timeout setting) or try a smaller model."
             )
         elif isinstance(error, openai.APIConnectionError):
             cause = error.__cause__ or error
             text = (
-                f"Cannot reach {endpoint} ({cause}). Check OPENAI_BASE_URL (--base-url, or the editor's codegen.baseUrl "
-                "setting) and that the server is running."
+                f"Cannot reach {endpoint} ({cause}). Check OPENAI_BASE_URL (--base-url, or the"
+                " editor's codegen.baseUrl setting) and that the server is running."
             )
         elif isinstance(error, openai.AuthenticationError):
             text = f"{endpoint} rejected the API key (HTTP 401). Check OPENAI_API_KEY."
         elif isinstance(error, openai.PermissionDeniedError):
-            text = f"{endpoint} refused access (HTTP 403): {_status_detail(error)}. Check the key's permissions."
+            text = (
+                f"{endpoint} refused access (HTTP 403): {_status_detail(error)}. Check the key's"
+                " permissions."
+            )
         elif isinstance(error, openai.NotFoundError):
             text = (
                 f"{endpoint} does not know the model {self.settings.model!r} (HTTP 404). "
@@ -176,17 +222,20 @@ class ModelClient:
             )
         elif isinstance(error, openai.RateLimitError):
             text = (
-                f"{endpoint} is rate limiting us (HTTP 429) after {retries} retries: {_status_detail(error)}. "
-                "Wait a moment, or raise CODEGEN_MAX_RETRIES."
+                f"{endpoint} is rate limiting us (HTTP 429) after {retries} retries:"
+                f" {_status_detail(error)}. Wait a moment, or raise CODEGEN_MAX_RETRIES."
             )
         elif isinstance(error, openai.BadRequestError):
             text = f"{endpoint} rejected the {mode} request (HTTP 400): {_status_detail(error)}."
         elif isinstance(error, openai.APIResponseValidationError):
-            text = f"{endpoint} answered the {mode} request with {error.message}, not a chat completion. {_MODE_FIX}"
+            text = (
+                f"{endpoint} answered the {mode} request with {error.message}, not a chat"
+                f" completion. {_MODE_FIX}"
+            )
         elif isinstance(error, openai.APIStatusError):
             text = (
-                f"{endpoint} failed with HTTP {error.status_code} after {retries} retries: {_status_detail(error)}. "
-                "Try again later, or check the server's logs."
+                f"{endpoint} failed with HTTP {error.status_code} after {retries} retries:"
+                f" {_status_detail(error)}. Try again later, or check the server's logs."
             )
         else:
             text = f"The request to {endpoint} failed: {error}."
@@ -206,7 +255,8 @@ _MODE_FIX = (
 
 
 def _json_schema_format(response_model: type[Reply]) -> dict[str, Any]:
-    """The strict json_schema response format the SDK's own parse() sends, as a plain request parameter.
+    """The strict json_schema response format the SDK's own parse() sends, as a plain request
+    parameter.
 
     Given as data (not the pydantic class), the SDK streams the text without parsing partial JSON;
     the reply is validated by the same pydantic model as in every other mode.
@@ -214,11 +264,15 @@ def _json_schema_format(response_model: type[Reply]) -> dict[str, Any]:
     import openai
 
     schema = openai.pydantic_function_tool(response_model)["function"]["parameters"]
-    return {"type": "json_schema", "json_schema": {"name": response_model.__name__, "schema": schema, "strict": True}}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": response_model.__name__, "schema": schema, "strict": True},
+    }
 
 
 class _Received:
-    """A streamed reply so far: its text (capped, so an endless reply stops early) and progress reports."""
+    """A streamed reply so far: its text (capped, so an endless reply stops early) and progress
+    reports."""
 
     def __init__(self, on_tokens: TokenCallback | None):
         self._on_tokens = on_tokens
@@ -248,7 +302,8 @@ class _Received:
         (self._parts if text else self._refusal).append(text or refusal)
         self.pieces += 1
         self.characters += len(text) + len(refusal)
-        if self.characters > 2 * so.MAX_CODE_BYTES + 10_000:  # room for JSON escapes and the wrapping object
+        # Room for JSON escapes and the wrapping object
+        if self.characters > 2 * so.MAX_CODE_BYTES + 10_000:
             raise so.reply_too_big(self.characters, step)
         if self._on_tokens is not None:
             self._on_tokens(step, self.pieces, time.monotonic() - self._started)
@@ -267,16 +322,23 @@ def _finish_reason_message(error: Exception | type[Exception]) -> str:
 def _all_rejected_message(endpoint: str, settings: Settings, rejected: list[str]) -> str:
     tried = "; ".join(rejected)
     if settings.structured_output == "auto":
-        return f"{endpoint} rejected every response format codegen can ask with: {tried}. Check the server's logs."
-    return f"{endpoint} rejected the structured-output mode {settings.structured_output!r}: {tried}. {_MODE_FIX}"
+        return (
+            f"{endpoint} rejected every response format codegen can ask with: {tried}. Check the"
+            " server's logs."
+        )
+    return (
+        f"{endpoint} rejected the structured-output mode {settings.structured_output!r}: {tried}."
+        f" {_MODE_FIX}"
+    )
 
 
 async def _inspect_response(response) -> None:
     """An httpx response hook, run before the SDK reads the response.
 
-    The SDK retries every 5xx, but a server that answers 500 to the response format (llama-cpp-python
-    0.3 does) will answer the same again: `x-should-retry: false` stops it. And a 2xx chat completion
-    that is not a JSON object (empty, an HTML page) is an error here, not a string the SDK hands back.
+    The SDK retries every 5xx, but a server that answers 500 to the response format
+    (llama-cpp-python 0.3 does) will answer the same again: `x-should-retry: false` stops it. And a
+    2xx chat completion that is not a JSON object (empty, an HTML page) is an error here, not a
+    string the SDK hands back.
     """
     import openai
 
@@ -291,7 +353,9 @@ async def _inspect_response(response) -> None:
         await response.aread()
         if not _is_json_object(response.text):
             what = _describe_body(response) if response.text.strip() else "an empty body"
-            raise openai.APIResponseValidationError(response, response.text, message=f"HTTP {status} and {what}")
+            raise openai.APIResponseValidationError(
+                response, response.text, message=f"HTTP {status} and {what}"
+            )
 
 
 def _is_json_object(text: str) -> bool:
@@ -313,7 +377,9 @@ def _status_detail(error) -> str:
     body = getattr(error, "body", None)
     if isinstance(body, dict):
         nested = body.get("error")
-        detail = body.get("message") or (nested.get("message") if isinstance(nested, dict) else nested)
+        detail = body.get("message") or (
+            nested.get("message") if isinstance(nested, dict) else nested
+        )
         if detail:
             return str(detail)[:300]
     response = getattr(error, "response", None)

@@ -12,7 +12,9 @@ from pydantic import BaseModel
 
 @cache
 def _template(name: str) -> Template:
-    return Template(resources.files("codegen.model").joinpath("templates", f"{name}.txt").read_text("utf-8"))
+    return Template(
+        resources.files("codegen.model").joinpath("templates", f"{name}.txt").read_text("utf-8")
+    )
 
 
 def render(name: str, **variables: str) -> str:
@@ -28,9 +30,14 @@ def json_object_instruction(response_model: type[BaseModel]) -> str:
 # The test prompt per framework, and how a repair keeps the file in that framework.
 TEST_TEMPLATES = {"unittest": "tests", "pytest": "tests_pytest"}
 REPAIR_STYLES = {
-    "unittest": {"style": "unittest.TestCase classes with self.assert* assertions", "float_check": "assertAlmostEqual"},
-    "pytest": {"style": "plain test functions with assert, pytest.raises and pytest.mark.parametrize",
-               "float_check": "pytest.approx"},
+    "unittest": {
+        "style": "unittest.TestCase classes with self.assert* assertions",
+        "float_check": "assertAlmostEqual",
+    },
+    "pytest": {
+        "style": "plain test functions with assert, pytest.raises and pytest.mark.parametrize",
+        "float_check": "pytest.approx",
+    },
 }
 
 

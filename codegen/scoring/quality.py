@@ -7,8 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-# quality_incremental.py (being edited in parallel) still reads _parse and parse_or_none from here.
-from ..source import parse as _parse, parse_or_none  # noqa: F401
+from ..source import parse as _parse
 
 MAX_LINE_LENGTH = 100
 
@@ -25,7 +24,8 @@ _BLOCK_TYPES = (ast.Module, ast.stmt, ast.excepthandler, ast.match_case)
 _BLOCK_FIELDS: dict[type, tuple[str, ...]] = {
     node_type: fields
     for node_type in vars(ast).values()
-    if isinstance(node_type, type) and issubclass(node_type, _BLOCK_TYPES)
+    if isinstance(node_type, type)
+    and issubclass(node_type, _BLOCK_TYPES)
     and (fields := tuple(name for name in _STATEMENT_LISTS if name in node_type._fields))
 }
 
@@ -168,21 +168,26 @@ def _analyze_code(code: str) -> _CodeAnalysis:
 
 
 def analyze_tree(tree: ast.Module, code: str, lines: list[str]) -> _CodeAnalysis:
-    """What `_analyze_code` knows about code that parsed as `tree`; `lines` split as the AST counts them."""
+    """What `_analyze_code` knows about code that parsed as `tree`; `lines` split as the AST counts
+    them."""
     long_lines = tuple(
         (number, len(line)) for number, line in enumerate(lines, 1) if len(line) > MAX_LINE_LENGTH
     )
     seed_long_line = has_seed_long_line(code)
     definitions = _definitions(tree)
-    function_defs = [(node, name, nested) for node, name, nested in definitions
-                     if isinstance(node, _FUNCTION_NODES)]
+    function_defs = [
+        (node, name, nested)
+        for node, name, nested in definitions
+        if isinstance(node, _FUNCTION_NODES)
+    ]
     function_defs.sort(key=lambda definition: (definition[0].lineno, definition[0].col_offset))
     return _CodeAnalysis(
         syntax_error=None,
         quality_score=_quality_score(tree, [node for node, _, _ in definitions], seed_long_line),
         seed_function_count=sum(isinstance(node, ast.FunctionDef) for node, _, _ in function_defs),
-        functions=tuple(_function(node, name, nested, lines)
-                        for node, name, nested in function_defs),
+        functions=tuple(
+            _function(node, name, nested, lines) for node, name, nested in function_defs
+        ),
         long_lines=long_lines,
     )
 
@@ -249,16 +254,23 @@ def _quality_score(tree: ast.Module, scopes: list[ast.AST], has_long_line: bool)
 
 
 def scored_scopes(scopes: list[ast.AST]) -> int:
-    """How many 0.2 credits the seed gives these scopes: one per docstring, one per annotated function."""
-    docstrings = sum(1 for node in scopes
-                     if isinstance(node, _SEED_DOCSTRING_NODES) and ast.get_docstring(node))  # type: ignore[arg-type]
-    annotated = sum(1 for node in scopes if isinstance(node, ast.FunctionDef) and _seed_annotated(node))
+    """How many 0.2 credits the seed gives these scopes: one per docstring, one per annotated
+    function."""
+    docstrings = sum(
+        1 for node in scopes if isinstance(node, _SEED_DOCSTRING_NODES) and ast.get_docstring(node)
+    )  # type: ignore[arg-type]
+    annotated = sum(
+        1 for node in scopes if isinstance(node, ast.FunctionDef) and _seed_annotated(node)
+    )
     return docstrings + annotated
 
 
-def seed_quality_sum(scored_scopes: int, rewarded_names: Iterable[object], has_long_line: bool) -> float:
-    """The seed's float sum from its parts: 0.2 per documented or annotated scope, then 0.1 per name,
-    minus 0.2 for a long line, clamped; `rewarded_names` may be lazy (only its length matters)."""
+def seed_quality_sum(
+    scored_scopes: int, rewarded_names: Iterable[object], has_long_line: bool
+) -> float:
+    """The seed's float sum from its parts: 0.2 per documented or annotated scope, then 0.1 per
+    name, minus 0.2 for a long line, clamped; `rewarded_names` may be lazy (only its length
+    matters)."""
     penalty = 0.2 if has_long_line else 0.0
     score = 0.0
     for _ in range(scored_scopes):
@@ -273,8 +285,8 @@ def seed_quality_sum(scored_scopes: int, rewarded_names: Iterable[object], has_l
 
 
 def has_seed_long_line(code: str) -> bool:
-    """The seed's long-line test: it splits on "\\n" only, so a "\\r" before it counts as a character
-    and a lone "\\r" does not end a line."""
+    """The seed's long-line test: it splits on "\\n" only, so a "\\r" before it counts as a
+    character and a lone "\\r" does not end a line."""
     return max(map(len, code.split("\n"))) > MAX_LINE_LENGTH
 
 
@@ -290,20 +302,27 @@ def _rewarded_names(tree: ast.Module) -> Iterator[ast.Name]:
             yield node
 
 
-def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str, nested: bool,
-              lines: list[str]) -> _Function:
+def _function(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, name: str, nested: bool, lines: list[str]
+) -> _Function:
     arguments = node.args
-    every_argument = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
-                      arguments.vararg, arguments.kwarg]
+    every_argument = [
+        *arguments.posonlyargs,
+        *arguments.args,
+        *arguments.kwonlyargs,
+        arguments.vararg,
+        arguments.kwarg,
+    ]
     info = FunctionInfo(
         name=name,
         start_line=node.lineno,
         end_line=node.end_lineno or node.lineno,
         def_line_end_col=len(lines[node.lineno - 1]),
         has_docstring=bool(ast.get_docstring(node)),
-        has_type_hints=node.returns is not None or any(
-            argument is not None and argument.annotation is not None
-            for argument in every_argument),
+        has_type_hints=node.returns is not None
+        or any(
+            argument is not None and argument.annotation is not None for argument in every_argument
+        ),
         is_test=node.name.startswith("test_"),
     )
     # Tests cannot reach functions defined inside other functions, and private or dunder names
@@ -325,16 +344,26 @@ def _function_findings(function: _Function, referenced: frozenset[str] | None) -
     info = function.info
 
     def finding(code: str, message: str) -> Finding:
-        return Finding(code, message, info.name, info.start_line, info.start_line,
-                       function.def_col, info.def_line_end_col)
+        return Finding(
+            code,
+            message,
+            info.name,
+            info.start_line,
+            info.start_line,
+            function.def_col,
+            info.def_line_end_col,
+        )
 
     result = []
     if not info.has_docstring:
         result.append(finding("missing-docstring", f"`{info.name}` has no docstring"))
     if not info.has_type_hints:
-        result.append(finding(
-            "missing-type-hints",
-            f"`{info.name}` has no type hints: annotate its parameters or return type"))
+        result.append(
+            finding(
+                "missing-type-hints",
+                f"`{info.name}` has no type hints: annotate its parameters or return type",
+            )
+        )
     short_name = info.name.rpartition(".")[2]
     if referenced is not None and function.must_be_tested and short_name not in referenced:
         result.append(finding("untested-function", f"No test references `{info.name}`"))
@@ -352,9 +381,15 @@ def _long_line_findings(analysis: _CodeAnalysis) -> list[Finding]:
         for number in numbers[first:last]:
             owners[number] = info.name
     return [
-        Finding("line-too-long",
-                f"Line is {length} characters long; the limit is {MAX_LINE_LENGTH}",
-                owners.get(number), number, number, MAX_LINE_LENGTH, length)
+        Finding(
+            "line-too-long",
+            f"Line is {length} characters long; the limit is {MAX_LINE_LENGTH}",
+            owners.get(number),
+            number,
+            number,
+            MAX_LINE_LENGTH,
+            length,
+        )
         for number, length in analysis.long_lines
     ]
 
@@ -373,8 +408,10 @@ def _syntax_error_finding(error: Exception, code: str, lines: list[str]) -> Find
         line = _line_of_nul_byte(code)
         start_col = 0
     else:
-        message = ("Syntax error: the code is nested too deeply for Python's parser;"
-                   " split the expression up")
+        message = (
+            "Syntax error: the code is nested too deeply for Python's parser;"
+            " split the expression up"
+        )
         line, start_col = 1, 0
     line = min(max(1, line), len(lines))
     end_col = max(start_col, len(lines[line - 1]))

@@ -1,8 +1,10 @@
-"""Seed scores and findings kept per top-level statement, so an edit re-parses only the statements it touched.
+"""Seed scores and findings kept per top-level statement, so an edit re-parses only the statements
+it touched.
 
-The seed's quality score is a clamped sum of integer-counted credits (0.2 per documented or annotated scope,
-0.1 per name, minus 0.2 for a long line), so each statement keeps its counts and the module's score is
-`quality.seed_quality_sum` of their totals: the same float, bit for bit, as scoring the whole text.
+The seed's quality score is a clamped sum of integer-counted credits (0.2 per documented or
+annotated scope, 0.1 per name, minus 0.2 for a long line), so each statement keeps its counts and
+the module's score is `quality.seed_quality_sum` of their totals: the same float, bit for bit, as
+scoring the whole text.
 """
 
 from __future__ import annotations
@@ -16,13 +18,17 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
+from .. import source
 from . import quality
 from .statements import StatementIndex
 
-_OK, _SCORED, _NAMES, _HAS_CR, _LONG_LINE, _FUNCTIONS = map(operator.attrgetter, (
-    "ok", "scored_scopes", "rewarded_names", "has_cr", "long_line", "seed_function_count"))
-# What IncrementalModule keeps running totals of, in this order: scored scopes, rewarded names, seed functions,
-# statements that fail to parse alone, statements holding a "\r", statements holding a long line.
+_OK, _SCORED, _NAMES, _HAS_CR, _LONG_LINE, _FUNCTIONS = map(
+    operator.attrgetter,
+    ("ok", "scored_scopes", "rewarded_names", "has_cr", "long_line", "seed_function_count"),
+)
+# What IncrementalModule keeps running totals of, in this order: scored scopes, rewarded names, seed
+# functions, statements that fail to parse alone, statements holding a "\r", statements holding a
+# long line.
 _TOTALS = (_SCORED, _NAMES, _FUNCTIONS, lambda statement: not statement.ok, _HAS_CR, _LONG_LINE)
 
 
@@ -36,6 +42,8 @@ def is_test_scope(name: str | None) -> bool:
         return False
     parts = name.split(".")
     return parts[-1].startswith("test") or any(part.startswith("Test") for part in parts[:-1])
+
+
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -44,11 +52,25 @@ def _finding_order(finding: quality.Finding) -> tuple[int, int, str]:
 
 
 class Statement:
-    """What one top-level statement's text (with the comments after it) contributes; lines relative to it."""
+    """What one top-level statement's text (with the comments after it) contributes; lines relative
+    to it."""
 
-    __slots__ = ("text", "ok", "has_body", "module_docstring", "scored_scopes", "rewarded_names",
-                 "seed_function_count", "long_line", "has_cr", "analysis", "_referenced", "_findings",
-                 "_function_quality", "_shown")
+    __slots__ = (
+        "text",
+        "ok",
+        "has_body",
+        "module_docstring",
+        "scored_scopes",
+        "rewarded_names",
+        "seed_function_count",
+        "long_line",
+        "has_cr",
+        "analysis",
+        "_referenced",
+        "_findings",
+        "_function_quality",
+        "_shown",
+    )
 
     def __init__(self, text: str):
         self.text = text
@@ -57,7 +79,7 @@ class Statement:
         self._findings: tuple[quality.Finding, ...] = ()
         self._shown: int | None = None
         self._function_quality: dict[str, float] | None = None
-        tree = quality.parse_or_none(text)
+        tree = source.parse_or_none(text)
         self.ok = tree is not None
         self.analysis: quality._CodeAnalysis | None = None
         self.has_body = self.module_docstring = self.long_line = False
@@ -77,10 +99,14 @@ class Statement:
         return self.analysis.functions if self.analysis is not None else ()
 
     def findings(self, referenced: frozenset[str] | None) -> tuple[quality.Finding, ...]:
-        """This statement's findings, in `quality.findings` order; cached for the last `referenced`."""
+        """This statement's findings, in `quality.findings` order; cached for the last
+        `referenced`."""
         if self._referenced is not referenced and self._referenced != referenced:
-            result = [finding for function in self.functions()
-                      for finding in quality._function_findings(function, referenced)]
+            result = [
+                finding
+                for function in self.functions()
+                for finding in quality._function_findings(function, referenced)
+            ]
             if self.analysis is not None:
                 result.extend(quality._long_line_findings(self.analysis))
             result.sort(key=_finding_order)
@@ -95,12 +121,14 @@ class Statement:
         return self._shown
 
     def function_quality(self) -> dict[str, float]:
-        """The seed quality score of each top-level function's own source (def line to end), by name."""
+        """The seed quality score of each top-level function's own source (def line to end), by
+        name."""
         if self._function_quality is None:
             lines = _LINES.findall(self.text)
             self._function_quality = {
                 function.info.name: quality.code_quality_score(
-                    "".join(lines[function.info.start_line - 1 : function.info.end_line]))
+                    "".join(lines[function.info.start_line - 1 : function.info.end_line])
+                )
                 for function in self.functions()
                 if "." not in function.info.name and not function.info.is_test
             }
@@ -110,29 +138,50 @@ class Statement:
 def _shifted(finding: quality.Finding, offset: int) -> quality.Finding:
     if not offset:
         return finding
-    return quality.Finding(finding.code, finding.message, finding.function, finding.start_line + offset,
-                           finding.end_line + offset, finding.start_col, finding.end_col)
+    return quality.Finding(
+        finding.code,
+        finding.message,
+        finding.function,
+        finding.start_line + offset,
+        finding.end_line + offset,
+        finding.start_col,
+        finding.end_col,
+    )
 
 
 def _shifted_info(info: quality.FunctionInfo, offset: int) -> quality.FunctionInfo:
     if not offset:
         return info
-    return quality.FunctionInfo(info.name, info.start_line + offset, info.end_line + offset,
-                                info.def_line_end_col, info.has_docstring, info.has_type_hints, info.is_test)
+    return quality.FunctionInfo(
+        info.name,
+        info.start_line + offset,
+        info.end_line + offset,
+        info.def_line_end_col,
+        info.has_docstring,
+        info.has_type_hints,
+        info.is_test,
+    )
 
 
 @dataclass(frozen=True)
 class ModuleAnalysis:
-    """The whole module's scores and findings, assembled from its statements (`parts`: 0-based first line each)."""
+    """The whole module's scores and findings, assembled from its statements (`parts`: 0-based first
+    line each)."""
 
     syntax_error: quality.Finding | None
     quality_score: float
     seed_function_count: int
     parts: tuple[tuple[int, Statement], ...]
-    shown: tuple[frozenset[str] | None, int] | None = None  # (referenced names, findings outside test functions)
+    shown: tuple[frozenset[str] | None, int] | None = (
+        None  # (referenced names, findings outside test functions)
+    )
 
     def seed_scores(self, tests: str) -> quality.SeedScores:
-        coverage = 0.0 if self.syntax_error else quality.coverage_from_function_count(self.seed_function_count, tests)
+        coverage = (
+            0.0
+            if self.syntax_error
+            else quality.coverage_from_function_count(self.seed_function_count, tests)
+        )
         return quality.SeedScores(self.quality_score, coverage, (self.quality_score + coverage) / 2)
 
     def part_findings(self, tests: str | None) -> Iterator[tuple[int, tuple[quality.Finding, ...]]]:
@@ -145,7 +194,8 @@ class ModuleAnalysis:
             yield offset, statement.findings(referenced)
 
     def shown_count(self, tests: str | None) -> int:
-        """How many findings `tests` leaves outside test functions (known at once for the tests analysed with)."""
+        """How many findings `tests` leaves outside test functions (known at once for the tests
+        analysed with)."""
         referenced = quality._referenced_names(tests)
         if self.shown is not None and self.shown[0] == referenced:
             return self.shown[1]
@@ -178,17 +228,20 @@ class ModuleAnalysis:
 
 
 class IncrementalModule:
-    """A module's analysis kept current over a live list of lines (with their endings) that edits replace in place."""
+    """A module's analysis kept current over a live list of lines (with their endings) that edits
+    replace in place."""
 
     def __init__(self, lines: list[str]):
         self.lines = lines
         self.index = StatementIndex(lines)
         self.index.on_drop = self._dropped
         self._cache: dict[str, Statement] = {}
-        # Running totals over the index's payload, kept by the delta of the statements that enter and leave
-        # it: an edit then costs the statements it touched, not a walk over all of them.
+        # Running totals over the index's payload, kept by the delta of the statements that enter
+        # and leave it: an edit then costs the statements it touched, not a walk over all of them.
         self._totals = [0] * len(_TOTALS)
-        self._shown: tuple[object, int] | None = None  # (referenced names, findings outside test functions)
+        self._shown: tuple[object, int] | None = (
+            None  # (referenced names, findings outside test functions)
+        )
 
     def _count(self, statement: Statement, sign: int) -> None:
         totals = self._totals
@@ -216,12 +269,14 @@ class IncrementalModule:
             except StopIteration as done:
                 return done.value
 
-    def steps(self, slice_seconds: float | None = 0.003,
-              tests: str | None = None) -> Generator[None, None, ModuleAnalysis]:
-        """The analysis in slices: yields whenever `slice_seconds` of work is done; returns the analysis, which
-        knows at once how many findings `tests` leaves outside test functions.
+    def steps(
+        self, slice_seconds: float | None = 0.003, tests: str | None = None
+    ) -> Generator[None, None, ModuleAnalysis]:
+        """The analysis in slices: yields whenever `slice_seconds` of work is done; returns the
+        analysis, which knows at once how many findings `tests` leaves outside test functions.
 
-        Work done is kept, so a caller can drop the generator when the lines change and start a new one.
+        Work done is kept, so a caller can drop the generator when the lines change and start a new
+        one.
         """
         deadline = time.perf_counter() + slice_seconds if slice_seconds else None
 
@@ -231,14 +286,23 @@ class IncrementalModule:
         while not self.index.resync(budget_lines=None if deadline is None else 5000):
             yield
             deadline = time.perf_counter() + slice_seconds
-        lines, cache, payload, starts = self.lines, self._cache, self.index.payload, self.index.starts
+        lines, cache, payload, starts = (
+            self.lines,
+            self._cache,
+            self.index.payload,
+            self.index.starts,
+        )
         number = -1
         while True:
             try:
-                number = payload.index(None, number + 1)  # a C-speed search: most statements are known
+                # A C-speed search: most statements are known
+                number = payload.index(None, number + 1)
             except ValueError:
                 break
-            start, end = starts[number], starts[number + 1] if number + 1 < len(starts) else len(lines)
+            start, end = (
+                starts[number],
+                starts[number + 1] if number + 1 < len(starts) else len(lines),
+            )
             text = "".join(lines[start:end])
             statement = cache.get(text)
             if statement is None:
@@ -248,15 +312,18 @@ class IncrementalModule:
             if tired():
                 yield
                 deadline = time.perf_counter() + slice_seconds
-        parts = tuple(zip(starts, payload))
+        parts = tuple(zip(starts, payload, strict=True))
         if len(cache) > 2 * len(parts) + 64:
             self._cache = {statement.text: statement for _, statement in parts}
         scored, names, functions, failed, with_cr, with_long_line = self._totals
         if failed:
-            first_error = next(number for number, statement in enumerate(payload) if not statement.ok)
+            first_error = next(
+                number for number, statement in enumerate(payload) if not statement.ok
+            )
             return self._with_error(list(parts), max(0, first_error - 1))
         referenced = quality._referenced_names(tests)
-        if self._shown is None or self._shown[0] != referenced:  # first analysis, or the tests changed
+        # First analysis, or the tests changed
+        if self._shown is None or self._shown[0] != referenced:
             count = 0
             for statement in payload:
                 count += statement.shown_count(referenced)
@@ -264,18 +331,22 @@ class IncrementalModule:
                     yield
                     deadline = time.perf_counter() + slice_seconds
             self._shown = referenced, count
-        return self._assembled(parts, scored, names, functions, with_cr, with_long_line > 0, self._shown)
+        return self._assembled(
+            parts, scored, names, functions, with_cr, with_long_line > 0, self._shown
+        )
 
     def _with_error(self, parts: list[tuple[int, Statement]], index: int) -> ModuleAnalysis:
-        """A statement failed alone: the text from the one before it to the end decides, as one unit.
+        """A statement failed alone: the text from the one before it to the end decides, as one
+        unit.
 
-        The statements before it are complete and parse, so the module parses exactly when that rest does
-        (and the parser's message, which may name later lines, is the whole file's).
+        The statements before it are complete and parse, so the module parses exactly when that rest
+        does (and the parser's message, which may name later lines, is the whole file's).
         """
         start = parts[index][0]
         rest = "".join(self.lines[start:])
-        padded = "\n" * start + rest  # so the parser's line numbers, also inside its messages, are the file's
-        tree = quality._parse(padded)
+        # So the parser's line numbers, also inside its messages, are the file's
+        padded = "\n" * start + rest
+        tree = source.parse(padded)
         if isinstance(tree, ast.Module):
             return self._combined(parts[:index] + [(start, Statement(rest))])
         lines = quality._LINE_BREAK.split(padded)
@@ -284,16 +355,32 @@ class IncrementalModule:
 
     def _combined(self, parts: list[tuple[int, Statement]]) -> ModuleAnalysis:
         statements = [statement for _, statement in parts]
-        return self._assembled(tuple(parts), sum(map(_SCORED, statements)), sum(map(_NAMES, statements)),
-                               sum(map(_FUNCTIONS, statements)), any(map(_HAS_CR, statements)),
-                               any(map(_LONG_LINE, statements)))
+        return self._assembled(
+            tuple(parts),
+            sum(map(_SCORED, statements)),
+            sum(map(_NAMES, statements)),
+            sum(map(_FUNCTIONS, statements)),
+            any(map(_HAS_CR, statements)),
+            any(map(_LONG_LINE, statements)),
+        )
 
-    def _assembled(self, parts: tuple[tuple[int, Statement], ...], scored: int, names: int, functions: int,
-                   with_cr: bool, long_line: bool, shown=None) -> ModuleAnalysis:
+    def _assembled(
+        self,
+        parts: tuple[tuple[int, Statement], ...],
+        scored: int,
+        names: int,
+        functions: int,
+        with_cr: bool,
+        long_line: bool,
+        shown=None,
+    ) -> ModuleAnalysis:
         """The module's analysis from its statements' totals."""
         module_docstring = next((s.module_docstring for _, s in parts if s.has_body), False)
         if with_cr:
-            # The seed splits on "\n" only: a line may run across a lone "\r" and into the next statement.
+            # The seed splits on "\n" only: a line may run across a lone "\r" and into the next
+            # statement.
             long_line = quality.has_seed_long_line("".join(self.lines))
-        score = quality.seed_quality_sum(module_docstring + scored, itertools.repeat(None, names), long_line)
+        score = quality.seed_quality_sum(
+            module_docstring + scored, itertools.repeat(None, names), long_line
+        )
         return ModuleAnalysis(None, score, functions, parts, shown)

@@ -27,7 +27,9 @@ def generation_error(output: Any) -> str | None:
         return f"the pipeline returned {type(output).__name__}, not a result"
     if output.get("error"):
         return str(output["error"])
-    if not isinstance(output.get("generated_code"), str) or not isinstance(output.get("unit_tests"), str):
+    if not isinstance(output.get("generated_code"), str) or not isinstance(
+        output.get("unit_tests"), str
+    ):
         return "the output has no generated code or unit tests"
     return None
 
@@ -46,7 +48,8 @@ def _succeeded(row: Mapping) -> bool:
 
 
 class TestResultScorer(weave.Scorer):
-    """The seed's static scores of the generated function and its tests (see codegen.scoring.quality)."""
+    """The seed's static scores of the generated function and its tests (see
+    codegen.scoring.quality)."""
 
     __test__ = False  # not a pytest test class, despite the name
 
@@ -63,7 +66,8 @@ class TestResultScorer(weave.Scorer):
         """Mean of each score over all rows (a failed row counts 0), and how many rows succeeded."""
         rows = _rows_scored(score_rows)
         summary: dict[str, Any] = {
-            name: {"mean": _mean([float(row.get(name) or 0.0) for row in rows])} for name in SEED_SCORE_NAMES
+            name: {"mean": _mean([float(row.get(name) or 0.0) for row in rows])}
+            for name in SEED_SCORE_NAMES
         }
         summary["succeeded"] = {"true_count": sum(map(_succeeded, rows)), "rows": len(rows)}
         return summary
@@ -92,14 +96,17 @@ class ExecutionScorer(weave.Scorer):
             try:
                 execution = await self._run(output, prompt)
             except Exception as error:  # a scorer must not raise: weave would drop the row
-                return {**failed_execution_score(f"the tests could not be run: {error}"), "succeeded": True}
+                return {
+                    **failed_execution_score(f"the tests could not be run: {error}"),
+                    "succeeded": True,
+                }
             ran_here = True
         return {**execution_score(execution, output), "ran_here": ran_here}
 
     async def _run(self, output: Mapping, prompt: str) -> dict:
         from ..execution import run_tests_async
-        from ..shaping.naming import module_name_for
         from ..pipeline import join_module
+        from ..shaping.naming import module_name_for
 
         module_name = output.get("module_name") or module_name_for(prompt)
         result = await run_tests_async(
@@ -116,20 +123,30 @@ class ExecutionScorer(weave.Scorer):
 
     @weave.op
     def summarize(self, score_rows: list) -> dict:
-        """Pass rate: mean over all rows (a failed row counts 0) and over all tests; counts summed."""
+        """Pass rate: mean over all rows (a failed row counts 0) and over all tests; counts
+        summed."""
         rows = _rows_scored(score_rows)
         tests_run = sum(int(row.get("tests_run") or 0) for row in rows)
         passed = sum(int(row.get("passed") or 0) for row in rows)
-        coverages = [float(row["line_coverage"]) for row in rows if row.get("line_coverage") is not None]
+        coverages = [
+            float(row["line_coverage"]) for row in rows if row.get("line_coverage") is not None
+        ]
         summary: dict[str, Any] = {
             "pass_rate": {"mean": _mean([float(row.get("pass_rate") or 0.0) for row in rows])},
-            "tests_passed": {"sum": passed, "of": tests_run, "fraction": passed / tests_run if tests_run else None},
+            "tests_passed": {
+                "sum": passed,
+                "of": tests_run,
+                "fraction": passed / tests_run if tests_run else None,
+            },
             "line_coverage": {"mean": _mean(coverages), "measured": len(coverages)},
         }
         for name in ("tests_run", "failed", "errored", "flaky", "possible_bugs"):
             summary[name] = {"sum": sum(int(row.get(name) or 0) for row in rows)}
         for name in ("repaired", "timed_out", "succeeded"):
-            summary[name] = {"true_count": sum(bool(row.get(name)) for row in rows), "rows": len(rows)}
+            summary[name] = {
+                "true_count": sum(bool(row.get(name)) for row in rows),
+                "rows": len(rows),
+            }
         return summary
 
 
@@ -137,7 +154,9 @@ def execution_score(execution: Mapping, output: Mapping) -> dict:
     """The ExecutionScorer row for a TestRunResult.as_dict() of `output`'s tests."""
     tests_run = int(execution.get("run") or 0)
     passed = int(execution.get("passed") or 0)
-    measured = bool(execution.get("coverage_measured")) and execution.get("line_coverage") is not None
+    measured = (
+        bool(execution.get("coverage_measured")) and execution.get("line_coverage") is not None
+    )
     return {
         "succeeded": True,
         "pass_rate": passed / tests_run if tests_run else 0.0,

@@ -1,4 +1,5 @@
-"""Where each top-level statement of a module starts, kept up to date by a line scan as lines are replaced."""
+"""Where each top-level statement of a module starts, kept up to date by a line scan as lines are
+replaced."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from collections.abc import Callable, Iterator
 
 # Characters that can change the lexical state of a line: quotes, comments, brackets, backslashes.
 _SPECIAL = re.compile(r"[\"'#()\[\]{}\\]")
-# The rest of a string up to and including its closing quote; a backslash always skips the next character
-# (in raw strings too, for the purpose of finding the end).
+# The rest of a string up to and including its closing quote; a backslash always skips the next
+# character (in raw strings too, for the purpose of finding the end).
 _STRING_END = {
     "'": re.compile(r"(?:[^'\\]|\\.)*'"),
     '"': re.compile(r'(?:[^"\\]|\\.)*"'),
@@ -27,7 +28,8 @@ def _content(line: str) -> str:
 
 
 def scan_line(line: str, quote: str | None, depth: int) -> tuple[str | None, int, bool]:
-    """The lexical state after `line` given the state before it: (open string quote, bracket depth, continued)."""
+    """The lexical state after `line` given the state before it: (open string quote, bracket depth,
+    continued)."""
     text = _content(line)
     position = 0
     while True:
@@ -69,20 +71,21 @@ def _starts_statement(line: str) -> bool | None:
 class StatementIndex:
     """The first line (0-based) of every top-level statement; line 0 always starts one.
 
-    `replace` records an edit; `resync` rescans only from the statement before it until the starts agree with
-    the old ones again, so a one-line edit inside a function rescans that function (an unclosed string rescans
-    to the end of the file).
+    `replace` records an edit; `resync` rescans only from the statement before it until the starts
+    agree with the old ones again, so a one-line edit inside a function rescans that function (an
+    unclosed string rescans to the end of the file).
     """
 
     def __init__(self, lines: list[str]):
         self.lines = lines
         self.starts: list[int] = [0]
-        # Whatever the caller keeps per statement (its analysis), None where the statement's text changed.
+        # Whatever the caller keeps per statement (its analysis), None where the statement's text
+        # changed.
         self.payload: list[object] = [None]
         self._dirty: tuple[int, int] | None = (0, len(lines))
         self.scanned = 0  # lines the last `resync` looked at
-        # Told of every payload entry that leaves the index (None entries included), so a caller can keep
-        # running totals over the payload instead of summing it all again after each edit.
+        # Told of every payload entry that leaves the index (None entries included), so a caller can
+        # keep running totals over the payload instead of summing it all again after each edit.
         self.on_drop: Callable[[list[object]], None] | None = None
 
     def _drop(self, entries: list[object]) -> None:
@@ -94,7 +97,8 @@ class StatementIndex:
         return self._dirty is None
 
     def replace(self, first: int, old_end: int, new_count: int) -> None:
-        """Lines [first, old_end) were replaced by `new_count` lines (already done on `self.lines`)."""
+        """Lines [first, old_end) were replaced by `new_count` lines (already done on
+        `self.lines`)."""
         delta = new_count - (old_end - first)
         low = bisect.bisect_left(self.starts, first)
         high = bisect.bisect_left(self.starts, old_end)
@@ -115,7 +119,8 @@ class StatementIndex:
         self._dirty = (min(lo, first), max(hi, first + new_count))
 
     def resync(self, budget_lines: int | None = None) -> bool:
-        """Rescan the edited region; with a budget, stop early (progress is kept). True when clean."""
+        """Rescan the edited region; with a budget, stop early (progress is kept). True when
+        clean."""
         if self._dirty is None:
             return True
         lo, hi = self._dirty
@@ -162,7 +167,8 @@ class StatementIndex:
         return True
 
     def _commit(self, index: int, found: list[int], kept: int) -> None:
-        """Statement `index` is followed by the `found` starts, then by the old ones from `kept` on."""
+        """Statement `index` is followed by the `found` starts, then by the old ones from `kept`
+        on."""
         self.starts[index + 1 :] = found + self.starts[kept:]
         self._drop(self.payload[index:kept])
         self.payload[index:] = [None] * (len(found) + 1) + self.payload[kept:]
@@ -171,4 +177,4 @@ class StatementIndex:
         """(first line, end line) of each statement, in order; call after `resync`."""
         starts = self.starts
         ends = starts[1:] + [len(self.lines)]
-        return zip(starts, ends)
+        return zip(starts, ends, strict=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import threading
 import tokenize
-from functools import cache
 from collections.abc import Callable
+from functools import cache
 from types import ModuleType
 
 from ..source import AST_LOCK, parse_or_none
@@ -19,9 +19,11 @@ def parses(code: str) -> bool:
 
 
 def replace_literal_newlines(code: str) -> str:
-    """Undo double-escaped replies (`def f():\\n    return 1`) without touching `"\\n"` in real strings.
+    """Undo double-escaped replies (`def f():\\n    return 1`) without touching `"\\n"` in real
+    strings.
 
-    Only a reply with no real line breaks, or one that parses only after the replacement, is changed.
+    Only a reply with no real line breaks, or one that parses only after the replacement, is
+    changed.
     """
     if "\\n" not in code:
         return code
@@ -32,10 +34,12 @@ def replace_literal_newlines(code: str) -> str:
 
 
 def strip_markdown_fences(code: str) -> str:
-    """Keep the code inside the ``` fences that wrap a reply (prose around them goes); join the Python ones.
+    """Keep the code inside the ``` fences that wrap a reply (prose around them goes); join the
+    Python ones.
 
-    A reply that already parses is returned as is, and a fence line inside a string of the fenced code
-    (a docstring's fenced example) neither opens nor closes a block: code and strings are never touched.
+    A reply that already parses is returned as is, and a fence line inside a string of the fenced
+    code (a docstring's fenced example) neither opens nor closes a block: code and strings are never
+    touched.
     """
     if "```" not in code or parses(code):
         return code
@@ -51,8 +55,15 @@ def strip_markdown_fences(code: str) -> str:
             break
         language = _FENCE.fullmatch(lines[opening].rstrip("\r\n")).group(1).lower()  # type: ignore[union-attr]
         python = language in ("", "python", "py", "python3")
-        closing = next((index for index in fences if index > opening
-                        and not (python and _ends_inside_string(lines[opening + 1 : index]))), len(lines))
+        closing = next(
+            (
+                index
+                for index in fences
+                if index > opening
+                and not (python and _ends_inside_string(lines[opening + 1 : index]))
+            ),
+            len(lines),
+        )
         if python:
             blocks.append("".join(lines[opening + 1 : closing]).strip("\n"))
         position = closing + 1
@@ -61,7 +72,8 @@ def strip_markdown_fences(code: str) -> str:
 
 
 def _ends_inside_string(lines: list[str]) -> bool:
-    """Whether Python code cut off after `lines` would end inside an unterminated (triple-quoted) string."""
+    """Whether Python code cut off after `lines` would end inside an unterminated (triple-quoted)
+    string."""
     readline = iter(lines).__next__
     try:
         for _ in tokenize.generate_tokens(readline):
@@ -80,8 +92,8 @@ _IMPORT_LOCK = threading.Lock()
 
 @cache
 def _tool(name: str) -> ModuleType:
-    """Import a formatter on first use, once: formatting runs in worker threads, and two threads racing
-    through isort's first import can see a half-initialized module."""
+    """Import a formatter on first use, once: formatting runs in worker threads, and two threads
+    racing through isort's first import can see a half-initialized module."""
     import importlib
 
     with _IMPORT_LOCK:
@@ -106,8 +118,8 @@ def pep8(code: str) -> str:
 def tidy(code: str, steps: tuple[Callable[[str], str], ...] | None = None) -> str:
     """autoflake -> isort -> autopep8 (or the given steps, in order) on code that parses.
 
-    A step whose output no longer parses is skipped: the tools have bugs (autopep8's E402 fix can move
-    an import into a `try:` block), and honest code must never come out broken.
+    A step whose output no longer parses is skipped: the tools have bugs (autopep8's E402 fix can
+    move an import into a `try:` block), and honest code must never come out broken.
     """
     for step in steps or (remove_unused, sort_imports, pep8):
         with AST_LOCK:  # the tools build ASTs (pyflakes, pycodestyle): see source.AST_LOCK

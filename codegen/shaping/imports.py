@@ -1,4 +1,5 @@
-"""Make generated tests and runners use the real module: imports pointed at it, copies and rebindings out."""
+"""Make generated tests and runners use the real module: imports pointed at it, copies and
+rebindings out."""
 
 from __future__ import annotations
 
@@ -12,9 +13,29 @@ from ..source import parse_or_none
 # Module names models invent when they are not told (or forget) where the code lives.
 PLACEHOLDER_MODULES = frozenset(
     {
-        "your_module", "yourmodule", "my_module", "mymodule", "module", "solution", "solutions", "main",
-        "code", "functions", "function", "implementation", "source", "src", "app", "program", "script",
-        "module_name", "your_module_name", "your_file", "your_script", "generated_code", "generated",
+        "your_module",
+        "yourmodule",
+        "my_module",
+        "mymodule",
+        "module",
+        "solution",
+        "solutions",
+        "main",
+        "code",
+        "functions",
+        "function",
+        "implementation",
+        "source",
+        "src",
+        "app",
+        "program",
+        "script",
+        "module_name",
+        "your_module_name",
+        "your_file",
+        "your_script",
+        "generated_code",
+        "generated",
     }
 )
 
@@ -58,37 +79,45 @@ class Rebinding:
 
 
 def point_imports_at_module(source: str, module_name: str, names: list[str]) -> str:
-    """Rewrite a test file so that the module's `names` come from `module_name`, wherever it imports them.
+    """Rewrite a test file so that the module's `names` come from `module_name`, wherever it imports
+    them.
 
-    - imports from a placeholder module (`your_module`, `solution`, …) or a relative import are pointed at
-      `module_name`, aliases and star imports kept (`from your_module import f as g` ->
+    - imports from a placeholder module (`your_module`, `solution`, …) or a relative import are
+      pointed at `module_name`, aliases and star imports kept (`from your_module import f as g` ->
       `from <module_name> import f as g`); so is any import of one of `names` from another module;
-    - `import your_module` becomes `import <module_name> as your_module`, so `your_module.f(…)` works;
+    - `import your_module` becomes `import <module_name> as your_module`, so `your_module.f(…)`
+      works;
     - top-level copies of the module's functions (a pasted `def`, an assignment such as
       `f = lambda …`) are removed;
     - one `from <module_name> import …` is added for names the file uses but never imports.
-    Other rebindings are left for `rebindings` to report. Source that does not parse is returned unchanged.
+    Other rebindings are left for `rebindings` to report. Source that does not parse is returned
+    unchanged.
     """
-    done = _rewrite_imports(source, names, lambda node, wanted: _pointed_imports(node, module_name, wanted))
+    done = _rewrite_imports(
+        source, names, lambda node, wanted: _pointed_imports(node, module_name, wanted)
+    )
     if done is None:
         return source
     tree, edits, removed = done
     missing = _unimported(tree, module_name, set(names), removed)
     if missing:
-        edits.insert_import(tree, f"from {module_name} import {', '.join(n for n in names if n in missing)}")
+        edits.insert_import(
+            tree, f"from {module_name} import {', '.join(n for n in names if n in missing)}"
+        )
     return edits.apply()
 
 
 def strip_definitions_and_imports(runner: str, names: list[str]) -> str:
-    """A runner is appended to the module: drop its pasted copies and its imports of the module's names."""
+    """A runner is appended to the module: drop its pasted copies and its imports of the module's
+    names."""
     done = _rewrite_imports(runner, names, _runner_imports)
     return runner if done is None else done[1].apply()
 
 
 def _rewrite_imports(source: str, names: list[str], rewrite):
-    """Parse `source`, remove its top-level copies of `names` and replace each import statement by what
-    `rewrite(node, wanted)` gives (None keeps it): the tree, the pending edits and the removed nodes, or
-    None when `source` does not parse."""
+    """Parse `source`, remove its top-level copies of `names` and replace each import statement by
+    what `rewrite(node, wanted)` gives (None keeps it): the tree, the pending edits and the removed
+    nodes, or None when `source` does not parse."""
     tree = parse_or_none(source)
     if tree is None:
         return None
@@ -109,23 +138,34 @@ def _runner_imports(node: ast.Import | ast.ImportFrom, wanted: set[str]) -> list
         if not any(_is_placeholder(alias.name, "") for alias in node.names):
             return None
         # `import your_module` + `your_module.f()`: the module the runner runs in is __main__.
-        return [f"import __main__ as {alias.asname or alias.name.split('.')[0]}"
-                if _is_placeholder(alias.name, "") else f"import {_alias(alias)}" for alias in node.names]
+        return [
+            (
+                f"import __main__ as {alias.asname or alias.name.split('.')[0]}"
+                if _is_placeholder(alias.name, "")
+                else f"import {_alias(alias)}"
+            )
+            for alias in node.names
+        ]
     ours = node.level > 0 or _is_placeholder(node.module, "")
     kept = [alias for alias in node.names if not ours and alias.name not in wanted]
     if len(kept) == len(node.names):
         return None
     # `from your_module import f as g`: f is already defined above the runner; keep g working.
-    renames = [f"{alias.asname} = {alias.name}" for alias in node.names
-               if alias.name in wanted and alias.asname and alias.asname != alias.name]
+    renames = [
+        f"{alias.asname} = {alias.name}"
+        for alias in node.names
+        if alias.name in wanted and alias.asname and alias.asname != alias.name
+    ]
     return ([_import_text(node, kept)] if kept else []) + renames
 
 
-def rebindings(source: str, module_name: str, names: list[str], *, module_scope_only: bool = False) -> list[Rebinding]:
+def rebindings(
+    source: str, module_name: str, names: list[str], *, module_scope_only: bool = False
+) -> list[Rebinding]:
     """Every binding of one of `names` other than an import of it from `module_name`.
 
-    A test file is checked everywhere (a local rebinding shadows the function in that test); a runner,
-    which shares the module's namespace, at module scope only (`module_scope_only`).
+    A test file is checked everywhere (a local rebinding shadows the function in that test); a
+    runner, which shares the module's namespace, at module scope only (`module_scope_only`).
     """
     tree = parse_or_none(source)
     if tree is None:
@@ -145,7 +185,9 @@ def rebindings(source: str, module_name: str, names: list[str], *, module_scope_
 # --- what a statement binds ---
 
 
-def _bindings(node: ast.AST, module_name: str, module_aliases: set[str]) -> Iterator[tuple[str, str]]:
+def _bindings(
+    node: ast.AST, module_name: str, module_aliases: set[str]
+) -> Iterator[tuple[str, str]]:
     """(name, how) for each name `node` binds to something other than the module's own object."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         yield node.name, "a def"
@@ -179,8 +221,10 @@ def _module_aliases(tree: ast.Module, module_name: str) -> set[str]:
     """Names the file binds to the module object itself (`import m`, `import m as alias`)."""
     return {
         alias.asname or alias.name
-        for node in ast.walk(tree) if isinstance(node, ast.Import)
-        for alias in node.names if alias.name == module_name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name == module_name
     }
 
 
@@ -190,18 +234,33 @@ def _walk_with_scope(tree: ast.Module) -> Iterator[tuple[ast.AST, bool]]:
     while stack:
         node, in_module = stack.pop()
         yield node, in_module
-        opens_scope = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
-                                        ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
+        opens_scope = isinstance(
+            node,
+            (
+                ast.FunctionDef,
+                ast.AsyncFunctionDef,
+                ast.ClassDef,
+                ast.Lambda,
+                ast.ListComp,
+                ast.SetComp,
+                ast.DictComp,
+                ast.GeneratorExp,
+            ),
+        )
         for child in ast.iter_child_nodes(node):
-            # A def's name, decorators and defaults belong to the enclosing scope; its body does not.
+            # A def's name, decorators and defaults belong to the enclosing scope; its body does
+            # not.
             stays = in_module and not (opens_scope and not _outside_scope(node, child))
             stack.append((child, stays))
 
 
 def _outside_scope(node: ast.AST, child: ast.AST) -> bool:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return child in node.decorator_list or child in getattr(node, "bases", ()) or (
-            isinstance(child, ast.keyword))
+        return (
+            child in node.decorator_list
+            or child in getattr(node, "bases", ())
+            or (isinstance(child, ast.keyword))
+        )
     return False
 
 
@@ -215,14 +274,20 @@ def _is_placeholder(module: str | None, module_name: str) -> bool:
     return root in PLACEHOLDER_MODULES and root not in sys.stdlib_module_names
 
 
-def _pointed_imports(node: ast.Import | ast.ImportFrom, module_name: str, wanted: set[str]) -> list[str] | None:
-    """The statements replacing an import that names a placeholder or one of `wanted`; None to keep it."""
+def _pointed_imports(
+    node: ast.Import | ast.ImportFrom, module_name: str, wanted: set[str]
+) -> list[str] | None:
+    """The statements replacing an import that names a placeholder or one of `wanted`; None to keep
+    it."""
     if isinstance(node, ast.Import):
         if not any(_is_placeholder(alias.name, module_name) for alias in node.names):
             return None
         return [
-            f"import {module_name} as {alias.asname or alias.name.split('.')[0]}"
-            if _is_placeholder(alias.name, module_name) else f"import {_alias(alias)}"
+            (
+                f"import {module_name} as {alias.asname or alias.name.split('.')[0]}"
+                if _is_placeholder(alias.name, module_name)
+                else f"import {_alias(alias)}"
+            )
             for alias in node.names
         ]
     if node.level == 0 and node.module == module_name:
@@ -230,8 +295,11 @@ def _pointed_imports(node: ast.Import | ast.ImportFrom, module_name: str, wanted
     if node.level > 0 and not node.module:
         # `from . import x`: a module beside this file (a placeholder), or a name of that package.
         statements = [
-            f"from {module_name} import {_alias(alias)}" if alias.name in wanted or alias.name == "*"
-            else f"import {module_name} as {alias.asname or alias.name}"
+            (
+                f"from {module_name} import {_alias(alias)}"
+                if alias.name in wanted or alias.name == "*"
+                else f"import {module_name} as {alias.asname or alias.name}"
+            )
             for alias in node.names
         ]
         return statements
@@ -246,15 +314,22 @@ def _pointed_imports(node: ast.Import | ast.ImportFrom, module_name: str, wanted
 
 
 def _remove_top_level_copies(tree: ast.Module, wanted: set[str], edits: _Edits) -> set[ast.stmt]:
-    """Pasted definitions and plain assignments (`f = lambda …`) of the module's names, at top level."""
+    """Pasted definitions and plain assignments (`f = lambda …`) of the module's names, at top
+    level."""
     removed = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             copy = node.name in wanted
         elif isinstance(node, ast.Assign):
-            copy = all(isinstance(target, ast.Name) and target.id in wanted for target in node.targets)
+            copy = all(
+                isinstance(target, ast.Name) and target.id in wanted for target in node.targets
+            )
         elif isinstance(node, ast.AnnAssign):
-            copy = isinstance(node.target, ast.Name) and node.target.id in wanted and node.value is not None
+            copy = (
+                isinstance(node.target, ast.Name)
+                and node.target.id in wanted
+                and node.value is not None
+            )
         else:
             copy = False
         if copy:
@@ -263,17 +338,26 @@ def _remove_top_level_copies(tree: ast.Module, wanted: set[str], edits: _Edits) 
     return removed
 
 
-def _unimported(tree: ast.Module, module_name: str, wanted: set[str], removed: set[ast.stmt]) -> set[str]:
+def _unimported(
+    tree: ast.Module, module_name: str, wanted: set[str], removed: set[ast.stmt]
+) -> set[str]:
     """Of `wanted`, the names the file uses but binds nowhere (once the removed copies are gone)."""
     bound: set[str] = set()
     for node in _walk_skipping(tree, removed):
         if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
-            if node.level > 0 or node.module == module_name or _is_placeholder(node.module, module_name):
+            if (
+                node.level > 0
+                or node.module == module_name
+                or _is_placeholder(node.module, module_name)
+            ):
                 return set()  # a star import from the module brings them all
         for name, _ in _bindings(node, "", set()):
             bound.add(name)
-    used = {node.id for node in _walk_skipping(tree, removed)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    used = {
+        node.id
+        for node in _walk_skipping(tree, removed)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
     return (used & wanted) - bound
 
 
@@ -297,8 +381,11 @@ def _alias(alias: ast.alias) -> str:
     return f"{alias.name} as {alias.asname}" if alias.asname else alias.name
 
 
-def _statements(tree: ast.Module, *, skip: set[ast.stmt]) -> Iterator[tuple[ast.stmt, list[ast.stmt]]]:
-    """Every statement not in `skip` (nor inside one), nested ones too, with the block holding it."""
+def _statements(
+    tree: ast.Module, *, skip: set[ast.stmt]
+) -> Iterator[tuple[ast.stmt, list[ast.stmt]]]:
+    """Every statement not in `skip` (nor inside one), nested ones too, with the block holding
+    it."""
     stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
@@ -329,9 +416,13 @@ class _Edits:
     def offset(self, line: int, byte_col: int) -> int:
         """The str offset of an AST position (1-based line, UTF-8 byte column)."""
         text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
-        return self.starts[line - 1] + len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+        return self.starts[line - 1] + len(
+            text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore")
+        )
 
-    def replace_statement(self, node: ast.stmt, block: list[ast.stmt], statements: list[str]) -> None:
+    def replace_statement(
+        self, node: ast.stmt, block: list[ast.stmt], statements: list[str]
+    ) -> None:
         first_line = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         if first_line == node.lineno:
             start = self.offset(first_line, node.col_offset)
@@ -354,24 +445,31 @@ class _Edits:
         self.changes.append((start, end, separator.join(statements) or "pass"))
 
     def insert_import(self, tree: ast.Module, statement: str) -> None:
-        """After the docstring and the imports the file starts with: an import placed below code would be
-        moved by autopep8 (E402), which can move it into a `try:` block and break the file."""
+        """After the docstring and the imports the file starts with: an import placed below code
+        would be moved by autopep8 (E402), which can move it into a `try:` block and break the file.
+        """
         anchor = None
         for index, node in enumerate(tree.body):
-            is_docstring = index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
+            is_docstring = (
+                index == 0
+                and isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Constant)
                 and isinstance(node.value.value, str)
+            )
             if not (is_docstring or isinstance(node, (ast.Import, ast.ImportFrom))):
                 break
             anchor = node
         if anchor is None:
             self.changes.append((0, 0, statement + "\n"))
             return
-        end = self._end_of_line(self.offset(anchor.end_lineno or anchor.lineno, anchor.end_col_offset or 0))
+        end = self._end_of_line(
+            self.offset(anchor.end_lineno or anchor.lineno, anchor.end_col_offset or 0)
+        )
         newline = "" if self.source[:end].endswith("\n") else "\n"
         self.changes.append((end, end, f"{newline}{statement}\n"))
 
     def _rest_of_line_is_blank(self, offset: int) -> bool:
-        rest = self.source[offset:self._end_of_line(offset)]
+        rest = self.source[offset : self._end_of_line(offset)]
         return not rest.strip() or rest.strip().startswith("#")
 
     def _end_of_line(self, offset: int) -> int:
@@ -380,6 +478,8 @@ class _Edits:
 
     def apply(self) -> str:
         text = self.source
-        for start, end, replacement in sorted(self.changes, key=lambda change: (change[0], change[1]), reverse=True):
+        for start, end, replacement in sorted(
+            self.changes, key=lambda change: (change[0], change[1]), reverse=True
+        ):
             text = text[:start] + replacement + text[end:]
         return text

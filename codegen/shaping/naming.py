@@ -1,4 +1,5 @@
-"""Module names derived from prompts: valid identifiers that shadow nothing the tests could import."""
+"""Module names derived from prompts: valid identifiers that shadow nothing the tests could
+import."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ _STOP_WORDS = frozenset(
     "its it is are be as at method way".split()
 )
 
-# Asks an interpreter whether it can import a top-level name, without importing it (find_spec only looks
-# the name up on sys.path). -I keeps the working directory and PYTHON* variables out; the user site,
-# which the test sandbox keeps, is added back.
+# Asks an interpreter whether it can import a top-level name, without importing it (find_spec only
+# looks the name up on sys.path). -I keeps the working directory and PYTHON* variables out; the user
+# site, which the test sandbox keeps, is added back.
 _FIND_SPEC = (
     "import importlib.util, site, sys\n"
     "sys.path.append(site.getusersitepackages())\n"
@@ -50,14 +51,18 @@ def name_beside(name: str, imported: set[str]) -> str:
 def check_module_name(name: str, *, python: str | None = None) -> str | None:
     """None when `name` can be a module we write, else the reason it cannot."""
     if not name.isidentifier() or keyword.iskeyword(name):
-        return f"{name!r} is not a valid Python module name (use letters, digits and _, not starting with a digit)"
+        return (
+            f"{name!r} is not a valid Python module name (use letters, digits and _, not starting"
+            " with a digit)"
+        )
     if name.startswith("test"):
         return f"{name!r} starts with 'test', so test runners would mistake it for a test file"
     return shadowed_module(name, python)
 
 
 def shadowed_module(name: str, python: str | None = None) -> str | None:
-    """Why a module file `name`.py would shadow one the tests (or this program) can import, else None."""
+    """Why a module file `name`.py would shadow one the tests (or this program) can import, else
+    None."""
     if name in sys.stdlib_module_names:
         return f"{name!r} would shadow the standard library module of that name"
     for interpreter in dict.fromkeys([python or sys.executable, sys.executable]):
@@ -68,10 +73,17 @@ def shadowed_module(name: str, python: str | None = None) -> str | None:
 
 @functools.lru_cache(maxsize=512)
 def importable_by(python: str, name: str) -> bool:
-    """Whether `python` can import the top-level module `name`; False if that interpreter cannot be asked."""
+    """Whether `python` can import the top-level module `name`; False if that interpreter cannot be
+    asked."""
     try:
-        run = subprocess.run([python, "-I", "-c", _FIND_SPEC, name], capture_output=True, text=True,
-                             timeout=30, cwd=tempfile.gettempdir(), stdin=subprocess.DEVNULL)
+        run = subprocess.run(
+            [python, "-I", "-c", _FIND_SPEC, name],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=tempfile.gettempdir(),
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return run.returncode == 0 and name in run.stdout.split()

@@ -68,7 +68,8 @@ def configure_environment() -> None:
 
 
 def local_trace_dir(project: str = "codegen") -> Path:
-    """The directory local mode writes to: `<root>/local/<project>`, root ~/.weave/wal by default."""
+    """The directory local mode writes to: `<root>/local/<project>`, root ~/.weave/wal by
+    default."""
     root = os.environ.get(TRACE_DIR_ENV, "").strip()
     base = Path(root).expanduser() if root else Path.home() / ".weave" / "wal"
     return base / LOCAL_ENTITY / _local_project_name(project)
@@ -129,7 +130,9 @@ def stop_tracing() -> None:
             try:
                 active.client.finish(use_progress_bar=False)
             except Exception as error:  # at exit, a failed flush must not hide the real outcome
-                logger.warning("Weave could not flush its traces: %s: %s", type(error).__name__, error)
+                logger.warning(
+                    "Weave could not flush its traces: %s: %s", type(error).__name__, error
+                )
             finally:
                 if weave_compat.global_client() is active.client:
                     weave_compat.set_global_client(None)
@@ -198,7 +201,9 @@ def _start_local(requested_mode: str, project: str, *, reason: str | None) -> _A
 
 def _install_local_client(project: str, trace_dir: Path) -> Any:
     server = LocalTraceServer(trace_dir)
-    return weave_compat.install_wal_client(LOCAL_ENTITY, _local_project_name(project), server, trace_dir.parent.parent)
+    return weave_compat.install_wal_client(
+        LOCAL_ENTITY, _local_project_name(project), server, trace_dir.parent.parent
+    )
 
 
 # -- wandb -----------------------------------------------------------------------------------
@@ -210,8 +215,10 @@ def _start_wandb(project: str, wandb_api_key: str | None, init_timeout: float) -
         return _start_local(
             "wandb",
             project,
-            reason="hosted Weave needs a W&B API key (set WANDB_API_KEY, from "
-            "https://wandb.ai/authorize)",
+            reason=(
+                "hosted Weave needs a W&B API key (set WANDB_API_KEY, from "
+                "https://wandb.ai/authorize)"
+            ),
         )
     # weave.init reads the key from the environment; without it, it would prompt for a login.
     _mode_environment.set("WANDB_API_KEY", key)

@@ -2,7 +2,8 @@
 
 The WAL is plain JSON lines, one record per line: ``{"type": "call_start" | "call_end" |
 "obj_create" | "table_create" | "file_create", "req": {...}}`` (weave 0.54), so reading needs no
-weave import; syncing goes through `tracing.sync`, and weave's internals through `tracing.weave_compat`.
+weave import; syncing goes through `tracing.sync`, and weave's internals through
+`tracing.weave_compat`.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ class TraceSyncError(CodegenError, RuntimeError):
 RUN_OPS = ("predict", "generate_for_editor")
 
 
-def recent_runs(project: str = "codegen", *, last: int = 10, op_suffix: str | tuple[str, ...] = RUN_OPS
-                ) -> list[TracedRun]:
+def recent_runs(
+    project: str = "codegen", *, last: int = 10, op_suffix: str | tuple[str, ...] = RUN_OPS
+) -> list[TracedRun]:
     """The newest `last` top-level runs of ops named `*.<op_suffix>`, newest first.
 
     Top-level means the call has no parent: a `predict` inside an evaluation is not a run.
@@ -72,7 +74,9 @@ def recent_runs(project: str = "codegen", *, last: int = 10, op_suffix: str | tu
     return runs[:last]
 
 
-def _index(project: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, list[Any]]]:
+def _index(
+    project: str,
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, list[Any]]]:
     """Call starts and ends by call id, and saved objects by object id, from the project's WAL."""
     starts: dict[str, dict[str, Any]] = {}
     ends: dict[str, dict[str, Any]] = {}
@@ -102,13 +106,13 @@ class TracedCall:
     inputs: dict[str, Any]
     output: Any
     exception: str | None
-    children: list["TracedCall"] = field(default_factory=list)
+    children: list[TracedCall] = field(default_factory=list)
 
     @property
     def duration(self) -> float | None:
         return (self.ended_at - self.started_at).total_seconds() if self.ended_at else None
 
-    def walk(self, depth: int = 0) -> Iterator[tuple[int, "TracedCall"]]:
+    def walk(self, depth: int = 0) -> Iterator[tuple[int, TracedCall]]:
         """This call and every call under it, depth first, with its depth."""
         yield depth, self
         for child in self.children:
@@ -120,21 +124,29 @@ class TraceNotFound(CodegenError):
 
 
 def load_call(project: str = "codegen", call_id: str | None = None) -> tuple[TracedRun, TracedCall]:
-    """A traced pipeline run and its whole call tree: `call_id` (a prefix is enough), else the latest."""
+    """A traced pipeline run and its whole call tree: `call_id` (a prefix is enough), else the
+    latest."""
     starts, ends, objects = _index(project)
     if call_id is None:
         latest = recent_runs(project, last=1)
         if not latest:
             raise TraceNotFound(
-                f"No traced runs under {local_trace_dir(project)} yet; run `codegen generate` (tracing local) first."
+                f"No traced runs under {local_trace_dir(project)} yet; run `codegen generate`"
+                " (tracing local) first."
             )
         call_id = latest[0].call_id
     matches = [known for known in starts if known == call_id] or [
-        known for known, start in starts.items() if known.startswith(call_id) and not start.get("parent_id")
+        known
+        for known, start in starts.items()
+        if known.startswith(call_id) and not start.get("parent_id")
     ]
     if len(matches) != 1:
-        problem = "matches several calls; give more of it" if matches else "is not in the local traces"
-        raise TraceNotFound(f"The call id {call_id!r} {problem}; `codegen traces` lists the recent runs.")
+        problem = (
+            "matches several calls; give more of it" if matches else "is not in the local traces"
+        )
+        raise TraceNotFound(
+            f"The call id {call_id!r} {problem}; `codegen traces` lists the recent runs."
+        )
     root_id = matches[0]
     children: dict[str, list[str]] = {}
     for known, start in starts.items():
@@ -149,16 +161,28 @@ def load_call(project: str = "codegen", call_id: str | None = None) -> tuple[Tra
         kids = [call for call in map(build, children.get(known, [])) if call is not None]
         inputs = start.get("inputs") if isinstance(start.get("inputs"), dict) else {}
         return TracedCall(
-            call_id=known, op_name=_op_short_name(start.get("op_name")), started_at=started_at,
-            ended_at=_parse_time(end.get("ended_at")), inputs={k: v for k, v in inputs.items() if k != "self"},
-            output=end.get("output"), exception=str(end["exception"]) if end.get("exception") else None,
+            call_id=known,
+            op_name=_op_short_name(start.get("op_name")),
+            started_at=started_at,
+            ended_at=_parse_time(end.get("ended_at")),
+            inputs={k: v for k, v in inputs.items() if k != "self"},
+            output=end.get("output"),
+            exception=str(end["exception"]) if end.get("exception") else None,
             children=sorted(kids, key=lambda call: call.started_at),
         )
 
     root = build(root_id)
-    run = _traced_run(root_id, _op_short_name(starts[root_id].get("op_name")), starts[root_id], ends.get(root_id), objects)
+    run = _traced_run(
+        root_id,
+        _op_short_name(starts[root_id].get("op_name")),
+        starts[root_id],
+        ends.get(root_id),
+        objects,
+    )
     if root is None or run is None:
-        raise TraceNotFound(f"The traced call {root_id} has no readable start time; the WAL line may be damaged.")
+        raise TraceNotFound(
+            f"The traced call {root_id} has no readable start time; the WAL line may be damaged."
+        )
     return run, root
 
 
@@ -258,10 +282,16 @@ def _scores(output: Any) -> dict[str, float]:
     """Numeric `*_score` keys of the output, plus everything numeric in its `scores` dict."""
     if not isinstance(output, dict):
         return {}
-    scores = {key: float(value) for key, value in output.items() if key.endswith("_score") and _is_number(value)}
+    scores = {
+        key: float(value)
+        for key, value in output.items()
+        if key.endswith("_score") and _is_number(value)
+    }
     nested = output.get("scores")
     if isinstance(nested, dict):
-        scores.update({str(key): float(value) for key, value in nested.items() if _is_number(value)})
+        scores.update(
+            {str(key): float(value) for key, value in nested.items() if _is_number(value)}
+        )
     return scores
 
 
@@ -298,10 +328,12 @@ def sync_to_hosted(project: str, *, wandb_api_key: str, entity: str | None = Non
         shutil.rmtree(copy_dir, ignore_errors=True)
     if result.failed:
         raise TraceSyncError(
-            f"{result.failed} of {result.sent + result.failed} trace records did not reach hosted Weave "
-            f"({result.first_error}). Fix that and sync again. {untouched}"
+            f"{result.failed} of {result.sent + result.failed} trace records did not reach hosted"
+            f" Weave ({result.first_error}). Fix that and sync again. {untouched}"
         )
-    return f"Synced {result.sent} trace records from {source} to {target.url}; the local copy is kept."
+    return (
+        f"Synced {result.sent} trace records from {source} to {target.url}; the local copy is kept."
+    )
 
 
 def _copy_for_entity(source: Path, target: Path, project: str, entity: str) -> None:

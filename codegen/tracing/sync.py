@@ -1,4 +1,5 @@
-"""Hosted Weave for `codegen traces sync`: check the project is reachable, then replay local WAL files to it."""
+"""Hosted Weave for `codegen traces sync`: check the project is reachable, then replay local WAL
+files to it."""
 
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ def connect_hosted(
     request unless WEAVE_HTTP_TIMEOUT is set. Raises HostedWeaveError.
     """
     if not wandb_api_key:
-        raise HostedWeaveError("No W&B API key: set WANDB_API_KEY (from https://wandb.ai/authorize).")
+        raise HostedWeaveError(
+            "No W&B API key: set WANDB_API_KEY (from https://wandb.ai/authorize)."
+        )
     configure_environment()
     project = _local_project_name(project)
     # weave's W&B API client (entity lookup, project creation) reads the key from the
@@ -62,10 +65,12 @@ def connect_hosted(
             server.ensure_project_exists(entity, project)
         except Exception as error:
             raise HostedWeaveError(
-                f"Cannot use the W&B project {entity}/{project} ({_describe(error, wandb_api_key)}); "
-                "check WANDB_API_KEY and WANDB_ENTITY."
+                f"Cannot use the W&B project {entity}/{project}"
+                f" ({_describe(error, wandb_api_key)}); check WANDB_API_KEY and WANDB_ENTITY."
             ) from None
-        return HostedProject(entity, project, weave_compat.project_url(entity, project), server, wandb_api_key)
+        return HostedProject(
+            entity, project, weave_compat.project_url(entity, project), server, wandb_api_key
+        )
 
 
 def replay_wal(directory: Path, target: HostedProject) -> ReplayResult:

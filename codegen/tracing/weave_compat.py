@@ -33,7 +33,10 @@ INTERNALS = (
     ("weave.trace.urls", "project_weave_root_url"),
     ("weave.trace.env", "weave_trace_server_url"),
     ("weave.trace_server_bindings.remote_http_trace_server", "RemoteHTTPTraceServer.server_info"),
-    ("weave.trace_server_bindings.remote_http_trace_server", "RemoteHTTPTraceServer.ensure_project_exists"),
+    (
+        "weave.trace_server_bindings.remote_http_trace_server",
+        "RemoteHTTPTraceServer.ensure_project_exists",
+    ),
     ("weave.compat.wandb", "Api"),
     ("weave.trace.serialization.digest", "str_digest"),
     ("weave", "Evaluation.get_eval_results"),
@@ -44,8 +47,8 @@ PARALLELISM_ENV = "WEAVE_PARALLELISM"
 
 
 def install_wal_client(entity: str, project: str, server: Any, wal_root: Path) -> Any:
-    """A WeaveClient writing only to its write-ahead log `<wal_root>/<entity>/<project>`, installed as
-    the global client.
+    """A WeaveClient writing only to its write-ahead log `<wal_root>/<entity>/<project>`, installed
+    as the global client.
 
     The WAL switches are read once, in WeaveClient.__init__, and the WAL root once, in
     WALManager.__init__: both are set just for the construction, so nothing leaks into the
@@ -97,7 +100,7 @@ def feedback_response(payload: Any) -> Any:
 
     return FeedbackCreateResponse(
         id=str(uuid.uuid4()),
-        created_at=datetime.datetime.now(datetime.timezone.utc),
+        created_at=datetime.datetime.now(datetime.UTC),
         payload=payload or {},
         wb_user_id="",
     )
@@ -110,7 +113,8 @@ def project_url(entity: str, project: str) -> str:
 
 
 def remote_trace_server(api_key: str) -> tuple[str, Any]:
-    """The hosted trace server's URL and a client for it (its timeout read from the environment now)."""
+    """The hosted trace server's URL and a client for it (its timeout read from the environment
+    now)."""
     from weave.trace.env import weave_trace_server_url
     from weave.trace_server_bindings.remote_http_trace_server import RemoteHTTPTraceServer
 
@@ -118,7 +122,9 @@ def remote_trace_server(api_key: str) -> tuple[str, Any]:
     return url, RemoteHTTPTraceServer(url, password=api_key)
 
 
-def drain_wal(directory: Path, server: Any, on_success: Callable[[str, dict[str, Any]], None]) -> None:
+def drain_wal(
+    directory: Path, server: Any, on_success: Callable[[str, dict[str, Any]], None]
+) -> None:
     """Send every WAL record in `directory` to `server` once; weave deletes what it drained."""
     from weave.durability.wal_sender import create_sender
 
@@ -142,14 +148,15 @@ def object_digest(val: dict[str, Any]) -> str:
 
 @contextlib.contextmanager
 def evaluation_parallelism(parallel: int) -> Iterator[None]:
-    """weave.Evaluation runs at most WEAVE_PARALLELISM rows at once, read from the environment per run."""
+    """weave.Evaluation runs at most WEAVE_PARALLELISM rows at once, read from the environment per
+    run."""
     with temporary_environ(**{PARALLELISM_ENV: str(parallel)}):
         yield
 
 
 def evaluation_keeping_rows(plain: Callable[[Any], Any]) -> type:
-    """A weave.Evaluation whose per-row results stay readable as `_rows` (each passed through `plain`):
-    evaluate() itself returns only the summary."""
+    """A weave.Evaluation whose per-row results stay readable as `_rows` (each passed through
+    `plain`): evaluate() itself returns only the summary."""
     import weave
     from pydantic import PrivateAttr
 

@@ -1,4 +1,5 @@
-"""Command line: `codegen-lsp` / `python -m codegen_lsp` serves LSP over stdio, or TCP with --tcp."""
+"""Command line: `codegen-lsp` / `python -m codegen_lsp` serves LSP over stdio, or TCP with
+--tcp."""
 
 from __future__ import annotations
 
@@ -18,17 +19,28 @@ def _host_port(value: str) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="codegen-lsp", description=__doc__)
-    parser.add_argument("--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    parser.add_argument(
+        "--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP instead of stdio"
+    )
     # Clients such as vscode-languageclient pass --stdio; stdio is the default anyway.
-    parser.add_argument("--stdio", action="store_true", help="serve over stdin/stdout (the default)")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--stdio", action="store_true", help="serve over stdin/stdout (the default)"
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=args.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("pygls").setLevel(max(logging.WARNING, logging.getLogger().level))
 
-    # stdin is read on a thread: let it take the GIL within 1 ms of an analysis slice, not the default 5 ms.
+    # stdin is read on a thread: let it take the GIL within 1 ms of an analysis slice, not the
+    # default 5 ms.
     sys.setswitchinterval(0.001)
     from .log_forwarding import ClientLogHandler
     from .server import SERVER

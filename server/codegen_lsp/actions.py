@@ -1,4 +1,5 @@
-"""The code actions at a position: generate from a comment prompt, a runner or tests for a function, or cancel."""
+"""The code actions at a position: generate from a comment prompt, a runner or tests for a function,
+or cancel."""
 
 from __future__ import annotations
 
@@ -6,10 +7,21 @@ from collections.abc import Mapping, Sequence
 
 from lsprotocol import types
 
-from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, ACTION_TITLES, CANCEL,
-                        CANCEL_TITLE, GENERATE, KIND_ALL, KIND_FUNCTION, KIND_RUNNER, KIND_TESTS)
-from .jobs import Job, JobKey, prompt_key, runner_key, tests_key
+from .constants import (
+    ACTION_KIND_FUNCTION,
+    ACTION_KIND_RUNNER,
+    ACTION_KIND_TESTS,
+    ACTION_TITLES,
+    CANCEL,
+    CANCEL_TITLE,
+    GENERATE,
+    KIND_ALL,
+    KIND_FUNCTION,
+    KIND_RUNNER,
+    KIND_TESTS,
+)
 from .editing.prompts import FunctionAt, function_at, prompt_at
+from .jobs import Job, JobKey, prompt_key, runner_key, tests_key
 
 _ACTION_KINDS = {
     KIND_FUNCTION: ACTION_KIND_FUNCTION,
@@ -19,23 +31,37 @@ _ACTION_KINDS = {
 }
 
 
-def code_actions(lines: Sequence[str], line: int, uri: str, version: int | None, *, tagged: bool,
-                 function: FunctionAt | None = None, only: Sequence[str] | None = None,
-                 test_file: bool = False, running: Mapping[JobKey, Job] | None = None) -> list[types.CodeAction]:
-    """Commands only: listing never calls the model. `function` overrides the indentation scan when known;
-    a test file gets no runner or tests for its own functions. Where a job already runs (`running`), its
-    "Cancel" action stands in for the actions that would start it again."""
+def code_actions(
+    lines: Sequence[str],
+    line: int,
+    uri: str,
+    version: int | None,
+    *,
+    tagged: bool,
+    function: FunctionAt | None = None,
+    only: Sequence[str] | None = None,
+    test_file: bool = False,
+    running: Mapping[JobKey, Job] | None = None,
+) -> list[types.CodeAction]:
+    """Commands only: listing never calls the model. `function` overrides the indentation scan when
+    known; a test file gets no runner or tests for its own functions. Where a job already runs
+    (`running`), its "Cancel" action stands in for the actions that would start it again."""
     prompt = prompt_at(lines, line)
     if prompt is not None:
-        wanted = [(KIND_FUNCTION, None, prompt_key(uri, prompt.text)), (KIND_ALL, None, prompt_key(uri, prompt.text))]
+        wanted = [
+            (KIND_FUNCTION, None, prompt_key(uri, prompt.text)),
+            (KIND_ALL, None, prompt_key(uri, prompt.text)),
+        ]
     elif test_file:
         return []
     else:
         function = function or function_at(lines, line)
         if function is None:
             return []
-        wanted = [(KIND_RUNNER, function.name, runner_key(uri)),
-                  (KIND_TESTS, function.name, tests_key(uri, (function.name,)))]
+        wanted = [
+            (KIND_RUNNER, function.name, runner_key(uri)),
+            (KIND_TESTS, function.name, tests_key(uri, (function.name,))),
+        ]
     actions: list[types.CodeAction] = []
     cancelling: set[str] = set()
     for kind, name, key in wanted:
@@ -51,21 +77,26 @@ def code_actions(lines: Sequence[str], line: int, uri: str, version: int | None,
         arguments = {"uri": uri, "kind": kind, "line": line, "version": version}
         if name is not None:
             arguments["function"] = name
-        actions.append(types.CodeAction(
-            title=ACTION_TITLES[kind],
-            kind=action_kind,
-            command=types.Command(title=ACTION_TITLES[kind], command=GENERATE, arguments=[arguments]),
-            tags=[types.CodeActionTag.LlmGenerated] if tagged else None,
-        ))
+        actions.append(
+            types.CodeAction(
+                title=ACTION_TITLES[kind],
+                kind=action_kind,
+                command=types.Command(
+                    title=ACTION_TITLES[kind], command=GENERATE, arguments=[arguments]
+                ),
+                tags=[types.CodeActionTag.LlmGenerated] if tagged else None,
+            )
+        )
     return actions
 
 
 def kind_for(ours: str, only: Sequence[str] | None) -> str | None:
     """The kind to report for an action of kind `ours`, or None when `only` excludes it.
 
-    Kinds are hierarchical: `refactor.rewrite.codegen` is a `refactor.rewrite`. VS Code matches by prefix,
-    but eglot 1.9 keeps only actions whose kind equals the one it asked for; so when the client asks for a
-    kind containing ours, the action reports the most specific such kind, which both kinds of client keep.
+    Kinds are hierarchical: `refactor.rewrite.codegen` is a `refactor.rewrite`. VS Code matches by
+    prefix, but eglot 1.9 keeps only actions whose kind equals the one it asked for; so when the
+    client asks for a kind containing ours, the action reports the most specific such kind, which
+    both kinds of client keep.
     """
     if not only:
         return ours
@@ -75,5 +106,8 @@ def kind_for(ours: str, only: Sequence[str] | None) -> str | None:
 
 def _cancel_action(job: Job, kind: str) -> types.CodeAction:
     title = CANCEL_TITLE.format(title=job.title)
-    return types.CodeAction(title=title, kind=kind,
-                            command=types.Command(title=title, command=CANCEL, arguments=[{"token": job.token}]))
+    return types.CodeAction(
+        title=title,
+        kind=kind,
+        command=types.Command(title=title, command=CANCEL, arguments=[{"token": job.token}]),
+    )

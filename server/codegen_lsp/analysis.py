@@ -1,4 +1,5 @@
-"""Static analysis of one document version, from its per-statement parts: functions, findings, seed scores."""
+"""Static analysis of one document version, from its per-statement parts: functions, findings, seed
+scores."""
 
 from __future__ import annotations
 
@@ -50,19 +51,31 @@ class DocumentAnalysis:
         return self.module.findings(self.tests)
 
     def functions_between(self, first_line: int, last_line: int) -> Iterator[quality.FunctionInfo]:
-        """Functions whose statement overlaps 0-based lines [first_line, last_line], with absolute lines."""
+        """Functions whose statement overlaps 0-based lines [first_line, last_line], with absolute
+        lines."""
         for offset, statement in self.module.parts_between(first_line, last_line):
             for function in statement.functions():
                 info = function.info
-                yield quality.FunctionInfo(info.name, info.start_line + offset, info.end_line + offset,
-                                           info.def_line_end_col, info.has_docstring, info.has_type_hints,
-                                           info.is_test)
+                yield quality.FunctionInfo(
+                    info.name,
+                    info.start_line + offset,
+                    info.end_line + offset,
+                    info.def_line_end_col,
+                    info.has_docstring,
+                    info.has_type_hints,
+                    info.is_test,
+                )
 
     def untested_between(self, first_line: int, last_line: int) -> set[str]:
-        """Names of the functions no test references, among the statements overlapping those lines."""
+        """Names of the functions no test references, among the statements overlapping those
+        lines."""
         referenced = quality._referenced_names(self.tests)
-        return {finding.function for _, statement in self.module.parts_between(first_line, last_line)
-                for finding in statement.findings(referenced) if finding.code == "untested-function"}
+        return {
+            finding.function
+            for _, statement in self.module.parts_between(first_line, last_line)
+            for finding in statement.findings(referenced)
+            if finding.code == "untested-function"
+        }
 
     def function_quality(self, line: int) -> dict[str, float]:
         """The quality score of each top-level function of the statement holding 0-based `line`."""
@@ -82,7 +95,12 @@ class DocumentAnalysis:
         return None
 
 
-def analyze(text: str, version: int | None, tests: str | None, *, scored: bool = True) -> DocumentAnalysis:
-    """Score and lint `text` at once; `tests` is the module's test file, when there is one; test files get no scores."""
+def analyze(
+    text: str, version: int | None, tests: str | None, *, scored: bool = True
+) -> DocumentAnalysis:
+    """Score and lint `text` at once; `tests` is the module's test file, when there is one; test
+    files get no scores."""
     lines = split_lines(text)
-    return DocumentAnalysis(version, tuple(lines), IncrementalModule(lines).analyze(tests), tests, scored)
+    return DocumentAnalysis(
+        version, tuple(lines), IncrementalModule(lines).analyze(tests), tests, scored
+    )

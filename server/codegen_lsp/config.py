@@ -14,8 +14,15 @@ from .constants import TRUST_HOWTO
 
 TEST_LOCATIONS = ("auto", "beside", "testsFolder")
 # Settings an untrusted workspace could use to send the user's key and code elsewhere, or to run a
-# program (or its own code) on opening; in such a workspace only the user's environment decides them.
-WORKSPACE_SENSITIVE = ("model", "base_url", "test_python", "run_tests_after_generation", "allow_unsandboxed_tests")
+# program (or its own code) on opening; in such a workspace only the user's environment decides
+# them.
+WORKSPACE_SENSITIVE = (
+    "model",
+    "base_url",
+    "test_python",
+    "run_tests_after_generation",
+    "allow_unsandboxed_tests",
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,11 @@ def _whole_number(low: int, high: int) -> Callable[[Any], int | None]:
     def check(value: Any) -> int | None:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             raise ValueError(f"must be a number between {low} and {high}")
         if value != int(value):
             raise ValueError("must be a whole number")
@@ -124,7 +135,9 @@ def parse_options(
         if isinstance(trusted, bool):
             workspace_trusted = trusted
         else:
-            problems.append("workspaceTrusted must be true or false; treating the workspace as untrusted")
+            problems.append(
+                "workspaceTrusted must be true or false; treating the workspace as untrusted"
+            )
             workspace_trusted = False
     values: dict[str, Any] = {"workspace_trusted": workspace_trusted}
     pipeline: dict[str, Any] = {}
@@ -147,7 +160,8 @@ def parse_options(
         else:
             continue
         if converted is None:
-            continue  # unset: the default (for the pipeline: the environment, then the default) decides
+            # Unset: the default (for the pipeline: the environment, then the default) decides.
+            continue
         if field_name in WORKSPACE_SENSITIVE and converted is not False and not workspace_trusted:
             problems.append(
                 f"codegen.{name} is ignored because this workspace is not trusted; "
@@ -166,19 +180,23 @@ def _unset_when_blank(value: Any) -> Any:
 
 
 def checked_pipeline(options: ServerOptions) -> tuple[ServerOptions, list[str]]:
-    """The options without the pipeline values `Settings` rejects (their defaults apply), and why each was.
+    """The options without the pipeline values `Settings` rejects (their defaults apply), and why
+    each was.
 
     Imports pydantic: call it off the event loop, after `initialize` has been answered.
     """
     from codegen.settings import check_fields
 
     valid, rejected = check_fields(options.pipeline)
-    problems = [f"codegen.{_EDITOR_NAMES[name]}: {why}; using the default" for name, why in rejected.items()]
+    problems = [
+        f"codegen.{_EDITOR_NAMES[name]}: {why}; using the default" for name, why in rejected.items()
+    ]
     return dataclasses.replace(options, pipeline=valid), problems
 
 
 def merge_settings(initial: Any, configured: Any) -> Any:
-    """workspace/configuration values over the initialization options (which may also carry the trust flag)."""
+    """workspace/configuration values over the initialization options (which may also carry the
+    trust flag)."""
     base, top = _settings_section(initial), _settings_section(configured)
     if base is None or top is None or not isinstance(configured, Mapping):
         return configured
@@ -197,19 +215,23 @@ def _settings_section(raw: Any) -> Mapping[str, Any] | None:
     return raw
 
 
-def codegen_settings(options: ServerOptions, root: Path | None, environ: Mapping[str, str] | None = None):
+def codegen_settings(
+    options: ServerOptions, root: Path | None, environ: Mapping[str, str] | None = None
+):
     """The pipeline's Settings for these options; raises codegen's ConfigurationError when invalid.
 
-    A workspace `.env` is read only in a trusted workspace: an untrusted one could otherwise send the
-    user's key, and their code, to a host of its choosing. Tests run after a generation only where
-    `tests_refused` lets them.
+    A workspace `.env` is read only in a trusted workspace: an untrusted one could otherwise send
+    the user's key, and their code, to a host of its choosing. Tests run after a generation only
+    where `tests_refused` lets them.
     """
     from codegen.settings import load_settings  # pydantic: only when a generation needs it
 
     env_file = root / ".env" if options.workspace_trusted and root is not None else None
     options, _ = checked_pipeline(options)
     overrides = {**options.pipeline, "run_tests": tests_refused(options) is None}
-    return load_settings(overrides, env_file=env_file, environ=os.environ if environ is None else environ)
+    return load_settings(
+        overrides, env_file=env_file, environ=os.environ if environ is None else environ
+    )
 
 
 def tests_refused(options: ServerOptions) -> str | None:

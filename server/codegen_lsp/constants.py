@@ -12,12 +12,15 @@ SHOW_TRACE = "codegen.showTrace"
 CANCEL = "codegen.cancel"
 COMMANDS = (GENERATE, GENERATE_TESTS, RUN_TESTS, SHOW_TRACE, CANCEL)
 
-# Sent when a background job ends: {token, message, applied | ran, ...}. "$/": clients may ignore it.
+# Sent when a background job ends: {token, message, applied | ran, ...}. "$/": clients may ignore
+# it.
 FINISHED_NOTIFICATION = "$/codegen/finished"
 
 # How to trust a folder, for every refusal an untrusted workspace causes.
-TRUST_HOWTO = ("Trust the folder to allow it (VS Code: \"Workspaces: Manage Workspace Trust\"; other editors: "
-               "set \"workspaceTrusted\": true in the server's initializationOptions).")
+TRUST_HOWTO = (
+    'Trust the folder to allow it (VS Code: "Workspaces: Manage Workspace Trust"; other editors: '
+    'set "workspaceTrusted": true in the server\'s initializationOptions).'
+)
 
 # What a code action asks `codegen.generate` to make.
 KIND_FUNCTION = "function"
@@ -26,8 +29,8 @@ KIND_RUNNER = "runner"
 KIND_TESTS = "tests"
 GENERATION_KINDS = (KIND_FUNCTION, KIND_ALL, KIND_RUNNER, KIND_TESTS)
 
-# Code action kinds: sub-kinds of the standard ones, so "refactor.rewrite"/"source" filters include them
-# (an action reports the kind the client asked for, for clients that compare kinds exactly).
+# Code action kinds: sub-kinds of the standard ones, so "refactor.rewrite"/"source" filters include
+# them (an action reports the kind the client asked for, for clients that compare kinds exactly).
 ACTION_KIND_FUNCTION = "refactor.rewrite.codegen"
 ACTION_KIND_RUNNER = "source.codegen.runner"
 ACTION_KIND_TESTS = "source.codegen.tests"
@@ -38,4 +41,4 @@ ACTION_TITLES = {
     KIND_RUNNER: "Generate runner (main)",
     KIND_TESTS: "Generate tests",
 }
-CANCEL_TITLE = "Cancel \"{title}\" (running)"
+CANCEL_TITLE = 'Cancel "{title}" (running)'

@@ -1,8 +1,9 @@
-"""Open documents as lists of lines split where LSP splits them, edited in place by incremental `didChange` ranges.
+"""Open documents as lists of lines split where LSP splits them, edited in place by incremental
+`didChange` ranges.
 
 pygls's own TextDocument re-joins and re-splits the whole text on every change, and splits with
-`str.splitlines`, which also breaks at form feeds, `\\x1c`-`\\x1e`, `\\x85` and `\\u2028`: a client's
-line numbers then point at the wrong line in any file holding one of them.
+`str.splitlines`, which also breaks at form feeds, `\\x1c`-`\\x1e`, `\\x85` and `\\u2028`: a
+client's line numbers then point at the wrong line in any file holding one of them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ LinesReplaced = Callable[[int, int, int], None]  # (first, old end, new count)
 
 
 class LineDocument(TextDocument):
-    """A TextDocument whose source is a live list of lines; listeners hear which lines each change replaced."""
+    """A TextDocument whose source is a live list of lines; listeners hear which lines each change
+    replaced."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,7 +61,8 @@ class LineDocument(TextDocument):
         tail = lines[last][self._column(last, end.character) :] if last < len(lines) else ""
         stop = min(last + 1, len(lines))
         text = head + change.text + tail
-        # A "\r" now meeting a "\n" on the line after (or before) forms one line break: take that line in.
+        # A "\r" now meeting a "\n" on the line after (or before) forms one line break: take that
+        # line in.
         if text.endswith("\r") and stop < len(lines) and lines[stop].startswith("\n"):
             text += lines[stop]
             stop += 1
@@ -94,9 +97,21 @@ class LineWorkspace(Workspace):
 
     @classmethod
     def like(cls, workspace: Workspace) -> LineWorkspace:
-        return cls(workspace.root_uri, workspace._sync_kind, list(workspace.folders.values()),
-                   workspace.position_encoding)
+        return cls(
+            workspace.root_uri,
+            workspace._sync_kind,
+            list(workspace.folders.values()),
+            workspace.position_encoding,
+        )
 
-    def _create_text_document(self, doc_uri, source=None, version=None, language_id=None) -> TextDocument:
-        return LineDocument(doc_uri, source=source, version=version, language_id=language_id,
-                            sync_kind=self._sync_kind, position_codec=self.position_codec)
+    def _create_text_document(
+        self, doc_uri, source=None, version=None, language_id=None
+    ) -> TextDocument:
+        return LineDocument(
+            doc_uri,
+            source=source,
+            version=version,
+            language_id=language_id,
+            sync_kind=self._sync_kind,
+            position_codec=self.position_codec,
+        )

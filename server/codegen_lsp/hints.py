@@ -9,14 +9,23 @@ from .diagnostics import Units, score_text
 from .run_results import ModuleResults, function_text
 
 
-def lsp_inlay_hints(analysis: DocumentAnalysis, results: ModuleResults | None, first_line: int, last_line: int,
-                    units: Units) -> list[types.InlayHint]:
-    """`quality 0.8 · tests 3/3 · 92% covered` after each function's def line, the module's overall score on line 1."""
+def lsp_inlay_hints(
+    analysis: DocumentAnalysis,
+    results: ModuleResults | None,
+    first_line: int,
+    last_line: int,
+    units: Units,
+) -> list[types.InlayHint]:
+    """`quality 0.8 · tests 3/3 · 92% covered` after each function's def line, the module's overall
+    score on line 1."""
     hints = []
     if analysis.scores is not None and first_line <= 0 <= last_line and analysis.lines:
         scores = analysis.scores
-        label = (f"overall {score_text(scores.overall_score)} · quality {score_text(scores.code_quality_score)}"
-                 f" · test coverage {score_text(scores.test_coverage_score)}")
+        label = (
+            f"overall {score_text(scores.overall_score)} · quality"
+            f" {score_text(scores.code_quality_score)} · test coverage"
+            f" {score_text(scores.test_coverage_score)}"
+        )
         hints.append(_hint(analysis, 0, label, units))
     untested = analysis.untested_between(first_line, last_line)
     for info in analysis.functions_between(first_line, last_line):
@@ -26,7 +35,10 @@ def lsp_inlay_hints(analysis: DocumentAnalysis, results: ModuleResults | None, f
             continue
         parts = [f"quality {score_text(function_quality[info.name])}"]
         entry = results.functions.get(info.name) if results is not None else None
-        if entry is not None and function_text(analysis.lines, info.start_line, info.end_line) == entry.source:
+        if (
+            entry is not None
+            and function_text(analysis.lines, info.start_line, info.end_line) == entry.source
+        ):
             if entry.tests_run:
                 parts.append(f"tests {entry.tests_passed}/{entry.tests_run}")
             if entry.coverage_percent is not None:

@@ -1,4 +1,5 @@
-"""Long work in the background: a command is answered at once, one job per anchor, cancelled by its token."""
+"""Long work in the background: a command is answered at once, one job per anchor, cancelled by its
+token."""
 
 from __future__ import annotations
 
@@ -63,12 +64,21 @@ class Jobs:
     def tokens_by_key(self) -> dict[JobKey, Job]:
         return {job.key: job for job in self._by_token.values()}
 
-    def start(self, key: JobKey, title: str, work: Callable[[TaskProgress], Awaitable[dict[str, Any]]],
-              busy_message: str) -> dict[str, Any]:
-        """Start `work(progress)` in the background and answer at once: the acknowledgement, or why not."""
+    def start(
+        self,
+        key: JobKey,
+        title: str,
+        work: Callable[[TaskProgress], Awaitable[dict[str, Any]]],
+        busy_message: str,
+    ) -> dict[str, Any]:
+        """Start `work(progress)` in the background and answer at once: the acknowledgement, or why
+        not."""
         current = self.running(key)
         if current is not None:
-            message = f"{busy_message} Wait for it to finish, or cancel it (the \"Cancel\" code action there)."
+            message = (
+                f'{busy_message} Wait for it to finish, or cancel it (the "Cancel" code action'
+                " there)."
+            )
             self._server.show(message, types.MessageType.Warning)
             return {"started": False, "running": current.token, "message": message}
         job = Job(key, title)
@@ -76,17 +86,28 @@ class Jobs:
         self._by_token[job.token] = job
         job.progress.announce()
         job.task = asyncio.ensure_future(self._run(job, work))
-        return {"started": True, "token": job.token, "message": f"{title}: started; the result follows as a message."}
+        return {
+            "started": True,
+            "token": job.token,
+            "message": f"{title}: started; the result follows as a message.",
+        }
 
-    async def _run(self, job: Job, work: Callable[[TaskProgress], Awaitable[dict[str, Any]]]) -> None:
+    async def _run(
+        self, job: Job, work: Callable[[TaskProgress], Awaitable[dict[str, Any]]]
+    ) -> None:
         outcome: dict[str, Any] = {"message": "Stopped."}
         try:
             outcome = await work(job.progress)
         except asyncio.CancelledError:
             outcome = {"message": "Stopped: the server is shutting down."}
-        except Exception:  # the work reports its own failures; this is a bug, but never a dead server
+        # The work reports its own failures; this is a bug, but never a dead server
+        except Exception:
             log.exception("%s failed", job.title)
-            outcome = {"message": f"{job.title} failed unexpectedly; nothing was changed. See the server log."}
+            outcome = {
+                "message": (
+                    f"{job.title} failed unexpectedly; nothing was changed. See the server log."
+                )
+            }
             self._server.show(outcome["message"], types.MessageType.Error)
         finally:
             self._by_token.pop(job.token, None)
@@ -95,15 +116,21 @@ class Jobs:
 
     def cancel(self, token: str | None = None, uri: str | None = None) -> list[Job]:
         """Cancel the job with `token`, or every job on `uri`, or (neither given) every job."""
-        chosen = [job for job in self._by_token.values() if job.progress.cancellable
-                  and (token is None or job.token == token) and (uri is None or job.key[0] == uri)]
+        chosen = [
+            job
+            for job in self._by_token.values()
+            if job.progress.cancellable
+            and (token is None or job.token == token)
+            and (uri is None or job.key[0] == uri)
+        ]
         for job in chosen:
             job.progress.cancelled = True
             job.task.cancel()
         return chosen
 
     async def ended(self, jobs: list[Job], timeout: float) -> None:
-        """Wait (briefly) until cancelled jobs have ended, so their messages come before the cancel's answer."""
+        """Wait (briefly) until cancelled jobs have ended, so their messages come before the
+        cancel's answer."""
         if jobs:
             await asyncio.wait([job.task for job in jobs], timeout=timeout)
 
@@ -114,13 +141,20 @@ class Jobs:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def reported(show: Callable[[str, types.MessageType], None], progress: TaskProgress, outcome: dict[str, Any],
-                   body: Callable[[], Awaitable[None]], *, cancelled: str,
-                   describe: Callable[[Exception], str | None]) -> dict[str, Any]:
+async def reported(
+    show: Callable[[str, types.MessageType], None],
+    progress: TaskProgress,
+    outcome: dict[str, Any],
+    body: Callable[[], Awaitable[None]],
+    *,
+    cancelled: str,
+    describe: Callable[[Exception], str | None],
+) -> dict[str, Any]:
     """Run a job's `body`; however it ends, `outcome["message"]` says how and the user is told.
 
     A GenerationStopped is said with its own kind; a cancel by the user (not a shutdown) with
-    `cancelled`; any other error with what `describe` makes of it (None: a bug, raised on to `Jobs`).
+    `cancelled`; any other error with what `describe` makes of it (None: a bug, raised on to
+    `Jobs`).
     """
     try:
         await body()

@@ -1,4 +1,5 @@
-"""The server object: options, document analyses and test results, debounced diagnostics, model sessions, warm-up."""
+"""The server object: options, document analyses and test results, debounced diagnostics, model
+sessions, warm-up."""
 
 from __future__ import annotations
 
@@ -20,16 +21,16 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from . import placement
 from codegen.scoring.quality_incremental import IncrementalModule
 
+from . import placement
 from .analysis import DocumentAnalysis
 from .config import ServerOptions, checked_pipeline, codegen_settings, merge_settings, parse_options
 from .constants import CONFIGURATION_SECTION
 from .diagnostics import lsp_diagnostics
 from .documents import LineDocument, LineWorkspace
-from .jobs import Jobs
 from .editing.merging import split_lines
+from .jobs import Jobs
 from .protocol import CodegenProtocol
 from .run_results import ModuleResults
 from .worker import Worker
@@ -69,7 +70,8 @@ class CodegenLanguageServer(LanguageServer):
 
     # -- lifecycle and configuration -------------------------------------------------------------
     def use_line_documents(self) -> None:
-        """Keep open documents as lists of lines that incremental changes edit in place (see documents.py)."""
+        """Keep open documents as lists of lines that incremental changes edit in place (see
+        documents.py)."""
         self.protocol._workspace = LineWorkspace.like(self.workspace)
 
     def connected(self) -> None:
@@ -83,9 +85,15 @@ class CodegenLanguageServer(LanguageServer):
         raw = None
         if workspace and workspace.configuration:
             try:
-                answer = await self.workspace_configuration_async(types.ConfigurationParams(
-                    items=[types.ConfigurationItem(scope_uri=self.root_uri, section=CONFIGURATION_SECTION)]
-                ))
+                answer = await self.workspace_configuration_async(
+                    types.ConfigurationParams(
+                        items=[
+                            types.ConfigurationItem(
+                                scope_uri=self.root_uri, section=CONFIGURATION_SECTION
+                            )
+                        ]
+                    )
+                )
                 raw = answer[0] if answer else None
             except Exception as error:
                 log.warning("workspace/configuration failed: %s", error)
@@ -94,7 +102,8 @@ class CodegenLanguageServer(LanguageServer):
         if raw is None:
             return  # nothing configured there: keep the initialization options
         options, self.pending_problems = parse_options(
-            merge_settings(self.initial_settings, raw), workspace_trusted=self.options.workspace_trusted
+            merge_settings(self.initial_settings, raw),
+            workspace_trusted=self.options.workspace_trusted,
         )
         self.options = options  # in force at once; only the report waits for the pipeline's check
         for uri in list(self.workspace.text_documents):
@@ -102,19 +111,24 @@ class CodegenLanguageServer(LanguageServer):
         await self.settle_options()
 
     async def settle_options(self) -> None:
-        """Check the pipeline's settings against codegen's schema (pydantic, off the loop), then report problems."""
+        """Check the pipeline's settings against codegen's schema (pydantic, off the loop), then
+        report problems."""
         options = self.options
         checked, problems = await asyncio.to_thread(checked_pipeline, options)
-        if self.options is options:  # else newer settings arrived meanwhile, and are checked in turn
+        # Else newer settings arrived meanwhile, and are checked in turn
+        if self.options is options:
             self.options = checked
         self.pending_problems += problems
         if self.pending_problems:
             problems, self.pending_problems = self.pending_problems, []
-            self.show("codegen settings: " + " ".join(p.rstrip(".") + "." for p in problems),
-                      types.MessageType.Warning)
+            self.show(
+                "codegen settings: " + " ".join(p.rstrip(".") + "." for p in problems),
+                types.MessageType.Warning,
+            )
 
     def report_server_error(self, error: Exception, source) -> None:
-        """Log unexpected errors instead of pygls's default pop-up; the handler's caller gets its error."""
+        """Log unexpected errors instead of pygls's default pop-up; the handler's caller gets its
+        error."""
         level = logging.WARNING if isinstance(error, JsonRpcInvalidParams) else logging.ERROR
         log.log(level, "%s (%s)", error, getattr(source, "__name__", source))
 
@@ -123,7 +137,8 @@ class CodegenLanguageServer(LanguageServer):
         return bool(window and window.show_document and window.show_document.support)
 
     def scratch_dir(self) -> Path:
-        """A folder of this server's own for files it shows the user (trace pages); removed at exit."""
+        """A folder of this server's own for files it shows the user (trace pages); removed at
+        exit."""
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix="codegen-lsp-"))
             atexit.register(shutil.rmtree, self._scratch, True)
@@ -158,14 +173,16 @@ class CodegenLanguageServer(LanguageServer):
         return cached[1]
 
     def units(self, text: str) -> int:
-        """Length of `text` in the negotiated position encoding (UTF-16 unless the client chose otherwise)."""
+        """Length of `text` in the negotiated position encoding (UTF-16 unless the client chose
+        otherwise)."""
         try:
             return self.workspace.position_codec.client_num_units(text)
         except RuntimeError:  # not initialized: LSP's default, UTF-16
             return len(text.encode("utf-16-le")) // 2
 
     def text_and_version(self, path: Path) -> tuple[str | None, int | None]:
-        """A file's text from the editor when it is open, else from disk; (None, None) when it does not exist."""
+        """A file's text from the editor when it is open, else from disk; (None, None) when it does
+        not exist."""
         document = self.document(from_fs_path(str(path)) or "")
         if document is not None:
             return document.source, document.version
@@ -225,23 +242,33 @@ class CodegenLanguageServer(LanguageServer):
         document = self.document(uri)
         if analysis is None or document is None or document.version != analysis.version:
             return  # stale: a newer version has its own run coming
-        diagnostics = lsp_diagnostics(analysis, self.results.get(uri), self.units, self.options.max_diagnostics)
-        # Sent as JSON-ready dicts: lsprotocol's converter takes longer than the analysis for hundreds of them.
-        self.protocol._send_data({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                                  "params": {"uri": uri, "version": analysis.version, "diagnostics": diagnostics}})
+        diagnostics = lsp_diagnostics(
+            analysis, self.results.get(uri), self.units, self.options.max_diagnostics
+        )
+        # Sent as JSON-ready dicts: lsprotocol's converter takes longer than the analysis for
+        # hundreds of them.
+        self.protocol._send_data(
+            {
+                "jsonrpc": "2.0",
+                "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                "params": {"uri": uri, "version": analysis.version, "diagnostics": diagnostics},
+            }
+        )
         if uri in self._stale_hints:
             self._stale_hints.discard(uri)
             self.refresh_inlay_hints()
 
     async def analysis_soon(self, uri: str, wait: float = 0.05) -> DocumentAnalysis | None:
-        """The current version's analysis if it is ready within `wait` seconds (an edit's usually is), else the
-        last one, whatever its version, and inlay hints are refreshed once the current one is done."""
+        """The current version's analysis if it is ready within `wait` seconds (an edit's usually
+        is), else the last one, whatever its version, and inlay hints are refreshed once the current
+        one is done.
+        """
         pending = asyncio.ensure_future(self.analysis_for(uri))
         if uri not in self.analyses:
             return await pending  # nothing to answer from before the first analysis
         try:
             analysis = await asyncio.wait_for(asyncio.shield(pending), wait)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             analysis = None
         if analysis is None:
             self._stale_hints.add(uri)
@@ -250,8 +277,10 @@ class CodegenLanguageServer(LanguageServer):
         return analysis
 
     async def analysis_for(self, uri: str) -> DocumentAnalysis | None:
-        """The analysis of the document's current version, computed on the event loop in slices of a few
-        milliseconds, so requests are answered between them; None if the document changed meanwhile."""
+        """The analysis of the document's current version, computed on the event loop in slices of a
+        few milliseconds, so requests are answered between them; None if the document changed
+        meanwhile.
+        """
         document = self.document(uri)
         if document is None:
             return None
@@ -268,26 +297,32 @@ class CodegenLanguageServer(LanguageServer):
                 except StopIteration as done:
                     module = done.value
                     break
-                # A full collection over a large file's new statements takes ~200 ms (measured at 200,000
-                # lines): freeze them as they come, so no slice pays for walking the ones made before it.
+                # A full collection over a large file's new statements takes ~200 ms (measured at
+                # 200,000 lines): freeze them as they come, so no slice pays for walking the ones
+                # made before it.
                 gc.freeze()
                 await asyncio.sleep(0)
                 if self.document(uri) is not document or document.version != version:
                     steps.close()
                     return None
-            analysis = DocumentAnalysis(version, document.lines, module, tests, scored=not self.is_test_file(uri))
+            analysis = DocumentAnalysis(
+                version, document.lines, module, tests, scored=not self.is_test_file(uri)
+            )
             self.analyses[uri] = analysis
-            # The statements' summaries live long and hold no cycles: keep the collector from walking them
-            # all again on every collection (100+ ms pauses with a few large files open).
+            # The statements' summaries live long and hold no cycles: keep the collector from
+            # walking them all again on every collection (100+ ms pauses with a few large files
+            # open).
             gc.freeze()
             return analysis
 
     def _module_for(self, uri: str, document) -> IncrementalModule:
-        """The document's incremental analysis, listening to its edits (a reopened document gets a new one)."""
+        """The document's incremental analysis, listening to its edits (a reopened document gets a
+        new one)."""
         known = self._modules.get(uri)
         if known is not None and known[0] is document:
             return known[1]
-        if not isinstance(document, LineDocument):  # a document that reports no edits: analyse it afresh
+        # A document that reports no edits: analyse it afresh
+        if not isinstance(document, LineDocument):
             return IncrementalModule(split_lines(document.source))
         module = IncrementalModule(document.line_list)
         document.listeners.append(module.replace)
@@ -305,7 +340,8 @@ class CodegenLanguageServer(LanguageServer):
             return None
 
     def rescore_modules_tested_by(self, uri: str) -> None:
-        """The document at `uri` is a test file: its open modules' scores and findings change with it."""
+        """The document at `uri` is a test file: its open modules' scores and findings change with
+        it."""
         if not self.is_test_file(uri):
             return
         path = self.module_path(uri)
@@ -330,7 +366,8 @@ class CodegenLanguageServer(LanguageServer):
         return codegen_settings(self.options, self.root)
 
     def session_for(self, settings):
-        """One GenerationSession per distinct configuration; called on the worker loop, which owns them."""
+        """One GenerationSession per distinct configuration; called on the worker loop, which owns
+        them."""
         secret = settings.api_key.get_secret_value() if settings.api_key else ""
         key = hashlib.sha256((settings.model_dump_json() + secret).encode()).hexdigest()
         session = self._sessions.get(key)
@@ -343,6 +380,7 @@ class CodegenLanguageServer(LanguageServer):
 
     async def close_sessions(self) -> None:
         """Close every session on the worker loop, then stop it."""
+
         async def close_all():
             for session in self._sessions.values():
                 try:
@@ -356,15 +394,16 @@ class CodegenLanguageServer(LanguageServer):
         self.worker.stop()
 
     def warm_up(self) -> None:
-        """After `initialized`: import the pipeline and open the model client and tracing on the worker
-        thread, so the first generation asks the model at once. A generation picked meanwhile queues
-        behind it on the worker loop instead of doing the same work twice."""
+        """After `initialized`: import the pipeline and open the model client and tracing on the
+        worker thread, so the first generation asks the model at once. A generation picked meanwhile
+        queues behind it on the worker loop instead of doing the same work twice."""
+
         async def prepare():
             from codegen.errors import ConfigurationError
 
             started = time.perf_counter()
-            # Importing holds the GIL in long stretches; switching threads more often meanwhile keeps the
-            # event loop's replies (code actions, diagnostics) from waiting behind it.
+            # Importing holds the GIL in long stretches; switching threads more often meanwhile
+            # keeps the event loop's replies (code actions, diagnostics) from waiting behind it.
             switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(WARM_UP_SWITCH_INTERVAL)
             try:
@@ -377,7 +416,11 @@ class CodegenLanguageServer(LanguageServer):
                 return
             finally:
                 sys.setswitchinterval(switch_interval)
-            log.info("%s %.2f s: the model client and tracing are ready", WARM_UP_DONE, time.perf_counter() - started)
+            log.info(
+                "%s %.2f s: the model client and tracing are ready",
+                WARM_UP_DONE,
+                time.perf_counter() - started,
+            )
 
         self.warm = asyncio.ensure_future(self.worker.run(prepare))
         self.warm.add_done_callback(_log_warm_up_failure)
@@ -392,7 +435,8 @@ class CodegenLanguageServer(LanguageServer):
                 waiter.set_result(None)
 
     async def wait_for_change(self, uri: str, version: int | None, timeout: float) -> None:
-        """Wait (briefly) until the client reports the document past `version`, after an applied edit."""
+        """Wait (briefly) until the client reports the document past `version`, after an applied
+        edit."""
         document = self.document(uri)
         if document is None or document.version != version:
             return
@@ -400,14 +444,15 @@ class CodegenLanguageServer(LanguageServer):
         self._version_waiters.setdefault(uri, []).append(waiter)
         try:
             await asyncio.wait_for(waiter, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.info("The client did not report the edit to %s within %.1f s", uri, timeout)
-
 
 
 def _log_warm_up_failure(future: asyncio.Future) -> None:
     if not future.cancelled() and future.exception() is not None:
-        log.warning("Warm-up failed (the first generation will set up instead): %s", future.exception())
+        log.warning(
+            "Warm-up failed (the first generation will set up instead): %s", future.exception()
+        )
 
 
 def _is_python(document) -> bool:

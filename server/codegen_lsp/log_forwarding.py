@@ -15,7 +15,8 @@ _LEVELS = {
 
 
 class ClientLogHandler(logging.Handler):
-    """Forwards records once the client is connected; records from other threads go through the loop."""
+    """Forwards records once the client is connected; records from other threads go through the
+    loop."""
 
     def __init__(self, server, level: int = logging.INFO):
         super().__init__(level)
@@ -29,8 +30,10 @@ class ClientLogHandler(logging.Handler):
             message = self.format(record)
         except Exception:
             return
-        kind = _LEVELS.get(record.levelno, types.MessageType.Log if record.levelno < logging.INFO
-                           else types.MessageType.Error)
+        kind = _LEVELS.get(
+            record.levelno,
+            types.MessageType.Log if record.levelno < logging.INFO else types.MessageType.Error,
+        )
         params = types.LogMessageParams(type=kind, message=message)
         try:
             running = asyncio.get_running_loop()

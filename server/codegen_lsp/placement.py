@@ -14,7 +14,8 @@ def is_test_file(path: Path) -> bool:
 
 
 def test_file_path(module_path: Path, root: Path | None, location: str) -> Path:
-    """`test_<module>.py` beside the module, or under `<root>/tests/` (location "auto" picks by whether it exists)."""
+    """`test_<module>.py` beside the module, or under `<root>/tests/` (location "auto" picks by
+    whether it exists)."""
     name = f"test_{module_name(module_path)}.py"
     folder = (root or module_path.parent) / "tests"
     if location == "testsFolder" or (location == "auto" and folder.is_dir()):

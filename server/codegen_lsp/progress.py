@@ -1,4 +1,5 @@
-"""Progress for one background job: `$/progress` where the client supports it, else a message at the start."""
+"""Progress for one background job: `$/progress` where the client supports it, else a message at the
+start."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ STAGES = {
 
 
 class TaskProgress:
-    """Server-created, cancellable work-done progress under `token`; the job's outcome message ends it."""
+    """Server-created, cancellable work-done progress under `token`; the job's outcome message ends
+    it."""
 
     def __init__(self, server, title: str, token: str):
         self._server = server
@@ -39,11 +41,14 @@ class TaskProgress:
         return bool(capabilities.window and capabilities.window.work_done_progress)
 
     def announce(self) -> None:
-        """Without progress support, say that the work started; called before the command is answered, since
-        eglot 1.9 reads what follows an answer in the same read only once more arrives."""
+        """Without progress support, say that the work started; called before the command is
+        answered, since eglot 1.9 reads what follows an answer in the same read only once more
+        arrives."""
         if not self.supported:
-            self._server.show(f"{self.title}: started (to stop it, pick \"Cancel\" in the code actions there).",
-                              types.MessageType.Info)
+            self._server.show(
+                f'{self.title}: started (to stop it, pick "Cancel" in the code actions there).',
+                types.MessageType.Info,
+            )
 
     async def begin(self) -> None:
         """Create the progress (window/workDoneProgress/create) where the client supports it."""
@@ -55,7 +60,8 @@ class TaskProgress:
             log.warning("window/workDoneProgress/create failed: %s", error)
             return
         self._server.work_done_progress.begin(
-            self.token, types.WorkDoneProgressBegin(title=self.title, cancellable=True, percentage=0)
+            self.token,
+            types.WorkDoneProgressBegin(title=self.title, cancellable=True, percentage=0),
         )
         self._active = True
 
@@ -72,11 +78,14 @@ class TaskProgress:
         message, percentage = STAGES.get(name, (name, None))
         self._server.work_done_progress.report(
             self.token,
-            types.WorkDoneProgressReport(message=message, percentage=percentage, cancellable=self.cancellable),
+            types.WorkDoneProgressReport(
+                message=message, percentage=percentage, cancellable=self.cancellable
+            ),
         )
 
     def tokens(self, name: str, pieces: int, seconds: float) -> None:
-        """A streaming reply's progress (`generating the tests: 412 tokens, 3 s`), at most four reports a second."""
+        """A streaming reply's progress (`generating the tests: 412 tokens, 3 s`), at most four
+        reports a second."""
         now = time.monotonic()
         if not self._active or now - self._last_tokens_report < 0.25:
             return
@@ -84,8 +93,11 @@ class TaskProgress:
         message, percentage = STAGES.get(name, (name, None))
         self._server.work_done_progress.report(
             self.token,
-            types.WorkDoneProgressReport(message=f"{message}: {pieces} tokens, {seconds:.0f} s", percentage=percentage,
-                                         cancellable=self.cancellable),
+            types.WorkDoneProgressReport(
+                message=f"{message}: {pieces} tokens, {seconds:.0f} s",
+                percentage=percentage,
+                cancellable=self.cancellable,
+            ),
         )
 
     def end(self, message: str) -> None:

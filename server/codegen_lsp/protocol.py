@@ -18,14 +18,19 @@ class _Answered:
 
 
 class CodegenProtocol(LanguageServerProtocol):
-    """pygls logs a request it cannot deserialize and never answers it; the client would wait forever."""
+    """pygls logs a request it cannot deserialize and never answers it; the client would wait
+    forever."""
 
     def structure_message(self, data: dict[str, Any]):
         try:
             return super().structure_message(data)
         except JsonRpcException:
             if "id" in data and "method" in data:
-                log.warning("Invalid params for %s (id %s): answering with an error", data.get("method"), data["id"])
+                log.warning(
+                    "Invalid params for %s (id %s): answering with an error",
+                    data.get("method"),
+                    data["id"],
+                )
                 answer = JsonRpcInvalidParams(message=f"Invalid params for {data['method']}")
                 self._send_response(data["id"], error=answer.to_response_error())
                 return _Answered()

@@ -1,4 +1,5 @@
-"""Test-run results attached to the functions they concern, valid while each function's text is unchanged."""
+"""Test-run results attached to the functions they concern, valid while each function's text is
+unchanged."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from .features.test_explorer import results_notification
 
 @dataclass(frozen=True)
 class TestFailure:
-    """One test that did not pass, and whether it looks like a bug in the code rather than the test."""
+    """One test that did not pass, and whether it looks like a bug in the code rather than the
+    test."""
 
     test_id: str
     outcome: str  # "failed" | "errored" | "flaky"
@@ -45,14 +47,21 @@ class ModuleResults:
     explorer: dict[str, Any] | None = None  # the codegen/testResults notification for this run
 
 
-def module_results(module_text: str, test_text: str, run: Any, *, module_uri: str = "",
-                   test_uri: str = "") -> ModuleResults:
+def module_results(
+    module_text: str, test_text: str, run: Any, *, module_uri: str = "", test_uri: str = ""
+) -> ModuleResults:
     """Attach a codegen.execution TestRunResult to the module's top-level functions."""
-    from codegen.repair import functions_used_by_tests  # only after a test run: keeps server start light
+    # Only after a test run: keeps server start light
+    from codegen.repair import (
+        functions_used_by_tests,
+    )
 
     spans = top_level_functions(module_text)
     targets = functions_used_by_tests(test_text, set(spans))
-    bugs = {(_get(bug, "test_id"), _get(bug, "function")) for bug in _possible_bugs(test_text, run, list(spans))}
+    bugs = {
+        (_get(bug, "test_id"), _get(bug, "function"))
+        for bug in _possible_bugs(test_text, run, list(spans))
+    }
     results = {name: FunctionResults(name, source) for name, (_, _, source) in spans.items()}
     for test in run.tests:
         names = targets.get(test.test_id) or targets.get(test.test_id.rpartition(".")[2]) or set()
@@ -62,9 +71,14 @@ def module_results(module_text: str, test_text: str, run: Any, *, module_uri: st
             if test.outcome == "passed":
                 entry.tests_passed += 1
             elif test.outcome in ("failed", "errored", "flaky"):
-                entry.failures.append(TestFailure(
-                    test.test_id, test.outcome, test.message, possible_bug=(test.test_id, name) in bugs
-                ))
+                entry.failures.append(
+                    TestFailure(
+                        test.test_id,
+                        test.outcome,
+                        test.message,
+                        possible_bug=(test.test_id, name) in bugs,
+                    )
+                )
     if run.coverage_measured:
         for coverage in run.functions:
             entry = results.get(coverage.name)
@@ -72,7 +86,11 @@ def module_results(module_text: str, test_text: str, run: Any, *, module_uri: st
                 start = spans[coverage.name][0]
                 entry.coverage_percent = coverage.percent
                 entry.missing_offsets = tuple(line - start for line in coverage.missing_lines)
-    explorer = results_notification(module_uri, test_uri, test_text, run) if module_uri and test_uri else None
+    explorer = (
+        results_notification(module_uri, test_uri, test_text, run)
+        if module_uri and test_uri
+        else None
+    )
     return ModuleResults(results, summary(run), run.problem, explorer)
 
 
@@ -91,20 +109,27 @@ def summary(run: Any) -> str:
         text += "; coverage was not measured"
     isolation = getattr(run, "isolation", "unknown")
     missing = getattr(run, "isolation_missing", None) if isolation != "full" else None
-    text += f" (sandbox: {isolation}" + (f"; missing: {'; '.join(missing)}" if missing else "") + ")"
+    text += (
+        f" (sandbox: {isolation}" + (f"; missing: {'; '.join(missing)}" if missing else "") + ")"
+    )
     if run.problem:
         text += f". {run.problem}"
     return text
 
 
 def top_level_functions(text: str) -> dict[str, tuple[int, int, str]]:
-    """name -> (1-based def line, end line, source from the def line) for each top-level function."""
+    """name -> (1-based def line, end line, source from the def line) for each top-level
+    function."""
     tree = parse_or_none(text)
     if tree is None:
         return {}
     lines = split_lines(text)
     return {
-        node.name: (node.lineno, node.end_lineno, function_text(lines, node.lineno, node.end_lineno))
+        node.name: (
+            node.lineno,
+            node.end_lineno,
+            function_text(lines, node.lineno, node.end_lineno),
+        )
         for node in tree.body
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     }

@@ -1,4 +1,5 @@
-"""Every LSP feature the codegen server registers; each handler hands its work to a helper module."""
+"""Every LSP feature the codegen server registers; each handler hands its work to a helper
+module."""
 
 from __future__ import annotations
 
@@ -9,14 +10,23 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from . import __version__
-from .features import commands, generation, test_explorer
 from .actions import code_actions
 from .config import parse_options
-from .constants import (ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS, CANCEL, GENERATE,
-                        GENERATE_TESTS, RUN_TESTS, SERVER_NAME, SHOW_TRACE)
+from .constants import (
+    ACTION_KIND_FUNCTION,
+    ACTION_KIND_RUNNER,
+    ACTION_KIND_TESTS,
+    CANCEL,
+    GENERATE,
+    GENERATE_TESTS,
+    RUN_TESTS,
+    SERVER_NAME,
+    SHOW_TRACE,
+)
+from .editing.prompts import FunctionAt
+from .features import commands, generation, test_explorer
 from .hints import lsp_inlay_hints
 from .language_server import CodegenLanguageServer
-from .editing.prompts import FunctionAt
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +36,9 @@ SERVER = CodegenLanguageServer(SERVER_NAME, __version__)
 @SERVER.feature(types.INITIALIZE)
 def initialize(server: CodegenLanguageServer, params: types.InitializeParams) -> None:
     server.use_line_documents()
-    server.root_uri = params.root_uri or (params.workspace_folders[0].uri if params.workspace_folders else None)
+    server.root_uri = params.root_uri or (
+        params.workspace_folders[0].uri if params.workspace_folders else None
+    )
     server.initial_settings = params.initialization_options
     server.options, server.pending_problems = parse_options(
         params.initialization_options, workspace_trusted=False, from_initialization=True
@@ -36,13 +48,17 @@ def initialize(server: CodegenLanguageServer, params: types.InitializeParams) ->
 @SERVER.feature(types.INITIALIZED)
 async def initialized(server: CodegenLanguageServer, params: types.InitializedParams) -> None:
     server.connected()
-    await server.pull_configuration()  # first: a code action picked at once should see the configuration
-    await server.settle_options()  # the initialization options' problems, where no configuration came
+    # First: a code action picked at once should see the configuration
+    await server.pull_configuration()
+    # The initialization options' problems, where no configuration came
+    await server.settle_options()
     server.warm_up()
 
 
 @SERVER.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-async def did_change_configuration(server: CodegenLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+async def did_change_configuration(
+    server: CodegenLanguageServer, params: types.DidChangeConfigurationParams
+) -> None:
     await server.pull_configuration(pushed=params.settings)
 
 
@@ -76,9 +92,13 @@ def did_close(server: CodegenLanguageServer, params: types.DidCloseTextDocumentP
 
 @SERVER.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=[ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS]),
+    types.CodeActionOptions(
+        code_action_kinds=[ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS]
+    ),
 )
-def code_action(server: CodegenLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+def code_action(
+    server: CodegenLanguageServer, params: types.CodeActionParams
+) -> list[types.CodeAction]:
     document = server.document(params.text_document.uri)
     if document is None:
         return []
@@ -89,29 +109,48 @@ def code_action(server: CodegenLanguageServer, params: types.CodeActionParams) -
         info = analysis.top_level_function(line)
         function = FunctionAt(info.name, info.start_line - 1) if info else None
     return code_actions(
-        server.lines_of(document), line, document.uri, document.version,
-        tagged=server.supports_llm_tag(), function=function, only=params.context.only,
-        test_file=server.is_test_file(document.uri), running=server.jobs.tokens_by_key(),
+        server.lines_of(document),
+        line,
+        document.uri,
+        document.version,
+        tagged=server.supports_llm_tag(),
+        function=function,
+        only=params.context.only,
+        test_file=server.is_test_file(document.uri),
+        running=server.jobs.tokens_by_key(),
     )
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
-async def inlay_hint(server: CodegenLanguageServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+async def inlay_hint(
+    server: CodegenLanguageServer, params: types.InlayHintParams
+) -> list[types.InlayHint]:
     uri = params.text_document.uri
     analysis = await server.analysis_soon(uri)
     document = server.document(uri)
     if analysis is None or document is None:
         return []
-    hints = lsp_inlay_hints(analysis, server.results.get(uri), params.range.start.line, params.range.end.line, server.units)
-    if analysis.version != document.version:  # keep the hints whose line has not changed; a refresh follows
+    hints = lsp_inlay_hints(
+        analysis,
+        server.results.get(uri),
+        params.range.start.line,
+        params.range.end.line,
+        server.units,
+    )
+    # Keep the hints whose line has not changed; a refresh follows
+    if analysis.version != document.version:
         lines = server.lines_of(document)
-        hints = [hint for hint in hints if hint.position.line < len(lines)
-                 and lines[hint.position.line] == analysis.lines[hint.position.line]]
+        hints = [
+            hint
+            for hint in hints
+            if hint.position.line < len(lines)
+            and lines[hint.position.line] == analysis.lines[hint.position.line]
+        ]
     return hints
 
 
-# Long commands answer at once with {started, token, message}; the work goes on in the background and
-# ends with a message, the progress's end and a $/codegen/finished notification (see jobs.py).
+# Long commands answer at once with {started, token, message}; the work goes on in the background
+# and ends with a message, the progress's end and a $/codegen/finished notification (see jobs.py).
 @SERVER.command(GENERATE)
 def generate(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
     request = _parsed(generation.GenerationRequest.from_arguments, arguments)
@@ -137,7 +176,9 @@ async def cancel(server: CodegenLanguageServer, *arguments: Any) -> dict[str, An
 
 
 @SERVER.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)
-def work_done_progress_cancel(server: CodegenLanguageServer, params: types.WorkDoneProgressCancelParams) -> None:
+def work_done_progress_cancel(
+    server: CodegenLanguageServer, params: types.WorkDoneProgressCancelParams
+) -> None:
     server.jobs.cancel(token=str(params.token))
 
 

@@ -1,4 +1,5 @@
-"""A second event loop on its own thread, so the pipeline's CPU-bound steps never stall the server's replies."""
+"""A second event loop on its own thread, so the pipeline's CPU-bound steps never stall the server's
+replies."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ Result = TypeVar("Result")
 
 
 class Worker:
-    """Runs coroutines on a private loop; cancelling the awaiting task cancels the coroutine there too."""
+    """Runs coroutines on a private loop; cancelling the awaiting task cancels the coroutine there
+    too."""
 
     def __init__(self, name: str = "codegen-worker"):
         self._name = name

@@ -41,13 +41,22 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
             f"{session.client.endpoint} ({settings.model}); traces: {session.tracing.detail}"
         )
         run = await run_evaluation(
-            session, dataset, name=_dataset_name(dataset_path), trials=args.trials, parallel=args.parallel,
+            session,
+            dataset,
+            name=_dataset_name(dataset_path),
+            trials=args.trials,
+            parallel=args.parallel,
             progress=progress,
         )
         tracing = session.tracing
 
     report = build_report(
-        run, dataset, dataset_path=dataset_path, settings=settings, trials=args.trials, parallel=args.parallel,
+        run,
+        dataset,
+        dataset_path=dataset_path,
+        settings=settings,
+        trials=args.trials,
+        parallel=args.parallel,
         tracing=tracing.mode,
     )
     report_path = args.report
@@ -70,7 +79,9 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Traces: {tracing.detail}")
     if report["summary"]["succeeded"] == 0:
         first = report["rows"][0]["error"] if report["rows"] else "no rows"
-        raise EvaluationFailed(f"Every prompt failed, so the evaluation measured nothing; the first error: {first}")
+        raise EvaluationFailed(
+            f"Every prompt failed, so the evaluation measured nothing; the first error: {first}"
+        )
     return 0
 
 

@@ -13,12 +13,18 @@ DEFAULT_DATASET = Path("examples") / "prompts.jsonl"
 
 
 def resolve_dataset(path: Path | None) -> Path:
-    """`path`, or the default examples/prompts.jsonl of this checkout (else of the current directory)."""
+    """`path`, or the default examples/prompts.jsonl of this checkout (else of the current
+    directory)."""
     if path is not None:
         if not path.is_file():
-            raise ConfigurationError(f"The dataset {path} is not a file; pass --dataset PATH to a JSONL or CSV file.")
+            raise ConfigurationError(
+                f"The dataset {path} is not a file; pass --dataset PATH to a JSONL or CSV file."
+            )
         return path
-    candidates = [Path(__file__).resolve().parents[3] / DEFAULT_DATASET, Path.cwd() / DEFAULT_DATASET]
+    candidates = [
+        Path(__file__).resolve().parents[3] / DEFAULT_DATASET,
+        Path.cwd() / DEFAULT_DATASET,
+    ]
     for candidate in candidates:
         if candidate.is_file():
             return candidate
@@ -41,9 +47,13 @@ def load_prompts(path: Path) -> list[dict[str, Any]]:
     elif suffix in (".jsonl", ".json", ".ndjson"):
         rows = _jsonl_rows(path, text)
     else:
-        raise ConfigurationError(f"The dataset {path} should be a .jsonl or .csv file (got {suffix or 'no extension'}).")
+        raise ConfigurationError(
+            f"The dataset {path} should be a .jsonl or .csv file (got {suffix or 'no extension'})."
+        )
     if not rows:
-        raise ConfigurationError(f"The dataset {path} has no prompts; add rows with a `prompt` column.")
+        raise ConfigurationError(
+            f"The dataset {path} has no prompts; add rows with a `prompt` column."
+        )
     return rows
 
 
@@ -61,8 +71,8 @@ def _jsonl_rows(path: Path, text: str) -> list[dict[str, Any]]:
             ) from None
         if not isinstance(row, dict):
             raise ConfigurationError(
-                f'{path}:{number}: expected a JSON object such as {{"prompt": "reverse a string"}}, '
-                f"got {type(row).__name__}."
+                f'{path}:{number}: expected a JSON object such as {{"prompt": "reverse a string"}},'
+                f" got {type(row).__name__}."
             )
         rows.append(_checked_row(row, f"{path}:{number}"))
     return rows
@@ -74,13 +84,15 @@ def _csv_rows(path: Path, text: str) -> list[dict[str, Any]]:
         columns = reader.fieldnames or []
         if "prompt" not in columns:
             found = ", ".join(repr(c) for c in columns) or "none"
-            raise ConfigurationError(f"{path}:1: the CSV header has no `prompt` column (columns: {found}).")
+            raise ConfigurationError(
+                f"{path}:1: the CSV header has no `prompt` column (columns: {found})."
+            )
         rows = []
         for row in reader:
             if None in row:  # more cells than header columns
                 raise ConfigurationError(
-                    f"{path}:{reader.line_num}: {len(columns) + len(row[None])} cells but the header has "
-                    f"{len(columns)} columns; quote cells that contain commas."
+                    f"{path}:{reader.line_num}: {len(columns) + len(row[None])} cells but the"
+                    f" header has {len(columns)} columns; quote cells that contain commas."
                 )
             rows.append(_checked_row(row, f"{path}:{reader.line_num}"))
         return rows

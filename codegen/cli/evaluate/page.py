@@ -6,37 +6,52 @@ from typing import Any
 
 from ...html_page import bar, cards, code_block, esc, failures_table, histogram, number, page, table
 
-SCORE_CHARTS = (("code_quality_score", "code quality"), ("test_coverage_score", "test coverage"),
-                ("overall_score", "overall"))
+SCORE_CHARTS = (
+    ("code_quality_score", "code quality"),
+    ("test_coverage_score", "test coverage"),
+    ("overall_score", "overall"),
+)
 
 
 def render_eval_html(report: dict[str, Any]) -> str:
-    """Score distributions, pass rate and coverage per prompt, latency per stage, and each prompt's details."""
+    """Score distributions, pass rate and coverage per prompt, latency per stage, and each prompt's
+    details."""
     summary, rows = report["summary"], report["rows"]
     title = f"Evaluation: {summary['prompts']} prompts with {report['model']}"
     body = [
         f"<h1>{esc(title)}</h1>",
         f'<p class="muted">{esc(report["created"])} · dataset {esc(report["dataset"])} · endpoint '
-        f'{esc(report["endpoint"])} · {esc(report["trials"])} trial(s) · tracing {esc(report["tracing"])} · '
-        f'{number(summary["wall_time"], "{:.1f} s")} wall time</p>',
-        cards([
-            ("succeeded", esc(f"{summary['succeeded']}/{summary['rows']}")),
-            ("overall score", number(summary["overall_score"])),
-            ("code quality", number(summary["code_quality_score"])),
-            ("test coverage score", number(summary["test_coverage_score"])),
-            ("pass rate", number(summary["pass_rate"])),
-            ("tests passed", esc(f"{summary['tests_passed'] or 0}/{summary['tests_run'] or 0}")),
-            ("line coverage", number(summary["line_coverage"], "{:.1f}%")),
-            ("flaky tests", esc(summary["flaky"] or 0)),
-            ("possible bugs", esc(summary["possible_bugs"] or 0)),
-        ]),
+        f"{esc(report['endpoint'])} · {esc(report['trials'])} trial(s) · tracing"
+        f" {esc(report['tracing'])} · "
+        f"{number(summary['wall_time'], '{:.1f} s')} wall time</p>",
+        cards(
+            [
+                ("succeeded", esc(f"{summary['succeeded']}/{summary['rows']}")),
+                ("overall score", number(summary["overall_score"])),
+                ("code quality", number(summary["code_quality_score"])),
+                ("test coverage score", number(summary["test_coverage_score"])),
+                ("pass rate", number(summary["pass_rate"])),
+                (
+                    "tests passed",
+                    esc(f"{summary['tests_passed'] or 0}/{summary['tests_run'] or 0}"),
+                ),
+                ("line coverage", number(summary["line_coverage"], "{:.1f}%")),
+                ("flaky tests", esc(summary["flaky"] or 0)),
+                ("possible bugs", esc(summary["possible_bugs"] or 0)),
+            ]
+        ),
         "<h2>Score distributions</h2>",
-        '<div class="charts">' + "".join(
-            histogram(label, [float(row["scores"].get(key) or 0.0) for row in rows]) for key, label in SCORE_CHARTS
-        ) + histogram("pass rate", [float(row["execution"].get("pass_rate") or 0.0) for row in rows]) + "</div>",
+        '<div class="charts">'
+        + "".join(
+            histogram(label, [float(row["scores"].get(key) or 0.0) for row in rows])
+            for key, label in SCORE_CHARTS
+        )
+        + histogram("pass rate", [float(row["execution"].get("pass_rate") or 0.0) for row in rows])
+        + "</div>",
         "<h2>Per prompt</h2>" + _per_prompt(rows),
         "<h2>Latency per stage (s)</h2>" + _latency(summary["latency"]),
-        "<h2>Details</h2>" + "".join(_details(index, row) for index, row in enumerate(rows, start=1)),
+        "<h2>Details</h2>"
+        + "".join(_details(index, row) for index, row in enumerate(rows, start=1)),
     ]
     return page(title, "\n".join(body))
 
@@ -45,40 +60,68 @@ def _per_prompt(rows: list[dict[str, Any]]) -> str:
     cells = []
     for index, row in enumerate(rows, start=1):
         execution = row["execution"]
-        status = '<span class="ok">ok</span>' if row["status"] == "ok" else '<span class="bad">failed</span>'
+        status = (
+            '<span class="ok">ok</span>'
+            if row["status"] == "ok"
+            else '<span class="bad">failed</span>'
+        )
         rate = execution.get("pass_rate")
         coverage = execution.get("line_coverage")
-        cells.append([
-            esc(index), f'<a href="#row-{index}">{esc(row["prompt"])}</a>', status,
-            number(row["scores"].get("overall_score")),
-            f"{number(rate)} {bar(rate or 0.0, 80)}",
-            esc(f"{execution.get('passed', 0)}/{execution.get('tests_run', 0)}"),
-            f"{number(coverage, '{:.0f}%')} {bar((coverage or 0.0) / 100, 80)}",
-            number(row["timings"].get("total"), "{:.2f}"),
-        ])
-    return table(["#", "prompt", "status", "overall", "pass rate", "passed", "line coverage", "time (s)"], cells,
-                 numeric=(0, 3, 7))
+        cells.append(
+            [
+                esc(index),
+                f'<a href="#row-{index}">{esc(row["prompt"])}</a>',
+                status,
+                number(row["scores"].get("overall_score")),
+                f"{number(rate)} {bar(rate or 0.0, 80)}",
+                esc(f"{execution.get('passed', 0)}/{execution.get('tests_run', 0)}"),
+                f"{number(coverage, '{:.0f}%')} {bar((coverage or 0.0) / 100, 80)}",
+                number(row["timings"].get("total"), "{:.2f}"),
+            ]
+        )
+    return table(
+        ["#", "prompt", "status", "overall", "pass rate", "passed", "line coverage", "time (s)"],
+        cells,
+        numeric=(0, 3, 7),
+    )
 
 
 def _latency(latency: dict[str, dict[str, float]]) -> str:
     if not latency:
         return '<p class="muted">No successful rows, so no latencies.</p>'
     slowest = max(stats["p95"] for stats in latency.values()) or 1.0
-    return table(["stage", "p50", "p95", "", "runs"], [
-        [esc(stage), number(stats["p50"]), number(stats["p95"]), bar(stats["p50"] / slowest) + " p50",
-         esc(stats["count"])] for stage, stats in latency.items()
-    ], numeric=(1, 2, 4))
+    return table(
+        ["stage", "p50", "p95", "", "runs"],
+        [
+            [
+                esc(stage),
+                number(stats["p50"]),
+                number(stats["p95"]),
+                bar(stats["p50"] / slowest) + " p50",
+                esc(stats["count"]),
+            ]
+            for stage, stats in latency.items()
+        ],
+        numeric=(1, 2, 4),
+    )
 
 
 def _details(index: int, row: dict[str, Any]) -> str:
-    scores = " · ".join(f"{esc(name.replace('_', ' '))} {number(value)}" for name, value in row["scores"].items()
-                        if name != "succeeded")
-    parts = [f'<details id="row-{index}"><summary>#{esc(index)} {esc(row["prompt"])} · {esc(row["status"])}'
-             f"</summary><p>{scores}</p>"]
+    scores = " · ".join(
+        f"{esc(name.replace('_', ' '))} {number(value)}"
+        for name, value in row["scores"].items()
+        if name != "succeeded"
+    )
+    parts = [
+        f'<details id="row-{index}"><summary>#{esc(index)} {esc(row["prompt"])} ·'
+        f" {esc(row['status'])}</summary><p>{scores}</p>"
+    ]
     if row.get("error"):
         parts.append(f'<div class="bad">error</div>{code_block(row["error"])}')
     if row.get("execution", {}).get("problem"):
-        parts.append(f'<div class="bad">test run problem</div>{code_block(row["execution"]["problem"])}')
+        parts.append(
+            f'<div class="bad">test run problem</div>{code_block(row["execution"]["problem"])}'
+        )
     failures = row.get("failures") or []
     if failures:
         parts.append("<div>failures</div>" + failures_table(failures))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,14 @@ LATENCY_STAGES = {
 
 
 def build_report(
-    run: EvaluationRun, dataset: list[dict[str, Any]], *, dataset_path: Path, settings: Settings,
-    trials: int, parallel: int, tracing: str,
+    run: EvaluationRun,
+    dataset: list[dict[str, Any]],
+    *,
+    dataset_path: Path,
+    settings: Settings,
+    trials: int,
+    parallel: int,
+    tracing: str,
 ) -> dict[str, Any]:
     """Per-row results and the summary the table shows, as one JSON-ready object."""
     from ...scoring.scorers import generation_error
@@ -35,19 +41,21 @@ def build_report(
         output = row.get("output")
         scores = row.get("scores") or {}
         error = generation_error(output)
-        rows.append({
-            "prompt": source["prompt"],
-            **({"category": source["category"]} if "category" in source else {}),
-            "trial": index // len(dataset) + 1,
-            "status": "ok" if error is None else "failed",
-            "error": error,
-            "module_name": output.get("module_name") if isinstance(output, Mapping) else None,
-            "scores": scores.get("TestResultScorer") or {},
-            "execution": scores.get("ExecutionScorer") or {},
-            "timings": (output.get("timings") or {}) if isinstance(output, Mapping) else {},
-            "latency": row.get("model_latency"),
-            **_drill_down(output),
-        })
+        rows.append(
+            {
+                "prompt": source["prompt"],
+                **({"category": source["category"]} if "category" in source else {}),
+                "trial": index // len(dataset) + 1,
+                "status": "ok" if error is None else "failed",
+                "error": error,
+                "module_name": output.get("module_name") if isinstance(output, Mapping) else None,
+                "scores": scores.get("TestResultScorer") or {},
+                "execution": scores.get("ExecutionScorer") or {},
+                "timings": (output.get("timings") or {}) if isinstance(output, Mapping) else {},
+                "latency": row.get("model_latency"),
+                **_drill_down(output),
+            }
+        )
     return {
         "dataset": str(dataset_path),
         "model": settings.model,
@@ -63,16 +71,21 @@ def build_report(
 
 
 def _drill_down(output: Any) -> dict[str, Any]:
-    """What the HTML report shows per prompt: the code, the tests and the tests that did not pass."""
+    """What the HTML report shows per prompt: the code, the tests and the tests that did not
+    pass."""
     if not isinstance(output, Mapping):
         return {"code": None, "tests": None, "failures": []}
     execution = output.get("execution") if isinstance(output.get("execution"), Mapping) else {}
     failures = [
         {key: test.get(key) for key in ("test_id", "outcome", "line", "message")}
-        for test in execution.get("tests") or [] if isinstance(test, Mapping)
-        and test.get("outcome") not in ("passed", "skipped")
+        for test in execution.get("tests") or []
+        if isinstance(test, Mapping) and test.get("outcome") not in ("passed", "skipped")
     ]
-    return {"code": output.get("generated_code"), "tests": output.get("unit_tests"), "failures": failures}
+    return {
+        "code": output.get("generated_code"),
+        "tests": output.get("unit_tests"),
+        "failures": failures,
+    }
 
 
 def summarize(run: EvaluationRun, rows: list[dict[str, Any]], *, prompts: int) -> dict[str, Any]:
@@ -88,7 +101,11 @@ def summarize(run: EvaluationRun, rows: list[dict[str, Any]], *, prompts: int) -
     for label, key in LATENCY_STAGES.items():
         values = [row["timings"][key] for row in succeeded if key in row["timings"]]
         if values:
-            latency[label] = {"p50": percentile(values, 50), "p95": percentile(values, 95), "count": len(values)}
+            latency[label] = {
+                "p50": percentile(values, 50),
+                "p95": percentile(values, 95),
+                "count": len(values),
+            }
     return {
         "prompts": prompts,
         "rows": len(rows),
@@ -129,17 +146,27 @@ def summary_table(report: dict[str, Any]) -> list[str]:
         return "n/a" if value is None else pattern.format(value)
 
     lines = [
-        f"Evaluated {s['prompts']} prompts{trials} with {report['model']} (up to {report['parallel']} at once) "
-        f"in {s['wall_time']:.1f} s",
+        (
+            f"Evaluated {s['prompts']} prompts{trials} with {report['model']} (up to"
+            f" {report['parallel']} at once) in {s['wall_time']:.1f} s"
+        ),
         f"  {'prompts' if report['trials'] == 1 else 'prompt runs':<18} {s['rows']}",
         f"  succeeded          {s['succeeded']}",
         f"  failed             {s['failed']}",
-        f"  code quality       {number(s['code_quality_score'])}   (means over all rows; a failed row counts 0)",
+        (
+            f"  code quality       {number(s['code_quality_score'])}   (means over all rows; a"
+            " failed row counts 0)"
+        ),
         f"  test coverage      {number(s['test_coverage_score'])}",
         f"  overall            {number(s['overall_score'])}",
-        f"  pass rate          {number(s['pass_rate'])}   ({s['tests_passed'] or 0}/{s['tests_run'] or 0} tests passed)",
+        (
+            f"  pass rate          {number(s['pass_rate'])}  "
+            f" ({s['tests_passed'] or 0}/{s['tests_run'] or 0} tests passed)"
+        ),
         f"  line coverage      {number(s['line_coverage'], '{:.1f}%')}"
-        + (f"   (mean of {s['coverage_measured']} measured runs)" if s["coverage_measured"] else ""),
+        + (
+            f"   (mean of {s['coverage_measured']} measured runs)" if s["coverage_measured"] else ""
+        ),
         f"  flaky tests        {s['flaky'] or 0}",
         f"  repaired           {s['repaired'] or 0}",
         f"  possible bugs      {s['possible_bugs'] or 0}",

@@ -1,4 +1,5 @@
-"""The pipeline over the dataset as a weave.Evaluation, one fresh pipeline per row, failures kept as rows."""
+"""The pipeline over the dataset as a weave.Evaluation, one fresh pipeline per row, failures kept as
+rows."""
 
 from __future__ import annotations
 
@@ -19,21 +20,24 @@ class EvaluationRun:
     """What weave.Evaluation produced: its summary, and one row per prompt and trial."""
 
     summary: dict[str, Any]
-    rows: list[dict[str, Any]]  # {"output": ..., "scores": {scorer name: ...}, "model_latency": ...}
+    # {"output": ..., "scores": {scorer name: ...}, "model_latency": ...}
+    rows: list[dict[str, Any]]
     wall_time: float
 
 
 def _evaluation_classes():
-    """The weave classes, defined on first use: importing weave costs ~2 s, which `--help` need not pay."""
+    """The weave classes, defined on first use: importing weave costs ~2 s, which `--help` need not
+    pay."""
     import weave
     from pydantic import PrivateAttr
 
     class EvaluatedPipeline(weave.Model):
-        """What the evaluation calls: a fresh CodeGenerationPipeline per row, its failure kept as a row.
+        """What the evaluation calls: a fresh CodeGenerationPipeline per row, its failure kept as a
+        row.
 
         A fresh pipeline because one instance keeps per-run state (its stage clock), and rows run
-        concurrently. A failure is caught here, not by weave, so that its message reaches the report:
-        weave turns an exception in predict into a `None` output and keeps no message. The
+        concurrently. A failure is caught here, not by weave, so that its message reaches the
+        report: weave turns an exception in predict into a `None` output and keeps no message. The
         pipeline's own traced call still records the exception.
         """
 
@@ -83,8 +87,12 @@ async def run_evaluation(
         dataset=weave.Dataset(name=name, rows=rows),
         scorers=[
             TestResultScorer(),
-            ExecutionScorer(timeout=settings.test_timeout, repeats=settings.test_repeats, python=settings.test_python,
-                            allow_unsandboxed=settings.allow_unsandboxed_tests),
+            ExecutionScorer(
+                timeout=settings.test_timeout,
+                repeats=settings.test_repeats,
+                python=settings.test_python,
+                allow_unsandboxed=settings.allow_unsandboxed_tests,
+            ),
         ],
         trials=trials,
     )

@@ -1,1 +1,2 @@
-"""Where generated code goes and how it is merged: prompts and anchors, merges, plans, workspace edits."""
+"""Where generated code goes and how it is merged: prompts and anchors, merges, plans, workspace
+edits."""

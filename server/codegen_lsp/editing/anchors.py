@@ -1,4 +1,5 @@
-"""Where generated code goes (the prompt comment, or the function), and finding it again after edits."""
+"""Where generated code goes (the prompt comment, or the function), and finding it again after
+edits."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from dataclasses import dataclass, replace
 from codegen.source import parse_or_none
 
 from ..constants import KIND_ALL, KIND_FUNCTION
+from ..stop import GenerationStopped
 from .merging import split_lines
 from .prompts import Prompt, find_prompt, function_at, function_block, prompt_at
-from ..stop import GenerationStopped
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,10 @@ def anchor_for_request(request, text: str) -> Anchor:
     if request.kind in (KIND_FUNCTION, KIND_ALL):
         prompt = prompt_at(lines, request.line)
         if prompt is None:
-            raise GenerationStopped(f"There is no comment prompt at line {request.line + 1}; "
-                                    "write a comment describing the function and try again there.")
+            raise GenerationStopped(
+                f"There is no comment prompt at line {request.line + 1}; "
+                "write a comment describing the function and try again there."
+            )
         return Anchor(prompt=prompt)
     name = request.function
     if name is None:
@@ -41,12 +44,12 @@ def anchor_for_request(request, text: str) -> Anchor:
     block = function_span(text, lines, name)
     if block is None:
         raise GenerationStopped(f"There is no top-level function named {name}.")
-    return Anchor(function=name, function_source="".join(lines[block[0]:block[1]]))
+    return Anchor(function=name, function_source="".join(lines[block[0] : block[1]]))
 
 
 def function_span(text: str, lines: list[str], name: str) -> tuple[int, int] | None:
-    """[start, end) lines of top-level function `name`, decorators included: by the AST when the file
-    parses, else by indentation."""
+    """[start, end) lines of top-level function `name`, decorators included: by the AST when the
+    file parses, else by indentation."""
     tree = parse_or_none(text)
     if tree is None:
         return function_block(lines, name)
@@ -64,8 +67,10 @@ def anchor_for_functions(text: str, names: list[str]) -> Anchor:
     for name in names:
         block = function_span(text, lines, name)
         if block is not None:
-            sources.append("".join(lines[block[0]:block[1]]).strip("\n"))
-    return Anchor(function=names[0], function_source="\n\n\n".join(sources) + "\n", functions=tuple(names))
+            sources.append("".join(lines[block[0] : block[1]]).strip("\n"))
+    return Anchor(
+        function=names[0], function_source="\n\n\n".join(sources) + "\n", functions=tuple(names)
+    )
 
 
 def refind(anchor: Anchor, text: str) -> Anchor:
@@ -74,16 +79,20 @@ def refind(anchor: Anchor, text: str) -> Anchor:
     if anchor.prompt is not None:
         prompt = find_prompt(lines, anchor.prompt)
         if prompt is None:
-            raise GenerationStopped("The prompt comment changed while the model was working, so nothing was changed. "
-                                    "Run the action again on the new prompt.")
+            raise GenerationStopped(
+                "The prompt comment changed while the model was working, so nothing was changed. "
+                "Run the action again on the new prompt."
+            )
         return replace(anchor, prompt=prompt)
     current = anchor_for_functions(text, list(anchor.functions)) if anchor.functions else None
     if current is None:
         block = function_span(text, lines, anchor.function)
-        source = "".join(lines[block[0]:block[1]]) if block else None
+        source = "".join(lines[block[0] : block[1]]) if block else None
     else:
         source = current.function_source
     if source != anchor.function_source:
-        raise GenerationStopped(f"{anchor.function} changed while the model was working, so nothing was changed. "
-                                "Run the action again.")
+        raise GenerationStopped(
+            f"{anchor.function} changed while the model was working, so nothing was changed. "
+            "Run the action again."
+        )
     return anchor

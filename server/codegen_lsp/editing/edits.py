@@ -1,4 +1,5 @@
-"""Workspace edits: line diffs against a document version, and new files created in the same edit."""
+"""Workspace edits: line diffs against a document version, and new files created in the same
+edit."""
 
 from __future__ import annotations
 
@@ -42,43 +43,71 @@ PREVIEW_ANNOTATION = "codegen"
 
 
 def preview_annotation(description: str) -> types.ChangeAnnotation:
-    """What makes an editor show the edit for review before applying it (VS Code's refactor preview)."""
+    """What makes an editor show the edit for review before applying it (VS Code's refactor
+    preview)."""
     return types.ChangeAnnotation(label="Codegen", needs_confirmation=True, description=description)
 
 
-def workspace_edit(changes: list[FileChange], units: Units, *, document_changes: bool,
-                   annotation: types.ChangeAnnotation | None = None) -> types.WorkspaceEdit:
+def workspace_edit(
+    changes: list[FileChange],
+    units: Units,
+    *,
+    document_changes: bool,
+    annotation: types.ChangeAnnotation | None = None,
+) -> types.WorkspaceEdit:
     """One WorkspaceEdit for all files; new files get a CreateFile (which never overwrites) first.
 
     With an `annotation` (document changes only), every edit carries it, so the editor asks first.
     """
     if not document_changes:
-        return types.WorkspaceEdit(changes={
-            change.uri: text_edits(change.old_text or "", change.new_text, units) for change in changes
-        })
+        return types.WorkspaceEdit(
+            changes={
+                change.uri: text_edits(change.old_text or "", change.new_text, units)
+                for change in changes
+            }
+        )
     annotation_id = PREVIEW_ANNOTATION if annotation is not None else None
     operations: list = []
     for change in changes:
         if change.old_text is None:
-            operations.append(types.CreateFile(
-                uri=change.uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
-                annotation_id=annotation_id,
-            ))
-            edits = [types.TextEdit(range=types.Range(start=types.Position(line=0, character=0),
-                                                      end=types.Position(line=0, character=0)),
-                                    new_text=change.new_text)]
+            operations.append(
+                types.CreateFile(
+                    uri=change.uri,
+                    options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
+                    annotation_id=annotation_id,
+                )
+            )
+            edits = [
+                types.TextEdit(
+                    range=types.Range(
+                        start=types.Position(line=0, character=0),
+                        end=types.Position(line=0, character=0),
+                    ),
+                    new_text=change.new_text,
+                )
+            ]
         else:
             edits = text_edits(change.old_text, change.new_text, units)
         if annotation_id is not None:
-            edits = [types.AnnotatedTextEdit(range=edit.range, new_text=edit.new_text, annotation_id=annotation_id)
-                     for edit in edits]
+            edits = [
+                types.AnnotatedTextEdit(
+                    range=edit.range, new_text=edit.new_text, annotation_id=annotation_id
+                )
+                for edit in edits
+            ]
         if edits:
-            operations.append(types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=change.uri, version=change.version),
-                edits=edits,
-            ))
+            operations.append(
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=change.uri, version=change.version
+                    ),
+                    edits=edits,
+                )
+            )
     if annotation is not None:
-        return types.WorkspaceEdit(document_changes=operations, change_annotations={PREVIEW_ANNOTATION: annotation})
+        return types.WorkspaceEdit(
+            document_changes=operations, change_annotations={PREVIEW_ANNOTATION: annotation}
+        )
     return types.WorkspaceEdit(document_changes=operations)
 
 
@@ -88,4 +117,3 @@ def _line_start(lines: list[str], index: int, units: Units) -> types.Position:
     if lines and not lines[-1].endswith(("\n", "\r")):
         return types.Position(line=len(lines) - 1, character=units(lines[-1]))
     return types.Position(line=len(lines), character=0)
-

@@ -1,4 +1,5 @@
-"""The new texts of the module and its test file, from a snapshot of the current ones and what the model made."""
+"""The new texts of the module and its test file, from a snapshot of the current ones and what the
+model made."""
 
 from __future__ import annotations
 
@@ -9,10 +10,17 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from .. import placement
+from ..stop import GenerationStopped
 from .anchors import Anchor, refind
 from .edits import FileChange, Units, workspace_edit
-from .merging import MergeError, append_runner, merge_imports, merge_test_file, place_function, split_imports
-from ..stop import GenerationStopped
+from .merging import (
+    MergeError,
+    append_runner,
+    merge_imports,
+    merge_test_file,
+    place_function,
+    split_imports,
+)
 
 
 @dataclass
@@ -47,12 +55,16 @@ class FilesSnapshot:
         return placement.module_name(self.module_path)
 
 
-def plan(files: FilesSnapshot, anchor: Anchor, generated: Generated) -> tuple[FileChange, FileChange | None]:
+def plan(
+    files: FilesSnapshot, anchor: Anchor, generated: Generated
+) -> tuple[FileChange, FileChange | None]:
     """(module change, test file change or None) for the snapshot; raises GenerationStopped."""
     new_text = files.text
     if generated.code:
         imports, body = split_imports(generated.code)
-        new_text = place_function(new_text, anchor.prompt, body, keep_prompt=files.keep_prompt_comment)
+        new_text = place_function(
+            new_text, anchor.prompt, body, keep_prompt=files.keep_prompt_comment
+        )
         new_text = merge_imports(new_text, imports)
     if generated.runner:
         imports, body = split_imports(generated.runner)
@@ -69,14 +81,23 @@ def plan(files: FilesSnapshot, anchor: Anchor, generated: Generated) -> tuple[Fi
     return module_change, FileChange(files.test_uri, files.test_text, merged, files.test_version)
 
 
-def edit_for(files: FilesSnapshot, anchor: Anchor, generated: Generated, units: Units, *, document_changes: bool,
-             creates: bool, annotation: types.ChangeAnnotation | None = None
-             ) -> tuple[list[FileChange], types.WorkspaceEdit]:
+def edit_for(
+    files: FilesSnapshot,
+    anchor: Anchor,
+    generated: Generated,
+    units: Units,
+    *,
+    document_changes: bool,
+    creates: bool,
+    annotation: types.ChangeAnnotation | None = None,
+) -> tuple[list[FileChange], types.WorkspaceEdit]:
     """The changes and the one WorkspaceEdit carrying them, against the snapshot's versions."""
     anchor = refind(anchor, files.text)
     changes = [change for change in plan(files, anchor, generated) if change is not None]
     in_edit = [change for change in changes if change.old_text is not None or creates]
-    return changes, workspace_edit(in_edit, units, document_changes=document_changes, annotation=annotation)
+    return changes, workspace_edit(
+        in_edit, units, document_changes=document_changes, annotation=annotation
+    )
 
 
 def write_new_file(change: FileChange) -> None:

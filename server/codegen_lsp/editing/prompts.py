@@ -21,7 +21,8 @@ MAX_PROMPT_LINES = 200
 
 @dataclass(frozen=True)
 class Prompt:
-    """A block of top-level comment lines asking for code; lines are 0-based, `end_line` inclusive."""
+    """A block of top-level comment lines asking for code; lines are 0-based, `end_line`
+    inclusive."""
 
     start_line: int
     end_line: int
@@ -43,13 +44,18 @@ def prompt_at(lines: Sequence[str], line: int) -> Prompt | None:
     if not 0 <= line < len(lines) or not _is_prompt_line(lines, line):
         return None
     indent = _indent(lines[line])
-    if indent:  # a comment inside a function or class body is a note, not a request for a new function
+    # A comment inside a function or class body is a note, not a request for a new function
+    if indent:
         return None
     start = line
     while start > 0 and line - start < MAX_PROMPT_LINES and _continues(lines, start - 1, indent):
         start -= 1
     end = line
-    while end + 1 < len(lines) and end - line < MAX_PROMPT_LINES and _continues(lines, end + 1, indent):
+    while (
+        end + 1 < len(lines)
+        and end - line < MAX_PROMPT_LINES
+        and _continues(lines, end + 1, indent)
+    ):
         end += 1
     comment_lines = tuple(lines[i].rstrip("\r\n") for i in range(start, end + 1))
     text = " ".join(filter(None, (_comment_text(c) for c in comment_lines)))
@@ -59,11 +65,10 @@ def prompt_at(lines: Sequence[str], line: int) -> Prompt | None:
 
 
 def find_prompt(lines: Sequence[str], prompt: Prompt) -> Prompt | None:
-    """Where the same prompt comment is now (nearest its old place), or None if it changed or went."""
+    """Where the same prompt comment is now (nearest its old place), or None if it changed or
+    went."""
     wanted = prompt.comment_lines
-    candidates = [
-        i for i, text in enumerate(lines) if text.rstrip("\r\n") == wanted[0]
-    ]
+    candidates = [i for i, text in enumerate(lines) if text.rstrip("\r\n") == wanted[0]]
     for start in sorted(candidates, key=lambda i: abs(i - prompt.start_line)):
         found = prompt_at(lines, start)
         if found is not None and found.comment_lines == wanted:
@@ -137,13 +142,16 @@ def _indent(text: str) -> str:
     return text[: len(text) - len(text.lstrip(" \t"))]
 
 
+def _defines(line: str, name: str) -> bool:
+    match = _DEF.match(line)
+    return bool(match) and match.group(1) == name
+
+
 def function_block(lines: Sequence[str], name: str) -> tuple[int, int] | None:
-    """[start, end) lines of the top-level function `name`, decorators included, by indentation alone."""
-    for index, text in enumerate(lines):
-        match = _DEF.match(text)
-        if match and match.group(1) == name:
-            break
-    else:
+    """[start, end) lines of the top-level function `name`, decorators included, by indentation
+    alone."""
+    index = next((number for number, text in enumerate(lines) if _defines(text, name)), None)
+    if index is None:
         return None
     start = index
     while start > 0 and lines[start - 1].startswith("@"):
@@ -153,7 +161,12 @@ def function_block(lines: Sequence[str], name: str) -> tuple[int, int] | None:
     while end < len(lines):
         text = lines[end]
         stripped = text.strip()
-        if stripped and not stripped.startswith("#") and not text[0].isspace() and stripped[0] not in ")]}":
+        if (
+            stripped
+            and not stripped.startswith("#")
+            and not text[0].isspace()
+            and stripped[0] not in ")]}"
+        ):
             break
         end += 1
         if stripped and not stripped.startswith("#"):

@@ -1,1 +1,2 @@
-"""The LSP features beyond the handlers' few lines: generation, the palette commands, the Test Explorer."""
+"""The LSP features beyond the handlers' few lines: generation, the palette commands, the Test
+Explorer."""

@@ -1,4 +1,5 @@
-"""The palette commands: tests for a function or a whole file, a sandboxed test run, cancel, where the trace is."""
+"""The palette commands: tests for a function or a whole file, a sandboxed test run, cancel, where
+the trace is."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from .. import placement
-from ..editing.anchors import anchor_for_functions
 from ..constants import KIND_TESTS, TRUST_HOWTO
-from .generation import GenerationRequest, start_generation
+from ..editing.anchors import anchor_for_functions
 from ..editing.merging import split_lines
+from ..editing.prompts import function_at
 from ..jobs import reported, test_run_key
 from ..progress import TaskProgress
-from ..editing.prompts import function_at
 from ..run_results import module_results, top_level_functions
 from ..stop import GenerationStopped
+from .generation import GenerationRequest, start_generation
 from .test_explorer import publish_results
 
 if TYPE_CHECKING:  # the server imports this module
@@ -47,21 +48,32 @@ def _uri_argument(arguments: tuple[Any, ...]) -> tuple[str, Any]:
     rest = arguments[1] if len(arguments) > 1 else None
     if isinstance(first, dict) and rest is None:
         rest = first.get("function") or first.get("position") or first.get("line")
-    if not (rest is None or isinstance(rest, str) or (isinstance(rest, int) and not isinstance(rest, bool))
-            or (isinstance(rest, dict) and isinstance(rest.get("line"), int))):
-        raise ArgumentError("the second argument must be a function name or a position {line, character}")
+    if not (
+        rest is None
+        or isinstance(rest, str)
+        or (isinstance(rest, int) and not isinstance(rest, bool))
+        or (isinstance(rest, dict) and isinstance(rest.get("line"), int))
+    ):
+        raise ArgumentError(
+            "the second argument must be a function name or a position {line, character}"
+        )
     return uri, rest
 
 
-def _refused(server: CodegenLanguageServer, message: str, kind: types.MessageType = types.MessageType.Warning,
-             **fields: Any) -> dict[str, Any]:
+def _refused(
+    server: CodegenLanguageServer,
+    message: str,
+    kind: types.MessageType = types.MessageType.Warning,
+    **fields: Any,
+) -> dict[str, Any]:
     """Answer a command that will not start, and tell the user why."""
     server.show(message, kind)
     return {"started": False, "message": message, **fields}
 
 
 def generate_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict[str, Any]:
-    """Tests for one function (by name or position), or for every function in the file that has none."""
+    """Tests for one function (by name or position), or for every function in the file that has
+    none."""
     uri, target = _uri_argument(arguments)
     document = server.document(uri)
     if document is None:
@@ -69,12 +81,17 @@ def generate_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) ->
     text = document.source
     name = _function_name(text, target)
     if name is not None:
-        return start_generation(server, GenerationRequest(uri, KIND_TESTS, 0, document.version, name))
+        return start_generation(
+            server, GenerationRequest(uri, KIND_TESTS, 0, document.version, name)
+        )
     names = _untested_functions(server, uri, text)
     if not names:
         has_functions = any(not name.startswith("_") for name in top_level_functions(text))
-        message = (f"Every function in {Path(uri).name} already has tests." if has_functions
-                   else f"{Path(uri).name} has no top-level functions to test.")
+        message = (
+            f"Every function in {Path(uri).name} already has tests."
+            if has_functions
+            else f"{Path(uri).name} has no top-level functions to test."
+        )
         return _refused(server, message, types.MessageType.Info, applied=False)
     request = GenerationRequest(uri, KIND_TESTS, 0, document.version, names[0])
     return start_generation(server, request, anchor_for_functions(text, names))
@@ -91,7 +108,9 @@ def _function_name(text: str, target: Any) -> str | None:
     elif isinstance(target, int) and not isinstance(target, bool):
         line = target
     elif target is not None:
-        raise ArgumentError("the second argument must be a function name or a position {line, character}")
+        raise ArgumentError(
+            "the second argument must be a function name or a position {line, character}"
+        )
     if line is None:
         return None
     found = function_at(split_lines(text), line)
@@ -107,7 +126,9 @@ def _untested_functions(server: CodegenLanguageServer, uri: str, text: str) -> l
     test_path = server.test_file(uri)
     if test_path is not None:
         tests, _ = server.text_and_version(test_path)
-    public = [name for name in top_level_functions(text) if not name.startswith("_") and name != "main"]
+    public = [
+        name for name in top_level_functions(text) if not name.startswith("_") and name != "main"
+    ]
     if tests is None:
         return public
     untested = {f.function for f in quality.findings(text, tests) if f.code == "untested-function"}
@@ -115,9 +136,11 @@ def _untested_functions(server: CodegenLanguageServer, uri: str, text: str) -> l
 
 
 def run_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict[str, Any]:
-    """Run the module's test file in codegen's sandbox, in the background; results become diagnostics and hints.
+    """Run the module's test file in codegen's sandbox, in the background; results become
+    diagnostics and hints.
 
-    A second argument `{only: [test ids]}` runs just those tests or classes (the Test Explorer's runs).
+    A second argument `{only: [test ids]}` runs just those tests or classes (the Test Explorer's
+    runs).
     """
     only: tuple[str, ...] = ()
     if len(arguments) > 1 and isinstance(arguments[1], dict) and "only" in arguments[1]:
@@ -130,52 +153,102 @@ def run_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict
     if module_path is None:
         raise ArgumentError("the URI must be a file:// URI")
     if not server.options.workspace_trusted:
-        return _refused(server, f"Tests not run: this workspace is not trusted, and running its tests runs its code. "
-                                f"{TRUST_HOWTO}", ran=False)
+        return _refused(
+            server,
+            "Tests not run: this workspace is not trusted, and running its tests runs its code. "
+            f"{TRUST_HOWTO}",
+            ran=False,
+        )
     test_path = server.test_file(uri)
     if test_path is None:
-        return _refused(server, f"{module_path.name} has no test file yet; generate tests first.", ran=False)
-    return server.jobs.start(test_run_key(uri), f"codegen: running the tests of {module_path.name}",
-                             lambda progress: _run_tests(server, uri, module_path, test_path, progress, only),
-                             busy_message=f"The tests of {module_path.name} are already running.")
+        return _refused(
+            server, f"{module_path.name} has no test file yet; generate tests first.", ran=False
+        )
+    return server.jobs.start(
+        test_run_key(uri),
+        f"codegen: running the tests of {module_path.name}",
+        lambda progress: _run_tests(server, uri, module_path, test_path, progress, only),
+        busy_message=f"The tests of {module_path.name} are already running.",
+    )
 
 
-async def _run_tests(server: CodegenLanguageServer, uri: str, module_path: Path, test_path: Path,
-                     progress: TaskProgress, only: tuple[str, ...] = ()) -> dict[str, Any]:
+async def _run_tests(
+    server: CodegenLanguageServer,
+    uri: str,
+    module_path: Path,
+    test_path: Path,
+    progress: TaskProgress,
+    only: tuple[str, ...] = (),
+) -> dict[str, Any]:
     outcome: dict[str, Any] = {"ran": False, "message": ""}
 
     async def run_and_publish() -> None:
         module_text, _ = server.text_and_version(module_path)
         test_text, _ = server.text_and_version(test_path)
         if module_text is None or test_text is None:
-            raise GenerationStopped(f"{(test_path if test_text is None else module_path).name} is gone; nothing was run.")
+            raise GenerationStopped(
+                f"{(test_path if test_text is None else module_path).name} is gone; nothing was"
+                " run."
+            )
         from codegen.execution import run_tests_async
 
-        settings = await asyncio.to_thread(server.settings)  # the interpreter, timeout and sandbox choice
+        # The interpreter, timeout and sandbox choice
+        settings = await asyncio.to_thread(server.settings)
         await progress.begin()
         progress.stage("run")
-        run = await server.worker.run(lambda: run_tests_async(
-            module_text, test_text,
-            module_name=placement.module_name(module_path), test_module_name=test_path.stem,
-            python=settings.test_python, allow_unsandboxed=settings.allow_unsandboxed_tests,
-            timeout=settings.test_timeout, repeats=1,
-            extra_paths=tuple(str(p) for p in {module_path.parent, test_path.parent, server.root} if p is not None),
-            only=only,
-        ))
-        results = module_results(module_text, test_text, run, module_uri=uri, test_uri=from_fs_path(str(test_path)))
-        if not only:  # a run of some tests says nothing about the others: keep the file's last full run
+        run = await server.worker.run(
+            lambda: run_tests_async(
+                module_text,
+                test_text,
+                module_name=placement.module_name(module_path),
+                test_module_name=test_path.stem,
+                python=settings.test_python,
+                allow_unsandboxed=settings.allow_unsandboxed_tests,
+                timeout=settings.test_timeout,
+                repeats=1,
+                extra_paths=tuple(
+                    str(p)
+                    for p in {module_path.parent, test_path.parent, server.root}
+                    if p is not None
+                ),
+                only=only,
+            )
+        )
+        results = module_results(
+            module_text, test_text, run, module_uri=uri, test_uri=from_fs_path(str(test_path))
+        )
+        # A run of some tests says nothing about the others: keep the file's last full run
+        if not only:
             server.results[uri] = results
         publish_results(server, results.explorer)
-        outcome.update(ran=True, message=f"{module_path.name}: {results.summary}", passed=run.passed, run=run.run,
-                       failed=run.failed, errored=run.errored)
-        server.show(outcome["message"], types.MessageType.Info if not (run.failed or run.errored or run.problem)
-                    else types.MessageType.Warning)
+        outcome.update(
+            ran=True,
+            message=f"{module_path.name}: {results.summary}",
+            passed=run.passed,
+            run=run.run,
+            failed=run.failed,
+            errored=run.errored,
+        )
+        server.show(
+            outcome["message"],
+            (
+                types.MessageType.Info
+                if not (run.failed or run.errored or run.problem)
+                else types.MessageType.Warning
+            ),
+        )
         if server.document(uri) is not None:
             await server.publish_diagnostics(uri)
         server.refresh_inlay_hints()
 
-    return await reported(server.show, progress, outcome, run_and_publish, cancelled="Test run cancelled.",
-                          describe=_cannot_run)
+    return await reported(
+        server.show,
+        progress,
+        outcome,
+        run_and_publish,
+        cancelled="Test run cancelled.",
+        describe=_cannot_run,
+    )
 
 
 def _cannot_run(error: Exception) -> str | None:
@@ -190,8 +263,8 @@ def _cannot_run(error: Exception) -> str | None:
 
 
 async def cancel(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict[str, Any]:
-    """Cancel a running job: `{token}` (from the command's answer), `{uri}` (all on that file), or all;
-    answered once they ended (a job stops at its next step, at once)."""
+    """Cancel a running job: `{token}` (from the command's answer), `{uri}` (all on that file), or
+    all; answered once they ended (a job stops at its next step, at once)."""
     first = arguments[0] if arguments else {}
     if isinstance(first, str):
         first = {"token": first}
@@ -202,17 +275,27 @@ async def cancel(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> d
         raise ArgumentError("token and uri must be strings")
     cancelled = server.jobs.cancel(token=token, uri=uri)
     if not cancelled:
-        return _refused(server, "Nothing to cancel: that work has finished, or its edit is already being applied.",
-                        types.MessageType.Info, cancelled=[])
+        return _refused(
+            server,
+            "Nothing to cancel: that work has finished, or its edit is already being applied.",
+            types.MessageType.Info,
+            cancelled=[],
+        )
     await server.jobs.ended(cancelled, CANCEL_WAIT)
-    return {"cancelled": [job.token for job in cancelled], "message": f"Cancelled {len(cancelled)} job(s)."}
+    return {
+        "cancelled": [job.token for job in cancelled],
+        "message": f"Cancelled {len(cancelled)} job(s).",
+    }
 
 
-async def show_trace(server: CodegenLanguageServer, arguments: tuple[Any, ...] = ()) -> dict[str, Any]:
+async def show_trace(
+    server: CodegenLanguageServer, arguments: tuple[Any, ...] = ()
+) -> dict[str, Any]:
     """The last generation's trace as a readable page, where tracing is local.
 
-    A client that passes `{webview: true}` (ours) gets the page's HTML to show; others get the page opened
-    in a browser through `window/showDocument` where they support it, and its path either way.
+    A client that passes `{webview: true}` (ours) gets the page's HTML to show; others get the page
+    opened in a browser through `window/showDocument` where they support it, and its path either
+    way.
     """
     session = server.last_session
     if session is None:
@@ -223,26 +306,39 @@ async def show_trace(server: CodegenLanguageServer, arguments: tuple[Any, ...] =
     call_id = getattr(session, "last_call_id", None)
     detail = getattr(status, "detail", None) or "Tracing status unknown."
     message = detail + (f" Last call: {call_id}." if call_id else "")
-    answer: dict[str, Any] = {"message": message, "mode": getattr(status, "mode", None),
-                              "location": getattr(status, "location", None), "callId": call_id}
+    answer: dict[str, Any] = {
+        "message": message,
+        "mode": getattr(status, "mode", None),
+        "location": getattr(status, "location", None),
+        "callId": call_id,
+    }
     if call_id and answer["mode"] == "local":
         page = await asyncio.to_thread(_trace_page, server, call_id)
         if isinstance(page, str):
             answer["message"] = message = f"{message} Its trace could not be shown: {page}"
         else:
             answer.update(html=page[0], path=str(page[1]))
-            wants_webview = bool(arguments and isinstance(arguments[0], dict) and arguments[0].get("webview"))
+            wants_webview = bool(
+                arguments and isinstance(arguments[0], dict) and arguments[0].get("webview")
+            )
             shown = False
             if not wants_webview and server.supports_show_document():
                 try:
-                    result = await server.window_show_document_async(types.ShowDocumentParams(
-                        uri=from_fs_path(str(page[1])), external=True))
+                    result = await server.window_show_document_async(
+                        types.ShowDocumentParams(uri=from_fs_path(str(page[1])), external=True)
+                    )
                     shown = bool(result and result.success)
-                except Exception as error:  # the client could not open it: the path below still says where
+                except (
+                    Exception
+                ) as error:  # the client could not open it: the path below still says where
                     log.info("window/showDocument failed: %s", error)
             if not wants_webview:
-                answer["message"] = message = f"{message} {'Opened' if shown else 'Its page'}: {page[1]}."
-    if "html" not in answer or not (arguments and isinstance(arguments[0], dict) and arguments[0].get("webview")):
+                answer["message"] = message = (
+                    f"{message} {'Opened' if shown else 'Its page'}: {page[1]}."
+                )
+    if "html" not in answer or not (
+        arguments and isinstance(arguments[0], dict) and arguments[0].get("webview")
+    ):
         server.show(message, types.MessageType.Info)
     return answer
 

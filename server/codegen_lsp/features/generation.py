@@ -1,4 +1,5 @@
-"""A generation: the pipeline's one traced predict with progress, then one workspace edit checked against the current text."""
+"""A generation: the pipeline's one traced predict with progress, then one workspace edit checked
+against the current text."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from .. import placement
-from ..editing.anchors import Anchor, anchor_for_request, refind
 from ..config import tests_refused
 from ..constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER
+from ..editing.anchors import Anchor, anchor_for_request, refind
 from ..editing.edits import preview_annotation
-from ..jobs import JobKey, prompt_key, reported, runner_key, tests_key
 from ..editing.merging import has_runner
 from ..editing.plans import FilesSnapshot, Generated, edit_for, plan, write_new_file
+from ..jobs import JobKey, prompt_key, reported, runner_key, tests_key
 from ..progress import TaskProgress
 from ..run_results import module_results
 from ..stop import GenerationStopped
@@ -43,7 +44,7 @@ class GenerationRequest:
     function: str | None = None
 
     @classmethod
-    def from_arguments(cls, arguments: tuple[Any, ...]) -> "GenerationRequest":
+    def from_arguments(cls, arguments: tuple[Any, ...]) -> GenerationRequest:
         """From `[{uri, kind, line, version, function}]`; raises ValueError saying what is wrong."""
         if len(arguments) != 1 or not isinstance(arguments[0], dict):
             raise ValueError("expected one argument: {uri, kind, line, version?, function?}")
@@ -63,8 +64,9 @@ class GenerationRequest:
         return cls(uri, kind, line, version, function)
 
 
-def start_generation(server: CodegenLanguageServer, request: GenerationRequest,
-                     anchor: Anchor | None = None) -> dict[str, Any]:
+def start_generation(
+    server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor | None = None
+) -> dict[str, Any]:
     """Check the request, then answer at once: the work goes on in the background (see jobs.py)."""
     try:
         anchor, module_path = _prepare(server, request, anchor)
@@ -73,12 +75,17 @@ def start_generation(server: CodegenLanguageServer, request: GenerationRequest,
         return {"started": False, "applied": False, "message": str(stop)}
     title = f"codegen: {ACTION_TITLES[request.kind].lower()} in {module_path.name}"
     key, busy = _job_key(request, anchor, module_path)
-    return server.jobs.start(key, title, lambda progress: _generate(server, request, anchor, module_path, progress),
-                             busy_message=busy)
+    return server.jobs.start(
+        key,
+        title,
+        lambda progress: _generate(server, request, anchor, module_path, progress),
+        busy_message=busy,
+    )
 
 
-def _prepare(server: CodegenLanguageServer, request: GenerationRequest,
-             anchor: Anchor | None) -> tuple[Anchor, Path]:
+def _prepare(
+    server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor | None
+) -> tuple[Anchor, Path]:
     """The anchor and the module's path; GenerationStopped when there is nothing to do."""
     document = server.document(request.uri)
     if document is None:
@@ -89,7 +96,8 @@ def _prepare(server: CodegenLanguageServer, request: GenerationRequest,
         raise GenerationStopped("codegen can only generate into files on disk (file:// URIs).")
     if request.kind == KIND_RUNNER and has_runner(document.source):
         raise GenerationStopped(
-            f"{module_path.name} already has a main() or an `if __name__ == \"__main__\":` guard; left unchanged.",
+            f'{module_path.name} already has a main() or an `if __name__ == "__main__":` guard;'
+            " left unchanged.",
             types.MessageType.Info,
         )
     return anchor, module_path
@@ -98,26 +106,55 @@ def _prepare(server: CodegenLanguageServer, request: GenerationRequest,
 def _job_key(request: GenerationRequest, anchor: Anchor, module_path: Path) -> tuple[JobKey, str]:
     """What the job edits (one job at a time there), and what to say when one already runs."""
     if anchor.prompt is not None:
-        return prompt_key(request.uri, anchor.prompt.text), "A generation for this prompt is already running."
+        return (
+            prompt_key(request.uri, anchor.prompt.text),
+            "A generation for this prompt is already running.",
+        )
     if request.kind == KIND_RUNNER:
-        return runner_key(request.uri), f"A main() runner for {module_path.name} is already being generated."
+        return (
+            runner_key(request.uri),
+            f"A main() runner for {module_path.name} is already being generated.",
+        )
     functions = anchor.functions or (anchor.function,)
-    return tests_key(request.uri, functions), f"Tests for {', '.join(functions)} are already being generated."
+    return (
+        tests_key(request.uri, functions),
+        f"Tests for {', '.join(functions)} are already being generated.",
+    )
 
 
-async def _generate(server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor,
-                    module_path: Path, progress: TaskProgress) -> dict[str, Any]:
+async def _generate(
+    server: CodegenLanguageServer,
+    request: GenerationRequest,
+    anchor: Anchor,
+    module_path: Path,
+    progress: TaskProgress,
+) -> dict[str, Any]:
     """Run one request to the end; returns {"applied": bool, "message": str} and tells the user."""
     outcome: dict[str, Any] = {"applied": False, "message": ""}
 
     async def generate_and_apply() -> None:
         await progress.begin()
-        settings = await server.worker.run(lambda: _settings(server))  # the first call imports pydantic
-        files = files_snapshot(server, request.uri,
-                               "The file was closed before the model was asked; nothing was changed.")
-        generated, scores, run = await _run_pipeline(server, request, anchor, settings, progress, files)
-        results = None if run is None else module_results(
-            run[0].module_code, run[0].test_code, run[2], module_uri=request.uri, test_uri=run[1])
+        # The first call imports pydantic
+        settings = await server.worker.run(lambda: _settings(server))
+        files = files_snapshot(
+            server,
+            request.uri,
+            "The file was closed before the model was asked; nothing was changed.",
+        )
+        generated, scores, run = await _run_pipeline(
+            server, request, anchor, settings, progress, files
+        )
+        results = (
+            None
+            if run is None
+            else module_results(
+                run[0].module_code,
+                run[0].test_code,
+                run[2],
+                module_uri=request.uri,
+                test_uri=run[1],
+            )
+        )
         not_run = tests_refused(server.options) if generated.tests and run is None else None
         summary = _summary(generated, module_path, scores, results, not_run)
         progress.stage("apply")
@@ -128,8 +165,14 @@ async def _generate(server: CodegenLanguageServer, request: GenerationRequest, a
         outcome.update(applied=True, message=summary, testsRun=results is not None)
         server.show(summary, types.MessageType.Info)
 
-    await reported(server.show, progress, outcome, generate_and_apply,
-                   cancelled="Generation cancelled; nothing was changed.", describe=_error_message)
+    await reported(
+        server.show,
+        progress,
+        outcome,
+        generate_and_apply,
+        cancelled="Generation cancelled; nothing was changed.",
+        describe=_error_message,
+    )
     if outcome["applied"]:
         server.schedule_diagnostics(request.uri)
         server.refresh_inlay_hints()
@@ -137,20 +180,32 @@ async def _generate(server: CodegenLanguageServer, request: GenerationRequest, a
 
 
 def files_snapshot(server: CodegenLanguageServer, uri: str, closed: str) -> FilesSnapshot:
-    """The module and its test file as they are now (on the server's loop); GenerationStopped(`closed`) if gone."""
+    """The module and its test file as they are now (on the server's loop);
+    GenerationStopped(`closed`) if gone."""
     document = server.document(uri)
     module_path = server.module_path(uri)
     if document is None or module_path is None:
         raise GenerationStopped(closed)
     options = server.options
-    test_path = placement.existing_test_file(module_path, server.root, options.test_location) \
-        or placement.test_file_path(module_path, server.root, options.test_location)
+    test_path = placement.existing_test_file(
+        module_path, server.root, options.test_location
+    ) or placement.test_file_path(module_path, server.root, options.test_location)
     try:
         test_text, test_version = server.text_and_version(test_path)
     except (OSError, UnicodeDecodeError) as error:
-        raise GenerationStopped(f"Cannot read {test_path.name} ({error}); nothing was changed.") from None
-    return FilesSnapshot(uri, document.source, document.version, module_path, test_path, test_text, test_version,
-                         keep_prompt_comment=options.keep_prompt_comment)
+        raise GenerationStopped(
+            f"Cannot read {test_path.name} ({error}); nothing was changed."
+        ) from None
+    return FilesSnapshot(
+        uri,
+        document.source,
+        document.version,
+        module_path,
+        test_path,
+        test_text,
+        test_version,
+        keep_prompt_comment=options.keep_prompt_comment,
+    )
 
 
 async def _settings(server: CodegenLanguageServer):
@@ -164,12 +219,20 @@ async def _settings(server: CodegenLanguageServer):
     return settings
 
 
-async def _run_pipeline(server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor, settings,
-                        progress: TaskProgress, files: FilesSnapshot):
-    """The pipeline's one traced `predict`, on the worker loop (formatting there cannot delay other requests).
+async def _run_pipeline(
+    server: CodegenLanguageServer,
+    request: GenerationRequest,
+    anchor: Anchor,
+    settings,
+    progress: TaskProgress,
+    files: FilesSnapshot,
+):
+    """The pipeline's one traced `predict`, on the worker loop (formatting there cannot delay other
+    requests).
 
-    Its tests run against the module and test file as merged at that moment, read back on the server's
-    loop. Returns (what to apply, the seed scores or None, (files, test URI, TestRunResult) of the kept run or None).
+    Its tests run against the module and test file as merged at that moment, read back on the
+    server's loop. Returns (what to apply, the seed scores or None, (files, test URI, TestRunResult)
+    of the kept run or None).
     """
     loop = asyncio.get_running_loop()
     test_uris: dict[str, str] = {}  # test file text -> its URI, for the results of the run kept
@@ -181,14 +244,17 @@ async def _run_pipeline(server: CodegenLanguageServer, request: GenerationReques
         loop.call_soon_threadsafe(progress.tokens, name, pieces, seconds)
 
     async def now() -> FilesSnapshot:
-        return files_snapshot(server, request.uri, "The file was closed while the model worked; nothing was changed.")
+        return files_snapshot(
+            server, request.uri, "The file was closed while the model worked; nothing was changed."
+        )
 
     async def compose(code: str, runner: str, tests: str):
         from codegen.pipeline import SavedFiles
 
         current = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(now(), loop))
         module_change, test_change = await asyncio.to_thread(
-            plan, current, refind(anchor, current.text), _generated(request, code, runner, tests))
+            plan, current, refind(anchor, current.text), _generated(request, code, runner, tests)
+        )
         test_uris[test_change.new_text] = test_change.uri
         return SavedFiles(module_change.new_text, test_change.new_text, current.test_path.stem)
 
@@ -196,9 +262,15 @@ async def _run_pipeline(server: CodegenLanguageServer, request: GenerationReques
         from codegen.pipeline import Destination
 
         session = server.session_for(settings)
-        extra_paths = tuple(str(p) for p in {files.module_path.parent, server.root} if p is not None)
-        pipeline = session.pipeline(on_stage, on_tokens, project_dir=server.root,
-                                    destination=Destination(files.module_name, compose, extra_paths))
+        extra_paths = tuple(
+            str(p) for p in {files.module_path.parent, server.root} if p is not None
+        )
+        pipeline = session.pipeline(
+            on_stage,
+            on_tokens,
+            project_dir=server.root,
+            destination=Destination(files.module_name, compose, extra_paths),
+        )
         from_prompt = request.kind in (KIND_FUNCTION, KIND_ALL)
         functions = anchor.function or ", ".join(anchor.functions)
         output = await pipeline.predict(
@@ -211,7 +283,9 @@ async def _run_pipeline(server: CodegenLanguageServer, request: GenerationReques
         return output, pipeline.last_run
 
     output, kept = await server.worker.run(predict)
-    generated = _generated(request, output["generated_code"], output["program_runner"], output["unit_tests"])
+    generated = _generated(
+        request, output["generated_code"], output["program_runner"], output["unit_tests"]
+    )
     generated.runner_skipped = request.kind == KIND_ALL and has_runner(files.text)
     run = None if kept is None else (kept[0], test_uris[kept[0].test_code], kept[1])
     scores = output["scores"] if generated.code else None
@@ -223,52 +297,94 @@ def _generated(request: GenerationRequest, code: str, runner: str, tests: str) -
     return Generated(code if request.kind in (KIND_FUNCTION, KIND_ALL) else "", runner, tests)
 
 
-async def _apply(server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor,
-                 generated: Generated) -> None:
+async def _apply(
+    server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor, generated: Generated
+) -> None:
     """Re-find the anchor in the current text, build the edit against that version, and apply it."""
     capabilities = server.client_capabilities.workspace
     edit_capabilities = capabilities.workspace_edit if capabilities else None
     document_changes = bool(edit_capabilities and edit_capabilities.document_changes)
-    creates = document_changes and bool(edit_capabilities.resource_operations and types.ResourceOperationKind.Create
-                                        in edit_capabilities.resource_operations)
+    creates = document_changes and bool(
+        edit_capabilities.resource_operations
+        and types.ResourceOperationKind.Create in edit_capabilities.resource_operations
+    )
     # A preview where asked for and the client can show one; others get the plain edit.
-    annotation = preview_annotation(ACTION_TITLES[request.kind]) if (
-        server.options.preview_edits and document_changes and edit_capabilities.change_annotation_support is not None
-    ) else None
+    annotation = (
+        preview_annotation(ACTION_TITLES[request.kind])
+        if (
+            server.options.preview_edits
+            and document_changes
+            and edit_capabilities.change_annotation_support is not None
+        )
+        else None
+    )
     closed = "The file was closed while the model worked; nothing was changed."
     async with server.apply_lock(request.uri):
         for _ in range(3):
             files = files_snapshot(server, request.uri, closed)
             # Merging, sorting imports and diffing a long file take a while: off the event loop.
             changes, edit = await asyncio.to_thread(
-                edit_for, files, anchor, generated, server.units, document_changes=document_changes, creates=creates,
-                annotation=annotation)
+                edit_for,
+                files,
+                anchor,
+                generated,
+                server.units,
+                document_changes=document_changes,
+                creates=creates,
+                annotation=annotation,
+            )
             current = server.document(request.uri)
-            if current is not None and current.version == files.version and current.source == files.text:
+            if (
+                current is not None
+                and current.version == files.version
+                and current.source == files.text
+            ):
                 break
         else:
-            raise GenerationStopped("The file kept changing while the generated code was being merged; "
-                                    "nothing was changed. Try again.")
+            raise GenerationStopped(
+                "The file kept changing while the generated code was being merged; "
+                "nothing was changed. Try again."
+            )
         result = await server.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=edit, label=f"codegen: {ACTION_TITLES[request.kind].lower()}")
+            types.ApplyWorkspaceEditParams(
+                edit=edit, label=f"codegen: {ACTION_TITLES[request.kind].lower()}"
+            )
         )
         if not result.applied:
             reason = f" ({result.failure_reason})" if result.failure_reason else ""
-            raise GenerationStopped(f"The editor did not apply the generated code{reason}; nothing was changed.")
+            raise GenerationStopped(
+                f"The editor did not apply the generated code{reason}; nothing was changed."
+            )
         for change in changes:
             if change.old_text is None and not creates:
                 write_new_file(change)
-        if any(change.uri == request.uri and change.old_text != change.new_text for change in changes):
+        if any(
+            change.uri == request.uri and change.old_text != change.new_text for change in changes
+        ):
             await server.wait_for_change(request.uri, files.version, EDIT_ECHO_TIMEOUT)
 
 
-def _summary(generated: Generated, module_path: Path, scores: dict[str, float] | None, results,
-             not_run: str | None) -> str:
-    made = [part for part, text in (("function", generated.code), ("main() runner", generated.runner),
-                                     ("tests", generated.tests)) if text]
+def _summary(
+    generated: Generated,
+    module_path: Path,
+    scores: dict[str, float] | None,
+    results,
+    not_run: str | None,
+) -> str:
+    made = [
+        part
+        for part, text in (
+            ("function", generated.code),
+            ("main() runner", generated.runner),
+            ("tests", generated.tests),
+        )
+        if text
+    ]
     message = f"Generated the {', '.join(made)} for {module_path.name}."
     if scores is not None:
-        message += f" Quality {scores['code_quality_score']:.2g}, overall {scores['overall_score']:.2g}."
+        message += (
+            f" Quality {scores['code_quality_score']:.2g}, overall {scores['overall_score']:.2g}."
+        )
     if generated.runner_skipped:
         message += f" {module_path.name} already has a main(); it was left unchanged."
     if results is not None:
@@ -290,4 +406,7 @@ def _error_message(error: BaseException) -> str:
     if _is_codegen_error(error):
         return str(error)
     log.exception("Generation failed", exc_info=error)
-    return f"codegen failed unexpectedly ({type(error).__name__}: {error}); nothing was changed. See the server log."
+    return (
+        f"codegen failed unexpectedly ({type(error).__name__}: {error}); nothing was changed. See"
+        " the server log."
+    )

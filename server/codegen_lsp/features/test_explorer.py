@@ -1,4 +1,5 @@
-"""The data behind an editor's test explorer: a test file's tests, and one run's results and line coverage."""
+"""The data behind an editor's test explorer: a test file's tests, and one run's results and line
+coverage."""
 
 from __future__ import annotations
 
@@ -25,27 +26,48 @@ def explorer_items(test_text: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
-            methods = [item for item in node.body
-                       if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test")]
+            methods = [
+                item
+                for item in node.body
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and item.name.startswith("test")
+            ]
             if not methods:
                 continue
-            items.append({"id": node.name, "label": node.name, "parent": None, "line": node.lineno - 1})
-            items.extend({"id": f"{node.name}.{method.name}", "label": method.name, "parent": node.name,
-                          "line": method.lineno - 1} for method in methods)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-            items.append({"id": node.name, "label": node.name, "parent": None, "line": node.lineno - 1})
+            items.append(
+                {"id": node.name, "label": node.name, "parent": None, "line": node.lineno - 1}
+            )
+            items.extend(
+                {
+                    "id": f"{node.name}.{method.name}",
+                    "label": method.name,
+                    "parent": node.name,
+                    "line": method.lineno - 1,
+                }
+                for method in methods
+            )
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(
+            "test"
+        ):
+            items.append(
+                {"id": node.name, "label": node.name, "parent": None, "line": node.lineno - 1}
+            )
     return items
 
 
 def _item_id(test_id: str, known: set[str]) -> str:
-    """The item a result belongs to: itself, or the test a parametrized case (`test_f[1-2]`) came from."""
+    """The item a result belongs to: itself, or the test a parametrized case (`test_f[1-2]`) came
+    from."""
     if test_id in known:
         return test_id
     return test_id.partition("[")[0]
 
 
-def results_notification(module_uri: str, test_uri: str, test_text: str, run: Any) -> dict[str, Any]:
-    """One run's outcome per test item (cases of a parametrized test folded into it) and line coverage."""
+def results_notification(
+    module_uri: str, test_uri: str, test_text: str, run: Any
+) -> dict[str, Any]:
+    """One run's outcome per test item (cases of a parametrized test folded into it) and line
+    coverage."""
     known = {item["id"] for item in explorer_items(test_text)}
     tests: dict[str, dict[str, Any]] = {}
     rank = {"passed": 0, "skipped": 0, "flaky": 1, "failed": 2, "errored": 3}
@@ -55,9 +77,14 @@ def results_notification(module_uri: str, test_uri: str, test_text: str, run: An
         if rank.get(test.outcome, 3) > rank.get(entry["outcome"], 3):
             entry["outcome"] = test.outcome
         if test.outcome in ("failed", "errored", "flaky"):
-            entry["messages"].append({"message": f"{test.test_id}: {test.message}" if test.test_id != item
-                                      else test.message,
-                                      "line": None if test.line is None else test.line - 1})
+            entry["messages"].append(
+                {
+                    "message": (
+                        f"{test.test_id}: {test.message}" if test.test_id != item else test.message
+                    ),
+                    "line": None if test.line is None else test.line - 1,
+                }
+            )
     return {
         "uri": module_uri,
         "testUri": test_uri,
@@ -79,7 +106,8 @@ def uri_parameter(params: Any) -> str | None:
 
 
 def items_answer(server, uri: str) -> dict[str, Any] | None:
-    """The answer to codegen/testItems for a module: its test file's URI and items (None if it has none)."""
+    """The answer to codegen/testItems for a module: its test file's URI and items (None if it has
+    none)."""
     if server.module_path(uri) is None or server.is_test_file(uri):
         return None
     test_path = server.test_file(uri)
