@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint-client test-wheel test-vscode test-reports editors test-editors bench install clean
+.PHONY: demo test lint lint-client test-wheel test-vscode test-reports editors test-editors bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The Python gates over codegen/ and server/: ruff (lint and format) and mypy; any finding fails.
+lint: $(STAMP)
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/mypy
 
 # The VS Code client's gates: eslint (typescript-eslint, type-aware) and tsc --noEmit; any finding fails.
 lint-client:
