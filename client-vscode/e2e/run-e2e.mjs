@@ -379,7 +379,7 @@ async function main() {
         return `${tab.trim()}: ${(text.match(/\n\s*\S+\.\S+\s+\d/g) ?? []).length} steps, ${text.match(/[0-9.]+ s(?=\s+duration)/)[0]}`;
     }, { critical: false });
 
-    await check('with codegen.previewEdits the refactor preview lists the edit and the new test file; Apply writes both; one undo removes both', async () => {
+    await check('with codegen.previewEdits the refactor preview lists the edit and the new test file; Apply writes both; one undo removes both, and the tests leave the Test Explorer', async () => {
         await changeSettings({ 'codegen.previewEdits': true });
         await generateIn('preview.py');
         const panel = page.locator('.part.panel');
@@ -399,6 +399,13 @@ async function main() {
         await panel.locator('.monaco-button', { hasText: /^Apply$/ }).first().click();
         await waitFor('the function in the editor', async () => /def moving_average/.test(await editorText(page)), 30000);
         await waitFor('test_preview.py on disk', () => fs.existsSync(path.join(workspace, 'test_preview.py')), 30000);
+        // Visible rows of the side bar only, where the Test Explorer is shown (the Refactor Preview in the
+        // panel lists the file too, and the hidden Explorer view may still hold a row for it).
+        const listed = async () => (await page.locator('.part.sidebar .monaco-list-row[aria-label]').evaluateAll(
+            (rows) => rows.filter((row) => row.offsetParent !== null).map((row) => row.getAttribute('aria-label'))))
+            .some((l) => /test_preview\.py/.test(l));
+        await runCommand(page, 'Testing: Focus on Test Explorer View');
+        await waitFor('test_preview.py in the Test Explorer', listed, 60000);
         await openFile(page, 'preview.py');
         await page.keyboard.press('Control+Z');
         // An edit across files asks whether to undo it in all of them (the dialog may take a moment).
@@ -410,6 +417,8 @@ async function main() {
             return !/def /.test(await editorText(page));
         }, 30000);
         await waitFor('test_preview.py gone', () => !fs.existsSync(path.join(workspace, 'test_preview.py')), 30000);
+        await runCommand(page, 'Testing: Focus on Test Explorer View');
+        await waitFor('test_preview.py gone from the Test Explorer', async () => !(await listed()), 30000);
         return 'applied, then undone in one step';
     }, { critical: false });
 

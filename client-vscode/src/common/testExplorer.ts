@@ -45,6 +45,10 @@ export class TestExplorer implements vscode.Disposable {
             vscode.workspace.onDidOpenTextDocument((document) => void this.refresh(document)),
             vscode.workspace.onDidSaveTextDocument((document) => void this.refresh(document)),
         );
+        // A test file deleted on disk (an undo of the generation that created it, a git checkout, the
+        // Explorer) takes its items with it; otherwise they linger, Skipped or spinning on Run All.
+        const watcher = vscode.workspace.createFileSystemWatcher('**/*.py', true, true, false);
+        this.disposables.push(watcher, watcher.onDidDelete((uri) => this.controller.items.delete(uri.toString())));
         if (server.state === 'running') {
             this.attach();
         }
@@ -80,6 +84,7 @@ export class TestExplorer implements vscode.Disposable {
         } catch {
             return undefined;
         }
+        this.dropItemsOf(moduleUri, answer?.testUri);
         if (!answer) {
             return undefined;
         }
@@ -195,6 +200,19 @@ export class TestExplorer implements vscode.Disposable {
         const run = this.controller.createTestRun(new vscode.TestRunRequest([file]), undefined, false);
         this.apply(run, payload, false);
         run.end();
+    }
+
+    /** Remove the test files listed for `moduleUri` other than `keep` (it has none now, or another one). */
+    private dropItemsOf(moduleUri: string, keep: string | undefined): void {
+        const stale: string[] = [];
+        this.controller.items.forEach((item) => {
+            if (item.id !== keep && this.owners.get(item)?.moduleUri === moduleUri) {
+                stale.push(item.id);
+            }
+        });
+        for (const id of stale) {
+            this.controller.items.delete(id);
+        }
     }
 
     private find(testUri: string, id: string): vscode.TestItem | undefined {
