@@ -129,38 +129,14 @@ def parse_options(
     settings = _settings_section(raw)
     if raw is not None and settings is None:
         problems.append("codegen settings must be an object; using the defaults")
-        settings = {}
     if from_initialization and isinstance(raw, Mapping) and "workspaceTrusted" in raw:
-        trusted = raw["workspaceTrusted"]
-        if isinstance(trusted, bool):
-            workspace_trusted = trusted
-        else:
-            problems.append(
-                "workspaceTrusted must be true or false; treating the workspace as untrusted"
-            )
-            workspace_trusted = False
+        workspace_trusted = _trust_flag(raw["workspaceTrusted"], problems)
     values: dict[str, Any] = {"workspace_trusted": workspace_trusted}
     pipeline: dict[str, Any] = {}
     for name, value in (settings or {}).items():
-        if name == "apiKey":
-            problems.append(
-                "codegen.apiKey is ignored: keys never come from editor settings. "
-                "Set OPENAI_API_KEY in your environment (or a .env file in a trusted workspace)."
-            )
-            continue
-        if name in PIPELINE_SETTINGS:
-            field_name, converted = PIPELINE_SETTINGS[name], _unset_when_blank(value)
-        elif name in SERVER_SETTINGS:
-            field_name, convert = SERVER_SETTINGS[name]
-            try:
-                converted = convert(value)
-            except ValueError as error:
-                problems.append(f"codegen.{name} {error}; using the default")
-                continue
-        else:
-            continue
+        field_name, converted = _converted(name, value, problems)
         if converted is None:
-            # Unset: the default (for the pipeline: the environment, then the default) decides.
+            # Unset or invalid: the default (for the pipeline: the environment, then the default)
             continue
         if field_name in WORKSPACE_SENSITIVE and converted is not False and not workspace_trusted:
             problems.append(
@@ -170,6 +146,34 @@ def parse_options(
             continue
         (pipeline if name in PIPELINE_SETTINGS else values)[field_name] = converted
     return ServerOptions(pipeline=pipeline, **values), problems
+
+
+def _trust_flag(value: Any, problems: list[str]) -> bool:
+    if isinstance(value, bool):
+        return value
+    problems.append("workspaceTrusted must be true or false; treating the workspace as untrusted")
+    return False
+
+
+def _converted(name: str, value: Any, problems: list[str]) -> tuple[str, Any]:
+    """(field name, value) for one editor setting; the value is None when the setting is unset,
+    unknown or invalid (then `problems` says why)."""
+    if name == "apiKey":
+        problems.append(
+            "codegen.apiKey is ignored: keys never come from editor settings. "
+            "Set OPENAI_API_KEY in your environment (or a .env file in a trusted workspace)."
+        )
+        return name, None
+    if name in PIPELINE_SETTINGS:
+        return PIPELINE_SETTINGS[name], _unset_when_blank(value)
+    if name not in SERVER_SETTINGS:
+        return name, None
+    field_name, convert = SERVER_SETTINGS[name]
+    try:
+        return field_name, convert(value)
+    except ValueError as error:
+        problems.append(f"codegen.{name} {error}; using the default")
+        return field_name, None
 
 
 def _unset_when_blank(value: Any) -> Any:

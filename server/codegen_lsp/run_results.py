@@ -81,11 +81,11 @@ def module_results(
                 )
     if run.coverage_measured:
         for coverage in run.functions:
-            entry = results.get(coverage.name)
-            if entry is not None:
+            covered = results.get(coverage.name)
+            if covered is not None:
                 start = spans[coverage.name][0]
-                entry.coverage_percent = coverage.percent
-                entry.missing_offsets = tuple(line - start for line in coverage.missing_lines)
+                covered.coverage_percent = coverage.percent
+                covered.missing_offsets = tuple(line - start for line in coverage.missing_lines)
     explorer = (
         results_notification(module_uri, test_uri, test_text, run)
         if module_uri and test_uri
@@ -124,15 +124,12 @@ def top_level_functions(text: str) -> dict[str, tuple[int, int, str]]:
     if tree is None:
         return {}
     lines = split_lines(text)
-    return {
-        node.name: (
-            node.lineno,
-            node.end_lineno,
-            function_text(lines, node.lineno, node.end_lineno),
-        )
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    }
+    spans: dict[str, tuple[int, int, str]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            end = node.end_lineno or node.lineno
+            spans[node.name] = (node.lineno, end, function_text(lines, node.lineno, end))
+    return spans
 
 
 def function_text(lines: Any, start_line: int, end_line: int) -> str:

@@ -115,7 +115,7 @@ def _job_key(request: GenerationRequest, anchor: Anchor, module_path: Path) -> t
             runner_key(request.uri),
             f"A main() runner for {module_path.name} is already being generated.",
         )
-    functions = anchor.functions or (anchor.function,)
+    functions = anchor.functions or ((anchor.function,) if anchor.function else ())
     return (
         tests_key(request.uri, functions),
         f"Tests for {', '.join(functions)} are already being generated.",
@@ -255,6 +255,8 @@ async def _run_pipeline(
         module_change, test_change = await asyncio.to_thread(
             plan, current, refind(anchor, current.text), _generated(request, code, runner, tests)
         )
+        if test_change is None:  # the pipeline composes only to run tests
+            raise ValueError("composed files without tests")
         test_uris[test_change.new_text] = test_change.uri
         return SavedFiles(module_change.new_text, test_change.new_text, current.test_path.stem)
 
@@ -271,11 +273,11 @@ async def _run_pipeline(
             project_dir=server.root,
             destination=Destination(files.module_name, compose, extra_paths),
         )
-        from_prompt = request.kind in (KIND_FUNCTION, KIND_ALL)
+        prompt = anchor.prompt if request.kind in (KIND_FUNCTION, KIND_ALL) else None
         functions = anchor.function or ", ".join(anchor.functions)
         output = await pipeline.predict(
-            anchor.prompt.text if from_prompt else f"{request.kind} for {functions}",
-            code=None if from_prompt else anchor.function_source,
+            prompt.text if prompt else f"{request.kind} for {functions}",
+            code=None if prompt else anchor.function_source,
             parts="all" if request.kind == KIND_ALL else request.kind,
             runner_exists=request.kind == KIND_ALL and has_runner(files.text),
         )
@@ -301,21 +303,11 @@ async def _apply(
     server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor, generated: Generated
 ) -> None:
     """Re-find the anchor in the current text, build the edit against that version, and apply it."""
-    capabilities = server.client_capabilities.workspace
-    edit_capabilities = capabilities.workspace_edit if capabilities else None
-    document_changes = bool(edit_capabilities and edit_capabilities.document_changes)
-    creates = document_changes and bool(
-        edit_capabilities.resource_operations
-        and types.ResourceOperationKind.Create in edit_capabilities.resource_operations
-    )
+    document_changes, creates, previews = _edit_support(server)
     # A preview where asked for and the client can show one; others get the plain edit.
     annotation = (
         preview_annotation(ACTION_TITLES[request.kind])
-        if (
-            server.options.preview_edits
-            and document_changes
-            and edit_capabilities.change_annotation_support is not None
-        )
+        if server.options.preview_edits and previews
         else None
     )
     closed = "The file was closed while the model worked; nothing was changed."
@@ -362,6 +354,21 @@ async def _apply(
             change.uri == request.uri and change.old_text != change.new_text for change in changes
         ):
             await server.wait_for_change(request.uri, files.version, EDIT_ECHO_TIMEOUT)
+
+
+def _edit_support(server: CodegenLanguageServer) -> tuple[bool, bool, bool]:
+    """Whether the client's workspace edits take document changes, create files, and show
+    previews (change annotations)."""
+    capabilities = server.client_capabilities.workspace
+    edits = capabilities.workspace_edit if capabilities else None
+    if edits is None or not edits.document_changes:
+        return False, False, False
+    operations = edits.resource_operations or []
+    return (
+        True,
+        types.ResourceOperationKind.Create in operations,
+        edits.change_annotation_support is not None,
+    )
 
 
 def _summary(

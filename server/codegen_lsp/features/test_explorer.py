@@ -4,11 +4,14 @@ coverage."""
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pygls.uris import from_fs_path
 
 from codegen.source import parse_or_none
+
+if TYPE_CHECKING:  # the server imports this module
+    from ..language_server import CodegenLanguageServer
 
 # Our own protocol additions (the VS Code client mirrors these names).
 TEST_ITEMS = "codegen/testItems"  # request: {uri} -> {testUri, items} | null
@@ -105,7 +108,7 @@ def uri_parameter(params: Any) -> str | None:
     return uri if isinstance(uri, str) else None
 
 
-def items_answer(server, uri: str) -> dict[str, Any] | None:
+def items_answer(server: CodegenLanguageServer, uri: str) -> dict[str, Any] | None:
     """The answer to codegen/testItems for a module: its test file's URI and items (None if it has
     none)."""
     if server.module_path(uri) is None or server.is_test_file(uri):
@@ -119,6 +122,6 @@ def items_answer(server, uri: str) -> dict[str, Any] | None:
     return {"testUri": from_fs_path(str(test_path)), "items": explorer_items(text)}
 
 
-def publish_results(server, payload: dict[str, Any] | None) -> None:
+def publish_results(server: CodegenLanguageServer, payload: dict[str, Any] | None) -> None:
     if payload is not None:
         server.protocol.notify(TEST_RESULTS, payload)
