@@ -54,6 +54,25 @@ class ServerOptions:
         return self.pipeline.get("test_python")
 
 
+@dataclass(frozen=True)
+class FolderOptions:
+    """Each workspace folder's options: a document follows the innermost folder holding it."""
+
+    folders: Mapping[Path, ServerOptions] = field(default_factory=dict)
+
+    def folder_of(self, path: Path | None) -> Path | None:
+        """The innermost workspace folder holding `path`, or None."""
+        if path is None:
+            return None
+        holding = [folder for folder in self.folders if path.is_relative_to(folder)]
+        return max(holding, key=lambda folder: len(folder.parts), default=None)
+
+    def options_for(self, path: Path | None, default: ServerOptions) -> ServerOptions:
+        """The options of the folder holding `path`; `default` outside every folder."""
+        folder = self.folder_of(path)
+        return default if folder is None else self.folders[folder]
+
+
 def _whole_number(low: int, high: int) -> Callable[[Any], int | None]:
     def check(value: Any) -> int | None:
         if value is None:
@@ -196,6 +215,47 @@ def checked_pipeline(options: ServerOptions) -> tuple[ServerOptions, list[str]]:
         f"codegen.{_EDITOR_NAMES[name]}: {why}; using the default" for name, why in rejected.items()
     ]
     return dataclasses.replace(options, pipeline=valid), problems
+
+
+def checked_folders(
+    default: ServerOptions, folders: FolderOptions
+) -> tuple[tuple[ServerOptions, FolderOptions], list[str]]:
+    """`checked_pipeline` for the default options and each folder's (each distinct one once), and
+    the problems, each named by its folder where there are several."""
+    done: dict[int, tuple[ServerOptions, list[str]]] = {}
+
+    def check(options: ServerOptions) -> tuple[ServerOptions, list[str]]:
+        if id(options) not in done:
+            done[id(options)] = checked_pipeline(options)
+        return done[id(options)]
+
+    by_folder = {path: check(options) for path, options in folders.folders.items()}
+    problems = folder_problems(
+        {path: found for path, (_, found) in by_folder.items()}, len(by_folder)
+    )
+    if id(default) not in done:  # no folder has the root folder's options
+        problems = check(default)[1] + problems
+    checked = FolderOptions({path: options for path, (options, _) in by_folder.items()})
+    return (check(default)[0], checked), problems
+
+
+def folder_problems(problems: Mapping[Path, list[str]], folder_count: int) -> list[str]:
+    """The folders' problems as one list: with several folders, each problem names its folder,
+    unless every folder has it (a user or initialization setting, then said once)."""
+    if folder_count <= 1:
+        return [problem for found in problems.values() for problem in found]
+    lists = list(problems.values())
+    everywhere = [
+        problem
+        for problem in (lists[0] if len(lists) == folder_count else [])
+        if all(problem in found for found in lists)
+    ]
+    return everywhere + [
+        f"folder {path.name}: {problem}"
+        for path, found in problems.items()
+        for problem in found
+        if problem not in everywhere
+    ]
 
 
 def merge_settings(initial: Any, configured: Any) -> Any:

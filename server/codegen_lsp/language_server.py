@@ -25,7 +25,15 @@ from codegen.scoring.quality_incremental import IncrementalModule
 
 from . import placement
 from .analysis import DocumentAnalysis
-from .config import ServerOptions, checked_pipeline, codegen_settings, merge_settings, parse_options
+from .config import (
+    FolderOptions,
+    ServerOptions,
+    checked_folders,
+    codegen_settings,
+    folder_problems,
+    merge_settings,
+    parse_options,
+)
 from .constants import CONFIGURATION_SECTION
 from .diagnostics import lsp_diagnostics
 from .documents import LineDocument, LineWorkspace
@@ -47,7 +55,8 @@ class CodegenLanguageServer(LanguageServer):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("protocol_cls", CodegenProtocol)
         super().__init__(*args, **kwargs)
-        self.options = ServerOptions()
+        self.options = ServerOptions()  # the root folder's; files outside every folder use them
+        self.folder_options = FolderOptions()
         self.analyses: dict[str, DocumentAnalysis] = {}
         self.results: dict[str, ModuleResults] = {}
         self.last_session = None
@@ -80,44 +89,85 @@ class CodegenLanguageServer(LanguageServer):
             self.log_handler.loop = asyncio.get_running_loop()
 
     async def pull_configuration(self, pushed: Any = None) -> None:
-        """Read section `codegen` through workspace/configuration (or a pushed settings object)."""
+        """Read section `codegen` for each workspace folder through workspace/configuration (or take
+        a pushed settings object for all of them)."""
+        folders = self._configured_folders()
+        raws = await self._folder_settings(folders, pushed)
+        if all(raw is None for raw in raws):
+            # Nothing configured there: keep the initialization options, in every folder
+            self.folder_options = FolderOptions(
+                {path: self.folder_options.folders.get(path, self.options) for path, _ in folders}
+            )
+            return
+        trusted = self.options.workspace_trusted
+        parsed: dict[Path, ServerOptions] = {}
+        problems: dict[Path, list[str]] = {}
+        for (path, _), raw in zip(folders, raws, strict=True):
+            if raw is None:  # this folder has no settings of its own: as it was
+                parsed[path] = self.folder_options.folders.get(path, self.options)
+                continue
+            parsed[path], problems[path] = parse_options(
+                merge_settings(self.initial_settings, raw), workspace_trusted=trusted
+            )
+        # In force at once; only the report waits for the pipeline's check
+        self.options = parsed[folders[0][0]] if folders else self.options
+        self.folder_options = FolderOptions(parsed)
+        self.pending_problems = folder_problems(problems, len(folders))
+        for uri in list(self.workspace.text_documents):
+            self.schedule_diagnostics(uri)
+        await self.settle_options()
+
+    def _configured_folders(self) -> list[tuple[Path, str]]:
+        """(path, URI) of each workspace folder, the root folder first."""
+        uris = [self.root_uri] if self.root_uri else []
+        uris += [folder.uri for folder in self.workspace.folders.values()]
+        folders: dict[Path, str] = {}
+        for uri in uris:
+            path = self.module_path(uri)
+            if path is not None:
+                folders.setdefault(path, uri)
+        return list(folders.items())
+
+    async def _folder_settings(self, folders: list[tuple[Path, str]], pushed: Any) -> list[Any]:
+        """Each folder's `codegen` settings (None where there are none); one request for all."""
         workspace = self.client_capabilities.workspace
-        raw = None
+        scopes: list[str | None] = [uri for _, uri in folders] or [None]
         if workspace and workspace.configuration:
             try:
                 answer = await self.workspace_configuration_async(
                     types.ConfigurationParams(
                         items=[
-                            types.ConfigurationItem(
-                                scope_uri=self.root_uri, section=CONFIGURATION_SECTION
-                            )
+                            types.ConfigurationItem(scope_uri=scope, section=CONFIGURATION_SECTION)
+                            for scope in scopes
                         ]
                     )
                 )
-                raw = answer[0] if answer else None
             except Exception as error:
                 log.warning("workspace/configuration failed: %s", error)
-        elif isinstance(pushed, dict):
-            raw = pushed.get(CONFIGURATION_SECTION, pushed)
-        if raw is None:
-            return  # nothing configured there: keep the initialization options
-        options, self.pending_problems = parse_options(
-            merge_settings(self.initial_settings, raw),
-            workspace_trusted=self.options.workspace_trusted,
-        )
-        self.options = options  # in force at once; only the report waits for the pipeline's check
-        for uri in list(self.workspace.text_documents):
-            self.schedule_diagnostics(uri)
-        await self.settle_options()
+                return [None] * len(scopes)
+            answers = list(answer or [])
+            return (answers + [None] * len(scopes))[: len(scopes)]
+        if isinstance(pushed, dict):
+            return [pushed.get(CONFIGURATION_SECTION, pushed)] * len(scopes)
+        return [None] * len(scopes)
+
+    def folder_of(self, uri: str) -> Path | None:
+        """The document's workspace folder: the innermost one holding it, else the root folder."""
+        return self.folder_options.folder_of(self.module_path(uri)) or self.root
+
+    def options_for(self, uri: str) -> ServerOptions:
+        """The options of the document's folder (the root folder's for files outside every
+        folder)."""
+        return self.folder_options.options_for(self.module_path(uri), self.options)
 
     async def settle_options(self) -> None:
-        """Check the pipeline's settings against codegen's schema (pydantic, off the loop), then
-        report problems."""
-        options = self.options
-        checked, problems = await asyncio.to_thread(checked_pipeline, options)
+        """Check each folder's pipeline settings against codegen's schema (pydantic, off the loop),
+        then report problems."""
+        options, folders = self.options, self.folder_options
+        checked, problems = await asyncio.to_thread(checked_folders, options, folders)
         # Else newer settings arrived meanwhile, and are checked in turn
-        if self.options is options:
-            self.options = checked
+        if self.options is options and self.folder_options is folders:
+            self.options, self.folder_options = checked
         self.pending_problems += problems
         if self.pending_problems:
             problems, self.pending_problems = self.pending_problems, []
@@ -203,7 +253,9 @@ class CodegenLanguageServer(LanguageServer):
         path = self.module_path(uri)
         if path is None or placement.is_test_file(path):
             return None
-        return placement.existing_test_file(path, self.root, self.options.test_location)
+        return placement.existing_test_file(
+            path, self.folder_of(uri), self.options_for(uri).test_location
+        )
 
     # -- diagnostics and hints -------------------------------------------------------------------
     def schedule_diagnostics(self, uri: str, *, immediately: bool = False) -> None:
@@ -213,7 +265,7 @@ class CodegenLanguageServer(LanguageServer):
         pending = self._debounce.pop(uri, None)
         if pending is not None:
             pending.cancel()
-        delay = 0.0 if immediately else self.options.diagnostics_delay_ms / 1000
+        delay = 0.0 if immediately else self.options_for(uri).diagnostics_delay_ms / 1000
         self._debounce[uri] = asyncio.ensure_future(self._diagnose_later(uri, delay))
 
     def forget(self, uri: str) -> None:
@@ -243,7 +295,7 @@ class CodegenLanguageServer(LanguageServer):
         if analysis is None or document is None or document.version != analysis.version:
             return  # stale: a newer version has its own run coming
         diagnostics = lsp_diagnostics(
-            analysis, self.results.get(uri), self.units, self.options.max_diagnostics
+            analysis, self.results.get(uri), self.units, self.options_for(uri).max_diagnostics
         )
         # Sent as JSON-ready dicts: lsprotocol's converter takes longer than the analysis for
         # hundreds of them.
@@ -361,9 +413,12 @@ class CodegenLanguageServer(LanguageServer):
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     # -- generation ------------------------------------------------------------------------------
-    def settings(self):
-        """codegen Settings for the current options; raises codegen's ConfigurationError."""
-        return codegen_settings(self.options, self.root)
+    def settings(self, uri: str | None = None):
+        """codegen Settings for the document's folder (without one: the root folder's); raises
+        codegen's ConfigurationError."""
+        if uri is None:
+            return codegen_settings(self.options, self.root)
+        return codegen_settings(self.options_for(uri), self.folder_of(uri))
 
     def session_for(self, settings):
         """One GenerationSession per distinct configuration; called on the worker loop, which owns

@@ -62,6 +62,13 @@ async def did_change_configuration(
     await server.pull_configuration(pushed=params.settings)
 
 
+@SERVER.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+async def did_change_workspace_folders(
+    server: CodegenLanguageServer, params: types.DidChangeWorkspaceFoldersParams
+) -> None:
+    await server.pull_configuration()  # pygls has updated the folders: each added one's settings
+
+
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(server: CodegenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
     uri = params.text_document.uri

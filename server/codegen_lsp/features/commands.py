@@ -152,7 +152,7 @@ def run_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict
     module_path = server.module_path(uri)
     if module_path is None:
         raise ArgumentError("the URI must be a file:// URI")
-    if not server.options.workspace_trusted:
+    if not server.options_for(uri).workspace_trusted:
         return _refused(
             server,
             "Tests not run: this workspace is not trusted, and running its tests runs its code. "
@@ -193,7 +193,7 @@ async def _run_tests(
         from codegen.execution import run_tests_async
 
         # The interpreter, timeout and sandbox choice
-        settings = await asyncio.to_thread(server.settings)
+        settings = await asyncio.to_thread(server.settings, uri)
         await progress.begin()
         progress.stage("run")
         run = await server.worker.run(
@@ -208,7 +208,7 @@ async def _run_tests(
                 repeats=1,
                 extra_paths=tuple(
                     str(p)
-                    for p in {module_path.parent, test_path.parent, server.root}
+                    for p in {module_path.parent, test_path.parent, server.folder_of(uri)}
                     if p is not None
                 ),
                 only=only,

@@ -135,7 +135,7 @@ async def _generate(
     async def generate_and_apply() -> None:
         await progress.begin()
         # The first call imports pydantic
-        settings = await server.worker.run(lambda: _settings(server))
+        settings = await server.worker.run(lambda: _settings(server, request.uri))
         files = files_snapshot(
             server,
             request.uri,
@@ -155,7 +155,11 @@ async def _generate(
                 test_uri=run[1],
             )
         )
-        not_run = tests_refused(server.options) if generated.tests and run is None else None
+        not_run = (
+            tests_refused(server.options_for(request.uri))
+            if generated.tests and run is None
+            else None
+        )
         summary = _summary(generated, module_path, scores, results, not_run)
         progress.stage("apply")
         await _apply(server, request, anchor, generated)
@@ -186,10 +190,10 @@ def files_snapshot(server: CodegenLanguageServer, uri: str, closed: str) -> File
     module_path = server.module_path(uri)
     if document is None or module_path is None:
         raise GenerationStopped(closed)
-    options = server.options
+    options, folder = server.options_for(uri), server.folder_of(uri)
     test_path = placement.existing_test_file(
-        module_path, server.root, options.test_location
-    ) or placement.test_file_path(module_path, server.root, options.test_location)
+        module_path, folder, options.test_location
+    ) or placement.test_file_path(module_path, folder, options.test_location)
     try:
         test_text, test_version = server.text_and_version(test_path)
     except (OSError, UnicodeDecodeError) as error:
@@ -208,11 +212,11 @@ def files_snapshot(server: CodegenLanguageServer, uri: str, closed: str) -> File
     )
 
 
-async def _settings(server: CodegenLanguageServer):
+async def _settings(server: CodegenLanguageServer, uri: str):
     from codegen.errors import ConfigurationError
 
     try:
-        settings = server.settings()
+        settings = server.settings(uri)
         settings.require_endpoint()
     except ConfigurationError as error:
         raise GenerationStopped(str(error), types.MessageType.Error) from None
@@ -264,13 +268,12 @@ async def _run_pipeline(
         from codegen.pipeline import Destination
 
         session = server.session_for(settings)
-        extra_paths = tuple(
-            str(p) for p in {files.module_path.parent, server.root} if p is not None
-        )
+        folder = server.folder_of(request.uri)
+        extra_paths = tuple(str(p) for p in {files.module_path.parent, folder} if p is not None)
         pipeline = session.pipeline(
             on_stage,
             on_tokens,
-            project_dir=server.root,
+            project_dir=folder,
             destination=Destination(files.module_name, compose, extra_paths),
         )
         prompt = anchor.prompt if request.kind in (KIND_FUNCTION, KIND_ALL) else None
@@ -307,7 +310,7 @@ async def _apply(
     # A preview where asked for and the client can show one; others get the plain edit.
     annotation = (
         preview_annotation(ACTION_TITLES[request.kind])
-        if server.options.preview_edits and previews
+        if server.options_for(request.uri).preview_edits and previews
         else None
     )
     closed = "The file was closed while the model worked; nothing was changed."
