@@ -25,19 +25,11 @@ from codegen.scoring.quality_incremental import IncrementalModule
 
 from . import placement
 from .analysis import DocumentAnalysis
-from .config import (
-    FolderOptions,
-    ServerOptions,
-    checked_folders,
-    codegen_settings,
-    folder_problems,
-    merge_settings,
-    parse_options,
-)
-from .constants import CONFIGURATION_SECTION
+from .config import FolderOptions, ServerOptions, codegen_settings
 from .diagnostics import lsp_diagnostics
 from .documents import LineDocument, LineWorkspace
 from .editing.merging import split_lines
+from .features import configuration
 from .jobs import Jobs
 from .protocol import CodegenProtocol
 from .run_results import ModuleResults
@@ -89,67 +81,12 @@ class CodegenLanguageServer(LanguageServer):
             self.log_handler.loop = asyncio.get_running_loop()
 
     async def pull_configuration(self, pushed: Any = None) -> None:
-        """Read section `codegen` for each workspace folder through workspace/configuration (or take
-        a pushed settings object for all of them)."""
-        folders = self._configured_folders()
-        raws = await self._folder_settings(folders, pushed)
-        if all(raw is None for raw in raws):
-            # Nothing configured there: keep the initialization options, in every folder
-            self.folder_options = FolderOptions(
-                {path: self.folder_options.folders.get(path, self.options) for path, _ in folders}
-            )
-            return
-        trusted = self.options.workspace_trusted
-        parsed: dict[Path, ServerOptions] = {}
-        problems: dict[Path, list[str]] = {}
-        for (path, _), raw in zip(folders, raws, strict=True):
-            if raw is None:  # this folder has no settings of its own: as it was
-                parsed[path] = self.folder_options.folders.get(path, self.options)
-                continue
-            parsed[path], problems[path] = parse_options(
-                merge_settings(self.initial_settings, raw), workspace_trusted=trusted
-            )
-        # In force at once; only the report waits for the pipeline's check
-        self.options = parsed[folders[0][0]] if folders else self.options
-        self.folder_options = FolderOptions(parsed)
-        self.pending_problems = folder_problems(problems, len(folders))
-        for uri in list(self.workspace.text_documents):
-            self.schedule_diagnostics(uri)
-        await self.settle_options()
+        """Read each workspace folder's settings (see features/configuration.py)."""
+        await configuration.pull_configuration(self, pushed)
 
-    def _configured_folders(self) -> list[tuple[Path, str]]:
-        """(path, URI) of each workspace folder, the root folder first."""
-        uris = [self.root_uri] if self.root_uri else []
-        uris += [folder.uri for folder in self.workspace.folders.values()]
-        folders: dict[Path, str] = {}
-        for uri in uris:
-            path = self.module_path(uri)
-            if path is not None:
-                folders.setdefault(path, uri)
-        return list(folders.items())
-
-    async def _folder_settings(self, folders: list[tuple[Path, str]], pushed: Any) -> list[Any]:
-        """Each folder's `codegen` settings (None where there are none); one request for all."""
-        workspace = self.client_capabilities.workspace
-        scopes: list[str | None] = [uri for _, uri in folders] or [None]
-        if workspace and workspace.configuration:
-            try:
-                answer = await self.workspace_configuration_async(
-                    types.ConfigurationParams(
-                        items=[
-                            types.ConfigurationItem(scope_uri=scope, section=CONFIGURATION_SECTION)
-                            for scope in scopes
-                        ]
-                    )
-                )
-            except Exception as error:
-                log.warning("workspace/configuration failed: %s", error)
-                return [None] * len(scopes)
-            answers = list(answer or [])
-            return (answers + [None] * len(scopes))[: len(scopes)]
-        if isinstance(pushed, dict):
-            return [pushed.get(CONFIGURATION_SECTION, pushed)] * len(scopes)
-        return [None] * len(scopes)
+    async def settle_options(self) -> None:
+        """Check the settings against the pipeline's schema off the loop, then report problems."""
+        await configuration.settle_options(self)
 
     def folder_of(self, uri: str) -> Path | None:
         """The document's workspace folder: the innermost one holding it, else the root folder."""
@@ -159,22 +96,6 @@ class CodegenLanguageServer(LanguageServer):
         """The options of the document's folder (the root folder's for files outside every
         folder)."""
         return self.folder_options.options_for(self.module_path(uri), self.options)
-
-    async def settle_options(self) -> None:
-        """Check each folder's pipeline settings against codegen's schema (pydantic, off the loop),
-        then report problems."""
-        options, folders = self.options, self.folder_options
-        checked, problems = await asyncio.to_thread(checked_folders, options, folders)
-        # Else newer settings arrived meanwhile, and are checked in turn
-        if self.options is options and self.folder_options is folders:
-            self.options, self.folder_options = checked
-        self.pending_problems += problems
-        if self.pending_problems:
-            problems, self.pending_problems = self.pending_problems, []
-            self.show(
-                "codegen settings: " + " ".join(p.rstrip(".") + "." for p in problems),
-                types.MessageType.Warning,
-            )
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log unexpected errors instead of pygls's default pop-up; the handler's caller gets its

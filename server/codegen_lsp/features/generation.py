@@ -11,26 +11,22 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from .. import placement
 from ..config import tests_refused
 from ..constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER
 from ..editing.anchors import Anchor, anchor_for_request, refind
-from ..editing.edits import preview_annotation
 from ..editing.merging import has_runner
-from ..editing.plans import FilesSnapshot, Generated, edit_for, plan, write_new_file
+from ..editing.plans import FilesSnapshot, Generated, plan
 from ..jobs import JobKey, prompt_key, reported, runner_key, tests_key
 from ..progress import TaskProgress
 from ..run_results import module_results
 from ..stop import GenerationStopped
+from .applying import apply_generated, files_snapshot
 from .test_explorer import publish_results
 
 if TYPE_CHECKING:  # the server imports this module
     from ..language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
-
-# How long to wait for the client's didChange after it applied our edit, before the next edit.
-EDIT_ECHO_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -162,7 +158,7 @@ async def _generate(
         )
         summary = _summary(generated, module_path, scores, results, not_run)
         progress.stage("apply")
-        await _apply(server, request, anchor, generated)
+        await apply_generated(server, request.uri, ACTION_TITLES[request.kind], anchor, generated)
         if results is not None:
             server.results[request.uri] = results
             publish_results(server, results.explorer)
@@ -181,35 +177,6 @@ async def _generate(
         server.schedule_diagnostics(request.uri)
         server.refresh_inlay_hints()
     return outcome
-
-
-def files_snapshot(server: CodegenLanguageServer, uri: str, closed: str) -> FilesSnapshot:
-    """The module and its test file as they are now (on the server's loop);
-    GenerationStopped(`closed`) if gone."""
-    document = server.document(uri)
-    module_path = server.module_path(uri)
-    if document is None or module_path is None:
-        raise GenerationStopped(closed)
-    options, folder = server.options_for(uri), server.folder_of(uri)
-    test_path = placement.existing_test_file(
-        module_path, folder, options.test_location
-    ) or placement.test_file_path(module_path, folder, options.test_location)
-    try:
-        test_text, test_version = server.text_and_version(test_path)
-    except (OSError, UnicodeDecodeError) as error:
-        raise GenerationStopped(
-            f"Cannot read {test_path.name} ({error}); nothing was changed."
-        ) from None
-    return FilesSnapshot(
-        uri,
-        document.source,
-        document.version,
-        module_path,
-        test_path,
-        test_text,
-        test_version,
-        keep_prompt_comment=options.keep_prompt_comment,
-    )
 
 
 async def _settings(server: CodegenLanguageServer, uri: str):
@@ -300,78 +267,6 @@ async def _run_pipeline(
 def _generated(request: GenerationRequest, code: str, runner: str, tests: str) -> Generated:
     """What to merge: the function only where it was generated (else `code` is the existing one)."""
     return Generated(code if request.kind in (KIND_FUNCTION, KIND_ALL) else "", runner, tests)
-
-
-async def _apply(
-    server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor, generated: Generated
-) -> None:
-    """Re-find the anchor in the current text, build the edit against that version, and apply it."""
-    document_changes, creates, previews = _edit_support(server)
-    # A preview where asked for and the client can show one; others get the plain edit.
-    annotation = (
-        preview_annotation(ACTION_TITLES[request.kind])
-        if server.options_for(request.uri).preview_edits and previews
-        else None
-    )
-    closed = "The file was closed while the model worked; nothing was changed."
-    async with server.apply_lock(request.uri):
-        for _ in range(3):
-            files = files_snapshot(server, request.uri, closed)
-            # Merging, sorting imports and diffing a long file take a while: off the event loop.
-            changes, edit = await asyncio.to_thread(
-                edit_for,
-                files,
-                anchor,
-                generated,
-                server.units,
-                document_changes=document_changes,
-                creates=creates,
-                annotation=annotation,
-            )
-            current = server.document(request.uri)
-            if (
-                current is not None
-                and current.version == files.version
-                and current.source == files.text
-            ):
-                break
-        else:
-            raise GenerationStopped(
-                "The file kept changing while the generated code was being merged; "
-                "nothing was changed. Try again."
-            )
-        result = await server.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(
-                edit=edit, label=f"codegen: {ACTION_TITLES[request.kind].lower()}"
-            )
-        )
-        if not result.applied:
-            reason = f" ({result.failure_reason})" if result.failure_reason else ""
-            raise GenerationStopped(
-                f"The editor did not apply the generated code{reason}; nothing was changed."
-            )
-        for change in changes:
-            if change.old_text is None and not creates:
-                write_new_file(change)
-        if any(
-            change.uri == request.uri and change.old_text != change.new_text for change in changes
-        ):
-            await server.wait_for_change(request.uri, files.version, EDIT_ECHO_TIMEOUT)
-
-
-def _edit_support(server: CodegenLanguageServer) -> tuple[bool, bool, bool]:
-    """Whether the client's workspace edits take document changes, create files, and show
-    previews (change annotations)."""
-    capabilities = server.client_capabilities.workspace
-    edits = capabilities.workspace_edit if capabilities else None
-    if edits is None or not edits.document_changes:
-        return False, False, False
-    operations = edits.resource_operations or []
-    return (
-        True,
-        types.ResourceOperationKind.Create in operations,
-        edits.change_annotation_support is not None,
-    )
 
 
 def _summary(
