@@ -295,10 +295,12 @@ def copy_data(name: str, root: Path, target: str | None = None) -> Path:
 
 async def launch(root: Path, home: Path, *, model=None, options: dict | None = None,
                  caps: types.ClientCapabilities | None = None, env: dict[str, str] | None = None,
-                 configuration: Any = None, folders: dict[Path, Any] | None = None) -> Editor:
+                 configuration: Any = None, folders: dict[Path, Any] | None = None,
+                 rootless: bool = False) -> Editor:
     """Start the server as a subprocess and initialize it, trusted, with a short diagnostics delay.
 
-    `folders`: the workspace folders (the root first) and each one's `codegen` settings (None: none)."""
+    `folders`: the workspace folders (the root first) and each one's `codegen` settings (None: none);
+    `rootless`: no root and no folder, as when an editor opens a single file."""
     home.mkdir(parents=True, exist_ok=True)
     environment = server_environment(model.base_url if model is not None else None, home, **(env or {}))
     holder: dict[str, Editor] = {}
@@ -354,7 +356,7 @@ async def launch(root: Path, home: Path, *, model=None, options: dict | None = N
     initialization.update(options or {})
     await client.initialize_session(types.InitializeParams(
         capabilities=caps or capabilities(),
-        root_uri=from_fs_path(str(root)),
+        root_uri=None if rootless else from_fs_path(str(root)),
         workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(folder)), name=folder.name)
                            for folder in folders] if folders else None,
         initialization_options=initialization,

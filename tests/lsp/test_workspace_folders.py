@@ -78,3 +78,16 @@ async def test_a_folder_added_later_is_asked_for_its_settings(start_editor, work
     assert outcome["applied"], outcome
     assert (gamma / "tests" / "test_prompt_module.py").is_file()
     assert not (gamma / "test_prompt_module.py").exists()
+
+
+async def test_without_any_folder_the_settings_apply_to_every_file(start_editor, workspace, model):
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=model, rootless=True, configuration={
+        "testLocation": "testsFolder", "runTestsAfterGeneration": False, "maxDiagnostics": 0})
+    [message] = await wait_for_message(editor, "codegen.maxDiagnostics")
+    assert "folder" not in message
+
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), GENERATE_ALL))
+    assert outcome["applied"], outcome
+    assert (workspace / "tests" / "test_prompt_module.py").is_file()

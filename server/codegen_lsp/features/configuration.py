@@ -38,19 +38,24 @@ async def pull_configuration(server: CodegenLanguageServer, pushed: Any = None) 
         )
         return
     trusted = server.options.workspace_trusted
-    parsed: dict[Path, ServerOptions] = {}
-    problems: dict[Path, list[str]] = {}
-    for (path, _), raw in zip(folders, raws, strict=True):
-        if raw is None:  # this folder has no settings of its own: as it was
-            parsed[path] = server.folder_options.folders.get(path, server.options)
-            continue
-        parsed[path], problems[path] = parse_options(
-            merge_settings(server.initial_settings, raw), workspace_trusted=trusted
-        )
     # In force at once; only the report waits for the pipeline's check
-    server.options = parsed[folders[0][0]] if folders else server.options
-    server.folder_options = FolderOptions(parsed)
-    server.pending_problems = folder_problems(problems, len(folders))
+    if not folders:  # no folder at all (a single file opened): the settings apply everywhere
+        server.options, server.pending_problems = parse_options(
+            merge_settings(server.initial_settings, raws[0]), workspace_trusted=trusted
+        )
+    else:
+        parsed: dict[Path, ServerOptions] = {}
+        problems: dict[Path, list[str]] = {}
+        for (path, _), raw in zip(folders, raws, strict=True):
+            if raw is None:  # this folder has no settings of its own: as it was
+                parsed[path] = server.folder_options.folders.get(path, server.options)
+                continue
+            parsed[path], problems[path] = parse_options(
+                merge_settings(server.initial_settings, raw), workspace_trusted=trusted
+            )
+        server.options = parsed[folders[0][0]]
+        server.folder_options = FolderOptions(parsed)
+        server.pending_problems = folder_problems(problems, len(folders))
     for uri in list(server.workspace.text_documents):
         server.schedule_diagnostics(uri)
     await settle_options(server)
