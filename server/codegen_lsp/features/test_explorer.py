@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pygls.uris import from_fs_path
 
+from codegen.repair import declared_test
 from codegen.source import parse_or_none
 
 if TYPE_CHECKING:  # the server imports this module
@@ -58,24 +59,13 @@ def explorer_items(test_text: str) -> list[dict[str, Any]]:
     return items
 
 
-def _item_id(test_id: str, known: set[str]) -> str:
-    """The item a result belongs to: itself, or the test a parametrized case (`test_f[1-2]`) came
-    from."""
-    if test_id in known:
-        return test_id
-    return test_id.partition("[")[0]
-
-
-def results_notification(
-    module_uri: str, test_uri: str, test_text: str, run: Any
-) -> dict[str, Any]:
+def results_notification(module_uri: str, test_uri: str, run: Any) -> dict[str, Any]:
     """One run's outcome per test item (cases of a parametrized test folded into it) and line
     coverage."""
-    known = {item["id"] for item in explorer_items(test_text)}
     tests: dict[str, dict[str, Any]] = {}
     rank = {"passed": 0, "skipped": 0, "flaky": 1, "failed": 2, "errored": 3}
     for test in run.tests:
-        item = _item_id(test.test_id, known)
+        item = declared_test(test.test_id)
         entry = tests.setdefault(item, {"id": item, "outcome": test.outcome, "messages": []})
         if rank.get(test.outcome, 3) > rank.get(entry["outcome"], 3):
             entry["outcome"] = test.outcome
