@@ -334,12 +334,9 @@ class CodegenLanguageServer(LanguageServer):
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     # -- generation ------------------------------------------------------------------------------
-    def settings(self, uri: str | None = None):
-        """codegen Settings for the document's folder (without one: the root folder's); raises
-        codegen's ConfigurationError."""
-        if uri is None:
-            return codegen_settings(self.options, self.root)
-        return codegen_settings(self.options_for(uri), self.folder_of(uri))
+    def settings(self):
+        """codegen Settings for the current options; raises codegen's ConfigurationError."""
+        return codegen_settings(self.options, self.root)
 
     def session_for(self, settings):
         """One GenerationSession per distinct configuration; called on the worker loop, which owns

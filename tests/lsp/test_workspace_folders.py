@@ -91,3 +91,19 @@ async def test_without_any_folder_the_settings_apply_to_every_file(start_editor,
     outcome = await editor.run(action(await editor.code_actions(uri, 3), GENERATE_ALL))
     assert outcome["applied"], outcome
     assert (workspace / "tests" / "test_prompt_module.py").is_file()
+
+
+async def test_a_test_run_uses_the_interpreter_of_the_module_folder(start_editor, workspace, tmp_path):
+    beta = tmp_path / "beta"
+    for folder in (workspace, beta):
+        copy_data("buggy.py", folder)
+        copy_data("test_buggy.py", folder)
+    editor = await start_editor(folders={
+        workspace: {}, beta: {"interpreter": str(tmp_path / "no-such-python"), "maxDiagnostics": 0}})
+    await wait_for_message(editor, "folder beta: codegen.maxDiagnostics")  # beta's settings are in
+
+    outcome = await editor.command("codegen.runTests", editor.open("buggy.py"))
+    assert outcome["ran"] and outcome["run"] == 2, outcome
+    outcome = await editor.command("codegen.runTests", editor.open(str(beta / "buggy.py")))
+    assert outcome["run"] == 0 and "Could not start the Python interpreter" in outcome["message"], outcome
+    assert "no-such-python" in outcome["message"]

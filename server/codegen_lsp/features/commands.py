@@ -11,6 +11,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from .. import placement
+from ..config import codegen_settings
 from ..constants import KIND_TESTS, TRUST_HOWTO
 from ..editing.anchors import anchor_for_functions
 from ..editing.merging import split_lines
@@ -188,8 +189,9 @@ async def _run_tests(
             )
         from codegen.execution import run_tests_async
 
-        # The interpreter, timeout and sandbox choice
-        settings = await asyncio.to_thread(server.settings, uri)
+        # The interpreter, timeout and sandbox choice of the module's folder
+        folder = server.folder_of(uri)
+        settings = await asyncio.to_thread(codegen_settings, server.options_for(uri), folder)
         await progress.begin()
         progress.stage("run")
         run = await server.worker.run(
@@ -203,9 +205,7 @@ async def _run_tests(
                 timeout=settings.test_timeout,
                 repeats=1,
                 extra_paths=tuple(
-                    str(p)
-                    for p in {module_path.parent, test_path.parent, server.folder_of(uri)}
-                    if p is not None
+                    str(p) for p in {module_path.parent, test_path.parent, folder} if p is not None
                 ),
                 only=only,
             )

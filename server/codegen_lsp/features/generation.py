@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from ..config import tests_refused
+from ..config import ServerOptions, codegen_settings, tests_refused
 from ..constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER
 from ..editing.anchors import Anchor, anchor_for_request, refind
 from ..editing.merging import has_runner
@@ -130,8 +130,9 @@ async def _generate(
 
     async def generate_and_apply() -> None:
         await progress.begin()
+        options, folder = server.options_for(request.uri), server.folder_of(request.uri)
         # The first call imports pydantic
-        settings = await server.worker.run(lambda: _settings(server, request.uri))
+        settings = await server.worker.run(lambda: _settings(options, folder))
         files = files_snapshot(
             server,
             request.uri,
@@ -151,11 +152,7 @@ async def _generate(
                 test_uri=run[1],
             )
         )
-        not_run = (
-            tests_refused(server.options_for(request.uri))
-            if generated.tests and run is None
-            else None
-        )
+        not_run = tests_refused(options) if generated.tests and run is None else None
         summary = _summary(generated, module_path, scores, results, not_run)
         progress.stage("apply")
         await apply_generated(server, request.uri, ACTION_TITLES[request.kind], anchor, generated)
@@ -179,11 +176,12 @@ async def _generate(
     return outcome
 
 
-async def _settings(server: CodegenLanguageServer, uri: str):
+async def _settings(options: ServerOptions, folder: Path | None):
+    """The pipeline's Settings for the document's folder; GenerationStopped when unusable."""
     from codegen.errors import ConfigurationError
 
     try:
-        settings = server.settings(uri)
+        settings = codegen_settings(options, folder)
         settings.require_endpoint()
     except ConfigurationError as error:
         raise GenerationStopped(str(error), types.MessageType.Error) from None
@@ -206,6 +204,7 @@ async def _run_pipeline(
     of the kept run or None).
     """
     loop = asyncio.get_running_loop()
+    folder = server.folder_of(request.uri)
     test_uris: dict[str, str] = {}  # test file text -> its URI, for the results of the run kept
 
     def on_stage(name: str) -> None:
@@ -235,7 +234,6 @@ async def _run_pipeline(
         from codegen.pipeline import Destination
 
         session = server.session_for(settings)
-        folder = server.folder_of(request.uri)
         extra_paths = tuple(str(p) for p in {files.module_path.parent, folder} if p is not None)
         pipeline = session.pipeline(
             on_stage,
