@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -53,10 +54,15 @@ def failure_count(result: TestRunResult) -> int:
 
 
 def possible_bugs(
-    test_source: str, result: TestRunResult, function_names: list[str]
+    test_source: str,
+    result: TestRunResult,
+    function_names: list[str],
+    used_by: Mapping[str, set[str]] | None = None,
 ) -> list[PossibleBug]:
-    """Assertion failures (not errors) mapped to the module functions their test method uses."""
-    used_by = functions_used_by_tests(test_source, set(function_names))
+    """Assertion failures (not errors) mapped to the module functions their test method uses
+    (`used_by`: `functions_used_by_tests` when the caller has it already)."""
+    if used_by is None:
+        used_by = functions_used_by_tests(test_source, set(function_names))
     bugs = []
     for test in result.tests:
         if test.outcome != "failed":

@@ -54,6 +54,25 @@ class ServerOptions:
         return self.pipeline.get("test_python")
 
 
+@dataclass(frozen=True)
+class FolderOptions:
+    """Each workspace folder's options: a document follows the innermost folder holding it."""
+
+    folders: Mapping[Path, ServerOptions] = field(default_factory=dict)
+
+    def folder_of(self, path: Path | None) -> Path | None:
+        """The innermost workspace folder holding `path`, or None."""
+        if path is None:
+            return None
+        holding = [folder for folder in self.folders if path.is_relative_to(folder)]
+        return max(holding, key=lambda folder: len(folder.parts), default=None)
+
+    def options_for(self, path: Path | None, default: ServerOptions) -> ServerOptions:
+        """The options of the folder holding `path`; `default` outside every folder."""
+        folder = self.folder_of(path)
+        return default if folder is None else self.folders[folder]
+
+
 def _whole_number(low: int, high: int) -> Callable[[Any], int | None]:
     def check(value: Any) -> int | None:
         if value is None:
@@ -129,38 +148,14 @@ def parse_options(
     settings = _settings_section(raw)
     if raw is not None and settings is None:
         problems.append("codegen settings must be an object; using the defaults")
-        settings = {}
     if from_initialization and isinstance(raw, Mapping) and "workspaceTrusted" in raw:
-        trusted = raw["workspaceTrusted"]
-        if isinstance(trusted, bool):
-            workspace_trusted = trusted
-        else:
-            problems.append(
-                "workspaceTrusted must be true or false; treating the workspace as untrusted"
-            )
-            workspace_trusted = False
+        workspace_trusted = _trust_flag(raw["workspaceTrusted"], problems)
     values: dict[str, Any] = {"workspace_trusted": workspace_trusted}
     pipeline: dict[str, Any] = {}
     for name, value in (settings or {}).items():
-        if name == "apiKey":
-            problems.append(
-                "codegen.apiKey is ignored: keys never come from editor settings. "
-                "Set OPENAI_API_KEY in your environment (or a .env file in a trusted workspace)."
-            )
-            continue
-        if name in PIPELINE_SETTINGS:
-            field_name, converted = PIPELINE_SETTINGS[name], _unset_when_blank(value)
-        elif name in SERVER_SETTINGS:
-            field_name, convert = SERVER_SETTINGS[name]
-            try:
-                converted = convert(value)
-            except ValueError as error:
-                problems.append(f"codegen.{name} {error}; using the default")
-                continue
-        else:
-            continue
+        field_name, converted = _converted(name, value, problems)
         if converted is None:
-            # Unset: the default (for the pipeline: the environment, then the default) decides.
+            # Unset or invalid: the default (for the pipeline: the environment, then the default)
             continue
         if field_name in WORKSPACE_SENSITIVE and converted is not False and not workspace_trusted:
             problems.append(
@@ -170,6 +165,34 @@ def parse_options(
             continue
         (pipeline if name in PIPELINE_SETTINGS else values)[field_name] = converted
     return ServerOptions(pipeline=pipeline, **values), problems
+
+
+def _trust_flag(value: Any, problems: list[str]) -> bool:
+    if isinstance(value, bool):
+        return value
+    problems.append("workspaceTrusted must be true or false; treating the workspace as untrusted")
+    return False
+
+
+def _converted(name: str, value: Any, problems: list[str]) -> tuple[str, Any]:
+    """(field name, value) for one editor setting; the value is None when the setting is unset,
+    unknown or invalid (then `problems` says why)."""
+    if name == "apiKey":
+        problems.append(
+            "codegen.apiKey is ignored: keys never come from editor settings. "
+            "Set OPENAI_API_KEY in your environment (or a .env file in a trusted workspace)."
+        )
+        return name, None
+    if name in PIPELINE_SETTINGS:
+        return PIPELINE_SETTINGS[name], _unset_when_blank(value)
+    if name not in SERVER_SETTINGS:
+        return name, None
+    field_name, convert = SERVER_SETTINGS[name]
+    try:
+        return field_name, convert(value)
+    except ValueError as error:
+        problems.append(f"codegen.{name} {error}; using the default")
+        return field_name, None
 
 
 def _unset_when_blank(value: Any) -> Any:
@@ -192,6 +215,47 @@ def checked_pipeline(options: ServerOptions) -> tuple[ServerOptions, list[str]]:
         f"codegen.{_EDITOR_NAMES[name]}: {why}; using the default" for name, why in rejected.items()
     ]
     return dataclasses.replace(options, pipeline=valid), problems
+
+
+def checked_folders(
+    default: ServerOptions, folders: FolderOptions
+) -> tuple[tuple[ServerOptions, FolderOptions], list[str]]:
+    """`checked_pipeline` for the default options and each folder's (each distinct one once), and
+    the problems, each named by its folder where there are several."""
+    done: dict[int, tuple[ServerOptions, list[str]]] = {}
+
+    def check(options: ServerOptions) -> tuple[ServerOptions, list[str]]:
+        if id(options) not in done:
+            done[id(options)] = checked_pipeline(options)
+        return done[id(options)]
+
+    by_folder = {path: check(options) for path, options in folders.folders.items()}
+    problems = folder_problems(
+        {path: found for path, (_, found) in by_folder.items()}, len(by_folder)
+    )
+    if id(default) not in done:  # no folder has the root folder's options
+        problems = check(default)[1] + problems
+    checked = FolderOptions({path: options for path, (options, _) in by_folder.items()})
+    return (check(default)[0], checked), problems
+
+
+def folder_problems(problems: Mapping[Path, list[str]], folder_count: int) -> list[str]:
+    """The folders' problems as one list: with several folders, each problem names its folder,
+    unless every folder has it (a user or initialization setting, then said once)."""
+    if folder_count <= 1:
+        return [problem for found in problems.values() for problem in found]
+    lists = list(problems.values())
+    everywhere = [
+        problem
+        for problem in (lists[0] if len(lists) == folder_count else [])
+        if all(problem in found for found in lists)
+    ]
+    return everywhere + [
+        f"folder {path.name}: {problem}"
+        for path, found in problems.items()
+        for problem in found
+        if problem not in everywhere
+    ]
 
 
 def merge_settings(initial: Any, configured: Any) -> Any:

@@ -7,8 +7,8 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
@@ -16,10 +16,14 @@ from .constants import FINISHED_NOTIFICATION
 from .progress import TaskProgress
 from .stop import GenerationStopped
 
+if TYPE_CHECKING:  # the server imports this module
+    from .language_server import CodegenLanguageServer
+
 log = logging.getLogger(__name__)
 
 # What a job is for: (uri, part, detail). Two jobs with one key would edit the same place.
 JobKey = tuple[str, str, Any]
+Work = Callable[[TaskProgress], Awaitable[dict[str, Any]]]
 
 
 def prompt_key(uri: str, prompt_text: str) -> JobKey:
@@ -46,15 +50,15 @@ class Job:
 
     key: JobKey
     title: str
-    token: str = field(default_factory=lambda: f"codegen-{uuid.uuid4().hex}")
-    task: asyncio.Task | None = None
-    progress: TaskProgress | None = None
+    token: str
+    progress: TaskProgress
+    task: asyncio.Task[None]
 
 
 class Jobs:
     """The server's running jobs, by token and by key."""
 
-    def __init__(self, server):
+    def __init__(self, server: CodegenLanguageServer):
         self._server = server
         self._by_token: dict[str, Job] = {}
 
@@ -68,7 +72,7 @@ class Jobs:
         self,
         key: JobKey,
         title: str,
-        work: Callable[[TaskProgress], Awaitable[dict[str, Any]]],
+        work: Work,
         busy_message: str,
     ) -> dict[str, Any]:
         """Start `work(progress)` in the background and answer at once: the acknowledgement, or why
@@ -81,38 +85,34 @@ class Jobs:
             )
             self._server.show(message, types.MessageType.Warning)
             return {"started": False, "running": current.token, "message": message}
-        job = Job(key, title)
-        job.progress = TaskProgress(self._server, title, job.token)
-        self._by_token[job.token] = job
-        job.progress.announce()
-        job.task = asyncio.ensure_future(self._run(job, work))
+        token = f"codegen-{uuid.uuid4().hex}"
+        progress = TaskProgress(self._server, title, token)
+        progress.announce()
+        task = asyncio.ensure_future(self._run(token, title, progress, work))
+        job = self._by_token[token] = Job(key, title, token, progress, task)
         return {
             "started": True,
             "token": job.token,
             "message": f"{title}: started; the result follows as a message.",
         }
 
-    async def _run(
-        self, job: Job, work: Callable[[TaskProgress], Awaitable[dict[str, Any]]]
-    ) -> None:
+    async def _run(self, token: str, title: str, progress: TaskProgress, work: Work) -> None:
         outcome: dict[str, Any] = {"message": "Stopped."}
         try:
-            outcome = await work(job.progress)
+            outcome = await work(progress)
         except asyncio.CancelledError:
             outcome = {"message": "Stopped: the server is shutting down."}
         # The work reports its own failures; this is a bug, but never a dead server
         except Exception:
-            log.exception("%s failed", job.title)
+            log.exception("%s failed", title)
             outcome = {
-                "message": (
-                    f"{job.title} failed unexpectedly; nothing was changed. See the server log."
-                )
+                "message": f"{title} failed unexpectedly; nothing was changed. See the server log."
             }
             self._server.show(outcome["message"], types.MessageType.Error)
         finally:
-            self._by_token.pop(job.token, None)
-            job.progress.end(outcome.get("message") or "Done")
-            self._server.protocol.notify(FINISHED_NOTIFICATION, {"token": job.token, **outcome})
+            self._by_token.pop(token, None)
+            progress.end(outcome.get("message") or "Done")
+            self._server.protocol.notify(FINISHED_NOTIFICATION, {"token": token, **outcome})
 
     def cancel(self, token: str | None = None, uri: str | None = None) -> list[Job]:
         """Cancel the job with `token`, or every job on `uri`, or (neither given) every job."""
@@ -164,7 +164,9 @@ async def reported(
     except asyncio.CancelledError:
         if not progress.cancelled:
             raise  # the server is shutting down
-        asyncio.current_task().uncancel()
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
         outcome["message"] = cancelled
         show(cancelled, types.MessageType.Info)
     except Exception as error:

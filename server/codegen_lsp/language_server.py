@@ -25,11 +25,11 @@ from codegen.scoring.quality_incremental import IncrementalModule
 
 from . import placement
 from .analysis import DocumentAnalysis
-from .config import ServerOptions, checked_pipeline, codegen_settings, merge_settings, parse_options
-from .constants import CONFIGURATION_SECTION
+from .config import FolderOptions, ServerOptions, codegen_settings
 from .diagnostics import lsp_diagnostics
 from .documents import LineDocument, LineWorkspace
 from .editing.merging import split_lines
+from .features import configuration
 from .jobs import Jobs
 from .protocol import CodegenProtocol
 from .run_results import ModuleResults
@@ -47,7 +47,8 @@ class CodegenLanguageServer(LanguageServer):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("protocol_cls", CodegenProtocol)
         super().__init__(*args, **kwargs)
-        self.options = ServerOptions()
+        self.options = ServerOptions()  # the root folder's; files outside every folder use them
+        self.folder_options = FolderOptions()
         self.analyses: dict[str, DocumentAnalysis] = {}
         self.results: dict[str, ModuleResults] = {}
         self.last_session = None
@@ -80,51 +81,21 @@ class CodegenLanguageServer(LanguageServer):
             self.log_handler.loop = asyncio.get_running_loop()
 
     async def pull_configuration(self, pushed: Any = None) -> None:
-        """Read section `codegen` through workspace/configuration (or a pushed settings object)."""
-        workspace = self.client_capabilities.workspace
-        raw = None
-        if workspace and workspace.configuration:
-            try:
-                answer = await self.workspace_configuration_async(
-                    types.ConfigurationParams(
-                        items=[
-                            types.ConfigurationItem(
-                                scope_uri=self.root_uri, section=CONFIGURATION_SECTION
-                            )
-                        ]
-                    )
-                )
-                raw = answer[0] if answer else None
-            except Exception as error:
-                log.warning("workspace/configuration failed: %s", error)
-        elif isinstance(pushed, dict):
-            raw = pushed.get(CONFIGURATION_SECTION, pushed)
-        if raw is None:
-            return  # nothing configured there: keep the initialization options
-        options, self.pending_problems = parse_options(
-            merge_settings(self.initial_settings, raw),
-            workspace_trusted=self.options.workspace_trusted,
-        )
-        self.options = options  # in force at once; only the report waits for the pipeline's check
-        for uri in list(self.workspace.text_documents):
-            self.schedule_diagnostics(uri)
-        await self.settle_options()
+        """Read each workspace folder's settings (see features/configuration.py)."""
+        await configuration.pull_configuration(self, pushed)
 
     async def settle_options(self) -> None:
-        """Check the pipeline's settings against codegen's schema (pydantic, off the loop), then
-        report problems."""
-        options = self.options
-        checked, problems = await asyncio.to_thread(checked_pipeline, options)
-        # Else newer settings arrived meanwhile, and are checked in turn
-        if self.options is options:
-            self.options = checked
-        self.pending_problems += problems
-        if self.pending_problems:
-            problems, self.pending_problems = self.pending_problems, []
-            self.show(
-                "codegen settings: " + " ".join(p.rstrip(".") + "." for p in problems),
-                types.MessageType.Warning,
-            )
+        """Check the settings against the pipeline's schema off the loop, then report problems."""
+        await configuration.settle_options(self)
+
+    def folder_of(self, uri: str) -> Path | None:
+        """The document's workspace folder: the innermost one holding it, else the root folder."""
+        return self.folder_options.folder_of(self.module_path(uri)) or self.root
+
+    def options_for(self, uri: str) -> ServerOptions:
+        """The options of the document's folder (the root folder's for files outside every
+        folder)."""
+        return self.folder_options.options_for(self.module_path(uri), self.options)
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log unexpected errors instead of pygls's default pop-up; the handler's caller gets its
@@ -203,7 +174,9 @@ class CodegenLanguageServer(LanguageServer):
         path = self.module_path(uri)
         if path is None or placement.is_test_file(path):
             return None
-        return placement.existing_test_file(path, self.root, self.options.test_location)
+        return placement.existing_test_file(
+            path, self.folder_of(uri), self.options_for(uri).test_location
+        )
 
     # -- diagnostics and hints -------------------------------------------------------------------
     def schedule_diagnostics(self, uri: str, *, immediately: bool = False) -> None:
@@ -213,7 +186,7 @@ class CodegenLanguageServer(LanguageServer):
         pending = self._debounce.pop(uri, None)
         if pending is not None:
             pending.cancel()
-        delay = 0.0 if immediately else self.options.diagnostics_delay_ms / 1000
+        delay = 0.0 if immediately else self.options_for(uri).diagnostics_delay_ms / 1000
         self._debounce[uri] = asyncio.ensure_future(self._diagnose_later(uri, delay))
 
     def forget(self, uri: str) -> None:
@@ -243,7 +216,7 @@ class CodegenLanguageServer(LanguageServer):
         if analysis is None or document is None or document.version != analysis.version:
             return  # stale: a newer version has its own run coming
         diagnostics = lsp_diagnostics(
-            analysis, self.results.get(uri), self.units, self.options.max_diagnostics
+            analysis, self.results.get(uri), self.units, self.options_for(uri).max_diagnostics
         )
         # Sent as JSON-ready dicts: lsprotocol's converter takes longer than the analysis for
         # hundreds of them.

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
+
+if TYPE_CHECKING:  # the server imports this module
+    from pygls.lsp.server import LanguageServer
 
 _LEVELS = {
     logging.ERROR: types.MessageType.Error,
@@ -18,7 +22,7 @@ class ClientLogHandler(logging.Handler):
     """Forwards records once the client is connected; records from other threads go through the
     loop."""
 
-    def __init__(self, server, level: int = logging.INFO):
+    def __init__(self, server: LanguageServer, level: int = logging.INFO):
         super().__init__(level)
         self.server = server
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
+
+if TYPE_CHECKING:  # the server imports this module
+    from .language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +30,7 @@ class TaskProgress:
     """Server-created, cancellable work-done progress under `token`; the job's outcome message ends
     it."""
 
-    def __init__(self, server, title: str, token: str):
+    def __init__(self, server: CodegenLanguageServer, title: str, token: str):
         self._server = server
         self.title = title
         self.token = token

@@ -50,21 +50,21 @@ class ModuleResults:
 def module_results(
     module_text: str, test_text: str, run: Any, *, module_uri: str = "", test_uri: str = ""
 ) -> ModuleResults:
-    """Attach a codegen.execution TestRunResult to the module's top-level functions."""
+    """Attach a codegen.execution TestRunResult to the module's top-level functions (each file
+    parsed once)."""
     # Only after a test run: keeps server start light
-    from codegen.repair import (
-        functions_used_by_tests,
-    )
+    from codegen.repair import declared_test, functions_used_by_tests, possible_bugs
 
     spans = top_level_functions(module_text)
     targets = functions_used_by_tests(test_text, set(spans))
     bugs = {
-        (_get(bug, "test_id"), _get(bug, "function"))
-        for bug in _possible_bugs(test_text, run, list(spans))
+        (bug.test_id, bug.function)
+        for bug in possible_bugs(test_text, run, list(spans), used_by=targets)
     }
     results = {name: FunctionResults(name, source) for name, (_, _, source) in spans.items()}
     for test in run.tests:
-        names = targets.get(test.test_id) or targets.get(test.test_id.rpartition(".")[2]) or set()
+        declared = declared_test(test.test_id)  # a parametrized case counts for its test
+        names = targets.get(declared) or targets.get(declared.rpartition(".")[2]) or set()
         for name in names:
             entry = results[name]
             entry.tests_run += 1
@@ -81,16 +81,12 @@ def module_results(
                 )
     if run.coverage_measured:
         for coverage in run.functions:
-            entry = results.get(coverage.name)
-            if entry is not None:
+            covered = results.get(coverage.name)
+            if covered is not None:
                 start = spans[coverage.name][0]
-                entry.coverage_percent = coverage.percent
-                entry.missing_offsets = tuple(line - start for line in coverage.missing_lines)
-    explorer = (
-        results_notification(module_uri, test_uri, test_text, run)
-        if module_uri and test_uri
-        else None
-    )
+                covered.coverage_percent = coverage.percent
+                covered.missing_offsets = tuple(line - start for line in coverage.missing_lines)
+    explorer = results_notification(module_uri, test_uri, run) if module_uri and test_uri else None
     return ModuleResults(results, summary(run), run.problem, explorer)
 
 
@@ -124,30 +120,14 @@ def top_level_functions(text: str) -> dict[str, tuple[int, int, str]]:
     if tree is None:
         return {}
     lines = split_lines(text)
-    return {
-        node.name: (
-            node.lineno,
-            node.end_lineno,
-            function_text(lines, node.lineno, node.end_lineno),
-        )
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    }
+    spans: dict[str, tuple[int, int, str]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            end = node.end_lineno or node.lineno
+            spans[node.name] = (node.lineno, end, function_text(lines, node.lineno, end))
+    return spans
 
 
 def function_text(lines: Any, start_line: int, end_line: int) -> str:
     """A function's text from its 1-based def line to its end line, line endings normalized."""
     return "\n".join(line.rstrip() for line in lines[start_line - 1 : end_line])
-
-
-def _possible_bugs(test_text: str, run: Any, names: list[str]) -> list[Any]:
-    """codegen's judgement of which failures look like bugs in the code (assertion failures)."""
-    try:
-        from codegen.repair import possible_bugs
-    except ImportError:
-        return []
-    return possible_bugs(test_text, run, names)
-
-
-def _get(item: Any, name: str) -> Any:
-    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)

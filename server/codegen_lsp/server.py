@@ -24,7 +24,7 @@ from .constants import (
     SHOW_TRACE,
 )
 from .editing.prompts import FunctionAt
-from .features import commands, generation, test_explorer
+from .features import commands, generation, test_explorer, trace
 from .hints import lsp_inlay_hints
 from .language_server import CodegenLanguageServer
 
@@ -60,6 +60,13 @@ async def did_change_configuration(
     server: CodegenLanguageServer, params: types.DidChangeConfigurationParams
 ) -> None:
     await server.pull_configuration(pushed=params.settings)
+
+
+@SERVER.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+async def did_change_workspace_folders(
+    server: CodegenLanguageServer, params: types.DidChangeWorkspaceFoldersParams
+) -> None:
+    await server.pull_configuration()  # pygls has updated the folders: each added one's settings
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -184,7 +191,7 @@ def work_done_progress_cancel(
 
 @SERVER.command(SHOW_TRACE)
 async def show_trace(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
-    return await commands.show_trace(server, arguments)
+    return await trace.show_trace(server, arguments)
 
 
 @SERVER.feature(test_explorer.TEST_ITEMS)

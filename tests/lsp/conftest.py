@@ -295,8 +295,12 @@ def copy_data(name: str, root: Path, target: str | None = None) -> Path:
 
 async def launch(root: Path, home: Path, *, model=None, options: dict | None = None,
                  caps: types.ClientCapabilities | None = None, env: dict[str, str] | None = None,
-                 configuration: Any = None) -> Editor:
-    """Start the server as a subprocess and initialize it, trusted, with a short diagnostics delay."""
+                 configuration: Any = None, folders: dict[Path, Any] | None = None,
+                 rootless: bool = False) -> Editor:
+    """Start the server as a subprocess and initialize it, trusted, with a short diagnostics delay.
+
+    `folders`: the workspace folders (the root first) and each one's `codegen` settings (None: none);
+    `rootless`: no root and no folder, as when an editor opens a single file."""
     home.mkdir(parents=True, exist_ok=True)
     environment = server_environment(model.base_url if model is not None else None, home, **(env or {}))
     holder: dict[str, Editor] = {}
@@ -342,6 +346,9 @@ async def launch(root: Path, home: Path, *, model=None, options: dict | None = N
     client = await config.start()
     if configuration is not None:
         client.set_configuration(configuration, section="codegen")
+    for folder, settings in (folders or {}).items():
+        if settings is not None:
+            client.set_configuration(settings, section="codegen", scope_uri=from_fs_path(str(folder)))
     editor = Editor(client, root)
     editor.model = model
     holder["editor"] = editor
@@ -349,7 +356,9 @@ async def launch(root: Path, home: Path, *, model=None, options: dict | None = N
     initialization.update(options or {})
     await client.initialize_session(types.InitializeParams(
         capabilities=caps or capabilities(),
-        root_uri=from_fs_path(str(root)),
+        root_uri=None if rootless else from_fs_path(str(root)),
+        workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(folder)), name=folder.name)
+                           for folder in folders] if folders else None,
         initialization_options=initialization,
     ))
     return editor

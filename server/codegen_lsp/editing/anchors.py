@@ -10,7 +10,7 @@ from codegen.source import parse_or_none
 
 from ..constants import KIND_ALL, KIND_FUNCTION
 from ..stop import GenerationStopped
-from .merging import split_lines
+from .merging import split_lines, statement_lines
 from .prompts import Prompt, find_prompt, function_at, function_block, prompt_at
 
 
@@ -55,8 +55,7 @@ def function_span(text: str, lines: list[str], name: str) -> tuple[int, int] | N
         return function_block(lines, name)
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-            return first - 1, node.end_lineno
+            return statement_lines(node)
     return None
 
 
@@ -85,11 +84,11 @@ def refind(anchor: Anchor, text: str) -> Anchor:
             )
         return replace(anchor, prompt=prompt)
     current = anchor_for_functions(text, list(anchor.functions)) if anchor.functions else None
-    if current is None:
-        block = function_span(text, lines, anchor.function)
-        source = "".join(lines[block[0] : block[1]]) if block else None
+    if current is not None:
+        source: str | None = current.function_source
     else:
-        source = current.function_source
+        block = function_span(text, lines, anchor.function) if anchor.function else None
+        source = "".join(lines[block[0] : block[1]]) if block else None
     if source != anchor.function_source:
         raise GenerationStopped(
             f"{anchor.function} changed while the model was working, so nothing was changed. "

@@ -77,7 +77,7 @@ def workspace_edit(
                     annotation_id=annotation_id,
                 )
             )
-            edits = [
+            edits: list[types.TextEdit | types.AnnotatedTextEdit] = [
                 types.TextEdit(
                     range=types.Range(
                         start=types.Position(line=0, character=0),
@@ -87,7 +87,7 @@ def workspace_edit(
                 )
             ]
         else:
-            edits = text_edits(change.old_text, change.new_text, units)
+            edits = list(text_edits(change.old_text, change.new_text, units))
         if annotation_id is not None:
             edits = [
                 types.AnnotatedTextEdit(

@@ -34,6 +34,13 @@ def split_lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
+def statement_lines(node: ast.stmt) -> tuple[int, int]:
+    """[start, end) 0-based lines of a parsed statement, decorators included."""
+    decorators = getattr(node, "decorator_list", None)
+    first = decorators[0].lineno if decorators else node.lineno
+    return first - 1, node.end_lineno or node.lineno
+
+
 def has_runner(text: str) -> bool:
     """True when the module already has a top-level `main()` or an `if __name__ == "__main__":`
     guard."""
@@ -50,8 +57,9 @@ def split_imports(code: str) -> tuple[list[str], str]:
     dropped: set[int] = set()
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            imports.append("".join(lines[node.lineno - 1 : node.end_lineno]).strip() + "\n")
-            dropped.update(range(node.lineno - 1, node.end_lineno))
+            start, end = statement_lines(node)
+            imports.append("".join(lines[start:end]).strip() + "\n")
+            dropped.update(range(start, end))
     body = "".join(line for i, line in enumerate(lines) if i not in dropped)
     return imports, body.strip("\n") + "\n"
 
@@ -184,10 +192,8 @@ def merge_test_file(existing: str, new_tests: str, *, module_name: str) -> str:
     imports: list[str] = []
     definitions: list[str] = []
     for node in new_tree.body:
-        first = (
-            node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno
-        ) - 1
-        source = "".join(new_lines[first : node.end_lineno]).strip("\n")
+        first, end = statement_lines(node)
+        source = "".join(new_lines[first:end]).strip("\n")
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.append(source.strip() + "\n")
         elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -61,6 +61,8 @@ def plan(
     """(module change, test file change or None) for the snapshot; raises GenerationStopped."""
     new_text = files.text
     if generated.code:
+        if anchor.prompt is None:
+            raise ValueError("a generated function goes where its prompt is: the anchor has none")
         imports, body = split_imports(generated.code)
         new_text = place_function(
             new_text, anchor.prompt, body, keep_prompt=files.keep_prompt_comment
@@ -102,7 +104,10 @@ def edit_for(
 
 def write_new_file(change: FileChange) -> None:
     """For clients that cannot create files: write the new test file, never over an existing one."""
-    path = Path(to_fs_path(change.uri))
+    fs_path = to_fs_path(change.uri)
+    if fs_path is None:
+        raise ValueError(f"not a file URI: {change.uri}")
+    path = Path(fs_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
         handle.write(change.new_text)

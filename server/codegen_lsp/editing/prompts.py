@@ -144,7 +144,7 @@ def _indent(text: str) -> str:
 
 def _defines(line: str, name: str) -> bool:
     match = _DEF.match(line)
-    return bool(match) and match.group(1) == name
+    return match is not None and match.group(1) == name
 
 
 def function_block(lines: Sequence[str], name: str) -> tuple[int, int] | None:

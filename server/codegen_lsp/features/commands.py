@@ -1,10 +1,9 @@
-"""The palette commands: tests for a function or a whole file, a sandboxed test run, cancel, where
-the trace is."""
+"""The palette commands: tests for a function or a whole file, a sandboxed test run, cancel (the
+trace is in trace.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from .. import placement
+from ..config import codegen_settings
 from ..constants import KIND_TESTS, TRUST_HOWTO
 from ..editing.anchors import anchor_for_functions
 from ..editing.merging import split_lines
@@ -25,9 +25,6 @@ from .test_explorer import publish_results
 
 if TYPE_CHECKING:  # the server imports this module
     from ..language_server import CodegenLanguageServer
-
-log = logging.getLogger(__name__)
-
 
 # How long `codegen.cancel` waits for the jobs to end before it answers.
 CANCEL_WAIT = 2.0
@@ -152,7 +149,7 @@ def run_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict
     module_path = server.module_path(uri)
     if module_path is None:
         raise ArgumentError("the URI must be a file:// URI")
-    if not server.options.workspace_trusted:
+    if not server.options_for(uri).workspace_trusted:
         return _refused(
             server,
             "Tests not run: this workspace is not trusted, and running its tests runs its code. "
@@ -192,8 +189,9 @@ async def _run_tests(
             )
         from codegen.execution import run_tests_async
 
-        # The interpreter, timeout and sandbox choice
-        settings = await asyncio.to_thread(server.settings)
+        # The interpreter, timeout and sandbox choice of the module's folder
+        folder = server.folder_of(uri)
+        settings = await asyncio.to_thread(codegen_settings, server.options_for(uri), folder)
         await progress.begin()
         progress.stage("run")
         run = await server.worker.run(
@@ -207,9 +205,7 @@ async def _run_tests(
                 timeout=settings.test_timeout,
                 repeats=1,
                 extra_paths=tuple(
-                    str(p)
-                    for p in {module_path.parent, test_path.parent, server.root}
-                    if p is not None
+                    str(p) for p in {module_path.parent, test_path.parent, folder} if p is not None
                 ),
                 only=only,
             )
@@ -286,72 +282,3 @@ async def cancel(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> d
         "cancelled": [job.token for job in cancelled],
         "message": f"Cancelled {len(cancelled)} job(s).",
     }
-
-
-async def show_trace(
-    server: CodegenLanguageServer, arguments: tuple[Any, ...] = ()
-) -> dict[str, Any]:
-    """The last generation's trace as a readable page, where tracing is local.
-
-    A client that passes `{webview: true}` (ours) gets the page's HTML to show; others get the page
-    opened in a browser through `window/showDocument` where they support it, and its path either
-    way.
-    """
-    session = server.last_session
-    if session is None:
-        message = "No generation has run yet; its trace will be listed here once one has."
-        server.show(message, types.MessageType.Info)
-        return {"message": message}
-    status = getattr(session, "tracing", None)
-    call_id = getattr(session, "last_call_id", None)
-    detail = getattr(status, "detail", None) or "Tracing status unknown."
-    message = detail + (f" Last call: {call_id}." if call_id else "")
-    answer: dict[str, Any] = {
-        "message": message,
-        "mode": getattr(status, "mode", None),
-        "location": getattr(status, "location", None),
-        "callId": call_id,
-    }
-    if call_id and answer["mode"] == "local":
-        page = await asyncio.to_thread(_trace_page, server, call_id)
-        if isinstance(page, str):
-            answer["message"] = message = f"{message} Its trace could not be shown: {page}"
-        else:
-            answer.update(html=page[0], path=str(page[1]))
-            wants_webview = bool(
-                arguments and isinstance(arguments[0], dict) and arguments[0].get("webview")
-            )
-            shown = False
-            if not wants_webview and server.supports_show_document():
-                try:
-                    result = await server.window_show_document_async(
-                        types.ShowDocumentParams(uri=from_fs_path(str(page[1])), external=True)
-                    )
-                    shown = bool(result and result.success)
-                except (
-                    Exception
-                ) as error:  # the client could not open it: the path below still says where
-                    log.info("window/showDocument failed: %s", error)
-            if not wants_webview:
-                answer["message"] = message = (
-                    f"{message} {'Opened' if shown else 'Its page'}: {page[1]}."
-                )
-    if "html" not in answer or not (
-        arguments and isinstance(arguments[0], dict) and arguments[0].get("webview")
-    ):
-        server.show(message, types.MessageType.Info)
-    return answer
-
-
-def _trace_page(server: CodegenLanguageServer, call_id: str):
-    """(HTML, the file it was written to) for a traced call, or the sentence saying why not."""
-    from codegen.errors import CodegenError
-    from codegen.tracing.page import render_call_html
-
-    try:
-        html = render_call_html(call_id)
-    except CodegenError as error:
-        return str(error)
-    path = server.scratch_dir() / f"trace-{call_id}.html"
-    path.write_text(html, encoding="utf-8")
-    return html, path

@@ -11,26 +11,22 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from .. import placement
-from ..config import tests_refused
+from ..config import ServerOptions, codegen_settings, tests_refused
 from ..constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER
 from ..editing.anchors import Anchor, anchor_for_request, refind
-from ..editing.edits import preview_annotation
 from ..editing.merging import has_runner
-from ..editing.plans import FilesSnapshot, Generated, edit_for, plan, write_new_file
+from ..editing.plans import FilesSnapshot, Generated, plan
 from ..jobs import JobKey, prompt_key, reported, runner_key, tests_key
 from ..progress import TaskProgress
 from ..run_results import module_results
 from ..stop import GenerationStopped
+from .applying import apply_generated, files_snapshot
 from .test_explorer import publish_results
 
 if TYPE_CHECKING:  # the server imports this module
     from ..language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
-
-# How long to wait for the client's didChange after it applied our edit, before the next edit.
-EDIT_ECHO_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -115,7 +111,7 @@ def _job_key(request: GenerationRequest, anchor: Anchor, module_path: Path) -> t
             runner_key(request.uri),
             f"A main() runner for {module_path.name} is already being generated.",
         )
-    functions = anchor.functions or (anchor.function,)
+    functions = anchor.functions or ((anchor.function,) if anchor.function else ())
     return (
         tests_key(request.uri, functions),
         f"Tests for {', '.join(functions)} are already being generated.",
@@ -134,8 +130,9 @@ async def _generate(
 
     async def generate_and_apply() -> None:
         await progress.begin()
+        options, folder = server.options_for(request.uri), server.folder_of(request.uri)
         # The first call imports pydantic
-        settings = await server.worker.run(lambda: _settings(server))
+        settings = await server.worker.run(lambda: _settings(options, folder))
         files = files_snapshot(
             server,
             request.uri,
@@ -155,10 +152,10 @@ async def _generate(
                 test_uri=run[1],
             )
         )
-        not_run = tests_refused(server.options) if generated.tests and run is None else None
+        not_run = tests_refused(options) if generated.tests and run is None else None
         summary = _summary(generated, module_path, scores, results, not_run)
         progress.stage("apply")
-        await _apply(server, request, anchor, generated)
+        await apply_generated(server, request.uri, ACTION_TITLES[request.kind], anchor, generated)
         if results is not None:
             server.results[request.uri] = results
             publish_results(server, results.explorer)
@@ -179,40 +176,12 @@ async def _generate(
     return outcome
 
 
-def files_snapshot(server: CodegenLanguageServer, uri: str, closed: str) -> FilesSnapshot:
-    """The module and its test file as they are now (on the server's loop);
-    GenerationStopped(`closed`) if gone."""
-    document = server.document(uri)
-    module_path = server.module_path(uri)
-    if document is None or module_path is None:
-        raise GenerationStopped(closed)
-    options = server.options
-    test_path = placement.existing_test_file(
-        module_path, server.root, options.test_location
-    ) or placement.test_file_path(module_path, server.root, options.test_location)
-    try:
-        test_text, test_version = server.text_and_version(test_path)
-    except (OSError, UnicodeDecodeError) as error:
-        raise GenerationStopped(
-            f"Cannot read {test_path.name} ({error}); nothing was changed."
-        ) from None
-    return FilesSnapshot(
-        uri,
-        document.source,
-        document.version,
-        module_path,
-        test_path,
-        test_text,
-        test_version,
-        keep_prompt_comment=options.keep_prompt_comment,
-    )
-
-
-async def _settings(server: CodegenLanguageServer):
+async def _settings(options: ServerOptions, folder: Path | None):
+    """The pipeline's Settings for the document's folder; GenerationStopped when unusable."""
     from codegen.errors import ConfigurationError
 
     try:
-        settings = server.settings()
+        settings = codegen_settings(options, folder)
         settings.require_endpoint()
     except ConfigurationError as error:
         raise GenerationStopped(str(error), types.MessageType.Error) from None
@@ -235,6 +204,7 @@ async def _run_pipeline(
     of the kept run or None).
     """
     loop = asyncio.get_running_loop()
+    folder = server.folder_of(request.uri)
     test_uris: dict[str, str] = {}  # test file text -> its URI, for the results of the run kept
 
     def on_stage(name: str) -> None:
@@ -255,6 +225,8 @@ async def _run_pipeline(
         module_change, test_change = await asyncio.to_thread(
             plan, current, refind(anchor, current.text), _generated(request, code, runner, tests)
         )
+        if test_change is None:  # the pipeline composes only to run tests
+            raise ValueError("composed files without tests")
         test_uris[test_change.new_text] = test_change.uri
         return SavedFiles(module_change.new_text, test_change.new_text, current.test_path.stem)
 
@@ -262,20 +234,18 @@ async def _run_pipeline(
         from codegen.pipeline import Destination
 
         session = server.session_for(settings)
-        extra_paths = tuple(
-            str(p) for p in {files.module_path.parent, server.root} if p is not None
-        )
+        extra_paths = tuple(str(p) for p in {files.module_path.parent, folder} if p is not None)
         pipeline = session.pipeline(
             on_stage,
             on_tokens,
-            project_dir=server.root,
+            project_dir=folder,
             destination=Destination(files.module_name, compose, extra_paths),
         )
-        from_prompt = request.kind in (KIND_FUNCTION, KIND_ALL)
+        prompt = anchor.prompt if request.kind in (KIND_FUNCTION, KIND_ALL) else None
         functions = anchor.function or ", ".join(anchor.functions)
         output = await pipeline.predict(
-            anchor.prompt.text if from_prompt else f"{request.kind} for {functions}",
-            code=None if from_prompt else anchor.function_source,
+            prompt.text if prompt else f"{request.kind} for {functions}",
+            code=None if prompt else anchor.function_source,
             parts="all" if request.kind == KIND_ALL else request.kind,
             runner_exists=request.kind == KIND_ALL and has_runner(files.text),
         )
@@ -295,73 +265,6 @@ async def _run_pipeline(
 def _generated(request: GenerationRequest, code: str, runner: str, tests: str) -> Generated:
     """What to merge: the function only where it was generated (else `code` is the existing one)."""
     return Generated(code if request.kind in (KIND_FUNCTION, KIND_ALL) else "", runner, tests)
-
-
-async def _apply(
-    server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor, generated: Generated
-) -> None:
-    """Re-find the anchor in the current text, build the edit against that version, and apply it."""
-    capabilities = server.client_capabilities.workspace
-    edit_capabilities = capabilities.workspace_edit if capabilities else None
-    document_changes = bool(edit_capabilities and edit_capabilities.document_changes)
-    creates = document_changes and bool(
-        edit_capabilities.resource_operations
-        and types.ResourceOperationKind.Create in edit_capabilities.resource_operations
-    )
-    # A preview where asked for and the client can show one; others get the plain edit.
-    annotation = (
-        preview_annotation(ACTION_TITLES[request.kind])
-        if (
-            server.options.preview_edits
-            and document_changes
-            and edit_capabilities.change_annotation_support is not None
-        )
-        else None
-    )
-    closed = "The file was closed while the model worked; nothing was changed."
-    async with server.apply_lock(request.uri):
-        for _ in range(3):
-            files = files_snapshot(server, request.uri, closed)
-            # Merging, sorting imports and diffing a long file take a while: off the event loop.
-            changes, edit = await asyncio.to_thread(
-                edit_for,
-                files,
-                anchor,
-                generated,
-                server.units,
-                document_changes=document_changes,
-                creates=creates,
-                annotation=annotation,
-            )
-            current = server.document(request.uri)
-            if (
-                current is not None
-                and current.version == files.version
-                and current.source == files.text
-            ):
-                break
-        else:
-            raise GenerationStopped(
-                "The file kept changing while the generated code was being merged; "
-                "nothing was changed. Try again."
-            )
-        result = await server.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(
-                edit=edit, label=f"codegen: {ACTION_TITLES[request.kind].lower()}"
-            )
-        )
-        if not result.applied:
-            reason = f" ({result.failure_reason})" if result.failure_reason else ""
-            raise GenerationStopped(
-                f"The editor did not apply the generated code{reason}; nothing was changed."
-            )
-        for change in changes:
-            if change.old_text is None and not creates:
-                write_new_file(change)
-        if any(
-            change.uri == request.uri and change.old_text != change.new_text for change in changes
-        ):
-            await server.wait_for_change(request.uri, files.version, EDIT_ECHO_TIMEOUT)
 
 
 def _summary(

@@ -4,11 +4,15 @@ coverage."""
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pygls.uris import from_fs_path
 
+from codegen.repair import declared_test
 from codegen.source import parse_or_none
+
+if TYPE_CHECKING:  # the server imports this module
+    from ..language_server import CodegenLanguageServer
 
 # Our own protocol additions (the VS Code client mirrors these names).
 TEST_ITEMS = "codegen/testItems"  # request: {uri} -> {testUri, items} | null
@@ -55,24 +59,13 @@ def explorer_items(test_text: str) -> list[dict[str, Any]]:
     return items
 
 
-def _item_id(test_id: str, known: set[str]) -> str:
-    """The item a result belongs to: itself, or the test a parametrized case (`test_f[1-2]`) came
-    from."""
-    if test_id in known:
-        return test_id
-    return test_id.partition("[")[0]
-
-
-def results_notification(
-    module_uri: str, test_uri: str, test_text: str, run: Any
-) -> dict[str, Any]:
+def results_notification(module_uri: str, test_uri: str, run: Any) -> dict[str, Any]:
     """One run's outcome per test item (cases of a parametrized test folded into it) and line
     coverage."""
-    known = {item["id"] for item in explorer_items(test_text)}
     tests: dict[str, dict[str, Any]] = {}
     rank = {"passed": 0, "skipped": 0, "flaky": 1, "failed": 2, "errored": 3}
     for test in run.tests:
-        item = _item_id(test.test_id, known)
+        item = declared_test(test.test_id)
         entry = tests.setdefault(item, {"id": item, "outcome": test.outcome, "messages": []})
         if rank.get(test.outcome, 3) > rank.get(entry["outcome"], 3):
             entry["outcome"] = test.outcome
@@ -105,7 +98,7 @@ def uri_parameter(params: Any) -> str | None:
     return uri if isinstance(uri, str) else None
 
 
-def items_answer(server, uri: str) -> dict[str, Any] | None:
+def items_answer(server: CodegenLanguageServer, uri: str) -> dict[str, Any] | None:
     """The answer to codegen/testItems for a module: its test file's URI and items (None if it has
     none)."""
     if server.module_path(uri) is None or server.is_test_file(uri):
@@ -119,6 +112,6 @@ def items_answer(server, uri: str) -> dict[str, Any] | None:
     return {"testUri": from_fs_path(str(test_path)), "items": explorer_items(text)}
 
 
-def publish_results(server, payload: dict[str, Any] | None) -> None:
+def publish_results(server: CodegenLanguageServer, payload: dict[str, Any] | None) -> None:
     if payload is not None:
         server.protocol.notify(TEST_RESULTS, payload)

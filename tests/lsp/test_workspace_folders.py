@@ -1,0 +1,109 @@
+"""Multi-root workspaces: each file follows the settings of the workspace folder holding it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from tests.loopback_model import asks_for_pytest, request_kind
+
+from .conftest import copy_data
+
+GENERATE_ALL = "Generate function, runner and tests"
+
+
+def action(actions, title):
+    return next(a for a in actions if a.title == title)
+
+
+async def wait_for_message(editor, text, timeout=10.0):
+    for _ in range(int(timeout / 0.05)):
+        matches = [m for m in editor.messages() if text in m]
+        if matches:
+            return matches
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no message containing {text!r}: {editor.messages()}")
+
+
+def unit_test_requests(model):
+    return [body for body in model.requests if request_kind(body) == "UnitTest"]
+
+
+async def test_each_folder_gets_its_own_test_framework_and_test_location(start_editor, workspace, tmp_path, model):
+    beta = tmp_path / "beta"
+    for folder in (workspace, beta):
+        copy_data("prompt_module.py", folder)
+    editor = await start_editor(model=model, folders={
+        workspace: {"testFramework": "pytest", "testLocation": "testsFolder", "runTestsAfterGeneration": False},
+        beta: {"testFramework": "unittest", "testLocation": "beside", "runTestsAfterGeneration": False,
+               "diagnosticsDelayMs": -5},
+    })
+    # Only beta's invalid value is reported, naming beta
+    [message] = await wait_for_message(editor, "codegen.diagnosticsDelayMs")
+    assert "folder beta: codegen.diagnosticsDelayMs" in message and "folder project" not in message
+
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), GENERATE_ALL))
+    assert outcome["applied"], outcome
+    tests = workspace / "tests" / "test_prompt_module.py"
+    assert tests.is_file() and not (workspace / "test_prompt_module.py").exists()
+    assert "import pytest" in tests.read_text()
+    assert [asks_for_pytest(body) for body in unit_test_requests(model)] == [True]
+
+    beta_uri = editor.open(str(beta / "prompt_module.py"))
+    outcome = await editor.run(action(await editor.code_actions(beta_uri, 3), GENERATE_ALL))
+    assert outcome["applied"], outcome
+    beside = beta / "test_prompt_module.py"
+    assert beside.is_file() and not (beta / "tests").exists()
+    assert "import unittest" in beside.read_text() and "import pytest" not in beside.read_text()
+    assert [asks_for_pytest(body) for body in unit_test_requests(model)] == [True, False]
+
+
+async def test_a_folder_added_later_is_asked_for_its_settings(start_editor, workspace, tmp_path, model):
+    gamma = tmp_path / "gamma"
+    copy_data("prompt_module.py", gamma)
+    editor = await start_editor(model=model, folders={workspace: {"runTestsAfterGeneration": False}})
+    gamma_uri = from_fs_path(str(gamma))
+    editor.client.set_configuration({"testLocation": "testsFolder", "runTestsAfterGeneration": False,
+                                     "maxDiagnostics": 0}, section="codegen", scope_uri=gamma_uri)
+    editor.client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(
+            added=[types.WorkspaceFolder(uri=gamma_uri, name="gamma")], removed=[])))
+    await wait_for_message(editor, "folder gamma: codegen.maxDiagnostics")
+
+    uri = editor.open(str(gamma / "prompt_module.py"))
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), GENERATE_ALL))
+    assert outcome["applied"], outcome
+    assert (gamma / "tests" / "test_prompt_module.py").is_file()
+    assert not (gamma / "test_prompt_module.py").exists()
+
+
+async def test_without_any_folder_the_settings_apply_to_every_file(start_editor, workspace, model):
+    copy_data("prompt_module.py", workspace)
+    editor = await start_editor(model=model, rootless=True, configuration={
+        "testLocation": "testsFolder", "runTestsAfterGeneration": False, "maxDiagnostics": 0})
+    [message] = await wait_for_message(editor, "codegen.maxDiagnostics")
+    assert "folder" not in message
+
+    uri = editor.open("prompt_module.py")
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), GENERATE_ALL))
+    assert outcome["applied"], outcome
+    assert (workspace / "tests" / "test_prompt_module.py").is_file()
+
+
+async def test_a_test_run_uses_the_interpreter_of_the_module_folder(start_editor, workspace, tmp_path):
+    beta = tmp_path / "beta"
+    for folder in (workspace, beta):
+        copy_data("buggy.py", folder)
+        copy_data("test_buggy.py", folder)
+    editor = await start_editor(folders={
+        workspace: {}, beta: {"interpreter": str(tmp_path / "no-such-python"), "maxDiagnostics": 0}})
+    await wait_for_message(editor, "folder beta: codegen.maxDiagnostics")  # beta's settings are in
+
+    outcome = await editor.command("codegen.runTests", editor.open("buggy.py"))
+    assert outcome["ran"] and outcome["run"] == 2, outcome
+    outcome = await editor.command("codegen.runTests", editor.open(str(beta / "buggy.py")))
+    assert outcome["run"] == 0 and "Could not start the Python interpreter" in outcome["message"], outcome
+    assert "no-such-python" in outcome["message"]
