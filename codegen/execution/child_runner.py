@@ -533,48 +533,68 @@ def _reap_orphans():
             return
 
 
-def supervise(config, results, child, status_read, namespaced):
-    """Wait for the init process, enforcing the wall clock, memory and disk limits; report the
-    end."""
-    limit = None
-    deadline = time.monotonic() + config["timeout"]
-    memory_limit, disk_limit = config["memory_bytes"], config["max_disk_bytes"]
-    pidfd = None
+class _Watch:
+    """The limits the supervisor holds a run to: wall clock, memory of the whole run, disk used."""
+
+    def __init__(self, config, child):
+        self.child = child
+        self.deadline = time.monotonic() + config["timeout"]
+        self.memory_limit = config["memory_bytes"]
+        self.disk_limit = config["max_disk_bytes"]
+        self.run_root = config["run_root"]
+        self.next_disk = 0.0
+        self.stopped = False
+
+    def stop(self, *_):
+        """The SIGTERM handler: the parent wants the run ended."""
+        self.stopped = True
+
+    def broken_limit(self):
+        """The limit the run is over now, if any (the disk is looked at every 0.25 s)."""
+        now = time.monotonic()
+        if self.stopped:
+            return "stopped"
+        if now >= self.deadline:
+            return "time"
+        below = [pid for pid in descendants(os.getpid()) if pid != self.child]
+        if _anonymous_resident_bytes(below) > self.memory_limit:
+            return "memory"
+        if now >= self.next_disk:
+            self.next_disk = now + 0.25
+            used = _disk_bytes(self.run_root)
+            if used is None:
+                return "files"
+            if used > self.disk_limit:
+                return "disk"
+        return None
+
+
+def _open_pidfd(pid):
     try:
-        pidfd = os.pidfd_open(child)
+        return os.pidfd_open(pid)
     except (AttributeError, OSError):
-        pass
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
-    next_disk = 0.0
+        return None
+
+
+def _wait_for_init(child, watch, pidfd):
+    """Poll every 25 ms until the init process ends or breaks a limit; then kill it and return that
+    limit."""
     while True:
         if pidfd is not None:
             select.select([pidfd], [], [], 0.025)
         else:
             time.sleep(0.025)
         if os.waitpid(child, os.WNOHANG)[0] == child:
-            break
-        now = time.monotonic()
-        if stop:
-            limit = "stopped"
-        elif now >= deadline:
-            limit = "time"
-        elif (
-            _anonymous_resident_bytes([pid for pid in descendants(os.getpid()) if pid != child])
-            > memory_limit
-        ):
-            limit = "memory"
-        elif now >= next_disk:
-            next_disk = now + 0.25
-            used = _disk_bytes(config["run_root"])
-            if used is None:
-                limit = "files"
-            elif used > disk_limit:
-                limit = "disk"
+            return None
+        limit = watch.broken_limit()
         if limit is not None:
             _kill_all(child)
             os.waitpid(child, 0)
-            break
+            return limit
+
+
+def _end_leftovers(child, namespaced):
+    """Kill whatever the run left: its session, and without a PID namespace its orphans too."""
     try:
         # The session the init process led: the tests and their children
         os.killpg(child, signal.SIGKILL)
@@ -584,16 +604,31 @@ def supervise(config, results, child, status_read, namespaced):
         for orphan in descendants(os.getpid()):
             _kill_all(orphan)
     _reap_orphans()
+
+
+def _exit_fields(status, limit):
+    """(exit code, signal) of the test process from its wait status (None: the init could not tell
+    us)."""
+    if status is None:
+        return None, (signal.SIGKILL if limit else None)
+    if os.WIFEXITED(status):
+        return os.WEXITSTATUS(status), None
+    if os.WIFSIGNALED(status):
+        return None, os.WTERMSIG(status)
+    return None, None
+
+
+def supervise(config, results, child, status_read, namespaced):
+    """Wait for the init process, enforcing the wall clock, memory and disk limits; report the
+    end."""
+    pidfd = _open_pidfd(child)
+    watch = _Watch(config, child)
+    signal.signal(signal.SIGTERM, watch.stop)
+    limit = _wait_for_init(child, watch, pidfd)
+    _end_leftovers(child, namespaced)
     if pidfd is not None:
         os.close(pidfd)
-    status = _read_status(status_read)
-    code = signal_number = None
-    if status is None:
-        signal_number = signal.SIGKILL if limit else None
-    elif os.WIFEXITED(status):
-        code = os.WEXITSTATUS(status)
-    elif os.WIFSIGNALED(status):
-        signal_number = os.WTERMSIG(status)
+    code, signal_number = _exit_fields(_read_status(status_read), limit)
     results.emit("exit", code=code, signal=signal_number, limit=limit)
 
 
@@ -1207,55 +1242,64 @@ def _flush_standard_streams():
             pass
 
 
-def _run_job(config, results, readable, coverage, coverage_error):
-    """Everything after the job arrived: namespaces, the init process, the test process."""
-    namespace_layers, namespace_problem = (
-        ([], None) if config.get("no_namespaces") else enter_namespaces()
-    )
-    lifeline_read, lifeline_write = os.pipe()
-    status_read, status_write = os.pipe()
+def _try_prctl(option, value):
     if _LIBC is not None:
         try:
-            _prctl(_PR_SET_CHILD_SUBREAPER, 1)  # without a PID namespace, orphans come back to us
+            _prctl(option, value)
         except OSError:
             pass
+
+
+def _test_main(config, results, coverage, coverage_error):
+    """The test process: run the tests, then leave without interpreter shutdown."""
+    run(config, results, coverage, coverage_error)
+    _flush_standard_streams()
+    # Skip interpreter shutdown: threads or atexit hooks the tests left must not hold the run open.
+    os._exit(0)
+
+
+def _init_main(config, results, readable, namespaces, lifeline_read, status_write, test_main):
+    """The init process: die with the supervisor, confine the run, then start the test process."""
+    _try_prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if select.select([lifeline_read], [], [], 0)[0]:
+        os._exit(71)  # the supervisor died before we could ask to die with it
+    os.setsid()
+    level, layers, missing = confine(config, readable, *namespaces)
+    results.emit("isolation", level=level, layers=layers, missing=missing)
+    if config.get("probe"):
+        os._exit(0)
+    if level == "none" and not config.get("allow_unsandboxed"):
+        results.emit("refused", reason="no sandbox")
+        os._exit(0)
+    enter_sandbox(config)
+    limits_failed = set_limits(config)
+    if limits_failed:
+        sys.stderr.write("codegen sandbox: could not apply {}\n".format(", ".join(limits_failed)))
+    init_process(status_write, [lifeline_read], test_main)
+
+
+def _run_job(config, results, readable, coverage, coverage_error):
+    """Everything after the job arrived: namespaces, the init process, the test process."""
+    namespaces = ([], None) if config.get("no_namespaces") else enter_namespaces()
+    lifeline_read, lifeline_write = os.pipe()
+    status_read, status_write = os.pipe()
+    _try_prctl(_PR_SET_CHILD_SUBREAPER, 1)  # without a PID namespace, orphans come back to us
     init = os.fork()
     if init == 0:
         os.close(lifeline_write)
         os.close(status_read)
-        if _LIBC is not None:
-            try:
-                _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-            except OSError:
-                pass
-        if select.select([lifeline_read], [], [], 0)[0]:
-            os._exit(71)  # the supervisor died before we could ask to die with it
-        os.setsid()
-        level, layers, missing = confine(config, readable, namespace_layers, namespace_problem)
-        results.emit("isolation", level=level, layers=layers, missing=missing)
-        if config.get("probe"):
-            os._exit(0)
-        if level == "none" and not config.get("allow_unsandboxed"):
-            results.emit("refused", reason="no sandbox")
-            os._exit(0)
-        enter_sandbox(config)
-        limits_failed = set_limits(config)
-        if limits_failed:
-            sys.stderr.write(
-                "codegen sandbox: could not apply {}\n".format(", ".join(limits_failed))
-            )
-
-        def test_process():
-            run(config, results, coverage, coverage_error)
-            _flush_standard_streams()
-            # Skip interpreter shutdown: threads or atexit hooks the tests left must not hold the
-            # run open.
-            os._exit(0)
-
-        init_process(status_write, [lifeline_read], test_process)
+        _init_main(
+            config,
+            results,
+            readable,
+            namespaces,
+            lifeline_read,
+            status_write,
+            lambda: _test_main(config, results, coverage, coverage_error),
+        )
     os.close(lifeline_read)
     os.close(status_write)
-    supervise(config, results, init, status_read, namespaced="pid-namespace" in namespace_layers)
+    supervise(config, results, init, status_read, namespaced="pid-namespace" in namespaces[0])
 
 
 def main():
