@@ -711,14 +711,17 @@ def test_invalid_module_names_are_refused() -> None:
         run_tests(MODULE, PASSING, module_name="stats", test_module_name="stats")
 
 
+RUNNER_PACKAGE = Path(__file__).resolve().parent.parent / "codegen" / "execution" / "runner"
+
+
 def test_sandbox_runner_imports_only_the_standard_library() -> None:
-    runner = Path(__file__).resolve().parent.parent / "codegen" / "execution" / "child_runner.py"
     imported = set()
-    for node in ast.walk(ast.parse(runner.read_text())):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
+    for module in RUNNER_PACKAGE.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level:  # its own modules are relative
+                imported.add((node.module or "").split(".")[0])
     # coverage, and pytest only for pytest files: both from the test interpreter when it has them
     assert imported - set(sys.stdlib_module_names) == {"coverage", "pytest", "_pytest"}
 

@@ -1,6 +1,6 @@
 """Run a generated unittest file against its module in a sandboxed child Python; report results.
 
-The child (``child_runner.py``) confines itself before any generated code runs: Landlock keeps it
+The child (the ``runner`` package) confines itself before any generated code runs: Landlock keeps it
 to reading the interpreter and the project's sources and writing its own run folder, with no TCP
 and no signals to outside processes; new user, network, PID and IPC namespaces leave it no network
 at all and take every process it starts down with the run.  Each layer is used where the platform
