@@ -663,6 +663,26 @@ def test_a_prestarted_runner_behaves_like_a_fresh_one(monkeypatch: pytest.Monkey
     assert second.coverage_measured and second.functions
 
 
+def test_a_runner_deletes_its_private_copy_before_any_test_runs() -> None:
+    tests = '''\
+        import os
+        import sys
+        import unittest
+
+
+        class TestCopy(unittest.TestCase):
+            def test_copy(self):
+                [job] = [module for name, module in sys.modules.items() if name.endswith("runner.job")]
+                self.assertFalse(os.path.exists(job.__file__))
+                self.assertNotIn(os.path.dirname(os.path.dirname(job.__file__)), sys.path)
+        '''
+    result = run(tests)
+
+    assert result.passed == 1, result.tests
+    runners = sandbox.SupportDirectory.get() / "runners"  # the copies, the spare's included
+    assert wait_until(lambda: not any(runners.iterdir())), list(runners.iterdir())
+
+
 def test_function_spans_skip_docstrings_and_nest_classes() -> None:
     module = textwrap.dedent(
         '''\
@@ -724,6 +744,14 @@ def test_sandbox_runner_imports_only_the_standard_library() -> None:
                 imported.add((node.module or "").split(".")[0])
     # coverage, and pytest only for pytest files: both from the test interpreter when it has them
     assert imported - set(sys.stdlib_module_names) == {"coverage", "pytest", "_pytest"}
+
+
+def test_every_runner_module_keeps_to_python_3_8() -> None:
+    # The runner runs under the project's interpreter, which may be as old as 3.8.
+    modules = sorted(RUNNER_PACKAGE.glob("*.py"))
+    assert len(modules) > 1
+    for module in modules:
+        ast.parse(module.read_text(), filename=str(module), feature_version=(3, 8))
 
 
 def test_a_run_leaves_the_callers_environment_alone() -> None:

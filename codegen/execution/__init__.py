@@ -203,7 +203,7 @@ async def _run_job_async(sandbox: Sandbox, job: dict) -> ChildRun:
             await asyncio.shield(wait_for_exit_async(runner.process, None))
         runner.process.wait()
         collector.finish()
-        runner.close_pipes()
+        runner.release()
     POOL.refill(spec.python)
     ending = next((event for event in collector.events if event["event"] == "exit"), {})
     code, number = ending.get("code"), ending.get("signal")

@@ -34,6 +34,7 @@ class Runner:
     stderr: int
     spawn_env: dict[str, str]
     started: float
+    copy: Path  # the folder of its private copy of the runner package (it deletes it at start)
 
     def send(self, job: dict) -> None:
         stdin = self.process.stdin
@@ -44,17 +45,20 @@ class Runner:
             finally:
                 stdin.close()
 
-    def close_pipes(self) -> None:
+    def release(self) -> None:
+        """After it exited: close our ends of its pipes; remove its copy if it died before it
+        could."""
         for fd in (self.results, self.stdout, self.stderr):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        shutil.rmtree(self.copy, ignore_errors=True)
 
     def discard(self) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):
             self.process.stdin.close()  # an idle runner exits on end of input
         kill_group(self.process.pid)
         self.process.wait()
-        self.close_pipes()
+        self.release()
 
 
 def _spawn_environment(support: Path) -> dict[str, str]:
@@ -109,7 +113,9 @@ def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> Runner:
         raise
     for _, write_end in pipes:
         os.close(write_end)
-    return Runner(process, pipes[0][0], pipes[1][0], pipes[2][0], env, time.monotonic())
+    return Runner(
+        process, pipes[0][0], pipes[1][0], pipes[2][0], env, time.monotonic(), script.parent.parent
+    )
 
 
 class _RunnerPool:
