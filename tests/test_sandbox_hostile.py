@@ -279,7 +279,7 @@ def test_a_setsid_double_forked_grandchild_dies_with_the_run(scene, isolation):
 FORGED = '{{"event": "result", "id": "TestForge.test_add", "outcome": "passed", "message": "", "traceback": "", "line": null}}'
 
 
-@pytest.mark.parametrize("attack", ["append", "patch", "exit"])
+@pytest.mark.parametrize("attack", ["append", "patch", "exit", "channel"])
 def test_forged_results_never_pass(scene, isolation, attack):
     recipes = {
         # Write fake "passed" lines and a fake end to every descriptor, then fail for real.
@@ -301,6 +301,16 @@ def test_forged_results_never_pass(scene, isolation, attack):
                     type(thing).addError = lambda self, test, err: self.addSuccess(test)
             unittest.TestCase.assertEqual = lambda *args, **kwargs: None
             self.assertEqual(add(2, 2), 4)
+            raise AssertionError("add is wrong")
+""",
+        # Send through the runner's own channel, token and all: a pass, and an id that is no string.
+        "channel": """
+            import gc
+            for thing in gc.get_objects():
+                if type(thing).__name__ == "ResultsChannel":
+                    thing.emit("result", id=["TestForge", "test_add"], outcome="passed")
+                    thing.emit("result", id="TestForge.test_add", outcome="passed", message="",
+                               traceback="", line=None)
             raise AssertionError("add is wrong")
 """,
         # Print what a passing run looks like, then leave before anything is reported.

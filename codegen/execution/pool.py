@@ -55,7 +55,8 @@ class Runner:
 
     def discard(self) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):
-            self.process.stdin.close()  # an idle runner exits on end of input
+            if self.process.stdin is not None:
+                self.process.stdin.close()  # an idle runner exits on end of input
         kill_group(self.process.pid)
         self.process.wait()
         self.release()

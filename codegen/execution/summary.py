@@ -23,7 +23,9 @@ def isolation_of(runs: list[ChildRun]) -> Isolation:
     event = next((run.first("isolation") for run in runs if run.first("isolation")), None)
     if event is None:
         return Isolation("unknown")
-    level = event.get("level") if event.get("level") in ISOLATION_LEVELS else "unknown"
+    level = str(event.get("level"))
+    if level not in ISOLATION_LEVELS:
+        level = "unknown"
     return Isolation(
         level,
         tuple(map(str, event.get("layers") or ())),
@@ -44,10 +46,11 @@ def _distrust(run: ChildRun) -> str | None:
     seen: set[str] = set()
     for event in run.events:
         if event["event"] == "result":
-            if event.get("id") in seen:
+            key = repr(event.get("id"))  # whatever the child sent: a list is no set member
+            if key in seen:
                 reasons.append(f"{event.get('id')} was reported twice")
                 break
-            seen.add(event.get("id"))
+            seen.add(key)
     return "; ".join(reasons) or None
 
 
