@@ -754,6 +754,41 @@ def test_every_runner_module_keeps_to_python_3_8() -> None:
         ast.parse(module.read_text(), filename=str(module), feature_version=(3, 8))
 
 
+def run_filter(program: list[tuple[int, int, int, int]], nr: int, arch: int, arg0: int = 0) -> int:
+    """What a classic BPF seccomp program returns for one system call (the few opcodes it uses)."""
+    data = {0: nr, 4: arch, 16: arg0}
+    accumulator, pc = 0, 0
+    while True:
+        code, jt, jf, k = program[pc]
+        pc += 1
+        if code == 0x20:  # ld [k]
+            accumulator = data[k]
+        elif code in (0x15, 0x35):  # jeq / jge k
+            taken = accumulator == k if code == 0x15 else accumulator >= k
+            pc += jt if taken else jf
+        elif code == 0x06:  # ret k
+            return k
+        else:
+            raise AssertionError(f"unexpected opcode {code:#x}")
+
+
+@pytest.mark.parametrize(("machine", "arch", "socket_nr", "socketpair_nr"), [
+    ("x86_64", 0xC000003E, 41, 53), ("aarch64", 0xC00000B7, 198, 199)])
+def test_the_seccomp_filter_refuses_unix_sockets_only(machine, arch, socket_nr, socketpair_nr) -> None:
+    from codegen.execution.runner import seccomp
+
+    program = seccomp.filter_program(*seccomp._ARCHITECTURES[machine])
+    allow, eacces = 0x7FFF0000, 0x00050000 | 13
+    assert run_filter(program, socket_nr, arch, arg0=1) == eacces  # socket(AF_UNIX, ...)
+    assert run_filter(program, socket_nr, arch, arg0=2) == allow  # socket(AF_INET, ...)
+    assert run_filter(program, socketpair_nr, arch, arg0=1) == allow  # socketpair(AF_UNIX, ...)
+    assert run_filter(program, 425, arch) == eacces  # io_uring_setup
+    assert run_filter(program, 0, arch) == allow
+    assert run_filter(program, socket_nr, 0x40000003, arg0=2) == eacces  # an i386 call on x86-64
+    if machine == "x86_64":
+        assert run_filter(program, 0x40000000 | socket_nr, arch, arg0=1) == eacces  # x32
+
+
 def test_a_run_leaves_the_callers_environment_alone() -> None:
     before = dict(os.environ)
     run(PASSING)

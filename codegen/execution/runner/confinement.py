@@ -1,5 +1,5 @@
-"""Confining the run: namespaces, capabilities, Landlock and rlimits, and the level they reach; the
-test process's fresh start."""
+"""Confining the run: namespaces, capabilities, Landlock, seccomp and rlimits, and the level they
+reach; the test process's fresh start."""
 
 import ctypes
 import importlib
@@ -12,6 +12,7 @@ from . import PRIVATE_DIR
 from .landlock import apply_landlock, landlock_abi
 from .linux import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWUSER, LIBC, libc_call
 from .readable import user_site_dir
+from .seccomp import refuse_unix_sockets
 
 
 def enter_namespaces():
@@ -97,6 +98,10 @@ def confine(config, readable, namespace_layers, namespace_problem):
                 missing.append("signal and abstract-socket scoping (Landlock ABI 6, Linux 6.12)")
     else:
         missing.append("Landlock: " + landlock_problem)
+    try:
+        layers.append(refuse_unix_sockets())
+    except OSError as error:
+        missing.append(f"the Unix-socket filter (seccomp): {error.strerror or error}")
     return isolation_level(layers), layers, missing
 
 
