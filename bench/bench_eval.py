@@ -48,7 +48,7 @@ def prompts_file(count: int, directory: Path) -> Path:
 def sandboxed_run_seconds(runs: int, repeats: int) -> float:
     """Median wall time of one sandboxed, coverage-measured run of the loopback model's module and tests."""
     from codegen.execution import run_tests
-    from codegen.pipeline import join_module
+    from codegen.generation import join_module
 
     module = join_module(MOVING_AVERAGE, RUNNER)
     tests = TESTS.replace("your_module", "moving_average")

@@ -5,209 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import weave
 from pydantic import PrivateAttr
 
-from . import repair, source
+from . import repair
 from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
 from .execution.frameworks import Framework, resolve_framework
+from .finishing import CodeFormatter, finish_part
+from .generation import PARTS, Destination, GenerationResult, SavedFiles, join_module
 from .model import prompts
 from .model.llm import ModelClient
 from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
 from .progress import StageCallback, TokenCallback
 from .scoring import quality
-from .shaping import formatting
-from .shaping.imports import (
-    defined_names,
-    imported_modules,
-    point_imports_at_module,
-    rebindings,
-    strip_definitions_and_imports,
-)
+from .shaping.imports import defined_names, imported_modules
 from .shaping.naming import module_name_for, name_beside
-
-
-class CodeFormatter(weave.Object):
-    """Normalizes generated code; every step is traced on its own."""
-
-    @weave.op
-    def replace_literal_newlines(self, code: str) -> str:
-        return formatting.replace_literal_newlines(code)
-
-    @weave.op
-    def strip_markdown_fences(self, code: str) -> str:
-        return formatting.strip_markdown_fences(code)
-
-    @weave.op
-    def remove_unused(self, code: str) -> str:
-        return formatting.remove_unused(code)
-
-    @weave.op
-    def sort_imports(self, code: str) -> str:
-        return formatting.sort_imports(code)
-
-    @weave.op
-    def pep8(self, code: str) -> str:
-        return formatting.pep8(code)
-
-    @weave.op
-    def format(self, code: str, step: str) -> str:
-        """Text repairs, then a syntax check (naming `step`), then autoflake -> isort ->
-        autopep8."""
-        code = self.strip_markdown_fences(self.replace_literal_newlines(code.replace("\r\n", "\n")))
-        ensure_parses(code, step)
-        return formatting.tidy(code, (self.remove_unused, self.sort_imports, self.pep8))
-
-
-def ensure_parses(code: str, step: str) -> None:
-    """Raise GeneratedCodeError (naming the step and the line) unless `code` is valid Python."""
-    if not code.strip():
-        raise GeneratedCodeError(
-            "The model returned empty code; try again or rephrase the prompt.", step=step
-        )
-    try:
-        with source.AST_LOCK:
-            compile(code, f"<{step}>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
-    except SyntaxError as error:
-        raise GeneratedCodeError(
-            f"The generated code has a syntax error at line {error.lineno}: {error.msg}. Nothing"
-            " was written; try again.",
-            step=step,
-        ) from None
-    except (ValueError, RecursionError, MemoryError) as error:
-        raise GeneratedCodeError(
-            f"The generated code cannot be parsed ({error}). Nothing was written.", step=step
-        ) from None
-
-
-def ensure_uses_module(
-    code: str, module_name: str, names: list[str], step: str, *, runner: bool = False
-) -> None:
-    """Raise GeneratedCodeError when `code` still binds one of the module's names to something else.
-
-    Called on the formatted text: autopep8 turns `f = lambda …` into a def after the rewrite ran. A
-    runner shares the module's namespace, so `module_name` is "" for it (no import of them is
-    honest).
-    """
-    ensure_parses(code, step)  # rebindings() sees nothing in text that does not parse
-    found = rebindings(code, module_name, names, module_scope_only=runner)
-    if found:
-        where = ", ".join(rebinding.describe() for rebinding in found[:5])
-        part = "runner" if runner else "tests"
-        raise GeneratedCodeError(
-            f"The generated {part} redefine the module's own names instead of using them: {where};"
-            f" they would {'run' if runner else 'test'} that code, not the module's. Nothing was"
-            " written; try again.",
-            step=step,
-        )
-
-
-@dataclass
-class GenerationResult:
-    """What one pipeline run made, formatted and scored, ready to be written."""
-
-    prompt: str
-    module_name: str
-    generated_code: str
-    program_runner: str
-    unit_tests: str
-    scores: quality.SeedScores
-    timings: dict[str, float] = field(default_factory=dict)
-    execution: dict[str, Any] | None = (
-        None  # TestRunResult.as_dict() of the final run, if tests ran
-    )
-    repaired: bool = False  # the tests were rewritten by a repair round
-    possible_bugs: list[dict[str, Any]] = field(default_factory=list)
-    repair_problem: str | None = None  # why the optional repair step could not be used
-    test_framework: str = "unittest"  # what the tests are written for and were run with
-
-    @property
-    def module_code(self) -> str:
-        """The module file: the function(s), then the runner."""
-        return join_module(self.generated_code, self.program_runner)
-
-    @property
-    def test_file_name(self) -> str:
-        return f"test_{self.module_name}.py"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GenerationResult:
-        """The inverse of as_dict (predict returns a dict, which is what Weave records)."""
-        return cls(**{**data, "scores": quality.SeedScores(**data["scores"])})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "prompt": self.prompt,
-            "module_name": self.module_name,
-            "generated_code": self.generated_code,
-            "program_runner": self.program_runner,
-            "unit_tests": self.unit_tests,
-            "scores": self.scores.as_dict(),
-            "timings": self.timings,
-            "execution": self.execution,
-            "repaired": self.repaired,
-            "possible_bugs": self.possible_bugs,
-            "repair_problem": self.repair_problem,
-            "test_framework": self.test_framework,
-        }
-
-
-def join_module(code: str, runner: str) -> str:
-    return code.rstrip() + ("\n\n\n" + runner.strip() + "\n" if runner.strip() else "\n")
-
-
-PARTS = ("function", "runner", "tests", "all")
-
-
-@dataclass(frozen=True)
-class SavedFiles:
-    """The module and test file as the tests run against them."""
-
-    module_code: str
-    test_code: str
-    test_module_name: str | None = None  # None: `test_<module>`
-
-
-@dataclass(frozen=True)
-class Destination:
-    """Existing files the parts join (an editor's module): the tests run against them as merged."""
-
-    module_name: str
-    # (code, runner, tests) -> the merged files
-    compose: Callable[[str, str, str], Awaitable[SavedFiles]]
-    extra_paths: tuple[str, ...] = ()  # the project's folders, importable by the tests
-
-
-class _StageClock:
-    """Wall time per stage, and the part of it spent waiting for the model.
-
-    One per `run`, held in a context variable: concurrent runs on one pipeline (an evaluation, the
-    language server) each see their own, and the runner/tests tasks of one run share it.
-    """
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    def add(self, key: str, seconds: float) -> None:
-        self.timings[key] = self.timings.get(key, 0.0) + seconds
-
-
-_clock_var: contextvars.ContextVar[_StageClock] = contextvars.ContextVar("codegen_stage_clock")
-
-
-def _current_clock() -> _StageClock:
-    """The running `run`'s clock; outside a run (a single step called directly), a throwaway one."""
-    try:
-        return _clock_var.get()
-    except LookupError:
-        clock = _StageClock()
-        _clock_var.set(clock)
-        return clock
+from .stage_clock import current_clock, start_clock
 
 
 class CodeGenerationPipeline(weave.Model):
@@ -277,7 +93,7 @@ class CodeGenerationPipeline(weave.Model):
                 response_model, message, step=step, prompt=prompt, on_tokens=self._on_tokens
             )
         finally:
-            _current_clock().add(f"model.{step}", time.perf_counter() - started)
+            current_clock().add(f"model.{step}", time.perf_counter() - started)
 
     async def _format(self, code: str, step: str) -> str:
         """Formatting is CPU work (autopep8 alone takes ~10 ms): off the event loop, so a server
@@ -288,7 +104,7 @@ class CodeGenerationPipeline(weave.Model):
                 contextvars.copy_context().run, self.formatter.format, code, step
             )
         finally:
-            _current_clock().add(f"format.{step}", time.perf_counter() - started)
+            current_clock().add(f"format.{step}", time.perf_counter() - started)
 
     @weave.op
     async def generate_code(self, prompt: str) -> GeneratedCode:
@@ -346,7 +162,7 @@ class CodeGenerationPipeline(weave.Model):
                 extra_paths=self._destination.extra_paths if self._destination else (),
             )
         finally:
-            _current_clock().add("run", time.perf_counter() - started)
+            current_clock().add("run", time.perf_counter() - started)
         return result
 
     async def _run_saved(self, code: str, runner: str, tests: str, module_name: str):
@@ -380,8 +196,8 @@ class CodeGenerationPipeline(weave.Model):
                 reply = await self.repair_tests(
                     code, tests, repair.failure_report(best_result), module_name
                 )
-                candidate = await self._finish_part(
-                    reply.test_code, code, module_name, step="repair"
+                candidate = await finish_part(
+                    reply.test_code, code, module_name, step="repair", format_code=self._format
                 )
             except (ModelCallError, ModelReplyError, GeneratedCodeError, ReplayMiss) as error:
                 repair_problem = f"{error} The tests as first generated were kept."
@@ -411,33 +227,18 @@ class CodeGenerationPipeline(weave.Model):
         """A formatted `main()` + guard calling the functions of `code`, defining none of them."""
         self._stage("runner")
         reply = await self.generate_program(code)
-        return await self._finish_part(reply.main_function_code, code, "", step="runner")
+        return await finish_part(
+            reply.main_function_code, code, "", step="runner", format_code=self._format
+        )
 
     async def tests_for(self, code: str, module_name: str) -> str:
         """A formatted test file (the chosen framework) importing the functions from
         `module_name`."""
         self._stage("tests")
         reply = await self.generate_tests(code, module_name)
-        return await self._finish_part(reply.test_code, code, module_name, step="tests")
-
-    async def _finish_part(self, text: str, code: str, module_name: str, *, step: str) -> str:
-        """Normalise, parse-check, point at the module's own names, format, and check nothing is
-        redefined.
-
-        `module_name` "" is the runner: it shares the module's namespace, so the functions'
-        definitions and imports are stripped from it instead of imported into it.
-        """
-        part = formatting.normalize_text(text)
-        ensure_parses(part, step)
-        names = defined_names(code)
-        rewritten = (
-            point_imports_at_module(part, module_name, names)
-            if module_name
-            else strip_definitions_and_imports(part, names)
+        return await finish_part(
+            reply.test_code, code, module_name, step="tests", format_code=self._format
         )
-        part = await self._format(rewritten, step)
-        ensure_uses_module(part, module_name, names, step, runner=not module_name)
-        return part
 
     @weave.op
     async def predict(
@@ -479,8 +280,7 @@ class CodeGenerationPipeline(weave.Model):
             raise GeneratedCodeError(
                 "The prompt is empty; describe the function you want.", step="function"
             )
-        clock = _StageClock()
-        _clock_var.set(clock)
+        clock = start_clock()
         self._last_run = None
         started = time.perf_counter()
         if self._destination is not None:
@@ -512,8 +312,8 @@ class CodeGenerationPipeline(weave.Model):
         self._stage("score")
         score_started = time.perf_counter()
         scores = quality.seed_scores(code, tests)
-        _current_clock().add("score", time.perf_counter() - score_started)
-        _current_clock().add("total", time.perf_counter() - started)
+        current_clock().add("score", time.perf_counter() - score_started)
+        current_clock().add("total", time.perf_counter() - started)
         return GenerationResult(
             prompt=prompt,
             module_name=module_name,

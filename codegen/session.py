@@ -72,7 +72,7 @@ class GenerationSession:
 
         `project_dir` is where the files will go: `test_framework="auto"` looks there for pytest.
         """
-        from .pipeline import GenerationResult
+        from .generation import GenerationResult
 
         pipeline = self.pipeline(on_stage, on_tokens, project_dir=project_dir)
         output = await pipeline.predict(prompt, module_name)

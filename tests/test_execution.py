@@ -663,6 +663,26 @@ def test_a_prestarted_runner_behaves_like_a_fresh_one(monkeypatch: pytest.Monkey
     assert second.coverage_measured and second.functions
 
 
+def test_a_runner_deletes_its_private_copy_before_any_test_runs() -> None:
+    tests = '''\
+        import os
+        import sys
+        import unittest
+
+
+        class TestCopy(unittest.TestCase):
+            def test_copy(self):
+                [job] = [module for name, module in sys.modules.items() if name.endswith("runner.job")]
+                self.assertFalse(os.path.exists(job.__file__))
+                self.assertNotIn(os.path.dirname(os.path.dirname(job.__file__)), sys.path)
+        '''
+    result = run(tests)
+
+    assert result.passed == 1, result.tests
+    runners = sandbox.SupportDirectory.get() / "runners"  # the copies, the spare's included
+    assert wait_until(lambda: not any(runners.iterdir())), list(runners.iterdir())
+
+
 def test_function_spans_skip_docstrings_and_nest_classes() -> None:
     module = textwrap.dedent(
         '''\
@@ -711,16 +731,62 @@ def test_invalid_module_names_are_refused() -> None:
         run_tests(MODULE, PASSING, module_name="stats", test_module_name="stats")
 
 
+RUNNER_PACKAGE = Path(__file__).resolve().parent.parent / "codegen" / "execution" / "runner"
+
+
 def test_sandbox_runner_imports_only_the_standard_library() -> None:
-    runner = Path(__file__).resolve().parent.parent / "codegen" / "execution" / "child_runner.py"
     imported = set()
-    for node in ast.walk(ast.parse(runner.read_text())):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
+    for module in RUNNER_PACKAGE.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level:  # its own modules are relative
+                imported.add((node.module or "").split(".")[0])
     # coverage, and pytest only for pytest files: both from the test interpreter when it has them
     assert imported - set(sys.stdlib_module_names) == {"coverage", "pytest", "_pytest"}
+
+
+def test_every_runner_module_keeps_to_python_3_8() -> None:
+    # The runner runs under the project's interpreter, which may be as old as 3.8.
+    modules = sorted(RUNNER_PACKAGE.glob("*.py"))
+    assert len(modules) > 1
+    for module in modules:
+        ast.parse(module.read_text(), filename=str(module), feature_version=(3, 8))
+
+
+def run_filter(program: list[tuple[int, int, int, int]], nr: int, arch: int, arg0: int = 0) -> int:
+    """What a classic BPF seccomp program returns for one system call (the few opcodes it uses)."""
+    data = {0: nr, 4: arch, 16: arg0}
+    accumulator, pc = 0, 0
+    while True:
+        code, jt, jf, k = program[pc]
+        pc += 1
+        if code == 0x20:  # ld [k]
+            accumulator = data[k]
+        elif code in (0x15, 0x35):  # jeq / jge k
+            taken = accumulator == k if code == 0x15 else accumulator >= k
+            pc += jt if taken else jf
+        elif code == 0x06:  # ret k
+            return k
+        else:
+            raise AssertionError(f"unexpected opcode {code:#x}")
+
+
+@pytest.mark.parametrize(("machine", "arch", "socket_nr", "socketpair_nr"), [
+    ("x86_64", 0xC000003E, 41, 53), ("aarch64", 0xC00000B7, 198, 199)])
+def test_the_seccomp_filter_refuses_unix_sockets_only(machine, arch, socket_nr, socketpair_nr) -> None:
+    from codegen.execution.runner import seccomp
+
+    program = seccomp.filter_program(*seccomp._ARCHITECTURES[machine])
+    allow, eacces = 0x7FFF0000, 0x00050000 | 13
+    assert run_filter(program, socket_nr, arch, arg0=1) == eacces  # socket(AF_UNIX, ...)
+    assert run_filter(program, socket_nr, arch, arg0=2) == allow  # socket(AF_INET, ...)
+    assert run_filter(program, socketpair_nr, arch, arg0=1) == allow  # socketpair(AF_UNIX, ...)
+    assert run_filter(program, 425, arch) == eacces  # io_uring_setup
+    assert run_filter(program, 0, arch) == allow
+    assert run_filter(program, socket_nr, 0x40000003, arg0=2) == eacces  # an i386 call on x86-64
+    if machine == "x86_64":
+        assert run_filter(program, 0x40000000 | socket_nr, arch, arg0=1) == eacces  # x32
 
 
 def test_a_run_leaves_the_callers_environment_alone() -> None:

@@ -123,6 +123,28 @@ def test_patching_pytest_from_the_tested_code_is_not_trusted():
     assert "interfered with the test run" in result.problem
 
 
+def test_rewiring_the_runners_own_modules_is_not_trusted():
+    # A builtin shadowed in the runner's pytest driver (a module of its own since the split) would
+    # turn every failure into a pass: the tampering check covers every module of the runner.
+    tests = textwrap.dedent('''\
+        import sys
+
+        from calc import add
+
+        for module in list(sys.modules.values()):
+            if hasattr(module, "PytestReporter"):
+                module.dict = lambda info, outcome: {"outcome": "passed", "message": "", "traceback": "", "line": None}
+
+
+        def test_wrong():
+            assert add(1, 1) == 3
+        ''')
+    result = run_tests(MODULE, tests, module_name="calc", timeout=20)
+    assert result.passed == 0 and result.tests[0].outcome == "errored"
+    assert "interfered with the test run" in result.problem
+    assert "pytest_driver.dict" in result.problem
+
+
 @pytest.mark.parametrize(("source", "framework"), [
     ("import pytest\n\n\ndef test_a():\n    assert True\n", "pytest"),
     ("def test_a():\n    assert True\n", "pytest"),

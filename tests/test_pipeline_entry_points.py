@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from codegen.pipeline import Destination, SavedFiles
+from codegen.generation import Destination, SavedFiles
 from codegen.session import GenerationSession
 from codegen.settings import load_settings
 from tests.loopback_model import MOVING_AVERAGE, Reply

@@ -236,6 +236,76 @@ def test_no_tcp_or_udp_reaches_a_listener_on_loopback(scene, isolation):
         assert message.startswith("AssertionError: blocked: "), (name, message)
 
 
+class UnixListener:
+    """A listening pathname Unix socket (an ssh-agent's, Docker's) that records every connection."""
+
+    def __init__(self, path: Path):
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        self.server.listen()
+        self.server.settimeout(0.2)
+        self.received: list[bytes] = []
+        self._stop = False
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while not self._stop:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                continue
+            connection.settimeout(1)
+            try:
+                self.received.append(connection.recv(4096) or b"(connected)")
+            except OSError:
+                self.received.append(b"(connected)")
+            connection.close()
+
+    def close(self):
+        self._stop = True
+        self._thread.join()
+        self.server.close()
+
+
+def test_no_unix_socket_outside_the_run_folder_is_reached(scene, isolation):
+    # Landlock does not cover connect() on a pathname socket and namespaces do not separate them:
+    # the seccomp filter refuses the run its own Unix sockets (socketpair still works).
+    path = scene["home"] / "agent.sock"
+    listener = UnixListener(path)
+    try:
+        run = hostile_run(scene, PROBE_HEADER + f"""
+    import socket
+
+
+    class TestAgent(unittest.TestCase):
+        def test_stream(self):
+            def connect():
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.connect({str(path)!r})
+                return sock.sendall(b"stream")
+            self.fail(attempt(connect))
+
+        def test_datagram(self):
+            self.fail(attempt(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)))
+
+        def test_socketpair_still_works(self):
+            left, right = socket.socketpair()
+            left.sendall(b"x")
+            self.assertEqual(right.recv(1), b"x")
+    """)
+        time.sleep(0.5)  # let a connection that did get through be accepted before we look
+    finally:
+        listener.close()
+    assert listener.received == []
+    if not confined(run, isolation, "seccomp-unix-sockets"):
+        return
+    results = outcomes(run)
+    assert results.pop("TestAgent.test_socketpair_still_works") == ("passed", "")
+    for name, (outcome, message) in results.items():
+        assert message == "AssertionError: blocked: PermissionError", (name, message)
+
+
 def marked(marker: str) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
@@ -279,7 +349,7 @@ def test_a_setsid_double_forked_grandchild_dies_with_the_run(scene, isolation):
 FORGED = '{{"event": "result", "id": "TestForge.test_add", "outcome": "passed", "message": "", "traceback": "", "line": null}}'
 
 
-@pytest.mark.parametrize("attack", ["append", "patch", "exit"])
+@pytest.mark.parametrize("attack", ["append", "patch", "exit", "channel"])
 def test_forged_results_never_pass(scene, isolation, attack):
     recipes = {
         # Write fake "passed" lines and a fake end to every descriptor, then fail for real.
@@ -301,6 +371,16 @@ def test_forged_results_never_pass(scene, isolation, attack):
                     type(thing).addError = lambda self, test, err: self.addSuccess(test)
             unittest.TestCase.assertEqual = lambda *args, **kwargs: None
             self.assertEqual(add(2, 2), 4)
+            raise AssertionError("add is wrong")
+""",
+        # Send through the runner's own channel, token and all: a pass, and an id that is no string.
+        "channel": """
+            import gc
+            for thing in gc.get_objects():
+                if type(thing).__name__ == "ResultsChannel":
+                    thing.emit("result", id=["TestForge", "test_add"], outcome="passed")
+                    thing.emit("result", id="TestForge.test_add", outcome="passed", message="",
+                               traceback="", line=None)
             raise AssertionError("add is wrong")
 """,
         # Print what a passing run looks like, then leave before anything is reported.

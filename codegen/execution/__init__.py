@@ -1,8 +1,9 @@
 """Run a generated unittest file against its module in a sandboxed child Python; report results.
 
-The child (``child_runner.py``) confines itself before any generated code runs: Landlock keeps it
+The child (the ``runner`` package) confines itself before any generated code runs: Landlock keeps it
 to reading the interpreter and the project's sources and writing its own run folder, with no TCP
-and no signals to outside processes; new user, network, PID and IPC namespaces leave it no network
+and no signals to outside processes; a seccomp filter refuses it Unix-domain sockets (which
+Landlock does not cover); new user, network, PID and IPC namespaces leave it no network
 at all and take every process it starts down with the run.  Each layer is used where the platform
 has it, and the level reached is reported with every result.  The parent reads nothing from the run
 folder: results come over an inherited pipe, each line carrying a per-run token, and only for tests
@@ -203,7 +204,7 @@ async def _run_job_async(sandbox: Sandbox, job: dict) -> ChildRun:
             await asyncio.shield(wait_for_exit_async(runner.process, None))
         runner.process.wait()
         collector.finish()
-        runner.close_pipes()
+        runner.release()
     POOL.refill(spec.python)
     ending = next((event for event in collector.events if event["event"] == "exit"), {})
     code, number = ending.get("code"), ending.get("signal")

@@ -32,7 +32,7 @@ def resolve_framework(
     unittest.
     """
     if choice in ("unittest", "pytest"):
-        return choice
+        return "pytest" if choice == "pytest" else "unittest"
     if choice != "auto":
         raise ValueError(
             f"test framework must be one of {', '.join(FRAMEWORK_CHOICES)}, not {choice!r}"

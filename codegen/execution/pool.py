@@ -1,4 +1,4 @@
-"""Runner processes: each a private copy of child_runner.py; one kept started ahead per
+"""Runner processes: each a private copy of the runner package; one kept started ahead per
 interpreter."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import contextlib
 import functools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,12 +20,13 @@ from pathlib import Path
 
 from .sandbox import SupportDirectory, child_environment
 
-RUNNER_SCRIPT = Path(__file__).with_name("child_runner.py")
+RUNNER_PACKAGE = Path(__file__).with_name("runner")
+COPY_NAME = "_codegen_runner"  # the package's name in a copy (runner/__init__.py checks for it)
 
 
 @dataclass
 class Runner:
-    """A started ``child_runner.py``: it imports unittest and coverage, then waits for its job."""
+    """A started runner: it imports unittest and coverage, then waits for its job."""
 
     process: subprocess.Popen
     results: int  # read end of the results pipe
@@ -32,6 +34,7 @@ class Runner:
     stderr: int
     spawn_env: dict[str, str]
     started: float
+    copy: Path  # the folder of its private copy of the runner package (it deletes it at start)
 
     def send(self, job: dict) -> None:
         stdin = self.process.stdin
@@ -42,17 +45,21 @@ class Runner:
             finally:
                 stdin.close()
 
-    def close_pipes(self) -> None:
+    def release(self) -> None:
+        """After it exited: close our ends of its pipes; remove its copy if it died before it
+        could."""
         for fd in (self.results, self.stdout, self.stderr):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        shutil.rmtree(self.copy, ignore_errors=True)
 
     def discard(self) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):
-            self.process.stdin.close()  # an idle runner exits on end of input
+            if self.process.stdin is not None:
+                self.process.stdin.close()  # an idle runner exits on end of input
         kill_group(self.process.pid)
         self.process.wait()
-        self.close_pipes()
+        self.release()
 
 
 def _spawn_environment(support: Path) -> dict[str, str]:
@@ -61,17 +68,24 @@ def _spawn_environment(support: Path) -> dict[str, str]:
 
 
 @functools.cache
-def _runner_source() -> bytes:
-    """The runner script, read once: every runner gets a private copy of it."""
-    return RUNNER_SCRIPT.read_bytes()
+def _runner_sources() -> tuple[tuple[str, bytes], ...]:
+    """The runner package's modules, read once: every runner gets a private copy of them."""
+    return tuple((path.name, path.read_bytes()) for path in sorted(RUNNER_PACKAGE.glob("*.py")))
+
+
+def _private_copy(support: Path) -> Path:
+    """A new folder holding a copy of the runner package, which the runner deletes at start; its
+    entry script."""
+    package = Path(tempfile.mkdtemp(prefix="runner-", dir=support / "runners")) / COPY_NAME
+    package.mkdir()
+    for name, source in _runner_sources():
+        (package / name).write_bytes(source)
+    return package / "__main__.py"
 
 
 def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> Runner:
-    """Start a runner from a private copy of the script it deletes at start, in its own process
-    group."""
-    script_fd, script = tempfile.mkstemp(prefix="runner-", suffix=".py", dir=support / "runners")
-    with os.fdopen(script_fd, "wb") as stream:
-        stream.write(_runner_source())
+    """Start a runner from a private copy of its package, in its own process group."""
+    script = _private_copy(support)
     pipes = [os.pipe() for _ in range(3)]  # results, stdout, stderr
     results_write = pipes[0][1]
     try:
@@ -79,7 +93,7 @@ def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> Runner:
             [
                 python,
                 "-I",
-                script,
+                str(script),
                 str(support / "lib"),
                 str(support / "pycache"),
                 str(results_write),
@@ -96,11 +110,13 @@ def _spawn_runner(python: str, support: Path, env: dict[str, str]) -> Runner:
         for read_end, write_end in pipes:
             os.close(read_end)
             os.close(write_end)
-        os.unlink(script)
+        shutil.rmtree(script.parent.parent, ignore_errors=True)
         raise
     for _, write_end in pipes:
         os.close(write_end)
-    return Runner(process, pipes[0][0], pipes[1][0], pipes[2][0], env, time.monotonic())
+    return Runner(
+        process, pipes[0][0], pipes[1][0], pipes[2][0], env, time.monotonic(), script.parent.parent
+    )
 
 
 class _RunnerPool:

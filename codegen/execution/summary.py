@@ -23,7 +23,9 @@ def isolation_of(runs: list[ChildRun]) -> Isolation:
     event = next((run.first("isolation") for run in runs if run.first("isolation")), None)
     if event is None:
         return Isolation("unknown")
-    level = event.get("level") if event.get("level") in ISOLATION_LEVELS else "unknown"
+    level = str(event.get("level"))
+    if level not in ISOLATION_LEVELS:
+        level = "unknown"
     return Isolation(
         level,
         tuple(map(str, event.get("layers") or ())),
@@ -44,10 +46,11 @@ def _distrust(run: ChildRun) -> str | None:
     seen: set[str] = set()
     for event in run.events:
         if event["event"] == "result":
-            if event.get("id") in seen:
+            key = repr(event.get("id"))  # whatever the child sent: a list is no set member
+            if key in seen:
                 reasons.append(f"{event.get('id')} was reported twice")
                 break
-            seen.add(event.get("id"))
+            seen.add(key)
     return "; ".join(reasons) or None
 
 
@@ -93,74 +96,14 @@ def summarize_runs(spec: RunSpec, runs: list[ChildRun], duration: float) -> Test
             UNSANDBOXED_REFUSAL.format(missing="; ".join(isolation.missing) or "no layer available")
         )
     for run in runs:
-        distrust = _distrust(run)
-        reported = set()
-        for test_id, entry in _result_entries(run, known, ignored):
-            if distrust:
-                entry = {
-                    "outcome": "errored",
-                    "message": f"result not trusted: {distrust}",
-                    "traceback": "",
-                    "line": None,
-                }
-            outcomes.setdefault(test_id, []).append(entry)
-            reported.add(test_id)
-        if run.finished:  # a test that started and never reported, in a run that went on
-            silent = (
-                f"result not trusted: {distrust}" if distrust else "the test reported no outcome"
-            )
-            for event in run.events:
-                test_id = event.get("id")
-                if (
-                    event["event"] == "start"
-                    and isinstance(test_id, str)
-                    and is_declared(test_id, known)
-                    and test_id not in reported
-                ):
-                    outcomes.setdefault(test_id, []).append(
-                        {"outcome": "errored", "message": silent, "traceback": "", "line": None}
-                    )
-                    reported.add(test_id)
-        if distrust:
-            problems.append(
-                f"The tested code interfered with the test run: {distrust}. Its results are not"
-                " trusted."
-            )
-        for event in run.events:
-            if event["event"] == "import_error":
-                problems.append(f"The test file could not be imported: {event.get('message')}.")
-            elif event["event"] == "aborted":
-                where = event.get("id") or "a test"
-                problems.append(
-                    f"The test run stopped at {where} ({event.get('message')});"
-                    " the tests after it did not run."
-                )
-        interrupted = None if refused else _interruption(spec, run, known)
-        if interrupted is not None:
-            test_id, sentence, message = interrupted
-            problems.append(sentence)
-            if test_id is not None:
-                outcomes.setdefault(test_id, []).append(
-                    {"outcome": "errored", "message": message, "traceback": "", "line": None}
-                )
-    if ignored - {"None"}:
-        names = ", ".join(sorted(ignored)[:5])
-        problems.append(f"Ignored results for tests the test file does not define: {names}.")
-
+        problems += _collect_run(spec, run, known, refused, outcomes, ignored)
     tests = [_merge_outcomes(test_id, entries) for test_id, entries in outcomes.items()]
-    out_of_memory = [test.test_id for test in tests if test.message.startswith("MemoryError")]
-    if out_of_memory:
-        problems.append(
-            f"{', '.join(out_of_memory)} ran out of memory (the limit is {spec.memory_mb} MB)."
-        )
-    last = runs[-1]
-    if last.finished and not outcomes:
-        problems.append("The test file defines no tests: add TestCase methods named test_*.")
-
+    problems += _closing_problems(spec, runs[-1], tests, ignored)
     coverage = measured_coverage(spec, runs[0])
     if coverage.problem and not refused:
         problems.append(coverage.problem)
 
+    last = runs[-1]
     count = {name: sum(test.outcome == name for test in tests) for name in _OUTCOMES}
     return TestRunResult(
         tests=tests,
@@ -185,6 +128,106 @@ def summarize_runs(spec: RunSpec, runs: list[ChildRun], duration: float) -> Test
         isolation_missing=list(isolation.missing),
         not_run=refused,
     )
+
+
+def _errored(message: str) -> dict:
+    """An outcome entry for a test the runner did not (or could not honestly) report."""
+    return {"outcome": "errored", "message": message, "traceback": "", "line": None}
+
+
+def _collect_run(
+    spec: RunSpec,
+    run: ChildRun,
+    known: frozenset[str],
+    refused: bool,
+    outcomes: dict[str, list[dict]],
+    ignored: set[str],
+) -> list[str]:
+    """Add one run's outcome entries to ``outcomes``; return the problems the run shows."""
+    distrust = _distrust(run)
+    _add_outcomes(run, known, distrust, outcomes, ignored)
+    problems = []
+    if distrust:
+        problems.append(
+            f"The tested code interfered with the test run: {distrust}. Its results are not"
+            " trusted."
+        )
+    problems += _event_problems(run)
+    interrupted = None if refused else _interruption(spec, run, known)
+    if interrupted is not None:
+        current, sentence, message = interrupted
+        problems.append(sentence)
+        if current is not None:
+            outcomes.setdefault(current, []).append(_errored(message))
+    return problems
+
+
+def _add_outcomes(
+    run: ChildRun,
+    known: frozenset[str],
+    distrust: str | None,
+    outcomes: dict[str, list[dict]],
+    ignored: set[str],
+) -> None:
+    """The run's results (all errored if it is distrusted), and for a run that went on, an error
+    for each test that started and never reported."""
+    reported = set()
+    for test_id, entry in _result_entries(run, known, ignored):
+        if distrust:
+            entry = _errored(f"result not trusted: {distrust}")
+        outcomes.setdefault(test_id, []).append(entry)
+        reported.add(test_id)
+    if not run.finished:
+        return  # the interruption accounts for the test it stopped in
+    silent = f"result not trusted: {distrust}" if distrust else "the test reported no outcome"
+    for test_id in _started_ids(run, known):
+        if test_id not in reported:
+            outcomes.setdefault(test_id, []).append(_errored(silent))
+            reported.add(test_id)
+
+
+def _started_ids(run: ChildRun, known: frozenset[str]) -> list[str]:
+    """The tests the test file defines that the run started, in order."""
+    return [
+        event["id"]
+        for event in run.events
+        if event["event"] == "start"
+        and isinstance(event.get("id"), str)
+        and is_declared(event["id"], known)
+    ]
+
+
+def _event_problems(run: ChildRun) -> list[str]:
+    """Sentences for the test file failing to import and for a run that stopped part-way."""
+    problems = []
+    for event in run.events:
+        if event["event"] == "import_error":
+            problems.append(f"The test file could not be imported: {event.get('message')}.")
+        elif event["event"] == "aborted":
+            where = event.get("id") or "a test"
+            problems.append(
+                f"The test run stopped at {where} ({event.get('message')});"
+                " the tests after it did not run."
+            )
+    return problems
+
+
+def _closing_problems(
+    spec: RunSpec, last: ChildRun, tests: list[TestCaseResult], ignored: set[str]
+) -> list[str]:
+    """Problems seen over all runs: results ignored, memory run out, no tests at all."""
+    problems = []
+    if ignored - {"None"}:
+        names = ", ".join(sorted(ignored)[:5])
+        problems.append(f"Ignored results for tests the test file does not define: {names}.")
+    out_of_memory = [test.test_id for test in tests if test.message.startswith("MemoryError")]
+    if out_of_memory:
+        problems.append(
+            f"{', '.join(out_of_memory)} ran out of memory (the limit is {spec.memory_mb} MB)."
+        )
+    if last.finished and not tests:
+        problems.append("The test file defines no tests: add TestCase methods named test_*.")
+    return problems
 
 
 _OUTCOMES = ("passed", "failed", "errored", "skipped", "flaky")
@@ -215,13 +258,7 @@ def _interruption(
     if run.first("isolation") is None:
         return None, f"The sandbox could not be set up under {spec.python}: {last_output(run)}", ""
     finished_ids = {event.get("id") for event in run.events if event["event"] == "result"}
-    started = [
-        event.get("id")
-        for event in run.events
-        if event["event"] == "start"
-        and isinstance(event.get("id"), str)
-        and is_declared(event["id"], known)
-    ]
+    started = _started_ids(run, known)
     current = next((test for test in reversed(started) if test not in finished_ids), None)
     where = f"during {current}" if current else "before the tests finished"
     if run.limit == "time":

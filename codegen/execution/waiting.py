@@ -34,8 +34,13 @@ async def wait_for_exit_async(
         return await _wait_in_thread(process, timeout)
     loop = asyncio.get_running_loop()
     exited = loop.create_future()
+
+    def mark_exited() -> None:
+        if not exited.done():
+            exited.set_result(None)
+
     try:
-        loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+        loop.add_reader(pidfd, mark_exited)
     except NotImplementedError:  # an event loop without add_reader
         os.close(pidfd)
         return await _wait_in_thread(process, timeout)

@@ -105,7 +105,7 @@ class ExecutionScorer(weave.Scorer):
 
     async def _run(self, output: Mapping, prompt: str) -> dict:
         from ..execution import run_tests_async
-        from ..pipeline import join_module
+        from ..generation import join_module
         from ..shaping.naming import module_name_for
 
         module_name = output.get("module_name") or module_name_for(prompt)

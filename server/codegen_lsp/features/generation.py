@@ -219,7 +219,7 @@ async def _run_pipeline(
         )
 
     async def compose(code: str, runner: str, tests: str):
-        from codegen.pipeline import SavedFiles
+        from codegen.generation import SavedFiles
 
         current = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(now(), loop))
         module_change, test_change = await asyncio.to_thread(
@@ -231,7 +231,7 @@ async def _run_pipeline(
         return SavedFiles(module_change.new_text, test_change.new_text, current.test_path.stem)
 
     async def predict():
-        from codegen.pipeline import Destination
+        from codegen.generation import Destination
 
         session = server.session_for(settings)
         extra_paths = tuple(str(p) for p in {files.module_path.parent, folder} if p is not None)

@@ -1,0 +1,43 @@
+"""The results channel: JSON lines on an inherited pipe, each carrying the job's token.
+
+The events, in the order a run sends them:
+
+    {"event": "runner"}                                       the supervisor got its job
+    {"event": "isolation", "level", "layers", "missing"}      what the sandbox reached
+    {"event": "refused", "reason"}                            no sandbox and none allowed
+    {"event": "coverage_unavailable", "reason": "..."}
+    {"event": "import_error", "id", "message", "traceback", "line"}
+    {"event": "start", "id": "..."}                           before each test
+    {"event": "result", "id", "outcome", "message", "traceback", "line"}
+    {"event": "aborted", "id", "message"}                     an exception escaped unittest
+    {"event": "tampered", "what": [...]}                      the tested code changed the runner
+    {"event": "coverage", "statements": [...], "missing": [...]}
+    {"event": "done", "tests": N}                             the run finished normally
+    {"event": "exit", "code", "signal", "limit"}              the supervisor's last word
+"""
+
+import json
+import os
+
+
+class ResultsChannel:
+    """JSON lines on an inherited pipe; each carries the job's token, so stray writes are told
+    apart."""
+
+    def __init__(self, fd, token):
+        self._fd = fd
+        self._token = token
+        self._write = os.write  # bound before any generated code can replace os.write
+
+    def emit(self, event, **fields):
+        fields["event"] = event
+        fields["token"] = self._token
+        data = (json.dumps(fields, default=repr) + "\n").encode("utf-8", "replace")
+        while data:
+            try:
+                written = self._write(self._fd, data)
+            except InterruptedError:
+                continue
+            except OSError:
+                return  # the parent stopped listening: nothing left to tell
+            data = data[written:]

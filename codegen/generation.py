@@ -1,0 +1,86 @@
+"""What one pipeline run makes and where it goes: the result, the files its tests run against, an
+editor's destination."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .scoring import quality
+
+
+@dataclass
+class GenerationResult:
+    """What one pipeline run made, formatted and scored, ready to be written."""
+
+    prompt: str
+    module_name: str
+    generated_code: str
+    program_runner: str
+    unit_tests: str
+    scores: quality.SeedScores
+    timings: dict[str, float] = field(default_factory=dict)
+    execution: dict[str, Any] | None = (
+        None  # TestRunResult.as_dict() of the final run, if tests ran
+    )
+    repaired: bool = False  # the tests were rewritten by a repair round
+    possible_bugs: list[dict[str, Any]] = field(default_factory=list)
+    repair_problem: str | None = None  # why the optional repair step could not be used
+    test_framework: str = "unittest"  # what the tests are written for and were run with
+
+    @property
+    def module_code(self) -> str:
+        """The module file: the function(s), then the runner."""
+        return join_module(self.generated_code, self.program_runner)
+
+    @property
+    def test_file_name(self) -> str:
+        return f"test_{self.module_name}.py"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GenerationResult:
+        """The inverse of as_dict (predict returns a dict, which is what Weave records)."""
+        return cls(**{**data, "scores": quality.SeedScores(**data["scores"])})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt,
+            "module_name": self.module_name,
+            "generated_code": self.generated_code,
+            "program_runner": self.program_runner,
+            "unit_tests": self.unit_tests,
+            "scores": self.scores.as_dict(),
+            "timings": self.timings,
+            "execution": self.execution,
+            "repaired": self.repaired,
+            "possible_bugs": self.possible_bugs,
+            "repair_problem": self.repair_problem,
+            "test_framework": self.test_framework,
+        }
+
+
+def join_module(code: str, runner: str) -> str:
+    return code.rstrip() + ("\n\n\n" + runner.strip() + "\n" if runner.strip() else "\n")
+
+
+PARTS = ("function", "runner", "tests", "all")
+
+
+@dataclass(frozen=True)
+class SavedFiles:
+    """The module and test file as the tests run against them."""
+
+    module_code: str
+    test_code: str
+    test_module_name: str | None = None  # None: `test_<module>`
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Existing files the parts join (an editor's module): the tests run against them as merged."""
+
+    module_name: str
+    # (code, runner, tests) -> the merged files
+    compose: Callable[[str, str, str], Awaitable[SavedFiles]]
+    extra_paths: tuple[str, ...] = ()  # the project's folders, importable by the tests
