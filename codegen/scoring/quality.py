@@ -258,7 +258,7 @@ def scored_scopes(scopes: list[ast.AST]) -> int:
     function."""
     docstrings = sum(
         1 for node in scopes if isinstance(node, _SEED_DOCSTRING_NODES) and ast.get_docstring(node)
-    )  # type: ignore[arg-type]
+    )
     annotated = sum(
         1 for node in scopes if isinstance(node, ast.FunctionDef) and _seed_annotated(node)
     )

@@ -57,7 +57,7 @@ def imported_modules(code: str) -> set[str]:
     tree = parse_or_none(code)
     if tree is None:
         return set()
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".")[0] for alias in node.names)

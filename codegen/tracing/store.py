@@ -159,7 +159,7 @@ def load_call(project: str = "codegen", call_id: str | None = None) -> tuple[Tra
         if started_at is None:
             return None
         kids = [call for call in map(build, children.get(known, [])) if call is not None]
-        inputs = start.get("inputs") if isinstance(start.get("inputs"), dict) else {}
+        inputs = found if isinstance(found := start.get("inputs"), dict) else {}
         return TracedCall(
             call_id=known,
             op_name=_op_short_name(start.get("op_name")),
@@ -219,7 +219,7 @@ def _traced_run(
     if started_at is None:
         return None
     ended_at = _parse_time(end.get("ended_at")) if end else None
-    inputs = start.get("inputs") if isinstance(start.get("inputs"), dict) else {}
+    inputs = found if isinstance(found := start.get("inputs"), dict) else {}
     prompt = inputs.get("prompt")
     output = end.get("output") if end else None
     error = end.get("exception") if end else None
