@@ -185,36 +185,60 @@ def rebindings(
 # --- what a statement binds ---
 
 
+# The nodes that bind one name held in one field, whatever the context: (field, how).
+_NAMED_BINDINGS: dict[type[ast.AST], tuple[str, str]] = {
+    ast.FunctionDef: ("name", "a def"),
+    ast.AsyncFunctionDef: ("name", "a def"),
+    ast.ClassDef: ("name", "a class"),
+    ast.arg: ("arg", "a parameter"),
+    ast.ExceptHandler: ("name", "an except-as"),
+    ast.MatchAs: ("name", "a match pattern"),
+    ast.MatchStar: ("name", "a match pattern"),
+    ast.MatchMapping: ("rest", "a match pattern"),
+}
+
+
 def _bindings(
     node: ast.AST, module_name: str, module_aliases: set[str]
 ) -> Iterator[tuple[str, str]]:
     """(name, how) for each name `node` binds to something other than the module's own object."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        yield node.name, "a def"
-    elif isinstance(node, ast.ClassDef):
-        yield node.name, "a class"
-    elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+    named = _NAMED_BINDINGS.get(type(node))
+    if named is not None:
+        field, how = named
+        name = getattr(node, field)
+        if name:  # `except E:`, `case _:` and `case {**rest}` without a rest bind nothing
+            yield name, how
+    elif isinstance(node, (ast.Name, ast.Attribute)):
+        yield from _store_bindings(node, module_aliases)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        yield from _import_bindings(node, module_name)
+
+
+def _store_bindings(
+    node: ast.Name | ast.Attribute, module_aliases: set[str]
+) -> Iterator[tuple[str, str]]:
+    """An assignment or del of a name, or of an attribute of the module object (`m.f = …`)."""
+    if not isinstance(node.ctx, (ast.Store, ast.Del)):
+        return
+    if isinstance(node, ast.Name):
         yield node.id, "an assignment" if isinstance(node.ctx, ast.Store) else "a del"
-    elif isinstance(node, ast.arg):
-        yield node.arg, "a parameter"
-    elif isinstance(node, ast.ExceptHandler) and node.name:
-        yield node.name, "an except-as"
-    elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-        yield node.name, "a match pattern"
-    elif isinstance(node, ast.MatchMapping) and node.rest:
-        yield node.rest, "a match pattern"
-    elif isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
-        if isinstance(node.value, ast.Name) and node.value.id in module_aliases:
-            yield node.attr, f"an assignment to {node.value.id}.{node.attr}"
-    elif isinstance(node, ast.Import):
+    elif isinstance(node.value, ast.Name) and node.value.id in module_aliases:
+        yield node.attr, f"an assignment to {node.value.id}.{node.attr}"
+
+
+def _import_bindings(
+    node: ast.Import | ast.ImportFrom, module_name: str
+) -> Iterator[tuple[str, str]]:
+    """The names an import binds, except a name imported under its own name from the module."""
+    if isinstance(node, ast.Import):
         for alias in node.names:
             yield (alias.asname or alias.name).split(".")[0], f"import {alias.name}"
-    elif isinstance(node, ast.ImportFrom):
-        from_module = node.level == 0 and node.module == module_name
-        for alias in node.names:
-            bound = alias.asname or alias.name
-            if not (from_module and bound == alias.name):
-                yield bound, f"from {'.' * node.level}{node.module or ''} import {alias.name}"
+        return
+    from_module = node.level == 0 and node.module == module_name
+    for alias in node.names:
+        bound = alias.asname or alias.name
+        if not (from_module and bound == alias.name):
+            yield bound, f"from {'.' * node.level}{node.module or ''} import {alias.name}"
 
 
 def _module_aliases(tree: ast.Module, module_name: str) -> set[str]:
