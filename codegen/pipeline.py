@@ -26,10 +26,10 @@ from .shaping.imports import (
     defined_names,
     imported_modules,
     point_imports_at_module,
-    rebindings,
     strip_definitions_and_imports,
 )
 from .shaping.naming import module_name_for, name_beside
+from .shaping.rebindings import rebindings
 
 
 class CodeFormatter(weave.Object):
