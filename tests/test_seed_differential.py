@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codegen.scoring import quality
+from codegen.source import parse_or_none
 from tests.seed_reference import seed_code_quality_score, seed_overall_score, seed_test_coverage_score
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -158,7 +159,7 @@ test_files = st.lists(
 @settings(max_examples=400, deadline=None)
 @given(programs, test_files)
 def test_generated_programs_score_as_the_seed_does(code, tests):
-    assert quality.parse_or_none(code) is not None, code  # the generator only makes valid programs
+    assert parse_or_none(code) is not None, code  # the generator only makes valid programs
     assert mismatches(code, tests) == []
 
 
