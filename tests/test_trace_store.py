@@ -115,6 +115,25 @@ def test_corrupt_lines_are_skipped(trace_root: Path, tmp_path: Path, monkeypatch
     assert [run.prompt for run in recent_runs("codegen")] == ["fail", "parse a date", "moving average"]
 
 
+def test_only_predict_calls_are_listed_and_other_top_level_calls_open_by_id(
+    trace_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor run is a predict call like any other; a call of another op (the pre-release
+    `generate_for_editor`) is not listed, but `traces show <id>` still opens it."""
+    from codegen.tracing.store import load_call
+
+    copy = tmp_path / "local" / "codegen"
+    shutil.copytree(trace_root / "local" / "codegen", copy)
+    old_op = "weave:///local/codegen/op/CodeGenerationPipeline.generate_for_editor:abc"
+    start = {"id": "old-editor-call", "op_name": old_op, "started_at": "2026-12-01T22:00:00+00:00",
+             "inputs": {"prompt": "from the editor"}}
+    (copy / "0000_old.jsonl").write_text(json.dumps({"type": "call_start", "req": {"start": start}}) + "\n")
+    monkeypatch.setenv("CODEGEN_TRACE_DIR", str(tmp_path))
+    assert [run.prompt for run in recent_runs("codegen")] == ["fail", "parse a date", "moving average"]
+    run, root = load_call("codegen", "old-editor")
+    assert run.prompt == "from the editor" and root.op_name == "CodeGenerationPipeline.generate_for_editor"
+
+
 def _fingerprint(directory: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir())}
 
