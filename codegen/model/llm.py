@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelCallError, ModelRefusal, ModelReplyError
 from ..progress import TokenCallback
@@ -22,6 +22,9 @@ from .endpoint_errors import (
 )
 from .recording import AnswerRecorder, AnswerReplayer, request_key
 from .structured_output import Reply
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 SYSTEM_MESSAGE = (
     "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
@@ -44,7 +47,7 @@ class ModelClient:
         self.settings = settings
         self._recorder = AnswerRecorder(record_dir) if record_dir else None
         self._replayer = AnswerReplayer(replay_dir) if replay_dir else None
-        self._sdk = None
+        self._sdk: AsyncOpenAI | None = None
         self._ladder = so.LADDERS[settings.structured_output]
         self._mode = self._ladder[0]  # where rejections have led so far
         if self._replayer is None:
@@ -68,7 +71,7 @@ class ModelClient:
         if self._replayer is None:
             self._client()
 
-    def _client(self):
+    def _client(self) -> AsyncOpenAI:
         if self._sdk is None:
             import openai  # lazy: the language server must start without paying for it
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..source import parse_or_none
 from .rebindings import names_bound
@@ -103,7 +103,13 @@ def strip_definitions_and_imports(runner: str, names: list[str]) -> str:
     return runner if done is None else done[1].apply()
 
 
-def _rewrite_imports(source: str, names: list[str], rewrite):
+# What an import statement becomes, given the module's names: statements, or None to keep it.
+_ImportRewrite = Callable[[ast.Import | ast.ImportFrom, set[str]], list[str] | None]
+
+
+def _rewrite_imports(
+    source: str, names: list[str], rewrite: _ImportRewrite
+) -> tuple[ast.Module, StatementEdits, set[ast.stmt]] | None:
     """Parse `source`, remove its top-level copies of `names` and replace each import statement by
     what `rewrite(node, wanted)` gives (None keeps it): the tree, the pending edits and the removed
     nodes, or None when `source` does not parse."""
