@@ -10,12 +10,8 @@ import weave
 from . import source
 from .errors import GeneratedCodeError
 from .shaping import formatting
-from .shaping.imports import (
-    defined_names,
-    point_imports_at_module,
-    rebindings,
-    strip_definitions_and_imports,
-)
+from .shaping.imports import defined_names, point_imports_at_module, strip_definitions_and_imports
+from .shaping.rebindings import rebindings
 
 
 class CodeFormatter(weave.Object):

@@ -1,4 +1,8 @@
-"""The AST toolkit: every parse of user or generated code, under one lock, warnings kept quiet."""
+"""The AST toolkit: every parse of user or generated code (under one lock, warnings kept quiet),
+what a failed parse tells the user, and the fast walks the scores make.
+
+Standard library only, like scoring/quality.py, which imports it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,23 @@ import ast
 import re
 import threading
 import warnings
+from collections.abc import Iterator
+
+# The line breaks Python's tokenizer counts, so line numbers agree with the AST's.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPE_NODES = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+# For each node type that holds statements, the fields holding them (If: body and orelse, ...).
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCK_TYPES = (ast.Module, ast.stmt, ast.excepthandler, ast.match_case)
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {
+    node_type: fields
+    for node_type in vars(ast).values()
+    if isinstance(node_type, type)
+    and issubclass(node_type, _BLOCK_TYPES)
+    and (fields := tuple(name for name in _STATEMENT_LISTS if name in node_type._fields))
+}
 
 # Everything ast.parse raises on a str: bad syntax, NUL bytes or lone surrogates (ValueError in some
 # versions), and nesting too deep for the parser (RecursionError or MemoryError).
@@ -47,3 +68,74 @@ def parse(text: str) -> ast.Module | Exception:
 def parses(text: str) -> bool:
     """Whether the text is a module Python can parse."""
     return parse_or_none(text) is not None
+
+
+def parse_failure(error: Exception, text: str) -> tuple[str, int, int]:
+    """What `parse`'s exception tells the user, and where: (message, 1-based line, 0-based column).
+
+    The line can lie past the text's last line (an error at the end): callers clamp it.
+    """
+    if isinstance(error, SyntaxError):
+        message = f"Syntax error: {error.msg}"
+        line = error.lineno or _line_of_nul_byte(text)
+        start_col = max(0, (error.offset or 1) - 1)
+    elif isinstance(error, UnicodeError):
+        message = "Syntax error: the code contains an unpaired surrogate character; delete it"
+        line = _line_at(text, getattr(error, "start", 0))
+        start_col = 0
+    elif isinstance(error, ValueError):
+        message = f"Syntax error: {error}"
+        line = _line_of_nul_byte(text)
+        start_col = 0
+    else:
+        message = (
+            "Syntax error: the code is nested too deeply for Python's parser;"
+            " split the expression up"
+        )
+        line, start_col = 1, 0
+    return message, line, start_col
+
+
+def _line_of_nul_byte(text: str) -> int:
+    """The line of the first NUL byte (the parser gives no position for it), else 1."""
+    return _line_at(text, max(0, text.find("\0")))
+
+
+def _line_at(text: str, position: int) -> int:
+    return len(LINE_BREAK.findall(text, 0, position)) + 1
+
+
+def definitions(tree: ast.Module) -> list[tuple[ast.AST, str, bool]]:
+    """The module, its classes and functions: (node, qualified name, inside a function?).
+
+    Only statement lists are walked: definitions never occur inside expressions.
+    """
+    found: list[tuple[ast.AST, str, bool]] = [(tree, "", False)]
+    stack: list[tuple[ast.AST, str, bool]] = [(tree, "", False)]
+    while stack:
+        node, scope, in_function = stack.pop()
+        for field in _BLOCK_FIELDS[type(node)]:
+            for child in getattr(node, field):
+                if isinstance(child, _SCOPE_NODES):
+                    name = f"{scope}.{child.name}" if scope else child.name
+                    found.append((child, name, in_function))
+                    stack.append((child, name, in_function or isinstance(child, FUNCTION_NODES)))
+                elif type(child) in _BLOCK_FIELDS:  # skip simple statements: they hold no others
+                    stack.append((child, scope, in_function))
+    return found
+
+
+def walk_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """The nodes under tree but Load/Store/Del, in no particular order; faster than ast.walk."""
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, ast.AST):  # list fields may hold None or str (`global` names)
+            continue
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack.extend(value)
+            elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
+                stack.append(value)

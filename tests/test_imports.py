@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from codegen.shaping import formatting
 from codegen.errors import GeneratedCodeError
-from codegen.shaping.imports import point_imports_at_module, rebindings, strip_definitions_and_imports
+from codegen.shaping.imports import point_imports_at_module, strip_definitions_and_imports
+from codegen.shaping.rebindings import rebindings
 from codegen.finishing import ensure_uses_module
 from tests.loopback_model import Reply
 from tests.test_generate_cli import generate

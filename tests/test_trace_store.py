@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen.tracing.store import TraceSyncError, recent_runs
+from codegen.tracing.store import recent_runs
+from codegen.tracing.sync import TraceSyncError
 from tests.test_tracing import clean_env, closed_port, run_python
 
 RUNS_SCENARIO = """
@@ -114,6 +115,25 @@ def test_corrupt_lines_are_skipped(trace_root: Path, tmp_path: Path, monkeypatch
     assert [run.prompt for run in recent_runs("codegen")] == ["fail", "parse a date", "moving average"]
 
 
+def test_only_predict_calls_are_listed_and_other_top_level_calls_open_by_id(
+    trace_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor run is a predict call like any other; a call of another op (the pre-release
+    `generate_for_editor`) is not listed, but `traces show <id>` still opens it."""
+    from codegen.tracing.store import load_call
+
+    copy = tmp_path / "local" / "codegen"
+    shutil.copytree(trace_root / "local" / "codegen", copy)
+    old_op = "weave:///local/codegen/op/CodeGenerationPipeline.generate_for_editor:abc"
+    start = {"id": "old-editor-call", "op_name": old_op, "started_at": "2026-12-01T22:00:00+00:00",
+             "inputs": {"prompt": "from the editor"}}
+    (copy / "0000_old.jsonl").write_text(json.dumps({"type": "call_start", "req": {"start": start}}) + "\n")
+    monkeypatch.setenv("CODEGEN_TRACE_DIR", str(tmp_path))
+    assert [run.prompt for run in recent_runs("codegen")] == ["fail", "parse a date", "moving average"]
+    run, root = load_call("codegen", "old-editor")
+    assert run.prompt == "from the editor" and root.op_name == "CodeGenerationPipeline.generate_for_editor"
+
+
 def _fingerprint(directory: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir())}
 
@@ -125,7 +145,7 @@ def test_sync_without_network_fails_fast_with_the_fix_and_keeps_local_files(trac
     out = run_python(
         """
         import json
-        from codegen.tracing.store import TraceSyncError, sync_to_hosted
+        from codegen.tracing.sync import TraceSyncError, sync_to_hosted
         try:
             sync_to_hosted("codegen", wandb_api_key="wandb-key-never-valid-0123456789")
             print(json.dumps({"raised": None}))
@@ -145,7 +165,7 @@ def test_sync_without_network_fails_fast_with_the_fix_and_keeps_local_files(trac
 
 REPLAY_SCENARIO = """
     import json
-    import codegen.tracing.store as trace_store
+    import codegen.tracing.sync as trace_sync
     from codegen.tracing.sync import HostedProject
 
     class FakeTraceServer:
@@ -164,11 +184,11 @@ REPLAY_SCENARIO = """
         def file_create(self, req): self._take("file_create", {"project_id": req["project_id"], "name": req["file"][0]})
 
     server = FakeTraceServer(fail=FAIL)
-    trace_store.connect_hosted = lambda project, **kw: HostedProject(
+    trace_sync.connect_hosted = lambda project, **kw: HostedProject(
         "team", project, "https://wandb.example/team/codegen/weave", server, kw["wandb_api_key"])
     try:
-        result = trace_store.sync_to_hosted("codegen", wandb_api_key="k" * 40)
-    except trace_store.TraceSyncError as error:
+        result = trace_sync.sync_to_hosted("codegen", wandb_api_key="k" * 40)
+    except trace_sync.TraceSyncError as error:
         result = "error: " + str(error)
     print(json.dumps({"result": result, "received": server.received}, default=str))
 """
@@ -199,7 +219,7 @@ def test_sync_replays_a_copy_moved_to_the_users_entity(trace_root: Path, tmp_pat
 
 
 def test_sync_with_no_local_traces_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from codegen.tracing.store import sync_to_hosted
+    from codegen.tracing.sync import sync_to_hosted
 
     monkeypatch.setenv("CODEGEN_TRACE_DIR", str(tmp_path))
     assert sync_to_hosted("codegen", wandb_api_key="unused").startswith("Nothing to sync")

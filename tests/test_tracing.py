@@ -132,8 +132,8 @@ def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:
 
 
 # weave's public API: anything else codegen uses is an internal and lives in weave_compat.
-PUBLIC_WEAVE = {"op", "Model", "Object", "Scorer", "Evaluation", "Dataset", "init", "get_current_call",
-                "__version__"}
+PUBLIC_WEAVE = {"op", "Model", "Object", "Scorer", "Evaluation", "Dataset", "Table", "init",
+                "get_current_call", "__version__"}
 
 
 def test_every_weave_internal_is_in_weave_compat_and_checked_by_the_canary() -> None:

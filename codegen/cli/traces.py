@@ -11,7 +11,8 @@ from ..settings import Settings
 
 def traces_command(args: argparse.Namespace, settings: Settings) -> int:
     from ..tracing import local_trace_dir
-    from ..tracing.store import recent_runs, sync_to_hosted
+    from ..tracing.store import recent_runs
+    from ..tracing.sync import sync_to_hosted
 
     if args.action == "sync":
         if settings.wandb_api_key is None:

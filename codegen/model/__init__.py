@@ -1,2 +1,2 @@
-"""The model: its client, the reply schemas and structured output, prompt templates,
-record/replay."""
+"""The model: its client, what its endpoint's failures mean, the reply schemas and structured
+output, prompt templates, record/replay."""

@@ -4,17 +4,27 @@ endpoint takes."""
 from __future__ import annotations
 
 import inspect
-import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelCallError, ModelRefusal, ModelReplyError
 from ..progress import TokenCallback
 from ..settings import Settings
 from . import structured_output as so
+from .endpoint_errors import (
+    all_rejected_message,
+    body_text,
+    call_error,
+    finish_reason_message,
+    inspect_response,
+    status_detail,
+)
 from .recording import AnswerRecorder, AnswerReplayer, request_key
 from .structured_output import Reply
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 SYSTEM_MESSAGE = (
     "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
@@ -37,7 +47,7 @@ class ModelClient:
         self.settings = settings
         self._recorder = AnswerRecorder(record_dir) if record_dir else None
         self._replayer = AnswerReplayer(replay_dir) if replay_dir else None
-        self._sdk = None
+        self._sdk: AsyncOpenAI | None = None
         self._ladder = so.LADDERS[settings.structured_output]
         self._mode = self._ladder[0]  # where rejections have led so far
         if self._replayer is None:
@@ -61,7 +71,7 @@ class ModelClient:
         if self._replayer is None:
             self._client()
 
-    def _client(self):
+    def _client(self) -> AsyncOpenAI:
         if self._sdk is None:
             import openai  # lazy: the language server must start without paying for it
 
@@ -71,7 +81,7 @@ class ModelClient:
                 timeout=self.settings.timeout,
                 max_retries=self.settings.max_retries,
                 http_client=openai.DefaultAsyncHttpxClient(
-                    event_hooks={"response": [_inspect_response]}
+                    event_hooks={"response": [inspect_response]}
                 ),
             )
         return self._sdk
@@ -128,17 +138,21 @@ class ModelClient:
                     mode, response_model, messages, step=step, on_tokens=on_tokens
                 )
             except openai.APIStatusError as error:
-                if not so.is_format_rejection(error.status_code, _body_text(error)):
-                    raise self._call_error(error, step, mode) from None
-                rejected.append(f"{mode} (HTTP {error.status_code}: {_status_detail(error)})")
+                if not so.is_format_rejection(error.status_code, body_text(error)):
+                    raise call_error(
+                        error, endpoint=self.endpoint, settings=self.settings, step=step, mode=mode
+                    ) from None
+                rejected.append(f"{mode} (HTTP {error.status_code}: {status_detail(error)})")
                 following = self._ladder.index(mode) + 1
                 if following == len(self._ladder):
                     raise ModelCallError(
-                        _all_rejected_message(self.endpoint, self.settings, rejected), step=step
+                        all_rejected_message(self.endpoint, self.settings, rejected), step=step
                     ) from None
                 mode = self._mode = self._ladder[following]
             except openai.OpenAIError as error:
-                raise self._call_error(error, step, mode) from None
+                raise call_error(
+                    error, endpoint=self.endpoint, settings=self.settings, step=step, mode=mode
+                ) from None
 
     async def _ask_in_mode(
         self,
@@ -178,10 +192,10 @@ class ModelClient:
         if received.refusal:
             raise ModelRefusal(f"The model refused: {received.refusal}", step=step)
         if received.finish_reason == "length":
-            raise ModelReplyError(_finish_reason_message(openai.LengthFinishReasonError), step=step)
+            raise ModelReplyError(finish_reason_message(openai.LengthFinishReasonError), step=step)
         if received.finish_reason == "content_filter":
             raise ModelReplyError(
-                _finish_reason_message(openai.ContentFilterFinishReasonError), step=step
+                finish_reason_message(openai.ContentFilterFinishReasonError), step=step
             )
         return so.read_reply(response_model, received.content, mode=mode, step=step)
 
@@ -191,67 +205,10 @@ class ModelClient:
             sampling["temperature"] = self.settings.temperature
         return sampling
 
-    def _call_error(self, error: Exception, step: str, mode: str) -> ModelCallError:
-        import openai
-
-        endpoint = self.endpoint
-        retries = self.settings.max_retries
-        if isinstance(error, openai.APITimeoutError):
-            text = (
-                f"The model at {endpoint} did not answer within {self.settings.timeout:g} s"
-                f" ({retries} retries). Raise the timeout (--timeout, CODEGEN_TIMEOUT or the"
-                " editor's codegen.timeout setting) or try a smaller model."
-            )
-        elif isinstance(error, openai.APIConnectionError):
-            cause = error.__cause__ or error
-            text = (
-                f"Cannot reach {endpoint} ({cause}). Check OPENAI_BASE_URL (--base-url, or the"
-                " editor's codegen.baseUrl setting) and that the server is running."
-            )
-        elif isinstance(error, openai.AuthenticationError):
-            text = f"{endpoint} rejected the API key (HTTP 401). Check OPENAI_API_KEY."
-        elif isinstance(error, openai.PermissionDeniedError):
-            text = (
-                f"{endpoint} refused access (HTTP 403): {_status_detail(error)}. Check the key's"
-                " permissions."
-            )
-        elif isinstance(error, openai.NotFoundError):
-            text = (
-                f"{endpoint} does not know the model {self.settings.model!r} (HTTP 404). "
-                "Check --model / CODEGEN_MODEL (for Ollama, `ollama list` shows the names)."
-            )
-        elif isinstance(error, openai.RateLimitError):
-            text = (
-                f"{endpoint} is rate limiting us (HTTP 429) after {retries} retries:"
-                f" {_status_detail(error)}. Wait a moment, or raise CODEGEN_MAX_RETRIES."
-            )
-        elif isinstance(error, openai.BadRequestError):
-            text = f"{endpoint} rejected the {mode} request (HTTP 400): {_status_detail(error)}."
-        elif isinstance(error, openai.APIResponseValidationError):
-            text = (
-                f"{endpoint} answered the {mode} request with {error.message}, not a chat"
-                f" completion. {_MODE_FIX}"
-            )
-        elif isinstance(error, openai.APIStatusError):
-            text = (
-                f"{endpoint} failed with HTTP {error.status_code} after {retries} retries:"
-                f" {_status_detail(error)}. Try again later, or check the server's logs."
-            )
-        else:
-            text = f"The request to {endpoint} failed: {error}."
-        return ModelCallError(text, step=step)
-
     async def close(self) -> None:
         if self._sdk is not None:
             await self._sdk.close()
             self._sdk = None
-
-
-_MODE_FIX = (
-    "If the endpoint does not support this response format, pick another structured-output mode "
-    "(--structured-output, CODEGEN_STRUCTURED_OUTPUT or the editor's codegen.structuredOutput: "
-    "auto, json_schema, json_object or text)."
-)
 
 
 def _json_schema_format(response_model: type[Reply]) -> dict[str, Any]:
@@ -307,88 +264,3 @@ class _Received:
             raise so.reply_too_big(self.characters, step)
         if self._on_tokens is not None:
             self._on_tokens(step, self.pieces, time.monotonic() - self._started)
-
-
-def _finish_reason_message(error: Exception | type[Exception]) -> str:
-    name = error.__name__ if isinstance(error, type) else type(error).__name__
-    if name == "LengthFinishReasonError":
-        return (
-            "The reply was cut off at the token limit; try a shorter prompt, or raise --max-tokens "
-            "(CODEGEN_MAX_TOKENS, the editor's codegen.maxTokens)."
-        )
-    return "The endpoint's content filter stopped the reply; rephrase the prompt."
-
-
-def _all_rejected_message(endpoint: str, settings: Settings, rejected: list[str]) -> str:
-    tried = "; ".join(rejected)
-    if settings.structured_output == "auto":
-        return (
-            f"{endpoint} rejected every response format codegen can ask with: {tried}. Check the"
-            " server's logs."
-        )
-    return (
-        f"{endpoint} rejected the structured-output mode {settings.structured_output!r}: {tried}."
-        f" {_MODE_FIX}"
-    )
-
-
-async def _inspect_response(response) -> None:
-    """An httpx response hook, run before the SDK reads the response.
-
-    The SDK retries every 5xx, but a server that answers 500 to the response format
-    (llama-cpp-python 0.3 does) will answer the same again: `x-should-retry: false` stops it. And a
-    2xx chat completion that is not a JSON object (empty, an HTML page) is an error here, not a
-    string the SDK hands back.
-    """
-    import openai
-
-    status = response.status_code
-    if status >= 500 and "x-should-retry" not in response.headers:
-        await response.aread()
-        if so.is_format_rejection(status, response.text):
-            response.headers["x-should-retry"] = "false"
-    elif 200 <= status < 300 and response.request.url.path.endswith("/chat/completions"):
-        if response.headers.get("content-type", "").startswith("text/event-stream"):
-            return  # a streamed reply: read as it arrives, checked as it is read
-        await response.aread()
-        if not _is_json_object(response.text):
-            what = _describe_body(response) if response.text.strip() else "an empty body"
-            raise openai.APIResponseValidationError(
-                response, response.text, message=f"HTTP {status} and {what}"
-            )
-
-
-def _is_json_object(text: str) -> bool:
-    try:
-        return isinstance(json.loads(text), dict)
-    except ValueError:
-        return False
-
-
-def _body_text(error) -> str:
-    """All the endpoint said: the error body as the SDK parsed it, and the raw text."""
-    response = getattr(error, "response", None)
-    raw = response.text if response is not None else ""
-    return f"{getattr(error, 'body', '')} {raw}"
-
-
-def _status_detail(error) -> str:
-    """The endpoint's own words: the SDK puts the `error` object of the JSON body in `body`."""
-    body = getattr(error, "body", None)
-    if isinstance(body, dict):
-        nested = body.get("error")
-        detail = body.get("message") or (
-            nested.get("message") if isinstance(nested, dict) else nested
-        )
-        if detail:
-            return str(detail)[:300]
-    response = getattr(error, "response", None)
-    if isinstance(body, str) and body.strip() and response is not None:
-        return _describe_body(response)
-    return str(getattr(error, "message", None) or error)[:300]
-
-
-def _describe_body(response) -> str:
-    """A body that is not the JSON expected: its content type and first characters."""
-    kind = response.headers.get("content-type", "no content type").split(";")[0]
-    return f"{kind} beginning {response.text.strip()[:80]!r}"

@@ -3,31 +3,16 @@
 import ast
 import bisect
 import functools
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from ..source import FUNCTION_NODES, LINE_BREAK, definitions, parse_failure, walk_nodes
 from ..source import parse as _parse
 
 MAX_LINE_LENGTH = 100
 
-# The line breaks Python's tokenizer counts, so our line numbers agree with the AST's.
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
-_SCOPE_NODES = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 # The seed counts docstrings on these only: a docstring on an `async def` scores nothing.
 _SEED_DOCSTRING_NODES = (ast.Module, ast.ClassDef, ast.FunctionDef)
-# For each node type that holds statements, the fields holding them (If: body and orelse, ...).
-_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
-_BLOCK_TYPES = (ast.Module, ast.stmt, ast.excepthandler, ast.match_case)
-_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {
-    node_type: fields
-    for node_type in vars(ast).values()
-    if isinstance(node_type, type)
-    and issubclass(node_type, _BLOCK_TYPES)
-    and (fields := tuple(name for name in _STATEMENT_LISTS if name in node_type._fields))
-}
 
 
 @dataclass(frozen=True)
@@ -160,7 +145,7 @@ def findings(code: str, tests: str | None = None) -> list[Finding]:
 # immutable summaries (never the AST) lets both calls share one parse.
 @functools.lru_cache(maxsize=8)
 def _analyze_code(code: str) -> _CodeAnalysis:
-    lines = _LINE_BREAK.split(code)
+    lines = LINE_BREAK.split(code)
     tree = _parse(code)
     if not isinstance(tree, ast.Module):
         return _CodeAnalysis(_syntax_error_finding(tree, code, lines), 0.0, 0, (), ())
@@ -174,16 +159,14 @@ def analyze_tree(tree: ast.Module, code: str, lines: list[str]) -> _CodeAnalysis
         (number, len(line)) for number, line in enumerate(lines, 1) if len(line) > MAX_LINE_LENGTH
     )
     seed_long_line = has_seed_long_line(code)
-    definitions = _definitions(tree)
+    found = definitions(tree)
     function_defs = [
-        (node, name, nested)
-        for node, name, nested in definitions
-        if isinstance(node, _FUNCTION_NODES)
+        (node, name, nested) for node, name, nested in found if isinstance(node, FUNCTION_NODES)
     ]
     function_defs.sort(key=lambda definition: (definition[0].lineno, definition[0].col_offset))
     return _CodeAnalysis(
         syntax_error=None,
-        quality_score=_quality_score(tree, [node for node, _, _ in definitions], seed_long_line),
+        quality_score=_quality_score(tree, [node for node, _, _ in found], seed_long_line),
         seed_function_count=sum(isinstance(node, ast.FunctionDef) for node, _, _ in function_defs),
         functions=tuple(
             _function(node, name, nested, lines) for node, name, nested in function_defs
@@ -199,7 +182,7 @@ def _analyze_tests(tests: str) -> _TestsAnalysis | None:
         return None
     test_function_count = 0
     referenced: set[str] = set()
-    for node in _walk(tree):
+    for node in walk_nodes(tree):
         if isinstance(node, ast.Name):
             referenced.add(node.id)
         elif isinstance(node, ast.Attribute):
@@ -209,42 +192,6 @@ def _analyze_tests(tests: str) -> _TestsAnalysis | None:
         elif isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
             test_function_count += 1
     return _TestsAnalysis(test_function_count, frozenset(referenced))
-
-
-def _definitions(tree: ast.Module) -> list[tuple[ast.AST, str, bool]]:
-    """The module, its classes and functions: (node, qualified name, inside a function?).
-
-    Only statement lists are walked: definitions never occur inside expressions.
-    """
-    found: list[tuple[ast.AST, str, bool]] = [(tree, "", False)]
-    stack: list[tuple[ast.AST, str, bool]] = [(tree, "", False)]
-    while stack:
-        node, scope, in_function = stack.pop()
-        for field in _BLOCK_FIELDS[type(node)]:
-            for child in getattr(node, field):
-                if isinstance(child, _SCOPE_NODES):
-                    name = f"{scope}.{child.name}" if scope else child.name
-                    found.append((child, name, in_function))
-                    stack.append((child, name, in_function or isinstance(child, _FUNCTION_NODES)))
-                elif type(child) in _BLOCK_FIELDS:  # skip simple statements: they hold no others
-                    stack.append((child, scope, in_function))
-    return found
-
-
-def _walk(tree: ast.AST) -> Iterator[ast.AST]:
-    """The nodes under tree but Load/Store/Del, in no particular order; faster than ast.walk."""
-    stack: list[object] = [tree]
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, ast.AST):  # list fields may hold None or str (`global` names)
-            continue
-        yield node
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                stack.extend(value)
-            elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
-                stack.append(value)
 
 
 def _quality_score(tree: ast.Module, scopes: list[ast.AST], has_long_line: bool) -> float:
@@ -258,7 +205,7 @@ def scored_scopes(scopes: list[ast.AST]) -> int:
     function."""
     docstrings = sum(
         1 for node in scopes if isinstance(node, _SEED_DOCSTRING_NODES) and ast.get_docstring(node)
-    )  # type: ignore[arg-type]
+    )
     annotated = sum(
         1 for node in scopes if isinstance(node, ast.FunctionDef) and _seed_annotated(node)
     )
@@ -297,7 +244,7 @@ def _seed_annotated(node: ast.FunctionDef) -> bool:
 
 def _rewarded_names(tree: ast.Module) -> Iterator[ast.Name]:
     """`Name` nodes longer than one character and not `_`-prefixed, lazily."""
-    for node in _walk(tree):
+    for node in walk_nodes(tree):
         if isinstance(node, ast.Name) and len(node.id) > 1 and not node.id.startswith("_"):
             yield node
 
@@ -395,33 +342,7 @@ def _long_line_findings(analysis: _CodeAnalysis) -> list[Finding]:
 
 
 def _syntax_error_finding(error: Exception, code: str, lines: list[str]) -> Finding:
-    if isinstance(error, SyntaxError):
-        message = f"Syntax error: {error.msg}"
-        line = error.lineno or _line_of_nul_byte(code)
-        start_col = max(0, (error.offset or 1) - 1)
-    elif isinstance(error, UnicodeError):
-        message = "Syntax error: the code contains an unpaired surrogate character; delete it"
-        line = _line_at(code, getattr(error, "start", 0))
-        start_col = 0
-    elif isinstance(error, ValueError):
-        message = f"Syntax error: {error}"
-        line = _line_of_nul_byte(code)
-        start_col = 0
-    else:
-        message = (
-            "Syntax error: the code is nested too deeply for Python's parser;"
-            " split the expression up"
-        )
-        line, start_col = 1, 0
+    message, line, start_col = parse_failure(error, code)
     line = min(max(1, line), len(lines))
     end_col = max(start_col, len(lines[line - 1]))
     return Finding("syntax-error", message, None, line, line, start_col, end_col)
-
-
-def _line_of_nul_byte(code: str) -> int:
-    """The line of the first NUL byte (the parser gives no position for it), else 1."""
-    return _line_at(code, max(0, code.find("\0")))
-
-
-def _line_at(code: str, position: int) -> int:
-    return len(_LINE_BREAK.findall(code, 0, position)) + 1

@@ -86,10 +86,10 @@ class Statement:
         self.scored_scopes = self.rewarded_names = self.seed_function_count = 0
         if tree is None:
             return
-        self.analysis = quality.analyze_tree(tree, text, quality._LINE_BREAK.split(text))
+        self.analysis = quality.analyze_tree(tree, text, source.LINE_BREAK.split(text))
         self.has_body = bool(tree.body)
         self.module_docstring = bool(tree.body and ast.get_docstring(tree))
-        scopes = [node for node, _, _ in quality._definitions(tree)]
+        scopes = [node for node, _, _ in source.definitions(tree)]
         self.scored_scopes = quality.scored_scopes(scopes) - self.module_docstring
         self.rewarded_names = sum(1 for _ in quality._rewarded_names(tree))
         self.seed_function_count = self.analysis.seed_function_count
@@ -349,7 +349,7 @@ class IncrementalModule:
         tree = source.parse(padded)
         if isinstance(tree, ast.Module):
             return self._combined(parts[:index] + [(start, Statement(rest))])
-        lines = quality._LINE_BREAK.split(padded)
+        lines = source.LINE_BREAK.split(padded)
         error = quality._syntax_error_finding(tree, padded, lines)
         return ModuleAnalysis(error, 0.0, 0, ())
 

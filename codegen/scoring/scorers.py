@@ -53,8 +53,10 @@ class TestResultScorer(weave.Scorer):
 
     __test__ = False  # not a pytest test class, despite the name
 
+    # weave passes dataset columns to `score` by parameter name, so every scorer narrows
+    # Scorer.score(*, output, **kwargs): a **kwargs here would make weave pass every column.
     @weave.op
-    def score(self, output: Any, prompt: str) -> dict:
+    def score(self, output: Any, prompt: str) -> dict:  # type: ignore[override]
         problem = generation_error(output)
         if problem is not None:
             return {**dict.fromkeys(SEED_SCORE_NAMES, 0.0), "succeeded": False}
@@ -62,7 +64,7 @@ class TestResultScorer(weave.Scorer):
         return {**scores.as_dict(), "succeeded": True}
 
     @weave.op
-    def summarize(self, score_rows: list) -> dict:
+    def summarize(self, score_rows: list) -> dict | None:
         """Mean of each score over all rows (a failed row counts 0), and how many rows succeeded."""
         rows = _rows_scored(score_rows)
         summary: dict[str, Any] = {
@@ -85,8 +87,10 @@ class ExecutionScorer(weave.Scorer):
     python: str | None = None  # interpreter for a run made here (default: this one)
     allow_unsandboxed: bool = False  # run even where the machine has no sandbox
 
+    # weave passes dataset columns to `score` by parameter name, so every scorer narrows
+    # Scorer.score(*, output, **kwargs): a **kwargs here would make weave pass every column.
     @weave.op
-    async def score(self, output: Any, prompt: str) -> dict:
+    async def score(self, output: Any, prompt: str) -> dict:  # type: ignore[override]
         problem = generation_error(output)
         if problem is not None:
             return failed_execution_score(problem)
@@ -122,7 +126,7 @@ class ExecutionScorer(weave.Scorer):
         return result.as_dict()
 
     @weave.op
-    def summarize(self, score_rows: list) -> dict:
+    def summarize(self, score_rows: list) -> dict | None:
         """Pass rate: mean over all rows (a failed row counts 0) and over all tests; counts
         summed."""
         rows = _rows_scored(score_rows)

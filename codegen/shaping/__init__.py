@@ -1,1 +1,2 @@
-"""Shaping generated code: formatting, imports pointed at the module, module names."""
+"""Shaping generated code: formatting, imports pointed at the module, rebindings found, module
+names."""

@@ -44,7 +44,12 @@ def strip_markdown_fences(code: str) -> str:
     if "```" not in code or parses(code):
         return code
     lines = code.splitlines(keepends=True)
-    fences = [index for index, line in enumerate(lines) if _FENCE.fullmatch(line.rstrip("\r\n"))]
+    # Each fence line's index and match (its language), in line order.
+    fences = {
+        index: match
+        for index, line in enumerate(lines)
+        if (match := _FENCE.fullmatch(line.rstrip("\r\n")))
+    }
     if not fences:
         return code
     blocks: list[str] = []
@@ -53,7 +58,7 @@ def strip_markdown_fences(code: str) -> str:
         opening = next((index for index in fences if index >= position), None)
         if opening is None:
             break
-        language = _FENCE.fullmatch(lines[opening].rstrip("\r\n")).group(1).lower()  # type: ignore[union-attr]
+        language = fences[opening].group(1).lower()
         python = language in ("", "python", "py", "python3")
         closing = next(
             (

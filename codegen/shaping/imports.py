@@ -1,14 +1,15 @@
-"""Make generated tests and runners use the real module: imports pointed at it, copies and
-rebindings out."""
+"""Make generated tests and runners use the real module: imports pointed at it, pasted copies
+out."""
 
 from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 from ..source import parse_or_none
+from .rebindings import names_bound
+from .statement_edits import StatementEdits, statements_with_blocks
 
 # Module names models invent when they are not told (or forget) where the code lives.
 PLACEHOLDER_MODULES = frozenset(
@@ -57,25 +58,13 @@ def imported_modules(code: str) -> set[str]:
     tree = parse_or_none(code)
     if tree is None:
         return set()
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module.split(".")[0])
     return found
-
-
-@dataclass(frozen=True)
-class Rebinding:
-    """A place where a file binds one of the module's names to something else."""
-
-    name: str
-    line: int
-    how: str
-
-    def describe(self) -> str:
-        return f"`{self.name}` ({self.how}, line {self.line})"
 
 
 def point_imports_at_module(source: str, module_name: str, names: list[str]) -> str:
@@ -114,17 +103,23 @@ def strip_definitions_and_imports(runner: str, names: list[str]) -> str:
     return runner if done is None else done[1].apply()
 
 
-def _rewrite_imports(source: str, names: list[str], rewrite):
+# What an import statement becomes, given the module's names: statements, or None to keep it.
+_ImportRewrite = Callable[[ast.Import | ast.ImportFrom, set[str]], list[str] | None]
+
+
+def _rewrite_imports(
+    source: str, names: list[str], rewrite: _ImportRewrite
+) -> tuple[ast.Module, StatementEdits, set[ast.stmt]] | None:
     """Parse `source`, remove its top-level copies of `names` and replace each import statement by
     what `rewrite(node, wanted)` gives (None keeps it): the tree, the pending edits and the removed
     nodes, or None when `source` does not parse."""
     tree = parse_or_none(source)
     if tree is None:
         return None
-    edits = _Edits(source)
+    edits = StatementEdits(source)
     wanted = set(names)
     removed = _remove_top_level_copies(tree, wanted, edits)
-    for node, block in _statements(tree, skip=removed):
+    for node, block in statements_with_blocks(tree, skip=removed):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             statements = rewrite(node, wanted)
             if statements is not None:
@@ -157,114 +152,6 @@ def _runner_imports(node: ast.Import | ast.ImportFrom, wanted: set[str]) -> list
         if alias.name in wanted and alias.asname and alias.asname != alias.name
     ]
     return ([_import_text(node, kept)] if kept else []) + renames
-
-
-def rebindings(
-    source: str, module_name: str, names: list[str], *, module_scope_only: bool = False
-) -> list[Rebinding]:
-    """Every binding of one of `names` other than an import of it from `module_name`.
-
-    A test file is checked everywhere (a local rebinding shadows the function in that test); a
-    runner, which shares the module's namespace, at module scope only (`module_scope_only`).
-    """
-    tree = parse_or_none(source)
-    if tree is None:
-        return []
-    wanted = set(names)
-    module_aliases = _module_aliases(tree, module_name)
-    found: list[Rebinding] = []
-    for node, scope_is_module in _walk_with_scope(tree):
-        if module_scope_only and not scope_is_module:
-            continue
-        for name, how in _bindings(node, module_name, module_aliases):
-            if name in wanted:
-                found.append(Rebinding(name, getattr(node, "lineno", 0), how))
-    return sorted(found, key=lambda rebinding: (rebinding.line, rebinding.name))
-
-
-# --- what a statement binds ---
-
-
-def _bindings(
-    node: ast.AST, module_name: str, module_aliases: set[str]
-) -> Iterator[tuple[str, str]]:
-    """(name, how) for each name `node` binds to something other than the module's own object."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        yield node.name, "a def"
-    elif isinstance(node, ast.ClassDef):
-        yield node.name, "a class"
-    elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-        yield node.id, "an assignment" if isinstance(node.ctx, ast.Store) else "a del"
-    elif isinstance(node, ast.arg):
-        yield node.arg, "a parameter"
-    elif isinstance(node, ast.ExceptHandler) and node.name:
-        yield node.name, "an except-as"
-    elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-        yield node.name, "a match pattern"
-    elif isinstance(node, ast.MatchMapping) and node.rest:
-        yield node.rest, "a match pattern"
-    elif isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
-        if isinstance(node.value, ast.Name) and node.value.id in module_aliases:
-            yield node.attr, f"an assignment to {node.value.id}.{node.attr}"
-    elif isinstance(node, ast.Import):
-        for alias in node.names:
-            yield (alias.asname or alias.name).split(".")[0], f"import {alias.name}"
-    elif isinstance(node, ast.ImportFrom):
-        from_module = node.level == 0 and node.module == module_name
-        for alias in node.names:
-            bound = alias.asname or alias.name
-            if not (from_module and bound == alias.name):
-                yield bound, f"from {'.' * node.level}{node.module or ''} import {alias.name}"
-
-
-def _module_aliases(tree: ast.Module, module_name: str) -> set[str]:
-    """Names the file binds to the module object itself (`import m`, `import m as alias`)."""
-    return {
-        alias.asname or alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-        if alias.name == module_name
-    }
-
-
-def _walk_with_scope(tree: ast.Module) -> Iterator[tuple[ast.AST, bool]]:
-    """Every node, with whether it binds in the module's own scope."""
-    stack: list[tuple[ast.AST, bool]] = [(tree, True)]
-    while stack:
-        node, in_module = stack.pop()
-        yield node, in_module
-        opens_scope = isinstance(
-            node,
-            (
-                ast.FunctionDef,
-                ast.AsyncFunctionDef,
-                ast.ClassDef,
-                ast.Lambda,
-                ast.ListComp,
-                ast.SetComp,
-                ast.DictComp,
-                ast.GeneratorExp,
-            ),
-        )
-        for child in ast.iter_child_nodes(node):
-            # A def's name, decorators and defaults belong to the enclosing scope; its body does
-            # not.
-            stays = in_module and not (opens_scope and not _outside_scope(node, child))
-            stack.append((child, stays))
-
-
-def _outside_scope(node: ast.AST, child: ast.AST) -> bool:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return (
-            child in node.decorator_list
-            or child in getattr(node, "bases", ())
-            or (isinstance(child, ast.keyword))
-        )
-    return False
-
-
-# --- the rewrites ---
 
 
 def _is_placeholder(module: str | None, module_name: str) -> bool:
@@ -313,7 +200,9 @@ def _pointed_imports(
     return statements + [f"from {module_name} import {', '.join(_alias(alias) for alias in ours)}"]
 
 
-def _remove_top_level_copies(tree: ast.Module, wanted: set[str], edits: _Edits) -> set[ast.stmt]:
+def _remove_top_level_copies(
+    tree: ast.Module, wanted: set[str], edits: StatementEdits
+) -> set[ast.stmt]:
     """Pasted definitions and plain assignments (`f = lambda …`) of the module's names, at top
     level."""
     removed = set()
@@ -351,7 +240,7 @@ def _unimported(
                 or _is_placeholder(node.module, module_name)
             ):
                 return set()  # a star import from the module brings them all
-        for name, _ in _bindings(node, "", set()):
+        for name, _ in names_bound(node, "", set()):
             bound.add(name)
     used = {
         node.id
@@ -379,107 +268,3 @@ def _import_text(node: ast.Import | ast.ImportFrom, aliases: list[ast.alias]) ->
 
 def _alias(alias: ast.alias) -> str:
     return f"{alias.name} as {alias.asname}" if alias.asname else alias.name
-
-
-def _statements(
-    tree: ast.Module, *, skip: set[ast.stmt]
-) -> Iterator[tuple[ast.stmt, list[ast.stmt]]]:
-    """Every statement not in `skip` (nor inside one), nested ones too, with the block holding
-    it."""
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            block = getattr(node, field, None)
-            if not isinstance(block, list):
-                continue
-            for child in block:
-                if child in skip:
-                    continue
-                if isinstance(child, ast.stmt):
-                    yield child, block
-                stack.append(child)
-
-
-class _Edits:
-    """Replacements of whole statements in a source text, applied back to front."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.lines = source.splitlines(keepends=True)
-        self.starts = [0]
-        for line in self.lines:
-            self.starts.append(self.starts[-1] + len(line))
-        self.changes: list[tuple[int, int, str]] = []
-        self.emptied: dict[int, int] = {}  # id(block) -> statements removed from it
-
-    def offset(self, line: int, byte_col: int) -> int:
-        """The str offset of an AST position (1-based line, UTF-8 byte column)."""
-        text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
-        return self.starts[line - 1] + len(
-            text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore")
-        )
-
-    def replace_statement(
-        self, node: ast.stmt, block: list[ast.stmt], statements: list[str]
-    ) -> None:
-        first_line = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        if first_line == node.lineno:
-            start = self.offset(first_line, node.col_offset)
-        else:  # a decorated definition starts at its first "@", the first thing on its line
-            text = self.lines[first_line - 1]
-            start = self.starts[first_line - 1] + len(text) - len(text.lstrip())
-        end = self.offset(node.end_lineno or node.lineno, node.end_col_offset or 0)
-        line_start = self.starts[first_line - 1]
-        indent = self.source[line_start:start]
-        owns_line = not indent.strip()
-        if not statements:
-            self.emptied[id(block)] = self.emptied.get(id(block), 0) + 1
-            if self.emptied[id(block)] == len(block):
-                statements = ["pass"]  # a block may not be empty
-        if not statements and owns_line and self._rest_of_line_is_blank(end):
-            start, end = line_start, self._end_of_line(end)
-            self.changes.append((start, end, ""))
-            return
-        separator = ("\n" + indent) if owns_line else "; "
-        self.changes.append((start, end, separator.join(statements) or "pass"))
-
-    def insert_import(self, tree: ast.Module, statement: str) -> None:
-        """After the docstring and the imports the file starts with: an import placed below code
-        would be moved by autopep8 (E402), which can move it into a `try:` block and break the file.
-        """
-        anchor = None
-        for index, node in enumerate(tree.body):
-            is_docstring = (
-                index == 0
-                and isinstance(node, ast.Expr)
-                and isinstance(node.value, ast.Constant)
-                and isinstance(node.value.value, str)
-            )
-            if not (is_docstring or isinstance(node, (ast.Import, ast.ImportFrom))):
-                break
-            anchor = node
-        if anchor is None:
-            self.changes.append((0, 0, statement + "\n"))
-            return
-        end = self._end_of_line(
-            self.offset(anchor.end_lineno or anchor.lineno, anchor.end_col_offset or 0)
-        )
-        newline = "" if self.source[:end].endswith("\n") else "\n"
-        self.changes.append((end, end, f"{newline}{statement}\n"))
-
-    def _rest_of_line_is_blank(self, offset: int) -> bool:
-        rest = self.source[offset : self._end_of_line(offset)]
-        return not rest.strip() or rest.strip().startswith("#")
-
-    def _end_of_line(self, offset: int) -> int:
-        newline = self.source.find("\n", offset)
-        return len(self.source) if newline < 0 else newline + 1
-
-    def apply(self) -> str:
-        text = self.source
-        for start, end, replacement in sorted(
-            self.changes, key=lambda change: (change[0], change[1]), reverse=True
-        ):
-            text = text[:start] + replacement + text[end:]
-        return text

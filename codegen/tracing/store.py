@@ -1,16 +1,14 @@
-"""Read pipeline runs back from the local Weave WAL, and replay that WAL to hosted Weave.
+"""Read pipeline runs and their call trees back from the local Weave WAL.
 
 The WAL is plain JSON lines, one record per line: ``{"type": "call_start" | "call_end" |
 "obj_create" | "table_create" | "file_create", "req": {...}}`` (weave 0.54), so reading needs no
-weave import; syncing goes through `tracing.sync`, and weave's internals through
-`tracing.weave_compat`.
+weave import (the ref digest comes from `tracing.weave_compat`); `tracing.sync` replays the WAL to
+hosted Weave.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CodegenError
-from . import LOCAL_ENTITY, local_trace_dir
-from .sync import HostedWeaveError, connect_hosted, replay_wal
+from . import local_trace_dir
 from .weave_compat import object_digest
 
 WAL_SUFFIX = ".jsonl"
@@ -40,15 +37,11 @@ class TracedRun:
     error: str | None = None
 
 
-class TraceSyncError(CodegenError, RuntimeError):
-    """Replaying local traces to hosted Weave failed; the message names the cause and the fix."""
-
-
-# -- reading ---------------------------------------------------------------------------------
-
-
-# The top-level ops that are runs: the CLI's and eval's predict, and an editor's code action.
-RUN_OPS = ("predict", "generate_for_editor")
+# The top-level op that is a run: CodeGenerationPipeline.predict, for the CLI, eval and the editor
+# alike. Editor runs were `generate_for_editor` calls only between commits 512d56c and 3b4609b (two
+# hours, no release or tag in between), so no user's traces need that name listed; `codegen traces
+# show <id>` still opens such a call by its id.
+RUN_OPS = ("predict",)
 
 
 def recent_runs(
@@ -159,7 +152,7 @@ def load_call(project: str = "codegen", call_id: str | None = None) -> tuple[Tra
         if started_at is None:
             return None
         kids = [call for call in map(build, children.get(known, [])) if call is not None]
-        inputs = start.get("inputs") if isinstance(start.get("inputs"), dict) else {}
+        inputs = found if isinstance(found := start.get("inputs"), dict) else {}
         return TracedCall(
             call_id=known,
             op_name=_op_short_name(start.get("op_name")),
@@ -191,12 +184,12 @@ def _read_records(directory: Path) -> Iterator[dict[str, Any]]:
         return
     for path in sorted(directory.glob(f"*{WAL_SUFFIX}")):
         try:
-            yield from _read_file(path)
+            yield from read_wal_file(path)
         except OSError:  # removed while we read (weave's own sender, a cleanup)
             continue
 
 
-def _read_file(path: Path) -> Iterator[dict[str, Any]]:
+def read_wal_file(path: Path) -> Iterator[dict[str, Any]]:
     """The records of one WAL file; corrupt or half-written lines are skipped."""
     with path.open("rb") as lines:
         for line in lines:
@@ -219,7 +212,7 @@ def _traced_run(
     if started_at is None:
         return None
     ended_at = _parse_time(end.get("ended_at")) if end else None
-    inputs = start.get("inputs") if isinstance(start.get("inputs"), dict) else {}
+    inputs = found if isinstance(found := start.get("inputs"), dict) else {}
     prompt = inputs.get("prompt")
     output = end.get("output") if end else None
     error = end.get("exception") if end else None
@@ -297,62 +290,3 @@ def _scores(output: Any) -> dict[str, float]:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-# -- syncing ---------------------------------------------------------------------------------
-
-
-def sync_to_hosted(project: str, *, wandb_api_key: str, entity: str | None = None) -> str:
-    """Replay the local WAL of `project` to hosted Weave; the local files stay where they are.
-
-    weave's WAL sender deletes what it sends, so it drains a copy in which records move from the
-    `local` entity to `entity` (default: WANDB_ENTITY, else the key's default entity). Sending
-    again later is harmless: calls are keyed by id, objects by digest. Returns a one-line
-    summary; raises TraceSyncError naming the cause and the fix.
-    """
-    source = local_trace_dir(project)
-    files = sorted(source.glob(f"*{WAL_SUFFIX}")) if source.is_dir() else []
-    if not files:
-        return f"Nothing to sync: no local traces in {source}."
-    untouched = f"Your local traces are untouched in {source}."
-    try:
-        target = connect_hosted(project, wandb_api_key=wandb_api_key, entity=entity)
-    except HostedWeaveError as error:
-        raise TraceSyncError(f"Cannot sync traces: {error} Then sync again. {untouched}") from None
-    copy_dir = Path(tempfile.mkdtemp(prefix="codegen-trace-sync-"))
-    try:
-        for path in files:
-            _copy_for_entity(path, copy_dir / path.name, source.name, target.entity)
-        result = replay_wal(copy_dir, target)
-    finally:
-        shutil.rmtree(copy_dir, ignore_errors=True)
-    if result.failed:
-        raise TraceSyncError(
-            f"{result.failed} of {result.sent + result.failed} trace records did not reach hosted"
-            f" Weave ({result.first_error}). Fix that and sync again. {untouched}"
-        )
-    return (
-        f"Synced {result.sent} trace records from {source} to {target.url}; the local copy is kept."
-    )
-
-
-def _copy_for_entity(source: Path, target: Path, project: str, entity: str) -> None:
-    """Copy a WAL file with its project ids and refs moved from `local/` to `<entity>/`."""
-    old_id, new_id = f"{LOCAL_ENTITY}/{project}", f"{entity}/{project}"
-    old_ref, new_ref = f"weave:///{old_id}/", f"weave:///{new_id}/"
-
-    def move(value: Any) -> Any:
-        if isinstance(value, str):
-            if value == old_id:
-                return new_id
-            return new_ref + value[len(old_ref) :] if value.startswith(old_ref) else value
-        if isinstance(value, dict):
-            return {key: move(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [move(item) for item in value]
-        return value
-
-    with target.open("w", encoding="utf-8") as out:
-        for record in _read_file(source):
-            if "type" in record:
-                out.write(json.dumps(move(record), separators=(",", ":")) + "\n")

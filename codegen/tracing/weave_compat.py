@@ -163,7 +163,7 @@ def evaluation_keeping_rows(plain: Callable[[Any], Any]) -> type:
     class EvaluationKeepingRows(weave.Evaluation):
         _rows: list = PrivateAttr(default_factory=list)
 
-        async def get_eval_results(self, model):  # type: ignore[no-untyped-def]
+        async def get_eval_results(self, model: Any) -> Any:
             results = await super().get_eval_results(model)
             self._rows = [plain(row) for row in results.rows]
             return results

@@ -75,7 +75,7 @@ def _drill_down(output: Any) -> dict[str, Any]:
     pass."""
     if not isinstance(output, Mapping):
         return {"code": None, "tests": None, "failures": []}
-    execution = output.get("execution") if isinstance(output.get("execution"), Mapping) else {}
+    execution = found if isinstance(found := output.get("execution"), Mapping) else {}
     failures = [
         {key: test.get(key) for key in ("test_id", "outcome", "line", "message")}
         for test in execution.get("tests") or []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +25,9 @@ class EvaluationRun:
     wall_time: float
 
 
-def _evaluation_classes():
-    """The weave classes, defined on first use: importing weave costs ~2 s, which `--help` need not
-    pay."""
+def _evaluation_classes() -> tuple[Callable[[GenerationSession, StderrProgress, int], Any], type]:
+    """A maker of the evaluated weave.Model, and the Evaluation class; defined on first use:
+    importing weave costs ~2 s, which `--help` need not pay."""
     import weave
     from pydantic import PrivateAttr
 
@@ -48,9 +48,13 @@ def _evaluation_classes():
         _done: int = PrivateAttr(default=0)
         _failed: int = PrivateAttr(default=0)
 
-        def __init__(self, session: GenerationSession, progress: StderrProgress, total: int):
-            super().__init__(model_name=session.settings.model)
-            self._session, self._progress, self._total = session, progress, total
+        @classmethod
+        def for_session(
+            cls, session: GenerationSession, progress: StderrProgress, total: int
+        ) -> EvaluatedPipeline:
+            model = cls(model_name=session.settings.model)
+            model._session, model._progress, model._total = session, progress, total
+            return model
 
         @weave.op
         async def predict(self, prompt: str) -> dict[str, Any]:
@@ -64,7 +68,7 @@ def _evaluation_classes():
             self._progress.say(f"{self._done}/{self._total} prompts done{failed}")
             return output
 
-    return EvaluatedPipeline, weave_compat.evaluation_keeping_rows(_plain)
+    return EvaluatedPipeline.for_session, weave_compat.evaluation_keeping_rows(_plain)
 
 
 async def run_evaluation(
@@ -81,10 +85,10 @@ async def run_evaluation(
 
     from ...scoring.scorers import ExecutionScorer, TestResultScorer
 
-    evaluated_pipeline, evaluation_keeping_rows = _evaluation_classes()
+    new_model, evaluation_keeping_rows = _evaluation_classes()
     settings = session.settings
     evaluation = evaluation_keeping_rows(
-        dataset=weave.Dataset(name=name, rows=rows),
+        dataset=weave.Dataset(name=name, rows=weave.Table(rows)),
         scorers=[
             TestResultScorer(),
             ExecutionScorer(
@@ -96,7 +100,7 @@ async def run_evaluation(
         ],
         trials=trials,
     )
-    model = evaluated_pipeline(session, progress, total=len(rows) * trials)
+    model = new_model(session, progress, len(rows) * trials)
     started = time.perf_counter()
     with weave_compat.evaluation_parallelism(parallel):
         summary = await evaluation.evaluate(model)
