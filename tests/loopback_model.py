@@ -131,6 +131,9 @@ class Profile:
     rejects: dict[str, Rejection] = field(default_factory=dict)
     free_form: frozenset[str] = frozenset()
     text_style: str = "json_in_prose"  # or "fenced_code"
+    # OpenAI's reasoning models (o1, o3, o4-mini, gpt-5): a 400 for `max_tokens` (they take
+    # `max_completion_tokens`) and for a temperature other than 1, with OpenAI's own error bodies.
+    reasoning: bool = False
 
 
 _LLAMA_CPP_VALIDATION = (
@@ -161,11 +164,33 @@ PROFILES: dict[str, Profile] = {
             "json_object+schema": Rejection(400, "property 'response_format.schema' is unsupported"),
         },
     ),
+    # OpenAI's reasoning models: the openai profile's formats, and their sampling parameter 400s.
+    "openai-reasoning": Profile(
+        "openai-reasoning",
+        {"json_object+schema": Rejection(400, "Unknown parameter: 'response_format.schema'.")},
+        reasoning=True,
+    ),
     # No response_format at all: the reply is whatever the model writes.
     "rejects-both": Profile(
         "rejects-both", {shape: _NO_RESPONSE_FORMAT for shape in ("json_schema", "json_object+schema", "json_object")}
     ),
 }
+
+
+def reasoning_model_rejection(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The 400 body OpenAI's reasoning models answer a request with, or None if they take it."""
+    if "max_tokens" in body:
+        return {"error": {
+            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                       "Use 'max_completion_tokens' instead.",
+            "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}
+    temperature = body.get("temperature")
+    if temperature is not None and temperature != 1:
+        return {"error": {
+            "message": f"Unsupported value: 'temperature' does not support {temperature} with this model. "
+                       "Only the default (1) value is supported.",
+            "type": "invalid_request_error", "param": "temperature", "code": "unsupported_value"}}
+    return None
 
 
 def request_shape(body: dict[str, Any]) -> str:
@@ -237,6 +262,9 @@ class LoopbackModel:
         with self._lock:
             self.requests.append(body)
             self.request_times.append(time.perf_counter())
+        refused = reasoning_model_rejection(body) if self.profile.reasoning else None
+        if refused is not None:
+            return 400, refused, self.delay
         shape = request_shape(body)
         rejection = self.profile.rejects.get(shape)
         if rejection is not None:  # rejected before any scripted reply is used

@@ -4,6 +4,7 @@ hook that spots a non-retryable 500 or a reply that is not a chat completion."""
 from __future__ import annotations
 
 import json
+import re
 
 from ..errors import ModelCallError
 from ..settings import Settings
@@ -67,6 +68,37 @@ def call_error(
     else:
         text = f"The request to {endpoint} failed: {error}."
     return ModelCallError(text, step=step)
+
+
+# A 400 that says a parameter is not taken at all (OpenAI: code unsupported_parameter or
+# unsupported_value, "Unsupported parameter: 'max_tokens' is not supported with this model. Use
+# 'max_completion_tokens' instead."), not that its value is too big ("max_tokens is too large").
+_UNSUPPORTED = re.compile(
+    r"unsupported|not supported|does not support|only the default|max_completion_tokens",
+    re.IGNORECASE,
+)
+
+
+def rejected_parameter(error) -> str | None:
+    """The request parameter a 400 refuses outright (`max_tokens`, `temperature`...), or None.
+
+    Read from the error's `param` where the endpoint names it, else from a quoted name in its
+    message; a rejection of a value's size or of the prompt names none.
+    """
+    if getattr(error, "status_code", None) != 400:
+        return None
+    body = getattr(error, "body", None)
+    nested = body.get("error", body) if isinstance(body, dict) else None
+    fields = nested if isinstance(nested, dict) else {}
+    message = str(fields.get("message") or body_text(error))
+    said = f"{fields.get('code') or ''} {message}"
+    if not _UNSUPPORTED.search(said):
+        return None
+    param = fields.get("param")
+    if isinstance(param, str) and param:
+        return param
+    quoted = re.search(r"'([a-z_]+)' (?:is not supported|does not support)", message)
+    return quoted.group(1) if quoted else None
 
 
 def finish_reason_message(error: Exception | type[Exception]) -> str:

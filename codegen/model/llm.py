@@ -4,6 +4,7 @@ endpoint takes."""
 from __future__ import annotations
 
 import inspect
+import logging
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from .endpoint_errors import (
     call_error,
     finish_reason_message,
     inspect_response,
+    rejected_parameter,
     status_detail,
 )
 from .recording import AnswerRecorder, AnswerReplayer, request_key
@@ -25,6 +27,12 @@ from .structured_output import Reply
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+
+log = logging.getLogger(__name__)
+
+# The reply token limit's names: Chat Completions' first, which every local server takes, and its
+# successor, the only one OpenAI's reasoning models (o1, o3, o4-mini, gpt-5) take.
+MAX_TOKENS, MAX_COMPLETION_TOKENS = "max_tokens", "max_completion_tokens"
 
 SYSTEM_MESSAGE = (
     "You write correct, idiomatic, well-documented Python. You answer in the requested JSON format."
@@ -36,9 +44,12 @@ class ModelClient:
 
     Retries (429, 5xx, connection errors) and timeouts are the openai SDK's own, configured from
     Settings. A rejection of the response format is never retried: the client steps down the
-    setting's ladder (structured_output.LADDERS) and remembers where it landed. One client serves
-    one endpoint and model for a session (a CLI command; a language-server configuration), so each
-    endpoint is probed once per session.
+    setting's ladder (structured_output.LADDERS) and remembers where it landed. Likewise a 400 that
+    refuses `max_tokens` (OpenAI's reasoning models) is asked again at once with
+    `max_completion_tokens`, and one that refuses `temperature` without it; each at most once per
+    client, which remembers it (no list of model names: they change, and proxies rename them). One
+    client serves one endpoint and model for a session (a CLI command; a language-server
+    configuration), so each endpoint is probed once per session.
     """
 
     def __init__(
@@ -50,6 +61,8 @@ class ModelClient:
         self._sdk: AsyncOpenAI | None = None
         self._ladder = so.LADDERS[settings.structured_output]
         self._mode = self._ladder[0]  # where rejections have led so far
+        self._token_limit = MAX_TOKENS  # the name the endpoint takes the reply token limit under
+        self._sends_temperature = settings.temperature is not None  # until the endpoint refuses it
         if self._replayer is None:
             settings.require_endpoint()
 
@@ -138,6 +151,8 @@ class ModelClient:
                     mode, response_model, messages, step=step, on_tokens=on_tokens
                 )
             except openai.APIStatusError as error:
+                if self._adapt_sampling(error):
+                    continue  # the same request again, without what the endpoint refused
                 if not so.is_format_rejection(error.status_code, body_text(error)):
                     raise call_error(
                         error, endpoint=self.endpoint, settings=self.settings, step=step, mode=mode
@@ -200,10 +215,38 @@ class ModelClient:
         return so.read_reply(response_model, received.content, mode=mode, step=step)
 
     def _sampling(self) -> dict[str, Any]:
-        sampling: dict[str, Any] = {"max_tokens": self.settings.max_tokens}
-        if self.settings.temperature is not None:
+        sampling: dict[str, Any] = {self._token_limit: self.settings.max_tokens}
+        if self._sends_temperature:
             sampling["temperature"] = self.settings.temperature
         return sampling
+
+    def _adapt_sampling(self, error) -> bool:
+        """Whether the endpoint refused a sampling parameter this client can do without; if so, the
+        next request (the retry of this one, and every later one) leaves it out.
+
+        Each adaptation happens once per client, so a request is asked again at most twice, as fast
+        as a 400 comes back, with the SDK's timeout and retries as for any request.
+        """
+        refused = rejected_parameter(error)
+        if refused == MAX_TOKENS and self._token_limit == MAX_TOKENS:
+            self._token_limit = MAX_COMPLETION_TOKENS
+            log.info(
+                "%s does not take max_tokens; the token limit goes as max_completion_tokens",
+                self.endpoint,
+            )
+            return True
+        if refused == "temperature" and self._sends_temperature:
+            self._sends_temperature = False
+            log.warning(
+                "The model %s ignores the temperature setting (%g): codegen sends none, so the"
+                " model uses its default (the endpoint said: %s). Drop --temperature to silence"
+                " this.",
+                self.settings.model,
+                self.settings.temperature,
+                status_detail(error),
+            )
+            return True
+        return False
 
     async def close(self) -> None:
         if self._sdk is not None:
