@@ -61,7 +61,13 @@ class Settings(BaseModel):
         2, ge=0, le=10, description="Retries on 429/5xx/connection errors (the SDK's)."
     )
     temperature: float | None = Field(
-        None, ge=0, le=2, description="Sampling temperature; unset = model default."
+        None,
+        ge=0,
+        le=2,
+        description=(
+            "Sampling temperature; unset = model default. Dropped (with a warning) for a model"
+            " that takes only its default."
+        ),
     )
     tracing: TracingMode = Field(
         "auto", description="auto: hosted Weave with WANDB_API_KEY, else local files."
@@ -92,7 +98,13 @@ class Settings(BaseModel):
         ),
     )
     max_tokens: int = Field(
-        4096, ge=1, le=1_000_000, description="Reply token limit sent with every request."
+        4096,
+        ge=1,
+        le=1_000_000,
+        description=(
+            "Reply token limit sent with every request (as max_completion_tokens to an endpoint"
+            " that refuses max_tokens)."
+        ),
     )
     test_framework: TestFrameworkChoice = Field(
         "auto",

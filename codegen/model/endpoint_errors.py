@@ -54,7 +54,8 @@ def call_error(
             f" {status_detail(error)}. Wait a moment, or raise CODEGEN_MAX_RETRIES."
         )
     elif isinstance(error, openai.BadRequestError):
-        text = f"{endpoint} rejected the {mode} request (HTTP 400): {status_detail(error)}."
+        detail = status_detail(error).rstrip(".")
+        text = f"{endpoint} rejected the {mode} request (HTTP 400): {detail}."
     elif isinstance(error, openai.APIResponseValidationError):
         text = (
             f"{endpoint} answered the {mode} request with {error.message}, not a chat"
