@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from codegen.cli import main
 from codegen.session import traced_session
 from codegen.settings import load_settings
@@ -121,3 +123,16 @@ def test_a_refusal_of_both_parameters_from_another_profile_shape_is_adapted_to_a
     # The sampling parameters are settled first, then the response format steps down once.
     assert sampling(model)[-3:] == [{"max_completion_tokens": 4096}] * 3
     assert len(model.requests) == 6  # max_tokens, temperature, json_schema refused; three answered
+
+
+@pytest.mark.parametrize("message, then", [
+    # A proxy (an Azure deployment, copilot-api) passes OpenAI's message on without `param` or `code`.
+    ("Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+     {"max_completion_tokens": 4096, "temperature": 0.5}),
+    # o3-mini refuses any temperature as a parameter, not as a value.
+    ("Unsupported parameter: 'temperature' is not supported with this model.", {"max_tokens": 4096}),
+])
+def test_the_refusal_is_read_from_the_message_when_the_body_names_no_parameter(model, tmp_path, message, then):
+    model.enqueue(Reply.error(400, message))
+    assert generate(model, tmp_path, "--no-run", "--temperature", "0.5") == 0
+    assert sampling(model) == [{"max_tokens": 4096, "temperature": 0.5}] + [then] * 3
