@@ -107,3 +107,43 @@ async def test_a_test_run_uses_the_interpreter_of_the_module_folder(start_editor
     outcome = await editor.command("codegen.runTests", editor.open(str(beta / "buggy.py")))
     assert outcome["run"] == 0 and "Could not start the Python interpreter" in outcome["message"], outcome
     assert "no-such-python" in outcome["message"]
+
+
+CALC = "def add(a, b):\n    return a + b\n"
+# A unittest file with one plain test function too: unittest runs 1 test of it, pytest 2
+CALC_TESTS = '''import unittest
+
+from calc import add
+
+
+class TestAdd(unittest.TestCase):
+    def test_add(self):
+        self.assertEqual(add(1, 2), 3)
+
+
+def test_plain():
+    assert add(2, 2) == 4
+'''
+
+
+async def test_a_test_run_uses_the_folders_test_framework(start_editor, workspace, tmp_path):
+    configured, configured_project, plain = workspace, tmp_path / "gamma", tmp_path / "beta"
+    for folder in (configured, configured_project, plain):
+        folder.mkdir(exist_ok=True)
+        (folder / "calc.py").write_text(CALC)
+        (folder / "test_calc.py").write_text(CALC_TESTS)
+    (configured_project / "pytest.ini").write_text("[pytest]\n")
+    editor = await start_editor(folders={
+        configured: {"testFramework": "pytest"}, plain: {"maxDiagnostics": 0}, configured_project: {}})
+    await wait_for_message(editor, "folder beta: codegen.maxDiagnostics")  # the settings are in
+
+    # The setting decides, as it does for a generation
+    outcome = await editor.command("codegen.runTests", editor.open(str(configured / "calc.py")))
+    assert outcome["ran"] and (outcome["run"], outcome["passed"]) == (2, 2), outcome
+    # `auto`: a project set up for pytest runs it, whatever the file looks like
+    outcome = await editor.command("codegen.runTests", editor.open(str(configured_project / "calc.py")))
+    assert outcome["ran"] and (outcome["run"], outcome["passed"]) == (2, 2), outcome
+    # `auto` elsewhere: the file's own framework (it imports unittest)
+    outcome = await editor.command("codegen.runTests", editor.open(str(plain / "calc.py")))
+    assert outcome["ran"] and (outcome["run"], outcome["passed"]) == (1, 1), outcome
+
