@@ -84,6 +84,12 @@ class CodegenLanguageServer(LanguageServer):
         """Read each workspace folder's settings (see features/configuration.py)."""
         await configuration.pull_configuration(self, pushed)
 
+    async def workspace_folders_changed(self) -> None:
+        """Folders were added or removed: the root follows the workspace (the first remaining folder
+        once the root went, none once every folder went), then each folder's settings are read."""
+        configuration.follow_workspace(self)
+        await self.pull_configuration()
+
     async def settle_options(self) -> None:
         """Check the settings against the pipeline's schema off the loop, then report problems."""
         await configuration.settle_options(self)

@@ -147,3 +147,44 @@ async def test_a_test_run_uses_the_folders_test_framework(start_editor, workspac
     outcome = await editor.command("codegen.runTests", editor.open(str(plain / "calc.py")))
     assert outcome["ran"] and (outcome["run"], outcome["passed"]) == (1, 1), outcome
 
+
+async def test_when_the_root_folder_goes_the_root_follows_the_workspace(start_editor, workspace, tmp_path, model):
+    beta, loose = tmp_path / "beta", tmp_path / "loose"
+    for folder in (workspace, beta, loose):
+        copy_data("prompt_module.py", folder)
+    editor = await start_editor(model=model, folders={
+        workspace: {"testLocation": "testsFolder", "runTestsAfterGeneration": False, "maxDiagnostics": 0},
+        beta: {"testLocation": "beside", "runTestsAfterGeneration": False},
+    })
+    await wait_for_message(editor, "folder project: codegen.maxDiagnostics")
+    editor.client.set_configuration({"testLocation": "beside", "runTestsAfterGeneration": False,
+                                     "diagnosticsDelayMs": -5}, section="codegen",
+                                    scope_uri=from_fs_path(str(beta)))
+    editor.client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=[], removed=[
+            types.WorkspaceFolder(uri=from_fs_path(str(workspace)), name=workspace.name)])))
+    # Only beta is asked: its problem alone, named by no folder (it is the only one)
+    [message] = await wait_for_message(editor, "codegen.diagnosticsDelayMs")
+    assert "maxDiagnostics" not in message and "folder" not in message, message
+
+    # A file outside every folder now follows beta, the first remaining folder
+    uri = editor.open(str(loose / "prompt_module.py"))
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), GENERATE_ALL))
+    assert outcome["applied"], outcome
+    assert (loose / "test_prompt_module.py").is_file() and not (loose / "tests").exists()
+
+    # With no folder left, the defaults apply there (here: the user's settings, scope-less)
+    editor.client.set_configuration({"testLocation": "testsFolder", "runTestsAfterGeneration": False,
+                                     "keepPromptComment": "yes"}, section="codegen")
+    editor.client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=[], removed=[
+            types.WorkspaceFolder(uri=from_fs_path(str(beta)), name=beta.name)])))
+    [message] = await wait_for_message(editor, "codegen.keepPromptComment")
+    assert "diagnosticsDelayMs" not in message and "folder" not in message, message
+    (loose / "test_prompt_module.py").unlink()
+    editor.close_all()
+    copy_data("prompt_module.py", loose)
+    uri = editor.open(str(loose / "prompt_module.py"))
+    outcome = await editor.run(action(await editor.code_actions(uri, 3), GENERATE_ALL))
+    assert outcome["applied"], outcome
+    assert (loose / "tests" / "test_prompt_module.py").is_file()
