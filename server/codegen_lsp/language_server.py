@@ -130,7 +130,7 @@ class CodegenLanguageServer(LanguageServer):
     # -- documents -------------------------------------------------------------------------------
     @property
     def root(self) -> Path | None:
-        """The workspace folder (the first one, with several), from `initialize`."""
+        """The root folder: from `initialize`, then the first remaining one once it is removed."""
         path = to_fs_path(self.root_uri) if self.root_uri else None
         return Path(path) if path else None
 
