@@ -84,3 +84,4 @@ class Destination:
     # (code, runner, tests) -> the merged files
     compose: Callable[[str, str, str], Awaitable[SavedFiles]]
     extra_paths: tuple[str, ...] = ()  # the project's folders, importable by the tests
+    test_source: str | None = None  # the existing test file: test_framework "auto" follows it

@@ -69,11 +69,14 @@ class CodeGenerationPipeline(weave.Model):
     @property
     def test_framework(self) -> Framework:
         """The setting, with `auto` decided once from the project folder and the test
-        interpreter."""
+        interpreter, then the existing test file."""
         if self._framework is None:
             settings = self._client.settings
             self._framework = resolve_framework(
-                settings.test_framework, self._project_dir, settings.test_python
+                settings.test_framework,
+                self._project_dir,
+                settings.test_python,
+                self._destination.test_source if self._destination else None,
             )
         return self._framework
 

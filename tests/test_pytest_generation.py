@@ -206,6 +206,17 @@ def test_auto_without_a_project_folder_is_unittest(tmp_path, monkeypatch):
     assert resolve_framework("auto", None) == "unittest"
 
 
+def test_auto_falls_back_to_the_existing_test_file(tmp_path):
+    plain = "from m import f\n\n\ndef test_f():\n    assert f()\n"
+    cases = "import unittest\n\n\nclass TestF(unittest.TestCase):\n    def test_f(self):\n        pass\n"
+    assert resolve_framework("auto", tmp_path, test_source=plain) == "pytest"
+    assert resolve_framework("auto", None, test_source=plain) == "pytest"
+    assert resolve_framework("auto", tmp_path, test_source=cases) == "unittest"
+    assert resolve_framework("unittest", tmp_path, test_source=plain) == "unittest"  # the setting wins
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    assert resolve_framework("auto", tmp_path, test_source=cases) == "pytest"  # the project first
+
+
 def test_the_editor_setting_is_decided_against_the_workspace(tmp_path):
     from codegen.model.llm import ModelClient
     from codegen.pipeline import CodeGenerationPipeline

@@ -23,13 +23,15 @@ MAX_TEST_FILES_READ = 20
 
 
 def resolve_framework(
-    choice: str, project_dir: Path | None = None, python: str | None = None
+    choice: str,
+    project_dir: Path | None = None,
+    python: str | None = None,
+    test_source: str | None = None,
 ) -> Framework:
     """`unittest` or `pytest`; `auto` means pytest when the project is set up for it and `python`
-    has it.
+    has it, else what the existing test file `test_source` is written for.
 
-    With no `project_dir` (an evaluation of prompts belongs to no project) `auto` is the seed's
-    unittest.
+    With neither (an evaluation of prompts belongs to no project) `auto` is the seed's unittest.
     """
     if choice in ("unittest", "pytest"):
         return "pytest" if choice == "pytest" else "unittest"
@@ -37,11 +39,13 @@ def resolve_framework(
         raise ValueError(
             f"test framework must be one of {', '.join(FRAMEWORK_CHOICES)}, not {choice!r}"
         )
-    if project_dir is None:
-        return "unittest"
-    if project_uses_pytest(project_dir.resolve()) and interpreter_has_pytest(
-        python or sys.executable
+    if (
+        project_dir is not None
+        and project_uses_pytest(project_dir.resolve())
+        and interpreter_has_pytest(python or sys.executable)
     ):
+        return "pytest"
+    if test_source is not None and detect_framework(test_source) == "pytest":
         return "pytest"
     return "unittest"
 

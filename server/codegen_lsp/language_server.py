@@ -84,6 +84,12 @@ class CodegenLanguageServer(LanguageServer):
         """Read each workspace folder's settings (see features/configuration.py)."""
         await configuration.pull_configuration(self, pushed)
 
+    async def workspace_folders_changed(self) -> None:
+        """Folders were added or removed: the root follows the workspace (the first remaining folder
+        once the root went, none once every folder went), then each folder's settings are read."""
+        configuration.follow_workspace(self)
+        await self.pull_configuration()
+
     async def settle_options(self) -> None:
         """Check the settings against the pipeline's schema off the loop, then report problems."""
         await configuration.settle_options(self)
@@ -124,7 +130,7 @@ class CodegenLanguageServer(LanguageServer):
     # -- documents -------------------------------------------------------------------------------
     @property
     def root(self) -> Path | None:
-        """The workspace folder (the first one, with several), from `initialize`."""
+        """The root folder: from `initialize`, then the first remaining one once it is removed."""
         path = to_fs_path(self.root_uri) if self.root_uri else None
         return Path(path) if path else None
 

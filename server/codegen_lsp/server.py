@@ -66,7 +66,7 @@ async def did_change_configuration(
 async def did_change_workspace_folders(
     server: CodegenLanguageServer, params: types.DidChangeWorkspaceFoldersParams
 ) -> None:
-    await server.pull_configuration()  # pygls has updated the folders: each added one's settings
+    await server.workspace_folders_changed()  # pygls has updated the folders
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)

@@ -11,7 +11,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from .. import placement
-from ..config import codegen_settings
+from ..config import ServerOptions, codegen_settings
 from ..constants import KIND_TESTS, TRUST_HOWTO
 from ..editing.anchors import anchor_for_functions
 from ..editing.merging import split_lines
@@ -189,9 +189,11 @@ async def _run_tests(
             )
         from codegen.execution import run_tests_async
 
-        # The interpreter, timeout and sandbox choice of the module's folder
+        # The interpreter, timeout, sandbox choice and test framework of the module's folder
         folder = server.folder_of(uri)
-        settings = await asyncio.to_thread(codegen_settings, server.options_for(uri), folder)
+        settings, framework = await asyncio.to_thread(
+            _run_settings, server.options_for(uri), folder, test_text
+        )
         await progress.begin()
         progress.stage("run")
         run = await server.worker.run(
@@ -207,6 +209,7 @@ async def _run_tests(
                 extra_paths=tuple(
                     str(p) for p in {module_path.parent, test_path.parent, folder} if p is not None
                 ),
+                framework=framework,
                 only=only,
             )
         )
@@ -245,6 +248,18 @@ async def _run_tests(
         cancelled="Test run cancelled.",
         describe=_cannot_run,
     )
+
+
+def _run_settings(options: ServerOptions, folder: Path | None, test_text: str) -> tuple[Any, str]:
+    """The pipeline's Settings for a test run, and its framework: decided as a generation's is
+    (`testFramework`; `auto`: the folder's project, then the test file)."""
+    from codegen.execution.frameworks import resolve_framework
+
+    settings = codegen_settings(options, folder)
+    framework = resolve_framework(
+        settings.test_framework, folder, settings.test_python, test_source=test_text
+    )
+    return settings, framework
 
 
 def _cannot_run(error: Exception) -> str | None:

@@ -31,13 +31,15 @@ async def pull_configuration(server: CodegenLanguageServer, pushed: Any = None) 
     a pushed settings object for all of them)."""
     folders = _configured_folders(server)
     raws = await _folder_settings(server, folders, pushed)
+    trusted = server.options.workspace_trusted
     if all(raw is None for raw in raws):
         # Nothing configured there: keep the initialization options, in every folder
+        if not folders:  # and outside them, once the last folder went
+            server.options = parse_options(server.initial_settings, workspace_trusted=trusted)[0]
         server.folder_options = FolderOptions(
             {path: server.folder_options.folders.get(path, server.options) for path, _ in folders}
         )
         return
-    trusted = server.options.workspace_trusted
     # In force at once; only the report waits for the pipeline's check
     if not folders:  # no folder at all (a single file opened): the settings apply everywhere
         server.options, server.pending_problems = parse_options(
@@ -59,6 +61,16 @@ async def pull_configuration(server: CodegenLanguageServer, pushed: Any = None) 
     for uri in list(server.workspace.text_documents):
         server.schedule_diagnostics(uri)
     await settle_options(server)
+
+
+def follow_workspace(server: CodegenLanguageServer) -> None:
+    """After workspace/didChangeWorkspaceFolders: the root stays while it is a workspace folder,
+    else it is the first remaining one, or none (files outside every folder: the defaults)."""
+    folders = [folder.uri for folder in server.workspace.folders.values()]
+    paths = [server.module_path(uri) for uri in folders]
+    root = server.module_path(server.root_uri) if server.root_uri else None
+    if root is None or root not in paths:
+        server.root_uri = folders[0] if folders else None
 
 
 def _configured_folders(server: CodegenLanguageServer) -> list[tuple[Path, str]]:

@@ -239,7 +239,7 @@ async def _run_pipeline(
             on_stage,
             on_tokens,
             project_dir=folder,
-            destination=Destination(files.module_name, compose, extra_paths),
+            destination=Destination(files.module_name, compose, extra_paths, files.test_text),
         )
         prompt = anchor.prompt if request.kind in (KIND_FUNCTION, KIND_ALL) else None
         functions = anchor.function or ", ".join(anchor.functions)
