@@ -16,6 +16,7 @@ import operator
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from .. import source
 from . import quality
@@ -128,21 +129,40 @@ class ModuleAnalysis:
             yield offset, statement
 
 
+class _Slices:
+    """The deadline of the current slice of work; none when the work runs all at once."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+        self.deadline: float | None = None
+        self.restart()
+
+    @property
+    def budget_lines(self) -> int | None:
+        """How many lines a statement rescan may look at in one slice."""
+        return None if self.deadline is None else 5000
+
+    def restart(self) -> None:
+        self.deadline = time.perf_counter() + self.seconds if self.seconds else None
+
+    def tired(self) -> bool:
+        return self.deadline is not None and time.perf_counter() > self.deadline
+
+
 class IncrementalModule:
     """A module's analysis kept current over a live list of lines (with their endings) that edits
     replace in place."""
 
     def __init__(self, lines: list[str]):
         self.lines = lines
-        self.index = StatementIndex(lines)
+        self.index: StatementIndex[Statement] = StatementIndex(lines)
         self.index.on_drop = self._dropped
         self._cache: dict[str, Statement] = {}
         # Running totals over the index's payload, kept by the delta of the statements that enter
         # and leave it: an edit then costs the statements it touched, not a walk over all of them.
         self._totals = [0] * len(_TOTALS)
-        self._shown: tuple[object, int] | None = (
-            None  # (referenced names, findings outside test functions)
-        )
+        # (referenced names, findings outside test functions)
+        self._shown: tuple[frozenset[str] | None, int] | None = None
 
     def _count(self, statement: Statement, sign: int) -> None:
         totals = self._totals
@@ -152,7 +172,7 @@ class IncrementalModule:
             referenced, count = self._shown
             self._shown = referenced, count + sign * statement.shown_count(referenced)
 
-    def _dropped(self, entries: list[object]) -> None:
+    def _dropped(self, entries: list[Statement | None]) -> None:
         for statement in entries:
             if statement is not None:
                 self._count(statement, -1)
@@ -179,62 +199,72 @@ class IncrementalModule:
         Work done is kept, so a caller can drop the generator when the lines change and start a new
         one.
         """
-        deadline = time.perf_counter() + slice_seconds if slice_seconds else None
-
-        def tired() -> bool:
-            return deadline is not None and time.perf_counter() > deadline
-
-        while not self.index.resync(budget_lines=None if deadline is None else 5000):
+        clock = _Slices(slice_seconds)
+        while not self.index.resync(budget_lines=clock.budget_lines):
             yield
-            deadline = time.perf_counter() + slice_seconds
-        lines, cache, payload, starts = (
-            self.lines,
-            self._cache,
-            self.index.payload,
-            self.index.starts,
+            clock.restart()
+        yield from self._analyze_changed(clock)
+        parts = self._parts()
+        if len(self._cache) > 2 * len(parts) + 64:
+            self._cache = {statement.text: statement for _, statement in parts}
+        scored, names, functions, failed, with_cr, with_long_line = self._totals
+        if failed:
+            first_error = next(
+                number for number, (_, statement) in enumerate(parts) if not statement.ok
+            )
+            return self._with_error(list(parts), max(0, first_error - 1))
+        referenced = quality._referenced_names(tests)
+        # First analysis, or the tests changed
+        if self._shown is None or self._shown[0] != referenced:
+            yield from self._count_shown(parts, referenced, clock)
+        return self._assembled(
+            parts, scored, names, functions, with_cr > 0, with_long_line > 0, self._shown
         )
+
+    def _analyze_changed(self, clock: _Slices) -> Iterator[None]:
+        """Give every statement whose text changed its analysis (from the cache when the same text
+        was seen before), yielding between slices."""
+        lines, payload, starts = self.lines, self.index.payload, self.index.starts
         number = -1
         while True:
             try:
                 # A C-speed search: most statements are known
                 number = payload.index(None, number + 1)
             except ValueError:
-                break
-            start, end = (
-                starts[number],
-                starts[number + 1] if number + 1 < len(starts) else len(lines),
-            )
-            text = "".join(lines[start:end])
-            statement = cache.get(text)
+                return
+            end = starts[number + 1] if number + 1 < len(starts) else len(lines)
+            text = "".join(lines[starts[number] : end])
+            statement = self._cache.get(text)
             if statement is None:
-                statement = cache[text] = Statement(text)
+                statement = self._cache[text] = Statement(text)
             payload[number] = statement
             self._count(statement, 1)
-            if tired():
+            if clock.tired():
                 yield
-                deadline = time.perf_counter() + slice_seconds
-        parts = tuple(zip(starts, payload, strict=True))
-        if len(cache) > 2 * len(parts) + 64:
-            self._cache = {statement.text: statement for _, statement in parts}
-        scored, names, functions, failed, with_cr, with_long_line = self._totals
-        if failed:
-            first_error = next(
-                number for number, statement in enumerate(payload) if not statement.ok
-            )
-            return self._with_error(list(parts), max(0, first_error - 1))
-        referenced = quality._referenced_names(tests)
-        # First analysis, or the tests changed
-        if self._shown is None or self._shown[0] != referenced:
-            count = 0
-            for statement in payload:
-                count += statement.shown_count(referenced)
-                if tired():
-                    yield
-                    deadline = time.perf_counter() + slice_seconds
-            self._shown = referenced, count
-        return self._assembled(
-            parts, scored, names, functions, with_cr, with_long_line > 0, self._shown
+                clock.restart()
+
+    def _parts(self) -> tuple[tuple[int, Statement], ...]:
+        """(first line, statement) of every statement; call after `_analyze_changed`, which leaves
+        no payload entry None."""
+        return cast(
+            "tuple[tuple[int, Statement], ...]",
+            tuple(zip(self.index.starts, self.index.payload, strict=True)),
         )
+
+    def _count_shown(
+        self,
+        parts: tuple[tuple[int, Statement], ...],
+        referenced: frozenset[str] | None,
+        clock: _Slices,
+    ) -> Iterator[None]:
+        """Count afresh the findings outside test functions, for the tests' `referenced` names."""
+        count = 0
+        for _, statement in parts:
+            count += statement.shown_count(referenced)
+            if clock.tired():
+                yield
+                clock.restart()
+        self._shown = referenced, count
 
     def _with_error(self, parts: list[tuple[int, Statement]], index: int) -> ModuleAnalysis:
         """A statement failed alone: the text from the one before it to the end decides, as one
@@ -273,7 +303,7 @@ class IncrementalModule:
         functions: int,
         with_cr: bool,
         long_line: bool,
-        shown=None,
+        shown: tuple[frozenset[str] | None, int] | None = None,
     ) -> ModuleAnalysis:
         """The module's analysis from its statements' totals."""
         module_docstring = next((s.module_docstring for _, s in parts if s.has_body), False)

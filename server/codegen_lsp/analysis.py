@@ -74,7 +74,7 @@ class DocumentAnalysis:
             finding.function
             for _, statement in self.module.parts_between(first_line, last_line)
             for finding in statement.findings(referenced)
-            if finding.code == "untested-function"
+            if finding.code == "untested-function" and finding.function is not None
         }
 
     def function_quality(self, line: int) -> dict[str, float]:
