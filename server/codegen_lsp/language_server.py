@@ -12,6 +12,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -60,6 +61,10 @@ class CodegenLanguageServer(LanguageServer):
         self._modules: dict[str, tuple[object, IncrementalModule]] = {}
         self._analysis_locks: dict[str, asyncio.Lock] = {}
         self._stale_hints: set[str] = set()
+        # How often each module's test file changed, and which of those changes its last analysis
+        # read: an analysis of the current version is outdated when they differ
+        self._test_changes: dict[str, int] = {}
+        self._analysed_with: dict[str, int] = {}
         self._debounce: dict[str, asyncio.Task] = {}
         self._sessions: dict[str, object] = {}
         self.worker = Worker()
@@ -164,8 +169,11 @@ class CodegenLanguageServer(LanguageServer):
         except RuntimeError:
             return None
 
-    def lines_of(self, document) -> list[str]:
-        """The document's lines as LSP counts them, cached per version."""
+    def lines_of(self, document) -> Sequence[str]:
+        """The document's lines as LSP counts them: for a LineDocument its live list, no copy (read
+        it before any await: later edits change it), else a list cached per version."""
+        if isinstance(document, LineDocument):
+            return document.line_list
         cached = self._lines.get(document.uri)
         if cached is None or cached[0] != document.version or document.version is None:
             cached = (document.version, list(document.lines))
@@ -225,6 +233,8 @@ class CodegenLanguageServer(LanguageServer):
         self._modules.pop(uri, None)
         self._analysis_locks.pop(uri, None)
         self._stale_hints.discard(uri)
+        self._test_changes.pop(uri, None)
+        self._analysed_with.pop(uri, None)
 
     async def _diagnose_later(self, uri: str, delay: float) -> None:
         if delay:
@@ -258,22 +268,20 @@ class CodegenLanguageServer(LanguageServer):
             self._stale_hints.discard(uri)
             self.refresh_inlay_hints()
 
-    async def analysis_soon(self, uri: str, wait: float = 0.05) -> DocumentAnalysis | None:
-        """The current version's analysis if it is ready within `wait` seconds (an edit's usually
-        is), else the last one, whatever its version, and inlay hints are refreshed once the current
-        one is done.
-        """
-        pending = asyncio.ensure_future(self.analysis_for(uri))
-        if uri not in self.analyses:
-            return await pending  # nothing to answer from before the first analysis
-        try:
-            analysis = await asyncio.wait_for(asyncio.shield(pending), wait)
-        except TimeoutError:
-            analysis = None
+    async def analysis_at_once(self, uri: str) -> DocumentAnalysis | None:
+        """The last analysis of `uri`, whatever its version, without waiting for the current
+        version's: when it is outdated, the current one is asked for and inlay hints are refreshed
+        once it is published. Only a document never analysed yet waits for its first analysis
+        (there is nothing to answer from; other requests are answered meanwhile)."""
+        analysis = self.analyses.get(uri)
         if analysis is None:
+            return await self.analysis_for(uri)
+        document = self.document(uri)
+        if document is not None and not self._is_current(uri, analysis, document):
             self._stale_hints.add(uri)
-            self.schedule_diagnostics(uri, immediately=True)
-            return self.analyses.get(uri)
+            pending = self._debounce.get(uri)
+            if pending is None or pending.done():
+                self.schedule_diagnostics(uri, immediately=True)
         return analysis
 
     async def analysis_for(self, uri: str) -> DocumentAnalysis | None:
@@ -286,9 +294,10 @@ class CodegenLanguageServer(LanguageServer):
             return None
         async with self._analysis_locks.setdefault(uri, asyncio.Lock()):
             cached = self.analyses.get(uri)
-            if cached is not None and cached.version == document.version:
+            if cached is not None and self._is_current(uri, cached, document):
                 return cached
             version = document.version
+            test_changes = self._test_changes.get(uri, 0)
             tests = self._tests_text(uri)
             steps = self._module_for(uri, document).steps(tests=tests)
             while True:
@@ -309,11 +318,19 @@ class CodegenLanguageServer(LanguageServer):
                 version, document.lines, module, tests, scored=not self.is_test_file(uri)
             )
             self.analyses[uri] = analysis
+            self._analysed_with[uri] = test_changes
             # The statements' summaries live long and hold no cycles: keep the collector from
             # walking them all again on every collection (100+ ms pauses with a few large files
             # open).
             gc.freeze()
             return analysis
+
+    def _is_current(self, uri: str, analysis: DocumentAnalysis, document) -> bool:
+        """Whether `analysis` is of the document's current version and its test file's last
+        change."""
+        return analysis.version == document.version and self._analysed_with.get(
+            uri, 0
+        ) == self._test_changes.get(uri, 0)
 
     def _module_for(self, uri: str, document) -> IncrementalModule:
         """The document's incremental analysis, listening to its edits (a reopened document gets a
@@ -347,7 +364,8 @@ class CodegenLanguageServer(LanguageServer):
         path = self.module_path(uri)
         for other in list(self.workspace.text_documents):
             if other != uri and self.test_file(other) == path:
-                self.analyses.pop(other, None)
+                # Its analysis still answers requests until the new one is done
+                self._test_changes[other] = self._test_changes.get(other, 0) + 1
                 self.schedule_diagnostics(other)
 
     def refresh_inlay_hints(self) -> None:
