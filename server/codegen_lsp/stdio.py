@@ -1,0 +1,124 @@
+"""Serving LSP over stdin/stdout with stdin read by a thread of its own, in chunks.
+
+pygls's stdio reader runs `readline` and `read` in its thread pool, one executor round trip per
+header line and per body: each round trip waits for the event loop to come round, so while the loop
+works through an analysis in slices a request waits for four or five of them before it is even
+read. Here a thread reads whatever stdin has (a whole message, usually) and hands it to the loop at
+once; pygls's message loop then finds its header lines and body already there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+from typing import BinaryIO
+
+from pygls.io_ import StdoutWriter, run_async
+from pygls.server import JsonRPCServer
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 16  # bytes read from stdin at most at a time
+
+
+class ChunkedStdinReader:
+    """pygls's AsyncReader (`readline`, `readexactly`) over the chunks a reader thread receives."""
+
+    def __init__(self, stdin: BinaryIO, chunk: int = CHUNK):
+        self._stdin = stdin
+        self._chunk = chunk
+        self._buffer = bytearray()
+        self._start = 0  # where the unread part of `_buffer` starts
+        self._eof = False
+        self._arrived: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+
+    def _started(self) -> asyncio.Event:
+        if self._arrived is None:
+            self._arrived = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            self._thread = threading.Thread(
+                target=self._read_all, args=(loop,), name="codegen-stdin", daemon=True
+            )
+            self._thread.start()
+        return self._arrived
+
+    def _read_all(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the reader thread: pass every chunk to the loop, then b"" at the end of input."""
+        read = getattr(self._stdin, "read1", self._stdin.read)
+        while True:
+            try:
+                data = read(self._chunk)
+            except (OSError, ValueError):  # closed under us: the end of input
+                data = b""
+            try:
+                loop.call_soon_threadsafe(self._received, data)
+            except RuntimeError:  # the loop is closed: the server is stopping
+                return
+            if not data:
+                return
+
+    def _received(self, data: bytes) -> None:
+        if data:
+            if self._start > len(self._buffer) // 2:  # drop what was read, now and then
+                del self._buffer[: self._start]
+                self._start = 0
+            self._buffer += data
+        else:
+            self._eof = True
+        assert self._arrived is not None
+        self._arrived.set()
+
+    async def _more(self) -> bool:
+        """Wait for the next chunk; False at the end of input."""
+        arrived = self._started()
+        if self._eof:
+            return False
+        arrived.clear()
+        await arrived.wait()
+        return True
+
+    async def readline(self) -> bytes:
+        while True:
+            end = self._buffer.find(b"\n", self._start)
+            if end >= 0:
+                return self._take(end + 1)
+            if not await self._more():
+                return self._take(len(self._buffer))
+
+    async def readexactly(self, n: int) -> bytes:
+        while len(self._buffer) - self._start < n:
+            if not await self._more():
+                break
+        return self._take(min(len(self._buffer), self._start + n))
+
+    def _take(self, end: int) -> bytes:
+        data = bytes(self._buffer[self._start : end])
+        self._start = end
+        return data
+
+
+def serve_stdio(server: JsonRPCServer) -> None:
+    """pygls's `start_io`, with stdin read by `ChunkedStdinReader`."""
+    log.info("Starting IO server")
+    server._stop_event = threading.Event()
+    reader = ChunkedStdinReader(sys.stdin.buffer)
+    server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+    try:
+        asyncio.run(
+            run_async(
+                stop_event=server._stop_event,
+                reader=reader,
+                protocol=server.protocol,
+                logger=logging.getLogger("pygls.server"),
+                error_handler=server.report_server_error,
+            )
+        )
+    except BrokenPipeError:
+        log.error("Connection to the client is lost! Shutting down the server.")
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.shutdown()
