@@ -33,7 +33,9 @@ class DocumentAnalysis:
 
     @cached_property
     def scores(self) -> quality.SeedScores | None:
-        if not self.scored or not any(statement.functions() for _, statement in self.module.parts):
+        if not self.scored or not any(
+            statement.functions() for statement in self.module.statements
+        ):
             return None
         return self.module.seed_scores(self.tests or "")
 

@@ -249,12 +249,17 @@ class CodegenLanguageServer(LanguageServer):
     async def publish_diagnostics(self, uri: str) -> None:
         """Analyse the current version and publish, unless the document changed meanwhile."""
         analysis = await self.analysis_for(uri)
-        document = self.document(uri)
-        if analysis is None or document is None or document.version != analysis.version:
+        # Each step below takes milliseconds on a large file: requests are answered between them
+        await asyncio.sleep(0)
+        if not self._still_current(uri, analysis):
             return  # stale: a newer version has its own run coming
+        assert analysis is not None
         diagnostics = lsp_diagnostics(
             analysis, self.results.get(uri), self.units, self.options.max_diagnostics
         )
+        await asyncio.sleep(0)
+        if not self._still_current(uri, analysis):
+            return
         # Sent as JSON-ready dicts: lsprotocol's converter takes longer than the analysis for
         # hundreds of them.
         self.protocol._send_data(
@@ -267,6 +272,12 @@ class CodegenLanguageServer(LanguageServer):
         if uri in self._stale_hints:
             self._stale_hints.discard(uri)
             self.refresh_inlay_hints()
+
+    def _still_current(self, uri: str, analysis: DocumentAnalysis | None) -> bool:
+        document = self.document(uri)
+        return (
+            analysis is not None and document is not None and document.version == analysis.version
+        )
 
     async def analysis_at_once(self, uri: str) -> DocumentAnalysis | None:
         """The last analysis of `uri`, whatever its version, without waiting for the current
