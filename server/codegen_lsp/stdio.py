@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import threading
 from typing import BinaryIO
@@ -47,10 +48,9 @@ class ChunkedStdinReader:
 
     def _read_all(self, loop: asyncio.AbstractEventLoop) -> None:
         """On the reader thread: pass every chunk to the loop, then b"" at the end of input."""
-        read = getattr(self._stdin, "read1", self._stdin.read)
         while True:
             try:
-                data = read(self._chunk)
+                data = self._read()
             except (OSError, ValueError):  # closed under us: the end of input
                 data = b""
             try:
@@ -59,6 +59,17 @@ class ChunkedStdinReader:
                 return
             if not data:
                 return
+
+    def _read(self) -> bytes:
+        """Up to a chunk of what stdin has, waiting for at least a byte; b"" at its end.
+
+        A plain read of the file descriptor: a daemon thread waiting inside a buffered reader holds
+        its lock, and the interpreter aborts at exit ("could not acquire lock for stdin")."""
+        try:
+            descriptor = self._stdin.fileno()
+        except (AttributeError, OSError, ValueError):  # no file descriptor (a BytesIO, say)
+            return self._stdin.read(self._chunk)
+        return os.read(descriptor, self._chunk)
 
     def _received(self, data: bytes) -> None:
         if data:

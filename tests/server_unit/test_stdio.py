@@ -62,3 +62,41 @@ def test_the_end_of_input_ends_a_partial_body():
 
     with os.fdopen(read_end, "rb") as stdin:
         assert asyncio.run(read()) == (b"abc", b"")
+
+
+def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path):
+    """The reader thread waits in a plain read of stdin: a wait inside the buffered reader aborted
+    the interpreter at exit ("could not acquire lock for <stdin>", exit status -6)."""
+    import json
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "WANDB_", "CODEGEN_"))}
+    env.update(HOME=str(tmp_path), CODEGEN_TRACING="off")
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+    ]
+    server = subprocess.Popen([sys.executable, "-P", "-m", "codegen_lsp"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=env)
+    assert server.stdin is not None and server.stdout is not None
+    for message in messages:
+        server.stdin.write(framed(json.dumps(message).encode()))
+    server.stdin.flush()
+    while True:  # until shutdown is answered
+        length = 0
+        while (header := server.stdout.readline()) not in (b"\r\n", b""):
+            if header.startswith(b"Content-Length:"):
+                length = int(header.split(b":")[1])
+        assert header, "the server ended before answering shutdown"
+        if json.loads(server.stdout.read(length)).get("id") == 2:
+            break
+    server.stdin.write(framed(b'{"jsonrpc": "2.0", "method": "exit"}'))
+    server.stdin.flush()
+    server.wait(timeout=30)  # stdin still open, as an editor leaves it
+    stderr = server.stderr.read() if server.stderr else b""
+    server.stdin.close()
+    assert server.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    assert b"Fatal Python error" not in stderr
