@@ -146,8 +146,10 @@ class _Slices:
 
     @property
     def budget_lines(self) -> int | None:
-        """How many lines a statement rescan may look at in one slice."""
-        return None if self.deadline is None else 1500
+        """How many lines a statement rescan may look at in one slice (~1 µs each)."""
+        if self.deadline is None or not self.seconds:
+            return None
+        return max(100, int(self.seconds * 500_000))
 
     def restart(self) -> None:
         self.deadline = time.perf_counter() + self.seconds if self.seconds else None
