@@ -14,7 +14,7 @@ import bisect
 import itertools
 import operator
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import cast
 
@@ -139,8 +139,9 @@ class ModuleAnalysis:
 class _Slices:
     """The deadline of the current slice of work; none when the work runs all at once."""
 
-    def __init__(self, seconds: float | None):
+    def __init__(self, seconds: float | None, interrupted: Callable[[], bool] | None = None):
         self.seconds = seconds
+        self.interrupted = interrupted if seconds else None
         self.deadline: float | None = None
         self.restart()
 
@@ -155,6 +156,8 @@ class _Slices:
         self.deadline = time.perf_counter() + self.seconds if self.seconds else None
 
     def tired(self) -> bool:
+        if self.interrupted is not None and self.interrupted():
+            return True
         return self.deadline is not None and time.perf_counter() > self.deadline
 
     def pause(self) -> Iterator[None]:
@@ -206,15 +209,19 @@ class IncrementalModule:
                 return done.value
 
     def steps(
-        self, slice_seconds: float | None = 0.003, tests: str | None = None
+        self,
+        slice_seconds: float | None = 0.003,
+        tests: str | None = None,
+        interrupted: Callable[[], bool] | None = None,
     ) -> Generator[None, None, ModuleAnalysis]:
-        """The analysis in slices: yields whenever `slice_seconds` of work is done; returns the
-        analysis, which knows at once how many findings `tests` leaves outside test functions.
+        """The analysis in slices: yields whenever `slice_seconds` of work is done, or earlier when
+        `interrupted()` says something else should run; returns the analysis, which knows at once
+        how many findings `tests` leaves outside test functions.
 
         Work done is kept, so a caller can drop the generator when the lines change and start a new
         one.
         """
-        clock = _Slices(slice_seconds)
+        clock = _Slices(slice_seconds, interrupted)
         while not self.index.resync(budget_lines=clock.budget_lines):
             yield
             clock.restart()

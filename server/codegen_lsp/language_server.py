@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -76,6 +76,8 @@ class CodegenLanguageServer(LanguageServer):
         self.warm: asyncio.Future | None = None
         self._apply_locks: dict[str, asyncio.Lock] = {}
         self._version_waiters: dict[str, list[asyncio.Future]] = {}
+        # Whether a message waits to be read (stdio.py sets it): analysis slices end early for it
+        self.input_waiting: Callable[[], bool] | None = None
 
     # -- lifecycle and configuration -------------------------------------------------------------
     def use_line_documents(self) -> None:
@@ -314,7 +316,9 @@ class CodegenLanguageServer(LanguageServer):
             version = document.version
             test_changes = self._test_changes.get(uri, 0)
             tests = self._tests_text(uri)
-            steps = self._module_for(uri, document).steps(ANALYSIS_SLICE, tests)
+            steps = self._module_for(uri, document).steps(
+                ANALYSIS_SLICE, tests, interrupted=self.input_waiting
+            )
             while True:
                 try:
                     next(steps)

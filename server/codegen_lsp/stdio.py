@@ -17,7 +17,8 @@ import threading
 from typing import BinaryIO
 
 from pygls.io_ import StdoutWriter, run_async
-from pygls.server import JsonRPCServer
+
+from .language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class ChunkedStdinReader:
         self._buffer = bytearray()
         self._start = 0  # where the unread part of `_buffer` starts
         self._eof = False
+        self._coming = False  # set by the reader thread as soon as a chunk is read
         self._arrived: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
 
@@ -53,6 +55,7 @@ class ChunkedStdinReader:
                 data = self._read()
             except (OSError, ValueError):  # closed under us: the end of input
                 data = b""
+            self._coming = True
             try:
                 loop.call_soon_threadsafe(self._received, data)
             except RuntimeError:  # the loop is closed: the server is stopping
@@ -79,8 +82,14 @@ class ChunkedStdinReader:
             self._buffer += data
         else:
             self._eof = True
+        self._coming = False
         assert self._arrived is not None
         self._arrived.set()
+
+    def waiting(self) -> bool:
+        """Whether input is waiting to be read: work on the loop in slices can stop early for it.
+        Safe to call from any thread (a read of two attributes)."""
+        return self._coming or self._start < len(self._buffer)
 
     async def _more(self) -> bool:
         """Wait for the next chunk; False at the end of input."""
@@ -111,11 +120,12 @@ class ChunkedStdinReader:
         return data
 
 
-def serve_stdio(server: JsonRPCServer) -> None:
+def serve_stdio(server: CodegenLanguageServer) -> None:
     """pygls's `start_io`, with stdin read by `ChunkedStdinReader`."""
     log.info("Starting IO server")
     server._stop_event = threading.Event()
     reader = ChunkedStdinReader(sys.stdin.buffer)
+    server.input_waiting = reader.waiting
     server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
     try:
         asyncio.run(
