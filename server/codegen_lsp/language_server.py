@@ -175,11 +175,12 @@ class CodegenLanguageServer(LanguageServer):
         except RuntimeError:
             return None
 
-    def lines_of(self, document) -> Sequence[str]:
+    def lines_of(self, document, through: int | None = None) -> Sequence[str]:
         """The document's lines as LSP counts them: for a LineDocument its live list, no copy (read
-        it before any await: later edits change it), else a list cached per version."""
+        it before any await: later edits change it), split at least past line `through` when given
+        (a large file just opened is split in slices); else a list cached per version."""
         if isinstance(document, LineDocument):
-            return document.line_list
+            return document.line_list if through is None else document.lines_through(through)
         cached = self._lines.get(document.uri)
         if cached is None or cached[0] != document.version or document.version is None:
             cached = (document.version, list(document.lines))
@@ -315,6 +316,11 @@ class CodegenLanguageServer(LanguageServer):
                 return cached
             version = document.version
             test_changes = self._test_changes.get(uri, 0)
+            if isinstance(document, LineDocument):
+                for _ in document.split_steps():
+                    await asyncio.sleep(0)
+                    if self.document(uri) is not document:
+                        return None
             tests = self._tests_text(uri)
             steps = self._module_for(uri, document).steps(
                 ANALYSIS_SLICE, tests, interrupted=self.input_waiting

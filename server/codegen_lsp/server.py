@@ -23,7 +23,7 @@ from .constants import (
     SERVER_NAME,
     SHOW_TRACE,
 )
-from .editing.prompts import FunctionAt
+from .editing.prompts import MAX_PROMPT_LINES, FunctionAt
 from .features import commands, generation, test_explorer
 from .hints import carried_hints, function_hints, lsp_inlay_hints, module_hint
 from .language_server import CodegenLanguageServer
@@ -109,7 +109,8 @@ def code_action(
         info = analysis.top_level_function(line)
         function = FunctionAt(info.name, info.start_line - 1) if info else None
     return code_actions(
-        server.lines_of(document),
+        # The prompt or def around the line is within MAX_PROMPT_LINES of it
+        server.lines_of(document, through=line + MAX_PROMPT_LINES + 1),
         line,
         document.uri,
         document.version,
