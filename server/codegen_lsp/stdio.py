@@ -1,4 +1,5 @@
-"""Serving LSP over stdin/stdout with stdin read by a thread of its own, in chunks.
+"""Serving LSP over stdin/stdout with stdin read by a thread of its own, in chunks, and stdout
+written by another.
 
 pygls's stdio reader runs `readline` and `read` in its thread pool, one executor round trip per
 header line and per body: each round trip waits for the event loop to come round, so while the loop
@@ -12,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import queue
 import sys
 import threading
 from typing import BinaryIO
 
-from pygls.io_ import StdoutWriter, run_async
+from pygls.io_ import run_async
 
 from .language_server import CodegenLanguageServer
 
@@ -120,13 +122,61 @@ class ChunkedStdinReader:
         return data
 
 
+class ThreadedStdoutWriter:
+    """pygls's writer, writing on a thread of its own in the order given: a message larger than
+    the pipe (500 diagnostics are ~100 KB, a pipe holds 64 KB) blocks its write until the client has
+    read the rest, and on a loaded machine that held the event loop for 10-150 ms."""
+
+    def __init__(self, stdout: BinaryIO):
+        self._stdout = stdout
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._broken = False
+        self._thread = threading.Thread(target=self._write_all, name="codegen-stdout", daemon=True)
+        self._thread.start()
+
+    def write(self, data: bytes) -> None:
+        if not self._broken:
+            self._queue.put(data)
+
+    def _write(self, data: bytes) -> None:
+        """Write to the file descriptor itself, as the reader reads: a daemon thread inside the
+        buffered writer would hold its lock when the interpreter flushes stdout at exit."""
+        try:
+            descriptor = self._stdout.fileno()
+        except (AttributeError, OSError, ValueError):  # no file descriptor (a BytesIO, say)
+            self._stdout.write(data)
+            self._stdout.flush()
+            return
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+
+    def close(self) -> None:
+        """Write what is queued (for a second at most), then close stdout."""
+        self._queue.put(None)
+        self._thread.join(timeout=1)
+        try:
+            self._stdout.close()
+        except OSError:
+            pass
+
+    def _write_all(self) -> None:
+        while (data := self._queue.get()) is not None:
+            try:
+                self._write(data)
+            except (OSError, ValueError) as error:  # the client is gone
+                log.error("Cannot write to the client (%s): dropping what follows", error)
+                self._broken = True
+                return
+
+
 def serve_stdio(server: CodegenLanguageServer) -> None:
     """pygls's `start_io`, with stdin read by `ChunkedStdinReader`."""
     log.info("Starting IO server")
     server._stop_event = threading.Event()
     reader = ChunkedStdinReader(sys.stdin.buffer)
     server.input_waiting = reader.waiting
-    server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+    server.protocol.set_writer(ThreadedStdoutWriter(sys.stdout.buffer))
     try:
         asyncio.run(
             run_async(

@@ -100,3 +100,23 @@ def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path):
     server.stdin.close()
     assert server.returncode == 0, stderr.decode(errors="replace")[-2000:]
     assert b"Fatal Python error" not in stderr
+
+
+def test_writes_return_before_the_client_reads_and_arrive_in_order():
+    from codegen_lsp.stdio import ThreadedStdoutWriter
+
+    messages = [framed(b"x" * 300_000), framed(b'{"id": 2}'), framed(b"y" * 100_000)]  # > a pipe
+    read_end, write_end = os.pipe()
+    writer = ThreadedStdoutWriter(os.fdopen(write_end, "wb"))
+    writing = threading.Thread(target=lambda: [writer.write(message) for message in messages])
+    writing.start()
+    writing.join(timeout=5)
+    assert not writing.is_alive()  # nothing has read the pipe yet
+    received = bytearray()
+    with os.fdopen(read_end, "rb") as client:
+        closing = threading.Thread(target=writer.close)  # writes what is queued, then closes
+        closing.start()
+        while chunk := client.read(65536):
+            received += chunk
+        closing.join(timeout=5)
+    assert bytes(received) == b"".join(messages)
