@@ -123,20 +123,37 @@ class ChunkedStdinReader:
 
 
 class ThreadedStdoutWriter:
-    """pygls's writer, writing on a thread of its own in the order given: a message larger than
-    the pipe (500 diagnostics are ~100 KB, a pipe holds 64 KB) blocks its write until the client has
-    read the rest, and on a loaded machine that held the event loop for 10-150 ms."""
+    """pygls's writer, in the order given: a message larger than `direct` bytes is written by a
+    thread of its own, and so is any message behind it. Such a message (500 diagnostics are
+    ~100 KB, a pipe holds 64 KB) blocks its write until the client has read the rest, and on a
+    loaded machine that held the event loop for 10-150 ms; a small one is written at once, without
+    waking a thread."""
 
-    def __init__(self, stdout: BinaryIO):
+    def __init__(self, stdout: BinaryIO, direct: int = 16_384):
         self._stdout = stdout
+        self._direct = direct
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._queued = 0  # messages given to the thread and not yet written
+        self._lock = threading.Lock()
         self._broken = False
         self._thread = threading.Thread(target=self._write_all, name="codegen-stdout", daemon=True)
         self._thread.start()
 
     def write(self, data: bytes) -> None:
-        if not self._broken:
+        if self._broken:
+            return
+        with self._lock:
+            direct = not self._queued and len(data) <= self._direct
+            if not direct:
+                self._queued += 1
+        if not direct:
             self._queue.put(data)
+            return
+        try:
+            self._write(data)
+        except (OSError, ValueError) as error:  # the client is gone
+            log.error("Cannot write to the client (%s): dropping what follows", error)
+            self._broken = True
 
     def _write(self, data: bytes) -> None:
         """Write to the file descriptor itself, as the reader reads: a daemon thread inside the
@@ -168,6 +185,9 @@ class ThreadedStdoutWriter:
                 log.error("Cannot write to the client (%s): dropping what follows", error)
                 self._broken = True
                 return
+            finally:
+                with self._lock:
+                    self._queued -= 1
 
 
 def serve_stdio(server: CodegenLanguageServer) -> None:

@@ -105,7 +105,7 @@ def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path):
 def test_writes_return_before_the_client_reads_and_arrive_in_order():
     from codegen_lsp.stdio import ThreadedStdoutWriter
 
-    messages = [framed(b"x" * 300_000), framed(b'{"id": 2}'), framed(b"y" * 100_000)]  # > a pipe
+    messages = [framed(b"x" * 300_000), framed(b"{}"), framed(b"y" * 100_000), framed(b"[]")]  # > a pipe
     read_end, write_end = os.pipe()
     writer = ThreadedStdoutWriter(os.fdopen(write_end, "wb"))
     writing = threading.Thread(target=lambda: [writer.write(message) for message in messages])
