@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from codegen.scoring import quality
-from codegen.scoring.quality_incremental import IncrementalModule, is_test_scope
+from codegen.scoring.quality_incremental import IncrementalModule
+from codegen.scoring.statement_analysis import is_test_scope
 from codegen.scoring.statements import StatementIndex
 from tests.seed_reference import seed_code_quality_score
 
@@ -33,7 +34,7 @@ TESTS = "import unittest\n\nclass T(unittest.TestCase):\n    def test_f(self):\n
 
 
 def split(text: str) -> list[str]:
-    from codegen.scoring.quality_incremental import _LINES
+    from codegen.scoring.statement_analysis import _LINES
 
     return _LINES.findall(text)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 # Characters that can change the lexical state of a line: quotes, comments, brackets, backslashes.
 _SPECIAL = re.compile(r"[\"'#()\[\]{}\\]")
@@ -20,6 +21,7 @@ _STRING_END = {
 # Keywords that continue the compound statement above them at column 0.
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
 _ENDING = re.compile(r"(?:\r\n|\r|\n)\Z")
+Payload = TypeVar("Payload")
 
 
 def _content(line: str) -> str:
@@ -36,26 +38,33 @@ def scan_line(line: str, quote: str | None, depth: int) -> tuple[str | None, int
         if quote is not None:
             match = _STRING_END[quote].match(text, position)
             if match is None:
-                trailing = len(text) - len(text.rstrip("\\"))
-                if len(quote) == 3 or trailing % 2:
-                    return quote, depth, len(quote) == 1
-                return None, depth, False  # an unterminated one-line string: the parser reports it
+                return _inside_string(text, quote, depth)
             position, quote = match.end(), None
         match = _SPECIAL.search(text, position)
-        if match is None:
+        if match is None or match.group() == "#":
             return None, depth, False
         char, position = match.group(), match.end()
-        if char == "#":
-            return None, depth, False
         if char in "'\"":
             quote = char * 3 if text.startswith(char * 3, match.start()) else char
             position = match.start() + len(quote)
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth = max(0, depth - 1)
-        elif position == len(text):  # a backslash ending the line joins the next one
-            return None, depth, True
+        elif char == "\\":
+            if position == len(text):  # a backslash ending the line joins the next one
+                return None, depth, True
+        else:
+            depth = _bracket_depth(char, depth)
+
+
+def _inside_string(text: str, quote: str, depth: int) -> tuple[str | None, int, bool]:
+    """The state after a line that ends inside a string opened by `quote`."""
+    trailing = len(text) - len(text.rstrip("\\"))
+    if len(quote) == 3 or trailing % 2:
+        return quote, depth, len(quote) == 1
+    return None, depth, False  # an unterminated one-line string: the parser reports it
+
+
+def _bracket_depth(bracket: str, depth: int) -> int:
+    """The bracket depth after an opening or closing `bracket`."""
+    return depth + 1 if bracket in "([{" else max(0, depth - 1)
 
 
 def _starts_statement(line: str) -> bool | None:
@@ -68,7 +77,27 @@ def _starts_statement(line: str) -> bool | None:
     return not leading.rpartition("\x0c")[2]
 
 
-class StatementIndex:
+def _statement_starts(lines: list[str], begin: int) -> Iterator[int]:
+    """The lines after `begin` (a statement's first line) that start a new top-level statement."""
+    quote, depth, continued, decorated = None, 0, False, False
+    for line_number in range(begin, len(lines)):
+        line = lines[line_number]
+        if quote is None and depth == 0 and not continued and _starts_statement(line):
+            stripped = line.lstrip(" \t\x0c")
+            if line_number == begin:
+                decorated = stripped.startswith("@")
+            elif not decorated and not _CONTINUATION.match(stripped):
+                yield line_number
+                decorated = stripped.startswith("@")
+            else:
+                decorated = decorated and stripped.startswith("@")
+        if quote is not None or _SPECIAL.search(line):
+            quote, depth, continued = scan_line(line, quote, depth)
+        else:
+            continued = False
+
+
+class StatementIndex(Generic[Payload]):
     """The first line (0-based) of every top-level statement; line 0 always starts one.
 
     `replace` records an edit; `resync` rescans only from the statement before it until the starts
@@ -81,14 +110,14 @@ class StatementIndex:
         self.starts: list[int] = [0]
         # Whatever the caller keeps per statement (its analysis), None where the statement's text
         # changed.
-        self.payload: list[object] = [None]
+        self.payload: list[Payload | None] = [None]
         self._dirty: tuple[int, int] | None = (0, len(lines))
         self.scanned = 0  # lines the last `resync` looked at
         # Told of every payload entry that leaves the index (None entries included), so a caller can
         # keep running totals over the payload instead of summing it all again after each edit.
-        self.on_drop: Callable[[list[object]], None] | None = None
+        self.on_drop: Callable[[list[Payload | None]], None] | None = None
 
-    def _drop(self, entries: list[object]) -> None:
+    def _drop(self, entries: list[Payload | None]) -> None:
         if self.on_drop is not None and entries:
             self.on_drop(entries)
 
@@ -124,45 +153,25 @@ class StatementIndex:
         if self._dirty is None:
             return True
         lo, hi = self._dirty
-        lines, starts = self.lines, self.starts
+        starts = self.starts
         index = bisect.bisect_right(starts, max(lo - 1, 0)) - 1
         begin = starts[index]
         old = bisect.bisect_right(starts, begin)  # the first old start after `begin`
         found: list[int] = []
-        quote, depth, continued, decorated = None, 0, False, False
-        line_number = begin
-        scanned = self.scanned = 0
-        while line_number < len(lines):
-            line = lines[line_number]
-            if quote is None and depth == 0 and not continued:
-                column0 = _starts_statement(line)
-                if column0:
-                    stripped = line.lstrip(" \t\x0c")
-                    if line_number == begin:
-                        decorated = stripped.startswith("@")
-                    elif not decorated and not _CONTINUATION.match(stripped):
-                        while old < len(starts) and starts[old] < line_number:
-                            old += 1
-                        if line_number >= hi and old < len(starts) and starts[old] == line_number:
-                            self._commit(index, found, old)
-                            self._dirty = None
-                            return True
-                        found.append(line_number)
-                        decorated = stripped.startswith("@")
-                        if budget_lines is not None and scanned >= budget_lines:
-                            self._commit(index, found, bisect.bisect_right(starts, line_number))
-                            self._dirty = (line_number + 1, max(hi, line_number + 1))
-                            return False
-                    else:
-                        decorated = decorated and stripped.startswith("@")
-            if quote is not None or _SPECIAL.search(line):
-                quote, depth, continued = scan_line(line, quote, depth)
-            else:
-                continued = False
-            line_number += 1
-            scanned += 1
-            self.scanned += 1
-        self._commit(index, found, len(starts))
+        for line_number in _statement_starts(self.lines, begin):
+            self.scanned = line_number - begin
+            old = bisect.bisect_left(starts, line_number, old)
+            if line_number >= hi and old < len(starts) and starts[old] == line_number:
+                break  # the old starts agree from here on
+            found.append(line_number)
+            if budget_lines is not None and self.scanned >= budget_lines:
+                self._commit(index, found, bisect.bisect_right(starts, line_number))
+                self._dirty = (line_number + 1, max(hi, line_number + 1))
+                return False
+        else:
+            self.scanned = len(self.lines) - begin
+            old = len(starts)
+        self._commit(index, found, old)
         self._dirty = None
         return True
 

@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.tcp:
         SERVER.start_tcp(*args.tcp)
     else:
-        SERVER.start_io()
+        from .stdio import serve_stdio
+
+        serve_stdio(SERVER)
 
 
 if __name__ == "__main__":

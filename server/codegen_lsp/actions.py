@@ -47,6 +47,7 @@ def code_actions(
     known; a test file gets no runner or tests for its own functions. Where a job already runs
     (`running`), its "Cancel" action stands in for the actions that would start it again."""
     prompt = prompt_at(lines, line)
+    wanted: list[tuple[str, str | None, JobKey]]
     if prompt is not None:
         wanted = [
             (KIND_FUNCTION, None, prompt_key(uri, prompt.text)),

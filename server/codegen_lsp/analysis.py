@@ -33,7 +33,9 @@ class DocumentAnalysis:
 
     @cached_property
     def scores(self) -> quality.SeedScores | None:
-        if not self.scored or not any(statement.functions() for _, statement in self.module.parts):
+        if not self.scored or not any(
+            statement.functions() for statement in self.module.statements
+        ):
             return None
         return self.module.seed_scores(self.tests or "")
 
@@ -74,7 +76,7 @@ class DocumentAnalysis:
             finding.function
             for _, statement in self.module.parts_between(first_line, last_line)
             for finding in statement.findings(referenced)
-            if finding.code == "untested-function"
+            if finding.code == "untested-function" and finding.function is not None
         }
 
     def function_quality(self, line: int) -> dict[str, float]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from codegen.scoring.quality_incremental import is_test_scope
+from codegen.scoring.statement_analysis import is_test_scope
 
 from .analysis import DocumentAnalysis
 from .constants import DIAGNOSTIC_SOURCE

@@ -8,7 +8,7 @@ client's line numbers then point at the wrong line in any file holding one of th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
@@ -16,6 +16,7 @@ from pygls.workspace import TextDocument, Workspace
 from .editing.merging import split_lines
 
 LinesReplaced = Callable[[int, int, int], None]  # (first, old end, new count)
+SPLIT_PIECE = 1 << 18  # characters of an opened text split into lines at a time
 
 
 class LineDocument(TextDocument):
@@ -24,11 +25,50 @@ class LineDocument(TextDocument):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.line_list: list[str] = split_lines(self._source or "")
+        text = self._source or ""
         self._source = None
-        self._joined: str | None = None
+        self._line_list: list[str] = []
+        # The opened text, while it is not all split into lines yet (from `_split_at` on)
+        self._unsplit: str | None = text
+        self._split_at = 0
+        self._joined: str | None = text
         self._snapshot: tuple[str, ...] | None = None
         self.listeners: list[LinesReplaced] = []
+        if len(text) <= SPLIT_PIECE:
+            self._split_piece()
+
+    @property
+    def line_list(self) -> list[str]:
+        """The live list of lines (the same list object for the document's life)."""
+        while self._unsplit is not None:
+            self._split_piece()
+        return self._line_list
+
+    def split_steps(self) -> Iterator[None]:
+        """Split the opened text into lines a piece at a time, yielding between pieces: a
+        6.5 MB text takes 15-30 ms to split, too long for one turn of the event loop."""
+        while self._unsplit is not None:
+            self._split_piece()
+            if self._unsplit is not None:
+                yield
+
+    def lines_through(self, line: int) -> list[str]:
+        """The live list of lines, split at least past `line` (all of them when fewer)."""
+        while self._unsplit is not None and len(self._line_list) <= line:
+            self._split_piece()
+        return self._line_list
+
+    def _split_piece(self) -> None:
+        """Split the next piece of the opened text, cut after a "\n" (always a line's end)."""
+        text, start = self._unsplit, self._split_at
+        assert text is not None
+        end = text.find("\n", start + SPLIT_PIECE)
+        stop = len(text) if end < 0 else end + 1
+        self._line_list.extend(split_lines(text[start:stop]))
+        if stop >= len(text):
+            self._unsplit = None
+        else:
+            self._split_at = stop
 
     @property
     def source(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from .analysis import DocumentAnalysis
@@ -19,14 +21,36 @@ def lsp_inlay_hints(
     """`quality 0.8 · tests 3/3 · 92% covered` after each function's def line, the module's overall
     score on line 1."""
     hints = []
-    if analysis.scores is not None and first_line <= 0 <= last_line and analysis.lines:
-        scores = analysis.scores
-        label = (
-            f"overall {score_text(scores.overall_score)} · quality"
-            f" {score_text(scores.code_quality_score)} · test coverage"
-            f" {score_text(scores.test_coverage_score)}"
-        )
-        hints.append(_hint(analysis, 0, label, units))
+    module = module_hint(analysis, analysis.lines, first_line, last_line, units)
+    if module is not None:
+        hints.append(module)
+    return hints + function_hints(analysis, results, first_line, last_line, units)
+
+
+def module_hint(
+    analysis: DocumentAnalysis, lines: Sequence[str], first_line: int, last_line: int, units: Units
+) -> types.InlayHint | None:
+    """The module's overall score at the end of line 1 of `lines`, when that line is in range."""
+    if analysis.scores is None or not first_line <= 0 <= last_line or not lines:
+        return None
+    scores = analysis.scores
+    label = (
+        f"overall {score_text(scores.overall_score)} · quality"
+        f" {score_text(scores.code_quality_score)} · test coverage"
+        f" {score_text(scores.test_coverage_score)}"
+    )
+    return _hint(lines, 0, label, units)
+
+
+def function_hints(
+    analysis: DocumentAnalysis,
+    results: ModuleResults | None,
+    first_line: int,
+    last_line: int,
+    units: Units,
+) -> list[types.InlayHint]:
+    """Each function's quality, test results and coverage, after its def line."""
+    hints = []
     untested = analysis.untested_between(first_line, last_line)
     for info in analysis.functions_between(first_line, last_line):
         def_line = info.start_line - 1
@@ -45,12 +69,34 @@ def lsp_inlay_hints(
                 parts.append(f"{entry.coverage_percent:.0f}% covered")
         elif info.name in untested:
             parts.append("untested")
-        hints.append(_hint(analysis, def_line, " · ".join(parts), units))
+        hints.append(_hint(analysis.lines, def_line, " · ".join(parts), units))
     return hints
 
 
-def _hint(analysis: DocumentAnalysis, line: int, label: str, units: Units) -> types.InlayHint:
-    text = analysis.lines[line].rstrip("\r\n")
+def carried_hints(
+    hints: list[types.InlayHint], old: Sequence[str], new: Sequence[str]
+) -> list[types.InlayHint]:
+    """The function hints of the `old` lines that still stand on an unchanged line of the `new`
+    ones: where that line is (the same index, else the same distance from the end, which an edit
+    above it keeps) and is still the same text. Two line comparisons per hint, not a diff of the
+    whole file."""
+    delta = len(new) - len(old)
+    carried = []
+    for hint in hints:
+        line = hint.position.line
+        if line >= len(old):
+            continue
+        for moved in (line, line + delta):
+            if 0 <= moved < len(new) and new[moved] == old[line]:
+                if moved != line:
+                    hint.position = types.Position(line=moved, character=hint.position.character)
+                carried.append(hint)
+                break
+    return carried
+
+
+def _hint(lines: Sequence[str], line: int, label: str, units: Units) -> types.InlayHint:
+    text = lines[line].rstrip("\r\n")
     return types.InlayHint(
         position=types.Position(line=line, character=units(text)),
         label=label,

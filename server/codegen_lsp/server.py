@@ -23,9 +23,9 @@ from .constants import (
     SERVER_NAME,
     SHOW_TRACE,
 )
-from .editing.prompts import FunctionAt
+from .editing.prompts import MAX_PROMPT_LINES, FunctionAt
 from .features import commands, generation, test_explorer, trace
-from .hints import lsp_inlay_hints
+from .hints import carried_hints, function_hints, lsp_inlay_hints, module_hint
 from .language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,8 @@ def code_action(
         info = analysis.top_level_function(line)
         function = FunctionAt(info.name, info.start_line - 1) if info else None
     return code_actions(
-        server.lines_of(document),
+        # The prompt or def around the line is within MAX_PROMPT_LINES of it
+        server.lines_of(document, through=line + MAX_PROMPT_LINES + 1),
         line,
         document.uri,
         document.version,
@@ -133,27 +134,26 @@ async def inlay_hint(
     server: CodegenLanguageServer, params: types.InlayHintParams
 ) -> list[types.InlayHint]:
     uri = params.text_document.uri
-    analysis = await server.analysis_soon(uri)
+    analysis = await server.analysis_at_once(uri)
     document = server.document(uri)
     if analysis is None or document is None:
         return []
-    hints = lsp_inlay_hints(
-        analysis,
-        server.results.get(uri),
-        params.range.start.line,
-        params.range.end.line,
-        server.units,
-    )
-    # Keep the hints whose line has not changed; a refresh follows
-    if analysis.version != document.version:
-        lines = server.lines_of(document)
-        hints = [
-            hint
-            for hint in hints
-            if hint.position.line < len(lines)
-            and lines[hint.position.line] == analysis.lines[hint.position.line]
-        ]
-    return hints
+    first, last = params.range.start.line, params.range.end.line
+    if analysis.version == document.version:
+        return lsp_inlay_hints(analysis, server.results.get(uri), first, last, server.units)
+    # Answered from an older version at once; a refresh follows the current version's analysis. The
+    # hints' lines are the old version's: ask for a wider range, keep those now in range.
+    lines = server.lines_of(document)
+    delta = len(lines) - len(analysis.lines)  # where an edit above a line moved it
+    low, high = max(0, min(first, first - delta)), max(last, last - delta)
+    old = function_hints(analysis, server.results.get(uri), low, high, server.units)
+    hints = [
+        hint
+        for hint in carried_hints(old, analysis.lines, lines)
+        if first <= hint.position.line <= last
+    ]
+    module = module_hint(analysis, lines, first, last, server.units)
+    return ([module] if module is not None else []) + hints
 
 
 # Long commands answer at once with {started, token, message}; the work goes on in the background

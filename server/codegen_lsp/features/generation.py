@@ -171,7 +171,9 @@ async def _generate(
         describe=_error_message,
     )
     if outcome["applied"]:
-        server.schedule_diagnostics(request.uri)
+        # Analysed before the job is reported finished (as runTests does): requests answer from the
+        # last analysis at once, so hints asked for then show the new code's results
+        await server.publish_diagnostics(request.uri)
         server.refresh_inlay_hints()
     return outcome
 
