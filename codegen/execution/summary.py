@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import signal
 
+from ..test_files import declared_test_ids, is_declared
 from .coverage import MeasuredCoverage, measured_coverage
-from .frameworks import declared_test_ids, is_declared
 from .results import (
     ISOLATION_LEVELS,
     UNSANDBOXED_REFUSAL,

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from pygls.uris import from_fs_path
 
-from codegen.repair import declared_test
 from codegen.source import parse_or_none
+from codegen.test_files import declared_test
 
 if TYPE_CHECKING:  # the server imports this module
     from ..language_server import CodegenLanguageServer
