@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from ..source import AST_LOCK, parse_or_none
+from ..source import AST_LOCK
+from ..test_files import read_test_file
 
 Framework = Literal["unittest", "pytest"]
 FRAMEWORK_CHOICES = ("auto", "unittest", "pytest")
@@ -154,26 +155,11 @@ FRAMEWORKS = ("auto", "unittest", "pytest")
 
 def detect_framework(test_source: str) -> str:
     """ "pytest" for a file of plain test functions or one that imports pytest, else "unittest"."""
-    tree = parse_or_none(test_source)
-    if tree is None:
-        return "unittest"
-    imports = {
-        alias.name.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
-    imports |= {
-        (node.module or "").split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom)
-    }
-    functions = any(
-        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
-        for node in tree.body
-    )
+    test_file = read_test_file(test_source)
+    if "pytest" in test_file.imports:
+        return "pytest"
     return (
-        "pytest" if "pytest" in imports or (functions and "unittest" not in imports) else "unittest"
+        "pytest" if test_file.test_functions and "unittest" not in test_file.imports else "unittest"
     )
 
 
