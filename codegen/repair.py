@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from .source import parse_or_none
+from .test_files import declared_test, functions_used_by_tests
 
 if TYPE_CHECKING:  # keep this module light: the language server imports it after a test run
     from .execution import TestRunResult
@@ -74,38 +73,3 @@ def possible_bugs(
                 )
             )
     return bugs
-
-
-def declared_test(test_id: str) -> str:
-    """The test as written in the file: pytest's parametrized `test_f[1-2]` is case `1-2` of
-    `test_f`."""
-    return test_id.partition("[")[0]
-
-
-def functions_used_by_tests(test_source: str, names: set[str]) -> dict[str, set[str]]:
-    """Test id (`Class.test_x`, or pytest's plain `test_x`) -> which of `names` that test's body
-    uses."""
-    tree = parse_or_none(test_source)
-    if tree is None:
-        return {}
-    used_by: dict[str, set[str]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            for method in node.body:
-                if isinstance(
-                    method, (ast.FunctionDef, ast.AsyncFunctionDef)
-                ) and method.name.startswith("test"):
-                    used_by[f"{node.name}.{method.name}"] = _names_used(method) & names
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(
-            "test"
-        ):
-            used_by[node.name] = _names_used(node) & names
-    return used_by
-
-
-def _names_used(node: ast.AST) -> set[str]:
-    return {
-        child.id if isinstance(child, ast.Name) else child.attr
-        for child in ast.walk(node)
-        if isinstance(child, (ast.Name, ast.Attribute))
-    }

@@ -15,7 +15,7 @@ import pytest
 from codegen.shaping import formatting
 from codegen import source
 from codegen.execution.coverage import function_spans
-from codegen.execution.frameworks import declared_test_ids
+from codegen.test_files import declared_test_ids
 
 SOURCE = Path(ast.__file__).read_text(encoding="utf-8")
 

@@ -349,7 +349,9 @@ def test_a_setsid_double_forked_grandchild_dies_with_the_run(scene, isolation):
 FORGED = '{{"event": "result", "id": "TestForge.test_add", "outcome": "passed", "message": "", "traceback": "", "line": null}}'
 
 
-@pytest.mark.parametrize("attack", ["append", "patch", "exit", "channel"])
+@pytest.mark.parametrize(
+    "attack", ["append", "patch", "exit", "channel", "coverage", "exit_event", "done"],
+)
 def test_forged_results_never_pass(scene, isolation, attack):
     recipes = {
         # Write fake "passed" lines and a fake end to every descriptor, then fail for real.
@@ -383,6 +385,30 @@ def test_forged_results_never_pass(scene, isolation, attack):
                                traceback="", line=None)
             raise AssertionError("add is wrong")
 """,
+        # Claim, through the runner's own channel, that every line of the module ran (none did).
+        "coverage": """
+            import gc
+            for thing in gc.get_objects():
+                if type(thing).__name__ == "ResultsChannel":
+                    thing.emit("coverage", statements=[1, 2], missing=[])
+            raise AssertionError("add is wrong")
+""",
+        # Announce the run's end with a passing count, then go on and fail.
+        "done": """
+            import gc
+            for thing in gc.get_objects():
+                if type(thing).__name__ == "ResultsChannel":
+                    thing.emit("done", tests=1)
+            raise AssertionError("add is wrong")
+""",
+        # Speak for the supervisor: a clean exit, whatever happens after.
+        "exit_event": """
+            import gc
+            for thing in gc.get_objects():
+                if type(thing).__name__ == "ResultsChannel":
+                    thing.emit("exit", code=0, signal=None, limit=None)
+            raise AssertionError("add is wrong")
+""",
         # Print what a passing run looks like, then leave before anything is reported.
         "exit": """
             print("Ran 1 test in 0.001s\\n\\nOK")
@@ -399,11 +425,37 @@ def test_forged_results_never_pass(scene, isolation, attack):
         return
     assert run["passed"] == 0, run
     assert outcomes(run)["TestForge.test_add"][0] in ("failed", "errored")
+    # Nothing a run that interfered reports is believed, its coverage neither.
+    assert not run["coverage_measured"] and run["line_coverage"] is None, run
+    assert run["functions"] == [] and run["statement_lines"] == []
     if attack == "exit":
         assert "ended early (exit code 0) during TestForge.test_add" in run["problem"]
         assert "failed to start" not in run["problem"]
     else:
         assert "interfered with the test run" in run["problem"]
+
+
+def test_a_run_that_tampers_in_its_second_repeat_passes_in_none(scene, isolation):
+    """The first repeat is honest and passes; the second patches unittest: no pass counts."""
+    run = hostile_run(scene, PROBE_HEADER + """
+    class TestLater(unittest.TestCase):
+        def test_add(self):
+            marker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "second-repeat")
+            if os.path.exists(marker):
+                unittest.TestCase.assertEqual = lambda *args, **kwargs: None
+            else:
+                open(marker, "w").close()
+            self.assertEqual(add(2, 1), 1)
+""", "--repeats", "2")
+    if run["isolation"] == "none":
+        assert run["not_run"]
+        return
+    [test] = run["tests"]
+    assert (test["outcome"], test["runs"], test["passes"]) == ("errored", 2, 0), test
+    assert run["passed"] == run["flaky"] == 0
+    assert "interfered with the test run" in run["problem"]
+    assert "changed the test framework" in run["problem"]
+    assert not run["coverage_measured"]
 
 
 def test_fifos_symlinks_and_locked_folders_neither_hang_nor_leak(scene, isolation):

@@ -206,7 +206,9 @@ async def _run_job_async(sandbox: Sandbox, job: dict) -> ChildRun:
         collector.finish()
         runner.release()
     POOL.refill(spec.python)
-    ending = next((event for event in collector.events if event["event"] == "exit"), {})
+    # The supervisor's word comes last; more than one "exit" means the tested code sent one too.
+    exits = [event for event in collector.events if event["event"] == "exit"]
+    ending = exits[-1] if exits else {}
     code, number = ending.get("code"), ending.get("signal")
     if not ending and runner.process.returncode is not None:  # the supervisor itself did not finish
         code, number = (
@@ -221,5 +223,5 @@ async def _run_job_async(sandbox: Sandbox, job: dict) -> ChildRun:
         limit=limit or (ending.get("limit") if isinstance(ending.get("limit"), str) else None),
         stdout_tail=collector.tail(runner.stdout),
         stderr_tail=collector.tail(runner.stderr),
-        foreign_lines=collector.foreign_lines,
+        foreign_lines=collector.foreign_lines + max(0, len(exits) - 1),
     )

@@ -10,7 +10,7 @@ from .results import ChildRun, FunctionCoverage, RunSpec
 
 
 @dataclass
-class _Coverage:
+class MeasuredCoverage:
     measured: bool = False
     percent: float | None = None
     functions: list[FunctionCoverage] = field(default_factory=list)
@@ -19,7 +19,7 @@ class _Coverage:
     missing: set[int] = field(default_factory=set)  # those of them no test ran
 
 
-def measured_coverage(spec: RunSpec, run: ChildRun) -> _Coverage:
+def measured_coverage(spec: RunSpec, run: ChildRun) -> MeasuredCoverage:
     """What the first run measured, or why it did not."""
     data = next((event for event in run.events if event["event"] == "coverage"), None)
     if data is not None:
@@ -30,7 +30,7 @@ def measured_coverage(spec: RunSpec, run: ChildRun) -> _Coverage:
         missing &= statements
         covered = len(statements) - len(missing)
         percent = 100.0 if not statements else 100.0 * covered / len(statements)
-        return _Coverage(
+        return MeasuredCoverage(
             True,
             percent,
             function_coverage(spec.module_source, statements, missing),
@@ -40,13 +40,13 @@ def measured_coverage(spec: RunSpec, run: ChildRun) -> _Coverage:
         )
     unavailable = next((e for e in run.events if e["event"] == "coverage_unavailable"), None)
     if unavailable is None:  # the run was interrupted, which is reported already
-        return _Coverage(problem=None if not run.finished else "Coverage was not measured.")
+        return MeasuredCoverage(problem=None if not run.finished else "Coverage was not measured.")
     if not parses(spec.module_source):  # the import error already says the module is broken
-        return _Coverage()
+        return MeasuredCoverage()
     reason = str(unavailable.get("reason"))
     if "coverage" in reason and reason.startswith(("ModuleNotFoundError", "ImportError")):
         reason = f"coverage.py could not be imported by {spec.python} ({reason})"
-    return _Coverage(problem=f"Coverage was not measured: {reason}.")
+    return MeasuredCoverage(problem=f"Coverage was not measured: {reason}.")
 
 
 def _line_numbers(values: object, spec: RunSpec) -> set[int]:

@@ -1,5 +1,4 @@
-"""Test frameworks: which one a project and a test file use, and the test ids a test file
-declares."""
+"""Test frameworks: which one a project and a test file use, and how the user runs them."""
 
 from __future__ import annotations
 
@@ -13,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from ..source import AST_LOCK, parse_or_none
+from ..source import AST_LOCK
+from ..test_files import read_test_file
 
 Framework = Literal["unittest", "pytest"]
 FRAMEWORK_CHOICES = ("auto", "unittest", "pytest")
@@ -159,26 +159,11 @@ FRAMEWORKS = ("auto", "unittest", "pytest")
 
 def detect_framework(test_source: str) -> str:
     """ "pytest" for a file of plain test functions or one that imports pytest, else "unittest"."""
-    tree = parse_or_none(test_source)
-    if tree is None:
-        return "unittest"
-    imports = {
-        alias.name.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
-    imports |= {
-        (node.module or "").split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom)
-    }
-    functions = any(
-        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
-        for node in tree.body
-    )
+    test_file = read_test_file(test_source)
+    if "pytest" in test_file.imports:
+        return "pytest"
     return (
-        "pytest" if "pytest" in imports or (functions and "unittest" not in imports) else "unittest"
+        "pytest" if test_file.test_functions and "unittest" not in test_file.imports else "unittest"
     )
 
 
@@ -193,43 +178,3 @@ def choose_framework(choice: str, test_source: str) -> str:
     if choice not in FRAMEWORKS:
         raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}")
     return detect_framework(test_source) if choice == "auto" else choice
-
-
-def declared_test_ids(test_source: str, test_module: str) -> frozenset[str]:
-    """Every result id a run of this file can honestly report: its tests, fixtures and import
-    error."""
-    ids = {test_module, "setUpModule", "tearDownModule"}
-    tree = parse_or_none(test_source)
-    if tree is None:
-        return frozenset(ids)
-    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
-
-    def methods(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
-        node = classes.get(name)
-        if node is None or name in seen:
-            return set()
-        found = {
-            item.name
-            for item in node.body
-            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
-        }
-        for base in node.bases:
-            if isinstance(base, ast.Name):
-                found |= methods(base.id, seen | {name})
-        return found
-
-    for name in classes:
-        ids.update(f"{name}.{method}" for method in methods(name) if method.startswith("test"))
-        ids.update((f"{name}.setUpClass", f"{name}.tearDownClass"))
-    ids.update(
-        node.name
-        for node in tree.body  # pytest's plain test functions
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and node.name.startswith("test")
-    )
-    return frozenset(ids)
-
-
-def is_declared(test_id: str, known: frozenset[str]) -> bool:
-    """A declared id, or a parametrized case of one (pytest's `test_f[1-2]`)."""
-    return test_id in known or (test_id.endswith("]") and test_id.partition("[")[0] in known)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import signal
 
-from .coverage import measured_coverage
-from .frameworks import declared_test_ids, is_declared
+from ..test_files import declared_test_ids, is_declared
+from .coverage import MeasuredCoverage, measured_coverage
 from .results import (
     ISOLATION_LEVELS,
     UNSANDBOXED_REFUSAL,
@@ -34,7 +34,11 @@ def isolation_of(runs: list[ChildRun]) -> Isolation:
 
 
 def _distrust(run: ChildRun) -> str | None:
-    """Why this run's results cannot be believed, if they cannot."""
+    """Why this run's results cannot be believed, if they cannot.
+
+    The tested code runs in the process that reports, so it can reach the results channel, token
+    and all: what it sends is only told apart from the runner's own by the order a run keeps.
+    """
     reasons = []
     if run.foreign_lines:
         reasons.append(f"it wrote {run.foreign_lines} line(s) of its own into the results channel")
@@ -43,15 +47,26 @@ def _distrust(run: ChildRun) -> str | None:
         reasons.append(
             f"it changed the test framework ({', '.join(map(str, tampered.get('what') or []))})"
         )
+    reasons += _out_of_order(run.events)
+    return "; ".join(reasons) or None
+
+
+def _out_of_order(events: list[dict]) -> list[str]:
+    """Events a real run never sends: a result twice, coverage twice, anything after the end."""
     seen: set[str] = set()
-    for event in run.events:
+    for event in events:
         if event["event"] == "result":
             key = repr(event.get("id"))  # whatever the child sent: a list is no set member
             if key in seen:
-                reasons.append(f"{event.get('id')} was reported twice")
-                break
+                return [f"{event.get('id')} was reported twice"]
             seen.add(key)
-    return "; ".join(reasons) or None
+    reasons = []
+    names = [event["event"] for event in events]
+    if names.count("coverage") + names.count("coverage_unavailable") > 1:
+        reasons.append("it reported coverage more than once")
+    if "done" in names and (names.count("done") > 1 or names[-1] != "done"):
+        reasons.append("it sent events after the run's end")
+    return reasons
 
 
 def _result_entries(
@@ -95,11 +110,18 @@ def summarize_runs(spec: RunSpec, runs: list[ChildRun], duration: float) -> Test
         problems.append(
             UNSANDBOXED_REFUSAL.format(missing="; ".join(isolation.missing) or "no layer available")
         )
+    # One distrusted run is distrust of them all: no test of any repeat passes, no coverage counts.
+    distrust = "; ".join(sorted({reason for run in runs if (reason := _distrust(run))})) or None
+    if distrust:
+        problems.append(
+            f"The tested code interfered with the test run: {distrust}. None of its results or"
+            " coverage are trusted."
+        )
     for run in runs:
-        problems += _collect_run(spec, run, known, refused, outcomes, ignored)
+        problems += _collect_run(spec, run, known, refused, distrust, outcomes, ignored)
     tests = [_merge_outcomes(test_id, entries) for test_id, entries in outcomes.items()]
     problems += _closing_problems(spec, runs[-1], tests, ignored)
-    coverage = measured_coverage(spec, runs[0])
+    coverage = MeasuredCoverage() if distrust else measured_coverage(spec, runs[0])
     if coverage.problem and not refused:
         problems.append(coverage.problem)
 
@@ -140,19 +162,14 @@ def _collect_run(
     run: ChildRun,
     known: frozenset[str],
     refused: bool,
+    distrust: str | None,
     outcomes: dict[str, list[dict]],
     ignored: set[str],
 ) -> list[str]:
-    """Add one run's outcome entries to ``outcomes``; return the problems the run shows."""
-    distrust = _distrust(run)
+    """Add one run's outcome entries to ``outcomes`` (all errored when ``distrust`` says why they
+    cannot be believed); return the problems the run shows."""
     _add_outcomes(run, known, distrust, outcomes, ignored)
-    problems = []
-    if distrust:
-        problems.append(
-            f"The tested code interfered with the test run: {distrust}. Its results are not"
-            " trusted."
-        )
-    problems += _event_problems(run)
+    problems = _event_problems(run)
     interrupted = None if refused else _interruption(spec, run, known)
     if interrupted is not None:
         current, sentence, message = interrupted

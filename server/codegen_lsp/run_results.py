@@ -53,7 +53,8 @@ def module_results(
     """Attach a codegen.execution TestRunResult to the module's top-level functions (each file
     parsed once)."""
     # Only after a test run: keeps server start light
-    from codegen.repair import declared_test, functions_used_by_tests, possible_bugs
+    from codegen.repair import possible_bugs
+    from codegen.test_files import declared_test, functions_used_by_tests
 
     spans = top_level_functions(module_text)
     targets = functions_used_by_tests(test_text, set(spans))

@@ -3,13 +3,11 @@ coverage."""
 
 from __future__ import annotations
 
-import ast
 from typing import TYPE_CHECKING, Any
 
 from pygls.uris import from_fs_path
 
-from codegen.repair import declared_test
-from codegen.source import parse_or_none
+from codegen.test_files import DeclaredClass, declared_test, read_test_file
 
 if TYPE_CHECKING:  # the server imports this module
     from ..language_server import CodegenLanguageServer
@@ -24,37 +22,15 @@ def explorer_items(test_text: str) -> list[dict[str, Any]]:
 
     Ids are the ones test runs report (`TestClass.test_x`, `test_f`), so results find their item.
     """
-    tree = parse_or_none(test_text)
-    if tree is None:
-        return []
     items: list[dict[str, Any]] = []
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            methods = [
-                item
-                for item in node.body
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and item.name.startswith("test")
-            ]
-            if not methods:
-                continue
+    for entry in read_test_file(test_text).entries:
+        if isinstance(entry, DeclaredClass):
             items.append(
-                {"id": node.name, "label": node.name, "parent": None, "line": node.lineno - 1}
+                {"id": entry.name, "label": entry.name, "parent": None, "line": entry.line - 1}
             )
-            items.extend(
-                {
-                    "id": f"{node.name}.{method.name}",
-                    "label": method.name,
-                    "parent": node.name,
-                    "line": method.lineno - 1,
-                }
-                for method in methods
-            )
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(
-            "test"
-        ):
+        for test in entry.tests if isinstance(entry, DeclaredClass) else (entry,):
             items.append(
-                {"id": node.name, "label": node.name, "parent": None, "line": node.lineno - 1}
+                {"id": test.id, "label": test.name, "parent": test.parent, "line": test.line - 1}
             )
     return items
 
