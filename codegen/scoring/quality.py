@@ -4,7 +4,7 @@ import ast
 import bisect
 import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..source import FUNCTION_NODES, LINE_BREAK, definitions, parse_failure, walk_nodes
 from ..source import parse as _parse
@@ -43,6 +43,12 @@ class FunctionInfo:
     has_docstring: bool
     has_type_hints: bool
     is_test: bool
+
+    def shifted(self, offset: int) -> "FunctionInfo":
+        """The same function `offset` lines further down (a statement's lines made the file's)."""
+        if not offset:
+            return self
+        return replace(self, start_line=self.start_line + offset, end_line=self.end_line + offset)
 
 
 @dataclass(frozen=True)

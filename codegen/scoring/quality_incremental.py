@@ -51,20 +51,6 @@ def _shifted(finding: quality.Finding, offset: int) -> quality.Finding:
     )
 
 
-def _shifted_info(info: quality.FunctionInfo, offset: int) -> quality.FunctionInfo:
-    if not offset:
-        return info
-    return quality.FunctionInfo(
-        info.name,
-        info.start_line + offset,
-        info.end_line + offset,
-        info.def_line_end_col,
-        info.has_docstring,
-        info.has_type_hints,
-        info.is_test,
-    )
-
-
 @dataclass(frozen=True)
 class ModuleAnalysis:
     """The whole module's scores and findings, assembled from its `statements` (`starts`: the
@@ -115,7 +101,7 @@ class ModuleAnalysis:
         """The same functions as `quality.functions(text)`."""
         for offset, statement in zip(self.starts, self.statements, strict=True):
             for function in statement.functions():
-                yield _shifted_info(function.info, offset)
+                yield function.info.shifted(offset)
 
     @property
     def parts(self) -> tuple[tuple[int, Statement], ...]:

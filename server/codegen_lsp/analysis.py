@@ -57,16 +57,7 @@ class DocumentAnalysis:
         lines."""
         for offset, statement in self.module.parts_between(first_line, last_line):
             for function in statement.functions():
-                info = function.info
-                yield quality.FunctionInfo(
-                    info.name,
-                    info.start_line + offset,
-                    info.end_line + offset,
-                    info.def_line_end_col,
-                    info.has_docstring,
-                    info.has_type_hints,
-                    info.is_test,
-                )
+                yield function.info.shifted(offset)
 
     def untested_between(self, first_line: int, last_line: int) -> set[str]:
         """Names of the functions no test references, among the statements overlapping those
