@@ -410,3 +410,18 @@ def shared_editor(**settings: Any):
         shared_server.close_all()
 
     return shared_server, editor
+
+
+def action(actions, title):
+    """The code action titled `title` (StopIteration when the server offered none)."""
+    return next(a for a in actions if a.title == title)
+
+
+async def wait_for_message(editor, text, timeout=10.0):
+    """The messages the server has shown that contain `text`, once there is one."""
+    for _ in range(int(timeout / 0.05)):
+        matches = [m for m in editor.messages() if text in m]
+        if matches:
+            return matches
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no message containing {text!r}: {editor.messages()}")

@@ -9,17 +9,13 @@ from lsprotocol import types
 
 from tests.loopback_model import Reply
 
-from .conftest import shared_editor
+from .conftest import shared_editor, action
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
 
 EVERYTHING = "Generate function, runner and tests"
 GENERATE = "codegen.generate"
-
-
-def action(actions, title):
-    return next(a for a in actions if a.title == title)
 
 
 async def wait_until(condition, timeout: float = 10.0) -> None:

@@ -6,20 +6,7 @@ import asyncio
 
 from lsprotocol import types
 
-from .conftest import copy_data
-
-
-def action(actions, title):
-    return next(a for a in actions if a.title == title)
-
-
-async def wait_for_message(editor, text, timeout=5.0):
-    for _ in range(int(timeout / 0.05)):
-        matches = [m for m in editor.messages() if text in m]
-        if matches:
-            return matches
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no message containing {text!r}: {editor.messages()}")
+from .conftest import copy_data, action, wait_for_message
 
 
 async def test_invalid_initialization_options_fall_back_to_defaults(start_editor, workspace):

@@ -9,16 +9,12 @@ from lsprotocol import types
 
 from tests.loopback_model import Reply
 
-from .conftest import shared_editor
+from .conftest import shared_editor, action
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor(env={"CODEGEN_TIMEOUT": "2"})
 
 EVERYTHING = "Generate function, runner and tests"
-
-
-def action(actions, title):
-    return next(a for a in actions if a.title == title)
 
 
 @pytest.mark.parametrize(

@@ -8,16 +8,12 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from .conftest import DATA, shared_editor
+from .conftest import DATA, shared_editor, action
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
 
 EVERYTHING = "Generate function, runner and tests"
-
-
-def action(actions, title):
-    return next(a for a in actions if a.title == title)
 
 
 async def test_generate_function_replaces_prompt_and_merges_imports(editor):

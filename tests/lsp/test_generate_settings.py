@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from tests.loopback_model import PROFILES, Reply, request_shape
 
-from .conftest import copy_data
+from .conftest import copy_data, action
 
 EVERYTHING = "Generate function, runner and tests"
-
-
-def action(actions, title):
-    return next(a for a in actions if a.title == title)
 
 
 async def test_tests_folder_placement(start_editor, workspace, model):

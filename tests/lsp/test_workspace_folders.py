@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from tests.loopback_model import asks_for_pytest, request_kind
 
-from .conftest import copy_data
+from .conftest import copy_data, action, wait_for_message
 
 GENERATE_ALL = "Generate function, runner and tests"
-
-
-def action(actions, title):
-    return next(a for a in actions if a.title == title)
-
-
-async def wait_for_message(editor, text, timeout=10.0):
-    for _ in range(int(timeout / 0.05)):
-        matches = [m for m in editor.messages() if text in m]
-        if matches:
-            return matches
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no message containing {text!r}: {editor.messages()}")
 
 
 def unit_test_requests(model):
