@@ -754,9 +754,11 @@ def test_every_runner_module_keeps_to_python_3_8() -> None:
         ast.parse(module.read_text(), filename=str(module), feature_version=(3, 8))
 
 
-def run_filter(program: list[tuple[int, int, int, int]], nr: int, arch: int, arg0: int = 0) -> int:
+def run_filter(
+    program: list[tuple[int, int, int, int]], nr: int, arch: int, arg0: int = 0, arg1: int = 0
+) -> int:
     """What a classic BPF seccomp program returns for one system call (the few opcodes it uses)."""
-    data = {0: nr, 4: arch, 16: arg0}
+    data = {0: nr, 4: arch, 16: arg0, 24: arg1}
     accumulator, pc = 0, 0
     while True:
         code, jt, jf, k = program[pc]
@@ -766,6 +768,8 @@ def run_filter(program: list[tuple[int, int, int, int]], nr: int, arch: int, arg
         elif code in (0x15, 0x35):  # jeq / jge k
             taken = accumulator == k if code == 0x15 else accumulator >= k
             pc += jt if taken else jf
+        elif code == 0x54:  # and k
+            accumulator &= k
         elif code == 0x06:  # ret k
             return k
         else:
@@ -781,7 +785,10 @@ def test_the_seccomp_filter_refuses_unix_sockets_only(machine, arch, socket_nr, 
     allow, eacces = 0x7FFF0000, 0x00050000 | 13
     assert run_filter(program, socket_nr, arch, arg0=1) == eacces  # socket(AF_UNIX, ...)
     assert run_filter(program, socket_nr, arch, arg0=2) == allow  # socket(AF_INET, ...)
-    assert run_filter(program, socketpair_nr, arch, arg0=1) == allow  # socketpair(AF_UNIX, ...)
+    assert run_filter(program, socketpair_nr, arch, arg0=1, arg1=1) == allow  # AF_UNIX, SOCK_STREAM
+    assert run_filter(program, socketpair_nr, arch, arg0=1, arg1=5) == allow  # SOCK_SEQPACKET
+    assert run_filter(program, socketpair_nr, arch, arg0=1, arg1=2) == eacces  # SOCK_DGRAM
+    assert run_filter(program, socketpair_nr, arch, arg0=1, arg1=2 | 0o2000000) == eacces  # CLOEXEC
     assert run_filter(program, 425, arch) == eacces  # io_uring_setup
     assert run_filter(program, 0, arch) == allow
     assert run_filter(program, socket_nr, 0x40000003, arg0=2) == eacces  # an i386 call on x86-64

@@ -3,7 +3,9 @@ outside the run folder.
 
 Landlock's filesystem rules do not cover connect() on a pathname Unix socket (an ssh-agent, the
 Docker socket, the session bus), and network namespaces do not separate them.  The run's processes
-get EACCES from socket(AF_UNIX, ...); socketpair() stays allowed (asyncio and subprocess use it).
+get EACCES from socket(AF_UNIX, ...) and from socketpair(AF_UNIX, SOCK_DGRAM, ...), whose ends can
+sendto() any pathname datagram socket (journald's, /dev/log); a stream or seqpacket socketpair()
+stays allowed (asyncio and multiprocessing use it), its ends connected to each other only.
 io_uring is refused too, as it can make sockets the filter never sees, and so is any system call
 made through a foreign ABI (x32, or i386 on x86-64), whose numbers the filter does not know.
 """
@@ -16,20 +18,22 @@ import sys
 from .linux import LIBC, PR_SET_NO_NEW_PRIVS, prctl
 
 _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
-_AF_UNIX = 1
-# Per architecture: (AUDIT_ARCH_*, socket's number, numbers at or above it are another ABI)
+_AF_UNIX, _SOCK_DGRAM, _SOCK_TYPE_MASK = 1, 2, 0xF  # the type's other bits: NONBLOCK, CLOEXEC
+# Per architecture: (AUDIT_ARCH_*, socket's number, socketpair's, numbers at or above it are
+# another ABI)
 _ARCHITECTURES = {
-    "x86_64": (0xC000003E, 41, 0x40000000),  # the x32 ABI sets bit 30
-    "aarch64": (0xC00000B7, 198, None),
-    "arm64": (0xC00000B7, 198, None),
+    "x86_64": (0xC000003E, 41, 53, 0x40000000),  # the x32 ABI sets bit 30
+    "aarch64": (0xC00000B7, 198, 199, None),
+    "arm64": (0xC00000B7, 198, 199, None),
 }
 _IO_URING_SETUP = 425  # the same number on x86-64 and arm64
 # Classic BPF
-_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_LD_W_ABS, _JEQ_K, _JGE_K, _AND_K, _RET_K = 0x20, 0x15, 0x35, 0x54, 0x06
 _RET_ALLOW = 0x7FFF0000
 _RET_EACCES = 0x00050000 | errno.EACCES
-# struct seccomp_data: nr at 0, arch at 4, args[0] at 16 (its low 32 bits first, little-endian)
-_NR, _ARCH, _ARG0 = 0, 4, 16
+# struct seccomp_data: nr at 0, arch at 4, args[0] at 16, args[1] at 24 (each 64 bits, its low
+# 32 bits first, little-endian)
+_NR, _ARCH, _ARG0, _ARG1 = 0, 4, 16, 24
 
 
 class _SockFilter(ctypes.Structure):
@@ -45,9 +49,9 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def filter_program(arch, socket_nr, foreign_from):
+def filter_program(arch, socket_nr, socketpair_nr, foreign_from):
     """The BPF program as (code, jt, jf, k) tuples: allow everything but the calls named above."""
-    allow, deny = "allow", "deny"
+    allow, deny, pair = "allow", "deny", "pair"
     steps = [
         (_LD_W_ABS, None, None, _ARCH),
         (_JEQ_K, None, deny, arch),
@@ -57,11 +61,18 @@ def filter_program(arch, socket_nr, foreign_from):
         steps.append((_JGE_K, deny, None, foreign_from))
     steps += [
         (_JEQ_K, deny, None, _IO_URING_SETUP),
-        (_JEQ_K, None, allow, socket_nr),
+        (_JEQ_K, None, pair, socket_nr),
         (_LD_W_ABS, None, None, _ARG0),
         (_JEQ_K, deny, allow, _AF_UNIX),
     ]
-    targets = {allow: len(steps), deny: len(steps) + 1}
+    targets = {pair: len(steps)}
+    steps += [
+        (_JEQ_K, None, allow, socketpair_nr),
+        (_LD_W_ABS, None, None, _ARG1),
+        (_AND_K, None, None, _SOCK_TYPE_MASK),
+        (_JEQ_K, deny, allow, _SOCK_DGRAM),
+    ]
+    targets.update({allow: len(steps), deny: len(steps) + 1})
 
     def offset(index, target):
         return 0 if target is None else targets[target] - index - 1
