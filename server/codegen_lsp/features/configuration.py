@@ -116,9 +116,9 @@ async def settle_options(server: CodegenLanguageServer) -> None:
     then report problems."""
     options, folders = server.options, server.folder_options
     checked, problems = await asyncio.to_thread(checked_folders, options, folders)
-    # Else newer settings arrived meanwhile, and are checked in turn
-    if server.options is options and server.folder_options is folders:
-        server.options, server.folder_options = checked
+    if server.options is not options or server.folder_options is not folders:
+        return  # newer settings arrived meanwhile: their own check reports on them, not this one
+    server.options, server.folder_options = checked
     server.pending_problems += problems
     if server.pending_problems:
         problems, server.pending_problems = server.pending_problems, []
