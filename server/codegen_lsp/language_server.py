@@ -1,11 +1,10 @@
-"""The server object: options, document analyses and test results, debounced diagnostics, model
-sessions, warm-up."""
+"""The server object: options, documents, test results, model sessions, warm-up; when documents
+are analysed is scheduling.py's."""
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import gc
 import hashlib
 import logging
 import shutil
@@ -27,9 +26,7 @@ from codegen.scoring.quality_incremental import IncrementalModule
 from . import placement
 from .analysis import DocumentAnalysis
 from .config import FolderOptions, ServerOptions, codegen_settings
-from .diagnostics import lsp_diagnostics
 from .documents import LineDocument, LineWorkspace
-from .editing.merging import split_lines
 from .features import configuration
 from .jobs import Jobs
 from .log_forwarding import ClientLogHandler
@@ -41,10 +38,6 @@ log = logging.getLogger(__name__)
 
 WARM_UP_DONE = "Warm-up done in"  # the log line benchmarks wait for
 WARM_UP_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
-# Seconds of analysis between two turns of the event loop: a request arriving meanwhile waits for
-# the rest of the slice. 1 ms slices measured worse on a 200,000-line file (longest codeAction
-# ~200 ms against ~65 ms, alternated runs, load ~1.7 on 2 cores)
-ANALYSIS_SLICE = 0.003
 
 
 class CodegenLanguageServer(LanguageServer):
@@ -63,15 +56,15 @@ class CodegenLanguageServer(LanguageServer):
         self.pending_problems: list[str] = []
         self.initial_settings: Any = None
         self.log_handler: ClientLogHandler | None = None
-        self._lines: dict[str, tuple[int | None, list[str]]] = {}
-        self._modules: dict[str, tuple[object, IncrementalModule]] = {}
-        self._analysis_locks: dict[str, asyncio.Lock] = {}
-        self._stale_hints: set[str] = set()
+        self.lines: dict[str, tuple[int | None, list[str]]] = {}
+        self.modules: dict[str, tuple[object, IncrementalModule]] = {}
+        self.analysis_locks: dict[str, asyncio.Lock] = {}
+        self.stale_hints: set[str] = set()
         # How often each module's test file changed, and which of those changes its last analysis
         # read: an analysis of the current version is outdated when they differ
-        self._test_changes: dict[str, int] = {}
-        self._analysed_with: dict[str, int] = {}
-        self._debounce: dict[str, asyncio.Task] = {}
+        self.test_changes: dict[str, int] = {}
+        self.analysed_with: dict[str, int] = {}
+        self.debounce: dict[str, asyncio.Task] = {}
         self._sessions: dict[str, object] = {}
         self.worker = Worker()
         self.jobs = Jobs(self)
@@ -159,10 +152,10 @@ class CodegenLanguageServer(LanguageServer):
         (a large file just opened is split in slices); else a list cached per version."""
         if isinstance(document, LineDocument):
             return document.line_list if through is None else document.lines_through(through)
-        cached = self._lines.get(document.uri)
+        cached = self.lines.get(document.uri)
         if cached is None or cached[0] != document.version or document.version is None:
             cached = (document.version, list(document.lines))
-            self._lines[document.uri] = cached
+            self.lines[document.uri] = cached
         return cached[1]
 
     def units(self, text: str) -> int:
@@ -199,184 +192,6 @@ class CodegenLanguageServer(LanguageServer):
         return placement.existing_test_file(
             path, self.folder_of(uri), self.options_for(uri).test_location
         )
-
-    # -- diagnostics and hints -------------------------------------------------------------------
-    def schedule_diagnostics(self, uri: str, *, immediately: bool = False) -> None:
-        """Publish diagnostics for `uri` once it has been quiet for the debounce delay."""
-        if not uri.endswith((".py", ".pyi")) and not _is_python(self.document(uri)):
-            return
-        pending = self._debounce.pop(uri, None)
-        if pending is not None:
-            pending.cancel()
-        delay = 0.0 if immediately else self.options_for(uri).diagnostics_delay_ms / 1000
-        self._debounce[uri] = asyncio.ensure_future(self._diagnose_later(uri, delay))
-
-    def forget(self, uri: str) -> None:
-        pending = self._debounce.pop(uri, None)
-        if pending is not None:
-            pending.cancel()
-        self.analyses.pop(uri, None)
-        self._lines.pop(uri, None)
-        self._modules.pop(uri, None)
-        self._analysis_locks.pop(uri, None)
-        self._stale_hints.discard(uri)
-        self._test_changes.pop(uri, None)
-        self._analysed_with.pop(uri, None)
-
-    async def _diagnose_later(self, uri: str, delay: float) -> None:
-        if delay:
-            await asyncio.sleep(delay)
-        try:
-            await self.publish_diagnostics(uri)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("Diagnostics for %s failed", uri)
-
-    async def publish_diagnostics(self, uri: str) -> None:
-        """Analyse the current version and publish, unless the document changed meanwhile."""
-        analysis = await self.analysis_for(uri)
-        # Each step below takes milliseconds on a large file: requests are answered between them
-        await asyncio.sleep(0)
-        if not self._still_current(uri, analysis):
-            return  # stale: a newer version has its own run coming
-        assert analysis is not None
-        diagnostics = lsp_diagnostics(
-            analysis, self.results.get(uri), self.units, self.options_for(uri).max_diagnostics
-        )
-        await asyncio.sleep(0)
-        if not self._still_current(uri, analysis):
-            return
-        # Sent as JSON-ready dicts: lsprotocol's converter takes longer than the analysis for
-        # hundreds of them.
-        self.protocol._send_data(
-            {
-                "jsonrpc": "2.0",
-                "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                "params": {"uri": uri, "version": analysis.version, "diagnostics": diagnostics},
-            }
-        )
-        if uri in self._stale_hints:
-            self._stale_hints.discard(uri)
-            self.refresh_inlay_hints()
-
-    def _still_current(self, uri: str, analysis: DocumentAnalysis | None) -> bool:
-        document = self.document(uri)
-        return (
-            analysis is not None and document is not None and document.version == analysis.version
-        )
-
-    async def analysis_at_once(self, uri: str) -> DocumentAnalysis | None:
-        """The last analysis of `uri`, whatever its version, without waiting for the current
-        version's: when it is outdated, the current one is asked for and inlay hints are refreshed
-        once it is published. Only a document never analysed yet waits for its first analysis
-        (there is nothing to answer from; other requests are answered meanwhile)."""
-        analysis = self.analyses.get(uri)
-        if analysis is None:
-            return await self.analysis_for(uri)
-        document = self.document(uri)
-        if document is not None and not self._is_current(uri, analysis, document):
-            self._stale_hints.add(uri)
-            pending = self._debounce.get(uri)
-            if pending is None or pending.done():
-                self.schedule_diagnostics(uri, immediately=True)
-        return analysis
-
-    async def analysis_for(self, uri: str) -> DocumentAnalysis | None:
-        """The analysis of the document's current version, computed on the event loop in slices of a
-        few milliseconds, so requests are answered between them; None if the document changed
-        meanwhile.
-        """
-        document = self.document(uri)
-        if document is None:
-            return None
-        async with self._analysis_locks.setdefault(uri, asyncio.Lock()):
-            cached = self.analyses.get(uri)
-            if cached is not None and self._is_current(uri, cached, document):
-                return cached
-            version = document.version
-            test_changes = self._test_changes.get(uri, 0)
-            if isinstance(document, LineDocument):
-                for _ in document.split_steps():
-                    await asyncio.sleep(0)
-                    if self.document(uri) is not document:
-                        return None
-            tests = self._tests_text(uri)
-            steps = self._module_for(uri, document).steps(
-                ANALYSIS_SLICE, tests, interrupted=self.input_waiting
-            )
-            while True:
-                try:
-                    next(steps)
-                except StopIteration as done:
-                    module = done.value
-                    break
-                # A full collection over a large file's new statements takes ~200 ms (measured at
-                # 200,000 lines): freeze them as they come, so no slice pays for walking the ones
-                # made before it.
-                gc.freeze()
-                await asyncio.sleep(0)
-                if self.document(uri) is not document or document.version != version:
-                    steps.close()
-                    return None
-            analysis = DocumentAnalysis(
-                version, document.lines, module, tests, scored=not self.is_test_file(uri)
-            )
-            self.analyses[uri] = analysis
-            self._analysed_with[uri] = test_changes
-            # The statements' summaries live long and hold no cycles: keep the collector from
-            # walking them all again on every collection (100+ ms pauses with a few large files
-            # open).
-            gc.freeze()
-            return analysis
-
-    def _is_current(self, uri: str, analysis: DocumentAnalysis, document) -> bool:
-        """Whether `analysis` is of the document's current version and its test file's last
-        change."""
-        return analysis.version == document.version and self._analysed_with.get(
-            uri, 0
-        ) == self._test_changes.get(uri, 0)
-
-    def _module_for(self, uri: str, document) -> IncrementalModule:
-        """The document's incremental analysis, listening to its edits (a reopened document gets a
-        new one)."""
-        known = self._modules.get(uri)
-        if known is not None and known[0] is document:
-            return known[1]
-        # A document that reports no edits: analyse it afresh
-        if not isinstance(document, LineDocument):
-            return IncrementalModule(split_lines(document.source))
-        module = IncrementalModule(document.line_list)
-        document.listeners.append(module.replace)
-        self._modules[uri] = (document, module)
-        return module
-
-    def _tests_text(self, uri: str) -> str | None:
-        test_path = self.test_file(uri)
-        if test_path is None:
-            return None
-        try:
-            return self.text_and_version(test_path)[0]
-        except (OSError, UnicodeDecodeError) as error:
-            log.warning("Cannot read %s: %s", test_path, error)
-            return None
-
-    def rescore_modules_tested_by(self, uri: str) -> None:
-        """The document at `uri` is a test file: its open modules' scores and findings change with
-        it."""
-        if not self.is_test_file(uri):
-            return
-        path = self.module_path(uri)
-        for other in list(self.workspace.text_documents):
-            if other != uri and self.test_file(other) == path:
-                # Its analysis still answers requests until the new one is done
-                self._test_changes[other] = self._test_changes.get(other, 0) + 1
-                self.schedule_diagnostics(other)
-
-    def refresh_inlay_hints(self) -> None:
-        workspace = self.client_capabilities.workspace
-        if workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support:
-            self.workspace_inlay_hint_refresh(None)
 
     # -- messages --------------------------------------------------------------------------------
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
@@ -476,7 +291,3 @@ def _log_warm_up_failure(future: asyncio.Future) -> None:
         log.warning(
             "Warm-up failed (the first generation will set up instead): %s", future.exception()
         )
-
-
-def _is_python(document) -> bool:
-    return document is not None and document.language_id == "python"

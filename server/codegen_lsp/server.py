@@ -9,7 +9,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from . import __version__
+from . import __version__, scheduling
 from .actions import code_actions
 from .config import parse_options
 from .constants import (
@@ -72,26 +72,26 @@ async def did_change_workspace_folders(
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(server: CodegenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
     uri = params.text_document.uri
-    server.schedule_diagnostics(uri, immediately=True)
-    server.rescore_modules_tested_by(uri)
+    scheduling.schedule_diagnostics(server, uri, immediately=True)
+    scheduling.rescore_modules_tested_by(server, uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(server: CodegenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
     uri = params.text_document.uri
     server.document_changed(uri)
-    server.schedule_diagnostics(uri)
-    server.rescore_modules_tested_by(uri)
+    scheduling.schedule_diagnostics(server, uri)
+    scheduling.rescore_modules_tested_by(server, uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(server: CodegenLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
-    server.rescore_modules_tested_by(params.text_document.uri)
+    scheduling.rescore_modules_tested_by(server, params.text_document.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(server: CodegenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-    server.forget(params.text_document.uri)
+    scheduling.forget(server, params.text_document.uri)
     server.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
@@ -134,7 +134,7 @@ async def inlay_hint(
     server: CodegenLanguageServer, params: types.InlayHintParams
 ) -> list[types.InlayHint]:
     uri = params.text_document.uri
-    analysis = await server.analysis_at_once(uri)
+    analysis = await scheduling.analysis_at_once(server, uri)
     document = server.document(uri)
     if analysis is None or document is None:
         return []

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from .. import placement
+from .. import placement, scheduling
 from ..config import ServerOptions, codegen_settings
 from ..constants import KIND_TESTS, TRUST_HOWTO
 from ..editing.anchors import anchor_for_functions
@@ -237,8 +237,8 @@ async def _run_tests(
             ),
         )
         if server.document(uri) is not None:
-            await server.publish_diagnostics(uri)
-        server.refresh_inlay_hints()
+            await scheduling.publish_diagnostics(server, uri)
+        scheduling.refresh_inlay_hints(server)
 
     return await reported(
         server.show,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from .. import scheduling
 from ..config import (
     FolderOptions,
     ServerOptions,
@@ -59,7 +60,7 @@ async def pull_configuration(server: CodegenLanguageServer, pushed: Any = None) 
         server.folder_options = FolderOptions(parsed)
         server.pending_problems = folder_problems(problems, len(folders))
     for uri in list(server.workspace.text_documents):
-        server.schedule_diagnostics(uri)
+        scheduling.schedule_diagnostics(server, uri)
     await settle_options(server)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from .. import scheduling
 from ..config import ServerOptions, codegen_settings, tests_refused
 from ..constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER
 from ..editing.anchors import Anchor, anchor_for_request, refind
@@ -173,8 +174,8 @@ async def _generate(
     if outcome["applied"]:
         # Analysed before the job is reported finished (as runTests does): requests answer from the
         # last analysis at once, so hints asked for then show the new code's results
-        await server.publish_diagnostics(request.uri)
-        server.refresh_inlay_hints()
+        await scheduling.publish_diagnostics(server, request.uri)
+        scheduling.refresh_inlay_hints(server)
     return outcome
 
 
