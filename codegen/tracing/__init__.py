@@ -232,7 +232,7 @@ def _start_wandb(project: str, wandb_api_key: str | None, init_timeout: float) -
     def run_init() -> None:
         try:
             outcome["client"] = weave.init(project)
-        except BaseException as error:  # noqa: BLE001 - reported to the caller below
+        except BaseException as error:  # reported to the caller below
             outcome["error"] = error
 
     worker = threading.Thread(target=run_init, name="codegen-weave-init", daemon=True)
