@@ -84,9 +84,18 @@ def _coverage_package_dir() -> Path | None:
 def remove_tree(path: Path) -> None:
     """Remove a folder whatever the tests left in it (read-only folders, FIFOs, symlinks)."""
 
+    root = os.path.abspath(path)
+
+    def inside(name: str) -> bool:
+        return os.path.commonpath([root, os.path.abspath(name)]) == root
+
     def make_writable_and_retry(function, failed_path, _):
         with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(failed_path), stat.S_IRWXU)
+            # Only folders of the tree itself: its parent is the temporary folder (/tmp), which a
+            # failure to remove the tree's root must never make private.
+            parent = os.path.dirname(failed_path)
+            if inside(parent):
+                os.chmod(parent, stat.S_IRWXU)
             if not os.path.islink(failed_path) and os.path.isdir(failed_path):
                 os.chmod(failed_path, stat.S_IRWXU)
             function(failed_path)
