@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     logging.getLogger("pygls").setLevel(max(logging.WARNING, logging.getLogger().level))
 
-    # stdin is read on a thread: let it take the GIL within 1 ms of an analysis slice, not the
-    # default 5 ms.
+    # Generations run on a thread of their own (and stdin and stdout, where the loop cannot serve
+    # them): let the loop's thread take the GIL back within 1 ms, not the default 5 ms.
     sys.setswitchinterval(0.001)
     from .log_forwarding import ClientLogHandler
     from .server import SERVER

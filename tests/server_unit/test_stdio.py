@@ -1,23 +1,38 @@
 """The stdin reader: pygls's message loop reads the same header lines and bodies through it, however
 the bytes arrive (several messages in one chunk, a header split across chunks, a body larger than a
-chunk), and sees the end of input."""
+chunk), and sees the end of input, whether the event loop reads stdin or a thread does; the
+writers; and the server over real pipes and over files."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
 
-from codegen_lsp.stdio import ChunkedStdinReader
+import pytest
+
+from codegen_lsp.stdio import ChunkedStdinReader, LoopStdoutWriter, ThreadedStdoutWriter
+
+READERS = ["loop", "thread"]
+
+
+async def attached(reader: ChunkedStdinReader, how: str) -> ChunkedStdinReader:
+    if how == "loop":
+        await reader.read_on_loop()
+    return reader
 
 
 def framed(body: bytes) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
-async def read_messages(reader: ChunkedStdinReader) -> list[bytes]:
+async def read_messages(reader: ChunkedStdinReader, how: str = "thread") -> list[bytes]:
     """What pygls's run_async does: header lines up to a blank one, then the body."""
+    await attached(reader, how)
     bodies = []
     while True:
         header = await reader.readline()
@@ -28,7 +43,8 @@ async def read_messages(reader: ChunkedStdinReader) -> list[bytes]:
         bodies.append(await reader.readexactly(length))
 
 
-def test_messages_come_through_whole_however_they_are_cut():
+@pytest.mark.parametrize("how", READERS)
+def test_messages_come_through_whole_however_they_are_cut(how):
     bodies = [b'{"id": 1}', b'{"text": "' + b"x" * 200_000 + b'"}', b'{"id": 3}', b"{}"]
     stream = b"".join(framed(body) for body in bodies)
     # Two messages in one write, a header cut in the middle, the large body in pieces
@@ -44,18 +60,19 @@ def test_messages_come_through_whole_however_they_are_cut():
     writer = threading.Thread(target=write)
     writer.start()
     with os.fdopen(read_end, "rb") as stdin:
-        received = asyncio.run(read_messages(ChunkedStdinReader(stdin, chunk=4096)))
+        received = asyncio.run(read_messages(ChunkedStdinReader(stdin, chunk=4096), how))
     writer.join()
     assert received == bodies
 
 
-def test_the_end_of_input_ends_a_partial_body():
+@pytest.mark.parametrize("how", READERS)
+def test_the_end_of_input_ends_a_partial_body(how):
     read_end, write_end = os.pipe()
     os.write(write_end, b"Content-Length: 10\r\n\r\nabc")
     os.close(write_end)
 
     async def read():
-        reader = ChunkedStdinReader(stdin)
+        reader = await attached(ChunkedStdinReader(stdin), how)
         assert await reader.readline() == b"Content-Length: 10\r\n"
         assert await reader.readline() == b"\r\n"
         return await reader.readexactly(10), await reader.readline()
@@ -64,35 +81,47 @@ def test_the_end_of_input_ends_a_partial_body():
         assert asyncio.run(read()) == (b"abc", b"")
 
 
-def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path):
-    """The reader thread waits in a plain read of stdin: a wait inside the buffered reader aborted
-    the interpreter at exit ("could not acquire lock for <stdin>", exit status -6)."""
-    import json
-    import subprocess
-    import sys
-
+def server_env(home) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "WANDB_", "CODEGEN_"))}
-    env.update(HOME=str(tmp_path), CODEGEN_TRACING="off")
-    messages = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-         "params": {"processId": None, "rootUri": None, "capabilities": {}}},
-        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
-        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
-    ]
-    server = subprocess.Popen([sys.executable, "-P", "-m", "codegen_lsp"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=env)
-    assert server.stdin is not None and server.stdout is not None
-    for message in messages:
-        server.stdin.write(framed(json.dumps(message).encode()))
-    server.stdin.flush()
-    while True:  # until shutdown is answered
+    env.update(HOME=str(home), CODEGEN_TRACING="off")
+    return env
+
+
+START = [
+    {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+     "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+    {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+    {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+]
+
+
+def replies(stdout) -> list[dict]:
+    """The messages in a server's output, up to its end or the answer to `shutdown` (id 2)."""
+    messages = []
+    while True:
         length = 0
-        while (header := server.stdout.readline()) not in (b"\r\n", b""):
+        while (header := stdout.readline()) not in (b"\r\n", b""):
             if header.startswith(b"Content-Length:"):
                 length = int(header.split(b":")[1])
-        assert header, "the server ended before answering shutdown"
-        if json.loads(server.stdout.read(length)).get("id") == 2:
-            break
+        if not header:
+            return messages
+        messages.append(json.loads(stdout.read(length)))
+        if messages[-1].get("id") == 2:
+            return messages
+
+
+def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path):
+    """Over pipes, as editors start it. (A reader thread waiting inside the buffered reader once
+    aborted the interpreter at exit: "could not acquire lock for <stdin>", exit status -6.)"""
+    server = subprocess.Popen([sys.executable, "-P", "-m", "codegen_lsp"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                              env=server_env(tmp_path))
+    assert server.stdin is not None and server.stdout is not None
+    for message in START:
+        server.stdin.write(framed(json.dumps(message).encode()))
+    server.stdin.flush()
+    answered = replies(server.stdout)
+    assert answered and answered[-1].get("id") == 2, "the server ended before answering shutdown"
     server.stdin.write(framed(b'{"jsonrpc": "2.0", "method": "exit"}'))
     server.stdin.flush()
     server.wait(timeout=30)  # stdin still open, as an editor leaves it
@@ -102,9 +131,40 @@ def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path):
     assert b"Fatal Python error" not in stderr
 
 
-def test_writes_return_before_the_client_reads_and_arrive_in_order():
-    from codegen_lsp.stdio import ThreadedStdoutWriter
+def test_the_server_answers_over_files_too(tmp_path):
+    """stdin and stdout as regular files (a script's redirections), which the loop cannot watch:
+    threads read and write them, and every reply is there (the input ends after `shutdown`: a
+    client sends `exit` only once `shutdown` is answered)."""
+    script = tmp_path / "in.jsonrpc"
+    script.write_bytes(b"".join(framed(json.dumps(message).encode()) for message in START))
+    with open(script, "rb") as stdin, open(tmp_path / "out.jsonrpc", "wb") as stdout:
+        completed = subprocess.run([sys.executable, "-P", "-m", "codegen_lsp"], stdin=stdin,
+                                   stdout=stdout, stderr=subprocess.PIPE, cwd=tmp_path,
+                                   env=server_env(tmp_path), timeout=60)
+    assert completed.returncode == 0, completed.stderr.decode(errors="replace")[-2000:]
+    assert b"reading and writing on threads" in completed.stderr
+    with open(tmp_path / "out.jsonrpc", "rb") as output:
+        answered = replies(output)
+    assert [message.get("id") for message in answered if "result" in message] == [1, 2]
+    assert answered[0]["result"]["serverInfo"]["name"]
 
+
+def test_the_loop_sees_input_it_has_not_read_yet():
+    """Analysis slices stop early for a request: `waiting` also counts bytes still in the pipe."""
+    read_end, write_end = os.pipe()
+
+    async def check():
+        reader = await attached(ChunkedStdinReader(stdin), "loop")
+        before = reader.waiting()
+        os.write(write_end, framed(b"{}"))
+        return before, reader.waiting()  # the loop has not run meanwhile: the bytes are unread
+
+    with os.fdopen(read_end, "rb") as stdin:
+        assert asyncio.run(check()) == (False, True)
+    os.close(write_end)
+
+
+def test_writes_return_before_the_client_reads_and_arrive_in_order():
     messages = [framed(b"x" * 300_000), framed(b"{}"), framed(b"y" * 100_000), framed(b"[]")]  # > a pipe
     read_end, write_end = os.pipe()
     writer = ThreadedStdoutWriter(os.fdopen(write_end, "wb"))
@@ -119,4 +179,36 @@ def test_writes_return_before_the_client_reads_and_arrive_in_order():
         while chunk := client.read(65536):
             received += chunk
         closing.join(timeout=5)
+    assert bytes(received) == b"".join(messages)
+
+
+def test_loop_writes_return_before_the_client_reads_and_arrive_in_order():
+    messages = [framed(b"x" * 300_000), framed(b"{}"), framed(b"y" * 100_000), framed(b"[]")]  # > a pipe
+    read_end, write_end = os.pipe()
+    received = bytearray()
+
+    def read():
+        with os.fdopen(read_end, "rb") as client:
+            time.sleep(0.2)  # the writes below return meanwhile
+            while chunk := client.read(65536):
+                received.extend(chunk)
+
+    async def write():
+        loop = asyncio.get_running_loop()
+        with os.fdopen(write_end, "wb") as stdout:
+            transport, _ = await loop.connect_write_pipe(asyncio.Protocol, stdout)
+            writer = LoopStdoutWriter(transport, loop)
+            started = time.perf_counter()
+            for message in messages:
+                writer.write(message)
+            returned = time.perf_counter() - started
+            await writer.drain(timeout=10)
+            writer.close()
+            await asyncio.sleep(0)
+        return returned
+
+    client = threading.Thread(target=read)
+    client.start()
+    assert asyncio.run(write()) < 0.1
+    client.join(timeout=10)
     assert bytes(received) == b"".join(messages)
