@@ -256,17 +256,24 @@ class ThreadedStdoutWriter:
 
 
 def loop_can_serve(stdin: BinaryIO, stdout: BinaryIO) -> bool:
-    """Whether the loop's pipe transports can read `stdin` and write `stdout`: a pipe or terminal
-    each, on a POSIX system. (A transport writing a socket watches it for the peer closing, so one
-    socket serving as both would look closed at the client's first message.)"""
+    """Whether the loop's pipe transports can read `stdin` and write `stdout`: a pipe, socket or
+    terminal each (Node and Neovim give a socket per stream, Emacs pipes), on a POSIX system.
+
+    Not one socket for both: the transport writing a socket watches it for the peer closing, and
+    would take the client's first message for that."""
     if os.name != "posix":
         return False
     try:
-        modes = [os.fstat(stream.fileno()).st_mode for stream in (stdin, stdout)]
+        given, taken = (os.fstat(stream.fileno()) for stream in (stdin, stdout))
     except (AttributeError, OSError, ValueError):  # no file descriptor
         return False
-    readable = stat.S_ISFIFO(modes[0]) or stat.S_ISCHR(modes[0]) or stat.S_ISSOCK(modes[0])
-    return readable and (stat.S_ISFIFO(modes[1]) or stat.S_ISCHR(modes[1]))
+    streams = (stat.S_ISFIFO, stat.S_ISSOCK, stat.S_ISCHR)
+    if not any(kind(given.st_mode) for kind in streams):
+        return False
+    if not any(kind(taken.st_mode) for kind in streams):
+        return False
+    shared = (given.st_dev, given.st_ino) == (taken.st_dev, taken.st_ino)
+    return not (shared and stat.S_ISSOCK(taken.st_mode))
 
 
 async def _serve(
@@ -280,7 +287,9 @@ async def _serve(
         transport, _ = await loop.connect_write_pipe(asyncio.Protocol, stdout)
         writer = LoopStdoutWriter(transport, loop)
     else:
-        log.info("stdin or stdout is not a pipe or terminal: reading and writing on threads")
+        log.info(
+            "The event loop cannot watch both stdin and stdout: reading and writing on threads"
+        )
         writer = ThreadedStdoutWriter(stdout)
     server.protocol.set_writer(writer)
     server.input_waiting = reader.waiting

@@ -110,25 +110,47 @@ def replies(stdout) -> list[dict]:
             return messages
 
 
-def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path):
-    """Over pipes, as editors start it. (A reader thread waiting inside the buffered reader once
-    aborted the interpreter at exit: "could not acquire lock for <stdin>", exit status -6.)"""
-    server = subprocess.Popen([sys.executable, "-P", "-m", "codegen_lsp"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+def connected(how: str):
+    """(the server's stdin, its stdout, the client's writing end, the client's reading end)."""
+    import socket
+
+    if how == "pipes":  # Emacs
+        server_in, client_out = os.pipe()
+        client_in, server_out = os.pipe()
+        return server_in, server_out, client_out, client_in
+    if how == "socketpairs":  # one per stream: Node (VS Code) and Neovim, through libuv
+        ours_in, theirs_in = socket.socketpair()
+        ours_out, theirs_out = socket.socketpair()
+        return ours_in.detach(), ours_out.detach(), theirs_in.detach(), theirs_out.detach()
+    ours, theirs = socket.socketpair()  # one socket for both streams
+    server_end, client_end = ours.detach(), theirs.detach()
+    return server_end, server_end, client_end, os.dup(client_end)
+
+
+@pytest.mark.parametrize("how", ["pipes", "socketpairs", "one socket"])
+def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path, how):
+    """Over the streams editors give it; the loop serves them, except one socket for both, which
+    threads serve. (A reader thread waiting inside the buffered reader once aborted the interpreter
+    at exit: "could not acquire lock for <stdin>", exit status -6.)"""
+    server_in, server_out, client_out, client_in = connected(how)
+    server = subprocess.Popen([sys.executable, "-P", "-m", "codegen_lsp"], stdin=server_in,
+                              stdout=server_out, stderr=subprocess.PIPE, cwd=tmp_path,
                               env=server_env(tmp_path))
-    assert server.stdin is not None and server.stdout is not None
-    for message in START:
-        server.stdin.write(framed(json.dumps(message).encode()))
-    server.stdin.flush()
-    answered = replies(server.stdout)
-    assert answered and answered[-1].get("id") == 2, "the server ended before answering shutdown"
-    server.stdin.write(framed(b'{"jsonrpc": "2.0", "method": "exit"}'))
-    server.stdin.flush()
-    server.wait(timeout=30)  # stdin still open, as an editor leaves it
+    for descriptor in {server_in, server_out}:
+        os.close(descriptor)
+    with os.fdopen(client_out, "wb") as to_server, os.fdopen(client_in, "rb") as from_server:
+        for message in START:
+            to_server.write(framed(json.dumps(message).encode()))
+        to_server.flush()
+        answered = replies(from_server)
+        assert answered and answered[-1].get("id") == 2, "the server ended before answering shutdown"
+        to_server.write(framed(b'{"jsonrpc": "2.0", "method": "exit"}'))
+        to_server.flush()
+        server.wait(timeout=30)  # stdin still open, as an editor leaves it
     stderr = server.stderr.read() if server.stderr else b""
-    server.stdin.close()
     assert server.returncode == 0, stderr.decode(errors="replace")[-2000:]
     assert b"Fatal Python error" not in stderr
+    assert (b"reading and writing on threads" in stderr) == (how == "one socket")
 
 
 def test_the_server_answers_over_files_too(tmp_path):
