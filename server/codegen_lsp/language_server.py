@@ -69,6 +69,7 @@ class CodegenLanguageServer(LanguageServer):
         self.worker = Worker()
         self.jobs = Jobs(self)
         self.warm: asyncio.Future | None = None
+        self.converter_ready: asyncio.Future | None = None
         self._apply_locks: dict[str, asyncio.Lock] = {}
         self._version_waiters: dict[str, list[asyncio.Future]] = {}
         # Whether a message waits to be read (stdio.py sets it): analysis slices end early for it
@@ -84,6 +85,8 @@ class CodegenLanguageServer(LanguageServer):
         """After `initialized`: the client can now hear log records and messages."""
         if self.log_handler is not None:
             self.log_handler.loop = asyncio.get_running_loop()
+        assert isinstance(self.protocol, CodegenProtocol)
+        self.converter_ready = asyncio.ensure_future(self.protocol.prepare_converter())
 
     async def pull_configuration(self, pushed: Any = None) -> None:
         """Read each workspace folder's settings (see features/configuration.py)."""
