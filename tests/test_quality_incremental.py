@@ -134,6 +134,22 @@ def test_an_edit_inside_a_function_rescans_only_that_function():
     assert index.scanned <= 13  # from the function before it to the next start
 
 
+def test_a_rescan_stops_when_tired_and_resumes_to_the_same_statements():
+    """A request waiting makes `tired()` true: the rescan stops within RESCAN_STRIDE lines of it,
+    and a resumed rescan finds what one rescan finds."""
+    from codegen.scoring.statements import RESCAN_STRIDE
+
+    lines = split(module_of(500))  # 3,000 lines
+    whole = StatementIndex(lines)
+    whole.resync()
+    index, rounds = StatementIndex(lines), 0
+    while not index.resync(lambda: True):
+        rounds += 1
+        assert index.scanned <= 2 * RESCAN_STRIDE
+    assert rounds >= len(lines) // (2 * RESCAN_STRIDE)
+    assert index.starts == whole.starts
+
+
 def test_an_unclosed_string_joins_everything_after_it_into_one_statement():
     lines = split(module_of(10))
     module = IncrementalModule(lines)

@@ -131,13 +131,6 @@ class _Slices:
         self.deadline: float | None = None
         self.restart()
 
-    @property
-    def budget_lines(self) -> int | None:
-        """How many lines a statement rescan may look at in one slice (~1 µs each)."""
-        if self.deadline is None or not self.seconds:
-            return None
-        return max(100, int(self.seconds * 500_000))
-
     def restart(self) -> None:
         self.deadline = time.perf_counter() + self.seconds if self.seconds else None
 
@@ -208,7 +201,7 @@ class IncrementalModule:
         one.
         """
         clock = _Slices(slice_seconds, interrupted)
-        while not self.index.resync(budget_lines=clock.budget_lines):
+        while not self.index.resync(clock.tired if clock.deadline is not None else None):
             yield
             clock.restart()
         yield from self._analyze_changed(clock)

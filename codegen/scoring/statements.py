@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
+# Lines a rescan looks at between two questions to its `tired` (~2 µs each: 0.4 ms)
+RESCAN_STRIDE = 200
 # Characters that can change the lexical state of a line: quotes, comments, brackets, backslashes.
 _SPECIAL = re.compile(r"[\"'#()\[\]{}\\]")
 # The rest of a string up to and including its closing quote; a backslash always skips the next
@@ -147,9 +149,9 @@ class StatementIndex(Generic[Payload]):
             hi = first + new_count
         self._dirty = (min(lo, first), max(hi, first + new_count))
 
-    def resync(self, budget_lines: int | None = None) -> bool:
-        """Rescan the edited region; with a budget, stop early (progress is kept). True when
-        clean."""
+    def resync(self, tired: Callable[[], bool] | None = None) -> bool:
+        """Rescan the edited region; stop early when `tired()` says so, asked every
+        `RESCAN_STRIDE` lines (progress is kept). True when clean."""
         if self._dirty is None:
             return True
         lo, hi = self._dirty
@@ -158,13 +160,17 @@ class StatementIndex(Generic[Payload]):
         begin = starts[index]
         old = bisect.bisect_right(starts, begin)  # the first old start after `begin`
         found: list[int] = []
+        ask_at = RESCAN_STRIDE if tired is not None else len(self.lines) + 1
         for line_number in _statement_starts(self.lines, begin):
             self.scanned = line_number - begin
             old = bisect.bisect_left(starts, line_number, old)
             if line_number >= hi and old < len(starts) and starts[old] == line_number:
                 break  # the old starts agree from here on
             found.append(line_number)
-            if budget_lines is not None and self.scanned >= budget_lines:
+            if self.scanned >= ask_at:
+                ask_at = self.scanned + RESCAN_STRIDE
+                if tired is None or not tired():
+                    continue
                 self._commit(index, found, bisect.bisect_right(starts, line_number))
                 self._dirty = (line_number + 1, max(hi, line_number + 1))
                 return False
