@@ -81,6 +81,25 @@ def test_the_end_of_input_ends_a_partial_body(how):
         assert asyncio.run(read()) == (b"abc", b"")
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are set on Linux only")
+def test_the_loop_takes_a_large_message_from_the_client_in_few_writes():
+    """stdin's pipe grows to a megabyte: the client writes half a megabyte of a didOpen at once,
+    where a 64 KB pipe took it 64 KB at a time, each waiting for the server to read."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+
+    async def attach_and_write() -> int:
+        with os.fdopen(read_end, "rb", closefd=False) as stdin:
+            await ChunkedStdinReader(stdin).read_on_loop()
+            return os.write(write_end, b"x" * 512 * 1024)
+
+    try:
+        assert asyncio.run(attach_and_write()) == 512 * 1024
+    finally:
+        os.close(write_end)
+        os.close(read_end)
+
+
 def server_env(home) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "WANDB_", "CODEGEN_"))}
     env.update(HOME=str(home), CODEGEN_TRACING="off")
