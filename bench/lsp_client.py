@@ -30,7 +30,6 @@ class StdioClient:
         self.command, self.env, self.cwd, self.stderr = command, env, cwd, stderr
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future] = {}
-        self.notifications: list[tuple[str, Any]] = []
         self._waiters: list[tuple[Callable[[str, Any], bool], asyncio.Future]] = []
         self.process: asyncio.subprocess.Process | None = None
 
@@ -87,7 +86,6 @@ class StdioClient:
             if "method" in message and "id" in message:
                 self._send({"jsonrpc": "2.0", "id": message["id"], "result": self._answer(message["method"])})
             elif "method" in message:
-                self.notifications.append((message["method"], message.get("params")))
                 for waiter in list(self._waiters):
                     predicate, future = waiter
                     if not future.done() and predicate(message["method"], message.get("params")):
