@@ -71,11 +71,23 @@ class EditingSession(RuleBasedStateMachine):
         self.module.replace(prefix, len(old_lines) - suffix, len(new_lines) - prefix - suffix)
         self.text = new
 
-    @rule(data=st.data(), inserted=st.one_of(texts, st.sampled_from(LINES)))
-    def type_text(self, data, inserted):
+    @rule(data=st.data(), inserted=st.one_of(texts, st.sampled_from(LINES)), slices=st.integers(0, 3))
+    def type_text(self, data, inserted, slices):
         start = data.draw(st.integers(0, len(self.text)))
         end = data.draw(st.integers(start, min(len(self.text), start + 12)))
         self._edit(start, end, inserted)
+        self._analyse_in_part(slices)
+
+    def _analyse_in_part(self, slices: int) -> None:
+        """What the server does when the next edit arrives mid-analysis: a few slices, each cut
+        short by the waiting input, then the rest dropped; the work done counts in the next one."""
+        analysis = self.module.steps(slice_seconds=1e-9, interrupted=lambda: True)
+        for _ in range(slices):
+            try:
+                next(analysis)
+            except StopIteration:
+                break
+        analysis.close()
 
     @rule(data=st.data())
     def delete_line_break(self, data):
