@@ -11,8 +11,8 @@ first design) made every message a handoff of the GIL: a thread back from `read`
 for the loop's thread to let go of the GIL, and the loop's thread then waits for the OS to run that
 thread. On a 2-core machine that took 10-60 ms: codeAction p99 43-72 ms while typing, with the loop
 busy less than 1 ms of it (bench_incremental); 1.4-4 ms with the loop's transports. Threads
-remain the fallback where the loop cannot watch stdin and stdout (a regular file, a socket shared
-by both, Windows).
+remain the fallback where the loop cannot or should not watch stdin and stdout (a regular file, a
+socket shared by both, a terminal, Windows).
 """
 
 from __future__ import annotations
@@ -277,18 +277,20 @@ class ThreadedStdoutWriter:
 
 
 def loop_can_serve(stdin: BinaryIO, stdout: BinaryIO) -> bool:
-    """Whether the loop's pipe transports can read `stdin` and write `stdout`: a pipe, socket or
-    terminal each (Node and Neovim give a socket per stream, Emacs pipes), on a POSIX system.
+    """Whether the loop's pipe transports can read `stdin` and write `stdout`: a pipe or socket
+    each (Node and Neovim give a socket per stream, Emacs pipes), on a POSIX system.
 
     Not one socket for both: the transport writing a socket watches it for the peer closing, and
-    would take the client's first message for that."""
+    would take the client's first message for that. Not a terminal: a transport makes its file
+    non-blocking, and a terminal is shared with stderr, the shell and every program run after the
+    server, which would find it still so."""
     if os.name != "posix":
         return False
     try:
         given, taken = (os.fstat(stream.fileno()) for stream in (stdin, stdout))
     except (AttributeError, OSError, ValueError):  # no file descriptor
         return False
-    streams = (stat.S_ISFIFO, stat.S_ISSOCK, stat.S_ISCHR)
+    streams = (stat.S_ISFIFO, stat.S_ISSOCK)
     if not any(kind(given.st_mode) for kind in streams):
         return False
     if not any(kind(taken.st_mode) for kind in streams):
@@ -308,9 +310,7 @@ async def _serve(
         transport, _ = await loop.connect_write_pipe(asyncio.Protocol, stdout)
         writer = LoopStdoutWriter(transport, loop)
     else:
-        log.info(
-            "The event loop cannot watch both stdin and stdout: reading and writing on threads"
-        )
+        log.info("stdin and stdout are not a pipe or socket each: reading and writing on threads")
         writer = ThreadedStdoutWriter(stdout)
     server.protocol.set_writer(writer)
     server.input_waiting = reader.waiting

@@ -172,6 +172,32 @@ def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path, how):
     assert (b"reading and writing on threads" in stderr) == (how == "one socket")
 
 
+@pytest.mark.skipif(os.name != "posix", reason="terminals as POSIX has them")
+def test_the_server_leaves_a_terminal_as_it_found_it(tmp_path):
+    """Run by hand in a terminal, stdin, stdout and stderr share one open terminal: a loop
+    transport would make it non-blocking for the shell and every program after the server too
+    (and stderr's logging could fail with EAGAIN). Threads serve a terminal."""
+    import pty
+    import tty
+
+    client, terminal = pty.openpty()
+    tty.setraw(terminal)  # no echo, no line editing, no newline translation: the bytes as sent
+    server = subprocess.Popen([sys.executable, "-P", "-m", "codegen_lsp"], stdin=terminal,
+                              stdout=terminal, stderr=terminal, cwd=tmp_path, env=server_env(tmp_path))
+    try:
+        os.write(client, b"".join(framed(json.dumps(message).encode()) for message in START))
+        received = b""
+        while b'"id": 2' not in received and b'"id":2' not in received:
+            received += os.read(client, 65536)
+        os.write(client, framed(b'{"jsonrpc": "2.0", "method": "exit"}'))
+        assert server.wait(timeout=30) == 0
+        assert os.get_blocking(terminal), "the server left the terminal non-blocking"
+    finally:
+        server.kill()
+        os.close(terminal)
+        os.close(client)
+
+
 def test_the_server_answers_over_files_too(tmp_path):
     """stdin and stdout as regular files (a script's redirections), which the loop cannot watch:
     threads read and write them, and every reply is there (the input ends after `shutdown`: a
