@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_lsp import OURS, module_text, percentile, server_env  # noqa: E402
+from bench.bench_lsp import OURS, WARM_UP_DONE, WARM_UP_SKIPPED, module_text, percentile, server_env  # noqa: E402
 from bench.lsp_client import StdioClient  # noqa: E402
 from codegen.scoring import quality  # noqa: E402
 
@@ -55,7 +55,7 @@ async def started_server(env: dict[str, str], work: Path) -> StdioClient:
     client = StdioClient(OURS, env=env, cwd=work, stderr=work / "server.log")
     await client.start()
     warm = client.wait_for(lambda method, params: method == "window/logMessage"
-                           and any(line in params["message"] for line in ("Warm-up done", "Warm-up skipped")))
+                           and any(line in params["message"] for line in (WARM_UP_DONE, WARM_UP_SKIPPED)))
     await client.initialize(work, NO_DEBOUNCE)
     await asyncio.wait_for(warm, 120)
     await asyncio.sleep(0.5)  # the converter's functions, built after the warm-up's start

@@ -37,7 +37,8 @@ from tests.loopback_model import LoopbackModel  # noqa: E402
 
 OURS = [sys.executable, "-P", "-m", "codegen_lsp"]  # as the editors start it: the work folder stays off sys.path
 FINISHED = "$/codegen/finished"
-WARM_UP_DONE = "Warm-up done in"  # the server's log line (codegen_lsp.language_server.WARM_UP_DONE)
+WARM_UP_DONE = "Warm-up done in"  # the server's log lines (codegen_lsp.language_server.WARM_UP_DONE)
+WARM_UP_SKIPPED = "Warm-up skipped"  # (and WARM_UP_SKIPPED)
 BARE = [sys.executable, str(ROOT / "bench" / "bare_server.py")]
 NO_DEBOUNCE = {"codegen": {"diagnosticsDelayMs": 0}}
 

@@ -201,7 +201,7 @@ class IncrementalModule:
         one.
         """
         clock = _Slices(slice_seconds, interrupted)
-        while not self.index.resync(clock.tired if clock.deadline is not None else None):
+        while not self.index.resync(clock.tired):
             yield
             clock.restart()
         yield from self._analyze_changed(clock)

@@ -160,7 +160,7 @@ class StatementIndex(Generic[Payload]):
         begin = starts[index]
         old = bisect.bisect_right(starts, begin)  # the first old start after `begin`
         found: list[int] = []
-        ask_at = RESCAN_STRIDE if tired is not None else len(self.lines) + 1
+        ask_at = RESCAN_STRIDE
         for line_number in _statement_starts(self.lines, begin):
             self.scanned = line_number - begin
             old = bisect.bisect_left(starts, line_number, old)
@@ -169,11 +169,10 @@ class StatementIndex(Generic[Payload]):
             found.append(line_number)
             if self.scanned >= ask_at:
                 ask_at = self.scanned + RESCAN_STRIDE
-                if tired is None or not tired():
-                    continue
-                self._commit(index, found, bisect.bisect_right(starts, line_number))
-                self._dirty = (line_number + 1, max(hi, line_number + 1))
-                return False
+                if tired is not None and tired():
+                    self._commit(index, found, bisect.bisect_right(starts, line_number))
+                    self._dirty = (line_number + 1, max(hi, line_number + 1))
+                    return False
         else:
             self.scanned = len(self.lines) - begin
             old = len(starts)

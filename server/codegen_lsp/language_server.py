@@ -36,7 +36,8 @@ from .worker import Worker
 
 log = logging.getLogger(__name__)
 
-WARM_UP_DONE = "Warm-up done in"  # the log line benchmarks wait for
+WARM_UP_DONE = "Warm-up done in"  # the log lines benchmarks wait for
+WARM_UP_SKIPPED = "Warm-up skipped"
 WARM_UP_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 
 
@@ -253,7 +254,7 @@ class CodegenLanguageServer(LanguageServer):
                 self.session_for(settings).prepare()
                 import codegen.execution  # noqa: F401  (the test runner, for the first test run)
             except ConfigurationError as error:  # said when a generation is asked for, not at start
-                log.info("Warm-up skipped: %s", error)
+                log.info("%s: %s", WARM_UP_SKIPPED, error)
                 return
             finally:
                 sys.setswitchinterval(switch_interval)

@@ -58,7 +58,7 @@ class ChunkedStdinReader:
         self._poll: select.poll | None = None  # stdin's readiness, when the loop reads it
 
     async def read_on_loop(self) -> None:
-        """Have the running loop read stdin (a pipe, socket or terminal) as data comes."""
+        """Have the running loop read stdin (a pipe or socket) as data comes."""
         loop = asyncio.get_running_loop()
         self._arrived = asyncio.Event()
         widen_pipe(self._stdin)
@@ -158,10 +158,8 @@ def widen_pipe(stream: BinaryIO, size: int = PIPE_SIZE) -> None:
     if fcntl is None or not hasattr(fcntl, "F_SETPIPE_SZ"):
         return
     try:
-        descriptor = stream.fileno()
-        if stat.S_ISFIFO(os.fstat(descriptor).st_mode):
-            fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, size)
-    except (AttributeError, OSError, ValueError):  # no descriptor, or above the system's limit
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, size)
+    except (AttributeError, OSError, ValueError):  # not a pipe, or above the system's limit
         pass
 
 

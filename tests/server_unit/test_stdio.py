@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -187,7 +188,8 @@ def test_the_server_leaves_a_terminal_as_it_found_it(tmp_path):
     try:
         os.write(client, b"".join(framed(json.dumps(message).encode()) for message in START))
         received = b""
-        while b'"id": 2' not in received and b'"id":2' not in received:
+        while b'"id": 2' not in received:
+            assert select.select([client], [], [], 30)[0], f"no answer to shutdown; got {received[-500:]!r}"
             received += os.read(client, 65536)
         os.write(client, framed(b'{"jsonrpc": "2.0", "method": "exit"}'))
         assert server.wait(timeout=30) == 0
