@@ -71,7 +71,7 @@ def rolling_max(series: list[float], window: int) -> list[float]:
     return result
 '''
 
-TESTS = '''import unittest
+TESTS = """import unittest
 
 from timeseries import exponential_smoothing, moving_average, rolling_max
 
@@ -133,7 +133,7 @@ class TestRollingMax(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
-'''
+"""
 
 
 def time_plain(directory: Path) -> float:
@@ -152,8 +152,14 @@ def time_plain(directory: Path) -> float:
 
 def time_sandboxed(layers_off: tuple[str, ...] = ()) -> float:
     started = time.perf_counter()
-    result = run_tests(MODULE, TESTS, module_name="timeseries", timeout=30, layers_off=layers_off,
-                       allow_unsandboxed=bool(layers_off))
+    result = run_tests(
+        MODULE,
+        TESTS,
+        module_name="timeseries",
+        timeout=30,
+        layers_off=layers_off,
+        allow_unsandboxed=bool(layers_off),
+    )
     elapsed = time.perf_counter() - started
     if result.passed != 15 or not result.coverage_measured:
         raise SystemExit(f"sandboxed run went wrong: {result.problem or result.as_dict()}")
@@ -215,8 +221,10 @@ def main() -> None:
     warm_median = statistics.median(warm)
     for label, timings in variants.items():
         median = statistics.median(timings)
-        print(f"  warm, {label + ':':16} median {median * 1000:7.1f} ms   the layers it drops cost "
-              f"{(warm_median - median) * 1000:+6.1f} ms")
+        print(
+            f"  warm, {label + ':':16} median {median * 1000:7.1f} ms   the layers it drops cost "
+            f"{(warm_median - median) * 1000:+6.1f} ms"
+        )
 
 
 if __name__ == "__main__":

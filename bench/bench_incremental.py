@@ -54,8 +54,12 @@ async def started_server(env: dict[str, str], work: Path) -> StdioClient:
     (the first figure after start was the slowest of the run)."""
     client = StdioClient(OURS, env=env, cwd=work, stderr=work / "server.log")
     await client.start()
-    warm = client.wait_for(lambda method, params: method == "window/logMessage"
-                           and any(line in params["message"] for line in (WARM_UP_DONE, WARM_UP_SKIPPED)))
+    warm = client.wait_for(
+        lambda method, params: (
+            method == "window/logMessage"
+            and any(line in params["message"] for line in (WARM_UP_DONE, WARM_UP_SKIPPED))
+        )
+    )
     await client.initialize(work, NO_DEBOUNCE)
     await asyncio.wait_for(warm, 120)
     await asyncio.sleep(0.5)  # the converter's functions, built after the warm-up's start
@@ -71,7 +75,9 @@ def whole_file_ms(text: str, runs: int, first: int = 0) -> float:
     """The baseline: re-parse and re-score the whole text, as before per-statement analysis."""
     timings = []
     for run in range(first, first + runs):
-        edited = text.replace("result = []", f"result = [{run}]", 1)  # a new text: results are cached per text
+        edited = text.replace(
+            "result = []", f"result = [{run}]", 1
+        )  # a new text: results are cached per text
         started = time.perf_counter()
         quality.seed_scores(edited, "")
         quality.findings(edited)
@@ -90,29 +96,54 @@ class Session:
         uri = path.as_uri()
         waiter = self.diagnostics(uri, 1)
         started = time.perf_counter()
-        self.client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python",
-                                                                   "version": 1, "text": text}})
+        self.client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
+        )
         await asyncio.wait_for(waiter, 300)
         return uri, time.perf_counter() - started
 
     def diagnostics(self, uri: str, version: int) -> asyncio.Future:
-        return self.client.wait_for(lambda method, params: method == "textDocument/publishDiagnostics"
-                                    and params["uri"] == uri and params.get("version") == version)
+        return self.client.wait_for(
+            lambda method, params: (
+                method == "textDocument/publishDiagnostics"
+                and params["uri"] == uri
+                and params.get("version") == version
+            )
+        )
 
     def edit(self, uri: str, line: int, start: int, end: int, text: str) -> int:
         self.version += 1
-        self.client.notify("textDocument/didChange", {
-            "textDocument": {"uri": uri, "version": self.version},
-            "contentChanges": [{"range": {"start": {"line": line, "character": start},
-                                          "end": {"line": line, "character": end}}, "text": text}]})
+        self.client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": self.version},
+                "contentChanges": [
+                    {
+                        "range": {
+                            "start": {"line": line, "character": start},
+                            "end": {"line": line, "character": end},
+                        },
+                        "text": text,
+                    }
+                ],
+            },
+        )
         return self.version
 
     async def code_action(self, uri: str, line: int) -> float:
         started = time.perf_counter()
-        await self.client.request("textDocument/codeAction", {
-            "textDocument": {"uri": uri}, "range": {"start": {"line": line, "character": 4},
-                                                     "end": {"line": line, "character": 4}},
-            "context": {"diagnostics": []}})
+        await self.client.request(
+            "textDocument/codeAction",
+            {
+                "textDocument": {"uri": uri},
+                "range": {
+                    "start": {"line": line, "character": 4},
+                    "end": {"line": line, "character": 4},
+                },
+                "context": {"diagnostics": []},
+            },
+        )
         return time.perf_counter() - started
 
 
@@ -150,8 +181,10 @@ async def main_async(args: argparse.Namespace) -> None:
         ours = edit_latency(session, uri, size, args.runs)
         ours = await ours
         baseline = whole_file_ms(text, max(3, args.runs // 2))
-        print(f"one-line edit -> publishDiagnostics, {size:,} lines: median {ours:.2f} ms (goal < {goal}); "
-              f"whole-file re-score of the same text {baseline:.1f} ms; ratio {ours / baseline:.3f}")
+        print(
+            f"one-line edit -> publishDiagnostics, {size:,} lines: median {ours:.2f} ms (goal < {goal}); "
+            f"whole-file re-score of the same text {baseline:.1f} ms; ratio {ours / baseline:.3f}"
+        )
 
     # 2. code actions on 5,000 lines, right after opening and while typing
     settle_client()
@@ -161,17 +194,30 @@ async def main_async(args: argparse.Namespace) -> None:
     uri = path.as_uri()
     after_open = []
     for run in range(args.runs):
-        other = (work / f"actions_{run}.py")
+        other = work / f"actions_{run}.py"
         other.write_text(text)
         other_uri = other.as_uri()
-        client.notify("textDocument/didOpen", {"textDocument": {"uri": other_uri, "languageId": "python",
-                                                                "version": 1, "text": text}})
+        client.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": other_uri,
+                    "languageId": "python",
+                    "version": 1,
+                    "text": text,
+                }
+            },
+        )
         for index in range(20):
             after_open.append(await session.code_action(other_uri, 1000 + index * 14))
-    print(f"codeAction on 5,000 lines, the 20 requests right after didOpen ({args.runs} files): "
-          f"p50 {percentile(after_open, 0.5) * 1000:.2f} ms, p99 {percentile(after_open, 0.99) * 1000:.2f} ms "
-          f"(goal p99 < 5 ms)")
-    uri, _ = await session.open("while_typing.py", text)  # not typing.py: the server runs with this folder first on sys.path
+    print(
+        f"codeAction on 5,000 lines, the 20 requests right after didOpen ({args.runs} files): "
+        f"p50 {percentile(after_open, 0.5) * 1000:.2f} ms, p99 {percentile(after_open, 0.99) * 1000:.2f} ms "
+        f"(goal p99 < 5 ms)"
+    )
+    uri, _ = await session.open(
+        "while_typing.py", text
+    )  # not typing.py: the server runs with this folder first on sys.path
     typing = []
     settle_client()
     for index, line in enumerate(edit_lines(5000) * 5):
@@ -180,8 +226,10 @@ async def main_async(args: argparse.Namespace) -> None:
         session.edit(uri, line, 14, 15, "")
         await asyncio.sleep(0.002)  # a fast typist: one key every few milliseconds
         typing.append(await session.code_action(uri, line + 1))
-    print(f"codeAction on 5,000 lines while typing (no debounce, {len(typing)} requests): "
-          f"p50 {percentile(typing, 0.5) * 1000:.2f} ms, p99 {percentile(typing, 0.99) * 1000:.2f} ms (goal p99 < 5 ms)")
+    print(
+        f"codeAction on 5,000 lines while typing (no debounce, {len(typing)} requests): "
+        f"p50 {percentile(typing, 0.5) * 1000:.2f} ms, p99 {percentile(typing, 0.99) * 1000:.2f} ms (goal p99 < 5 ms)"
+    )
 
     # 3. first open, at three sizes
     settle_client()
@@ -193,12 +241,18 @@ async def main_async(args: argparse.Namespace) -> None:
             _, elapsed = await session.open(f"open_{size}_{run}.py", text)
             timings.append(elapsed)
         opens[size] = statistics.median(timings)
-        baselines[size] = whole_file_ms(text, 3 if size < 200000 else 1, first=100)  # texts not scored before
+        baselines[size] = whole_file_ms(
+            text, 3 if size < 200000 else 1, first=100
+        )  # texts not scored before
         progress(f"first open of {size:,} lines: {opens[size]:.2f} s")
-    print("first open -> publishDiagnostics: " + "; ".join(
-        f"{size:,} lines {seconds * 1000:.0f} ms ({seconds * 1e6 / size:.0f} ms per 1,000 lines; whole-file score "
-        f"{baselines[size]:.0f} ms in this process, ratio {seconds * 1000 / baselines[size]:.2f})"
-        for size, seconds in opens.items()))
+    print(
+        "first open -> publishDiagnostics: "
+        + "; ".join(
+            f"{size:,} lines {seconds * 1000:.0f} ms ({seconds * 1e6 / size:.0f} ms per 1,000 lines; whole-file score "
+            f"{baselines[size]:.0f} ms in this process, ratio {seconds * 1000 / baselines[size]:.2f})"
+            for size, seconds in opens.items()
+        )
+    )
     await client.stop()
 
     # 4. a 200,000-line file in a fresh server: the longest wait, memory, shutdown
@@ -210,15 +264,19 @@ async def main_async(args: argparse.Namespace) -> None:
     path.write_text(text)
     uri = path.as_uri()
     published = session.diagnostics(uri, 1)
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
-                                                            "text": text}})
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
+    )
     started = time.perf_counter()
     waits = []
     while not published.done():
         waits.append(await session.code_action(uri, 100_002))
         await asyncio.sleep(0.01)
-    progress(f"200,000 lines: first diagnostics after {time.perf_counter() - started:.1f} s, {len(waits)} codeActions "
-             f"meanwhile, longest {max(waits) * 1000:.0f} ms")
+    progress(
+        f"200,000 lines: first diagnostics after {time.perf_counter() - started:.1f} s, {len(waits)} codeActions "
+        f"meanwhile, longest {max(waits) * 1000:.0f} ms"
+    )
     edits = []
     for line in edit_lines(200000)[:20]:
         for start, end, typed in ((14, 14, "1"), (14, 15, "")):
@@ -235,15 +293,19 @@ async def main_async(args: argparse.Namespace) -> None:
     shutdown = time.perf_counter() - started
     client.notify("exit")
     await asyncio.wait_for(client.process.wait(), 10)
-    print(f"200,000 lines: {len(waits)} codeActions during open and 40 edits, longest {max(waits) * 1000:.1f} ms, "
-          f"p99 {percentile(waits, 0.99) * 1000:.1f} ms (goal: none > 50 ms); resident {rss:.0f} MiB after analysis "
-          f"(goal < 300 MB); one-line edit -> publishDiagnostics median {statistics.median(edits) * 1000:.0f} ms "
-          f"(whole-file re-score {baselines[200000]:.0f} ms); "
-          f"shutdown answered in {shutdown * 1000:.1f} ms")
+    print(
+        f"200,000 lines: {len(waits)} codeActions during open and 40 edits, longest {max(waits) * 1000:.1f} ms, "
+        f"p99 {percentile(waits, 0.99) * 1000:.1f} ms (goal: none > 50 ms); resident {rss:.0f} MiB after analysis "
+        f"(goal < 300 MB); one-line edit -> publishDiagnostics median {statistics.median(edits) * 1000:.0f} ms "
+        f"(whole-file re-score {baselines[200000]:.0f} ms); "
+        f"shutdown answered in {shutdown * 1000:.1f} ms"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=9)
     asyncio.run(main_async(parser.parse_args()))
 

@@ -35,9 +35,16 @@ sys.path.insert(0, str(ROOT))
 from bench.lsp_client import StdioClient  # noqa: E402
 from tests.loopback_model import LoopbackModel  # noqa: E402
 
-OURS = [sys.executable, "-P", "-m", "codegen_lsp"]  # as the editors start it: the work folder stays off sys.path
+OURS = [
+    sys.executable,
+    "-P",
+    "-m",
+    "codegen_lsp",
+]  # as the editors start it: the work folder stays off sys.path
 FINISHED = "$/codegen/finished"
-WARM_UP_DONE = "Warm-up done in"  # the server's log lines (codegen_lsp.language_server.WARM_UP_DONE)
+WARM_UP_DONE = (
+    "Warm-up done in"  # the server's log lines (codegen_lsp.language_server.WARM_UP_DONE)
+)
 WARM_UP_SKIPPED = "Warm-up skipped"  # (and WARM_UP_SKIPPED)
 BARE = [sys.executable, str(ROOT / "bench" / "bare_server.py")]
 NO_DEBOUNCE = {"codegen": {"diagnosticsDelayMs": 0}}
@@ -75,7 +82,9 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 def server_env(home: Path, base_url: str | None = None, tracing: str = "off") -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "WANDB_", "CODEGEN_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "WANDB_", "CODEGEN_"))
+    }
     env.update(HOME=str(home), CODEGEN_TRACING=tracing, WANDB_ERROR_REPORTING="false")
     if base_url:
         env["OPENAI_BASE_URL"] = base_url
@@ -96,19 +105,30 @@ async def start_once(command: list[str], env: dict[str, str], root: Path) -> tup
 
 async def open_document(client: StdioClient, path: Path, text: str) -> str:
     uri = path.as_uri()
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
+    )
     return uri
 
 
-async def code_action_latencies(client: StdioClient, uri: str, text: str, requests: int, seed: int = 1) -> list[float]:
+async def code_action_latencies(
+    client: StdioClient, uri: str, text: str, requests: int, seed: int = 1
+) -> list[float]:
     lines = text.splitlines()
     rng = random.Random(seed)
     samples = []
     for _ in range(requests):
         line = rng.randrange(len(lines) + 2)  # sometimes past the end of the file
         column = rng.randrange(120)  # often past the end of the line
-        params = {"textDocument": {"uri": uri}, "range": {"start": {"line": line, "character": column},
-                  "end": {"line": line, "character": column}}, "context": {"diagnostics": []}}
+        params = {
+            "textDocument": {"uri": uri},
+            "range": {
+                "start": {"line": line, "character": column},
+                "end": {"line": line, "character": column},
+            },
+            "context": {"diagnostics": []},
+        }
         started = time.perf_counter()
         await client.request("textDocument/codeAction", params)
         samples.append(time.perf_counter() - started)
@@ -116,11 +136,18 @@ async def code_action_latencies(client: StdioClient, uri: str, text: str, reques
 
 
 async def diagnostics_latency(client: StdioClient, uri: str, text: str, version: int) -> float:
-    waiter = client.wait_for(lambda m, p: m == "textDocument/publishDiagnostics" and p["uri"] == uri
-                             and p.get("version") == version)
+    waiter = client.wait_for(
+        lambda m, p: (
+            m == "textDocument/publishDiagnostics"
+            and p["uri"] == uri
+            and p.get("version") == version
+        )
+    )
     started = time.perf_counter()
-    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                             "contentChanges": [{"text": text}]})
+    client.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]},
+    )
     await asyncio.wait_for(waiter, 30)
     return time.perf_counter() - started
 
@@ -148,9 +175,11 @@ async def main_async(args: argparse.Namespace) -> None:
         elapsed, rss = await start_once(OURS, env, work)
         ours.append(elapsed)
         memory.append(rss)
-    print(f"start -> initialize answered: ours {statistics.median(ours) * 1000:.0f} ms, bare pygls "
-          f"{statistics.median(bare) * 1000:.0f} ms, ratio {statistics.median(ours) / statistics.median(bare):.2f} "
-          f"(goal <= 1.15x; median of {args.runs}); memory after start {statistics.median(memory):.0f} MiB")
+    print(
+        f"start -> initialize answered: ours {statistics.median(ours) * 1000:.0f} ms, bare pygls "
+        f"{statistics.median(bare) * 1000:.0f} ms, ratio {statistics.median(ours) / statistics.median(bare):.2f} "
+        f"(goal <= 1.15x; median of {args.runs}); memory after start {statistics.median(memory):.0f} MiB"
+    )
 
     client = StdioClient(OURS, env=env, cwd=work)
     await client.start()
@@ -161,8 +190,10 @@ async def main_async(args: argparse.Namespace) -> None:
     big_uri = await open_document(client, work / "big.py", big)
     await code_action_latencies(client, big_uri, big, 50)  # warm-up
     samples = samples_warm = await code_action_latencies(client, big_uri, big, args.requests)
-    print(f"codeAction on 5,000 lines: p50 {percentile(samples, 0.5) * 1000:.2f} ms, "
-          f"p99 {percentile(samples, 0.99) * 1000:.2f} ms over {args.requests} requests (goal p99 < 5 ms)")
+    print(
+        f"codeAction on 5,000 lines: p50 {percentile(samples, 0.5) * 1000:.2f} ms, "
+        f"p99 {percentile(samples, 0.99) * 1000:.2f} ms over {args.requests} requests (goal p99 < 5 ms)"
+    )
 
     # 3. didChange -> publishDiagnostics, no debounce
     version = 1
@@ -172,30 +203,40 @@ async def main_async(args: argparse.Namespace) -> None:
         timings = []
         for run in range(args.runs + 1):
             version += 1
-            timings.append(await diagnostics_latency(client, uri, text + f"# edit {run}\n", version))
+            timings.append(
+                await diagnostics_latency(client, uri, text + f"# edit {run}\n", version)
+            )
         median = statistics.median(timings[1:])
-        print(f"didChange -> publishDiagnostics, {size:,} lines: median {median * 1000:.1f} ms "
-              f"({median * 1000 / (size / 2000):.1f} ms per 2,000 lines; goal < 30)")
+        print(
+            f"didChange -> publishDiagnostics, {size:,} lines: median {median * 1000:.1f} ms "
+            f"({median * 1000 / (size / 2000):.1f} ms per 2,000 lines; goal < 30)"
+        )
 
     # 4. code actions while three generations wait on the model
     with LoopbackModel(delay=args.model_delay) as model:
         await client.stop()
         client = StdioClient(OURS, env=server_env(work, model.base_url), cwd=work)
         await client.start()
-        warm = client.wait_for(lambda m, p: m == "window/logMessage" and WARM_UP_DONE in p["message"])
+        warm = client.wait_for(
+            lambda m, p: m == "window/logMessage" and WARM_UP_DONE in p["message"]
+        )
         await client.initialize(work, NO_DEBOUNCE)
         await asyncio.wait_for(warm, 120)  # step 7 measures the warm-up itself
         big_uri = await open_document(client, work / "big.py", big)
         finished = []
         for index in range(3):
             _, token = await pick_everything(client, work / f"prompt_{index}.py")
-            finished.append(client.wait_for(lambda m, p, token=token: m == FINISHED and p["token"] == token))
+            finished.append(
+                client.wait_for(lambda m, p, token=token: m == FINISHED and p["token"] == token)
+            )
         await asyncio.sleep(0.2)
         in_flight = await code_action_latencies(client, big_uri, big, args.requests, seed=2)
         still_running = sum(not f.done() for f in finished)
         await asyncio.wait_for(asyncio.gather(*finished), 120)
-    print(f"codeAction on 5,000 lines with 3 generations in flight ({still_running} still waiting at the end): "
-          f"p50 {percentile(in_flight, 0.5) * 1000:.2f} ms, p99 {percentile(in_flight, 0.99) * 1000:.2f} ms (goal p99 < 20 ms)")
+    print(
+        f"codeAction on 5,000 lines with 3 generations in flight ({still_running} still waiting at the end): "
+        f"p50 {percentile(in_flight, 0.5) * 1000:.2f} ms, p99 {percentile(in_flight, 0.99) * 1000:.2f} ms (goal p99 < 20 ms)"
+    )
 
     # 5. a generation command answered: the acknowledgement, the work going on in the background
     with LoopbackModel(delay=0.05) as model:
@@ -207,16 +248,22 @@ async def main_async(args: argparse.Namespace) -> None:
         for index in range(args.commands):
             elapsed, token = await pick_everything(client, work / f"ack_{index}.py")
             answered.append(elapsed)
-            await asyncio.wait_for(client.wait_for(lambda m, p: m == FINISHED and p["token"] == token), 60)
+            await asyncio.wait_for(
+                client.wait_for(lambda m, p: m == FINISHED and p["token"] == token), 60
+            )
     await client.stop()
-    print(f"generation command answered: p50 {percentile(answered, 0.5) * 1000:.1f} ms, "
-          f"p99 {percentile(answered, 0.99) * 1000:.1f} ms over {args.commands} commands, each generating, "
-          f"running the tests and applying before the next (goal < 100 ms)")
+    print(
+        f"generation command answered: p50 {percentile(answered, 0.5) * 1000:.1f} ms, "
+        f"p99 {percentile(answered, 0.99) * 1000:.1f} ms over {args.commands} commands, each generating, "
+        f"running the tests and applying before the next (goal < 100 ms)"
+    )
 
     await fresh_servers(args, work, big, samples_warm)
 
 
-async def fresh_servers(args: argparse.Namespace, work: Path, big: str, samples_warm: list[float]) -> None:
+async def fresh_servers(
+    args: argparse.Namespace, work: Path, big: str, samples_warm: list[float]
+) -> None:
     """6. and 7.: fresh servers: the first model request after picking an action; codeAction during warm-up."""
     first_request = {"at once": [], "after warm-up": []}
     during, warm_up = [], []
@@ -224,20 +271,28 @@ async def fresh_servers(args: argparse.Namespace, work: Path, big: str, samples_
         for _ in range(args.runs):
             for when in first_request:
                 home = Path(tempfile.mkdtemp(prefix="bench-lsp-home-"))  # a new user: no traces yet
-                client = StdioClient(OURS, env=server_env(home, model.base_url, tracing="local"), cwd=work)
+                client = StdioClient(
+                    OURS, env=server_env(home, model.base_url, tracing="local"), cwd=work
+                )
                 await client.start()
-                warm = client.wait_for(lambda m, p: m == "window/logMessage" and WARM_UP_DONE in p["message"])
+                warm = client.wait_for(
+                    lambda m, p: m == "window/logMessage" and WARM_UP_DONE in p["message"]
+                )
                 started = time.perf_counter()
                 await client.initialize(work)
                 if when == "at once":
                     uri = await open_document(client, work / "big.py", big)
                     samples = []
                     while not warm.done():
-                        samples.extend(await code_action_latencies(client, uri, big, 20, seed=len(samples)))
+                        samples.extend(
+                            await code_action_latencies(client, uri, big, 20, seed=len(samples))
+                        )
                     during.extend(samples)
                     warm_up.append(time.perf_counter() - started)
                     await client.stop()
-                    client = StdioClient(OURS, env=server_env(home, model.base_url, tracing="local"), cwd=work)
+                    client = StdioClient(
+                        OURS, env=server_env(home, model.base_url, tracing="local"), cwd=work
+                    )
                     await client.start()
                     await client.initialize(work)
                 else:
@@ -249,37 +304,65 @@ async def fresh_servers(args: argparse.Namespace, work: Path, big: str, samples_
                 first_request[when].append(model.request_times[requests] - picked)
                 await client.stop()
     for when, samples in first_request.items():
-        print(f"fresh server, local tracing, action picked {when}: first model request "
-              f"{statistics.median(samples) * 1000:.0f} ms after picking (median of {args.runs}; goal < 1 s)")
-    print(f"codeAction on 5,000 lines during warm-up (median {statistics.median(warm_up):.1f} s from start to "
-          f"warm-up done): p50 {percentile(during, 0.5) * 1000:.2f} ms, p99 {percentile(during, 0.99) * 1000:.2f} ms "
-          f"over {len(during)} requests (goal p99 < 20 ms); warm server, step 2: p99 {percentile(samples_warm, 0.99) * 1000:.2f} ms")
+        print(
+            f"fresh server, local tracing, action picked {when}: first model request "
+            f"{statistics.median(samples) * 1000:.0f} ms after picking (median of {args.runs}; goal < 1 s)"
+        )
+    print(
+        f"codeAction on 5,000 lines during warm-up (median {statistics.median(warm_up):.1f} s from start to "
+        f"warm-up done): p50 {percentile(during, 0.5) * 1000:.2f} ms, p99 {percentile(during, 0.99) * 1000:.2f} ms "
+        f"over {len(during)} requests (goal p99 < 20 ms); warm server, step 2: p99 {percentile(samples_warm, 0.99) * 1000:.2f} ms"
+    )
 
 
-async def pick_everything(client: StdioClient, path: Path, *, answered_at: bool = False) -> tuple[float, str]:
+async def pick_everything(
+    client: StdioClient, path: Path, *, answered_at: bool = False
+) -> tuple[float, str]:
     """Open a prompt file and run "Generate function, runner and tests": (seconds to the answer, or with
     `answered_at` the moment it was sent; the job's token)."""
     path.write_text("")
-    uri = await open_document(client, path, "# compute the moving average of a time series with a window\n")
-    actions = await client.request("textDocument/codeAction", {
-        "textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 3}, "end": {"line": 0, "character": 3}},
-        "context": {"diagnostics": []}})
-    command = next(a for a in actions if a["title"] == "Generate function, runner and tests")["command"]
+    uri = await open_document(
+        client, path, "# compute the moving average of a time series with a window\n"
+    )
+    actions = await client.request(
+        "textDocument/codeAction",
+        {
+            "textDocument": {"uri": uri},
+            "range": {"start": {"line": 0, "character": 3}, "end": {"line": 0, "character": 3}},
+            "context": {"diagnostics": []},
+        },
+    )
+    command = next(a for a in actions if a["title"] == "Generate function, runner and tests")[
+        "command"
+    ]
     sent = time.perf_counter()
-    answer = await client.request("workspace/executeCommand", {"command": command["command"],
-                                                               "arguments": command.get("arguments", [])})
+    answer = await client.request(
+        "workspace/executeCommand",
+        {"command": command["command"], "arguments": command.get("arguments", [])},
+    )
     if not answer.get("started"):
         raise RuntimeError(f"the generation did not start: {answer}")
     return (sent if answered_at else time.perf_counter() - sent), answer["token"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--model-delay", type=float, default=3.0, help="seconds the model takes per answer in step 4")
-    parser.add_argument("--commands", type=int, default=40, help="generation commands timed in step 5")
-    parser.add_argument("--fresh-only", action="store_true", help="only steps 6 and 7 (fresh servers)")
+    parser.add_argument(
+        "--model-delay",
+        type=float,
+        default=3.0,
+        help="seconds the model takes per answer in step 4",
+    )
+    parser.add_argument(
+        "--commands", type=int, default=40, help="generation commands timed in step 5"
+    )
+    parser.add_argument(
+        "--fresh-only", action="store_true", help="only steps 6 and 7 (fresh servers)"
+    )
     asyncio.run(main_async(parser.parse_args()))
 
 

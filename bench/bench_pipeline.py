@@ -38,7 +38,8 @@ async def measure(latency: float, runs: int, tracing: str) -> dict[str, float]:
 
     with LoopbackModel(delay=latency) as model:
         settings = load_settings(
-            {"base_url": model.base_url, "tracing": tracing, "max_retries": 0, "run_tests": False}, environ={}
+            {"base_url": model.base_url, "tracing": tracing, "max_retries": 0, "run_tests": False},
+            environ={},
         )
         session = GenerationSession(settings)
         try:
@@ -47,7 +48,9 @@ async def measure(latency: float, runs: int, tracing: str) -> dict[str, float]:
         finally:
             await session.close()
     walls = [wall for wall, _ in samples]
-    model_critical = [t["model.function"] + max(t["model.runner"], t["model.tests"]) for _, t in samples]
+    model_critical = [
+        t["model.function"] + max(t["model.runner"], t["model.tests"]) for _, t in samples
+    ]
     overheads = [wall - m for wall, m in zip(walls, model_critical)]
     row = {
         "latency": latency,
@@ -61,14 +64,18 @@ async def measure(latency: float, runs: int, tracing: str) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--latency", type=float, nargs="+", default=[0.2, 1.0])
     parser.add_argument("--tracing", choices=["off", "local"], default="off")
     args = parser.parse_args()
     os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
     if args.tracing == "local":
-        os.environ["HOME"] = tempfile.mkdtemp(prefix="bench-home-")  # keep the user's trace store clean
+        os.environ["HOME"] = tempfile.mkdtemp(
+            prefix="bench-home-"
+        )  # keep the user's trace store clean
     print(f"pipeline predict, tracing={args.tracing}, median of {args.runs} runs (after 1 warm-up)")
     header = f"{'L (s)':>6} {'wall (s)':>9} {'wall/L':>7} {'model (s)':>10} {'overhead':>9} {'ovh/model':>9}  by stage (ms): format fn / runner / tests, score"
     print(header)

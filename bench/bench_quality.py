@@ -43,19 +43,20 @@ class Stack{index}:
         return message
 '''
 
-TEST_TEMPLATE = '''
+TEST_TEMPLATE = """
     def test_moving_average_{index}(self):
         self.assertEqual(moving_average_{index}([1.0, 2.0, 3.0], 2), [1.5, 2.5])
         with self.assertRaises(ValueError):
             moving_average_{index}([1.0], 0)
-'''
+"""
 
 
 def generated_module(lines: int) -> tuple[str, str]:
     """A module of about `lines` lines and a unittest file testing most of its functions."""
     code_parts = ['"""Generated module for the quality benchmark."""\n']
-    test_parts = ["import unittest\n\nfrom generated import *\n\n\n"
-                  "class GeneratedTest(unittest.TestCase):\n"]
+    test_parts = [
+        "import unittest\n\nfrom generated import *\n\n\nclass GeneratedTest(unittest.TestCase):\n"
+    ]
     count = 1
     index = 0
     while count < lines:
@@ -107,14 +108,18 @@ def main(argv: list[str] | None = None) -> None:
         median_ms(score_and_lint, code, tests, 1)  # warm up
         medians[size] = median_ms(score_and_lint, code, tests, args.runs)
         parse_medians[size] = median_ms(parse_only, code, tests, args.runs)
-        print(f"{code_lines:>6} code lines + {test_lines:>5} test lines: "
-              f"seed_scores + findings median {medians[size]:6.1f} ms over {args.runs} runs "
-              f"({medians[size] * 2_000 / code_lines:4.1f} ms per 2,000 lines); "
-              f"ast.parse alone {parse_medians[size]:6.1f} ms")
+        print(
+            f"{code_lines:>6} code lines + {test_lines:>5} test lines: "
+            f"seed_scores + findings median {medians[size]:6.1f} ms over {args.runs} runs "
+            f"({medians[size] * 2_000 / code_lines:4.1f} ms per 2,000 lines); "
+            f"ast.parse alone {parse_medians[size]:6.1f} ms"
+        )
     small, large = SIZES
-    print(f"ratio {large:,}/{small:,} lines: {medians[large] / medians[small]:.1f} "
-          f"(ast.parse alone {parse_medians[large] / parse_medians[small]:.1f}; "
-          f"linear = {large // small})")
+    print(
+        f"ratio {large:,}/{small:,} lines: {medians[large] / medians[small]:.1f} "
+        f"(ast.parse alone {parse_medians[large] / parse_medians[small]:.1f}; "
+        f"linear = {large // small})"
+    )
 
 
 if __name__ == "__main__":

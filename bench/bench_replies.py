@@ -55,17 +55,23 @@ async def floor(model: LoopbackModel, code: str) -> float:
     client = openai.AsyncOpenAI(api_key="not-needed", base_url=model.base_url, max_retries=0)
     model.enqueue(Reply.code("GeneratedCode", code))
     started = time.perf_counter()
-    completion = await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "code"}])
+    completion = await client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "code"}]
+    )
     assert len(completion.choices[0].message.content) > len(code)
     elapsed = time.perf_counter() - started
     await client.close()
     return elapsed
 
 
-async def measure(runs: int, megabytes: float, tracing: str) -> tuple[list[float], list[float], int]:
+async def measure(
+    runs: int, megabytes: float, tracing: str
+) -> tuple[list[float], list[float], int]:
     code = huge_code(megabytes)
     with LoopbackModel() as model:
-        settings = load_settings({"base_url": model.base_url, "tracing": tracing, "max_retries": 0}, environ={})
+        settings = load_settings(
+            {"base_url": model.base_url, "tracing": tracing, "max_retries": 0}, environ={}
+        )
         await refused(model, settings, code)  # warm-up: imports, weave, the SDK
         await floor(model, code)
         model.requests.clear()
@@ -78,21 +84,33 @@ async def measure(runs: int, megabytes: float, tracing: str) -> tuple[list[float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--megabytes", type=float, default=10.0)
     parser.add_argument("--tracing", choices=["off", "local"], default="off")
     args = parser.parse_args()
     os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
     if args.tracing == "local":
-        os.environ["HOME"] = tempfile.mkdtemp(prefix="bench-home-")  # keep the user's trace store clean
+        os.environ["HOME"] = tempfile.mkdtemp(
+            prefix="bench-home-"
+        )  # keep the user's trace store clean
     ours, floors, size = asyncio.run(measure(args.runs, args.megabytes, args.tracing))
     mine, base = statistics.median(ours), statistics.median(floors)
-    print(f"oversized reply ({size / 1e6:.1f} MB of code), tracing={args.tracing}, median of {args.runs} runs")
-    print(f"  refused (request -> error)   {mine:.3f} s   (min {min(ours):.3f}, max {max(ours):.3f})")
-    print(f"  floor (SDK receives it only) {base:.3f} s   (min {min(floors):.3f}, max {max(floors):.3f})")
+    print(
+        f"oversized reply ({size / 1e6:.1f} MB of code), tracing={args.tracing}, median of {args.runs} runs"
+    )
+    print(
+        f"  refused (request -> error)   {mine:.3f} s   (min {min(ours):.3f}, max {max(ours):.3f})"
+    )
+    print(
+        f"  floor (SDK receives it only) {base:.3f} s   (min {min(floors):.3f}, max {max(floors):.3f})"
+    )
     print(f"  ratio                        {mine / base:.2f}x")
-    print("goal: refused in under 2 s, nothing sent back to the model (asserted: one request per run)")
+    print(
+        "goal: refused in under 2 s, nothing sent back to the model (asserted: one request per run)"
+    )
 
 
 if __name__ == "__main__":

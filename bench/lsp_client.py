@@ -6,16 +6,25 @@ import asyncio
 import itertools
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 CLIENT_CAPABILITIES = {
     "window": {"workDoneProgress": True, "showMessage": {}},
-    "workspace": {"applyEdit": True, "configuration": True, "workspaceEdit": {"documentChanges": True,
-                  "resourceOperations": ["create"]}, "inlayHint": {"refreshSupport": True}},
+    "workspace": {
+        "applyEdit": True,
+        "configuration": True,
+        "workspaceEdit": {"documentChanges": True, "resourceOperations": ["create"]},
+        "inlayHint": {"refreshSupport": True},
+    },
     "textDocument": {
-        "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["refactor", "source", "quickfix"]}},
-                       "tagSupport": {"valueSet": [1]}},
+        "codeAction": {
+            "codeActionLiteralSupport": {
+                "codeActionKind": {"valueSet": ["refactor", "source", "quickfix"]}
+            },
+            "tagSupport": {"valueSet": [1]},
+        },
         "publishDiagnostics": {"versionSupport": True},
         "inlayHint": {},
     },
@@ -25,8 +34,14 @@ CLIENT_CAPABILITIES = {
 class StdioClient:
     """Speaks JSON-RPC to a server subprocess; answers the server's own requests sensibly."""
 
-    def __init__(self, command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
-                 stderr: Path | None = None):
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        stderr: Path | None = None,
+    ):
         self.command, self.env, self.cwd, self.stderr = command, env, cwd, stderr
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future] = {}
@@ -35,15 +50,21 @@ class StdioClient:
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=self.stderr.open("ab") if self.stderr else asyncio.subprocess.DEVNULL, env=self.env, cwd=self.cwd,
+            *self.command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=self.stderr.open("ab") if self.stderr else asyncio.subprocess.DEVNULL,
+            env=self.env,
+            cwd=self.cwd,
         )
         self._reader = asyncio.create_task(self._read_loop())
 
     def _server_gone(self) -> None:
         """The server closed its output: every request and wait fails now instead of waiting forever."""
         where = f"; its log: {self.stderr}" if self.stderr else ""
-        error = ConnectionError(f"the server closed its output (exit code {self.process.returncode}){where}")
+        error = ConnectionError(
+            f"the server closed its output (exit code {self.process.returncode}){where}"
+        )
         for future in [*self._pending.values(), *(future for _, future in self._waiters)]:
             if not future.done():
                 future.set_exception(error)
@@ -56,7 +77,9 @@ class StdioClient:
 
     async def request(self, method: str, params: Any = None) -> Any:
         if self._reader.done():
-            raise ConnectionError(f"the server has exited (exit code {self.process.returncode}); {method} not sent")
+            raise ConnectionError(
+                f"the server has exited (exit code {self.process.returncode}); {method} not sent"
+            )
         request_id = next(self._ids)
         future = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
@@ -81,10 +104,20 @@ class StdioClient:
                 await asyncio.sleep(0.1)  # let the exit code arrive
                 self._server_gone()
                 return
-            length = next(int(line.split(b":")[1]) for line in header.split(b"\r\n") if line.lower().startswith(b"content-length"))
+            length = next(
+                int(line.split(b":")[1])
+                for line in header.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            )
             message = json.loads(await stdout.readexactly(length))
             if "method" in message and "id" in message:
-                self._send({"jsonrpc": "2.0", "id": message["id"], "result": self._answer(message["method"])})
+                self._send(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": message["id"],
+                        "result": self._answer(message["method"]),
+                    }
+                )
             elif "method" in message:
                 for waiter in list(self._waiters):
                     predicate, future = waiter
@@ -108,10 +141,15 @@ class StdioClient:
         return None
 
     async def initialize(self, root: Path, options: dict[str, Any] | None = None) -> Any:
-        result = await self.request("initialize", {
-            "processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": CLIENT_CAPABILITIES,
-            "initializationOptions": options or {},
-        })
+        result = await self.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": root.as_uri(),
+                "capabilities": CLIENT_CAPABILITIES,
+                "initializationOptions": options or {},
+            },
+        )
         self.notify("initialized", {})
         return result
 
@@ -120,10 +158,13 @@ class StdioClient:
             await asyncio.wait_for(self.request("shutdown"), 5)
             self.notify("exit")
             await asyncio.wait_for(self.process.wait(), 5)
-        except (asyncio.TimeoutError, RuntimeError, ConnectionError):
+        except (TimeoutError, RuntimeError, ConnectionError):
             self.process.kill()
         self._reader.cancel()
 
     def rss_mib(self) -> float:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+        return (
+            int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
+            / 1024
+        )

@@ -44,8 +44,22 @@ def record() -> None:
         for path in sorted(ANSWERS.glob("*.txt")):
             prompt, answers = read_answers(path)
             with LoopbackModel(answers=answers) as model:
-                code = codegen(["generate", prompt, "--out", scratch, "--force", "--base-url", model.base_url,
-                                "--tracing", "off", "--record", str(REPLAY), "--json"])
+                code = codegen(
+                    [
+                        "generate",
+                        prompt,
+                        "--out",
+                        scratch,
+                        "--force",
+                        "--base-url",
+                        model.base_url,
+                        "--tracing",
+                        "off",
+                        "--record",
+                        str(REPLAY),
+                        "--json",
+                    ]
+                )
             if code != 0:
                 raise SystemExit(f"recording {path.name} failed")
             print(f"recorded {prompt!r}")

@@ -39,7 +39,7 @@ if __name__ == "__main__":
     main()
 '''
 
-TESTS = '''import unittest
+TESTS = """import unittest
 
 from your_module import moving_average
 
@@ -58,9 +58,9 @@ class TestMovingAverage(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
-'''
+"""
 
-PYTEST_TESTS = '''import pytest
+PYTEST_TESTS = """import pytest
 
 from your_module import moving_average
 
@@ -80,11 +80,13 @@ def test_window_larger_than_series_gives_empty_list():
 def test_non_positive_window_is_rejected():
     with pytest.raises(ValueError):
         moving_average([1.0, 2.0], 0)
-'''
+"""
 
 FIELD_OF = {"GeneratedCode": "code", "ProgramRunner": "main_function_code", "UnitTest": "test_code"}
 DEFAULT_ANSWERS = {"GeneratedCode": MOVING_AVERAGE, "ProgramRunner": RUNNER, "UnitTest": TESTS}
-PYTEST_KIND = "UnitTest/pytest"  # the answer to a UnitTest request whose prompt asks for a pytest file
+PYTEST_KIND = (
+    "UnitTest/pytest"  # the answer to a UnitTest request whose prompt asks for a pytest file
+)
 
 
 @dataclass
@@ -96,15 +98,17 @@ class Reply:
     refusal: str | None = None
     delay: float = 0.0
     error_message: str = "injected failure"
-    kind: str | None = None  # only answer requests of this kind (GeneratedCode, ProgramRunner, UnitTest)
+    kind: str | None = (
+        None  # only answer requests of this kind (GeneratedCode, ProgramRunner, UnitTest)
+    )
     finish_reason: str = "stop"
 
     @classmethod
-    def error(cls, status: int, message: str = "injected failure", **kw: Any) -> "Reply":
+    def error(cls, status: int, message: str = "injected failure", **kw: Any) -> Reply:
         return cls(status=status, error_message=message, **kw)
 
     @classmethod
-    def code(cls, kind: str, code: str, **kw: Any) -> "Reply":
+    def code(cls, kind: str, code: str, **kw: Any) -> Reply:
         return cls(content=json.dumps({FIELD_OF[kind]: code}), kind=kind, **kw)
 
 
@@ -145,7 +149,10 @@ _NO_RESPONSE_FORMAT = Rejection(400, "'response_format' is not supported by this
 
 PROFILES: dict[str, Profile] = {
     # Strict json_schema; an unknown key inside response_format is a 400.
-    "openai": Profile("openai", {"json_object+schema": Rejection(400, "Unknown parameter: 'response_format.schema'.")}),
+    "openai": Profile(
+        "openai",
+        {"json_object+schema": Rejection(400, "Unknown parameter: 'response_format.schema'.")},
+    ),
     # Ollama >= 0.5 and vLLM hold json_schema with a grammar; json_object without a schema is free-form.
     "ollama": Profile("ollama", free_form=frozenset({"json_object"})),
     "vllm": Profile("vllm", free_form=frozenset({"json_object"})),
@@ -160,8 +167,12 @@ PROFILES: dict[str, Profile] = {
     "groq": Profile(
         "groq",
         {
-            "json_schema": Rejection(400, "response_format` json_schema is not supported with this model"),
-            "json_object+schema": Rejection(400, "property 'response_format.schema' is unsupported"),
+            "json_schema": Rejection(
+                400, "response_format` json_schema is not supported with this model"
+            ),
+            "json_object+schema": Rejection(
+                400, "property 'response_format.schema' is unsupported"
+            ),
         },
     ),
     # OpenAI's reasoning models: the openai profile's formats, and their sampling parameter 400s.
@@ -172,7 +183,11 @@ PROFILES: dict[str, Profile] = {
     ),
     # No response_format at all: the reply is whatever the model writes.
     "rejects-both": Profile(
-        "rejects-both", {shape: _NO_RESPONSE_FORMAT for shape in ("json_schema", "json_object+schema", "json_object")}
+        "rejects-both",
+        {
+            shape: _NO_RESPONSE_FORMAT
+            for shape in ("json_schema", "json_object+schema", "json_object")
+        },
     ),
 }
 
@@ -180,16 +195,26 @@ PROFILES: dict[str, Profile] = {
 def reasoning_model_rejection(body: dict[str, Any]) -> dict[str, Any] | None:
     """The 400 body OpenAI's reasoning models answer a request with, or None if they take it."""
     if "max_tokens" in body:
-        return {"error": {
-            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
-                       "Use 'max_completion_tokens' instead.",
-            "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}
+        return {
+            "error": {
+                "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead.",
+                "type": "invalid_request_error",
+                "param": "max_tokens",
+                "code": "unsupported_parameter",
+            }
+        }
     temperature = body.get("temperature")
     if temperature is not None and temperature != 1:
-        return {"error": {
-            "message": f"Unsupported value: 'temperature' does not support {temperature} with this model. "
-                       "Only the default (1) value is supported.",
-            "type": "invalid_request_error", "param": "temperature", "code": "unsupported_value"}}
+        return {
+            "error": {
+                "message": f"Unsupported value: 'temperature' does not support {temperature} with this model. "
+                "Only the default (1) value is supported.",
+                "type": "invalid_request_error",
+                "param": "temperature",
+                "code": "unsupported_value",
+            }
+        }
     return None
 
 
@@ -208,7 +233,9 @@ class LoopbackModel:
     delay: float = 0.0
     piece_delay: float = 0.0  # seconds between the pieces of a streamed reply
     profile: Profile = PROFILES["openai"]
-    answers: dict[str, str] = field(default_factory=lambda: {**DEFAULT_ANSWERS, PYTEST_KIND: PYTEST_TESTS})
+    answers: dict[str, str] = field(
+        default_factory=lambda: {**DEFAULT_ANSWERS, PYTEST_KIND: PYTEST_TESTS}
+    )
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -218,10 +245,12 @@ class LoopbackModel:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _make_handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="loopback-model", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="loopback-model", daemon=True
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> "LoopbackModel":
+    def start(self) -> LoopbackModel:
         self._thread.start()
         return self
 
@@ -229,7 +258,7 @@ class LoopbackModel:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "LoopbackModel":
+    def __enter__(self) -> LoopbackModel:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -269,8 +298,16 @@ class LoopbackModel:
         rejection = self.profile.rejects.get(shape)
         if rejection is not None:  # rejected before any scripted reply is used
             if rejection.raw_body is not None:
-                return rejection.status, RawBody(rejection.raw_body, rejection.content_type), self.delay
-            return rejection.status, _error_body(rejection.message, "invalid_request_error"), self.delay
+                return (
+                    rejection.status,
+                    RawBody(rejection.raw_body, rejection.content_type),
+                    self.delay,
+                )
+            return (
+                rejection.status,
+                _error_body(rejection.message, "invalid_request_error"),
+                self.delay,
+            )
         reply = self._next_reply(kind)
         delay = self.delay + reply.delay
         if reply.status != 200:
@@ -278,18 +315,28 @@ class LoopbackModel:
         if reply.refusal is not None:
             message = {"role": "assistant", "content": None, "refusal": reply.refusal}
         else:
-            content = reply.content if reply.content is not None else self._default_content(kind, shape, body)
+            content = (
+                reply.content
+                if reply.content is not None
+                else self._default_content(kind, shape, body)
+            )
             message = {"role": "assistant", "content": content, "refusal": None}
         completion = {
             "id": f"chatcmpl-loopback-{len(self.requests)}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", "loopback"),
-            "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason, "logprobs": None}],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "finish_reason": reply.finish_reason,
+                    "logprobs": None,
+                }
+            ],
             "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
         }
         return 200, completion, delay
-
 
     def _default_content(self, kind: str, shape: str, body: dict[str, Any]) -> str:
         code = self.answers[kind]
@@ -339,13 +386,38 @@ def stream_chunks(completion: dict[str, Any], pieces: int = 40) -> list[dict[str
     field = "refusal" if message.get("refusal") else "content"
     text = message.get(field) or ""
     size = max(1, -(-len(text) // pieces))
-    parts = [text[index:index + size] for index in range(0, len(text), size)] or [""]
-    base = {key: completion[key] for key in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
-    chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", field: part} if number == 0
-                                    else {field: part}, "finish_reason": None, "logprobs": None}]}
-              for number, part in enumerate(parts)]
-    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"],
-                                        "logprobs": None}], "usage": completion.get("usage")})
+    parts = [text[index : index + size] for index in range(0, len(text), size)] or [""]
+    base = {key: completion[key] for key in ("id", "created", "model")} | {
+        "object": "chat.completion.chunk"
+    }
+    chunks = [
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"role": "assistant", field: part} if number == 0 else {field: part},
+                    "finish_reason": None,
+                    "logprobs": None,
+                }
+            ],
+        }
+        for number, part in enumerate(parts)
+    ]
+    chunks.append(
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {},
+                    "finish_reason": choice["finish_reason"],
+                    "logprobs": None,
+                }
+            ],
+            "usage": completion.get("usage"),
+        }
+    )
     return chunks
 
 
@@ -370,7 +442,9 @@ def _make_handler(model: LoopbackModel):
             data = payload.text.encode() if raw else json.dumps(payload).encode()
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", payload.content_type if raw else "application/json")
+                self.send_header(
+                    "Content-Type", payload.content_type if raw else "application/json"
+                )
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -379,7 +453,13 @@ def _make_handler(model: LoopbackModel):
 
         def do_GET(self) -> None:
             if self.path.rstrip("/").endswith("/models"):
-                self._send(200, {"object": "list", "data": [{"id": "loopback", "object": "model", "owned_by": "tests"}]})
+                self._send(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [{"id": "loopback", "object": "model", "owned_by": "tests"}],
+                    },
+                )
             else:
                 self._send(404, _error_body("not found", "not_found"))
 
@@ -424,14 +504,30 @@ def _make_handler(model: LoopbackModel):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Serve canned Chat Completions answers on 127.0.0.1.")
+    parser = argparse.ArgumentParser(
+        description="Serve canned Chat Completions answers on 127.0.0.1."
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
-    parser.add_argument("--piece-delay", type=float, default=0.0,
-                        help="seconds between the pieces of a streamed reply (a slow model, for live progress)")
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="openai", help="how response formats are treated")
-    parser.add_argument("--answer", action="append", default=[], metavar="KIND=FILE",
-                        help=f"answer requests of KIND ({', '.join(FIELD_OF)}) with the code in FILE")
+    parser.add_argument(
+        "--piece-delay",
+        type=float,
+        default=0.0,
+        help="seconds between the pieces of a streamed reply (a slow model, for live progress)",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="openai",
+        help="how response formats are treated",
+    )
+    parser.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="KIND=FILE",
+        help=f"answer requests of KIND ({', '.join(FIELD_OF)}) with the code in FILE",
+    )
     args = parser.parse_args()
     answers = {**DEFAULT_ANSWERS, PYTEST_KIND: PYTEST_TESTS}
     for item in args.answer:
@@ -442,7 +538,13 @@ def main() -> None:
             answers[kind] = handle.read()
         if kind == "UnitTest":  # the given tests answer every test request, pytest or not
             answers.pop(PYTEST_KIND, None)
-    model = LoopbackModel(delay=args.delay, piece_delay=args.piece_delay, port=args.port, profile=PROFILES[args.profile], answers=answers).start()
+    model = LoopbackModel(
+        delay=args.delay,
+        piece_delay=args.piece_delay,
+        port=args.port,
+        profile=PROFILES[args.profile],
+        answers=answers,
+    ).start()
     print(model.base_url, flush=True)
     try:
         model._thread.join()

@@ -14,7 +14,9 @@ def seed_code_quality_score(code):
     except SyntaxError:
         return 0.0
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module)) and ast.get_docstring(node):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module)) and ast.get_docstring(
+            node
+        ):
             score += 0.2
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
@@ -37,8 +39,11 @@ def seed_test_coverage_score(code, tests):
     except SyntaxError:
         return 0.0
     function_count = sum(1 for node in ast.walk(code_tree) if isinstance(node, ast.FunctionDef))
-    test_count = sum(1 for node in ast.walk(test_tree)
-                     if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"))
+    test_count = sum(
+        1
+        for node in ast.walk(test_tree)
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    )
     coverage = min(1, test_count / function_count) if function_count > 0 else 0
     if "self.assert" in tests:
         coverage += 0.2

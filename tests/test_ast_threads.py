@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen.shaping import formatting
 from codegen import source
 from codegen.execution.coverage import function_spans
+from codegen.shaping import formatting
 from codegen.test_files import declared_test_ids
 
 SOURCE = Path(ast.__file__).read_text(encoding="utf-8")
@@ -23,6 +23,7 @@ SOURCE = Path(ast.__file__).read_text(encoding="utf-8")
 @pytest.fixture
 def thread_switches_inside_ast_building():
     """A GC callback that yields the GIL: another thread then runs while an AST is half built."""
+
     def yield_gil(phase, info):
         if phase == "start":
             time.sleep(0)
@@ -55,9 +56,13 @@ def race(work, threads: int = 4) -> list[str]:
     return errors
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 13), reason="the counter is per thread from Python 3.13")
+@pytest.mark.skipif(
+    sys.version_info >= (3, 13), reason="the counter is per thread from Python 3.13"
+)
 def test_the_race_is_real_without_the_lock(thread_switches_inside_ast_building):
-    assert any(race(lambda: ast.parse(SOURCE)) for _ in range(5)), "could not reproduce cpython#106905"
+    assert any(race(lambda: ast.parse(SOURCE)) for _ in range(5)), (
+        "could not reproduce cpython#106905"
+    )
 
 
 def test_every_ast_we_build_takes_the_lock(thread_switches_inside_ast_building):

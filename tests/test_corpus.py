@@ -61,14 +61,27 @@ def with_placeholder(source: str, module_name: str) -> str:
         replacement = None
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == module_name:
             replacement = ast.unparse(ast.ImportFrom(PLACEHOLDER, node.names, 0))
-        elif isinstance(node, ast.Import) and any(alias.name == module_name for alias in node.names):
-            replacement = ast.unparse(ast.Import([
-                ast.alias(PLACEHOLDER, alias.asname or module_name) if alias.name == module_name else alias
-                for alias in node.names]))
+        elif isinstance(node, ast.Import) and any(
+            alias.name == module_name for alias in node.names
+        ):
+            replacement = ast.unparse(
+                ast.Import(
+                    [
+                        ast.alias(PLACEHOLDER, alias.asname or module_name)
+                        if alias.name == module_name
+                        else alias
+                        for alias in node.names
+                    ]
+                )
+            )
         if replacement is not None:
-            start = starts[node.lineno - 1] + len(lines[node.lineno - 1].encode()[:node.col_offset].decode())
+            start = starts[node.lineno - 1] + len(
+                lines[node.lineno - 1].encode()[: node.col_offset].decode()
+            )
             end_line = lines[node.end_lineno - 1]
-            end = starts[node.end_lineno - 1] + len(end_line.encode()[:node.end_col_offset].decode())
+            end = starts[node.end_lineno - 1] + len(
+                end_line.encode()[: node.end_col_offset].decode()
+            )
             edits.append((start, end, replacement))
     for start, end, replacement in sorted(edits, reverse=True):
         source = source[:start] + replacement + source[end:]
@@ -127,7 +140,9 @@ def imports(source: str) -> set[tuple[str, str, str | None]]:
 def expected_import(entry: tuple[str, str, str | None], module_name: str, names: set[str]):
     """Where an import of the original file must point after the rewrite (DESIGN.md, pipeline step 4)."""
     bound, module, imported = entry
-    if module.startswith("."):  # a relative import: the generated test has no package, so it is the module
+    if module.startswith(
+        "."
+    ):  # a relative import: the generated test has no package, so it is the module
         if module.strip(".") or imported in names or imported == "*":
             return (bound, module_name, imported)
         return (bound, module_name, None)  # `from . import x`: x is the module
@@ -140,8 +155,11 @@ def used_names(source: str) -> set[str]:
     return {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
 
 
-@pytest.mark.parametrize("module_name, module_source, test_path", CORPUS,
-                         ids=[entry[2].rpartition("/")[2] for entry in CORPUS])
+@pytest.mark.parametrize(
+    "module_name, module_source, test_path",
+    CORPUS,
+    ids=[entry[2].rpartition("/")[2] for entry in CORPUS],
+)
 def test_a_real_test_file_survives_the_pipeline(module_name, module_source, test_path):
     original = read(Path(test_path))
     names = defined_names(module_source)
@@ -153,7 +171,8 @@ def test_a_real_test_file_survives_the_pipeline(module_name, module_source, test
     assert newly_unbound == set(), f"names no longer bound: {sorted(newly_unbound)}"
     used = used_names(original)
     missing = {
-        expected_import(entry, module_name, set(names)) for entry in imports(original)
+        expected_import(entry, module_name, set(names))
+        for entry in imports(original)
         if entry[0] in used or entry[2] == "*"
     } - imports(result)
     assert missing == set(), f"imports lost or pointed elsewhere: {sorted(missing, key=str)}"

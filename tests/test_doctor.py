@@ -37,9 +37,13 @@ def test_unknown_model_is_named_with_the_available_ones(model, capsys):
     assert "loopback" in checks(report)["endpoint"]["fix"]
 
 
-@pytest.mark.parametrize("profile, mode", [("llama-cpp-python", "json_object+schema"), ("groq", "json_object"),
-                                           ("rejects-both", "text")])
-def test_structured_output_check_reports_the_mode_the_endpoint_ended_up_with(model, capsys, profile, mode):
+@pytest.mark.parametrize(
+    "profile, mode",
+    [("llama-cpp-python", "json_object+schema"), ("groq", "json_object"), ("rejects-both", "text")],
+)
+def test_structured_output_check_reports_the_mode_the_endpoint_ended_up_with(
+    model, capsys, profile, mode
+):
     model.profile = PROFILES[profile]
     model.enqueue(ADD)
     code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "loopback")
@@ -55,7 +59,9 @@ def test_all_green_offline_against_a_local_server_with_no_key(model, capsys, tmp
     out = capsys.readouterr().out
     assert code == 0, out
     assert "FAIL" not in out
-    assert "API key none (not needed for most local servers)" in out and "in json_schema mode" in out
+    assert (
+        "API key none (not needed for most local servers)" in out and "in json_schema mode" in out
+    )
 
 
 def test_missing_credentials_fail_with_the_fix(capsys):
@@ -81,7 +87,9 @@ def test_key_is_masked(model, capsys, monkeypatch):
 
 
 def test_a_model_that_ignores_the_request_fails_the_check(model, capsys):
-    code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "loopback")  # answers moving_average
+    code, report = run_doctor(
+        capsys, "--base-url", model.base_url, "--model", "loopback"
+    )  # answers moving_average
     assert code == 1
     assert "without the asked-for function" in checks(report)["structured output"]["detail"]
 
@@ -100,11 +108,18 @@ def test_the_set_up_check_ignores_a_hostile_workspace(tmp_path):
     import sys
 
     (tmp_path / "codegen").mkdir()
-    (tmp_path / "codegen" / "__init__.py").write_text("raise SystemExit('the workspace package ran')\n")
-    (tmp_path / ".env").write_text("OPENAI_BASE_URL=http://attacker.invalid/v1\nOPENAI_API_KEY=sk-workspace\n")
+    (tmp_path / "codegen" / "__init__.py").write_text(
+        "raise SystemExit('the workspace package ran')\n"
+    )
+    (tmp_path / ".env").write_text(
+        "OPENAI_BASE_URL=http://attacker.invalid/v1\nOPENAI_API_KEY=sk-workspace\n"
+    )
     completed = subprocess.run(
         [sys.executable, "-I", "-m", "codegen", "doctor", "--json", "--no-env-file"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CODEGEN_TRACING": "off"},
     )
     report = json.loads(completed.stdout)

@@ -9,17 +9,34 @@ from pathlib import Path
 import pytest
 
 from codegen.cli import main
+from codegen.model.structured_output import MAX_CODE_BYTES
 from codegen.session import traced_session
 from codegen.settings import load_settings
-from codegen.model.structured_output import MAX_CODE_BYTES
 from tests.loopback_model import MOVING_AVERAGE, PROFILES, Profile, Rejection, Reply, request_shape
 
 PROMPT = "compute the moving average of a time series with a window"
 
 
 def generate(model, out: Path, *extra: str) -> int:
-    return main(["generate", PROMPT, "--out", str(out), "--module", "ma", "--base-url", model.base_url,
-                 "--tracing", "off", "--max-retries", "2", "--timeout", "5", *extra])
+    return main(
+        [
+            "generate",
+            PROMPT,
+            "--out",
+            str(out),
+            "--module",
+            "ma",
+            "--base-url",
+            model.base_url,
+            "--tracing",
+            "off",
+            "--max-retries",
+            "2",
+            "--timeout",
+            "5",
+            *extra,
+        ]
+    )
 
 
 def shapes(model) -> list[str]:
@@ -30,15 +47,20 @@ def written(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
 
 
-@pytest.mark.parametrize("profile, probe, mode", [
-    ("openai", [], "json_schema"),
-    ("ollama", [], "json_schema"),
-    ("vllm", [], "json_schema"),
-    ("llama-cpp-python", ["json_schema"], "json_object+schema"),
-    ("groq", ["json_schema", "json_object+schema"], "json_object"),
-    ("rejects-both", ["json_schema", "json_object+schema", "json_object"], "text"),
-])
-def test_generate_works_against_each_endpoint_and_steps_down_once(model, tmp_path, capsys, profile, probe, mode):
+@pytest.mark.parametrize(
+    "profile, probe, mode",
+    [
+        ("openai", [], "json_schema"),
+        ("ollama", [], "json_schema"),
+        ("vllm", [], "json_schema"),
+        ("llama-cpp-python", ["json_schema"], "json_object+schema"),
+        ("groq", ["json_schema", "json_object+schema"], "json_object"),
+        ("rejects-both", ["json_schema", "json_object+schema", "json_object"], "text"),
+    ],
+)
+def test_generate_works_against_each_endpoint_and_steps_down_once(
+    model, tmp_path, capsys, profile, probe, mode
+):
     model.profile = PROFILES[profile]
     assert generate(model, tmp_path) == 0, capsys.readouterr().err
     # Each rejected format is asked once (no SDK retries, though a 500 is retryable), then the mode
@@ -49,8 +71,13 @@ def test_generate_works_against_each_endpoint_and_steps_down_once(model, tmp_pat
     assert "from ma import moving_average" in (tmp_path / "test_ma.py").read_text()
     assert "Tests: 3/3 passed" in capsys.readouterr().out
     last = model.requests[-1]
-    if mode != "json_schema":  # the schema is spelled out for every mode that cannot carry it natively
-        assert '"test_code"' in last["messages"][0]["content"] or '"main_function_code"' in last["messages"][0]["content"]
+    if (
+        mode != "json_schema"
+    ):  # the schema is spelled out for every mode that cannot carry it natively
+        assert (
+            '"test_code"' in last["messages"][0]["content"]
+            or '"main_function_code"' in last["messages"][0]["content"]
+        )
     if mode == "json_object+schema":
         assert last["response_format"]["schema"]["title"] in ("ProgramRunner", "UnitTest")
 
@@ -58,7 +85,9 @@ def test_generate_works_against_each_endpoint_and_steps_down_once(model, tmp_pat
 def test_the_mode_is_remembered_for_the_session(model):
     # A language server keeps one session per configuration: the endpoint is probed once, not per generation.
     model.profile = PROFILES["llama-cpp-python"]
-    settings = load_settings({"base_url": model.base_url, "tracing": "off", "run_tests": False}, environ={})
+    settings = load_settings(
+        {"base_url": model.base_url, "tracing": "off", "run_tests": False}, environ={}
+    )
 
     async def two_generations() -> None:
         async with traced_session(settings) as session:
@@ -94,15 +123,28 @@ def test_an_explicit_mode_the_endpoint_rejects_is_an_error_naming_it(model, tmp_
 def test_a_transient_server_error_on_the_first_request_is_still_retried(model, tmp_path):
     model.enqueue(Reply.error(500, "upstream exploded"))
     assert generate(model, tmp_path, "--no-run") == 0
-    assert shapes(model) == ["json_schema"] * 4  # the retry, then runner and tests, all in json_schema
+    assert (
+        shapes(model) == ["json_schema"] * 4
+    )  # the retry, then runner and tests, all in json_schema
 
 
-@pytest.mark.parametrize("body, content_type, said", [
-    ("", "application/json", "HTTP 200 and an empty body"),
-    ("<html><body><h1>Bad Gateway</h1></body></html>", "text/html", "HTTP 200 and text/html beginning '<html>"),
-])
-def test_a_rejection_answered_with_200_and_no_completion(model, tmp_path, capsys, body, content_type, said):
-    model.profile = Profile("odd", {"json_schema": Rejection(200, raw_body=body, content_type=content_type)})
+@pytest.mark.parametrize(
+    "body, content_type, said",
+    [
+        ("", "application/json", "HTTP 200 and an empty body"),
+        (
+            "<html><body><h1>Bad Gateway</h1></body></html>",
+            "text/html",
+            "HTTP 200 and text/html beginning '<html>",
+        ),
+    ],
+)
+def test_a_rejection_answered_with_200_and_no_completion(
+    model, tmp_path, capsys, body, content_type, said
+):
+    model.profile = Profile(
+        "odd", {"json_schema": Rejection(200, raw_body=body, content_type=content_type)}
+    )
     assert generate(model, tmp_path) == 1
     err = capsys.readouterr().err
     assert f"function: {model.base_url} answered the json_schema request with {said}" in err
@@ -112,32 +154,56 @@ def test_a_rejection_answered_with_200_and_no_completion(model, tmp_path, capsys
 
 
 def test_a_rejection_answered_with_an_html_error_page_names_it(model, tmp_path, capsys):
-    model.profile = Profile("proxy", {"json_schema": Rejection(400, raw_body="<html>Bad Request</html>",
-                                                               content_type="text/html")})
+    model.profile = Profile(
+        "proxy",
+        {
+            "json_schema": Rejection(
+                400, raw_body="<html>Bad Request</html>", content_type="text/html"
+            )
+        },
+    )
     assert generate(model, tmp_path) == 1
     err = capsys.readouterr().err
-    assert "function:" in err and "rejected the json_schema request (HTTP 400): text/html beginning '<html>Bad" in err
+    assert (
+        "function:" in err
+        and "rejected the json_schema request (HTTP 400): text/html beginning '<html>Bad" in err
+    )
     assert len(model.requests) == 1 and written(tmp_path) == []
 
 
-@pytest.mark.parametrize("setting, mode", [("json_schema", "json_schema"), ("json_object", "json_object+schema"),
-                                           ("text", "text")])
+@pytest.mark.parametrize(
+    "setting, mode",
+    [("json_schema", "json_schema"), ("json_object", "json_object+schema"), ("text", "text")],
+)
 def test_valid_json_of_the_wrong_shape_fails_in_every_mode(model, tmp_path, capsys, setting, mode):
     model.profile = PROFILES["ollama"]
     model.enqueue(Reply(content=json.dumps({"answer": MOVING_AVERAGE}), kind="GeneratedCode"))
     assert generate(model, tmp_path, "--structured-output", setting) == 1
     err = capsys.readouterr().err
-    assert f"function: The model's reply ({mode} mode) is not a valid GeneratedCode (Field required)" in err
+    assert (
+        f"function: The model's reply ({mode} mode) is not a valid GeneratedCode (Field required)"
+        in err
+    )
     assert len(model.requests) == 1 and written(tmp_path) == []
 
 
-@pytest.mark.parametrize("setting, mode", [("json_schema", "json_schema"), ("json_object", "json_object+schema")])
+@pytest.mark.parametrize(
+    "setting, mode", [("json_schema", "json_schema"), ("json_object", "json_object+schema")]
+)
 def test_json_wrapped_in_prose_fails_in_the_json_modes(model, tmp_path, capsys, setting, mode):
     model.profile = PROFILES["ollama"]
-    model.enqueue(Reply(content="Sure! " + json.dumps({"code": MOVING_AVERAGE}) + " Enjoy.", kind="GeneratedCode"))
+    model.enqueue(
+        Reply(
+            content="Sure! " + json.dumps({"code": MOVING_AVERAGE}) + " Enjoy.",
+            kind="GeneratedCode",
+        )
+    )
     assert generate(model, tmp_path, "--structured-output", setting) == 1
     err = capsys.readouterr().err
-    assert f"function: The model's reply ({mode} mode) is not a valid GeneratedCode (Invalid JSON" in err
+    assert (
+        f"function: The model's reply ({mode} mode) is not a valid GeneratedCode (Invalid JSON"
+        in err
+    )
     assert len(model.requests) == 1 and written(tmp_path) == []
 
 
@@ -145,7 +211,10 @@ def test_a_text_reply_with_neither_json_nor_code_says_so(model, tmp_path, capsys
     model.enqueue(Reply(content="I would rather not write code today.", kind="GeneratedCode"))
     assert generate(model, tmp_path, "--structured-output", "text") == 1
     err = capsys.readouterr().err
-    assert "function: The model's reply (text mode) holds neither a JSON object nor a fenced code block" in err
+    assert (
+        "function: The model's reply (text mode) holds neither a JSON object nor a fenced code block"
+        in err
+    )
     assert len(model.requests) == 1 and written(tmp_path) == []
 
 
@@ -154,12 +223,17 @@ def test_max_tokens_is_sent_with_every_request(model, tmp_path):
     assert [r["max_tokens"] for r in model.requests] == [777, 777, 777]
 
 
-def test_a_10_mb_reply_fails_with_a_message_and_nothing_goes_back_to_the_model(model, tmp_path, capsys):
+def test_a_10_mb_reply_fails_with_a_message_and_nothing_goes_back_to_the_model(
+    model, tmp_path, capsys
+):
     huge = MOVING_AVERAGE + "\n" + "padding = 1\n" * 900_000  # ~10.8 MB of valid Python
     model.enqueue(Reply.code("GeneratedCode", huge))
     assert generate(model, tmp_path) == 1
     err = capsys.readouterr().err
-    assert f"over the {MAX_CODE_BYTES // 1000} KB of code codegen accepts" in err and "function:" in err
+    assert (
+        f"over the {MAX_CODE_BYTES // 1000} KB of code codegen accepts" in err
+        and "function:" in err
+    )
     assert "--max-tokens" in err
     assert len(model.requests) == 1  # no runner or tests prompt carried it back to the model
     assert written(tmp_path) == []
@@ -173,22 +247,36 @@ def test_oversized_tests_fail_the_generation_before_any_repair_request(model, tm
     assert written(tmp_path) == []
 
 
-@pytest.mark.parametrize("status, message", [
-    (400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model."),
-    (422, "body -> response_format -> json_schema: extra fields not permitted"),
-    (500, "Input should be 'text' or 'json_object' at body.response_format.type"),
-])
+@pytest.mark.parametrize(
+    "status, message",
+    [
+        (
+            400,
+            "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+        ),
+        (422, "body -> response_format -> json_schema: extra fields not permitted"),
+        (500, "Input should be 'text' or 'json_object' at body.response_format.type"),
+    ],
+)
 def test_a_rejection_naming_the_format_steps_down_without_a_retry(model, tmp_path, status, message):
     model.profile = Profile("rejecting", {"json_schema": Rejection(status, message)})
     assert generate(model, tmp_path, "--no-run") == 0
-    assert shapes(model) == ["json_schema", "json_object+schema", "json_object+schema", "json_object+schema"]
+    assert shapes(model) == [
+        "json_schema",
+        "json_object+schema",
+        "json_object+schema",
+        "json_object+schema",
+    ]
 
 
 def test_a_400_that_does_not_name_the_format_is_an_error_not_a_step_down(model, tmp_path, capsys):
     model.enqueue(Reply.error(400, "This model's maximum context length is 8192 tokens."))
     assert generate(model, tmp_path) == 1
     err = capsys.readouterr().err
-    assert "function:" in err and "rejected the json_schema request (HTTP 400): This model's maximum context" in err
+    assert (
+        "function:" in err
+        and "rejected the json_schema request (HTTP 400): This model's maximum context" in err
+    )
     assert shapes(model) == ["json_schema"] and written(tmp_path) == []
 
 
@@ -199,7 +287,9 @@ def test_the_mode_and_token_limit_come_from_the_environment_too(model, tmp_path,
     assert shapes(model) == ["text"] * 3 and {r["max_tokens"] for r in model.requests} == {512}
 
 
-def test_an_unknown_mode_in_the_environment_is_a_configuration_error(model, tmp_path, capsys, monkeypatch):
+def test_an_unknown_mode_in_the_environment_is_a_configuration_error(
+    model, tmp_path, capsys, monkeypatch
+):
     monkeypatch.setenv("CODEGEN_STRUCTURED_OUTPUT", "xml")
     assert generate(model, tmp_path) == 2
     err = capsys.readouterr().err

@@ -32,12 +32,21 @@ class PromptAwareModel(LoopbackModel):
         if "explode" in text:
             with self._lock:
                 self.requests.append(body)
-            error = {"error": {"message": "upstream exploded", "type": "server_error", "param": None, "code": None}}
+            error = {
+                "error": {
+                    "message": "upstream exploded",
+                    "type": "server_error",
+                    "param": None,
+                    "code": None,
+                }
+            }
             return 500, error, self.delay
         status, payload, delay = super().answer(body)
         if "garble" in text and kind == "GeneratedCode":
             # Rewritten here rather than enqueued: a queued reply could go to another prompt's request.
-            payload["choices"][0]["message"]["content"] = json.dumps({"code": "def broken(:\n    pass\n"})
+            payload["choices"][0]["message"]["content"] = json.dumps(
+                {"code": "def broken(:\n    pass\n"}
+            )
         return status, payload, delay
 
 
@@ -68,18 +77,34 @@ def closed_port_url() -> str:
 
 
 def test_small_dataset_prints_the_table_and_writes_the_report(model, tmp_path, capsys):
-    dataset = write_jsonl(tmp_path / "three.jsonl", ["sum two numbers", "reverse a string", "sort a list"])
+    dataset = write_jsonl(
+        tmp_path / "three.jsonl", ["sum two numbers", "reverse a string", "sort a list"]
+    )
     report_path = tmp_path / "report.json"
     assert evaluate(model, dataset, "--parallel", "3", "--report", str(report_path)) == 0
     out = capsys.readouterr()
-    for label in ("succeeded          3", "failed             0", "code quality       1.00", "pass rate          1.00",
-                  "line coverage", "flaky tests        0", "repaired           0", "p50     p95", "function", "total"):
+    for label in (
+        "succeeded          3",
+        "failed             0",
+        "code quality       1.00",
+        "pass rate          1.00",
+        "line coverage",
+        "flaky tests        0",
+        "repaired           0",
+        "p50     p95",
+        "function",
+        "total",
+    ):
         assert label in out.out
     assert f"Report: {report_path}" in out.out
     assert "3/3 prompts done" in out.err  # progress on stderr
 
     report = json.loads(report_path.read_text())
-    assert [row["prompt"] for row in report["rows"]] == ["sum two numbers", "reverse a string", "sort a list"]
+    assert [row["prompt"] for row in report["rows"]] == [
+        "sum two numbers",
+        "reverse a string",
+        "sort a list",
+    ]
     assert {row["status"] for row in report["rows"]} == {"ok"}
     row = report["rows"][0]
     assert row["category"] == "test" and row["error"] is None and row["trial"] == 1
@@ -88,7 +113,11 @@ def test_small_dataset_prints_the_table_and_writes_the_report(model, tmp_path, c
     assert {"model.function", "model.runner", "model.tests", "run", "total"} <= set(row["timings"])
     summary = report["summary"]
     assert (summary["prompts"], summary["succeeded"], summary["failed"]) == (3, 3, 0)
-    assert summary["overall_score"] == 1.0 and summary["pass_rate"] == 1.0 and summary["tests_run"] == 9
+    assert (
+        summary["overall_score"] == 1.0
+        and summary["pass_rate"] == 1.0
+        and summary["tests_run"] == 9
+    )
     assert summary["line_coverage"] > 50 and summary["flaky"] == 0 and summary["repaired"] == 0
     assert set(summary["latency"]) >= {"function", "runner", "tests", "run", "total"}
     assert summary["latency"]["total"]["p50"] <= summary["latency"]["total"]["p95"]
@@ -97,16 +126,25 @@ def test_small_dataset_prints_the_table_and_writes_the_report(model, tmp_path, c
 
 
 def test_failing_prompts_are_reported_and_the_others_still_run(prompt_model, tmp_path, capsys):
-    dataset = write_jsonl(tmp_path / "mixed.jsonl", ["sum two numbers", "explode the server", "garble the code",
-                                                     "sort a list"])
-    assert evaluate(prompt_model, dataset, "--parallel", "4", "--report", str(tmp_path / "r.json")) == 0
+    dataset = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        ["sum two numbers", "explode the server", "garble the code", "sort a list"],
+    )
+    assert (
+        evaluate(prompt_model, dataset, "--parallel", "4", "--report", str(tmp_path / "r.json"))
+        == 0
+    )
     out = capsys.readouterr().out
     assert "succeeded          2" in out and "failed             2" in out
     assert "'explode the server': function:" in out and "'garble the code': function:" in out
     rows = {row["prompt"]: row for row in json.loads((tmp_path / "r.json").read_text())["rows"]}
     assert rows["sum two numbers"]["status"] == rows["sort a list"]["status"] == "ok"
     exploded, garbled = rows["explode the server"], rows["garble the code"]
-    assert exploded["status"] == "failed" and "HTTP 500" in exploded["error"] and "upstream exploded" in exploded["error"]
+    assert (
+        exploded["status"] == "failed"
+        and "HTTP 500" in exploded["error"]
+        and "upstream exploded" in exploded["error"]
+    )
     assert garbled["status"] == "failed" and "syntax error at line 1" in garbled["error"]
     assert exploded["scores"]["overall_score"] == 0.0 and exploded["execution"]["pass_rate"] == 0.0
     summary = json.loads((tmp_path / "r.json").read_text())["summary"]
@@ -124,12 +162,17 @@ def test_every_prompt_failing_exits_1_after_reporting(prompt_model, tmp_path, ca
 def test_csv_dataset_and_json_output(model, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     dataset = tmp_path / "prompts.csv"
-    dataset.write_text('category,prompt\nnumbers,"add two numbers, returning their sum"\nstrings,reverse a string\n')
+    dataset.write_text(
+        'category,prompt\nnumbers,"add two numbers, returning their sum"\nstrings,reverse a string\n'
+    )
     assert evaluate(model, dataset, "--json") == 0
     out = capsys.readouterr()
     assert out.err == ""  # --json: quiet, like generate --json
     report = json.loads(out.out)
-    assert [row["prompt"] for row in report["rows"]] == ["add two numbers, returning their sum", "reverse a string"]
+    assert [row["prompt"] for row in report["rows"]] == [
+        "add two numbers, returning their sum",
+        "reverse a string",
+    ]
     assert [row["category"] for row in report["rows"]] == ["numbers", "strings"]
     assert report["summary"]["succeeded"] == 2
     assert list(tmp_path.glob("eval-report-*.json")) == []  # --json without --report writes no file
@@ -140,31 +183,60 @@ def test_trials_repeat_every_prompt(model, tmp_path):
     assert evaluate(model, dataset, "--trials", "2", "--report", str(tmp_path / "r.json")) == 0
     rows = json.loads((tmp_path / "r.json").read_text())["rows"]
     assert [(row["prompt"], row["trial"]) for row in rows] == [
-        ("sum two numbers", 1), ("reverse a string", 1), ("sum two numbers", 2), ("reverse a string", 2)]
+        ("sum two numbers", 1),
+        ("reverse a string", 1),
+        ("sum two numbers", 2),
+        ("reverse a string", 2),
+    ]
     assert model.kinds().count("GeneratedCode") == 4
 
 
 def test_parallel_bounds_the_prompts_in_flight(tmp_path):
     with PromptAwareModel(delay=0.3) as model:
         dataset = write_jsonl(tmp_path / "four.jsonl", [f"task number {n}" for n in range(4)])
-        assert evaluate(model, dataset, "--parallel", "2", "--report", str(tmp_path / "r.json")) == 0
+        assert (
+            evaluate(model, dataset, "--parallel", "2", "--report", str(tmp_path / "r.json")) == 0
+        )
         starts = sorted(t for t, kind in model.arrivals if kind == "GeneratedCode")
     assert len(starts) == 4
     assert starts[1] - starts[0] < 0.25  # two prompts start together ...
-    assert starts[2] - starts[0] > 0.55  # ... the third only once one has finished (two model calls later)
+    assert (
+        starts[2] - starts[0] > 0.55
+    )  # ... the third only once one has finished (two model calls later)
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("broken.jsonl", '{"prompt": "fine"}\n{"prompt": "unterminated\n', "broken.jsonl:2: not valid JSON"),
-    ("list.jsonl", '["not", "an", "object"]\n', 'list.jsonl:1: expected a JSON object such as {"prompt"'),
-    ("empty_prompt.jsonl", '{"prompt": "fine"}\n\n{"prompt": "  "}\n',
-     'empty_prompt.jsonl:3: the row needs a non-empty "prompt"'),
-    ("columns.csv", "task,category\nadd numbers,numbers\n",
-     "columns.csv:1: the CSV header has no `prompt` column (columns: 'task', 'category')"),
-    ("cells.csv", "prompt\nadd numbers, then round\n", "cells.csv:2: 2 cells but the header has 1 columns"),
-    ("nothing.jsonl", "\n\n", "has no prompts"),
-    ("prompts.txt", "add numbers\n", "should be a .jsonl or .csv file"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        (
+            "broken.jsonl",
+            '{"prompt": "fine"}\n{"prompt": "unterminated\n',
+            "broken.jsonl:2: not valid JSON",
+        ),
+        (
+            "list.jsonl",
+            '["not", "an", "object"]\n',
+            'list.jsonl:1: expected a JSON object such as {"prompt"',
+        ),
+        (
+            "empty_prompt.jsonl",
+            '{"prompt": "fine"}\n\n{"prompt": "  "}\n',
+            'empty_prompt.jsonl:3: the row needs a non-empty "prompt"',
+        ),
+        (
+            "columns.csv",
+            "task,category\nadd numbers,numbers\n",
+            "columns.csv:1: the CSV header has no `prompt` column (columns: 'task', 'category')",
+        ),
+        (
+            "cells.csv",
+            "prompt\nadd numbers, then round\n",
+            "cells.csv:2: 2 cells but the header has 1 columns",
+        ),
+        ("nothing.jsonl", "\n\n", "has no prompts"),
+        ("prompts.txt", "add numbers\n", "should be a .jsonl or .csv file"),
+    ],
+)
 def test_malformed_datasets_are_named_with_the_line_before_any_model_call(
     model, tmp_path, capsys, name, content, message
 ):
@@ -192,8 +264,21 @@ def test_default_dataset_replays_the_seed_prompts_offline(tmp_path, capsys, monk
     """The default dataset resolves from the checkout; the seed's three prompts replay from the
     recorded answers and pass; every other prompt is a replay miss, reported as failed."""
     monkeypatch.chdir(tmp_path)  # the default dataset must not depend on the current directory
-    code = main(["eval", "--replay", str(ROOT / "codegen" / "demo" / "replay"), "--tracing", "off", "--parallel", "8",
-                 "--base-url", closed_port_url(), "--report", "report.json"])
+    code = main(
+        [
+            "eval",
+            "--replay",
+            str(ROOT / "codegen" / "demo" / "replay"),
+            "--tracing",
+            "off",
+            "--parallel",
+            "8",
+            "--base-url",
+            closed_port_url(),
+            "--report",
+            "report.json",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     report = json.loads((tmp_path / "report.json").read_text())
     status = {row["prompt"]: row for row in report["rows"]}
@@ -209,11 +294,28 @@ def test_default_dataset_replays_the_seed_prompts_offline(tmp_path, capsys, monk
 
 def test_local_tracing_records_the_evaluation(model, tmp_path):
     dataset = write_jsonl(tmp_path / "one.jsonl", ["sum two numbers"])
-    code = main(["eval", "--tracing", "local", "--base-url", model.base_url, "--dataset", str(dataset),
-                 "--report", str(tmp_path / "r.json")])
+    code = main(
+        [
+            "eval",
+            "--tracing",
+            "local",
+            "--base-url",
+            model.base_url,
+            "--dataset",
+            str(dataset),
+            "--report",
+            str(tmp_path / "r.json"),
+        ]
+    )
     assert code == 0
     wal = "".join(p.read_text() for p in (Path.home() / ".weave" / "wal").rglob("*.jsonl"))
-    for op in ("Evaluation.evaluate", "Evaluation.predict_and_score", "CodeGenerationPipeline.predict",
-               "TestResultScorer.score", "ExecutionScorer.score", "ExecutionScorer.summarize"):
+    for op in (
+        "Evaluation.evaluate",
+        "Evaluation.predict_and_score",
+        "CodeGenerationPipeline.predict",
+        "TestResultScorer.score",
+        "ExecutionScorer.score",
+        "ExecutionScorer.summarize",
+    ):
         assert f"/op/{op}:" in wal, op
     assert json.loads((tmp_path / "r.json").read_text())["tracing"] == "local"

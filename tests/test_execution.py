@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from codegen.execution import FunctionCoverage, TestRunResult, pool, run_tests, run_tests_async, sandbox
+from codegen.execution import (
+    FunctionCoverage,
+    TestRunResult,
+    pool,
+    run_tests,
+    run_tests_async,
+    sandbox,
+)
 from codegen.execution.coverage import function_coverage, function_spans
 from codegen.execution.sandbox import child_environment
 
@@ -99,7 +106,7 @@ def sleeper_command(marker: str) -> str:
     return f'subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", {marker!r}])'
 
 
-PASSING = '''\
+PASSING = """\
     import unittest
 
     from stats import Window, clamp, mean
@@ -121,7 +128,7 @@ PASSING = '''\
 
     if __name__ == "__main__":
         unittest.main()
-    '''
+    """
 
 
 def test_passing_file_counts_and_per_function_coverage() -> None:
@@ -150,7 +157,7 @@ def test_passing_file_counts_and_per_function_coverage() -> None:
 
 
 def test_failing_assertion_reports_message_and_line() -> None:
-    tests = '''\
+    tests = """\
         import unittest
 
         from stats import mean
@@ -163,7 +170,7 @@ def test_failing_assertion_reports_message_and_line() -> None:
 
             def test_error_inside_the_module(self):
                 mean([])
-        '''
+        """
     result = run(tests)
 
     failed = by_id(result)["TestMean.test_wrong_expectation"]
@@ -182,7 +189,7 @@ def test_failing_assertion_reports_message_and_line() -> None:
 
 def test_endless_test_times_out_and_leaves_no_process_behind() -> None:
     marker = f"codegen-sleeper-{os.getpid()}-timeout"
-    tests = f'''\
+    tests = f"""\
         import subprocess
         import sys
         import time
@@ -197,7 +204,7 @@ def test_endless_test_times_out_and_leaves_no_process_behind() -> None:
                 {sleeper_command(marker)}
                 while True:
                     time.sleep(0.05)
-        '''
+        """
     started = time.monotonic()
     result = run(tests, timeout=1.5)
 
@@ -213,7 +220,7 @@ def test_endless_test_times_out_and_leaves_no_process_behind() -> None:
 
 def test_processes_left_running_by_passing_tests_are_ended() -> None:
     marker = f"codegen-sleeper-{os.getpid()}-daemon"
-    tests = f'''\
+    tests = f"""\
         import subprocess
         import sys
         import unittest
@@ -222,7 +229,7 @@ def test_processes_left_running_by_passing_tests_are_ended() -> None:
         class TestBackground(unittest.TestCase):
             def test_starts_a_daemon(self):
                 {sleeper_command(marker)}
-        '''
+        """
     result = run(tests)
 
     assert result.passed == 1 and result.problem is None
@@ -230,7 +237,7 @@ def test_processes_left_running_by_passing_tests_are_ended() -> None:
 
 
 def test_unbounded_allocation_hits_the_memory_limit() -> None:
-    tests = '''\
+    tests = """\
         import unittest
 
 
@@ -242,7 +249,7 @@ def test_unbounded_allocation_hits_the_memory_limit() -> None:
 
             def test_still_runs_afterwards(self):
                 self.assertTrue(True)
-        '''
+        """
     result = run(tests, memory_mb=256)
 
     greedy = by_id(result)["TestGreedy.test_allocates_forever"]
@@ -259,7 +266,7 @@ def test_secrets_are_not_passed_to_generated_code(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("GITHUB_TOKEN", "ghp-secret")
     monkeypatch.setenv("DB_PASSWORD", "hunter2")
     monkeypatch.setenv("LC_CODEGEN_HARMLESS", "kept")
-    tests = '''\
+    tests = """\
         import os
         import unittest
 
@@ -280,7 +287,7 @@ def test_secrets_are_not_passed_to_generated_code(monkeypatch: pytest.MonkeyPatc
                 self.assertEqual(os.environ["PYTHONDONTWRITEBYTECODE"], "1")
                 self.assertEqual(os.environ["HOME"], os.getcwd())
                 self.assertEqual(os.path.expanduser("~"), os.getcwd())
-        '''
+        """
     result = run(tests)
 
     assert result.passed == 3, [(test.test_id, test.message) for test in result.tests]
@@ -289,7 +296,7 @@ def test_secrets_are_not_passed_to_generated_code(monkeypatch: pytest.MonkeyPatc
 def test_written_files_stay_in_the_sandbox(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    tests = '''\
+    tests = """\
         import os
         import pathlib
         import tempfile
@@ -307,7 +314,7 @@ def test_written_files_stay_in_the_sandbox(tmp_path: Path) -> None:
                     stream.write(b"x")
                 os.makedirs("nested/deeper")
                 print("cwd:", os.getcwd(), "tmp:", stream.name)
-        '''
+        """
     (project / "stats.py").write_text(MODULE)
     (project / "test_stats.py").write_text(source(tests))
     before = sorted(path.relative_to(project) for path in project.rglob("*"))
@@ -324,7 +331,7 @@ def test_written_files_stay_in_the_sandbox(tmp_path: Path) -> None:
 
 
 def test_sys_exit_in_a_test_is_an_error_not_the_end_of_the_run() -> None:
-    tests = '''\
+    tests = """\
         import sys
         import unittest
 
@@ -335,7 +342,7 @@ def test_sys_exit_in_a_test_is_an_error_not_the_end_of_the_run() -> None:
 
             def test_b_runs_afterwards(self):
                 pass
-        '''
+        """
     result = run(tests)
 
     exiting = by_id(result)["TestExit.test_a_calls_sys_exit"]
@@ -346,7 +353,7 @@ def test_sys_exit_in_a_test_is_an_error_not_the_end_of_the_run() -> None:
 
 
 def test_os_exit_keeps_earlier_results_and_says_where_it_stopped() -> None:
-    tests = '''\
+    tests = """\
         import os
         import unittest
 
@@ -364,7 +371,7 @@ def test_os_exit_keeps_earlier_results_and_says_where_it_stopped() -> None:
 
             def test_d_never_runs(self):
                 pass
-        '''
+        """
     result = run(tests)
 
     assert result.exit_code == 3
@@ -382,7 +389,7 @@ def test_os_exit_keeps_earlier_results_and_says_where_it_stopped() -> None:
 
 
 def test_test_file_that_fails_to_import_is_a_single_error() -> None:
-    tests = '''\
+    tests = """\
         import unittest
 
         from stats import median
@@ -391,7 +398,7 @@ def test_test_file_that_fails_to_import_is_a_single_error() -> None:
         class TestMedian(unittest.TestCase):
             def test_median(self):
                 self.assertEqual(median([1, 2, 3]), 2)
-        '''
+        """
     result = run(tests)
 
     assert (result.run, result.errored) == (1, 1)
@@ -420,7 +427,7 @@ def test_module_with_a_syntax_error() -> None:
 
 
 def test_keyboard_interrupt_in_a_test_stops_the_run_with_a_reason() -> None:
-    tests = '''\
+    tests = """\
         import unittest
 
 
@@ -433,7 +440,7 @@ def test_keyboard_interrupt_in_a_test_stops_the_run_with_a_reason() -> None:
 
             def test_c_never_runs(self):
                 pass
-        '''
+        """
     result = run(tests)
 
     outcomes = {test.test_id: test.outcome for test in result.tests}
@@ -464,7 +471,7 @@ def test_module_side_effects_at_import_are_contained(tmp_path: Path) -> None:
 
 
 def test_flaky_test_is_detected_over_repeats() -> None:
-    tests = '''\
+    tests = """\
         import pathlib
         import unittest
 
@@ -478,7 +485,7 @@ def test_flaky_test_is_detected_over_repeats() -> None:
 
             def test_stable(self):
                 pass
-        '''
+        """
     result = run(tests, repeats=3)
 
     flaky = by_id(result)["TestFlaky.test_passes_only_the_first_time"]
@@ -510,7 +517,9 @@ def test_interpreter_without_coverage_gets_ours_on_its_path(bare_venv: Path) -> 
     assert {function.name for function in result.functions} >= {"mean", "clamp"}
 
 
-def test_coverage_missing_still_runs_the_tests(bare_venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_coverage_missing_still_runs_the_tests(
+    bare_venv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A server environment without coverage.py: the support folder then has none to lend.
     monkeypatch.setattr(sandbox, "_coverage_package_dir", lambda: None)
     sandbox.SupportDirectory.remove()
@@ -534,7 +543,7 @@ def test_missing_interpreter_is_a_problem_not_an_exception(tmp_path: Path) -> No
 
 
 def test_class_fixture_errors_and_skips_are_reported() -> None:
-    tests = '''\
+    tests = """\
         import unittest
 
 
@@ -560,7 +569,7 @@ def test_class_fixture_errors_and_skips_are_reported() -> None:
                 for value in (1, 2, 3):
                     with self.subTest(value=value):
                         self.assertLess(value, 3)
-        '''
+        """
     result = run(tests)
     tests_by_id = by_id(result)
 
@@ -587,7 +596,7 @@ def test_extra_paths_come_after_the_sandbox(tmp_path: Path) -> None:
     library.mkdir()
     (library / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
     (library / "stats.py").write_text("raise RuntimeError('the project copy must not win')\n")
-    tests = '''\
+    tests = """\
         import unittest
 
         from helpers import double
@@ -597,7 +606,7 @@ def test_extra_paths_come_after_the_sandbox(tmp_path: Path) -> None:
         class TestProjectImports(unittest.TestCase):
             def test_both(self):
                 self.assertEqual(double(mean([1, 3])), 4)
-        '''
+        """
     result = run(tests, extra_paths=[str(library)])
 
     assert result.passed == 1, result.tests
@@ -611,7 +620,7 @@ async def test_async_run_matches_the_sync_one() -> None:
 
 async def test_cancelling_an_async_run_ends_every_process_of_the_run() -> None:
     marker = f"codegen-sleeper-{os.getpid()}-cancel"
-    tests = f'''\
+    tests = f"""\
         import subprocess
         import sys
         import time
@@ -622,7 +631,7 @@ async def test_cancelling_an_async_run_ends_every_process_of_the_run() -> None:
             def test_slow(self):
                 {sleeper_command(marker)}
                 time.sleep(60)
-        '''
+        """
     task = asyncio.create_task(
         run_tests_async(MODULE, source(tests), module_name="stats", timeout=30)
     )
@@ -637,7 +646,7 @@ async def test_cancelling_an_async_run_ends_every_process_of_the_run() -> None:
 
 
 def test_a_prestarted_runner_behaves_like_a_fresh_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    tests = '''\
+    tests = """\
         import os
         import sys
         import unittest
@@ -649,7 +658,7 @@ def test_a_prestarted_runner_behaves_like_a_fresh_one(monkeypatch: pytest.Monkey
                 self.assertEqual(sys.path[0], os.getcwd())
                 self.assertEqual(os.environ["HOME"], os.getcwd())
                 self.assertIsNone(os.environ.get("OPENAI_API_KEY"))
-        '''
+        """
     monkeypatch.setenv("LC_CODEGEN_MARKER", "on")
     first = run(tests)
     assert wait_until(lambda: sys.executable in pool.POOL._spares)
@@ -664,7 +673,7 @@ def test_a_prestarted_runner_behaves_like_a_fresh_one(monkeypatch: pytest.Monkey
 
 
 def test_a_runner_deletes_its_private_copy_before_any_test_runs() -> None:
-    tests = '''\
+    tests = """\
         import os
         import sys
         import unittest
@@ -675,7 +684,7 @@ def test_a_runner_deletes_its_private_copy_before_any_test_runs() -> None:
                 [job] = [module for name, module in sys.modules.items() if name.endswith("runner.job")]
                 self.assertFalse(os.path.exists(job.__file__))
                 self.assertNotIn(os.path.dirname(os.path.dirname(job.__file__)), sys.path)
-        '''
+        """
     result = run(tests)
 
     assert result.passed == 1, result.tests
@@ -709,18 +718,38 @@ def test_function_spans_skip_docstrings_and_nest_classes() -> None:
 
 def test_the_child_environment_is_an_allowlist(tmp_path: Path) -> None:
     base = {
-        "PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TZ": "UTC",
-        "DATABASE_URL": "postgres://user:hunter2@db/app", "GH_PAT": "ghp_x", "ANTHROPIC_KEY": "sk-ant",
-        "OPENAI_API_KEY": "sk-x", "WANDB_API_KEY": "w", "PYTHONSTARTUP": "/evil.py", "VIRTUAL_ENV": "/venv",
+        "PATH": "/usr/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TZ": "UTC",
+        "DATABASE_URL": "postgres://user:hunter2@db/app",
+        "GH_PAT": "ghp_x",
+        "ANTHROPIC_KEY": "sk-ant",
+        "OPENAI_API_KEY": "sk-x",
+        "WANDB_API_KEY": "w",
+        "PYTHONSTARTUP": "/evil.py",
+        "VIRTUAL_ENV": "/venv",
         "SSH_AUTH_SOCK": "/run/agent.sock",
     }
     env = child_environment(base, home=tmp_path, tmpdir=tmp_path / "tmp", pythonpath=["/work"])
 
     assert {name: env[name] for name in ("PATH", "LANG", "LC_ALL", "TZ")} == {
-        "PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TZ": "UTC"}
+        "PATH": "/usr/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TZ": "UTC",
+    }
     assert env["HOME"] == str(tmp_path) and env["PYTHONPATH"] == "/work"
-    for name in ("DATABASE_URL", "GH_PAT", "ANTHROPIC_KEY", "OPENAI_API_KEY", "WANDB_API_KEY", "PYTHONSTARTUP",
-                 "VIRTUAL_ENV", "SSH_AUTH_SOCK"):
+    for name in (
+        "DATABASE_URL",
+        "GH_PAT",
+        "ANTHROPIC_KEY",
+        "OPENAI_API_KEY",
+        "WANDB_API_KEY",
+        "PYTHONSTARTUP",
+        "VIRTUAL_ENV",
+        "SSH_AUTH_SOCK",
+    ):
         assert name not in env
 
 
@@ -740,7 +769,9 @@ def test_sandbox_runner_imports_only_the_standard_library() -> None:
         for node in ast.walk(ast.parse(module.read_text())):
             if isinstance(node, ast.Import):
                 imported.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and not node.level:  # its own modules are relative
+            elif (
+                isinstance(node, ast.ImportFrom) and not node.level
+            ):  # its own modules are relative
                 imported.add((node.module or "").split(".")[0])
     # coverage, and pytest only for pytest files: both from the test interpreter when it has them
     assert imported - set(sys.stdlib_module_names) == {"coverage", "pytest", "_pytest"}
@@ -776,9 +807,13 @@ def run_filter(
             raise AssertionError(f"unexpected opcode {code:#x}")
 
 
-@pytest.mark.parametrize(("machine", "arch", "socket_nr", "socketpair_nr"), [
-    ("x86_64", 0xC000003E, 41, 53), ("aarch64", 0xC00000B7, 198, 199)])
-def test_the_seccomp_filter_refuses_unix_sockets_only(machine, arch, socket_nr, socketpair_nr) -> None:
+@pytest.mark.parametrize(
+    ("machine", "arch", "socket_nr", "socketpair_nr"),
+    [("x86_64", 0xC000003E, 41, 53), ("aarch64", 0xC00000B7, 198, 199)],
+)
+def test_the_seccomp_filter_refuses_unix_sockets_only(
+    machine, arch, socket_nr, socketpair_nr
+) -> None:
     from codegen.execution.runner import seccomp
 
     program = seccomp.filter_program(*seccomp._ARCHITECTURES[machine])

@@ -27,14 +27,21 @@ def test_first_generations_running_concurrently_all_format(model):
     # Formatting runs in worker threads; the formatters' first import must not race (it did:
     # "module 'isort' has no attribute 'code'" for one prompt in thirty).
     for _ in range(3):
-        run = subprocess.run([sys.executable, "-c", CONCURRENT_RUNS, model.base_url], capture_output=True, text=True,
-                             timeout=120)
+        run = subprocess.run(
+            [sys.executable, "-c", CONCURRENT_RUNS, model.base_url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert run.returncode == 0, run.stderr
         assert run.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_fences_and_prose_are_stripped():
-    assert normalize_text("Sure:\n```python\ndef f():\n    return 1\n```\nEnjoy!") == "def f():\n    return 1\n"
+    assert (
+        normalize_text("Sure:\n```python\ndef f():\n    return 1\n```\nEnjoy!")
+        == "def f():\n    return 1\n"
+    )
 
 
 def test_double_escaped_reply_is_unescaped_but_real_escapes_are_kept():
@@ -45,7 +52,10 @@ def test_double_escaped_reply_is_unescaped_but_real_escapes_are_kept():
 
 def test_chain_removes_unused_imports_sorts_and_reformats():
     code = "import sys\nimport os, json\ndef f(x):\n  y = 2\n  return json.dumps(x)\n"
-    assert pep8(sort_imports(remove_unused(code))) == "import json\n\n\ndef f(x):\n    return json.dumps(x)\n"
+    assert (
+        pep8(sort_imports(remove_unused(code)))
+        == "import json\n\n\ndef f(x):\n    return json.dumps(x)\n"
+    )
 
 
 # --- fences: only the ones wrapping the reply ---
@@ -77,7 +87,9 @@ def test_several_fenced_blocks_keep_the_python_ones_only():
 
 
 def test_an_unclosed_fence_keeps_everything_after_it():
-    assert normalize_text("Sure:\n```python\ndef f():\n    return 1\n") == "def f():\n    return 1\n"
+    assert (
+        normalize_text("Sure:\n```python\ndef f():\n    return 1\n") == "def f():\n    return 1\n"
+    )
 
 
 def test_a_docstring_with_a_fenced_example_survives_generate(model, tmp_path):
@@ -91,8 +103,10 @@ def test_a_docstring_with_a_fenced_example_survives_generate(model, tmp_path):
 
 def test_a_formatter_step_that_would_break_the_code_is_skipped():
     # autopep8's E402 fix moves the late import to the top, into the `try:` block: an IndentationError.
-    code = ("try:\n    from target import alpha\nexcept ImportError:\n    from target import alpha\n"
-            "for alpha in [1]:\n    pass\nfrom target import beta\n\nprint(alpha, beta)\n")
+    code = (
+        "try:\n    from target import alpha\nexcept ImportError:\n    from target import alpha\n"
+        "for alpha in [1]:\n    pass\nfrom target import beta\n\nprint(alpha, beta)\n"
+    )
     from codegen.source import parse_or_none
 
     assert parse_or_none(pep8(code)) is None  # the tool's bug, as found by tests/test_imports.py

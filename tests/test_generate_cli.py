@@ -17,8 +17,21 @@ PROMPT = "compute the moving average of a time series with a window"
 
 def generate(model, out: Path, *extra: str) -> int:
     return main(
-        ["generate", PROMPT, "--out", str(out), "--base-url", model.base_url, "--tracing", "off",
-         "--max-retries", "1", "--timeout", "5", *extra]
+        [
+            "generate",
+            PROMPT,
+            "--out",
+            str(out),
+            "--base-url",
+            model.base_url,
+            "--tracing",
+            "off",
+            "--max-retries",
+            "1",
+            "--timeout",
+            "5",
+            *extra,
+        ]
     )
 
 
@@ -33,8 +46,12 @@ def test_writes_module_and_tests_that_pass(model, tmp_path, capsys):
     assert "def moving_average(" in module and 'if __name__ == "__main__":' in module
     tests = (tmp_path / "test_moving_average.py").read_text()
     assert "from moving_average import moving_average" in tests and "your_module" not in tests
-    run = subprocess.run([sys.executable, "-m", "unittest", "-q", "test_moving_average"], cwd=tmp_path,
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "unittest", "-q", "test_moving_average"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     assert "Ran 3 tests" in run.stderr
     out = capsys.readouterr()
@@ -44,16 +61,26 @@ def test_writes_module_and_tests_that_pass(model, tmp_path, capsys):
 
 def test_module_name_derived_from_prompt_and_runner_and_tests_asked_concurrently(model, tmp_path):
     assert generate(model, tmp_path) == 0
-    assert files_in(tmp_path) == ["moving_average_time_series.py", "test_moving_average_time_series.py"]
+    assert files_in(tmp_path) == [
+        "moving_average_time_series.py",
+        "test_moving_average_time_series.py",
+    ]
     assert model.kinds() == ["GeneratedCode", "ProgramRunner", "UnitTest"] or model.kinds() == [
-        "GeneratedCode", "UnitTest", "ProgramRunner"]
+        "GeneratedCode",
+        "UnitTest",
+        "ProgramRunner",
+    ]
 
 
 def test_json_output_is_quiet_and_complete(model, tmp_path, capsys):
     assert generate(model, tmp_path, "--json") == 0
     out = capsys.readouterr()
     payload = json.loads(out.out)
-    assert payload["scores"] == {"code_quality_score": 1.0, "test_coverage_score": 1.0, "overall_score": 1.0}
+    assert payload["scores"] == {
+        "code_quality_score": 1.0,
+        "test_coverage_score": 1.0,
+        "overall_score": 1.0,
+    }
     assert payload["files"]["tests"].endswith("test_moving_average_time_series.py")
     assert out.err == ""
 
@@ -107,14 +134,21 @@ def test_refusal_text_is_shown(model, tmp_path, capsys):
 
 
 def test_fenced_code_is_stripped(model, tmp_path):
-    model.enqueue(Reply.code("GeneratedCode", f"Here is the code:\n```python\n{MOVING_AVERAGE}```\nHope it helps!"))
+    model.enqueue(
+        Reply.code(
+            "GeneratedCode", f"Here is the code:\n```python\n{MOVING_AVERAGE}```\nHope it helps!"
+        )
+    )
     model.enqueue(Reply.code("UnitTest", "```python\n" + model.answers["UnitTest"] + "```"))
     assert generate(model, tmp_path, "--module", "ma") == 0
     assert "```" not in (tmp_path / "ma.py").read_text() + (tmp_path / "test_ma.py").read_text()
     assert (tmp_path / "ma.py").read_text().startswith("from typing import List")
 
 
-@pytest.mark.parametrize("kind, step", [("GeneratedCode", "function"), ("UnitTest", "tests"), ("ProgramRunner", "runner")])
+@pytest.mark.parametrize(
+    "kind, step",
+    [("GeneratedCode", "function"), ("UnitTest", "tests"), ("ProgramRunner", "runner")],
+)
 def test_syntax_error_names_the_step_and_writes_nothing(model, tmp_path, capsys, kind, step):
     model.enqueue(Reply.code(kind, "def broken(:\n    pass\n"))
     assert generate(model, tmp_path) == 1
@@ -125,8 +159,12 @@ def test_syntax_error_names_the_step_and_writes_nothing(model, tmp_path, capsys,
 
 def test_no_key_and_no_base_url_says_how_to_configure(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    run = subprocess.run([sys.executable, "-m", "codegen", "generate", PROMPT, "--tracing", "off"],
-                         capture_output=True, text=True, cwd=tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-m", "codegen", "generate", PROMPT, "--tracing", "off"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert run.returncode == 2
     assert "OPENAI_API_KEY" in run.stderr and "--base-url" in run.stderr
     assert files_in(tmp_path) == []
@@ -138,8 +176,20 @@ def test_unreachable_base_url(tmp_path, capsys):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    code = main(["generate", PROMPT, "--out", str(tmp_path), "--base-url", f"http://127.0.0.1:{port}/v1",
-                 "--tracing", "off", "--max-retries", "0"])
+    code = main(
+        [
+            "generate",
+            PROMPT,
+            "--out",
+            str(tmp_path),
+            "--base-url",
+            f"http://127.0.0.1:{port}/v1",
+            "--tracing",
+            "off",
+            "--max-retries",
+            "0",
+        ]
+    )
     assert code == 1
     err = capsys.readouterr().err
     assert f"Cannot reach http://127.0.0.1:{port}/v1" in err and "OPENAI_BASE_URL" in err
@@ -154,7 +204,7 @@ def test_dotenv_in_current_directory_is_read(model, tmp_path, monkeypatch):
     assert {r["model"] for r in model.requests} == {"from-dotenv"}
 
 
-WRONG_EXPECTATION_TESTS = '''import unittest
+WRONG_EXPECTATION_TESTS = """import unittest
 
 from your_module import moving_average
 
@@ -165,27 +215,39 @@ class TestMovingAverage(unittest.TestCase):
 
     def test_window_larger_than_series_gives_empty_list(self):
         self.assertEqual(moving_average([1.0], 3), [])
-'''
+"""
 
 
 def test_failing_tests_are_repaired_once_and_the_run_is_reported(model, tmp_path, capsys):
-    model.enqueue(Reply.code("UnitTest", WRONG_EXPECTATION_TESTS))  # then the default (correct) tests
+    model.enqueue(
+        Reply.code("UnitTest", WRONG_EXPECTATION_TESTS)
+    )  # then the default (correct) tests
     assert generate(model, tmp_path, "--module", "ma", "--json") == 0
     payload = json.loads(capsys.readouterr().out)
     assert model.kinds().count("UnitTest") == 2  # generation + one repair
     assert "Failures:" in model.requests[-1]["messages"][-1]["content"]
-    assert "9.9" in model.requests[-1]["messages"][-1]["content"]  # the model saw the failing assertion
+    assert (
+        "9.9" in model.requests[-1]["messages"][-1]["content"]
+    )  # the model saw the failing assertion
     assert payload["repaired"] is True
     assert payload["execution"]["passed"] == 3 and payload["execution"]["failed"] == 0
     assert "9.9" not in (tmp_path / "test_ma.py").read_text()  # the repaired tests were written
 
 
-def test_tests_still_failing_after_repair_are_kept_and_reported_as_possible_bugs(model, tmp_path, capsys):
-    model.enqueue(Reply.code("UnitTest", WRONG_EXPECTATION_TESTS), Reply.code("UnitTest", WRONG_EXPECTATION_TESTS))
+def test_tests_still_failing_after_repair_are_kept_and_reported_as_possible_bugs(
+    model, tmp_path, capsys
+):
+    model.enqueue(
+        Reply.code("UnitTest", WRONG_EXPECTATION_TESTS),
+        Reply.code("UnitTest", WRONG_EXPECTATION_TESTS),
+    )
     assert generate(model, tmp_path, "--module", "ma") == 0
     out = capsys.readouterr().out
     assert "Tests: 1/2 passed, 1 failed" in out
-    assert "possible bug in `moving_average`: TestMovingAverage.test_window_of_two_averages_neighbours" in out
+    assert (
+        "possible bug in `moving_average`: TestMovingAverage.test_window_of_two_averages_neighbours"
+        in out
+    )
     assert "9.9" in (tmp_path / "test_ma.py").read_text()  # not silently dropped: the user decides
 
 
@@ -194,13 +256,27 @@ def test_no_run_skips_the_sandbox(model, tmp_path, capsys):
     assert "Tests: not run" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("repair_reply, said", [
-    (Reply.code("UnitTest", "def broken(:\n    pass\n"), "repair: The generated code has a syntax error at line 1"),
-    (Reply(refusal="I won't rewrite tests.", kind="UnitTest"), "repair: The model refused: I won't rewrite tests."),
-    (Reply(content=json.dumps({"tests": "import unittest"}), kind="UnitTest"), "repair: The model's reply (json_schema mode) is not a valid UnitTest"),
-    (Reply.error(500, "repair endpoint down", kind="UnitTest"), "repair: http"),
-])
-def test_an_unusable_repair_keeps_what_was_made_and_reports_the_failing_tests(model, tmp_path, capsys, repair_reply, said):
+@pytest.mark.parametrize(
+    "repair_reply, said",
+    [
+        (
+            Reply.code("UnitTest", "def broken(:\n    pass\n"),
+            "repair: The generated code has a syntax error at line 1",
+        ),
+        (
+            Reply(refusal="I won't rewrite tests.", kind="UnitTest"),
+            "repair: The model refused: I won't rewrite tests.",
+        ),
+        (
+            Reply(content=json.dumps({"tests": "import unittest"}), kind="UnitTest"),
+            "repair: The model's reply (json_schema mode) is not a valid UnitTest",
+        ),
+        (Reply.error(500, "repair endpoint down", kind="UnitTest"), "repair: http"),
+    ],
+)
+def test_an_unusable_repair_keeps_what_was_made_and_reports_the_failing_tests(
+    model, tmp_path, capsys, repair_reply, said
+):
     model.enqueue(Reply.code("UnitTest", WRONG_EXPECTATION_TESTS), *[repair_reply] * 3)
     assert generate(model, tmp_path, "--module", "ma") == 0
     out = capsys.readouterr().out

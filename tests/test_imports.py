@@ -9,11 +9,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from codegen.shaping import formatting
 from codegen.errors import GeneratedCodeError
+from codegen.finishing import ensure_uses_module
+from codegen.shaping import formatting
 from codegen.shaping.imports import point_imports_at_module, strip_definitions_and_imports
 from codegen.shaping.rebindings import rebindings
-from codegen.finishing import ensure_uses_module
 from tests.loopback_model import Reply
 from tests.test_generate_cli import generate
 
@@ -32,51 +32,84 @@ def rewrite(source: str) -> str:
 # --- imports pointed at the module ---
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("from your_module import moving_average as avg\navg()\n", "from ma import moving_average as avg\navg()\n"),
-    ("from solution import *\nmoving_average()\n", "from ma import *\nmoving_average()\n"),
-    ("import your_module\nyour_module.moving_average()\n", "import ma as your_module\nyour_module.moving_average()\n"),
-    ("import solution as s\ns.Window()\n", "import ma as s\ns.Window()\n"),
-    ("from .solution import moving_average\nmoving_average()\n", "from ma import moving_average\nmoving_average()\n"),
-    ("from . import moving_average\nmoving_average()\n", "from ma import moving_average\nmoving_average()\n"),
-    ("from . import your_module\nyour_module.Window()\n", "import ma as your_module\nyour_module.Window()\n"),
-    # a name the code defines, imported from anywhere else, is the module's
-    ("from statistics import mean, moving_average\nmoving_average(mean)\n",
-     "from statistics import mean\nfrom ma import moving_average\nmoving_average(mean)\n"),
-    ("from ma import moving_average\nmoving_average()\n", "from ma import moving_average\nmoving_average()\n"),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        (
+            "from your_module import moving_average as avg\navg()\n",
+            "from ma import moving_average as avg\navg()\n",
+        ),
+        ("from solution import *\nmoving_average()\n", "from ma import *\nmoving_average()\n"),
+        (
+            "import your_module\nyour_module.moving_average()\n",
+            "import ma as your_module\nyour_module.moving_average()\n",
+        ),
+        ("import solution as s\ns.Window()\n", "import ma as s\ns.Window()\n"),
+        (
+            "from .solution import moving_average\nmoving_average()\n",
+            "from ma import moving_average\nmoving_average()\n",
+        ),
+        (
+            "from . import moving_average\nmoving_average()\n",
+            "from ma import moving_average\nmoving_average()\n",
+        ),
+        (
+            "from . import your_module\nyour_module.Window()\n",
+            "import ma as your_module\nyour_module.Window()\n",
+        ),
+        # a name the code defines, imported from anywhere else, is the module's
+        (
+            "from statistics import mean, moving_average\nmoving_average(mean)\n",
+            "from statistics import mean\nfrom ma import moving_average\nmoving_average(mean)\n",
+        ),
+        (
+            "from ma import moving_average\nmoving_average()\n",
+            "from ma import moving_average\nmoving_average()\n",
+        ),
+    ],
+)
 def test_imports_are_pointed_at_the_module_keeping_aliases(source, expected):
     assert rewrite(source) == expected
 
 
 def test_conditional_imports_are_pointed_at_the_module_in_every_branch():
-    source = ("try:\n    from your_module import moving_average\nexcept ImportError:\n"
-              "    from .solution import moving_average as moving_average\n"
-              "if sys.version_info > (3,):\n    import your_module as m\n"
-              "moving_average(m)\n")
+    source = (
+        "try:\n    from your_module import moving_average\nexcept ImportError:\n"
+        "    from .solution import moving_average as moving_average\n"
+        "if sys.version_info > (3,):\n    import your_module as m\n"
+        "moving_average(m)\n"
+    )
     assert rewrite(source) == (
         "try:\n    from ma import moving_average\nexcept ImportError:\n"
         "    from ma import moving_average as moving_average\n"
         "if sys.version_info > (3,):\n    import ma as m\n"
-        "moving_average(m)\n")
+        "moving_average(m)\n"
+    )
 
 
 def test_an_import_the_tests_forgot_goes_before_the_code_that_uses_it():
-    source = ('"""Tests."""\n\n\nclass T:\n    def test_a(self):\n        moving_average()\n\n\n'
-              'if __name__ == "__main__":\n    main()\n')
+    source = (
+        '"""Tests."""\n\n\nclass T:\n    def test_a(self):\n        moving_average()\n\n\n'
+        'if __name__ == "__main__":\n    main()\n'
+    )
     rewritten = rewrite(source)
     assert rewritten.startswith('"""Tests."""\nfrom ma import moving_average\n')
 
 
 def test_an_import_the_tests_forgot_goes_in_the_header_even_when_imports_follow_code():
     source = "import unittest\nprint(1)\nimport os\nmoving_average(os)\n"
-    assert rewrite(source) == "import unittest\nfrom ma import moving_average\nprint(1)\nimport os\nmoving_average(os)\n"
+    assert (
+        rewrite(source)
+        == "import unittest\nfrom ma import moving_average\nprint(1)\nimport os\nmoving_average(os)\n"
+    )
 
 
 def test_pasted_copies_and_lambda_rebindings_at_top_level_are_removed():
-    source = ("from your_module import moving_average\n\n\n@decorated\ndef moving_average(series):\n"
-              "    import os\n    return []\n\n\nmoving_average = lambda series, window: []\n"
-              "Window: type = object\nmoving_average()\n")
+    source = (
+        "from your_module import moving_average\n\n\n@decorated\ndef moving_average(series):\n"
+        "    import os\n    return []\n\n\nmoving_average = lambda series, window: []\n"
+        "Window: type = object\nmoving_average()\n"
+    )
     # the blank lines around removed statements stay; autopep8 collapses them afterwards
     assert rewrite(source) == "from ma import moving_average\n\n\n\n\nmoving_average()\n"
     assert formatted(rewrite(source)) == "from ma import moving_average\n\nmoving_average()\n"
@@ -104,7 +137,9 @@ REBINDINGS = {
 
 @pytest.mark.parametrize("source", REBINDINGS.values(), ids=REBINDINGS.keys())
 def test_every_other_rebinding_fails_the_step_loudly(source):
-    tests = formatted(rewrite("from your_module import moving_average\n" + source + "moving_average()\n"))
+    tests = formatted(
+        rewrite("from your_module import moving_average\n" + source + "moving_average()\n")
+    )
     assert [r.name for r in rebindings(tests, "ma", NAMES)] != []
     with pytest.raises(GeneratedCodeError, match="redefine the module's own names.*moving_average"):
         ensure_uses_module(tests, "ma", NAMES, "tests")
@@ -112,8 +147,10 @@ def test_every_other_rebinding_fails_the_step_loudly(source):
 
 def test_the_lambda_autopep8_turns_into_a_def_is_caught_after_formatting():
     # Inside a class the rewriter leaves it; autopep8 (E731) then makes it a def, which is checked.
-    source = ("from your_module import moving_average\n\n\nclass T:\n"
-              "    moving_average = lambda self, s, w: []\n")
+    source = (
+        "from your_module import moving_average\n\n\nclass T:\n"
+        "    moving_average = lambda self, s, w: []\n"
+    )
     tests = formatted(rewrite(source))
     assert "def moving_average" in tests
     with pytest.raises(GeneratedCodeError, match="a def"):
@@ -121,27 +158,37 @@ def test_the_lambda_autopep8_turns_into_a_def_is_caught_after_formatting():
 
 
 def test_honest_tests_have_no_rebindings():
-    tests = ("import unittest\n\nfrom ma import Window, moving_average\n\n\nclass T(unittest.TestCase):\n"
-             "    def test_a(self):\n        average = moving_average([1], 1)\n        self.assertEqual(average, [1])\n")
+    tests = (
+        "import unittest\n\nfrom ma import Window, moving_average\n\n\nclass T(unittest.TestCase):\n"
+        "    def test_a(self):\n        average = moving_average([1], 1)\n        self.assertEqual(average, [1])\n"
+    )
     assert rebindings(tests, "ma", NAMES) == []
 
 
 def test_runner_copies_and_imports_are_dropped_and_module_level_rebindings_fail():
-    runner = ("from your_module import moving_average as avg\nimport solution\n\n\n"
-              "def moving_average(s, w):\n    return []\n\n\ndef main():\n    print(avg([1], 1), solution.Window)\n")
+    runner = (
+        "from your_module import moving_average as avg\nimport solution\n\n\n"
+        "def moving_average(s, w):\n    return []\n\n\ndef main():\n    print(avg([1], 1), solution.Window)\n"
+    )
     assert strip_definitions_and_imports(runner, NAMES) == (
         "avg = moving_average\nimport __main__ as solution\n\n\n\n\ndef main():\n"
-        "    print(avg([1], 1), solution.Window)\n")
+        "    print(avg([1], 1), solution.Window)\n"
+    )
     with pytest.raises(GeneratedCodeError, match="runner"):
-        ensure_uses_module("if __name__ == '__main__':\n    moving_average = print\n", "", NAMES, "runner",
-                           runner=True)
+        ensure_uses_module(
+            "if __name__ == '__main__':\n    moving_average = print\n",
+            "",
+            NAMES,
+            "runner",
+            runner=True,
+        )
     # a local of main() shadows nothing the tests see
     ensure_uses_module("def main():\n    moving_average = 1\n", "", NAMES, "runner", runner=True)
 
 
 # --- the issue's two examples, through `codegen generate` ---
 
-ALIASED_TESTS = '''import unittest
+ALIASED_TESTS = """import unittest
 
 from your_module import moving_average as ma
 
@@ -152,9 +199,9 @@ class TestMovingAverage(unittest.TestCase):
 
     def test_window_too_large(self):
         self.assertEqual(ma([1.0], 3), [])
-'''
+"""
 
-REBINDING_TESTS = '''import unittest
+REBINDING_TESTS = """import unittest
 
 from your_module import moving_average
 
@@ -167,9 +214,9 @@ class TestMovingAverage(unittest.TestCase):
 
     def test_short(self):
         self.assertEqual(moving_average([1.0], 3), [])
-'''
+"""
 
-CLASS_REBINDING_TESTS = '''import unittest
+CLASS_REBINDING_TESTS = """import unittest
 
 from your_module import moving_average
 
@@ -178,7 +225,7 @@ class TestMovingAverage(unittest.TestCase):
     def test_empty(self):
         moving_average = lambda series, window: []
         self.assertEqual(moving_average([], 2), [])
-'''
+"""
 
 
 def test_aliased_import_of_a_correct_function_passes(model, tmp_path, capsys):
@@ -223,29 +270,35 @@ def target_module(tmp_path_factory):
 
 def _import_of(name: str):
     """(import statement, expression that reaches `name` through it) strategies."""
-    return st.sampled_from([
-        (f"from your_module import {name}", name),
-        (f"from solution import {name} as {name}_alias", f"{name}_alias"),
-        ("from your_module import *", name),
-        ("import your_module", f"your_module.{name}"),
-        ("import solution as sol", f"sol.{name}"),
-        (f"from . import {name}", name),
-        (f"from .your_module import {name}", name),
-        (f"from helpers_elsewhere import {name}", name),
-        (f"from target_mod import {name}", name),
-        ("", name),  # the model forgot the import
-    ])
+    return st.sampled_from(
+        [
+            (f"from your_module import {name}", name),
+            (f"from solution import {name} as {name}_alias", f"{name}_alias"),
+            ("from your_module import *", name),
+            ("import your_module", f"your_module.{name}"),
+            ("import solution as sol", f"sol.{name}"),
+            (f"from . import {name}", name),
+            (f"from .your_module import {name}", name),
+            (f"from helpers_elsewhere import {name}", name),
+            (f"from target_mod import {name}", name),
+            ("", name),  # the model forgot the import
+        ]
+    )
 
 
-HONEST_EXTRAS = st.sampled_from(["", "import os", "result = [alpha_like for alpha_like in range(2)]"])
-DISHONEST = st.sampled_from([
-    "def {n}():\n    return 'fake'",
-    "{n} = lambda: 'fake'",
-    "if True:\n    {n} = lambda: 'fake'",
-    "for {n} in [lambda: 'fake']:\n    pass",
-    "from os.path import join as {n}",
-    "class Holder:\n    {n} = staticmethod(lambda: 'fake')",
-])
+HONEST_EXTRAS = st.sampled_from(
+    ["", "import os", "result = [alpha_like for alpha_like in range(2)]"]
+)
+DISHONEST = st.sampled_from(
+    [
+        "def {n}():\n    return 'fake'",
+        "{n} = lambda: 'fake'",
+        "if True:\n    {n} = lambda: 'fake'",
+        "for {n} in [lambda: 'fake']:\n    pass",
+        "from os.path import join as {n}",
+        "class Holder:\n    {n} = staticmethod(lambda: 'fake')",
+    ]
+)
 
 
 @st.composite
@@ -271,9 +324,13 @@ def generated_test_files(draw):
 
 @settings(max_examples=150, deadline=None)
 @given(generated_test_files())
-@example(("try:\n    from your_module import alpha\nexcept ImportError:\n    from your_module import alpha\n"
-          "for alpha in [lambda: 'fake']:\n    pass\nimport os\nRESULTS.append(alpha())\nRESULTS.append(beta())\n",
-          True))  # found by this test: autopep8 broke the file, and a file that does not parse passed the check
+@example(
+    (
+        "try:\n    from your_module import alpha\nexcept ImportError:\n    from your_module import alpha\n"
+        "for alpha in [lambda: 'fake']:\n    pass\nimport os\nRESULTS.append(alpha())\nRESULTS.append(beta())\n",
+        True,
+    )
+)  # found by this test: autopep8 broke the file, and a file that does not parse passed the check
 def test_after_any_rewrite_names_are_bound_and_come_from_the_module(target_module, case):
     source, dishonest = case
     tests = formatted(point_imports_at_module(source, target_module, FUNCTIONS))
@@ -283,10 +340,18 @@ def test_after_any_rewrite_names_are_bound_and_come_from_the_module(target_modul
         assert dishonest, f"an honest file was refused:\n{source}\n->\n{tests}"
         return
     results: list[str] = []
-    exec(compile(tests, "test_generated.py", "exec"), {"RESULTS": results, "__name__": "test_generated"})
+    exec(
+        compile(tests, "test_generated.py", "exec"),
+        {"RESULTS": results, "__name__": "test_generated"},
+    )
     assert results == ["module.alpha", "module.beta"], f"{source}\n->\n{tests}"
 
 
 def test_tests_that_do_not_parse_never_pass_the_rebinding_check():
     with pytest.raises(GeneratedCodeError, match="syntax error"):
-        ensure_uses_module("try:\nfrom ma import moving_average\nexcept ImportError:\n    pass\n", "ma", NAMES, "tests")
+        ensure_uses_module(
+            "try:\nfrom ma import moving_average\nexcept ImportError:\n    pass\n",
+            "ma",
+            NAMES,
+            "tests",
+        )

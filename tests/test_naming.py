@@ -36,17 +36,25 @@ def other_python(tmp_path_factory) -> tuple[str, str]:
     venv = tmp_path_factory.mktemp("other-python")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = str(venv / "bin" / "python")
-    site_packages = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                   capture_output=True, text=True, check=True).stdout.strip()
+    site_packages = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(site_packages) / "zzq_only_there").mkdir()
-    (Path(site_packages) / "zzq_only_there" / "__init__.py").write_text("raise SystemExit('never imported')\n")
+    (Path(site_packages) / "zzq_only_there" / "__init__.py").write_text(
+        "raise SystemExit('never imported')\n"
+    )
     return python, "zzq_only_there"
 
 
 def test_a_module_only_the_test_interpreter_can_import_is_not_shadowed(other_python):
     python, package = other_python
     assert importlib.util.find_spec(package) is None  # invisible to this interpreter
-    assert module_name_for("zzq only there") == package  # so without asking the other one it would be taken
+    assert (
+        module_name_for("zzq only there") == package
+    )  # so without asking the other one it would be taken
     assert module_name_for("zzq only there", python=python) == f"{package}_code"
     assert python in check_module_name(package, python=python)
 
@@ -56,20 +64,39 @@ def test_an_interpreter_that_cannot_be_asked_shadows_nothing_it_cannot_report():
 
 
 def generate(model, out: Path, prompt: str, *extra: str) -> int:
-    return main(["generate", prompt, "--out", str(out), "--base-url", model.base_url, "--tracing", "off",
-                 "--max-retries", "1", "--timeout", "5", "--no-run", *extra])
+    return main(
+        [
+            "generate",
+            prompt,
+            "--out",
+            str(out),
+            "--base-url",
+            model.base_url,
+            "--tracing",
+            "off",
+            "--max-retries",
+            "1",
+            "--timeout",
+            "5",
+            "--no-run",
+            *extra,
+        ]
+    )
 
 
 def test_generating_for_pydantic_leaves_the_folder_usable(model, tmp_path):
     assert generate(model, tmp_path, "pydantic") == 0
     assert "pydantic.py" not in files_in(tmp_path)
     # the issue: `python -m codegen` in that folder failed on the generated pydantic.py
-    run = subprocess.run([sys.executable, "-m", "codegen", "--help"], cwd=tmp_path, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "codegen", "--help"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
 
 
 def test_an_explicit_module_that_shadows_an_installed_package_is_refused_before_any_model_call(
-        model, tmp_path, capsys):
+    model, tmp_path, capsys
+):
     assert generate(model, tmp_path, "anything", "--module", "weave") == 2
     assert "'weave' would shadow the module of that name installed for" in capsys.readouterr().err
     assert model.requests == []
@@ -77,10 +104,18 @@ def test_an_explicit_module_that_shadows_an_installed_package_is_refused_before_
 
 def test_a_module_the_generated_code_imports_is_not_shadowed(model, tmp_path, capsys):
     # The prompt gives `zzq_series`; the code imports a module of that very name.
-    code = MOVING_AVERAGE + "\n\ndef version() -> str:\n    \"\"\"The library's.\"\"\"\n    import zzq_series\n\n    return zzq_series.VERSION\n"
+    code = (
+        MOVING_AVERAGE
+        + '\n\ndef version() -> str:\n    """The library\'s."""\n    import zzq_series\n\n    return zzq_series.VERSION\n'
+    )
     model.enqueue(Reply.code("GeneratedCode", code))
     assert generate(model, tmp_path, "zzq series") == 0
     assert files_in(tmp_path) == ["test_zzq_series_code.py", "zzq_series_code.py"]
-    assert "from zzq_series_code import moving_average" in (tmp_path / "test_zzq_series_code.py").read_text()
-    assert "the generated code imports zzq_series, so the module is named zzq_series_code" in capsys.readouterr().err
-
+    assert (
+        "from zzq_series_code import moving_average"
+        in (tmp_path / "test_zzq_series_code.py").read_text()
+    )
+    assert (
+        "the generated code imports zzq_series, so the module is named zzq_series_code"
+        in capsys.readouterr().err
+    )

@@ -50,7 +50,8 @@ def test_unwritable_out_fails_before_any_model_call(model, unwritable_folder, ca
 
 
 def test_out_that_would_be_created_in_an_unwritable_folder_fails_before_any_model_call(
-        model, unwritable_folder, capsys):
+    model, unwritable_folder, capsys
+):
     assert generate(model, unwritable_folder / "new" / "out") == 2
     assert f"its nearest existing folder, {unwritable_folder}" in capsys.readouterr().err
     assert model.requests == []
@@ -71,7 +72,9 @@ def test_out_as_a_symlink_to_a_folder_writes_into_that_folder(model, tmp_path):
     assert files_in(tmp_path / "real") == ["ma.py", "test_ma.py"]
 
 
-def test_unwritable_record_folder_fails_before_any_model_call(model, tmp_path, unwritable_folder, capsys):
+def test_unwritable_record_folder_fails_before_any_model_call(
+    model, tmp_path, unwritable_folder, capsys
+):
     assert generate(model, tmp_path, "--record", str(unwritable_folder)) == 2
     assert model.requests == []
 
@@ -80,11 +83,25 @@ def test_unwritable_record_folder_fails_before_any_model_call(model, tmp_path, u
 def test_files_are_written_with_the_users_umask(model, tmp_path, umask, mode):
     previous = os.umask(umask)
     try:
-        assert generate(model, tmp_path / "out", "--module", "ma", "--no-run", "--record",
-                        str(tmp_path / "answers")) == 0
+        assert (
+            generate(
+                model,
+                tmp_path / "out",
+                "--module",
+                "ma",
+                "--no-run",
+                "--record",
+                str(tmp_path / "answers"),
+            )
+            == 0
+        )
     finally:
         os.umask(previous)
-    written = [tmp_path / "out" / "ma.py", tmp_path / "out" / "test_ma.py", *(tmp_path / "answers").iterdir()]
+    written = [
+        tmp_path / "out" / "ma.py",
+        tmp_path / "out" / "test_ma.py",
+        *(tmp_path / "answers").iterdir(),
+    ]
     assert len(written) == 5  # module, tests, and three recorded answers
     assert {stat.S_IMODE(path.stat().st_mode) for path in written} == {mode}
 

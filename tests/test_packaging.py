@@ -21,8 +21,12 @@ NOT_SHIPPED = ("__pycache__", ".pyc", ".egg-info")
 
 def source_files() -> dict[str, Path]:
     """Every file of the two packages, as its path inside the wheel: what a user's install must have."""
-    tracked = subprocess.run(["git", "ls-files", "-z", "codegen", "server/codegen_lsp"], cwd=ROOT,
-                             capture_output=True, text=True)
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z", "codegen", "server/codegen_lsp"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if tracked.returncode == 0 and tracked.stdout:
         paths = [ROOT / name for name in tracked.stdout.split("\0") if name]
     else:  # not a git checkout (an unpacked sdist): every file but caches
@@ -51,8 +55,15 @@ def built(tmp_path_factory) -> dict[str, Path]:
         shutil.copy2(source, target)
     dist = work / "dist"
     sdist = subprocess.run(
-        [sys.executable, "-c", "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))",
-         str(dist)], cwd=tree, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))",
+            str(dist),
+        ],
+        cwd=tree,
+        capture_output=True,
+        text=True,
     )
     assert sdist.returncode == 0, sdist.stderr
     sdist_path = dist / sdist.stdout.strip().splitlines()[-1]
@@ -60,8 +71,21 @@ def built(tmp_path_factory) -> dict[str, Path]:
         archive.extractall(work / "unpacked", filter="data")
     unpacked = next((work / "unpacked").iterdir())
     wheel = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-         "-w", str(dist), str(unpacked)], capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(dist),
+            str(unpacked),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert wheel.returncode == 0, wheel.stderr
     return {"sdist": sdist_path, "wheel": next(dist.glob("*.whl"))}
@@ -84,7 +108,10 @@ def test_the_sdist_carries_every_module_and_data_file(built):
     with tarfile.open(built["sdist"]) as archive:
         names = archive.getnames()
     top = names[0].split("/")[0]
-    shipped = {name.removeprefix(top + "/").replace("server/codegen_lsp/", "codegen_lsp/", 1) for name in names}
+    shipped = {
+        name.removeprefix(top + "/").replace("server/codegen_lsp/", "codegen_lsp/", 1)
+        for name in names
+    }
     missing = sorted(set(source_files()) - shipped)
     assert missing == [], f"missing from the sdist: {missing}"
 
@@ -99,7 +126,9 @@ def test_the_wheel_declares_both_commands_and_the_version(built):
     assert f"\nVersion: {codegen.__version__}\n" in metadata
 
 
-@pytest.mark.parametrize("command", [[sys.executable, "-m", "codegen"], [sys.executable, "-m", "codegen_lsp"]])
+@pytest.mark.parametrize(
+    "command", [[sys.executable, "-m", "codegen"], [sys.executable, "-m", "codegen_lsp"]]
+)
 def test_both_commands_print_the_version(command, tmp_path):
     run = subprocess.run([*command, "--version"], capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr

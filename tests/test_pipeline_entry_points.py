@@ -9,7 +9,7 @@ from codegen.session import GenerationSession
 from codegen.settings import load_settings
 from tests.loopback_model import MOVING_AVERAGE, Reply
 
-WRONG_EXPECTATION_TESTS = '''import unittest
+WRONG_EXPECTATION_TESTS = """import unittest
 
 from your_module import moving_average
 
@@ -17,8 +17,8 @@ from your_module import moving_average
 class TestMovingAverage(unittest.TestCase):
     def test_window_of_two_averages_neighbours(self):
         self.assertEqual(moving_average([1.0, 2.0, 3.0, 4.0], 2), [1.5, 2.5, 9.9])
-'''
-EXISTING_TESTS = '''import unittest
+"""
+EXISTING_TESTS = """import unittest
 
 from ma import helper
 
@@ -26,11 +26,13 @@ from ma import helper
 class TestHelper(unittest.TestCase):
     def test_helper(self):
         self.assertEqual(helper(), 1)
-'''
+"""
 
 
 def predict(model, destination=None, **arguments):
-    settings = load_settings({"base_url": model.base_url, "tracing": "off", "test_repeats": 1}, environ={})
+    settings = load_settings(
+        {"base_url": model.base_url, "tracing": "off", "test_repeats": 1}, environ={}
+    )
 
     async def go():
         session = GenerationSession(settings)
@@ -44,21 +46,34 @@ def predict(model, destination=None, **arguments):
 
 
 def test_tests_for_an_existing_function_ask_only_for_tests_and_run_them(model):
-    output, (files, run) = predict(model, prompt="tests for moving_average", module_name="ma",
-                                   code=MOVING_AVERAGE, parts="tests")
+    output, (files, run) = predict(
+        model,
+        prompt="tests for moving_average",
+        module_name="ma",
+        code=MOVING_AVERAGE,
+        parts="tests",
+    )
     assert model.kinds() == ["UnitTest"]
     assert output["generated_code"] == MOVING_AVERAGE and output["program_runner"] == ""
     assert "from ma import moving_average" in output["unit_tests"]
-    assert run.passed == 3 and output["execution"]["passed"] == 3 and files.test_code == output["unit_tests"]
+    assert (
+        run.passed == 3
+        and output["execution"]["passed"] == 3
+        and files.test_code == output["unit_tests"]
+    )
 
 
 def test_no_runner_is_asked_for_when_the_module_has_one(model):
-    output, _ = predict(model, prompt="compute the moving average", module_name="ma", runner_exists=True)
+    output, _ = predict(
+        model, prompt="compute the moving average", module_name="ma", runner_exists=True
+    )
     assert sorted(model.kinds()) == ["GeneratedCode", "UnitTest"] and output["program_runner"] == ""
 
 
 def test_the_function_alone_runs_nothing(model):
-    output, last_run = predict(model, prompt="compute the moving average", module_name="ma", parts="function")
+    output, last_run = predict(
+        model, prompt="compute the moving average", module_name="ma", parts="function"
+    )
     assert model.kinds() == ["GeneratedCode"] and last_run is None and output["execution"] is None
 
 
@@ -73,9 +88,17 @@ def test_tests_run_against_the_files_they_join_and_failures_get_the_repair_round
         merged = EXISTING_TESTS + "\n\n" + tests.replace("import unittest\n", "")
         return SavedFiles(module, merged, "test_ma")
 
-    output, (files, run) = predict(model, Destination("ma", compose), prompt="compute the moving average",
-                                   module_name="ignored", parts="tests", code=MOVING_AVERAGE)
-    assert output["module_name"] == "ma" and len(composed) == 2  # the first tests, then the repaired ones
+    output, (files, run) = predict(
+        model,
+        Destination("ma", compose),
+        prompt="compute the moving average",
+        module_name="ignored",
+        parts="tests",
+        code=MOVING_AVERAGE,
+    )
+    assert (
+        output["module_name"] == "ma" and len(composed) == 2
+    )  # the first tests, then the repaired ones
     assert "9.9" in composed[0][2] and "9.9" not in composed[1][2]
     assert output["repaired"] and "9.9" not in output["unit_tests"]
     assert run.passed == 4 and run.failed == 0  # the existing test ran too

@@ -12,21 +12,44 @@ import pytest
 from codegen import repair
 from codegen.cli import main
 from codegen.execution import TestCaseResult, TestRunResult
-from codegen.execution.frameworks import interpreter_has_pytest, project_uses_pytest, resolve_framework
+from codegen.execution.frameworks import (
+    interpreter_has_pytest,
+    project_uses_pytest,
+    resolve_framework,
+)
 from tests import loopback_model
 from tests.loopback_model import Reply
 
 PROMPT = "compute the moving average of a time series with a window"
 
 # The loopback model's own pytest answer, importing a module name the pipeline must rewrite.
-PYTEST_TESTS = loopback_model.PYTEST_TESTS.replace("from your_module import", "from solution import")
+PYTEST_TESTS = loopback_model.PYTEST_TESTS.replace(
+    "from your_module import", "from solution import"
+)
 # One parametrized case expects a wrong value: the code is right, that case is not.
 WRONG_CASE_TESTS = PYTEST_TESTS.replace("[2.0]),", "[9.9]),")
 
 
 def generate(model, out: Path, *extra: str) -> int:
-    return main(["generate", PROMPT, "--out", str(out), "--module", "ma", "--base-url", model.base_url,
-                 "--tracing", "off", "--max-retries", "0", "--timeout", "10", *extra])
+    return main(
+        [
+            "generate",
+            PROMPT,
+            "--out",
+            str(out),
+            "--module",
+            "ma",
+            "--base-url",
+            model.base_url,
+            "--tracing",
+            "off",
+            "--max-retries",
+            "0",
+            "--timeout",
+            "10",
+            *extra,
+        ]
+    )
 
 
 def prompt_for_tests(model) -> str:
@@ -42,7 +65,9 @@ def test_pytest_setting_writes_pytest_tests_and_runs_them_with_pytest(model, tmp
 
     asked = prompt_for_tests(model)
     assert "pytest test file" in asked and "pytest.raises" in asked and "parametrize" in asked
-    assert "unittest.TestCase" in asked  # only as what not to write: "(no unittest.TestCase classes)"
+    assert (
+        "unittest.TestCase" in asked
+    )  # only as what not to write: "(no unittest.TestCase classes)"
     assert "One `unittest.TestCase` class per function" not in asked
     written = (tmp_path / "test_ma.py").read_text()
     assert "from ma import moving_average" in written and "solution" not in written
@@ -51,14 +76,25 @@ def test_pytest_setting_writes_pytest_tests_and_runs_them_with_pytest(model, tmp
     assert payload["test_framework"] == "pytest"
     assert (execution["run"], execution["passed"], execution["failed"]) == (4, 4, 0)
     ids = sorted(test["test_id"] for test in execution["tests"])
-    assert ids == ["test_averages_of_consecutive_points[series0-2-expected0]",
-                   "test_averages_of_consecutive_points[series1-3-expected1]",
-                   "test_non_positive_window_is_rejected", "test_window_larger_than_series_gives_empty_list"]
+    assert ids == [
+        "test_averages_of_consecutive_points[series0-2-expected0]",
+        "test_averages_of_consecutive_points[series1-3-expected1]",
+        "test_non_positive_window_is_rejected",
+        "test_window_larger_than_series_gives_empty_list",
+    ]
     coverage = {function["name"]: function["percent"] for function in execution["functions"]}
-    assert execution["coverage_measured"] and coverage["moving_average"] == 100.0 and coverage["main"] == 0.0
+    assert (
+        execution["coverage_measured"]
+        and coverage["moving_average"] == 100.0
+        and coverage["main"] == 0.0
+    )
     # The file runs as saved, with the user's own pytest.
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_ma.py"], cwd=tmp_path,
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_ma.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0 and "4 passed" in run.stdout, run.stdout + run.stderr
 
 
@@ -71,16 +107,25 @@ def test_text_output_says_how_to_run_pytest_tests(model, tmp_path, capsys):
     assert out.rstrip().endswith("python -m pytest test_ma.py")
 
 
-def test_repair_keeps_pytest_and_a_failing_parametrized_case_names_its_function(model, tmp_path, capsys):
-    model.enqueue(Reply.code("UnitTest", WRONG_CASE_TESTS), Reply.code("UnitTest", WRONG_CASE_TESTS))
+def test_repair_keeps_pytest_and_a_failing_parametrized_case_names_its_function(
+    model, tmp_path, capsys
+):
+    model.enqueue(
+        Reply.code("UnitTest", WRONG_CASE_TESTS), Reply.code("UnitTest", WRONG_CASE_TESTS)
+    )
     assert generate(model, tmp_path, "--test-framework", "pytest") == 0
     out = capsys.readouterr().out
     repair_prompt = model.requests[-1]["messages"][-1]["content"]
     assert "The pytest test file below" in repair_prompt and "pytest.approx" in repair_prompt
     assert "assertAlmostEqual" not in repair_prompt
-    assert "test_averages_of_consecutive_points[series1-3-expected1]" in repair_prompt  # the failure it saw
+    assert (
+        "test_averages_of_consecutive_points[series1-3-expected1]" in repair_prompt
+    )  # the failure it saw
     assert "Tests: 3/4 passed, 1 failed" in out
-    assert ("possible bug in `moving_average`: test_averages_of_consecutive_points[series1-3-expected1]" in out), out
+    assert (
+        "possible bug in `moving_average`: test_averages_of_consecutive_points[series1-3-expected1]"
+        in out
+    ), out
 
 
 def test_auto_picks_pytest_where_the_project_is_configured_for_it(model, tmp_path, capsys):
@@ -98,7 +143,10 @@ def test_the_loopback_model_answers_a_pytest_prompt_with_pytest_tests(model, tmp
     assert generate(model, tmp_path, "--json") == 0
     payload = json.loads(capsys.readouterr().out)
     written = (tmp_path / "test_ma.py").read_text()
-    assert "import unittest" not in written and "def test_window_larger_than_series_gives_empty_list():" in written
+    assert (
+        "import unittest" not in written
+        and "def test_window_larger_than_series_gives_empty_list():" in written
+    )
     assert payload["test_framework"] == "pytest" and payload["execution"]["passed"] == 4
 
 
@@ -139,13 +187,19 @@ def test_each_kind_of_pytest_configuration_is_recognised(tmp_path, name):
     assert resolve_framework("auto", tmp_path) == "pytest"  # this interpreter has pytest
 
 
-@pytest.mark.parametrize("name, text", [
-    ("pyproject.toml", "[project]\nname = 'p'\n\n[tool.ruff]\nline-length = 100\n"),
-    ("setup.cfg", "[metadata]\nname = p\n\n[flake8]\nmax-line-length = 100\n"),
-    ("pyproject.toml", "this is [not toml"),
-    ("test_existing.py", "import unittest\n\n\nclass TestX(unittest.TestCase):\n    def test_one(self):\n        pass\n"),
-    ("test_broken.py", "def test_(:\n"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("pyproject.toml", "[project]\nname = 'p'\n\n[tool.ruff]\nline-length = 100\n"),
+        ("setup.cfg", "[metadata]\nname = p\n\n[flake8]\nmax-line-length = 100\n"),
+        ("pyproject.toml", "this is [not toml"),
+        (
+            "test_existing.py",
+            "import unittest\n\n\nclass TestX(unittest.TestCase):\n    def test_one(self):\n        pass\n",
+        ),
+        ("test_broken.py", "def test_(:\n"),
+    ],
+)
 def test_other_files_do_not_count_as_pytest(tmp_path, name, text):
     (tmp_path / name).write_text(text)
     assert not project_uses_pytest(tmp_path)
@@ -170,7 +224,9 @@ def test_an_interpreter_without_pytest_keeps_unittest(tmp_path):
     assert interpreter_has_pytest(sys.executable)
     assert not interpreter_has_pytest(bare_python)
     assert resolve_framework("auto", tmp_path, bare_python) == "unittest"
-    assert resolve_framework("pytest", tmp_path, bare_python) == "pytest"  # an explicit choice is kept
+    assert (
+        resolve_framework("pytest", tmp_path, bare_python) == "pytest"
+    )  # an explicit choice is kept
     assert not interpreter_has_pytest(str(tmp_path / "no-such-python"))
 
 
@@ -184,14 +240,37 @@ def test_the_interpreter_is_asked_once(tmp_path):
 
 # -- repair's map from test ids to functions ------------------------------------------------------
 
+
 def test_parametrized_and_class_ids_map_to_the_functions_their_test_uses():
-    source = PYTEST_TESTS + "\n\nclass TestGroup:\n    @pytest.mark.parametrize('n', [1, 2])\n" \
+    source = (
+        PYTEST_TESTS + "\n\nclass TestGroup:\n    @pytest.mark.parametrize('n', [1, 2])\n"
         "    def test_m(self, n):\n        assert moving_average([n], 1) == [n]\n"
-    failing = [TestCaseResult(test_id=test_id, outcome="failed", message="AssertionError", line=9, runs=1, passes=0)
-               for test_id in ("test_averages_of_consecutive_points[series1-3-expected1]", "TestGroup.test_m[2]",
-                               "test_window_larger_than_series_gives_empty_list")]
-    result = TestRunResult(tests=failing, run=3, passed=0, failed=3, errored=0, skipped=0, flaky=0, duration=0.1,
-                           timed_out=False, exit_code=1, problem=None, coverage_measured=False, line_coverage=None)
+    )
+    failing = [
+        TestCaseResult(
+            test_id=test_id, outcome="failed", message="AssertionError", line=9, runs=1, passes=0
+        )
+        for test_id in (
+            "test_averages_of_consecutive_points[series1-3-expected1]",
+            "TestGroup.test_m[2]",
+            "test_window_larger_than_series_gives_empty_list",
+        )
+    ]
+    result = TestRunResult(
+        tests=failing,
+        run=3,
+        passed=0,
+        failed=3,
+        errored=0,
+        skipped=0,
+        flaky=0,
+        duration=0.1,
+        timed_out=False,
+        exit_code=1,
+        problem=None,
+        coverage_measured=False,
+        line_coverage=None,
+    )
     bugs = repair.possible_bugs(source, result, ["moving_average"])
     assert [(bug.test_id, bug.function) for bug in bugs] == [
         ("test_averages_of_consecutive_points[series1-3-expected1]", "moving_average"),
@@ -212,7 +291,9 @@ def test_auto_falls_back_to_the_existing_test_file(tmp_path):
     assert resolve_framework("auto", tmp_path, test_source=plain) == "pytest"
     assert resolve_framework("auto", None, test_source=plain) == "pytest"
     assert resolve_framework("auto", tmp_path, test_source=cases) == "unittest"
-    assert resolve_framework("unittest", tmp_path, test_source=plain) == "unittest"  # the setting wins
+    assert (
+        resolve_framework("unittest", tmp_path, test_source=plain) == "unittest"
+    )  # the setting wins
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     assert resolve_framework("auto", tmp_path, test_source=cases) == "pytest"  # the project first
 
@@ -223,14 +304,22 @@ def test_the_editor_setting_is_decided_against_the_workspace(tmp_path):
     from codegen_lsp.config import checked_pipeline, codegen_settings, parse_options
 
     def framework(choice):
-        options, problems = checked_pipeline(parse_options({"testFramework": choice}, workspace_trusted=True)[0])
-        settings = codegen_settings(options, tmp_path, environ={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
-        return problems, CodeGenerationPipeline(ModelClient(settings), project_dir=tmp_path).test_framework
+        options, problems = checked_pipeline(
+            parse_options({"testFramework": choice}, workspace_trusted=True)[0]
+        )
+        settings = codegen_settings(
+            options, tmp_path, environ={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+        )
+        return problems, CodeGenerationPipeline(
+            ModelClient(settings), project_dir=tmp_path
+        ).test_framework
 
     assert framework("auto") == ([], "unittest")
     (tmp_path / "conftest.py").write_text("")
     assert framework("auto") == ([], "pytest")
     assert framework("unittest") == ([], "unittest")
     problems, chosen = framework("nose")
-    assert problems == ["codegen.testFramework: Input should be 'auto', 'unittest' or 'pytest'; using the default"]
+    assert problems == [
+        "codegen.testFramework: Input should be 'auto', 'unittest' or 'pytest'; using the default"
+    ]
     assert chosen == "pytest"  # the default, auto, decided against the workspace

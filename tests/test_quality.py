@@ -42,8 +42,10 @@ def test_quality_of_documented_annotated_function():
 
 def test_quality_loses_a_fifth_once_for_long_lines():
     # 0.9 as above, minus 0.2 once although there are two long lines -> 0.7
-    code = ('def add(first: int, second: int) -> int:\n    """Add."""\n'
-            f"    {LONG_COMMENT}\n    {LONG_COMMENT}\n    return first + second\n")
+    code = (
+        'def add(first: int, second: int) -> int:\n    """Add."""\n'
+        f"    {LONG_COMMENT}\n    {LONG_COMMENT}\n    return first + second\n"
+    )
     assert code_quality_score(code) == 0.7
 
 
@@ -74,7 +76,9 @@ def test_quality_clamps_at_zero_and_one():
 
 
 def test_quality_is_zero_when_code_does_not_parse():
-    assert code_quality_score('def add(first, second):\n    """Add."""\n    return first +\n') == 0.0
+    assert (
+        code_quality_score('def add(first, second):\n    """Add."""\n    return first +\n') == 0.0
+    )
 
 
 # --- test_coverage_score ---
@@ -94,7 +98,10 @@ def test_coverage_is_zero_without_tests():
 
 def test_coverage_is_test_functions_per_code_function():
     # 1 test_ function / 2 functions, no self.assert -> 0.5
-    assert test_coverage_score(TWO_FUNCTIONS, unittest_file("test_first", assertion="assert True")) == 0.5
+    assert (
+        test_coverage_score(TWO_FUNCTIONS, unittest_file("test_first", assertion="assert True"))
+        == 0.5
+    )
 
 
 def test_coverage_gets_a_bonus_for_self_assert():
@@ -135,7 +142,9 @@ def test_coverage_without_code_functions_is_only_the_bonus():
 
 def test_coverage_is_zero_when_either_side_does_not_parse():
     assert test_coverage_score("def first(:\n", unittest_file("test_first")) == 0.0
-    assert test_coverage_score(TWO_FUNCTIONS, "def test_first(self):\n    self.assertTrue(\n") == 0.0
+    assert (
+        test_coverage_score(TWO_FUNCTIONS, "def test_first(self):\n    self.assertTrue(\n") == 0.0
+    )
 
 
 # --- seed_scores ---
@@ -146,23 +155,32 @@ def test_seed_scores_overall_is_the_mean():
     # coverage: 1 / 1 + 0.2 -> 1.0; overall (0.8999999999999999 + 1.0) / 2 = 0.95
     code = 'def add(first: int, second: int) -> int:\n    """Add."""\n    return first + second\n'
     scores = seed_scores(code, unittest_file("test_add"))
-    assert scores == SeedScores(code_quality_score=0.8999999999999999, test_coverage_score=1.0,
-                                overall_score=0.95)
+    assert scores == SeedScores(
+        code_quality_score=0.8999999999999999, test_coverage_score=1.0, overall_score=0.95
+    )
     assert scores.as_dict() == {
-        "code_quality_score": 0.8999999999999999, "test_coverage_score": 1.0, "overall_score": 0.95}
+        "code_quality_score": 0.8999999999999999,
+        "test_coverage_score": 1.0,
+        "overall_score": 0.95,
+    }
 
 
 def test_seed_scores_overall_comes_from_the_unrounded_parts():
     # coverage 1 / 3 + 0.2 = 0.5333333333333333; quality 0.1 (one Name, `value`):
     # overall (0.1 + 0.5333333333333333) / 2 = 0.31666666666666665, not (0.1 + 0.5333) / 2 = 0.31665
-    three = "def first():\n    pass\n\n\ndef second():\n    pass\n\n\ndef third():\n    return value\n"
+    three = (
+        "def first():\n    pass\n\n\ndef second():\n    pass\n\n\ndef third():\n    return value\n"
+    )
     scores = seed_scores(three, unittest_file("test_first"))
     assert scores.overall_score == (0.1 + (1 / 3 + 0.2)) / 2 == 0.31666666666666665
 
 
 def test_seed_scores_of_code_that_does_not_parse_are_zero():
     assert seed_scores("def (", unittest_file("test_first")).as_dict() == {
-        "code_quality_score": 0.0, "test_coverage_score": 0.0, "overall_score": 0.0}
+        "code_quality_score": 0.0,
+        "test_coverage_score": 0.0,
+        "overall_score": 0.0,
+    }
 
 
 # --- functions ---
@@ -200,13 +218,28 @@ def test_push():
 
 def test_functions_lists_every_function_with_qualified_names_in_source_order():
     assert functions(SHAPES) == [
-        FunctionInfo("Stack.__init__", 8, 9, 31, has_docstring=False, has_type_hints=True, is_test=False),
-        FunctionInfo("Stack.push", 12, 15, 25, has_docstring=False, has_type_hints=False, is_test=False),
-        FunctionInfo("Stack.push.remember", 13, 14, 28, has_docstring=False, has_type_hints=False,
-                     is_test=False),
+        FunctionInfo(
+            "Stack.__init__", 8, 9, 31, has_docstring=False, has_type_hints=True, is_test=False
+        ),
+        FunctionInfo(
+            "Stack.push", 12, 15, 25, has_docstring=False, has_type_hints=False, is_test=False
+        ),
+        FunctionInfo(
+            "Stack.push.remember",
+            13,
+            14,
+            28,
+            has_docstring=False,
+            has_type_hints=False,
+            is_test=False,
+        ),
         FunctionInfo("fetch", 18, 19, 29, has_docstring=True, has_type_hints=True, is_test=False),
-        FunctionInfo("_private", 22, 23, 20, has_docstring=False, has_type_hints=False, is_test=False),
-        FunctionInfo("test_push", 26, 27, 16, has_docstring=False, has_type_hints=False, is_test=True),
+        FunctionInfo(
+            "_private", 22, 23, 20, has_docstring=False, has_type_hints=False, is_test=False
+        ),
+        FunctionInfo(
+            "test_push", 26, 27, 16, has_docstring=False, has_type_hints=False, is_test=True
+        ),
     ]
 
 
@@ -243,23 +276,33 @@ def test_findings_for_undocumented_unannotated_functions():
 
 def test_function_findings_span_the_def_line_and_name_the_function():
     first = findings(SHAPES)[1]
-    assert first == Finding("missing-docstring", "`Stack.push` has no docstring", "Stack.push",
-                            start_line=12, end_line=12, start_col=4, end_col=25)
+    assert first == Finding(
+        "missing-docstring",
+        "`Stack.push` has no docstring",
+        "Stack.push",
+        start_line=12,
+        end_line=12,
+        start_col=4,
+        end_col=25,
+    )
     assert findings(SHAPES)[2].message == (
-        "`Stack.push` has no type hints: annotate its parameters or return type")
+        "`Stack.push` has no type hints: annotate its parameters or return type"
+    )
 
 
 LONG_STATEMENT = "note = '" + "x" * 100 + "'"  # 109 characters
 
 
 def test_each_long_line_is_a_finding_in_its_innermost_function():
-    code = (f"{LONG_COMMENT}\n"
-            'def outer() -> None:\n    """Outer."""\n'
-            f"    {LONG_STATEMENT}\n"
-            '    def inner() -> None:\n        """Inner."""\n'
-            f"        {LONG_STATEMENT}\n"
-            f"    {LONG_STATEMENT}\n"
-            f"    {LONG_COMMENT}\n")
+    code = (
+        f"{LONG_COMMENT}\n"
+        'def outer() -> None:\n    """Outer."""\n'
+        f"    {LONG_STATEMENT}\n"
+        '    def inner() -> None:\n        """Inner."""\n'
+        f"        {LONG_STATEMENT}\n"
+        f"    {LONG_STATEMENT}\n"
+        f"    {LONG_COMMENT}\n"
+    )
     long_lines = [finding for finding in findings(code) if finding.code == "line-too-long"]
     assert [(f.start_line, f.function, f.start_col, f.end_col) for f in long_lines] == [
         (1, None, 100, 102),
@@ -282,11 +325,14 @@ def test_untested_functions_only_when_tests_are_given():
     ]
 
 
-@pytest.mark.parametrize("tests", [
-    "from shapes import Stack, fetch\nStack().push(1)\nfetch(url='x')\n",  # call and attribute
-    "import shapes\nshapes.fetch\nshapes.Stack.push\n",  # attributes only
-    "from shapes import fetch as get, push\n",  # imported names
-])
+@pytest.mark.parametrize(
+    "tests",
+    [
+        "from shapes import Stack, fetch\nStack().push(1)\nfetch(url='x')\n",  # call and attribute
+        "import shapes\nshapes.fetch\nshapes.Stack.push\n",  # attributes only
+        "from shapes import fetch as get, push\n",  # imported names
+    ],
+)
 def test_a_function_is_tested_when_the_tests_reference_its_name(tests):
     assert [f.function for f in findings(SHAPES, tests) if f.code == "untested-function"] == []
 
@@ -304,8 +350,15 @@ def test_tests_that_do_not_parse_give_no_untested_findings():
 def test_syntax_error_is_the_only_finding_at_its_line():
     code = f'def add(first, second):\n    """Add."""\n    return (first +\n{LONG_COMMENT}\n'
     assert findings(code, "") == [
-        Finding("syntax-error", "Syntax error: '(' was never closed", None,
-                start_line=3, end_line=3, start_col=11, end_col=19),
+        Finding(
+            "syntax-error",
+            "Syntax error: '(' was never closed",
+            None,
+            start_line=3,
+            end_line=3,
+            start_col=11,
+            end_col=19,
+        ),
     ]
 
 
@@ -324,11 +377,14 @@ def test_line_numbers_follow_python_line_breaks():
 def test_parser_warnings_are_neither_printed_nor_errors():
     # an invalid escape sequence and `1if` make the parser warn; the server must not print that on
     # every keystroke, and `-W error` must not turn valid code into a syntax error
-    script = ("from codegen.scoring.quality import findings\n"
-              "print(findings('pattern = \"\\\\d+\"\\nvalue = 1if True else 2\\n'))\n")
+    script = (
+        "from codegen.scoring.quality import findings\n"
+        "print(findings('pattern = \"\\\\d+\"\\nvalue = 1if True else 2\\n'))\n"
+    )
     for option in ("default", "error"):
-        run = subprocess.run([sys.executable, "-W", option, "-c", script],
-                             capture_output=True, text=True, check=True)
+        run = subprocess.run(
+            [sys.executable, "-W", option, "-c", script], capture_output=True, text=True, check=True
+        )
         assert (run.stdout, run.stderr) == ("[]\n", "")
 
 
@@ -356,12 +412,24 @@ def test_hostile_text_never_raises(text):
     functions(text)
 
 
-@pytest.mark.parametrize("name", ["10,000 nested brackets", "deep unary minus", "deep addition",
-                                  "binary junk", "nul bytes", "lone surrogate"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "10,000 nested brackets",
+        "deep unary minus",
+        "deep addition",
+        "binary junk",
+        "nul bytes",
+        "lone surrogate",
+    ],
+)
 def test_hostile_text_that_does_not_parse_scores_zero_with_one_finding(name):
     text = HOSTILE[name]
     assert seed_scores(text, "def test_x(self):\n    self.assertTrue(1)\n").as_dict() == {
-        "code_quality_score": 0.0, "test_coverage_score": 0.0, "overall_score": 0.0}
+        "code_quality_score": 0.0,
+        "test_coverage_score": 0.0,
+        "overall_score": 0.0,
+    }
     [finding] = findings(text)
     assert finding.code == "syntax-error"
 
@@ -374,5 +442,7 @@ def test_a_50_000_line_file_is_scored():
     assert findings(code) == []
     # 10,000 functions and 1 test: 1 / 10,000 + 0.2 = 0.2001; overall (1.0 + 0.2001) / 2 = 0.60005
     assert seed_scores(code, "def test_step_0(self):\n    self.assertEqual(step_0(1), 1)\n") == (
-        SeedScores(code_quality_score=1.0, test_coverage_score=1 / 10_000 + 0.2, overall_score=0.60005)
+        SeedScores(
+            code_quality_score=1.0, test_coverage_score=1 / 10_000 + 0.2, overall_score=0.60005
+        )
     )

@@ -17,18 +17,75 @@ from tests.seed_reference import seed_code_quality_score
 # Pieces of almost-Python that stress the statement split: multi-line strings, decorators, comments at
 # column 0 inside bodies, continuation keywords, line continuations, brackets, odd line breaks, form feeds.
 FRAGMENTS = [
-    "def f(x):\n", "    return x\n", "async def g(a: int):\n", "class A:\n", "    '''Doc.'''\n",
-    '"""', "'''", "'", '"', "#", "# note\n", "(", ")", "[", "]", "\\\n", "\\", "@decorator\n", "@d(\n", "else:\n",
-    "elif y:\n", "except ValueError:\n", "finally:\n", "try:\n", "if x:\n", "    pass\n", "x = 1\n", "name = value\n",
-    "\n", "\r", "\r\n", "\x0c", "  ", "    ", "\t", "z" * 101, "y" * 60, "w = " + "v" * 96, "from __future__ import annotations\n",
-    "f'{x}'", "r'\\'", "\x00", "\ud800", "self.assertEqual(", "lambda: _x",
+    "def f(x):\n",
+    "    return x\n",
+    "async def g(a: int):\n",
+    "class A:\n",
+    "    '''Doc.'''\n",
+    '"""',
+    "'''",
+    "'",
+    '"',
+    "#",
+    "# note\n",
+    "(",
+    ")",
+    "[",
+    "]",
+    "\\\n",
+    "\\",
+    "@decorator\n",
+    "@d(\n",
+    "else:\n",
+    "elif y:\n",
+    "except ValueError:\n",
+    "finally:\n",
+    "try:\n",
+    "if x:\n",
+    "    pass\n",
+    "x = 1\n",
+    "name = value\n",
+    "\n",
+    "\r",
+    "\r\n",
+    "\x0c",
+    "  ",
+    "    ",
+    "\t",
+    "z" * 101,
+    "y" * 60,
+    "w = " + "v" * 96,
+    "from __future__ import annotations\n",
+    "f'{x}'",
+    "r'\\'",
+    "\x00",
+    "\ud800",
+    "self.assertEqual(",
+    "lambda: _x",
 ]
 # Whole lines that parse, with every kind of line break, so long runs of valid code (and its scores) come up.
-LINES = ["def f(x):", "    return x", "@decorator", "class Stack:", '    """A stack."""', "    def push(self, item):",
-         "        self.items.append(item)", "w = " + "v" * 96, "value = other", "if ready:", "else:", "    pass",
-         "# a comment", "", '"""Module docstring."""', "x = (1,", "     2)"]
-line_texts = st.lists(st.tuples(st.sampled_from(LINES), st.sampled_from(["\n", "\r\n", "\r"])), max_size=20).map(
-    lambda pairs: "".join(line + ending for line, ending in pairs))
+LINES = [
+    "def f(x):",
+    "    return x",
+    "@decorator",
+    "class Stack:",
+    '    """A stack."""',
+    "    def push(self, item):",
+    "        self.items.append(item)",
+    "w = " + "v" * 96,
+    "value = other",
+    "if ready:",
+    "else:",
+    "    pass",
+    "# a comment",
+    "",
+    '"""Module docstring."""',
+    "x = (1,",
+    "     2)",
+]
+line_texts = st.lists(
+    st.tuples(st.sampled_from(LINES), st.sampled_from(["\n", "\r\n", "\r"])), max_size=20
+).map(lambda pairs: "".join(line + ending for line, ending in pairs))
 texts = st.one_of(line_texts, st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join))
 TESTS = "import unittest\n\nclass T(unittest.TestCase):\n    def test_f(self):\n        self.assertEqual(f(1), 1)\n"
 
@@ -61,17 +118,23 @@ class EditingSession(RuleBasedStateMachine):
         new = self.text[:start] + inserted + self.text[end:]
         old_lines, new_lines = self.lines[:], split(new)
         prefix = 0
-        while prefix < min(len(old_lines), len(new_lines)) and old_lines[prefix] == new_lines[prefix]:
+        while (
+            prefix < min(len(old_lines), len(new_lines)) and old_lines[prefix] == new_lines[prefix]
+        ):
             prefix += 1
         suffix = 0
-        while (suffix < min(len(old_lines), len(new_lines)) - prefix
-               and old_lines[-1 - suffix] == new_lines[-1 - suffix]):
+        while (
+            suffix < min(len(old_lines), len(new_lines)) - prefix
+            and old_lines[-1 - suffix] == new_lines[-1 - suffix]
+        ):
             suffix += 1
         self.lines[prefix : len(old_lines) - suffix] = new_lines[prefix : len(new_lines) - suffix]
         self.module.replace(prefix, len(old_lines) - suffix, len(new_lines) - prefix - suffix)
         self.text = new
 
-    @rule(data=st.data(), inserted=st.one_of(texts, st.sampled_from(LINES)), slices=st.integers(0, 3))
+    @rule(
+        data=st.data(), inserted=st.one_of(texts, st.sampled_from(LINES)), slices=st.integers(0, 3)
+    )
     def type_text(self, data, inserted, slices):
         start = data.draw(st.integers(0, len(self.text)))
         end = data.draw(st.integers(start, min(len(self.text), start + 12)))
@@ -97,7 +160,10 @@ class EditingSession(RuleBasedStateMachine):
             position = data.draw(st.sampled_from(breaks))
             self._edit(position, position + 1, "")
 
-    @rule(data=st.data(), fragment=st.sampled_from(['"""', "'''", "(", "\\", "@d\n", "else:\n", "    "]))
+    @rule(
+        data=st.data(),
+        fragment=st.sampled_from(['"""', "'''", "(", "\\", "@d\n", "else:\n", "    "]),
+    )
     def insert_at_line_start(self, data, fragment):
         """Splits or opens statements: a quote, bracket, decorator, continuation keyword or indent at column 0."""
         starts = [0] + [i + 1 for i, c in enumerate(self.text) if c == "\n"]
@@ -115,9 +181,16 @@ class EditingSession(RuleBasedStateMachine):
         assert list(analysis.functions()) == quality.functions(self.text)
         # The count of findings outside test functions (what the diagnostics' cap summary reports): `analysis`
         # has it from the running total kept over the edits since the last check, which ends with None again.
-        for tests, counted in ((None, analysis), (TESTS, self.module.analyze(TESTS)), (None, self.module.analyze())):
+        for tests, counted in (
+            (None, analysis),
+            (TESTS, self.module.analyze(TESTS)),
+            (None, self.module.analyze()),
+        ):
             shown = [f for f in quality.findings(self.text, tests) if not is_test_scope(f.function)]
-            assert counted.shown == (quality._referenced_names(tests), len(shown)) or counted.syntax_error
+            assert (
+                counted.shown == (quality._referenced_names(tests), len(shown))
+                or counted.syntax_error
+            )
             assert counted.shown_count(tests) == len(shown)
         seed = seed_score_or_none(self.text)
         if seed is not None:
@@ -129,8 +202,10 @@ TestEditingSession = EditingSession.TestCase
 
 
 def module_of(functions: int) -> str:
-    return "".join(f"def f{i}(x: int) -> int:\n    '''Doc.'''\n    y = x + 1\n    return y\n\n\n"
-                   for i in range(functions))
+    return "".join(
+        f"def f{i}(x: int) -> int:\n    '''Doc.'''\n    y = x + 1\n    return y\n\n\n"
+        for i in range(functions)
+    )
 
 
 def test_an_edit_inside_a_function_rescans_only_that_function():
@@ -170,7 +245,9 @@ def test_an_unclosed_string_joins_everything_after_it_into_one_statement():
     module.replace(12, 12, 1)
     analysis = module.analyze()
     assert analysis.syntax_error is not None and analysis.syntax_error.start_line == 13
-    assert analysis.syntax_error.message.startswith("Syntax error: unterminated triple-quoted string")
+    assert analysis.syntax_error.message.startswith(
+        "Syntax error: unterminated triple-quoted string"
+    )
     lines[12] = 'x = """"""\n'
     module.replace(12, 13, 1)
     assert len(module.analyze().parts) == 11
@@ -191,7 +268,11 @@ def test_the_seed_long_line_rule_counts_a_carriage_return():
     """The seed splits on "\\n" only: a 100-character line ending in "\\r\\n" is 101 characters long to it."""
     code = '"""Doc."""\nabc = 1' + " " * 93 + "\r\n"
     assert quality.code_quality_score(code) == seed_code_quality_score(code)
-    joined = "aa = 1  #" + "x" * 60 + "\r" + "y" * 60 + "\n"  # a lone "\r" does not end the seed's line
+    joined = (
+        "aa = 1  #" + "x" * 60 + "\r" + "y" * 60 + "\n"
+    )  # a lone "\r" does not end the seed's line
     assert quality.code_quality_score(joined) == seed_code_quality_score(joined) == 0.0
     for text in (code, joined, "w = " + "v" * 96 + "\r\n"):
-        assert IncrementalModule(split(text)).analyze().quality_score == seed_code_quality_score(text)
+        assert IncrementalModule(split(text)).analyze().quality_score == seed_code_quality_score(
+            text
+        )

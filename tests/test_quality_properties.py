@@ -14,14 +14,54 @@ MODERATE = settings(max_examples=200, deadline=None)
 # Fragments that steer generated text towards almost-Python: definitions, brackets, indentation,
 # docstrings, annotations, odd line breaks and the bytes the parser rejects.
 FRAGMENTS = [
-    "def ", "async def ", "class ", "return ", "lambda ", "@", "name", "f", "_x", "test_a", "self",
-    "(", ")", "[", "]", "{", "}", ":", ",", "=", "->", "*", "**", ".", " ", "    ", "\t",
-    "\n", "\r", "\r\n", "\x0c", "\x00", '"""doc"""', "'", '"', "#", "int", "str", "1", "\\",
-    "self.assertEqual(", "x" * 101, "\ud800",
+    "def ",
+    "async def ",
+    "class ",
+    "return ",
+    "lambda ",
+    "@",
+    "name",
+    "f",
+    "_x",
+    "test_a",
+    "self",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    ",",
+    "=",
+    "->",
+    "*",
+    "**",
+    ".",
+    " ",
+    "    ",
+    "\t",
+    "\n",
+    "\r",
+    "\r\n",
+    "\x0c",
+    "\x00",
+    '"""doc"""',
+    "'",
+    '"',
+    "#",
+    "int",
+    "str",
+    "1",
+    "\\",
+    "self.assertEqual(",
+    "x" * 101,
+    "\ud800",
 ]
 python_ish = st.lists(st.sampled_from(FRAGMENTS), max_size=60).map("".join)
 identifiers = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(
-    lambda name: not keyword.iskeyword(name) and not keyword.issoftkeyword(name))
+    lambda name: not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
+)
 
 
 @st.composite

@@ -21,8 +21,27 @@ IGNORED = "ignores the temperature setting"
 
 
 def generate(model, out: Path, *extra: str) -> int:
-    return main(["generate", PROMPT, "--out", str(out), "--module", "ma", "--base-url", model.base_url,
-                 "--tracing", "off", "--max-retries", "2", "--timeout", "5", "--model", "o4-mini", *extra])
+    return main(
+        [
+            "generate",
+            PROMPT,
+            "--out",
+            str(out),
+            "--module",
+            "ma",
+            "--base-url",
+            model.base_url,
+            "--tracing",
+            "off",
+            "--max-retries",
+            "2",
+            "--timeout",
+            "5",
+            "--model",
+            "o4-mini",
+            *extra,
+        ]
+    )
 
 
 def sampling(model) -> list[dict]:
@@ -31,7 +50,9 @@ def sampling(model) -> list[dict]:
     return [{name: r[name] for name in names if name in r} for r in model.requests]
 
 
-def test_a_generation_against_a_reasoning_model_succeeds_with_max_completion_tokens(model, tmp_path, capsys):
+def test_a_generation_against_a_reasoning_model_succeeds_with_max_completion_tokens(
+    model, tmp_path, capsys
+):
     model.profile = PROFILES["openai-reasoning"]
     assert generate(model, tmp_path, "--max-tokens", "777") == 0, capsys.readouterr().err
     # The refused request is asked again at once; the runner and tests go straight to the new name.
@@ -45,7 +66,9 @@ def test_the_token_limit_name_is_remembered_for_the_session_and_not_for_another_
     # A language server keeps one session per configuration: the reasoning model is probed once.
     # Another configuration (an ordinary endpoint) starts again from max_tokens.
     model.profile = PROFILES["openai-reasoning"]
-    reasoning = load_settings({"base_url": model.base_url, "tracing": "off", "run_tests": False}, environ={})
+    reasoning = load_settings(
+        {"base_url": model.base_url, "tracing": "off", "run_tests": False}, environ={}
+    )
 
     async def generations() -> None:
         async with traced_session(reasoning) as session:
@@ -62,10 +85,14 @@ def test_the_token_limit_name_is_remembered_for_the_session_and_not_for_another_
     assert sampling(model) == [{"max_tokens": 4096}] * 3
 
 
-def test_a_temperature_the_model_refuses_is_dropped_and_reported_once(model, tmp_path, capsys, caplog):
+def test_a_temperature_the_model_refuses_is_dropped_and_reported_once(
+    model, tmp_path, capsys, caplog
+):
     model.profile = PROFILES["openai-reasoning"]
     with caplog.at_level(logging.WARNING, logger="codegen"):
-        assert generate(model, tmp_path, "--no-run", "--temperature", "0.2") == 0, capsys.readouterr().err
+        assert generate(model, tmp_path, "--no-run", "--temperature", "0.2") == 0, (
+            capsys.readouterr().err
+        )
     assert sampling(model) == [
         {"max_tokens": 4096, "temperature": 0.2},
         {"max_completion_tokens": 4096, "temperature": 0.2},
@@ -73,16 +100,40 @@ def test_a_temperature_the_model_refuses_is_dropped_and_reported_once(model, tmp
     ]
     said = [record.getMessage() for record in caplog.records if IGNORED in record.getMessage()]
     assert len(said) == 1, said
-    assert "o4-mini" in said[0] and "0.2" in said[0] and "Only the default (1) value is supported" in said[0]
+    assert (
+        "o4-mini" in said[0]
+        and "0.2" in said[0]
+        and "Only the default (1) value is supported" in said[0]
+    )
 
 
 def test_the_command_line_tells_the_user_the_temperature_is_ignored(model, tmp_path):
     model.profile = PROFILES["openai-reasoning"]
     run = subprocess.run(
-        [sys.executable, "-m", "codegen", "generate", PROMPT, "--out", str(tmp_path), "--module", "ma",
-         "--base-url", model.base_url, "--tracing", "off", "--no-run", "--model", "o4-mini",
-         "--temperature", "0.2"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "codegen",
+            "generate",
+            PROMPT,
+            "--out",
+            str(tmp_path),
+            "--module",
+            "ma",
+            "--base-url",
+            model.base_url,
+            "--tracing",
+            "off",
+            "--no-run",
+            "--model",
+            "o4-mini",
+            "--temperature",
+            "0.2",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     assert run.stderr.count(IGNORED) == 1, run.stderr
@@ -104,11 +155,18 @@ def test_an_ordinary_endpoint_keeps_max_tokens_and_the_temperature(model, tmp_pa
     assert not [record for record in caplog.records if IGNORED in record.getMessage()]
 
 
-def test_a_token_limit_too_big_after_the_switch_is_an_error_not_another_retry(model, tmp_path, capsys):
+def test_a_token_limit_too_big_after_the_switch_is_an_error_not_another_retry(
+    model, tmp_path, capsys
+):
     # Only a parameter refused outright is adapted to; a value out of range is the user's to fix.
     model.profile = PROFILES["openai-reasoning"]
-    model.enqueue(Reply.error(400, "max_completion_tokens is too large: 500000. This model supports at most"
-                                   " 100000 completion tokens, whereas you provided 500000."))
+    model.enqueue(
+        Reply.error(
+            400,
+            "max_completion_tokens is too large: 500000. This model supports at most"
+            " 100000 completion tokens, whereas you provided 500000.",
+        )
+    )
     assert generate(model, tmp_path, "--max-tokens", "500000") == 1
     err = capsys.readouterr().err
     assert "function:" in err and "max_completion_tokens is too large: 500000" in err
@@ -116,23 +174,38 @@ def test_a_token_limit_too_big_after_the_switch_is_an_error_not_another_retry(mo
     assert not (tmp_path / "ma.py").exists()
 
 
-def test_a_refusal_of_both_parameters_from_another_profile_shape_is_adapted_to_as_well(model, tmp_path):
+def test_a_refusal_of_both_parameters_from_another_profile_shape_is_adapted_to_as_well(
+    model, tmp_path
+):
     # A proxy that renames the model still answers with the same errors: the body decides, not the name.
     model.profile = Profile("renamed", PROFILES["llama-cpp-python"].rejects, reasoning=True)
-    assert generate(model, tmp_path, "--no-run", "--model", "my-proxy-alias", "--temperature", "0") == 0
+    assert (
+        generate(model, tmp_path, "--no-run", "--model", "my-proxy-alias", "--temperature", "0")
+        == 0
+    )
     # The sampling parameters are settled first, then the response format steps down once.
     assert sampling(model)[-3:] == [{"max_completion_tokens": 4096}] * 3
     assert len(model.requests) == 6  # max_tokens, temperature, json_schema refused; three answered
 
 
-@pytest.mark.parametrize("message, then", [
-    # A proxy (an Azure deployment, copilot-api) passes OpenAI's message on without `param` or `code`.
-    ("Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
-     {"max_completion_tokens": 4096, "temperature": 0.5}),
-    # o3-mini refuses any temperature as a parameter, not as a value.
-    ("Unsupported parameter: 'temperature' is not supported with this model.", {"max_tokens": 4096}),
-])
-def test_the_refusal_is_read_from_the_message_when_the_body_names_no_parameter(model, tmp_path, message, then):
+@pytest.mark.parametrize(
+    "message, then",
+    [
+        # A proxy (an Azure deployment, copilot-api) passes OpenAI's message on without `param` or `code`.
+        (
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+            {"max_completion_tokens": 4096, "temperature": 0.5},
+        ),
+        # o3-mini refuses any temperature as a parameter, not as a value.
+        (
+            "Unsupported parameter: 'temperature' is not supported with this model.",
+            {"max_tokens": 4096},
+        ),
+    ],
+)
+def test_the_refusal_is_read_from_the_message_when_the_body_names_no_parameter(
+    model, tmp_path, message, then
+):
     model.enqueue(Reply.error(400, message))
     assert generate(model, tmp_path, "--no-run", "--temperature", "0.5") == 0
     assert sampling(model) == [{"max_tokens": 4096, "temperature": 0.5}] + [then] * 3

@@ -38,11 +38,24 @@ def screenshot(chromium: str, page: Path, tmp_path: Path) -> bytes:
     """The PNG of `page`; fails on any console message (an error, a refused resource, a CSP violation)."""
     png = tmp_path / f"{page.stem}.png"
     completed = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-         "--enable-logging=stderr", "--v=0",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={WIDTH},{HEIGHT}", f"--screenshot={png}",
-         page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--window-size={WIDTH},{HEIGHT}",
+            f"--screenshot={png}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert completed.returncode == 0 and png.is_file(), completed.stderr[-2000:]
     console = [line for line in completed.stderr.splitlines() if ":CONSOLE" in line]
@@ -78,7 +91,9 @@ def test_a_blank_page_is_not_taken_for_a_report(chromium, tmp_path):
 
 def test_a_console_error_is_caught(chromium, tmp_path):
     page = tmp_path / "noisy.html"
-    page.write_text('<!DOCTYPE html><html><body><script>console.error("broken")</script>text</body></html>',
-                    encoding="utf-8")
+    page.write_text(
+        '<!DOCTYPE html><html><body><script>console.error("broken")</script>text</body></html>',
+        encoding="utf-8",
+    )
     with pytest.raises(AssertionError, match="broken"):
         screenshot(chromium, page, tmp_path)

@@ -53,9 +53,25 @@ def assert_self_contained(page: str) -> PageReader:
 
 def evaluate_demo(tmp_path: Path, *extra: str) -> tuple[dict, str]:
     report, page = tmp_path / "report.json", tmp_path / "report.html"
-    assert main(["eval", "--dataset", str(ROOT / "codegen" / "demo" / "prompts.csv"), "--replay",
-                 str(ROOT / "codegen" / "demo" / "replay"), "--tracing", "off", "--report", str(report),
-                 "--html", str(page), *extra]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--dataset",
+                str(ROOT / "codegen" / "demo" / "prompts.csv"),
+                "--replay",
+                str(ROOT / "codegen" / "demo" / "replay"),
+                "--tracing",
+                "off",
+                "--report",
+                str(report),
+                "--html",
+                str(page),
+                *extra,
+            ]
+        )
+        == 0
+    )
     return json.loads(report.read_text()), page.read_text(encoding="utf-8")
 
 
@@ -73,7 +89,10 @@ def test_eval_html_shows_the_reports_numbers_per_prompt_and_its_drill_down(tmp_p
     for index, row in enumerate(report["rows"], start=1):
         execution = row["execution"]
         assert f"{index} {row['prompt']} ok 1.00 1.00" in text
-        assert f"{execution['passed']}/{execution['tests_run']} {execution['line_coverage']:.0f}%" in text
+        assert (
+            f"{execution['passed']}/{execution['tests_run']} {execution['line_coverage']:.0f}%"
+            in text
+        )
         assert f'id="row-{index}"' in page and f'href="#row-{index}"' in page
         assert row["code"].splitlines()[-1].strip() in text and "def test_" in row["tests"]
     for stage, stats in summary["latency"].items():
@@ -84,12 +103,36 @@ def test_eval_html_shows_the_reports_numbers_per_prompt_and_its_drill_down(tmp_p
 
 def test_eval_html_escapes_prompts_and_shows_failures(model, tmp_path):
     dataset = tmp_path / "hostile.jsonl"
-    dataset.write_text(json.dumps({"prompt": "sum two numbers " + HOSTILE}) + "\n"
-                       + json.dumps({"prompt": "explode"}) + "\n")
+    dataset.write_text(
+        json.dumps({"prompt": "sum two numbers " + HOSTILE})
+        + "\n"
+        + json.dumps({"prompt": "explode"})
+        + "\n"
+    )
     model.enqueue(Reply.error(500, "upstream " + HOSTILE, kind="GeneratedCode"))
     page = tmp_path / "r.html"
-    assert main(["eval", "--dataset", str(dataset), "--base-url", model.base_url, "--tracing", "off",
-                 "--max-retries", "0", "--parallel", "1", "--report", str(tmp_path / "r.json"), "--html", str(page)]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--dataset",
+                str(dataset),
+                "--base-url",
+                model.base_url,
+                "--tracing",
+                "off",
+                "--max-retries",
+                "0",
+                "--parallel",
+                "1",
+                "--report",
+                str(tmp_path / "r.json"),
+                "--html",
+                str(page),
+            ]
+        )
+        == 0
+    )
     html = page.read_text(encoding="utf-8")
     reader = assert_self_contained(html)
     assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
@@ -98,11 +141,34 @@ def test_eval_html_escapes_prompts_and_shows_failures(model, tmp_path):
 
 
 def traced_generate(model, tmp_path: Path, *extra: str) -> None:
-    assert main(["generate", PROMPT, "--out", str(tmp_path / "out"), "--module", "ma", "--base-url", model.base_url,
-                 "--tracing", "local", "--max-retries", "0", "--timeout", "10", "--json", *extra]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                PROMPT,
+                "--out",
+                str(tmp_path / "out"),
+                "--module",
+                "ma",
+                "--base-url",
+                model.base_url,
+                "--tracing",
+                "local",
+                "--max-retries",
+                "0",
+                "--timeout",
+                "10",
+                "--json",
+                *extra,
+            ]
+        )
+        == 0
+    )
 
 
-def test_trace_page_of_a_traced_generation_shows_steps_timings_io_and_scores(model, tmp_path, capsys):
+def test_trace_page_of_a_traced_generation_shows_steps_timings_io_and_scores(
+    model, tmp_path, capsys
+):
     traced_generate(model, tmp_path)
     payload = json.loads(capsys.readouterr().out)
     call_id = payload["trace"]["call_id"]
@@ -113,12 +179,22 @@ def test_trace_page_of_a_traced_generation_shows_steps_timings_io_and_scores(mod
     reader = assert_self_contained(html)
     text = reader.text
     assert f"<title>Trace: {PROMPT}</title>" in html and f"call {call_id}" in text
-    assert "1.00 code quality score 1.00 test coverage score 1.00 overall score 3/3 tests passed" in text
-    for step in ("CodeGenerationPipeline.predict", "CodeGenerationPipeline.generate_code",
-                 "openai.chat.completions.create", "CodeFormatter.pep8", "CodeGenerationPipeline.run_tests"):
+    assert (
+        "1.00 code quality score 1.00 test coverage score 1.00 overall score 3/3 tests passed"
+        in text
+    )
+    for step in (
+        "CodeGenerationPipeline.predict",
+        "CodeGenerationPipeline.generate_code",
+        "openai.chat.completions.create",
+        "CodeFormatter.pep8",
+        "CodeGenerationPipeline.run_tests",
+    ):
         assert step in text
     assert "input prompt" in text and PROMPT in text  # the inputs
-    assert "def moving_average(series: List[float], window: int) -&gt; List[float]:" in html  # outputs, escaped
+    assert (
+        "def moving_average(series: List[float], window: int) -&gt; List[float]:" in html
+    )  # outputs, escaped
     assert "from ma import moving_average" in text  # the tests as written
     assert "none: every test passed" in text
     assert html.count('class="bar"') == len(re.findall(r"<details", html))  # one bar per step
@@ -153,7 +229,10 @@ def test_unknown_or_missing_traces_name_the_fix(model, tmp_path, capsys):
     traced_generate(model, tmp_path, "--no-run")
     capsys.readouterr()
     assert main(["traces", "show", "no-such-call"]) == 1
-    assert "is not in the local traces; `codegen traces` lists the recent runs" in capsys.readouterr().err
+    assert (
+        "is not in the local traces; `codegen traces` lists the recent runs"
+        in capsys.readouterr().err
+    )
     with pytest.raises(SystemExit):
         main(["traces", "list", "--bogus"])
     assert main(["traces", "list", "abc"]) == 2

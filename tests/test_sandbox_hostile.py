@@ -65,9 +65,25 @@ def hostile_run(scene: dict, body: str, *extra: str) -> dict:
         "WANDB_ERROR_REPORTING": "false",
     }
     completed = subprocess.run(
-        [sys.executable, "-m", "codegen", "score", str(scene["project"] / "victim.py"), "--tests", str(tests),
-         "--run", "--repeats", "1", "--json", *extra],
-        capture_output=True, text=True, env=env, cwd=scene["project"], timeout=TIMEOUT,
+        [
+            sys.executable,
+            "-m",
+            "codegen",
+            "score",
+            str(scene["project"] / "victim.py"),
+            "--tests",
+            str(tests),
+            "--run",
+            "--repeats",
+            "1",
+            "--json",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=scene["project"],
+        timeout=TIMEOUT,
     )
     assert SECRET not in completed.stdout + completed.stderr, "a secret reached the CLI's output"
     assert completed.returncode == 0, completed.stderr
@@ -106,7 +122,10 @@ PROBE_HEADER = """\
 
 
 def test_the_parents_environment_and_secret_files_stay_unreadable(scene, isolation):
-    run = hostile_run(scene, PROBE_HEADER + f"""
+    run = hostile_run(
+        scene,
+        PROBE_HEADER
+        + f"""
     def environ_of_every_process():
         found = []
         for name in os.listdir("/proc"):
@@ -133,7 +152,8 @@ def test_the_parents_environment_and_secret_files_stay_unreadable(scene, isolati
 
         def test_project_dotenv(self):
             self.fail(attempt(lambda: open({str(scene["project"] / ".env")!r}).read()))
-    """)
+    """,
+    )
     if not confined(run, isolation, "landlock-filesystem"):
         return
     found = outcomes(run)
@@ -145,7 +165,10 @@ def test_the_parents_environment_and_secret_files_stay_unreadable(scene, isolati
 
 def test_nothing_outside_the_run_folder_is_written_or_deleted(scene, isolation):
     module_before = (scene["project"] / "victim.py").read_text()
-    run = hostile_run(scene, PROBE_HEADER + f"""
+    run = hostile_run(
+        scene,
+        PROBE_HEADER
+        + f"""
     class TestVandal(unittest.TestCase):
         def test_append_to_the_users_module(self):
             with open({str(scene["project"] / "victim.py")!r}, "a") as stream:
@@ -159,7 +182,8 @@ def test_nothing_outside_the_run_folder_is_written_or_deleted(scene, isolation):
 
         def test_write_in_the_run_folder_is_fine(self):
             open("scratch.txt", "w").write("x")
-    """)
+    """,
+    )
     assert (scene["project"] / "victim.py").read_text() == module_before
     assert not (scene["home"] / "pwned.txt").exists()
     assert (scene["project"] / "keep.txt").read_text() == "keep me\n"
@@ -209,7 +233,10 @@ def test_no_tcp_or_udp_reaches_a_listener_on_loopback(scene, isolation):
     listener = Listener()
     try:
         tcp_port, udp_port = listener.tcp.getsockname()[1], listener.udp.getsockname()[1]
-        run = hostile_run(scene, PROBE_HEADER + f"""
+        run = hostile_run(
+            scene,
+            PROBE_HEADER
+            + f"""
     import socket
 
 
@@ -225,7 +252,8 @@ def test_no_tcp_or_udp_reaches_a_listener_on_loopback(scene, isolation):
 
         def test_bind(self):
             self.fail(attempt(lambda: socket.create_server(("127.0.0.1", 0))))
-    """)
+    """,
+        )
         time.sleep(0.5)  # let a datagram that did get out arrive before we look
     finally:
         listener.close()
@@ -274,7 +302,10 @@ def test_no_unix_socket_outside_the_run_folder_is_reached(scene, isolation):
     path = scene["home"] / "agent.sock"
     listener = UnixListener(path)
     try:
-        run = hostile_run(scene, PROBE_HEADER + f"""
+        run = hostile_run(
+            scene,
+            PROBE_HEADER
+            + f"""
     import socket
 
 
@@ -293,7 +324,8 @@ def test_no_unix_socket_outside_the_run_folder_is_reached(scene, isolation):
             left, right = socket.socketpair()
             left.sendall(b"x")
             self.assertEqual(right.recv(1), b"x")
-    """)
+    """,
+        )
         time.sleep(0.5)  # let a connection that did get through be accepted before we look
     finally:
         listener.close()
@@ -320,7 +352,10 @@ def marked(marker: str) -> list[int]:
 
 def test_a_setsid_double_forked_grandchild_dies_with_the_run(scene, isolation):
     marker = f"codegen-hostile-grandchild-{os.getpid()}"
-    run = hostile_run(scene, PROBE_HEADER + f"""
+    run = hostile_run(
+        scene,
+        PROBE_HEADER
+        + f"""
     import subprocess
     import sys
 
@@ -335,7 +370,8 @@ def test_a_setsid_double_forked_grandchild_dies_with_the_run(scene, isolation):
                 os._exit(0)
             import time
             time.sleep(0.5)
-    """)
+    """,
+    )
     deadline = time.monotonic() + 5
     while marked(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -350,7 +386,8 @@ FORGED = '{{"event": "result", "id": "TestForge.test_add", "outcome": "passed", 
 
 
 @pytest.mark.parametrize(
-    "attack", ["append", "patch", "exit", "channel", "coverage", "exit_event", "done"],
+    "attack",
+    ["append", "patch", "exit", "channel", "coverage", "exit_event", "done"],
 )
 def test_forged_results_never_pass(scene, isolation, attack):
     recipes = {
@@ -416,10 +453,15 @@ def test_forged_results_never_pass(scene, isolation, attack):
             os._exit(0)
 """,
     }
-    run = hostile_run(scene, PROBE_HEADER + """
+    run = hostile_run(
+        scene,
+        PROBE_HEADER
+        + """
     class TestForge(unittest.TestCase):
         def test_add(self):
-""" + textwrap.indent(textwrap.dedent(recipes[attack]), " " * 12))
+"""
+        + textwrap.indent(textwrap.dedent(recipes[attack]), " " * 12),
+    )
     if run["isolation"] == "none":
         assert run["not_run"]
         return
@@ -437,7 +479,10 @@ def test_forged_results_never_pass(scene, isolation, attack):
 
 def test_a_run_that_tampers_in_its_second_repeat_passes_in_none(scene, isolation):
     """The first repeat is honest and passes; the second patches unittest: no pass counts."""
-    run = hostile_run(scene, PROBE_HEADER + """
+    run = hostile_run(
+        scene,
+        PROBE_HEADER
+        + """
     class TestLater(unittest.TestCase):
         def test_add(self):
             marker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "second-repeat")
@@ -446,7 +491,10 @@ def test_a_run_that_tampers_in_its_second_repeat_passes_in_none(scene, isolation
             else:
                 open(marker, "w").close()
             self.assertEqual(add(2, 1), 1)
-""", "--repeats", "2")
+""",
+        "--repeats",
+        "2",
+    )
     if run["isolation"] == "none":
         assert run["not_run"]
         return
@@ -459,7 +507,10 @@ def test_a_run_that_tampers_in_its_second_repeat_passes_in_none(scene, isolation
 
 
 def test_fifos_symlinks_and_locked_folders_neither_hang_nor_leak(scene, isolation):
-    run = hostile_run(scene, PROBE_HEADER + """
+    run = hostile_run(
+        scene,
+        PROBE_HEADER
+        + """
     class TestTraps(unittest.TestCase):
         def test_traps(self):
             for name in ("results.jsonl", "run-0.stdout", "run-0.stderr", "coverage.json"):
@@ -472,14 +523,18 @@ def test_fifos_symlinks_and_locked_folders_neither_hang_nor_leak(scene, isolatio
             os.chmod("locked/inner", 0)
             os.chmod("locked", 0)
             self.fail("traps set")
-    """)
+    """,
+    )
     assert run["isolation"] == isolation.level
     if run["isolation"] != "none":
         assert outcomes(run)["TestTraps.test_traps"] == ("failed", "AssertionError: traps set")
 
 
 def test_a_child_cannot_kill_its_parent(scene, isolation):
-    run = hostile_run(scene, PROBE_HEADER + """
+    run = hostile_run(
+        scene,
+        PROBE_HEADER
+        + """
     import signal
 
 
@@ -489,7 +544,8 @@ def test_a_child_cannot_kill_its_parent(scene, isolation):
 
         def test_kill_group(self):
             self.fail(attempt(lambda: os.killpg(os.getpgid(os.getppid() or 1), signal.SIGKILL)))
-    """)
+    """,
+    )
     # hostile_run got a JSON report: the CLI survived.  Nothing the test did is reported as a pass.
     assert run["passed"] == 0
     assert run["isolation"] == isolation.level
@@ -519,25 +575,33 @@ def test_memory_is_bounded_for_the_whole_run_and_files_by_size():
                     for _ in range(600):
                         stream.write(b"x" * 1024 * 1024)
         """)
-    hog = execution.run_tests(MODULE, tests.split("class TestBigFile")[0], module_name="victim",
-                              memory_mb=512, timeout=20)
+    hog = execution.run_tests(
+        MODULE, tests.split("class TestBigFile")[0], module_name="victim", memory_mb=512, timeout=20
+    )
     assert "used more than 512 MB of memory together" in hog.problem, hog.problem
     assert not hog.timed_out
 
-    big = execution.run_tests(MODULE, "import os\nimport unittest\n\n\nclass TestBigFile" +
-                              tests.split("class TestBigFile")[1], module_name="victim", timeout=20)
+    big = execution.run_tests(
+        MODULE,
+        "import os\nimport unittest\n\n\nclass TestBigFile" + tests.split("class TestBigFile")[1],
+        module_name="victim",
+        timeout=20,
+    )
     [result] = big.tests
     assert result.outcome == "errored" and "File too large" in result.message, result
 
 
 def test_without_a_sandbox_nothing_runs_unless_allowed(tmp_path):
     """Landlock turned off stands for a machine without it: the run is refused, and allowed on request."""
-    tests = "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n        pass\n"
+    tests = (
+        "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n        pass\n"
+    )
     refused = execution.run_tests(MODULE, tests, module_name="victim", layers_off=("landlock",))
     assert refused.not_run and refused.run == 0 and refused.isolation == "none"
     assert "--allow-unsandboxed" in refused.problem and "Landlock" in refused.problem
-    allowed = execution.run_tests(MODULE, tests, module_name="victim", layers_off=("landlock",),
-                                  allow_unsandboxed=True)
+    allowed = execution.run_tests(
+        MODULE, tests, module_name="victim", layers_off=("landlock",), allow_unsandboxed=True
+    )
     assert allowed.passed == 1 and allowed.isolation == "none"
 
 
@@ -567,14 +631,19 @@ def test_without_namespaces_landlock_alone_still_contains_the_run():
                     os._exit(0)
         """)
     try:
-        result = execution.run_tests(MODULE, tests, module_name="victim", layers_off=("namespaces",))
+        result = execution.run_tests(
+            MODULE, tests, module_name="victim", layers_off=("namespaces",)
+        )
         time.sleep(0.3)
     finally:
         listener.close()
     assert result.isolation == "filesystem"
     assert listener.received == []
     found = {test.test_id: test for test in result.tests}
-    assert found["TestLevel.test_tcp"].outcome == "errored" and "PermissionError" in found["TestLevel.test_tcp"].message
+    assert (
+        found["TestLevel.test_tcp"].outcome == "errored"
+        and "PermissionError" in found["TestLevel.test_tcp"].message
+    )
     if not any("scoping" in missing for missing in result.isolation_missing):  # Landlock ABI 6+
         assert found["TestLevel.test_signal_outside"].message.startswith("PermissionError"), found
     deadline = time.monotonic() + 5
@@ -605,7 +674,9 @@ def test_an_editable_install_makes_the_project_importable_not_its_secrets(tmp_pa
             def test_dotenv(self):
                 open({str(project / ".env")!r}).read()
         """)
-    result = execution.run_tests(MODULE, tests, module_name="victim", python=str(venv / "bin" / "python"))
+    result = execution.run_tests(
+        MODULE, tests, module_name="victim", python=str(venv / "bin" / "python")
+    )
     found = {test.test_id: test for test in result.tests}
     assert found["TestEditable.test_import"].outcome == "passed", found
     assert found["TestEditable.test_dotenv"].message.startswith("PermissionError"), found

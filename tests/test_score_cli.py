@@ -14,7 +14,9 @@ def write_module(tmp_path, tests: str | None = TESTS):
     module = tmp_path / "moving_average.py"
     module.write_text(MOVING_AVERAGE + "\n\n" + RUNNER)
     if tests is not None:
-        (tmp_path / "test_moving_average.py").write_text(tests.replace("your_module", "moving_average"))
+        (tmp_path / "test_moving_average.py").write_text(
+            tests.replace("your_module", "moving_average")
+        )
     return module
 
 
@@ -67,8 +69,19 @@ def test_traces_lists_a_locally_traced_generation(model, tmp_path, capsys, monke
     monkeypatch.setenv("CODEGEN_TRACE_DIR", str(tmp_path / "traces"))
     assert main(["traces"]) == 0
     assert "No traced runs" in capsys.readouterr().out
-    code = main(["generate", "compute the moving average of a time series with a window", "--out",
-                 str(tmp_path / "out"), "--base-url", model.base_url, "--tracing", "local", "--no-run"])
+    code = main(
+        [
+            "generate",
+            "compute the moving average of a time series with a window",
+            "--out",
+            str(tmp_path / "out"),
+            "--base-url",
+            model.base_url,
+            "--tracing",
+            "local",
+            "--no-run",
+        ]
+    )
     assert code == 0
     capsys.readouterr()
     assert main(["traces", "--json"]) == 0
@@ -81,13 +94,20 @@ def test_traces_lists_a_locally_traced_generation(model, tmp_path, capsys, monke
 def test_score_json_keeps_full_precision_and_the_text_rounds_for_display(tmp_path, capsys):
     # three functions, one test with self.assert: coverage 1 / 3 + 0.2; quality: one Name (`value`): 0.1
     module = tmp_path / "three.py"
-    module.write_text("def first():\n    pass\n\n\ndef second():\n    pass\n\n\ndef third():\n    return value\n")
+    module.write_text(
+        "def first():\n    pass\n\n\ndef second():\n    pass\n\n\ndef third():\n    return value\n"
+    )
     tests = tmp_path / "test_three.py"
-    tests.write_text("import unittest\n\n\nclass T(unittest.TestCase):\n    def test_first(self):\n"
-                     "        self.assertTrue(True)\n")
+    tests.write_text(
+        "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_first(self):\n"
+        "        self.assertTrue(True)\n"
+    )
     assert main(["score", str(module), "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)["scores"]
-    assert scores == {"code_quality_score": 0.1, "test_coverage_score": 1 / 3 + 0.2,
-                      "overall_score": (0.1 + 1 / 3 + 0.2) / 2}
+    assert scores == {
+        "code_quality_score": 0.1,
+        "test_coverage_score": 1 / 3 + 0.2,
+        "overall_score": (0.1 + 1 / 3 + 0.2) / 2,
+    }
     assert main(["score", str(module)]) == 0
     assert "code quality 0.10 · test coverage 0.53 · overall 0.32" in capsys.readouterr().out

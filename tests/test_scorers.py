@@ -9,7 +9,7 @@ import pytest
 from codegen.scoring.scorers import ExecutionScorer, TestResultScorer, generation_error
 from tests.loopback_model import MOVING_AVERAGE, RUNNER
 
-TESTS = '''import unittest
+TESTS = """import unittest
 
 from moving_average import moving_average
 
@@ -27,7 +27,7 @@ class TestMovingAverage(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
-'''
+"""
 
 PROMPT = "compute the moving average of a time series with a window"
 
@@ -43,9 +43,19 @@ def output(**changes):
         "scores": {},
         "timings": {},
         "execution": {
-            "run": 4, "passed": 2, "failed": 1, "errored": 0, "skipped": 0, "flaky": 1, "duration": 0.5,
-            "timed_out": False, "problem": None, "coverage_measured": True, "line_coverage": 75.0,
-            "tests": [], "functions": [],
+            "run": 4,
+            "passed": 2,
+            "failed": 1,
+            "errored": 0,
+            "skipped": 0,
+            "flaky": 1,
+            "duration": 0.5,
+            "timed_out": False,
+            "problem": None,
+            "coverage_measured": True,
+            "line_coverage": 75.0,
+            "tests": [],
+            "functions": [],
         },
         "repaired": True,
         "possible_bugs": [{"function": "moving_average"}, {"function": "moving_average"}],
@@ -66,21 +76,33 @@ def score_execution(value, scorer: ExecutionScorer | None = None) -> dict:
 def test_seed_scores_of_a_fixed_output():
     scores = TestResultScorer().score(output=output(), prompt=PROMPT)
     # MOVING_AVERAGE: docstring + annotations + names -> 1.0; 3 tests for 1 function + self.assert -> 1.0
-    assert scores == {"code_quality_score": 1.0, "test_coverage_score": 1.0, "overall_score": 1.0, "succeeded": True}
+    assert scores == {
+        "code_quality_score": 1.0,
+        "test_coverage_score": 1.0,
+        "overall_score": 1.0,
+        "succeeded": True,
+    }
 
 
 def test_seed_scores_follow_the_code():
-    scores = TestResultScorer().score(output=output(generated_code="def f(a):\n    return a\n", unit_tests=""),
-                                      prompt=PROMPT)
+    scores = TestResultScorer().score(
+        output=output(generated_code="def f(a):\n    return a\n", unit_tests=""), prompt=PROMPT
+    )
     # no docstring, no hints, no Name longer than one letter -> 0; no tests -> 0
     assert scores["code_quality_score"] == 0.0 and scores["test_coverage_score"] == 0.0
     assert scores["succeeded"] is True
 
 
-@pytest.mark.parametrize("failed", [None, {"prompt": PROMPT, "error": "function: HTTP 500"}, "text", {"prompt": PROMPT}])
+@pytest.mark.parametrize(
+    "failed", [None, {"prompt": PROMPT, "error": "function: HTTP 500"}, "text", {"prompt": PROMPT}]
+)
 def test_failed_outputs_score_zero_and_never_raise(failed):
     assert TestResultScorer().score(output=failed, prompt=PROMPT) == {
-        "code_quality_score": 0.0, "test_coverage_score": 0.0, "overall_score": 0.0, "succeeded": False}
+        "code_quality_score": 0.0,
+        "test_coverage_score": 0.0,
+        "overall_score": 0.0,
+        "succeeded": False,
+    }
     scores = score_execution(failed)
     assert scores["succeeded"] is False and scores["pass_rate"] == 0.0 and scores["tests_run"] == 0
     assert scores["line_coverage"] is None and scores["problem"] == generation_error(failed)
@@ -89,15 +111,34 @@ def test_failed_outputs_score_zero_and_never_raise(failed):
 def test_execution_numbers_of_a_fixed_run():
     scores = score_execution(output())
     assert scores == {
-        "succeeded": True, "pass_rate": 0.5, "tests_run": 4, "passed": 2, "failed": 1, "errored": 0, "flaky": 1,
-        "line_coverage": 75.0, "repaired": True, "possible_bugs": 2, "timed_out": False, "problem": None,
+        "succeeded": True,
+        "pass_rate": 0.5,
+        "tests_run": 4,
+        "passed": 2,
+        "failed": 1,
+        "errored": 0,
+        "flaky": 1,
+        "line_coverage": 75.0,
+        "repaired": True,
+        "possible_bugs": 2,
+        "timed_out": False,
+        "problem": None,
         "ran_here": False,
     }
 
 
 def test_nothing_ran_is_pass_rate_zero_and_unmeasured_coverage_is_none():
-    execution = {**output()["execution"], "run": 0, "passed": 0, "failed": 0, "flaky": 0, "timed_out": True,
-                 "coverage_measured": False, "line_coverage": None, "problem": "The test run timed out."}
+    execution = {
+        **output()["execution"],
+        "run": 0,
+        "passed": 0,
+        "failed": 0,
+        "flaky": 0,
+        "timed_out": True,
+        "coverage_measured": False,
+        "line_coverage": None,
+        "problem": "The test run timed out.",
+    }
     scores = score_execution(output(execution=execution, repaired=False, possible_bugs=[]))
     assert scores["pass_rate"] == 0.0 and scores["tests_run"] == 0
     assert scores["line_coverage"] is None and scores["timed_out"] is True
@@ -105,7 +146,9 @@ def test_nothing_ran_is_pass_rate_zero_and_unmeasured_coverage_is_none():
 
 
 def test_output_without_execution_is_run_in_the_sandbox():
-    scores = score_execution(output(execution=None, repaired=False, possible_bugs=[]), ExecutionScorer(repeats=1))
+    scores = score_execution(
+        output(execution=None, repaired=False, possible_bugs=[]), ExecutionScorer(repeats=1)
+    )
     assert scores["ran_here"] is True
     assert (scores["tests_run"], scores["passed"], scores["failed"]) == (3, 2, 1)
     assert scores["pass_rate"] == pytest.approx(2 / 3)
@@ -113,26 +156,49 @@ def test_output_without_execution_is_run_in_the_sandbox():
 
 
 def test_a_sandbox_that_cannot_start_is_reported_not_raised():
-    scores = score_execution(output(execution=None, module_name="not a module"), ExecutionScorer(repeats=1))
+    scores = score_execution(
+        output(execution=None, module_name="not a module"), ExecutionScorer(repeats=1)
+    )
     assert scores["tests_run"] == 0 and "could not be run" in scores["problem"]
 
 
 def test_summaries_count_failed_and_unscored_rows():
     seed = TestResultScorer()
-    rows = [seed.score(output=output(), prompt=PROMPT), seed.score(output=None, prompt=PROMPT), {}, None]
+    rows = [
+        seed.score(output=output(), prompt=PROMPT),
+        seed.score(output=None, prompt=PROMPT),
+        {},
+        None,
+    ]
     summary = seed.summarize(rows)
     assert summary["overall_score"] == {"mean": 0.25}  # 1.0 and three failed rows counting 0
     assert summary["succeeded"] == {"true_count": 1, "rows": 4}
 
     execution = ExecutionScorer()
     ok = score_execution(output())
-    clean = score_execution(output(execution={**output()["execution"], "run": 2, "passed": 2, "failed": 0,
-                                              "flaky": 0, "line_coverage": 100.0}, repaired=False, possible_bugs=[]))
+    clean = score_execution(
+        output(
+            execution={
+                **output()["execution"],
+                "run": 2,
+                "passed": 2,
+                "failed": 0,
+                "flaky": 0,
+                "line_coverage": 100.0,
+            },
+            repaired=False,
+            possible_bugs=[],
+        )
+    )
     summary = execution.summarize([ok, clean, score_execution(None), {}])
     assert summary["pass_rate"] == {"mean": (0.5 + 1.0) / 4}
     assert summary["tests_passed"] == {"sum": 4, "of": 6, "fraction": 4 / 6}
     assert summary["line_coverage"] == {"mean": 87.5, "measured": 2}
-    assert summary["flaky"] == {"sum": 1} and summary["failed"] == {"sum": 1} and summary["possible_bugs"] == {"sum": 2}
+    assert (
+        summary["flaky"] == {"sum": 1}
+        and summary["failed"] == {"sum": 1}
+        and summary["possible_bugs"] == {"sum": 2}
+    )
     assert summary["repaired"] == {"true_count": 1, "rows": 4}
     assert summary["succeeded"] == {"true_count": 2, "rows": 4}
 

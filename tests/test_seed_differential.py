@@ -14,7 +14,11 @@ from hypothesis import strategies as st
 
 from codegen import source
 from codegen.scoring import quality
-from tests.seed_reference import seed_code_quality_score, seed_overall_score, seed_test_coverage_score
+from tests.seed_reference import (
+    seed_code_quality_score,
+    seed_overall_score,
+    seed_test_coverage_score,
+)
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 STDLIB_TESTS = STDLIB / "test"
@@ -28,7 +32,10 @@ def stdlib_modules() -> list[Path]:
 def own_test_file(module: Path) -> Path | None:
     """The module's own test file in the interpreter's test suite, where it ships one."""
     stem = module.parent.name if module.name == "__init__.py" else module.stem
-    for candidate in (STDLIB_TESTS / f"test_{stem}.py", STDLIB_TESTS / f"test_{stem}" / "__init__.py"):
+    for candidate in (
+        STDLIB_TESTS / f"test_{stem}.py",
+        STDLIB_TESTS / f"test_{stem}" / "__init__.py",
+    ):
         if candidate.is_file() and candidate != module:
             return candidate
     return None
@@ -59,7 +66,9 @@ def mismatches(code: str, tests: str) -> list[str]:
         "code_quality_score": seed_quality,
         "test_coverage_score": seed_coverage,
         # seed_overall_score's own arithmetic, without scoring everything twice
-        "overall_score": None if None in (seed_quality, seed_coverage) else (seed_quality + seed_coverage) / 2,
+        "overall_score": None
+        if None in (seed_quality, seed_coverage)
+        else (seed_quality + seed_coverage) / 2,
     }
     found = []
     for name, seed_value in expected.items():
@@ -112,15 +121,21 @@ def test_async_docstrings_score_nothing_as_in_the_seed():
 
 # --- generated programs: the shapes the rules look at, combined at random ---
 
-NAMES = st.sampled_from(["x", "_private", "value", "total", "ab", "__dunder__", "self", "items", "n"])
+NAMES = st.sampled_from(
+    ["x", "_private", "value", "total", "ab", "__dunder__", "self", "items", "n"]
+)
 ANNOTATIONS = st.sampled_from(["", ": int", ": list[str]"])
 
 
 @st.composite
 def statements(draw, depth: int = 0) -> list[str]:
-    kind = draw(st.sampled_from(
-        ["assign", "def", "async", "class", "docstring", "long", "if", "lambda", "pass"]
-        if depth < 3 else ["assign", "pass", "long"]))
+    kind = draw(
+        st.sampled_from(
+            ["assign", "def", "async", "class", "docstring", "long", "if", "lambda", "pass"]
+            if depth < 3
+            else ["assign", "pass", "long"]
+        )
+    )
     name = draw(NAMES)
     other = draw(NAMES)
     if kind == "assign":
@@ -141,7 +156,9 @@ def statements(draw, depth: int = 0) -> list[str]:
     if kind == "class":
         return [f"class C{name}:", *indented]
     prefix = "async def" if kind == "async" else "def"
-    args = ", ".join(f"{arg}{draw(ANNOTATIONS)}" for arg in draw(st.lists(NAMES, max_size=3, unique=True)))
+    args = ", ".join(
+        f"{arg}{draw(ANNOTATIONS)}" for arg in draw(st.lists(NAMES, max_size=3, unique=True))
+    )
     kwonly = draw(st.sampled_from(["", "*, key: int", "*rest: str"]))
     signature = ", ".join(part for part in (args, kwonly) if part)
     returns = draw(st.sampled_from(["", " -> int"]))
@@ -149,11 +166,21 @@ def statements(draw, depth: int = 0) -> list[str]:
 
 
 programs = st.lists(statements(), min_size=1, max_size=8).map(
-    lambda blocks: "\n".join(line for block in blocks for line in block) + "\n")
+    lambda blocks: "\n".join(line for block in blocks for line in block) + "\n"
+)
 test_files = st.lists(
-    st.sampled_from(["def test_a(self):\n    self.assertTrue(1)\n", "def test_b():\n    pass\n",
-                     "def helper():\n    pass\n", "async def test_c():\n    pass\n", "x = 1\n", ""]),
-    max_size=6).map("".join)
+    st.sampled_from(
+        [
+            "def test_a(self):\n    self.assertTrue(1)\n",
+            "def test_b():\n    pass\n",
+            "def helper():\n    pass\n",
+            "async def test_c():\n    pass\n",
+            "x = 1\n",
+            "",
+        ]
+    ),
+    max_size=6,
+).map("".join)
 
 
 @settings(max_examples=400, deadline=None)

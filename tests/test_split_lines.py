@@ -11,8 +11,28 @@ from codegen_lsp.editing.merging import split_lines
 
 LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # Every character str.splitlines breaks at, and some that no one does.
-pieces = st.lists(st.sampled_from(["a", "def f():", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e",
-                                   "\x85", "\u2028", "\u2029", " ", "é"]), max_size=40).map("".join)
+pieces = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "def f():",
+            "\n",
+            "\r",
+            "\r\n",
+            "\x0b",
+            "\x0c",
+            "\x1c",
+            "\x1d",
+            "\x1e",
+            "\x85",
+            "\u2028",
+            "\u2029",
+            " ",
+            "é",
+        ]
+    ),
+    max_size=40,
+).map("".join)
 
 
 @given(pieces)

@@ -15,11 +15,18 @@ PROMPT = "compute the moving average of a time series with a window"
 
 async def test_the_client_hears_each_piece_of_a_streamed_reply():
     with LoopbackModel() as model:
-        client = ModelClient(load_settings({"base_url": model.base_url, "max_retries": 0}, environ={}))
+        client = ModelClient(
+            load_settings({"base_url": model.base_url, "max_retries": 0}, environ={})
+        )
         heard: list[tuple[str, int, float]] = []
         try:
-            reply = await client.ask(UnitTest, "tests please", step="tests", prompt="p",
-                                     on_tokens=lambda *report: heard.append(report))
+            reply = await client.ask(
+                UnitTest,
+                "tests please",
+                step="tests",
+                prompt="p",
+                on_tokens=lambda *report: heard.append(report),
+            )
         finally:
             await client.close()
     assert "unittest" in reply.test_code
@@ -31,8 +38,21 @@ async def test_the_client_hears_each_piece_of_a_streamed_reply():
 
 def test_the_progress_line_shows_tokens_while_the_model_writes(tmp_path, capsys):
     with LoopbackModel(piece_delay=0.12) as model:  # 40 pieces: about 5 s a reply
-        code = main(["generate", PROMPT, "--out", str(tmp_path), "--base-url", model.base_url, "--tracing", "off",
-                     "--no-run", "--module", "moving_average"])
+        code = main(
+            [
+                "generate",
+                PROMPT,
+                "--out",
+                str(tmp_path),
+                "--base-url",
+                model.base_url,
+                "--tracing",
+                "off",
+                "--no-run",
+                "--module",
+                "moving_average",
+            ]
+        )
     assert code == 0
     progress = capsys.readouterr().err
     assert re.search(r"generating the function… \d+ tokens in \d+\.\d s", progress), progress

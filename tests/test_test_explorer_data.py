@@ -9,7 +9,7 @@ from codegen_lsp.features.test_explorer import explorer_items, results_notificat
 from codegen_lsp.run_results import module_results
 
 MODULE = "def add(a, b):\n    return a + b\n\n\ndef unused():\n    return 1\n"
-TESTS = textwrap.dedent('''\
+TESTS = textwrap.dedent("""\
     import unittest
 
     import pytest
@@ -35,7 +35,7 @@ TESTS = textwrap.dedent('''\
     @pytest.mark.parametrize("a", [1, 2])
     def test_param(a):
         assert add(a, 0) == 1
-    ''')
+    """)
 
 
 def test_items_are_classes_tests_and_plain_functions_with_lines():
@@ -53,23 +53,39 @@ def test_results_fold_parametrized_cases_and_carry_line_coverage():
     payload = results_notification("file:///calc.py", "file:///test_calc.py", run)
 
     by_id = {entry["id"]: entry for entry in payload["tests"]}
-    assert by_id["TestAdd.test_ok"] == {"id": "TestAdd.test_ok", "outcome": "passed", "messages": []}
+    assert by_id["TestAdd.test_ok"] == {
+        "id": "TestAdd.test_ok",
+        "outcome": "passed",
+        "messages": [],
+    }
     [wrong] = by_id["TestAdd.test_wrong"]["messages"]
     assert wrong == {"message": "AssertionError: 3 != 4", "line": 12}
     assert by_id["test_param"]["outcome"] == "failed"
     assert [message["message"] for message in by_id["test_param"]["messages"]] == [
-        "test_param[2]: AssertionError: assert 2 == 1"]
+        "test_param[2]: AssertionError: assert 2 == 1"
+    ]
     assert payload["coverage"] == {"measured": True, "statements": [0, 1, 4, 5], "missing": [5]}
     assert payload["isolation"] == "full"
 
 
 def test_module_results_count_each_parametrized_case_for_the_function_it_tests():
     run = run_tests(MODULE, TESTS, module_name="calc", framework="pytest", timeout=20)
-    results = module_results(MODULE, TESTS, run, module_uri="file:///calc.py", test_uri="file:///test_calc.py")
+    results = module_results(
+        MODULE, TESTS, run, module_uri="file:///calc.py", test_uri="file:///test_calc.py"
+    )
 
     add = results.functions["add"]
-    assert (add.tests_run, add.tests_passed) == (4, 2)  # test_ok, test_wrong, test_param[1], test_param[2]
+    assert (add.tests_run, add.tests_passed) == (
+        4,
+        2,
+    )  # test_ok, test_wrong, test_param[1], test_param[2]
     assert sorted((f.test_id, f.possible_bug) for f in add.failures) == [
-        ("TestAdd.test_wrong", True), ("test_param[2]", True)]
+        ("TestAdd.test_wrong", True),
+        ("test_param[2]", True),
+    ]
     assert results.functions["unused"].tests_run == 0
-    assert {entry["id"] for entry in results.explorer["tests"]} == {"TestAdd.test_ok", "TestAdd.test_wrong", "test_param"}
+    assert {entry["id"] for entry in results.explorer["tests"]} == {
+        "TestAdd.test_ok",
+        "TestAdd.test_wrong",
+        "test_param",
+    }

@@ -74,12 +74,20 @@ def traces(trace_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_recent_runs_reads_prompt_model_scores_and_duration(traces: Path) -> None:
     runs = recent_runs("codegen")
-    assert [run.prompt for run in runs] == ["fail", "parse a date", "moving average"]  # newest first
+    assert [run.prompt for run in runs] == [
+        "fail",
+        "parse a date",
+        "moving average",
+    ]  # newest first
     failed, second, first = runs
     assert first.op_name == "CodeGenerationPipeline.predict"
     # Three CodeGenerationPipeline objects share a name: only the ref's digest tells them apart.
     assert first.model == "gpt-4o" and second.model == "gpt-4o-mini"
-    assert first.scores == {"overall_score": 0.7, "code_quality_score": 0.8, "test_coverage_score": 0.6}
+    assert first.scores == {
+        "overall_score": 0.7,
+        "code_quality_score": 0.8,
+        "test_coverage_score": 0.6,
+    }
     assert first.duration is not None and first.duration >= 0.05
     assert first.ended_at is not None and first.ended_at > first.started_at
     assert first.error is None
@@ -96,7 +104,9 @@ def test_recent_runs_honours_last_and_op_suffix(traces: Path) -> None:
     assert evaluations[0].prompt is None and evaluations[0].model is None
 
 
-def test_missing_or_empty_trace_directory_gives_no_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_or_empty_trace_directory_gives_no_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CODEGEN_TRACE_DIR", str(tmp_path))
     assert recent_runs("codegen") == []
     (tmp_path / "local" / "codegen").mkdir(parents=True)
@@ -104,15 +114,33 @@ def test_missing_or_empty_trace_directory_gives_no_runs(tmp_path: Path, monkeypa
     assert recent_runs("codegen") == []
 
 
-def test_corrupt_lines_are_skipped(trace_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corrupt_lines_are_skipped(
+    trace_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     copy = tmp_path / "local" / "codegen"
     shutil.copytree(trace_root / "local" / "codegen", copy)
     [wal] = sorted(copy.glob("*.jsonl"))
     lines = wal.read_text().splitlines(keepends=True)
-    garbage = ["{not json\n", "[1, 2, 3]\n", '{"type": "call_start"}\n', '{"type": "call_end", "req": 5}\n', "\n"]
-    wal.write_text(garbage[0] + "".join(lines[:3]) + "".join(garbage[1:]) + "".join(lines[3:]) + '{"type": "call_st')
+    garbage = [
+        "{not json\n",
+        "[1, 2, 3]\n",
+        '{"type": "call_start"}\n',
+        '{"type": "call_end", "req": 5}\n',
+        "\n",
+    ]
+    wal.write_text(
+        garbage[0]
+        + "".join(lines[:3])
+        + "".join(garbage[1:])
+        + "".join(lines[3:])
+        + '{"type": "call_st'
+    )
     monkeypatch.setenv("CODEGEN_TRACE_DIR", str(tmp_path))
-    assert [run.prompt for run in recent_runs("codegen")] == ["fail", "parse a date", "moving average"]
+    assert [run.prompt for run in recent_runs("codegen")] == [
+        "fail",
+        "parse a date",
+        "moving average",
+    ]
 
 
 def test_only_predict_calls_are_listed_and_other_top_level_calls_open_by_id(
@@ -125,22 +153,41 @@ def test_only_predict_calls_are_listed_and_other_top_level_calls_open_by_id(
     copy = tmp_path / "local" / "codegen"
     shutil.copytree(trace_root / "local" / "codegen", copy)
     old_op = "weave:///local/codegen/op/CodeGenerationPipeline.generate_for_editor:abc"
-    start = {"id": "old-editor-call", "op_name": old_op, "started_at": "2026-12-01T22:00:00+00:00",
-             "inputs": {"prompt": "from the editor"}}
-    (copy / "0000_old.jsonl").write_text(json.dumps({"type": "call_start", "req": {"start": start}}) + "\n")
+    start = {
+        "id": "old-editor-call",
+        "op_name": old_op,
+        "started_at": "2026-12-01T22:00:00+00:00",
+        "inputs": {"prompt": "from the editor"},
+    }
+    (copy / "0000_old.jsonl").write_text(
+        json.dumps({"type": "call_start", "req": {"start": start}}) + "\n"
+    )
     monkeypatch.setenv("CODEGEN_TRACE_DIR", str(tmp_path))
-    assert [run.prompt for run in recent_runs("codegen")] == ["fail", "parse a date", "moving average"]
+    assert [run.prompt for run in recent_runs("codegen")] == [
+        "fail",
+        "parse a date",
+        "moving average",
+    ]
     run, root = load_call("codegen", "old-editor")
-    assert run.prompt == "from the editor" and root.op_name == "CodeGenerationPipeline.generate_for_editor"
+    assert (
+        run.prompt == "from the editor"
+        and root.op_name == "CodeGenerationPipeline.generate_for_editor"
+    )
 
 
 def _fingerprint(directory: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir())}
 
 
-def test_sync_without_network_fails_fast_with_the_fix_and_keeps_local_files(trace_root: Path, tmp_path: Path) -> None:
+def test_sync_without_network_fails_fast_with_the_fix_and_keeps_local_files(
+    trace_root: Path, tmp_path: Path
+) -> None:
     before = _fingerprint(trace_root / "local" / "codegen")
-    env = clean_env(tmp_path, CODEGEN_TRACE_DIR=str(trace_root), WANDB_BASE_URL=f"http://127.0.0.1:{closed_port()}")
+    env = clean_env(
+        tmp_path,
+        CODEGEN_TRACE_DIR=str(trace_root),
+        WANDB_BASE_URL=f"http://127.0.0.1:{closed_port()}",
+    )
     started = time.perf_counter()
     out = run_python(
         """
@@ -195,10 +242,14 @@ REPLAY_SCENARIO = """
 
 
 @pytest.mark.parametrize("outcome", ["ok", "fail"])
-def test_sync_replays_a_copy_moved_to_the_users_entity(trace_root: Path, tmp_path: Path, outcome: str) -> None:
+def test_sync_replays_a_copy_moved_to_the_users_entity(
+    trace_root: Path, tmp_path: Path, outcome: str
+) -> None:
     wal_dir = trace_root / "local" / "codegen"
     before = _fingerprint(wal_dir)
-    record_count = sum(1 for p in wal_dir.glob("*.jsonl") for line in p.read_text().splitlines() if line.strip())
+    record_count = sum(
+        1 for p in wal_dir.glob("*.jsonl") for line in p.read_text().splitlines() if line.strip()
+    )
     out = run_python(
         REPLAY_SCENARIO.replace("FAIL", repr(outcome == "fail")),
         clean_env(tmp_path, CODEGEN_TRACE_DIR=str(trace_root)),

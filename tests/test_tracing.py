@@ -125,15 +125,27 @@ def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:
     assert out["wal_switches"] == [True, True]
     assert out["missing"] == [], "weave internals moved: update codegen/tracing/weave_compat.py"
     assert out["default_entity_name"]
-    assert out["digest_agrees"], "weave's object ref digest changed: update weave_compat.object_digest"
+    assert out["digest_agrees"], (
+        "weave's object ref digest changed: update weave_compat.object_digest"
+    )
     assert out["wal_env"] == ["WEAVE_DISABLE_WAL_SENDER", "WEAVE_ENABLE_WAL"]
     assert {"id", "created_at", "payload", "wb_user_id"} <= set(out["feedback_fields"])
     assert out["sentry_disabled"], "WANDB_ERROR_REPORTING=false no longer silences weave's Sentry"
 
 
 # weave's public API: anything else codegen uses is an internal and lives in weave_compat.
-PUBLIC_WEAVE = {"op", "Model", "Object", "Scorer", "Evaluation", "Dataset", "Table", "init",
-                "get_current_call", "__version__"}
+PUBLIC_WEAVE = {
+    "op",
+    "Model",
+    "Object",
+    "Scorer",
+    "Evaluation",
+    "Dataset",
+    "Table",
+    "init",
+    "get_current_call",
+    "__version__",
+}
 
 
 def test_every_weave_internal_is_in_weave_compat_and_checked_by_the_canary() -> None:
@@ -149,16 +161,25 @@ def test_every_weave_internal_is_in_weave_compat_and_checked_by_the_canary() -> 
             if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "weave":
                 if not in_compat:
                     outside.append(f"{where}:{node.lineno} from {node.module}")
-                unlisted += [f"{node.module}.{alias.name}" for alias in node.names
-                             if node.module not in listed and f"{node.module}.{alias.name}" not in listed]
-            elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "weave"
-                  and node.attr not in PUBLIC_WEAVE):
+                unlisted += [
+                    f"{node.module}.{alias.name}"
+                    for alias in node.names
+                    if node.module not in listed and f"{node.module}.{alias.name}" not in listed
+                ]
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "weave"
+                and node.attr not in PUBLIC_WEAVE
+            ):
                 if not in_compat:
                     outside.append(f"{where}:{node.lineno} weave.{node.attr}")
                 elif f"weave.{node.attr}" not in listed:
                     unlisted.append(f"weave.{node.attr}")
     assert outside == [], "weave internals used outside codegen/tracing/weave_compat.py"
-    assert unlisted == [], "weave_compat uses weave internals missing from INTERNALS (the canary checks those)"
+    assert unlisted == [], (
+        "weave_compat uses weave internals missing from INTERNALS (the canary checks those)"
+    )
 
 
 LOCAL_SCENARIO = """
@@ -205,13 +226,18 @@ def test_local_mode_writes_ops_and_model_calls_to_the_wal(tmp_path: Path, reloca
     assert "traces are written to" in out["status"]["detail"]
     assert out["same"], "a second start_tracing with the same mode returns the first status"
     assert out["value"] == 42 and out["output"]["total"] == 5
-    assert out["wal_switches_left"] == [None, None], "the WAL switches must not leak to child processes"
+    assert out["wal_switches_left"] == [None, None], (
+        "the WAL switches must not leak to child processes"
+    )
     if relocated:
         assert not (home / ".weave").exists()
 
     records = wal_records(wal_dir)
     add_calls = calls_named(records, "add_numbers")
-    assert {(s["inputs"]["a"], s["inputs"]["b"], e["output"]) for s, e in add_calls} == {(20, 22, 42), (2, 3, 5)}
+    assert {(s["inputs"]["a"], s["inputs"]["b"], e["output"]) for s, e in add_calls} == {
+        (20, 22, 42),
+        (2, 3, 5),
+    }
     [(start, end)] = calls_named(records, "CodeGenerationPipeline.predict")
     assert start["inputs"]["prompt"] == "moving average"
     assert start["parent_id"] is None and end["exception"] is None
@@ -251,7 +277,11 @@ def test_off_mode_records_nothing_and_ops_still_run(tmp_path: Path) -> None:
         """,
         clean_env(tmp_path),
     )
-    assert out["status"] == {"mode": "off", "location": "disabled", "detail": out["status"]["detail"]}
+    assert out["status"] == {
+        "mode": "off",
+        "location": "disabled",
+        "detail": out["status"]["detail"],
+    }
     assert out["values"] == [42, "HI"]
     assert out["disabled_while_off"] == "true" and out["disabled_after"] is None
     assert not (tmp_path / ".weave").exists()
@@ -304,7 +334,9 @@ def test_wandb_with_a_host_that_never_answers_is_bounded_by_init_timeout(tmp_pat
     assert out["seconds"] < 60
 
 
-def test_wandb_success_reports_the_hosted_project_and_stop_restores_the_environment(tmp_path: Path) -> None:
+def test_wandb_success_reports_the_hosted_project_and_stop_restores_the_environment(
+    tmp_path: Path,
+) -> None:
     # weave.init itself needs the network; stand it in so our side of the success path runs.
     out = run_python(
         """

@@ -24,7 +24,7 @@ def package() -> dict:
 @pytest.fixture(scope="module")
 def properties(package) -> dict[str, dict]:
     declared = package["contributes"]["configuration"]["properties"]
-    return {name[len(PREFIX):]: spec for name, spec in declared.items() if name.startswith(PREFIX)}
+    return {name[len(PREFIX) :]: spec for name, spec in declared.items() if name.startswith(PREFIX)}
 
 
 def test_the_extension_declares_every_server_setting_and_no_other(properties):
@@ -52,7 +52,9 @@ def test_every_value_the_extension_offers_is_one_the_pipeline_accepts(properties
     offered = {}
     for name, field in config.PIPELINE_SETTINGS.items():
         spec = properties[name]
-        values = [spec.get(key) for key in ("default", "minimum", "maximum") if spec.get(key) is not None]
+        values = [
+            spec.get(key) for key in ("default", "minimum", "maximum") if spec.get(key) is not None
+        ]
         offered[field] = values + [choice for choice in spec.get("enum", []) if choice is not None]
     for field, values in offered.items():
         for value in values:
@@ -64,7 +66,11 @@ def test_each_default_is_accepted_by_the_server(properties):
     options, problems = config.parse_options(raw, workspace_trusted=True)
     options, more = config.checked_pipeline(options)
     assert problems == more == []
-    explicit = {field: raw[name] for name, field in config.PIPELINE_SETTINGS.items() if raw[name] is not None}
+    explicit = {
+        field: raw[name]
+        for name, field in config.PIPELINE_SETTINGS.items()
+        if raw[name] is not None
+    }
     assert options == config.ServerOptions(workspace_trusted=True, pipeline=explicit)
 
 

@@ -26,7 +26,9 @@ def editor_binary(name: str, package: str) -> str:
     if path is not None:
         return path
     if os.environ.get("CI") is not None:
-        pytest.fail(f"{name} is not installed, and CI is set: `make editors` installs Debian's {package} (as root)")
+        pytest.fail(
+            f"{name} is not installed, and CI is set: `make editors` installs Debian's {package} (as root)"
+        )
     pytest.skip(f"{name} is not installed: `make editors` (as root) installs Debian's {package}")
 
 
@@ -37,16 +39,33 @@ def workspace_for_editor(root: Path) -> Path:
     return root
 
 
-def run_editor(command: list[str], root: Path, base_url: str, home: Path, timeout: float = 240) -> dict[str, Any]:
+def run_editor(
+    command: list[str], root: Path, base_url: str, home: Path, timeout: float = 240
+) -> dict[str, Any]:
     """Run the editor script to its end; its JSON result (checks and messages)."""
     result = root.parent / "editor-result.json"
     home.mkdir(parents=True, exist_ok=True)
-    env = server_environment(base_url, home, CODEGEN_EDITOR_PYTHON=sys.executable,
-                             CODEGEN_EDITOR_WORKSPACE=str(root), CODEGEN_EDITOR_RESULT=str(result), TERM="dumb")
-    completed = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
-                               stdin=subprocess.DEVNULL)
+    env = server_environment(
+        base_url,
+        home,
+        CODEGEN_EDITOR_PYTHON=sys.executable,
+        CODEGEN_EDITOR_WORKSPACE=str(root),
+        CODEGEN_EDITOR_RESULT=str(result),
+        TERM="dumb",
+    )
+    completed = subprocess.run(
+        command,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     if not result.is_file():
-        pytest.fail(f"{command[0]} wrote no result (exit {completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
+        pytest.fail(
+            f"{command[0]} wrote no result (exit {completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
+        )
     outcome = json.loads(result.read_text())
     outcome["log"] = completed.stdout + completed.stderr
     return outcome
@@ -59,4 +78,5 @@ def assert_checks(outcome: dict[str, Any], expected: list[str]) -> None:
     missing = [name for name in expected if name not in checks]
     assert not failed and not missing, (
         f"failed: {failed}\nmissing: {missing}\nmessages: {outcome.get('messages')}\n{outcome['log'][-3000:]}\n"
-        f"{outcome.get('events', '')[-6000:]}")
+        f"{outcome.get('events', '')[-6000:]}"
+    )

@@ -17,14 +17,31 @@ def test_eglot_end_to_end(tmp_path: Path):
     emacs = editor_binary("emacs", "emacs-nox and elpa-eglot")
     root = workspace_for_editor(tmp_path / "project")
     with LoopbackModel(delay=MODEL_DELAY) as model:
-        outcome = run_editor([emacs, "--batch", "-q", "-l", str(HERE / "eglot_client.el")], root, model.base_url,
-                             tmp_path / "home")
-    assert_checks(outcome, [
-        "eglot manages the buffer", "refactor.rewrite lists both prompt actions", "flymake shows codegen diagnostics",
-        "executeCommand answered", "the generated code lands in the buffer", "the outcome is shown",
-        "the test file is written", "inlay hints carry scores", "a second generation starts",
-        "the prompt offers Cancel while it runs", "cancelling says so", "a cancelled generation changes nothing",
-    ])
-    landed = next(c for c in outcome["checks"] if c["name"] == "the generated code lands in the buffer")
+        outcome = run_editor(
+            [emacs, "--batch", "-q", "-l", str(HERE / "eglot_client.el")],
+            root,
+            model.base_url,
+            tmp_path / "home",
+        )
+    assert_checks(
+        outcome,
+        [
+            "eglot manages the buffer",
+            "refactor.rewrite lists both prompt actions",
+            "flymake shows codegen diagnostics",
+            "executeCommand answered",
+            "the generated code lands in the buffer",
+            "the outcome is shown",
+            "the test file is written",
+            "inlay hints carry scores",
+            "a second generation starts",
+            "the prompt offers Cancel while it runs",
+            "cancelling says so",
+            "a cancelled generation changes nothing",
+        ],
+    )
+    landed = next(
+        c for c in outcome["checks"] if c["name"] == "the generated code lands in the buffer"
+    )
     assert float(landed["detail"].split()[0]) > 10, landed  # longer than eglot's request timeout
     assert "3/3 tests passed" in " ".join(outcome["messages"])

@@ -13,12 +13,28 @@ def test_neovim_end_to_end(tmp_path: Path):
     nvim = editor_binary("nvim", "neovim")
     root = workspace_for_editor(tmp_path / "project")
     with LoopbackModel(delay=1.0) as model:
-        outcome = run_editor([nvim, "--headless", "--clean", "-u", str(HERE / "neovim_client.lua")], root,
-                             model.base_url, tmp_path / "home")
-    assert_checks(outcome, [
-        "the server starts", "code actions on the prompt", "codegen diagnostics are shown",
-        "executeCommand answered", "the generated code lands in the buffer", "the outcome is shown",
-        "the test file is written", "inlay hints carry scores", "a second generation starts",
-        "its progress is reported", "cancelling says so", "a cancelled generation changes nothing", "no Lua error",
-    ])
+        outcome = run_editor(
+            [nvim, "--headless", "--clean", "-u", str(HERE / "neovim_client.lua")],
+            root,
+            model.base_url,
+            tmp_path / "home",
+        )
+    assert_checks(
+        outcome,
+        [
+            "the server starts",
+            "code actions on the prompt",
+            "codegen diagnostics are shown",
+            "executeCommand answered",
+            "the generated code lands in the buffer",
+            "the outcome is shown",
+            "the test file is written",
+            "inlay hints carry scores",
+            "a second generation starts",
+            "its progress is reported",
+            "cancelling says so",
+            "a cancelled generation changes nothing",
+            "no Lua error",
+        ],
+    )
     assert "3/3 tests passed" in " ".join(outcome["messages"])

@@ -13,18 +13,19 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from lsprotocol import types
+from pygls.protocol import default_converter
 from pygls.uris import from_fs_path, to_fs_path
 from pytest_lsp import ClientServerConfig, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features
 
 from tests.loopback_model import PROFILES, LoopbackModel
-from pygls.protocol import default_converter
-from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features
 
 DATA = Path(__file__).parent.parent / "test_data" / "lsp"
 
 
-def capabilities(*, tags: bool = True, refresh: bool = True, document_changes: bool = True,
-                 progress: bool = True) -> types.ClientCapabilities:
+def capabilities(
+    *, tags: bool = True, refresh: bool = True, document_changes: bool = True, progress: bool = True
+) -> types.ClientCapabilities:
     """VS Code's capabilities, plus what LSP 3.18 clients add (code action tags, inlay hint refresh);
     `progress=False`: a client without window.workDoneProgress, like eglot 1.9."""
     caps = client_capabilities("visual-studio-code")
@@ -36,7 +37,9 @@ def capabilities(*, tags: bool = True, refresh: bool = True, document_changes: b
     caps.text_document.inlay_hint = types.InlayHintClientCapabilities()
     caps.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(refresh_support=refresh)
     if not document_changes:
-        caps.workspace.workspace_edit = types.WorkspaceEditClientCapabilities(document_changes=False)
+        caps.workspace.workspace_edit = types.WorkspaceEditClientCapabilities(
+            document_changes=False
+        )
     return caps
 
 
@@ -82,8 +85,11 @@ class Editor:
 
     def close_all(self) -> None:
         for uri in list(self.texts):
-            self.client.text_document_did_close(types.DidCloseTextDocumentParams(
-                text_document=types.TextDocumentIdentifier(uri=uri)))
+            self.client.text_document_did_close(
+                types.DidCloseTextDocumentParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri)
+                )
+            )
         self.texts.clear()
         self.versions.clear()
 
@@ -111,18 +117,26 @@ class Editor:
             path.write_bytes(text.encode("utf-8", "surrogateescape"))
         uri = self.uri(name)
         self.texts[uri], self.versions[uri] = text, 1
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
-        ))
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text=text
+                )
+            )
+        )
         return uri
 
     def change(self, uri: str, text: str) -> None:
         self.texts[uri] = text
         self.versions[uri] += 1
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
-        ))
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(
+                    uri=uri, version=self.versions[uri]
+                ),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
 
     def text(self, uri: str) -> str:
         return self.texts.get(uri) or Path(to_fs_path(uri)).read_text(encoding="utf-8")
@@ -131,27 +145,39 @@ class Editor:
     def apply(self, edit: types.WorkspaceEdit) -> types.ApplyWorkspaceEditResult:
         if not self.accept_edits:
             self.rejected_edits.append(edit)
-            return types.ApplyWorkspaceEditResult(applied=False, failure_reason="rejected by the test editor")
+            return types.ApplyWorkspaceEditResult(
+                applied=False, failure_reason="rejected by the test editor"
+            )
         operations = list(edit.document_changes or [])
-        operations += [types.TextDocumentEdit(types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-                                              edits) for uri, edits in (edit.changes or {}).items()]
+        operations += [
+            types.TextDocumentEdit(
+                types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None), edits
+            )
+            for uri, edits in (edit.changes or {}).items()
+        ]
         new_texts: dict[str, str] = {}
         for operation in operations:
             if isinstance(operation, types.CreateFile):
                 if Path(to_fs_path(operation.uri)).exists() or operation.uri in new_texts:
-                    return types.ApplyWorkspaceEditResult(applied=False, failure_reason="file exists")
+                    return types.ApplyWorkspaceEditResult(
+                        applied=False, failure_reason="file exists"
+                    )
                 new_texts[operation.uri] = ""
             elif isinstance(operation, types.TextDocumentEdit):
                 uri = operation.text_document.uri
                 version = operation.text_document.version
                 if version is not None and version != self.versions.get(uri):
-                    return types.ApplyWorkspaceEditResult(applied=False, failure_reason="stale version")
+                    return types.ApplyWorkspaceEditResult(
+                        applied=False, failure_reason="stale version"
+                    )
                 current = new_texts.get(uri)
                 if current is None:
                     current = self.text(uri)
                 new_texts[uri] = apply_text_edits(current, operation.edits)
             else:
-                return types.ApplyWorkspaceEditResult(applied=False, failure_reason="unsupported operation")
+                return types.ApplyWorkspaceEditResult(
+                    applied=False, failure_reason="unsupported operation"
+                )
         self.applied_edits.append(edit)
         for uri, text in new_texts.items():
             if uri in self.texts:
@@ -169,6 +195,7 @@ class Editor:
 
     async def diagnostics(self, uri: str, version: int | None = None, timeout: float = 10.0):
         """The next diagnostics published for `uri` (at `version`, when given) that no call returned yet."""
+
         async def next_publication():
             while True:
                 for index in range(self._seen.get(uri, 0), len(self.publications)):
@@ -182,16 +209,22 @@ class Editor:
         return await asyncio.wait_for(next_publication(), timeout)
 
     async def code_actions(self, uri: str, line: int, character: int = 0, only=None):
-        return await self.client.text_document_code_action_async(types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=types.Range(start=types.Position(line=line, character=character),
-                              end=types.Position(line=line, character=character)),
-            context=types.CodeActionContext(diagnostics=[], only=only),
-        ))
+        return await self.client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(
+                    start=types.Position(line=line, character=character),
+                    end=types.Position(line=line, character=character),
+                ),
+                context=types.CodeActionContext(diagnostics=[], only=only),
+            )
+        )
 
     async def run(self, action: types.CodeAction, timeout: float = 30.0):
         """Pick a code action: its command's outcome once the background work ended (see `command`)."""
-        return await self.command(action.command.command, *action.command.arguments, timeout=timeout)
+        return await self.command(
+            action.command.command, *action.command.arguments, timeout=timeout
+        )
 
     async def command(self, name: str, *arguments: Any, timeout: float = 30.0):
         """Run a command; for one that started background work, wait for its outcome, with the
@@ -203,11 +236,16 @@ class Editor:
 
     async def execute(self, name: str, *arguments: Any, timeout: float = 10.0):
         """The command's own answer (an acknowledgement for long work), within eglot's 10 s timeout."""
-        return await asyncio.wait_for(self.client.workspace_execute_command_async(
-            types.ExecuteCommandParams(command=name, arguments=list(arguments))), timeout)
+        return await asyncio.wait_for(
+            self.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command=name, arguments=list(arguments))
+            ),
+            timeout,
+        )
 
     async def outcome(self, token: str, timeout: float = 30.0) -> dict[str, Any]:
         """The $/codegen/finished notification of the job with `token`."""
+
         async def finished():
             while token not in self.finished:
                 self._finished.clear()
@@ -239,7 +277,9 @@ def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
             column += 1
         return before + column
 
-    spans = sorted(((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True)
+    spans = sorted(
+        ((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True
+    )
     for start, end, new_text in spans:
         text = text[:start] + new_text + text[end:]
     return text
@@ -256,7 +296,9 @@ def _client_converter():
         return converter.structure(value, types.CodeAction)
 
     converter.register_structure_hook(types.Command | types.CodeAction, command_or_code_action)
-    converter.register_structure_hook(typing.Union[types.Command, types.CodeAction], command_or_code_action)
+    converter.register_structure_hook(
+        typing.Union[types.Command, types.CodeAction], command_or_code_action
+    )
     return converter
 
 
@@ -293,16 +335,26 @@ def copy_data(name: str, root: Path, target: str | None = None) -> Path:
     return destination
 
 
-async def launch(root: Path, home: Path, *, model=None, options: dict | None = None,
-                 caps: types.ClientCapabilities | None = None, env: dict[str, str] | None = None,
-                 configuration: Any = None, folders: dict[Path, Any] | None = None,
-                 rootless: bool = False) -> Editor:
+async def launch(
+    root: Path,
+    home: Path,
+    *,
+    model=None,
+    options: dict | None = None,
+    caps: types.ClientCapabilities | None = None,
+    env: dict[str, str] | None = None,
+    configuration: Any = None,
+    folders: dict[Path, Any] | None = None,
+    rootless: bool = False,
+) -> Editor:
     """Start the server as a subprocess and initialize it, trusted, with a short diagnostics delay.
 
     `folders`: the workspace folders (the root first) and each one's `codegen` settings (None: none);
     `rootless`: no root and no folder, as when an editor opens a single file."""
     home.mkdir(parents=True, exist_ok=True)
-    environment = server_environment(model.base_url if model is not None else None, home, **(env or {}))
+    environment = server_environment(
+        model.base_url if model is not None else None, home, **(env or {})
+    )
     holder: dict[str, Editor] = {}
 
     def factory():
@@ -341,26 +393,37 @@ async def launch(root: Path, home: Path, *, model=None, options: dict | None = N
 
         return client
 
-    config = ClientServerConfig(server_command=[sys.executable, "-m", "codegen_lsp"], server_env=environment,
-                                client_factory=factory)
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "codegen_lsp"],
+        server_env=environment,
+        client_factory=factory,
+    )
     client = await config.start()
     if configuration is not None:
         client.set_configuration(configuration, section="codegen")
     for folder, settings in (folders or {}).items():
         if settings is not None:
-            client.set_configuration(settings, section="codegen", scope_uri=from_fs_path(str(folder)))
+            client.set_configuration(
+                settings, section="codegen", scope_uri=from_fs_path(str(folder))
+            )
     editor = Editor(client, root)
     editor.model = model
     holder["editor"] = editor
     initialization = {"workspaceTrusted": True, "diagnosticsDelayMs": 20}
     initialization.update(options or {})
-    await client.initialize_session(types.InitializeParams(
-        capabilities=caps or capabilities(),
-        root_uri=None if rootless else from_fs_path(str(root)),
-        workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(folder)), name=folder.name)
-                           for folder in folders] if folders else None,
-        initialization_options=initialization,
-    ))
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=caps or capabilities(),
+            root_uri=None if rootless else from_fs_path(str(root)),
+            workspace_folders=[
+                types.WorkspaceFolder(uri=from_fs_path(str(folder)), name=folder.name)
+                for folder in folders
+            ]
+            if folders
+            else None,
+            initialization_options=initialization,
+        )
+    )
     return editor
 
 

@@ -9,7 +9,7 @@ from lsprotocol import types
 
 from tests.loopback_model import Reply
 
-from .conftest import shared_editor, action
+from .conftest import action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
@@ -39,7 +39,10 @@ async def test_the_command_answers_before_the_model_does(editor):
     # The progress the server created carries the same token, and ended with the outcome.
     reports = editor.client.progress_reports[answer["token"]]
     assert isinstance(reports[0], types.WorkDoneProgressBegin) and reports[0].cancellable
-    assert isinstance(reports[-1], types.WorkDoneProgressEnd) and reports[-1].message == outcome["message"]
+    assert (
+        isinstance(reports[-1], types.WorkDoneProgressEnd)
+        and reports[-1].message == outcome["message"]
+    )
     assert "def moving_average" in editor.text(uri)
 
 
@@ -61,7 +64,9 @@ async def test_a_second_request_for_the_same_prompt_says_one_runs(editor):
     assert answer["cancelled"] == [first["token"]]
     # Answered once the job ended: its message came first (eglot 1.9 reads what follows an answer late).
     assert "Generation cancelled; nothing was changed." in editor.messages(types.MessageType.Info)
-    outcome = await editor.outcome(first["token"], timeout=5)  # before the model would have answered
+    outcome = await editor.outcome(
+        first["token"], timeout=5
+    )  # before the model would have answered
     assert not outcome["applied"] and "cancelled" in outcome["message"]
     assert editor.applied_edits == [] and editor.model.kinds() == ["GeneratedCode"]
     # Once it ended, the prompt offers the generation again.
@@ -71,9 +76,13 @@ async def test_a_second_request_for_the_same_prompt_says_one_runs(editor):
 async def test_cancel_through_the_progress_token(editor):
     editor.model.enqueue(Reply(delay=6.0, kind="GeneratedCode"))
     uri = editor.place("prompt_module.py")
-    answer = await editor.execute(GENERATE, *action(await editor.code_actions(uri, 3), EVERYTHING).command.arguments)
+    answer = await editor.execute(
+        GENERATE, *action(await editor.code_actions(uri, 3), EVERYTHING).command.arguments
+    )
     await wait_until(lambda: editor.model.requests)
-    editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=answer["token"]))
+    editor.client.window_work_done_progress_cancel(
+        types.WorkDoneProgressCancelParams(token=answer["token"])
+    )
     outcome = await editor.outcome(answer["token"], timeout=5)
     assert not outcome["applied"] and "cancelled" in outcome["message"]
     assert editor.applied_edits == []
@@ -88,10 +97,16 @@ async def test_too_late_to_cancel_once_the_edit_is_sent(editor):
     """Cancelling while the editor applies the edit would report "nothing was changed" about a changed file."""
     editor.apply_delay = 1.0
     uri = editor.place("prompt_module.py")
-    answer = await editor.execute(GENERATE, *action(await editor.code_actions(uri, 3), "Generate function").command.arguments)
+    answer = await editor.execute(
+        GENERATE, *action(await editor.code_actions(uri, 3), "Generate function").command.arguments
+    )
     reports = lambda: editor.client.progress_reports.get(answer["token"], [])  # noqa: E731
-    await wait_until(lambda: any(getattr(r, "message", None) == "Applying the edit" for r in reports()))
-    assert [r.cancellable for r in reports() if getattr(r, "message", None) == "Applying the edit"] == [False]
+    await wait_until(
+        lambda: any(getattr(r, "message", None) == "Applying the edit" for r in reports())
+    )
+    assert [
+        r.cancellable for r in reports() if getattr(r, "message", None) == "Applying the edit"
+    ] == [False]
     refused = await editor.execute("codegen.cancel", {"token": answer["token"]})
     assert refused["cancelled"] == [] and "already being applied" in refused["message"]
     outcome = await editor.outcome(answer["token"])
@@ -105,6 +120,8 @@ async def test_tests_and_runner_jobs_are_per_function(editor):
     again = await editor.execute("codegen.generateTests", uri, "double")
     other = await editor.execute("codegen.generateTests", uri, "moving_average")
     assert first["started"] and other["started"]
-    assert not again["started"] and "Tests for double are already being generated" in again["message"]
+    assert (
+        not again["started"] and "Tests for double are already being generated" in again["message"]
+    )
     outcomes = [await editor.outcome(answer["token"]) for answer in (first, other)]
     assert all(outcome["applied"] for outcome in outcomes), outcomes

@@ -18,7 +18,10 @@ shared_server, editor = shared_editor()
 async def still_serving(editor):
     uri = editor.open("alive.py", "# add two numbers\n")
     actions = await editor.code_actions(uri, 0)
-    assert [a.title for a in actions] == ["Generate function", "Generate function, runner and tests"]
+    assert [a.title for a in actions] == [
+        "Generate function",
+        "Generate function, runner and tests",
+    ]
 
 
 async def raw_request(editor, method, params):
@@ -33,11 +36,18 @@ async def raw_request(editor, method, params):
 
 async def test_invalid_params_get_an_error_answer(editor):
     with pytest.raises(JsonRpcException, match="Invalid params"):
-        await raw_request(editor, types.TEXT_DOCUMENT_CODE_ACTION, {"textDocument": 5, "range": "everywhere"})
+        await raw_request(
+            editor, types.TEXT_DOCUMENT_CODE_ACTION, {"textDocument": 5, "range": "everywhere"}
+        )
     with pytest.raises(JsonRpcException, match="Invalid params"):
         await raw_request(editor, types.TEXT_DOCUMENT_INLAY_HINT, None)
-    for arguments in ([], [{"uri": 3}], [{"uri": "file:///x.py", "kind": "poem"}], ["a", "b"],
-                      [{"uri": "file:///x.py", "line": -1}]):
+    for arguments in (
+        [],
+        [{"uri": 3}],
+        [{"uri": "file:///x.py", "kind": "poem"}],
+        ["a", "b"],
+        [{"uri": "file:///x.py", "line": -1}],
+    ):
         with pytest.raises(JsonRpcException, match="Invalid params"):
             await editor.command("codegen.generate", *arguments, timeout=5)
     with pytest.raises(JsonRpcException):
@@ -52,18 +62,27 @@ async def test_invalid_params_get_an_error_answer(editor):
 async def test_unknown_documents(editor):
     nowhere = editor.uri("nowhere.py")
     assert not await editor.code_actions(nowhere, 0)
-    outcome = await editor.command("codegen.generate", {"uri": nowhere, "kind": "function", "line": 0})
+    outcome = await editor.command(
+        "codegen.generate", {"uri": nowhere, "kind": "function", "line": 0}
+    )
     assert not outcome["applied"] and "Open the file" in outcome["message"]
     outcome = await editor.command("codegen.runTests", nowhere)
     assert not outcome["ran"] and "no test file" in outcome["message"]
     outcome = await editor.command("codegen.generateTests", nowhere)
     assert not outcome["applied"]
-    editor.client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=editor.uri("ghost.py"), version=3),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text="x = 1\n")],
-    ))
-    editor.client.text_document_did_close(types.DidCloseTextDocumentParams(
-        text_document=types.TextDocumentIdentifier(uri=editor.uri("ghost.py"))))
+    editor.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(
+                uri=editor.uri("ghost.py"), version=3
+            ),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text="x = 1\n")],
+        )
+    )
+    editor.client.text_document_did_close(
+        types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=editor.uri("ghost.py"))
+        )
+    )
     assert editor.model.requests == []
     await still_serving(editor)
 
@@ -78,7 +97,9 @@ async def test_invalid_utf8_files(editor):
     assert not outcome["ran"] and "Cannot read" in outcome["message"]
     outcome = await editor.command("codegen.runTests", editor.uri("latin1.py"))
     assert not outcome["ran"]
-    outcome = await editor.run(next(a for a in await editor.code_actions(uri, 1) if a.title == "Generate tests"))
+    outcome = await editor.run(
+        next(a for a in await editor.code_actions(uri, 1) if a.title == "Generate tests")
+    )
     assert not outcome["applied"] and editor.test_file(uri).name in outcome["message"]
     # A document whose text holds lone surrogates (what undecodable bytes become) is still analysed.
     odd = editor.open("odd.py", "def f():\n    return '\udcff'\n")
@@ -96,15 +117,23 @@ async def test_fifty_thousand_lines(editor):
     codes = [d.code for d in published.diagnostics]
     assert codes.count("missing-docstring") + codes.count("missing-type-hints") == 500
     [more] = [d for d in published.diagnostics if d.code == "more-findings"]
-    assert more.message.startswith("13,784 more findings are not shown") and "codegen.maxDiagnostics" in more.message
+    assert (
+        more.message.startswith("13,784 more findings are not shown")
+        and "codegen.maxDiagnostics" in more.message
+    )
     started = time.perf_counter()
     actions = await editor.code_actions(uri, 40_002, 8)
     assert [a.title for a in actions] == ["Generate runner (main)", "Generate tests"]
     assert time.perf_counter() - started < 1.0
     assert await editor.code_actions(uri, 0)
-    hints = await editor.client.text_document_inlay_hint_async(types.InlayHintParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=types.Position(line=100, character=0), end=types.Position(line=200, character=0)),
-    ))
+    hints = await editor.client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(
+                start=types.Position(line=100, character=0),
+                end=types.Position(line=200, character=0),
+            ),
+        )
+    )
     assert 10 <= len(hints) <= 20
     await still_serving(editor)

@@ -50,8 +50,14 @@ async def test_no_actions_elsewhere(editor):
 
 async def test_past_end_of_line_and_file(editor):
     uri = editor.place("prompt_module.py")
-    assert titles(await editor.code_actions(uri, 3, 500)) == ["Generate function", "Generate function, runner and tests"]
-    assert titles(await editor.code_actions(uri, 11, 10_000)) == ["Generate runner (main)", "Generate tests"]
+    assert titles(await editor.code_actions(uri, 3, 500)) == [
+        "Generate function",
+        "Generate function, runner and tests",
+    ]
+    assert titles(await editor.code_actions(uri, 11, 10_000)) == [
+        "Generate runner (main)",
+        "Generate tests",
+    ]
     assert not await editor.code_actions(uri, 5_000, 3)
 
 
@@ -61,8 +67,13 @@ async def test_only_filter(editor):
     assert titles(await editor.code_actions(uri, 3, only=["refactor.extract"])) == []
     assert titles(await editor.code_actions(uri, 3, only=["source"])) == []
     assert len(await editor.code_actions(uri, 3, only=["refactor"])) == 2
-    assert titles(await editor.code_actions(uri, 9, only=["source"])) == ["Generate runner (main)", "Generate tests"]
-    assert titles(await editor.code_actions(uri, 9, only=["source.codegen.tests"])) == ["Generate tests"]
+    assert titles(await editor.code_actions(uri, 9, only=["source"])) == [
+        "Generate runner (main)",
+        "Generate tests",
+    ]
+    assert titles(await editor.code_actions(uri, 9, only=["source.codegen.tests"])) == [
+        "Generate tests"
+    ]
     assert titles(await editor.code_actions(uri, 9, only=["refactor"])) == []
 
 
@@ -75,10 +86,16 @@ async def test_kinds_for_exact_and_prefix_matching_clients(editor):
     assert titles(asked) == titles(full) and [a.kind for a in asked] == ["refactor.rewrite"] * 2
     specific = await editor.code_actions(uri, 3, only=["refactor", "refactor.rewrite.codegen"])
     assert [a.kind for a in specific] == ["refactor.rewrite.codegen"] * 2
-    assert [a.kind for a in await editor.code_actions(uri, 9, only=["source"])] == ["source", "source"]
+    assert [a.kind for a in await editor.code_actions(uri, 9, only=["source"])] == [
+        "source",
+        "source",
+    ]
 
 
 async def test_no_runner_or_tests_for_a_test_file(editor):
-    uri = editor.open("test_something.py", "import unittest\n\n\ndef test_one():\n    assert True\n\n# check two things\n")
+    uri = editor.open(
+        "test_something.py",
+        "import unittest\n\n\ndef test_one():\n    assert True\n\n# check two things\n",
+    )
     assert not await editor.code_actions(uri, 3)
     assert len(await editor.code_actions(uri, 6)) == 2  # a prompt is still a prompt

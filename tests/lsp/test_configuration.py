@@ -6,15 +6,26 @@ import asyncio
 
 from lsprotocol import types
 
-from .conftest import copy_data, action, wait_for_message
+from .conftest import action, copy_data, wait_for_message
 
 
 async def test_invalid_initialization_options_fall_back_to_defaults(start_editor, workspace):
     copy_data("prompt_module.py", workspace)
-    editor = await start_editor(options={"timeout": "soon", "testLocation": "nowhere", "apiKey": "sk-secret-1234",
-                                         "keepPromptComment": "yes", "maxRetries": 2})
+    editor = await start_editor(
+        options={
+            "timeout": "soon",
+            "testLocation": "nowhere",
+            "apiKey": "sk-secret-1234",
+            "keepPromptComment": "yes",
+            "maxRetries": 2,
+        }
+    )
     [message] = await wait_for_message(editor, "codegen settings")
-    assert "codegen.timeout" in message and "codegen.testLocation" in message and "codegen.keepPromptComment" in message
+    assert (
+        "codegen.timeout" in message
+        and "codegen.testLocation" in message
+        and "codegen.keepPromptComment" in message
+    )
     assert "apiKey is ignored" in message and "sk-secret-1234" not in message
     uri = editor.open("prompt_module.py")
     assert len(await editor.code_actions(uri, 3)) == 2  # still serving
@@ -27,16 +38,24 @@ async def test_not_an_object(start_editor, workspace):
 
 async def test_workspace_configuration_and_change(start_editor, workspace, model):
     copy_data("prompt_module.py", workspace)
-    editor = await start_editor(model=model, configuration={"testLocation": "testsFolder", "runTestsAfterGeneration": False})
+    editor = await start_editor(
+        model=model, configuration={"testLocation": "testsFolder", "runTestsAfterGeneration": False}
+    )
     await asyncio.sleep(0.3)  # the server asks for the configuration after `initialized`
     uri = editor.open("prompt_module.py")
-    outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function, runner and tests"))
+    outcome = await editor.run(
+        action(await editor.code_actions(uri, 3), "Generate function, runner and tests")
+    )
     assert outcome["applied"], outcome
     assert (workspace / "tests" / "test_prompt_module.py").is_file()
     assert "Tests:" not in outcome["message"]  # runTestsAfterGeneration: false
 
-    editor.client.set_configuration({"keepPromptComment": True, "diagnosticsDelayMs": -5}, section="codegen")
-    editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    editor.client.set_configuration(
+        {"keepPromptComment": True, "diagnosticsDelayMs": -5}, section="codegen"
+    )
+    editor.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=None)
+    )
     await wait_for_message(editor, "codegen.diagnosticsDelayMs")
     editor.change(uri, editor.text(uri) + "\n\n# reverse a string\n")
     last = len(editor.text(uri).splitlines()) - 1
@@ -48,7 +67,9 @@ async def test_workspace_configuration_and_change(start_editor, workspace, model
 async def test_untrusted_workspace_ignores_workspace_endpoint(start_editor, workspace, model):
     copy_data("prompt_module.py", workspace)
     (workspace / ".env").write_text(f"OPENAI_BASE_URL={model.base_url}\n")
-    editor = await start_editor(model=None, options={"workspaceTrusted": False, "baseUrl": model.base_url})
+    editor = await start_editor(
+        model=None, options={"workspaceTrusted": False, "baseUrl": model.base_url}
+    )
     await wait_for_message(editor, "not trusted")
     uri = editor.open("prompt_module.py")
     outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
@@ -59,7 +80,9 @@ async def test_untrusted_workspace_ignores_workspace_endpoint(start_editor, work
 async def test_trusted_workspace_reads_its_env_file(start_editor, workspace, model):
     copy_data("prompt_module.py", workspace)
     (workspace / ".env").write_text(f"OPENAI_BASE_URL={model.base_url}\n")
-    editor = await start_editor(model=None, options={"workspaceTrusted": True, "runTestsAfterGeneration": False})
+    editor = await start_editor(
+        model=None, options={"workspaceTrusted": True, "runTestsAfterGeneration": False}
+    )
     uri = editor.open("prompt_module.py")
     outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
     assert outcome["applied"], outcome
@@ -68,8 +91,11 @@ async def test_trusted_workspace_reads_its_env_file(start_editor, workspace, mod
 
 async def test_trust_cannot_come_from_workspace_settings(start_editor, workspace, model):
     copy_data("prompt_module.py", workspace)
-    editor = await start_editor(model=None, options={"workspaceTrusted": False},
-                                configuration={"workspaceTrusted": True, "baseUrl": model.base_url})
+    editor = await start_editor(
+        model=None,
+        options={"workspaceTrusted": False},
+        configuration={"workspaceTrusted": True, "baseUrl": model.base_url},
+    )
     await wait_for_message(editor, "not trusted")
     uri = editor.open("prompt_module.py")
     outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))

@@ -28,7 +28,9 @@ async def test_the_scores_a_client_receives_are_the_scorer_numbers(editor):
     editor.open("test_scored_module.py", TESTS)
     uri = editor.open("scored_module.py", MODULE)
     expected = seed_scores(MODULE, TESTS).as_dict()
-    assert 0 < expected["test_coverage_score"] < 1  # one of two functions tested: not a default value
+    assert (
+        0 < expected["test_coverage_score"] < 1
+    )  # one of two functions tested: not a default value
 
     seed = seed_diagnostic((await editor.diagnostics(uri)).diagnostics)
     assert seed.data == {"scores": expected}

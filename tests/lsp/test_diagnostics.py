@@ -27,12 +27,20 @@ async def test_findings_on_open_and_change(editor):
     assert all(d.source == "codegen" for d in published.diagnostics)
     codes = by_code(published.diagnostics)
     [docstring] = codes["missing-docstring"]
-    assert docstring.range.start.line == 7 and docstring.severity == types.DiagnosticSeverity.Information
+    assert (
+        docstring.range.start.line == 7
+        and docstring.severity == types.DiagnosticSeverity.Information
+    )
     assert "existing" in docstring.message
     assert codes["missing-type-hints"][0].range.start.line == 7
     assert codes["seed-scores"][0].severity == types.DiagnosticSeverity.Hint
 
-    editor.change(uri, editor.text(uri).replace("def existing(values):", 'def existing(values: list) -> int:\n    """Sum."""'))
+    editor.change(
+        uri,
+        editor.text(uri).replace(
+            "def existing(values):", 'def existing(values: list) -> int:\n    """Sum."""'
+        ),
+    )
     published = await editor.diagnostics(uri, version=2)
     assert "missing-docstring" not in by_code(published.diagnostics)
     assert "missing-type-hints" not in by_code(published.diagnostics)
@@ -49,9 +57,14 @@ async def test_syntax_error_and_long_line(editor):
 
 async def test_untested_function_uses_the_test_file(editor):
     uri = editor.place("prompt_module.py")
-    assert "untested-function" not in by_code((await editor.diagnostics(uri)).diagnostics)  # no test file yet
-    test_uri = editor.open(editor.test_file(uri).name, "import unittest\n\n\nclass TestNothing(unittest.TestCase):\n"
-                                                  "    def test_nothing(self):\n        self.assertTrue(True)\n")
+    assert "untested-function" not in by_code(
+        (await editor.diagnostics(uri)).diagnostics
+    )  # no test file yet
+    test_uri = editor.open(
+        editor.test_file(uri).name,
+        "import unittest\n\n\nclass TestNothing(unittest.TestCase):\n"
+        "    def test_nothing(self):\n        self.assertTrue(True)\n",
+    )
     published = await editor.diagnostics(uri)
     [untested] = by_code(published.diagnostics)["untested-function"]
     assert untested.range.start.line == 7
@@ -61,7 +74,9 @@ async def test_untested_function_uses_the_test_file(editor):
 async def test_run_tests_reports_failures_and_uncovered_lines(editor):
     uri = editor.place("buggy.py")
     module = Path(uri).stem
-    editor.test_file(uri).write_text((DATA / "test_buggy.py").read_text().replace("from buggy ", f"from {module} "))
+    editor.test_file(uri).write_text(
+        (DATA / "test_buggy.py").read_text().replace("from buggy ", f"from {module} ")
+    )
     await editor.diagnostics(uri)
     outcome = await editor.command("codegen.runTests", uri)
     assert outcome["ran"] and outcome["failed"] == 1 and outcome["passed"] == 1, outcome

@@ -9,7 +9,7 @@ from lsprotocol import types
 
 from tests.loopback_model import Reply
 
-from .conftest import shared_editor, action
+from .conftest import action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor(env={"CODEGEN_TIMEOUT": "2"})
@@ -50,7 +50,9 @@ async def test_model_fault_shows_message_and_changes_nothing(editor, reply, expe
 async def test_prompt_edited_while_the_model_works(editor):
     editor.model.enqueue(Reply(delay=1.0))
     uri = editor.place("prompt_module.py")
-    generation = asyncio.ensure_future(editor.run(action(await editor.code_actions(uri, 3), "Generate function")))
+    generation = asyncio.ensure_future(
+        editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
+    )
     await asyncio.sleep(0.4)
     edited = editor.text(uri).replace("with a window of n points", "with a window of k points")
     editor.change(uri, edited)
@@ -64,7 +66,9 @@ async def test_prompt_edited_while_the_model_works(editor):
 async def test_unrelated_edit_while_the_model_works_is_kept(editor):
     editor.model.enqueue(Reply(delay=1.0))
     uri = editor.place("prompt_module.py")
-    generation = asyncio.ensure_future(editor.run(action(await editor.code_actions(uri, 3), "Generate function")))
+    generation = asyncio.ensure_future(
+        editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
+    )
     await asyncio.sleep(0.4)
     editor.change(uri, "X = 1\n\n" + editor.text(uri))  # the prompt moves down two lines
     outcome = await generation
@@ -78,7 +82,9 @@ async def test_unrelated_edit_while_the_model_works_is_kept(editor):
 async def test_cancel_mid_generation(editor):
     editor.model.enqueue(Reply(delay=3.0))
     uri = editor.place("prompt_module.py")
-    generation = asyncio.ensure_future(editor.run(action(await editor.code_actions(uri, 3), EVERYTHING)))
+    generation = asyncio.ensure_future(
+        editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
+    )
     for _ in range(100):
         await asyncio.sleep(0.05)
         if editor.client.progress_reports and editor.model.requests:
@@ -105,7 +111,9 @@ async def test_rejected_edit_is_reported(editor):
 async def test_several_generations_at_once(editor):
     editor.model.delay = 0.5
     first, second = editor.place("prompt_module.py"), editor.place("prompt_module.py")
-    runs = [editor.run(action(await editor.code_actions(uri, 3), EVERYTHING)) for uri in (first, second)]
+    runs = [
+        editor.run(action(await editor.code_actions(uri, 3), EVERYTHING)) for uri in (first, second)
+    ]
     pending = asyncio.ensure_future(asyncio.gather(*runs))
     await asyncio.sleep(0.2)
     # The server answers other requests while both generations wait for the model.

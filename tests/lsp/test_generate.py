@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from .conftest import DATA, shared_editor, action
+from .conftest import DATA, action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
@@ -45,7 +45,10 @@ async def test_generate_everything_creates_test_file_and_runs_it(editor):
     module = Path(uri).stem
     assert f"from {module} import moving_average" in tests and "your_module" not in tests
     operations = editor.applied_edits[0].document_changes
-    assert any(isinstance(op, types.CreateFile) and op.uri.endswith(f"test_{module}.py") for op in operations)
+    assert any(
+        isinstance(op, types.CreateFile) and op.uri.endswith(f"test_{module}.py")
+        for op in operations
+    )
     assert "3/3 tests passed" in outcome["message"]
     assert sorted(editor.model.kinds()) == ["GeneratedCode", "ProgramRunner", "UnitTest"]
     # One cancellable progress, a report per stage, then its end.
@@ -54,11 +57,19 @@ async def test_generate_everything_creates_test_file_and_runs_it(editor):
     messages = [r.message for r in reports if isinstance(r, types.WorkDoneProgressReport)]
     for stage in ("function", "runner", "unit tests", "Formatting", "Running the tests", "Scoring"):
         assert any(stage in message for message in messages), (stage, messages)
-    assert isinstance(reports[-1], types.WorkDoneProgressEnd) and "3/3 tests passed" in reports[-1].message
+    assert (
+        isinstance(reports[-1], types.WorkDoneProgressEnd)
+        and "3/3 tests passed" in reports[-1].message
+    )
     # The test results are shown inline at once.
-    hints = await editor.client.text_document_inlay_hint_async(types.InlayHintParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=100, character=0))))
+    hints = await editor.client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(
+                start=types.Position(line=0, character=0), end=types.Position(line=100, character=0)
+            ),
+        )
+    )
     assert any("tests 3/3" in hint.label and "100% covered" in hint.label for hint in hints)
     assert editor.refreshes >= 1
 
@@ -72,8 +83,12 @@ async def test_existing_main_is_left_alone(editor):
     assert "already has a main()" in outcome["message"]
     assert "ProgramRunner" not in editor.model.kinds()
     # "Generate runner" on a module that has one does not even ask the model.
-    def_line = text.splitlines().index("def moving_average(series: List[float], window: int) -> List[float]:")
-    outcome = await editor.run(action(await editor.code_actions(uri, def_line), "Generate runner (main)"))
+    def_line = text.splitlines().index(
+        "def moving_average(series: List[float], window: int) -> List[float]:"
+    )
+    outcome = await editor.run(
+        action(await editor.code_actions(uri, def_line), "Generate runner (main)")
+    )
     assert not outcome["applied"] and "already has a main()" in outcome["message"]
     assert "ProgramRunner" not in editor.model.kinds()
 
@@ -91,18 +106,24 @@ async def test_runner_for_a_function(editor):
 async def test_existing_test_file_is_kept_and_extended(editor):
     uri = editor.place("prompt_module.py")
     module = Path(uri).stem
-    existing = (DATA / "test_existing.py").read_text().replace("from prompt_module", f"from {module}")
+    existing = (
+        (DATA / "test_existing.py").read_text().replace("from prompt_module", f"from {module}")
+    )
     editor.test_file(uri).write_text(existing)
     outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
     assert outcome["applied"], outcome
     tests = editor.test_file(uri).read_text()
-    assert "class TestExisting(unittest.TestCase):" in tests and "def test_sums_values(self):" in tests
+    assert (
+        "class TestExisting(unittest.TestCase):" in tests and "def test_sums_values(self):" in tests
+    )
     assert "class TestMovingAverage(unittest.TestCase):" in tests
     assert tests.count("import unittest") == 1
     assert f"from {module} import existing, moving_average" in tests
     assert tests.index("class TestMovingAverage") < tests.index('if __name__ == "__main__":')
     assert tests.count('if __name__ == "__main__":') == 1
-    assert not any(isinstance(op, types.CreateFile) for op in editor.applied_edits[0].document_changes)
+    assert not any(
+        isinstance(op, types.CreateFile) for op in editor.applied_edits[0].document_changes
+    )
     assert existing.splitlines()[5:8] == tests.splitlines()[5:8]
     assert "4/4 tests passed" in outcome["message"]
 
@@ -128,4 +149,6 @@ async def test_progress_shows_tokens_and_time_while_the_model_writes(editor):
     assert outcome["applied"], outcome
     [reports] = editor.client.progress_reports.values()
     messages = [r.message for r in reports if isinstance(r, types.WorkDoneProgressReport)]
-    assert any(re.search(r"function.*: \d+ tokens, \d+ s", message) for message in messages), messages
+    assert any(re.search(r"function.*: \d+ tokens, \d+ s", message) for message in messages), (
+        messages
+    )

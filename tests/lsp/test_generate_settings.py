@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.loopback_model import PROFILES, Reply, request_shape
 
-from .conftest import copy_data, action
+from .conftest import action, copy_data
 
 EVERYTHING = "Generate function, runner and tests"
 
@@ -18,13 +18,18 @@ async def test_tests_folder_placement(start_editor, workspace, model):
     assert outcome["applied"], outcome
     assert (workspace / "tests" / "test_src_module.py").is_file()
     assert not (workspace / "test_src_module.py").exists()
-    assert "from src_module import moving_average" in (workspace / "tests" / "test_src_module.py").read_text()
+    assert (
+        "from src_module import moving_average"
+        in (workspace / "tests" / "test_src_module.py").read_text()
+    )
 
 
 async def test_beside_setting_overrides_tests_folder(start_editor, workspace, model):
     copy_data("prompt_module.py", workspace)
     (workspace / "tests").mkdir()
-    editor = await start_editor(model=model, options={"testLocation": "beside", "runTestsAfterGeneration": False})
+    editor = await start_editor(
+        model=model, options={"testLocation": "beside", "runTestsAfterGeneration": False}
+    )
     uri = editor.open("prompt_module.py")
     outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
     assert outcome["applied"], outcome
@@ -38,18 +43,27 @@ async def test_keep_prompt_comment(start_editor, workspace, model):
     outcome = await editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
     assert outcome["applied"], outcome
     text = editor.text(uri)
-    assert "# compute the moving average of a time series\n# with a window of n points\ndef moving_average" in text
+    assert (
+        "# compute the moving average of a time series\n# with a window of n points\ndef moving_average"
+        in text
+    )
 
 
-async def test_structured_output_and_max_tokens_settings_reach_the_endpoint(start_editor, workspace, model):
+async def test_structured_output_and_max_tokens_settings_reach_the_endpoint(
+    start_editor, workspace, model
+):
     model.profile = PROFILES["rejects-both"]  # an endpoint that takes no response_format at all
     copy_data("prompt_module.py", workspace)
-    editor = await start_editor(model=model, options={"structuredOutput": "text", "maxTokens": 321,
-                                                      "runTestsAfterGeneration": False})
+    editor = await start_editor(
+        model=model,
+        options={"structuredOutput": "text", "maxTokens": 321, "runTestsAfterGeneration": False},
+    )
     uri = editor.open("prompt_module.py")
     outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
     assert outcome["applied"], outcome
-    assert [request_shape(r) for r in model.requests] == ["text"] * 3  # no probing: the setting decides
+    assert [request_shape(r) for r in model.requests] == [
+        "text"
+    ] * 3  # no probing: the setting decides
     assert {r["max_tokens"] for r in model.requests} == {321}
     assert "def moving_average" in editor.text(uri)
 
@@ -65,10 +79,14 @@ class TestMovingAverage(unittest.TestCase):
 """
 
 
-async def test_failing_generated_tests_get_the_pipelines_repair_round(start_editor, workspace, model):
+async def test_failing_generated_tests_get_the_pipelines_repair_round(
+    start_editor, workspace, model
+):
     copy_data("prompt_module.py", workspace)
     model.enqueue(Reply.code("UnitTest", WRONG_EXPECTATION))  # then the default (correct) tests
-    editor = await start_editor(model=model, env={"CODEGEN_REPAIR_ROUNDS": "1"})  # the other tests use 0
+    editor = await start_editor(
+        model=model, env={"CODEGEN_REPAIR_ROUNDS": "1"}
+    )  # the other tests use 0
     uri = editor.open("prompt_module.py")
     outcome = await editor.run(action(await editor.code_actions(uri, 3), EVERYTHING))
     assert outcome["applied"], outcome

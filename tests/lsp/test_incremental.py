@@ -16,11 +16,19 @@ shared_server, editor = shared_editor()
 def change_range(editor, uri: str, start: tuple[int, int], end: tuple[int, int], text: str) -> int:
     """Send one ranged change, as editors with incremental sync do; returns the new version."""
     editor.versions[uri] += 1
-    editor.client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=editor.versions[uri]),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(start=types.Position(*start), end=types.Position(*end)), text=text)],
-    ))
+    editor.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(
+                uri=uri, version=editor.versions[uri]
+            ),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=types.Position(*start), end=types.Position(*end)),
+                    text=text,
+                )
+            ],
+        )
+    )
     return editor.versions[uri]
 
 
@@ -45,7 +53,9 @@ async def test_ranged_edits_land_on_the_lines_the_client_means(editor):
     version = change_range(editor, uri, (1, 0), (1, 0), "\n")
     published = await editor.diagnostics(uri, version=version)
     assert "syntax-error" not in codes(published)
-    assert [d.range.start.line for d in published.diagnostics if d.code == "missing-type-hints"] == [3]
+    assert [
+        d.range.start.line for d in published.diagnostics if d.code == "missing-type-hints"
+    ] == [3]
 
 
 async def test_an_edit_inside_a_function_updates_only_its_findings(editor):
@@ -53,12 +63,29 @@ async def test_an_edit_inside_a_function_updates_only_its_findings(editor):
     uri = editor.open("many.py", functions)
     first = await editor.diagnostics(uri)
     assert codes(first).count("missing-docstring") == 200
-    version = change_range(editor, uri, (400, 15), (400, 17), ') -> list:\n    """Return them."""\n    if not values:\n'
-                           "        raise ValueError('no values')")
+    version = change_range(
+        editor,
+        uri,
+        (400, 15),
+        (400, 17),
+        ') -> list:\n    """Return them."""\n    if not values:\n'
+        "        raise ValueError('no values')",
+    )
     published = await editor.diagnostics(uri, version=version)
-    assert codes(published).count("missing-docstring") == 199 and codes(published).count("missing-type-hints") == 199
-    assert not [d for d in published.diagnostics if d.range.start.line == 400 and d.code.startswith("missing")]
-    after = [d.range.start.line for d in published.diagnostics if d.code == "missing-docstring" and d.range.start.line > 400]
+    assert (
+        codes(published).count("missing-docstring") == 199
+        and codes(published).count("missing-type-hints") == 199
+    )
+    assert not [
+        d
+        for d in published.diagnostics
+        if d.range.start.line == 400 and d.code.startswith("missing")
+    ]
+    after = [
+        d.range.start.line
+        for d in published.diagnostics
+        if d.code == "missing-docstring" and d.range.start.line > 400
+    ]
     assert after[0] == 407  # the next function moved down by the three lines inserted
 
 
@@ -73,5 +100,10 @@ async def test_code_actions_are_answered_while_a_large_file_is_analysed(editor):
     order.append("code actions")
     assert [a.title for a in actions] == ["Generate runner (main)", "Generate tests"]
     published = await diagnostics
-    assert order == ["code actions", "diagnostics"]  # answered from a line scan, not after the analysis
-    assert len(published.diagnostics) == 502  # 500 findings, the seed scores, and how many more there are
+    assert order == [
+        "code actions",
+        "diagnostics",
+    ]  # answered from a line scan, not after the analysis
+    assert (
+        len(published.diagnostics) == 502
+    )  # 500 findings, the seed scores, and how many more there are

@@ -14,10 +14,15 @@ shared_server, editor = shared_editor()
 
 
 async def hints(editor, uri, last_line=1000):
-    return await editor.client.text_document_inlay_hint_async(types.InlayHintParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=last_line, character=0)),
-    ))
+    return await editor.client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(
+                start=types.Position(line=0, character=0),
+                end=types.Position(line=last_line, character=0),
+            ),
+        )
+    )
 
 
 async def test_scores_on_def_lines_and_line_one(editor):
@@ -33,7 +38,9 @@ async def test_scores_on_def_lines_and_line_one(editor):
 async def test_test_results_in_hints_and_refresh(editor):
     uri = editor.place("buggy.py")
     module = Path(uri).stem
-    editor.test_file(uri).write_text((DATA / "test_buggy.py").read_text().replace("from buggy ", f"from {module} "))
+    editor.test_file(uri).write_text(
+        (DATA / "test_buggy.py").read_text().replace("from buggy ", f"from {module} ")
+    )
     before = {hint.position.line: hint.label for hint in await hints(editor, uri)}
     assert "tests" not in before[0 + 0] or before[0].startswith("overall")
     await editor.command("codegen.runTests", uri)

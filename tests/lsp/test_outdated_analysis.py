@@ -11,9 +11,12 @@ from .test_incremental import change_range
 
 
 async def hints(editor, uri: str, last_line: int = 10_000) -> dict[int, str]:
-    answer = await editor.client.text_document_inlay_hint_async(types.InlayHintParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=types.Position(0, 0), end=types.Position(last_line, 0))))
+    answer = await editor.client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(0, 0), end=types.Position(last_line, 0)),
+        )
+    )
     return {hint.position.line: hint.label for hint in answer}
 
 
@@ -35,7 +38,9 @@ async def test_requests_follow_the_current_text_while_its_analysis_is_outdated(s
     assert runner.command.arguments[0]["function"] == "renamed"
     assert runner.command.arguments[0]["version"] == version
     assert [a.title for a in await editor.code_actions(uri, 0, 3)] == [
-        "Generate function", "Generate function, runner and tests"]
+        "Generate function",
+        "Generate function, runner and tests",
+    ]
     # Hints from the first version's analysis, on the lines they moved to; none on the renamed def
     carried = await hints(editor, uri)
     assert set(carried) == {0} | {4 * n + 2 for n in range(50) if n != 10}
@@ -56,9 +61,13 @@ async def test_code_actions_follow_an_edit_made_while_the_first_analysis_runs(st
     editor = await start_editor(options={"diagnosticsDelayMs": 2000})
     block = "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n    return total\n\n\n"
     uri = editor.open("edited_early.py", "".join(block.format(n=n) for n in range(60_000 // 7)))
-    version = change_range(editor, uri, (30_002, 4), (30_002, 9), "late_name")  # def f4286 -> def late_name
+    version = change_range(
+        editor, uri, (30_002, 4), (30_002, 9), "late_name"
+    )  # def f4286 -> def late_name
     [runner, _] = await editor.code_actions(uri, 30_004, 8)
     assert runner.command.arguments[0]["function"] == "late_name"
     assert published_versions(editor, uri) == []  # answered before any analysis was published
     published = await editor.diagnostics(uri, timeout=120)
-    assert published.version == version  # the first version's analysis was dropped for the current one
+    assert (
+        published.version == version
+    )  # the first version's analysis was dropped for the current one

@@ -14,7 +14,6 @@ import pytest
 
 import codegen
 
-
 HEAVY = ("openai", "weave", "pydantic", "isort", "autopep8")
 
 
@@ -24,10 +23,17 @@ def _weave_importers() -> list[str]:
     found = []
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        imported = {alias.name.split(".")[0] for node in tree.body if isinstance(node, ast.Import)
-                    for alias in node.names}
-        imported |= {(node.module or "").split(".")[0] for node in tree.body
-                     if isinstance(node, ast.ImportFrom) and not node.level}
+        imported = {
+            alias.name.split(".")[0]
+            for node in tree.body
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        imported |= {
+            (node.module or "").split(".")[0]
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and not node.level
+        }
         if "weave" in imported:
             parts = path.relative_to(root.parent).with_suffix("").parts
             found.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
@@ -37,11 +43,17 @@ def _weave_importers() -> list[str]:
 def test_server_import_stays_light():
     weave_modules = _weave_importers()
     # The modules that import weave at load: the pipeline, code finishing and the weave scorers.
-    assert {"codegen.pipeline", "codegen.finishing", "codegen.scoring.scorers"} <= set(weave_modules)
+    assert {"codegen.pipeline", "codegen.finishing", "codegen.scoring.scorers"} <= set(
+        weave_modules
+    )
     off_start = [*HEAVY, *weave_modules]
-    code = ("import sys, codegen_lsp.server, codegen_lsp.__main__; "
-            f"print([m for m in {off_start!r} if m in sys.modules])")
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, codegen_lsp.server, codegen_lsp.__main__; "
+        f"print([m for m in {off_start!r} if m in sys.modules])"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert output.strip() == "[]"
 
 
@@ -54,8 +66,13 @@ def _free_port() -> int:
 async def test_tcp(tmp_path):
     port = _free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "codegen_lsp", "--tcp", f"127.0.0.1:{port}",
-        stderr=asyncio.subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        sys.executable,
+        "-m",
+        "codegen_lsp",
+        "--tcp",
+        f"127.0.0.1:{port}",
+        stderr=asyncio.subprocess.DEVNULL,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     try:
         for _ in range(100):
@@ -66,8 +83,14 @@ async def test_tcp(tmp_path):
                 await asyncio.sleep(0.05)
         else:
             pytest.fail("the server did not listen")
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                           "params": {"capabilities": {}, "processId": None, "rootUri": None}}).encode()
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {"capabilities": {}, "processId": None, "rootUri": None},
+            }
+        ).encode()
         writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
         await writer.drain()
         length = 0
@@ -78,7 +101,12 @@ async def test_tcp(tmp_path):
         capabilities = answer["result"]["capabilities"]
         assert capabilities["codeActionProvider"]["codeActionKinds"]
         assert set(capabilities["executeCommandProvider"]["commands"]) == {
-            "codegen.generate", "codegen.generateTests", "codegen.runTests", "codegen.showTrace", "codegen.cancel"}
+            "codegen.generate",
+            "codegen.generateTests",
+            "codegen.runTests",
+            "codegen.showTrace",
+            "codegen.cancel",
+        }
         assert capabilities["inlayHintProvider"]
         writer.close()
     finally:

@@ -21,7 +21,9 @@ async def test_items_then_one_test_run_alone_with_results_and_coverage(editor):
     uri = editor.place("buggy.py")
     module = Path(uri).stem
     test_file = editor.test_file(uri)
-    test_file.write_text((DATA / "test_buggy.py").read_text().replace("from buggy ", f"from {module} "))
+    test_file.write_text(
+        (DATA / "test_buggy.py").read_text().replace("from buggy ", f"from {module} ")
+    )
 
     answer = await editor.client.protocol.send_request_async("codegen/testItems", {"uri": uri})
     items = [value(item, "id") for item in value(answer, "items")]
@@ -45,4 +47,7 @@ async def test_a_test_file_has_no_items_of_its_own(editor):
     uri = editor.place("buggy.py")
     editor.test_file(uri).write_text("import unittest\n")
     test_uri = editor.uri(editor.test_file(uri).name)
-    assert await editor.client.protocol.send_request_async("codegen/testItems", {"uri": test_uri}) is None
+    assert (
+        await editor.client.protocol.send_request_async("codegen/testItems", {"uri": test_uri})
+        is None
+    )

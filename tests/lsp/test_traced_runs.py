@@ -6,8 +6,9 @@ from .conftest import copy_data
 from .test_preview import generate_everything
 
 
-async def test_an_editor_generation_is_one_traced_run_that_codegen_traces_lists(start_editor, workspace, model,
-                                                                                   tmp_path):
+async def test_an_editor_generation_is_one_traced_run_that_codegen_traces_lists(
+    start_editor, workspace, model, tmp_path
+):
     import asyncio
     import json
     import os
@@ -19,9 +20,13 @@ async def test_an_editor_generation_is_one_traced_run_that_codegen_traces_lists(
     await generate_everything(editor)
 
     def listed() -> list[dict]:
-        completed = subprocess.run([sys.executable, "-m", "codegen", "traces", "--json"],
-                                   capture_output=True, text=True, timeout=60,
-                                   env={**os.environ, "HOME": str(tmp_path / "home"), "CODEGEN_TRACING": "local"})
+        completed = subprocess.run(
+            [sys.executable, "-m", "codegen", "traces", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "HOME": str(tmp_path / "home"), "CODEGEN_TRACING": "local"},
+        )
         assert completed.returncode == 0, completed.stderr
         return json.loads(completed.stdout)
 
@@ -36,7 +41,9 @@ async def test_an_editor_generation_is_one_traced_run_that_codegen_traces_lists(
     assert "moving average" in run["prompt"]
 
 
-async def test_show_trace_gives_our_client_the_page_and_others_its_path(start_editor, workspace, model):
+async def test_show_trace_gives_our_client_the_page_and_others_its_path(
+    start_editor, workspace, model
+):
     copy_data("prompt_module.py", workspace)
     editor = await start_editor(model=model, env={"CODEGEN_TRACING": "local"})
     await generate_everything(editor)

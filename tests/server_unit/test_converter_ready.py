@@ -13,7 +13,9 @@ from codegen_lsp.server import SERVER
 
 def message_types(protocol) -> set:
     methods = {*EXCHANGED, *protocol.fm.features, *protocol.fm.builtin_features}
-    return {kind for method in methods for kind in types.METHOD_TO_TYPES.get(method, ())[:2] if kind}
+    return {
+        kind for method in methods for kind in types.METHOD_TO_TYPES.get(method, ())[:2] if kind
+    }
 
 
 def test_prepare_converter_builds_every_exchanged_message_type_once():
@@ -22,8 +24,12 @@ def test_prepare_converter_builds_every_exchanged_message_type_once():
     unstructure = protocol._converter._unstructure_func.dispatch
     asyncio.run(protocol.prepare_converter())
     kinds = message_types(protocol)
-    assert {types.CodeActionRequest, types.DidChangeTextDocumentNotification,
-            types.InlayHintResponse, types.ConfigurationResponse} <= kinds
+    assert {
+        types.CodeActionRequest,
+        types.DidChangeTextDocumentNotification,
+        types.InlayHintResponse,
+        types.ConfigurationResponse,
+    } <= kinds
     built = structure.cache_info()[1:], unstructure.cache_info()[1:]  # misses, maxsize, size
     for kind in kinds:  # what a message of each type now asks for is already built
         protocol._converter.get_structure_hook(kind)

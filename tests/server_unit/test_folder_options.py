@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codegen_lsp.config import FolderOptions, ServerOptions, checked_folders, folder_problems, parse_options
+from codegen_lsp.config import (
+    FolderOptions,
+    ServerOptions,
+    checked_folders,
+    folder_problems,
+    parse_options,
+)
 
 ROOT, INNER, OTHER = Path("/work/project"), Path("/work/project/sub"), Path("/work/other")
 
@@ -14,7 +20,11 @@ def options(**settings) -> ServerOptions:
 
 
 def test_a_file_follows_the_innermost_folder_holding_it():
-    root, inner, other = options(testLocation="beside"), options(testLocation="testsFolder"), options()
+    root, inner, other = (
+        options(testLocation="beside"),
+        options(testLocation="testsFolder"),
+        options(),
+    )
     folders = FolderOptions({ROOT: root, INNER: inner, OTHER: other})
     default = options(keepPromptComment=True)
     assert folders.options_for(ROOT / "a.py", default) is root
@@ -27,7 +37,9 @@ def test_a_file_outside_every_folder_gets_the_default():
     default = options(keepPromptComment=True)
     folders = FolderOptions({ROOT: options()})
     assert folders.options_for(Path("/elsewhere/x.py"), default) is default
-    assert folders.options_for(Path("/work/projectile/x.py"), default) is default  # a prefix, not a parent
+    assert (
+        folders.options_for(Path("/work/projectile/x.py"), default) is default
+    )  # a prefix, not a parent
     assert folders.options_for(None, default) is default
     assert folders.folder_of(Path("/elsewhere/x.py")) is None
 
@@ -37,7 +49,9 @@ def test_with_one_folder_problems_are_not_labelled():
 
 
 def test_with_several_folders_each_problem_names_its_folder_unless_all_have_it():
-    problems = folder_problems({ROOT: ["everywhere", "only root"], OTHER: ["everywhere", "only other"]}, 2)
+    problems = folder_problems(
+        {ROOT: ["everywhere", "only root"], OTHER: ["everywhere", "only other"]}, 2
+    )
     assert problems == ["everywhere", "folder project: only root", "folder other: only other"]
 
 
@@ -52,4 +66,6 @@ def test_the_pipeline_check_names_the_folder_and_drops_only_that_value():
     assert checked.folders[ROOT].pipeline == {"test_framework": "pytest"}
     assert checked.folders[OTHER].pipeline == {}
     [problem] = problems
-    assert problem.startswith("folder other: codegen.testFramework:") and problem.endswith("using the default")
+    assert problem.startswith("folder other: codegen.testFramework:") and problem.endswith(
+        "using the default"
+    )

@@ -17,12 +17,23 @@ class Progress:
         self.cancelled = cancelled
 
 
-def run(body, *, progress=None, describe=lambda error: str(error) if isinstance(error, ConfigurationError) else None):
+def run(
+    body,
+    *,
+    progress=None,
+    describe=lambda error: str(error) if isinstance(error, ConfigurationError) else None,
+):
     shown: list[tuple[str, types.MessageType]] = []
 
     async def job():
-        return await reported(lambda message, kind: shown.append((message, kind)), progress or Progress(), {"x": 1},
-                              body, cancelled="Cancelled.", describe=describe)
+        return await reported(
+            lambda message, kind: shown.append((message, kind)),
+            progress or Progress(),
+            {"x": 1},
+            body,
+            cancelled="Cancelled.",
+            describe=describe,
+        )
 
     return asyncio.run(job()), shown
 
@@ -32,7 +43,9 @@ def test_a_stop_is_said_with_its_own_kind():
         raise GenerationStopped("Nothing to do.", types.MessageType.Info)
 
     outcome, shown = run(body)
-    assert outcome == {"x": 1, "message": "Nothing to do."} and shown == [("Nothing to do.", types.MessageType.Info)]
+    assert outcome == {"x": 1, "message": "Nothing to do."} and shown == [
+        ("Nothing to do.", types.MessageType.Info)
+    ]
 
 
 def test_a_cancel_by_the_user_ends_quietly_with_the_cancelled_message():

@@ -19,7 +19,9 @@ def large_text(seed: int) -> str:
     rng = random.Random(seed)
     parts, size = [], 0
     while size < 3 * documents.SPLIT_PIECE:
-        parts.append(rng.choice(["x = 1", "def f():", "    pass", "# \x0c note", "s = 'a\u2028b'", ""]))
+        parts.append(
+            rng.choice(["x = 1", "def f():", "    pass", "# \x0c note", "s = 'a\u2028b'", ""])
+        )
         parts.append(rng.choice(BREAKS))
         size += len(parts[-2]) + len(parts[-1])
     return "".join(parts)
@@ -44,7 +46,11 @@ def test_an_edit_before_the_split_is_done_applies_to_the_whole_text():
     text = large_text(7)
     document = LineDocument("file:///d.py", source=text)
     document.lines_through(0)
-    document.apply_change(types.TextDocumentContentChangePartial(
-        range=types.Range(start=types.Position(0, 0), end=types.Position(0, 0)), text="import os\n"))
+    document.apply_change(
+        types.TextDocumentContentChangePartial(
+            range=types.Range(start=types.Position(0, 0), end=types.Position(0, 0)),
+            text="import os\n",
+        )
+    )
     assert document.source == "import os\n" + text
     assert document.line_list == split_lines("import os\n" + text)

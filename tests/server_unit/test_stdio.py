@@ -102,14 +102,20 @@ def test_the_loop_takes_a_large_message_from_the_client_in_few_writes():
 
 
 def server_env(home) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "WANDB_", "CODEGEN_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "WANDB_", "CODEGEN_"))
+    }
     env.update(HOME=str(home), CODEGEN_TRACING="off")
     return env
 
 
 START = [
-    {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-     "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+    {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"processId": None, "rootUri": None, "capabilities": {}},
+    },
     {"jsonrpc": "2.0", "method": "initialized", "params": {}},
     {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
 ]
@@ -153,9 +159,14 @@ def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path, how):
     threads serve. (A reader thread waiting inside the buffered reader once aborted the interpreter
     at exit: "could not acquire lock for <stdin>", exit status -6.)"""
     server_in, server_out, client_out, client_in = connected(how)
-    server = subprocess.Popen([sys.executable, "-P", "-m", "codegen_lsp"], stdin=server_in,
-                              stdout=server_out, stderr=subprocess.PIPE, cwd=tmp_path,
-                              env=server_env(tmp_path))
+    server = subprocess.Popen(
+        [sys.executable, "-P", "-m", "codegen_lsp"],
+        stdin=server_in,
+        stdout=server_out,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=server_env(tmp_path),
+    )
     for descriptor in {server_in, server_out}:
         os.close(descriptor)
     with os.fdopen(client_out, "wb") as to_server, os.fdopen(client_in, "rb") as from_server:
@@ -163,7 +174,9 @@ def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path, how):
             to_server.write(framed(json.dumps(message).encode()))
         to_server.flush()
         answered = replies(from_server)
-        assert answered and answered[-1].get("id") == 2, "the server ended before answering shutdown"
+        assert answered and answered[-1].get("id") == 2, (
+            "the server ended before answering shutdown"
+        )
         to_server.write(framed(b'{"jsonrpc": "2.0", "method": "exit"}'))
         to_server.flush()
         server.wait(timeout=30)  # stdin still open, as an editor leaves it
@@ -183,13 +196,21 @@ def test_the_server_leaves_a_terminal_as_it_found_it(tmp_path):
 
     client, terminal = pty.openpty()
     tty.setraw(terminal)  # no echo, no line editing, no newline translation: the bytes as sent
-    server = subprocess.Popen([sys.executable, "-P", "-m", "codegen_lsp"], stdin=terminal,
-                              stdout=terminal, stderr=terminal, cwd=tmp_path, env=server_env(tmp_path))
+    server = subprocess.Popen(
+        [sys.executable, "-P", "-m", "codegen_lsp"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=tmp_path,
+        env=server_env(tmp_path),
+    )
     try:
         os.write(client, b"".join(framed(json.dumps(message).encode()) for message in START))
         received = b""
         while b'"id": 2' not in received:
-            assert select.select([client], [], [], 30)[0], f"no answer to shutdown; got {received[-500:]!r}"
+            assert select.select([client], [], [], 30)[0], (
+                f"no answer to shutdown; got {received[-500:]!r}"
+            )
             received += os.read(client, 65536)
         os.write(client, framed(b'{"jsonrpc": "2.0", "method": "exit"}'))
         assert server.wait(timeout=30) == 0
@@ -207,9 +228,15 @@ def test_the_server_answers_over_files_too(tmp_path):
     script = tmp_path / "in.jsonrpc"
     script.write_bytes(b"".join(framed(json.dumps(message).encode()) for message in START))
     with open(script, "rb") as stdin, open(tmp_path / "out.jsonrpc", "wb") as stdout:
-        completed = subprocess.run([sys.executable, "-P", "-m", "codegen_lsp"], stdin=stdin,
-                                   stdout=stdout, stderr=subprocess.PIPE, cwd=tmp_path,
-                                   env=server_env(tmp_path), timeout=60)
+        completed = subprocess.run(
+            [sys.executable, "-P", "-m", "codegen_lsp"],
+            stdin=stdin,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            env=server_env(tmp_path),
+            timeout=60,
+        )
     assert completed.returncode == 0, completed.stderr.decode(errors="replace")[-2000:]
     assert b"reading and writing on threads" in completed.stderr
     with open(tmp_path / "out.jsonrpc", "rb") as output:
@@ -234,7 +261,12 @@ def test_the_loop_sees_input_it_has_not_read_yet():
 
 
 def test_writes_return_before_the_client_reads_and_arrive_in_order():
-    messages = [framed(b"x" * 300_000), framed(b"{}"), framed(b"y" * 100_000), framed(b"[]")]  # > a pipe
+    messages = [
+        framed(b"x" * 300_000),
+        framed(b"{}"),
+        framed(b"y" * 100_000),
+        framed(b"[]"),
+    ]  # > a pipe
     read_end, write_end = os.pipe()
     writer = ThreadedStdoutWriter(os.fdopen(write_end, "wb"))
     writing = threading.Thread(target=lambda: [writer.write(message) for message in messages])
@@ -252,7 +284,12 @@ def test_writes_return_before_the_client_reads_and_arrive_in_order():
 
 
 def test_loop_writes_return_before_the_client_reads_and_arrive_in_order():
-    messages = [framed(b"x" * 300_000), framed(b"{}"), framed(b"y" * 100_000), framed(b"[]")]  # > a pipe
+    messages = [
+        framed(b"x" * 300_000),
+        framed(b"{}"),
+        framed(b"y" * 100_000),
+        framed(b"[]"),
+    ]  # > a pipe
     read_end, write_end = os.pipe()
     received = bytearray()
 
