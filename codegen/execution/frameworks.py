@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from ..source import AST_LOCK
+from ..source import parse_or_none
 from ..test_files import read_test_file
 
 Framework = Literal["unittest", "pytest"]
@@ -114,12 +114,8 @@ def _has_pytest_style_tests(directory: Path) -> bool:
 
 
 def _defines_tests(source: str) -> bool:
-    try:
-        with AST_LOCK:
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return False
-    return any(
+    tree = parse_or_none(source)
+    return tree is not None and any(
         isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         for node in tree.body
     )

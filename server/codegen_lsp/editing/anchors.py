@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
-from codegen.source import parse_or_none
+from codegen.source import parse_or_none, without_bom
 
 from ..constants import KIND_ALL, KIND_FUNCTION
 from ..stop import GenerationStopped
@@ -26,6 +26,9 @@ class Anchor:
 
 def anchor_for_request(request, text: str) -> Anchor:
     """The anchor a `codegen.generate` request points at, in the current text."""
+    # Anchors are found in the text as Python reads it: a byte-order mark changes no line number,
+    # and a prompt on the first line then reads the same with or without one.
+    text = without_bom(text)
     lines = split_lines(text)
     if request.kind in (KIND_FUNCTION, KIND_ALL):
         prompt = prompt_at(lines, request.line)
@@ -61,6 +64,7 @@ def function_span(text: str, lines: list[str], name: str) -> tuple[int, int] | N
 
 def anchor_for_functions(text: str, names: list[str]) -> Anchor:
     """The anchor for tests of several functions at once (codegen.generateTests on a whole file)."""
+    text = without_bom(text)
     lines = split_lines(text)
     sources = []
     for name in names:
@@ -74,6 +78,7 @@ def anchor_for_functions(text: str, names: list[str]) -> Anchor:
 
 def refind(anchor: Anchor, text: str) -> Anchor:
     """The same anchor in the current text; GenerationStopped when it is gone or changed."""
+    text = without_bom(text)
     lines = split_lines(text)
     if anchor.prompt is not None:
         prompt = find_prompt(lines, anchor.prompt)

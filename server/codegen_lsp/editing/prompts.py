@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from codegen.source import parse_or_none
+from codegen.source import parse_or_none, without_bom
 
 # Comments that talk to tools, not to people.
 _DIRECTIVE = re.compile(
@@ -43,7 +43,7 @@ def prompt_at(lines: Sequence[str], line: int) -> Prompt | None:
     """The comment prompt containing `line`, or None (also for a line past the end)."""
     if not 0 <= line < len(lines) or not _is_prompt_line(lines, line):
         return None
-    indent = _indent(lines[line])
+    indent = _indent(_line(lines, line))
     # A comment inside a function or class body is a note, not a request for a new function
     if indent:
         return None
@@ -57,7 +57,7 @@ def prompt_at(lines: Sequence[str], line: int) -> Prompt | None:
         and _continues(lines, end + 1, indent)
     ):
         end += 1
-    comment_lines = tuple(lines[i].rstrip("\r\n") for i in range(start, end + 1))
+    comment_lines = tuple(_line(lines, i).rstrip("\r\n") for i in range(start, end + 1))
     text = " ".join(filter(None, (_comment_text(c) for c in comment_lines)))
     if not text:
         return None
@@ -68,7 +68,7 @@ def find_prompt(lines: Sequence[str], prompt: Prompt) -> Prompt | None:
     """Where the same prompt comment is now (nearest its old place), or None if it changed or
     went."""
     wanted = prompt.comment_lines
-    candidates = [i for i, text in enumerate(lines) if text.rstrip("\r\n") == wanted[0]]
+    candidates = [i for i in range(len(lines)) if _line(lines, i).rstrip("\r\n") == wanted[0]]
     for start in sorted(candidates, key=lambda i: abs(i - prompt.start_line)):
         found = prompt_at(lines, start)
         if found is not None and found.comment_lines == wanted:
@@ -83,7 +83,7 @@ def function_at(lines: Sequence[str], line: int) -> FunctionAt | None:
     index = line
     floor = None  # the smallest indentation seen between the line and the scan position
     while index >= 0:
-        text = lines[index]
+        text = _line(lines, index)
         stripped = text.strip()
         if not stripped or stripped.startswith("#"):
             index -= 1
@@ -119,8 +119,13 @@ def looks_like_code(text: str) -> bool:
     return True
 
 
+def _line(lines: Sequence[str], index: int) -> str:
+    """Line `index` as the user sees it: a byte-order mark opening the file is not part of it."""
+    return without_bom(lines[index]) if index == 0 else lines[index]
+
+
 def _is_prompt_line(lines: Sequence[str], index: int) -> bool:
-    stripped = lines[index].strip()
+    stripped = _line(lines, index).strip()
     if not stripped.startswith("#"):
         return False
     if index == 0 and stripped.startswith("#!"):
@@ -131,7 +136,7 @@ def _is_prompt_line(lines: Sequence[str], index: int) -> bool:
 
 
 def _continues(lines: Sequence[str], index: int, indent: str) -> bool:
-    return _indent(lines[index]) == indent and _is_prompt_line(lines, index)
+    return _indent(_line(lines, index)) == indent and _is_prompt_line(lines, index)
 
 
 def _comment_text(comment: str) -> str:
