@@ -13,7 +13,7 @@ from pydantic import PrivateAttr
 
 from . import repair
 from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
-from .execution.frameworks import Framework, resolve_framework
+from .execution.frameworks import Framework, check_runnable, resolve_framework
 from .finishing import CodeFormatter, finish_part
 from .generation import PARTS, Destination, GenerationResult, SavedFiles, join_module
 from .model import prompts
@@ -79,6 +79,9 @@ class CodeGenerationPipeline(weave.Model):
                 self._destination.test_source if self._destination else None,
             )
         return self._framework
+
+    def _check_test_framework(self) -> None:
+        check_runnable(self.test_framework, self._client.settings.test_python)
 
     @property
     def call_id(self) -> str | None:
@@ -283,6 +286,11 @@ class CodeGenerationPipeline(weave.Model):
             raise GeneratedCodeError(
                 "The prompt is empty; describe the function you want.", step="function"
             )
+        wants_runner = parts in ("runner", "all") and not runner_exists
+        wants_tests = parts in ("tests", "all")
+        if wants_tests and self._client.settings.run_tests:
+            # Tests the test interpreter cannot run fail here, before a model call is paid for.
+            await asyncio.to_thread(self._check_test_framework)
         clock = start_clock()
         self._last_run = None
         started = time.perf_counter()
@@ -298,8 +306,6 @@ class CodeGenerationPipeline(weave.Model):
             # `import requests` in a module named requests.py imports itself
             if self._destination is None:
                 module_name = name_beside(module_name, imported_modules(code))
-        wants_runner = parts in ("runner", "all") and not runner_exists
-        wants_tests = parts in ("tests", "all")
         # The runner adds nothing the tests need, so both are asked for at once.
         runner, tests = await gather_or_cancel(
             self.runner_for(code) if wants_runner else _nothing(),
