@@ -46,7 +46,55 @@ def start_coverage(coverage, config):
     return cov
 
 
+def module_name(config):
+    return os.path.splitext(os.path.basename(config["module_file"]))[0]
+
+
+def _is_module_file(module, module_file):
+    path = getattr(module, "__file__", None)
+    return isinstance(path, str) and os.path.realpath(path) == os.path.realpath(module_file)
+
+
+def claim_module_name(config):
+    """Forget a module of the tested module's name that this process imported before the run
+    folder was on sys.path (unittest imports textwrap, say), so the tests import the run folder's
+    file, as `python -m unittest` run in that folder would; a name Python never loads from a file
+    (built-in, frozen) keeps its module."""
+    name, module_file = module_name(config), config["module_file"]
+    loaded = sys.modules.get(name)
+    if loaded is None or _is_module_file(loaded, module_file):
+        return
+    del sys.modules[name]
+    try:
+        spec = importlib.util.find_spec(name)
+    except BaseException:  # a broken finder: leave the module this process had
+        spec = None
+    found = spec is not None and isinstance(spec.origin, str)
+    if not found or os.path.realpath(spec.origin) != os.path.realpath(module_file):
+        sys.modules[name] = loaded
+
+
+def imported_instead(config):
+    """What the tests imported under the tested module's name when it was not the run folder's
+    file, said for the user; None when it was (or when they did not import it)."""
+    name = module_name(config)
+    loaded = sys.modules.get(name)
+    if loaded is None or _is_module_file(loaded, config["module_file"]):
+        return None
+    path = getattr(loaded, "__file__", None)
+    where = f"from {path}" if path else "(built into the interpreter)"
+    return (
+        f"the tests imported {name} {where}, not the {name}.py tested, because Python"
+        f" loads its own module of that name first; rename {name}.py (and its imports in the tests)"
+    )
+
+
 def report_coverage(cov, config, results):
+    instead = imported_instead(config)
+    if instead is not None:  # the file given never ran: its coverage would be a silent 0 %
+        cov.stop()
+        results.emit("coverage_unavailable", reason=instead)
+        return
     try:
         cov.stop()
         _, statements, _, missing, _ = cov.analysis2(config["module_file"])
@@ -70,6 +118,7 @@ def run(config, results, coverage, coverage_error):
             reason = coverage_error if coverage is None else summarize_exception(type(exc), exc)
             results.emit("coverage_unavailable", reason=reason)
 
+    claim_module_name(config)
     if config.get("framework") == "pytest":
         count = run_pytest(config, results, test_file, test_module)
     else:
