@@ -68,6 +68,14 @@ PARTS = ("function", "runner", "tests", "all")
 
 
 @dataclass(frozen=True)
+class MethodOf:
+    """The class generated code goes into as method(s): its name and its source as it is."""
+
+    class_name: str
+    class_source: str
+
+
+@dataclass(frozen=True)
 class SavedFiles:
     """The module and test file as the tests run against them."""
 

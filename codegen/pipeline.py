@@ -15,13 +15,14 @@ from . import repair
 from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
 from .execution.frameworks import Framework, check_runnable, resolve_framework
 from .finishing import CodeFormatter, finish_part
-from .generation import PARTS, Destination, GenerationResult, SavedFiles, join_module
+from .generation import PARTS, Destination, GenerationResult, MethodOf, SavedFiles, join_module
 from .model import prompts
 from .model.llm import ModelClient
 from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
 from .progress import StageCallback, TokenCallback
 from .scoring import quality
 from .shaping.imports import defined_names, imported_modules
+from .shaping.methods import class_with_methods, method_problem
 from .shaping.naming import module_name_for, name_beside
 from .stage_clock import current_clock, start_clock
 
@@ -113,10 +114,18 @@ class CodeGenerationPipeline(weave.Model):
             current_clock().add(f"format.{step}", time.perf_counter() - started)
 
     @weave.op
-    async def generate_code(self, prompt: str) -> GeneratedCode:
-        return await self._ask(
-            GeneratedCode, prompts.render("function", prompt=prompt), step="function", prompt=prompt
+    async def generate_code(self, prompt: str, method_of: MethodOf | None = None) -> GeneratedCode:
+        message = (
+            prompts.render("function", prompt=prompt)
+            if method_of is None
+            else prompts.render(
+                "method",
+                prompt=prompt,
+                class_name=method_of.class_name,
+                class_source=method_of.class_source,
+            )
         )
+        return await self._ask(GeneratedCode, message, step="function", prompt=prompt)
 
     @weave.op
     async def generate_program(self, code: str) -> ProgramRunner:
@@ -128,7 +137,19 @@ class CodeGenerationPipeline(weave.Model):
         )
 
     @weave.op
-    async def generate_tests(self, code: str, module_name: str) -> UnitTest:
+    async def generate_tests(
+        self, code: str, module_name: str, method_of: MethodOf | None = None
+    ) -> UnitTest:
+        if method_of is not None:
+            message = prompts.render_tests(
+                self.test_framework,
+                method=True,
+                code=class_with_methods(method_of.class_source, code),
+                module_name=module_name,
+                class_name=method_of.class_name,
+                methods=", ".join(f"`{name}`" for name in defined_names(code)),
+            )
+            return await self._ask(UnitTest, message, step="tests", prompt=_describe(code))
         names = [n for n in defined_names(code) if not n.startswith("_")] or defined_names(code)
         message = prompts.render_tests(
             self.test_framework, code=code, module_name=module_name, names=", ".join(names) or "*"
@@ -216,10 +237,10 @@ class CodeGenerationPipeline(weave.Model):
         bugs = repair.possible_bugs(tests, best_result, defined_names(code))
         return tests, best_result, repaired, bugs, repair_problem
 
-    async def function_for(self, prompt: str) -> str:
-        """The formatted function(s) for a prompt."""
+    async def function_for(self, prompt: str, method_of: MethodOf | None = None) -> str:
+        """The formatted function(s) for a prompt; `method_of`: method(s) of that class."""
         self._stage("function")
-        reply = await self.generate_code(prompt)
+        reply = await self.generate_code(prompt, method_of)
         code = await self._format(reply.code, "function")
         if not defined_names(code):
             raise GeneratedCodeError(
@@ -227,6 +248,9 @@ class CodeGenerationPipeline(weave.Model):
                 " specific.",
                 step="function",
             )
+        problem = method_problem(code, method_of.class_name) if method_of else None
+        if problem:
+            raise GeneratedCodeError(problem, step="function")
         return code
 
     async def runner_for(self, code: str) -> str:
@@ -237,13 +261,16 @@ class CodeGenerationPipeline(weave.Model):
             reply.main_function_code, code, "", step="runner", format_code=self._format
         )
 
-    async def tests_for(self, code: str, module_name: str) -> str:
-        """A formatted test file (the chosen framework) importing the functions from
-        `module_name`."""
+    async def tests_for(
+        self, code: str, module_name: str, method_of: MethodOf | None = None
+    ) -> str:
+        """A formatted test file (the chosen framework) importing the functions (or the class of
+        `method_of`) from `module_name`."""
         self._stage("tests")
-        reply = await self.generate_tests(code, module_name)
+        reply = await self.generate_tests(code, module_name, method_of)
+        tested = code if method_of is None else class_with_methods(method_of.class_source, code)
         return await finish_part(
-            reply.test_code, code, module_name, step="tests", format_code=self._format
+            reply.test_code, tested, module_name, step="tests", format_code=self._format
         )
 
     @weave.op
@@ -254,18 +281,24 @@ class CodeGenerationPipeline(weave.Model):
         code: str | None = None,
         parts: str = "all",
         runner_exists: bool = False,
+        method_of: MethodOf | None = None,
     ) -> dict[str, Any]:
         """Every face's one traced call: the CLI, `codegen eval` and the editor's code actions.
 
         `code` given: the runner and/or tests are for that existing function (`parts` "runner",
         "tests" or "all"); otherwise the function is generated from `prompt` first. `parts`
         "function" stops there. `runner_exists`: the module already has a main(), so none is asked
-        for.
+        for. `method_of`: the code is method(s) of that class (no runner; tests construct it).
         """
         call = weave.get_current_call()
         self._call_id = call.id if call is not None else None
         result = await self.run(
-            prompt, module_name=module_name, code=code, parts=parts, runner_exists=runner_exists
+            prompt,
+            module_name=module_name,
+            code=code,
+            parts=parts,
+            runner_exists=runner_exists,
+            method_of=method_of,
         )
         return result.as_dict()
 
@@ -277,6 +310,7 @@ class CodeGenerationPipeline(weave.Model):
         code: str | None = None,
         parts: str = "all",
         runner_exists: bool = False,
+        method_of: MethodOf | None = None,
     ) -> GenerationResult:
         """Every stage asked for; raises a CodegenError naming the failed step, having produced
         nothing partial."""
@@ -286,7 +320,7 @@ class CodeGenerationPipeline(weave.Model):
             raise GeneratedCodeError(
                 "The prompt is empty; describe the function you want.", step="function"
             )
-        wants_runner = parts in ("runner", "all") and not runner_exists
+        wants_runner = parts in ("runner", "all") and not runner_exists and method_of is None
         wants_tests = parts in ("tests", "all")
         if wants_tests and self._client.settings.run_tests:
             # Tests the test interpreter cannot run fail here, before a model call is paid for.
@@ -302,14 +336,14 @@ class CodeGenerationPipeline(weave.Model):
                 module_name_for, prompt, python=self._client.settings.test_python
             )
         if code is None:
-            code = await self.function_for(prompt)
+            code = await self.function_for(prompt, method_of)
             # `import requests` in a module named requests.py imports itself
             if self._destination is None:
                 module_name = name_beside(module_name, imported_modules(code))
         # The runner adds nothing the tests need, so both are asked for at once.
         runner, tests = await gather_or_cancel(
             self.runner_for(code) if wants_runner else _nothing(),
-            self.tests_for(code, module_name) if wants_tests else _nothing(),
+            self.tests_for(code, module_name, method_of) if wants_tests else _nothing(),
         )
         self._stage("format")  # each part was formatted as it arrived; the module is their join
         execution, repaired, bugs, repair_problem = None, False, [], None

@@ -11,7 +11,14 @@ from codegen.source import parse_or_none, without_bom
 from ..constants import KIND_ALL, KIND_FUNCTION
 from ..stop import GenerationStopped
 from .merging import split_lines, statement_lines
-from .prompts import Prompt, find_prompt, function_at, function_block, prompt_at
+from .prompts import (
+    Prompt,
+    class_block,
+    find_prompt,
+    function_at,
+    function_block,
+    prompt_at,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,14 @@ def function_span(text: str, lines: list[str], name: str) -> tuple[int, int] | N
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             return statement_lines(node)
     return None
+
+
+def class_source(text: str, name: str) -> str:
+    """The source of the top-level class `name` ("" when there is none): by indentation, since a
+    class whose body is only the prompt comment does not parse."""
+    lines = split_lines(without_bom(text))
+    block = class_block(lines, name)
+    return "".join(lines[block[0] : block[1]]) if block else ""
 
 
 def anchor_for_functions(text: str, names: list[str]) -> Anchor:

@@ -15,20 +15,22 @@ _DIRECTIVE = re.compile(
     re.IGNORECASE,
 )
 _DEF = re.compile(r"(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(")
+_CLASS = re.compile(r"class[ \t]+(\w+)[ \t]*[(:]")
 # A prompt is a paragraph, not a file: never scan further than this for its ends.
 MAX_PROMPT_LINES = 200
 
 
 @dataclass(frozen=True)
 class Prompt:
-    """A block of top-level comment lines asking for code; lines are 0-based, `end_line`
-    inclusive."""
+    """A block of comment lines asking for code, at the top level or in a top-level class's body
+    (`class_name`: the code is its method); lines are 0-based, `end_line` inclusive."""
 
     start_line: int
     end_line: int
     indent: str
     text: str
     comment_lines: tuple[str, ...]
+    class_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,10 @@ def prompt_at(lines: Sequence[str], line: int) -> Prompt | None:
     if not 0 <= line < len(lines) or not _is_prompt_line(lines, line):
         return None
     indent = _indent(_line(lines, line))
-    # A comment inside a function or class body is a note, not a request for a new function
-    if indent:
+    # In a class body a prompt asks for a method; in a function body (or any other block) a comment
+    # is a note, not a request for code
+    class_name = _enclosing_class(lines, line, len(indent)) if indent else None
+    if indent and class_name is None:
         return None
     start = line
     while start > 0 and line - start < MAX_PROMPT_LINES and _continues(lines, start - 1, indent):
@@ -61,7 +65,24 @@ def prompt_at(lines: Sequence[str], line: int) -> Prompt | None:
     text = " ".join(filter(None, (_comment_text(c) for c in comment_lines)))
     if not text:
         return None
-    return Prompt(start, end, indent, text, comment_lines)
+    return Prompt(start, end, indent, text, comment_lines, class_name)
+
+
+def _enclosing_class(lines: Sequence[str], line: int, width: int) -> str | None:
+    """The name of the top-level class whose body holds `line` (indented `width`), judged by
+    indentation alone; None when the block holding it is anything else."""
+    for index in range(line - 1, -1, -1):
+        text = _line(lines, index)
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(_indent(text))
+        if indent == 0 and stripped[0] in ")]}":  # the closing bracket of a wrapped class line
+            continue
+        if indent < width:
+            match = _CLASS.match(text)
+            return match.group(1) if match else None
+    return None
 
 
 def find_prompt(lines: Sequence[str], prompt: Prompt) -> Prompt | None:
@@ -147,15 +168,27 @@ def _indent(text: str) -> str:
     return text[: len(text) - len(text.lstrip(" \t"))]
 
 
-def _defines(line: str, name: str) -> bool:
-    match = _DEF.match(line)
+def _defines(line: str, name: str, pattern: re.Pattern[str]) -> bool:
+    match = pattern.match(line)
     return match is not None and match.group(1) == name
 
 
 def function_block(lines: Sequence[str], name: str) -> tuple[int, int] | None:
     """[start, end) lines of the top-level function `name`, decorators included, by indentation
     alone."""
-    index = next((number for number, text in enumerate(lines) if _defines(text, name)), None)
+    return _block(lines, name, _DEF)
+
+
+def class_block(lines: Sequence[str], name: str) -> tuple[int, int] | None:
+    """[start, end) lines of the top-level class `name`, decorators included, by indentation
+    alone."""
+    return _block(lines, name, _CLASS)
+
+
+def _block(lines: Sequence[str], name: str, pattern: re.Pattern[str]) -> tuple[int, int] | None:
+    index = next(
+        (number for number, text in enumerate(lines) if _defines(text, name, pattern)), None
+    )
     if index is None:
         return None
     start = index
