@@ -22,7 +22,7 @@ from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
 from .progress import StageCallback, TokenCallback
 from .scoring import quality
 from .shaping.imports import defined_names, imported_modules
-from .shaping.methods import class_with_methods, method_problem
+from .shaping.methods import class_with_methods, method_problem, new_methods
 from .shaping.naming import module_name_for, name_beside
 from .stage_clock import current_clock, start_clock
 
@@ -204,14 +204,22 @@ class CodeGenerationPipeline(weave.Model):
         )
         return files, result
 
-    async def tests_that_pass(self, code: str, runner: str, tests: str, module_name: str):
+    async def tests_that_pass(
+        self,
+        code: str,
+        runner: str,
+        tests: str,
+        module_name: str,
+        method_of: MethodOf | None = None,
+    ):
         """Run the tests; on failures, up to `repair_rounds` repairs, keeping whichever version
-        fails least.
+        fails least (a repair of method tests is shown the class with the method in it).
 
         Repair is optional: an unusable repair (a refusal, a reply that does not parse or has the
         wrong shape, a failing endpoint) keeps the tests already made and is reported, never fatal.
         Returns (tests, TestRunResult, repaired, possible bugs, why repair stopped or None).
         """
+        tested = code if method_of is None else class_with_methods(method_of.class_source, code)
         self._stage("run")
         best_files, best_result = await self._run_saved(code, runner, tests, module_name)
         repaired, repair_problem = False, None
@@ -221,10 +229,10 @@ class CodeGenerationPipeline(weave.Model):
             self._stage("repair")
             try:
                 reply = await self.repair_tests(
-                    code, tests, repair.failure_report(best_result), module_name
+                    tested, tests, repair.failure_report(best_result), module_name
                 )
                 candidate = await finish_part(
-                    reply.test_code, code, module_name, step="repair", format_code=self._format
+                    reply.test_code, tested, module_name, step="repair", format_code=self._format
                 )
             except (ModelCallError, ModelReplyError, GeneratedCodeError, ReplayMiss) as error:
                 repair_problem = f"{error} The tests as first generated were kept."
@@ -242,6 +250,8 @@ class CodeGenerationPipeline(weave.Model):
         self._stage("function")
         reply = await self.generate_code(prompt, method_of)
         code = await self._format(reply.code, "function")
+        if method_of is not None:  # small models often write the whole class again
+            code = new_methods(code, method_of.class_name, method_of.class_source)
         if not defined_names(code):
             raise GeneratedCodeError(
                 "The model's answer defines no function; try again or make the prompt more"
@@ -349,7 +359,7 @@ class CodeGenerationPipeline(weave.Model):
         execution, repaired, bugs, repair_problem = None, False, [], None
         if tests and self._client.settings.run_tests:
             tests, run_result, repaired, found, repair_problem = await self.tests_that_pass(
-                code, runner, tests, module_name
+                code, runner, tests, module_name, method_of
             )
             execution, bugs = run_result.as_dict(), [bug.as_dict() for bug in found]
         self._stage("score")

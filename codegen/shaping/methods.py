@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 
-from ..source import parse_or_none
+from ..source import FUNCTION_NODES, parse_or_none
 
 _LEADING_SPACES = re.compile(r"^(?: {4})+")
 _STATIC = frozenset({"staticmethod", "classmethod"})
+_METHOD_NAME = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
 
 
 def body_indent(class_source: str) -> str:
@@ -44,12 +46,47 @@ def class_with_methods(class_source: str, code: str) -> str:
     body: list[str] = []
     for node in tree.body if tree is not None else []:
         target = imports if isinstance(node, (ast.Import, ast.ImportFrom)) else body
-        decorators = getattr(node, "decorator_list", None)
-        first = decorators[0].lineno if decorators else node.lineno
-        target.append("\n".join(lines[first - 1 : node.end_lineno or node.lineno]))
+        target.append(_segment(lines, node))
     methods = "\n\n".join(body) if tree is not None else code
     head = "\n".join(imports) + "\n\n\n" if imports else ""
     return head + class_source.rstrip() + "\n\n" + indent_block(methods, body_indent(class_source))
+
+
+def new_methods(code: str, class_name: str, class_source: str) -> str:
+    """A reply that wrote the whole class `class_name` instead of method(s) for it, reduced to its
+    imports and the methods the class does not have yet, at the margin; any other reply as it is."""
+    tree = parse_or_none(code)
+    if tree is None or any(isinstance(node, FUNCTION_NODES) for node in tree.body):
+        return code
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    if [node.name for node in classes] != [class_name]:
+        return code
+    existing = set(_METHOD_NAME.findall(class_source))
+    lines = code.splitlines()
+    methods = [
+        textwrap.dedent(_segment(lines, node))
+        for node in classes[0].body
+        if isinstance(node, FUNCTION_NODES) and node.name not in existing
+    ]
+    if not methods:
+        return code
+    imports = [
+        _segment(lines, node)
+        for node in tree.body
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
+    return (
+        "".join(f"{line}\n" for line in imports)
+        + ("\n\n" if imports else "")
+        + ("\n\n".join(methods) + "\n")
+    )
+
+
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    """The statement's lines, its decorators included."""
+    decorators = getattr(node, "decorator_list", None)
+    first = decorators[0].lineno if decorators else node.lineno
+    return "\n".join(lines[first - 1 : node.end_lineno or node.lineno])
 
 
 def method_problem(code: str, class_name: str) -> str | None:

@@ -14,7 +14,7 @@ from tests.loopback_model import Reply
 from .conftest import action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-shared_server, editor = shared_editor()
+shared_server, editor = shared_editor(env={"CODEGEN_REPAIR_ROUNDS": "1"})
 
 STACK = '''"""Stacks."""
 
@@ -137,6 +137,44 @@ async def test_generate_method_alone(editor):
     assert "peek" in stack_methods(editor.text(uri))
     assert editor.model.kinds() == ["GeneratedCode"]
     assert not editor.test_file(uri).exists()
+
+
+async def test_a_reply_repeating_the_class_keeps_only_the_new_method(editor):
+    uri = editor.open("stack_repeated.py", STACK)
+    repeated = (
+        "class Stack:\n    def __init__(self) -> None:\n        self.items: list[int] = []\n\n"
+        + "\n".join("    " + line if line else "" for line in PEEK.splitlines())
+        + "\n"
+    )
+    editor.model.enqueue(Reply.code("GeneratedCode", repeated))
+    outcome = await editor.run(
+        action(await editor.code_actions(uri, PROMPT_LINE), "Generate method")
+    )
+    assert outcome["applied"], outcome
+    text = editor.text(uri)
+    assert set(stack_methods(text)) == {"__init__", "push", "peek"}
+    assert text.count("class Stack") == 1 and text.count("def __init__") == 1
+
+
+async def test_a_repair_of_method_tests_is_shown_the_class(editor):
+    uri = editor.open("stack_repair.py", STACK)
+    wrong = PEEK_TESTS.replace(
+        "self.assertEqual(self.stack.peek(), 2)", "self.assertEqual(self.stack.peek(), 1)"
+    )
+    editor.model.enqueue(
+        Reply.code("GeneratedCode", PEEK),
+        Reply.code("UnitTest", wrong),
+        Reply.code("UnitTest", PEEK_TESTS),
+    )
+    outcome = await editor.run(
+        action(await editor.code_actions(uri, PROMPT_LINE), "Generate method and tests")
+    )
+    assert outcome["applied"], outcome
+    assert editor.model.kinds() == ["GeneratedCode", "UnitTest", "UnitTest"]
+    repair_request = editor.model.requests[2]["messages"][-1]["content"]
+    assert "class Stack:" in repair_request and "def push(self, item: int)" in repair_request
+    assert "def peek(self) -> int:" in repair_request
+    assert "3/3 tests passed" in outcome["message"], outcome["message"]
 
 
 async def test_a_reply_that_is_no_method_changes_nothing(editor):
