@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .scoring import quality
+from .shaping.methods import class_with_methods
 
 
 @dataclass
@@ -73,6 +74,10 @@ class MethodOf:
 
     class_name: str
     class_source: str
+
+    def with_methods(self, code: str) -> str:
+        """The class with the methods in `code` at the end of its body: what their tests test."""
+        return class_with_methods(self.class_source, code)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
 from .progress import StageCallback, TokenCallback
 from .scoring import quality
 from .shaping.imports import defined_names, imported_modules
-from .shaping.methods import class_with_methods, method_problem, new_methods
+from .shaping.methods import method_problem, new_methods
 from .shaping.naming import module_name_for, name_beside
 from .stage_clock import current_clock, start_clock
 
@@ -140,20 +140,23 @@ class CodeGenerationPipeline(weave.Model):
     async def generate_tests(
         self, code: str, module_name: str, method_of: MethodOf | None = None
     ) -> UnitTest:
-        if method_of is not None:
+        if method_of is None:
+            names = [n for n in defined_names(code) if not n.startswith("_")] or defined_names(code)
+            message = prompts.render_tests(
+                self.test_framework,
+                code=code,
+                module_name=module_name,
+                names=", ".join(names) or "*",
+            )
+        else:
             message = prompts.render_tests(
                 self.test_framework,
                 method=True,
-                code=class_with_methods(method_of.class_source, code),
+                code=method_of.with_methods(code),
                 module_name=module_name,
                 class_name=method_of.class_name,
                 methods=", ".join(f"`{name}`" for name in defined_names(code)),
             )
-            return await self._ask(UnitTest, message, step="tests", prompt=_describe(code))
-        names = [n for n in defined_names(code) if not n.startswith("_")] or defined_names(code)
-        message = prompts.render_tests(
-            self.test_framework, code=code, module_name=module_name, names=", ".join(names) or "*"
-        )
         return await self._ask(UnitTest, message, step="tests", prompt=_describe(code))
 
     @weave.op
@@ -219,7 +222,7 @@ class CodeGenerationPipeline(weave.Model):
         wrong shape, a failing endpoint) keeps the tests already made and is reported, never fatal.
         Returns (tests, TestRunResult, repaired, possible bugs, why repair stopped or None).
         """
-        tested = code if method_of is None else class_with_methods(method_of.class_source, code)
+        tested = code if method_of is None else method_of.with_methods(code)
         self._stage("run")
         best_files, best_result = await self._run_saved(code, runner, tests, module_name)
         repaired, repair_problem = False, None
@@ -278,7 +281,7 @@ class CodeGenerationPipeline(weave.Model):
         `method_of`) from `module_name`."""
         self._stage("tests")
         reply = await self.generate_tests(code, module_name, method_of)
-        tested = code if method_of is None else class_with_methods(method_of.class_source, code)
+        tested = code if method_of is None else method_of.with_methods(code)
         return await finish_part(
             reply.test_code, tested, module_name, step="tests", format_code=self._format
         )
