@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen.cli import main
 from codegen.execution.frameworks import resolve_framework
 from tests.loopback_model import asks_for_pytest
-
-PROMPT = "compute the moving average of a time series with a window"
+from tests.test_generate_cli import generate
 
 
 @pytest.fixture(scope="module")
@@ -26,30 +24,15 @@ def python_without_pytest(tmp_path_factory: pytest.TempPathFactory) -> str:
     return python
 
 
-def generate(model, out: Path, framework: str) -> int:
-    return main(
-        [
-            "generate",
-            PROMPT,
-            "--out",
-            str(out),
-            "--module",
-            "moving_average",
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--test-framework",
-            framework,
-        ]
-    )
+def generate_with(model, out: Path, framework: str) -> int:
+    return generate(model, out, "--module", "moving_average", "--test-framework", framework)
 
 
 def test_explicit_pytest_without_pytest_fails_before_the_model_is_asked(
     model, tmp_path, capsys, monkeypatch, python_without_pytest
 ):
     monkeypatch.setenv("CODEGEN_TEST_PYTHON", python_without_pytest)
-    assert generate(model, tmp_path / "out", "pytest") == 2
+    assert generate_with(model, tmp_path / "out", "pytest") == 2
     out = capsys.readouterr()
     assert model.requests == []
     assert out.err.count("pytest is not installed") == 1, out.err
@@ -66,7 +49,7 @@ def test_auto_in_a_pytest_project_without_pytest_writes_unittest_tests(
     out_dir = tmp_path / "project"
     out_dir.mkdir()
     (out_dir / "conftest.py").write_text("")  # the project is set up for pytest
-    assert generate(model, out_dir, "auto") == 0
+    assert generate_with(model, out_dir, "auto") == 0
     out = capsys.readouterr().out
     assert "(unittest tests)" in out and "3/3 passed" in out
     assert not any(asks_for_pytest(request) for request in model.requests)
