@@ -1,9 +1,36 @@
 /** Which Python runs the server, whether the server package is importable there, and how to install it. */
 
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SERVER_MODULE } from './constants';
+
+/** Where every Python we start runs: the extension's own folder, never a workspace, which could hold
+ * a `codegen_lsp/`, a `pip/` or a `.env` of its choosing. */
+export const NEUTRAL_FOLDER = __dirname;
+
+/** Arguments and working folder of one Python the extension starts. */
+export interface PythonInvocation {
+    args: string[];
+    cwd: string;
+}
+
+/** Every Python the extension starts goes through here: isolated (-I keeps the working folder, the
+ * PYTHON* variables and the user site off sys.path) and started from a neutral folder, whatever the trust. */
+export function pythonInvocation(args: readonly string[], cwd: string = NEUTRAL_FOLDER): PythonInvocation {
+    return { args: ['-I', ...args], cwd };
+}
+
+/** The language server itself (`python -I -m codegen_lsp`, stdio). */
+export function serverInvocation(): PythonInvocation {
+    return pythonInvocation(['-m', SERVER_MODULE]);
+}
+
+/** The Install button's pip, after the user asked for it. */
+export function installInvocation(source: string): PythonInvocation {
+    return pythonInvocation(['-m', 'pip', 'install', source]);
+}
 
 export type InterpreterSource = 'setting' | 'python extension' | 'default';
 
@@ -44,7 +71,7 @@ export function expandPath(value: string, workspaceFolder?: string, home: string
 
 export type Probe =
     | { ok: true; version: string; executable: string }
-    | { ok: false; problem: 'no-python' | 'missing-package' | 'broken'; detail: string };
+    | { ok: false; problem: 'no-python' | 'missing-package' | 'broken' | 'untrusted'; detail: string };
 
 const PROBE_SCRIPT = `import sys
 try:
@@ -53,13 +80,61 @@ except ModuleNotFoundError as e:
     print("MISSING " + str(e.name)); sys.exit(3)
 print(getattr(m, "__version__", "?")); print(sys.executable)`;
 
+/** The check that the interpreter can import the server package. */
+export function probeInvocation(): PythonInvocation {
+    return pythonInvocation(['-c', PROBE_SCRIPT]);
+}
+
 /** Runs the interpreter once to see whether it exists and can import the server package. */
 export function probeServer(python: string, timeoutMs = 20000): Promise<Probe> {
+    const { args, cwd } = probeInvocation();
     return new Promise((resolve) => {
-        execFile(python, ['-c', PROBE_SCRIPT], { timeout: timeoutMs }, (error, stdout, stderr) => {
+        execFile(python, args, { timeout: timeoutMs, cwd }, (error, stdout, stderr) => {
             resolve(probeResult(error, stdout, stderr));
         });
     });
+}
+
+/** The executable a command name runs: itself when it holds a slash, else the first match on PATH. */
+export function resolveCommand(command: string, searchPath: string = process.env.PATH ?? ''): string {
+    if (command.includes(path.sep)) {
+        return path.resolve(command);
+    }
+    for (const folder of searchPath.split(path.delimiter)) {
+        const candidate = path.resolve(folder || '.', command);
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            return candidate;
+        } catch {
+            // not here: the next PATH entry
+        }
+    }
+    return command;
+}
+
+function realOrSame(file: string): string {
+    try {
+        return fs.realpathSync(file);
+    } catch {
+        return file;
+    }
+}
+
+/** The untrusted folder an interpreter lives in (as named or once links are followed), if any: running
+ * it would run that folder's code (a venv's site-packages runs its `.pth` files even under -I). */
+export function untrustedHome(python: string, untrustedFolders: readonly string[], searchPath?: string): string | undefined {
+    const named = resolveCommand(python, searchPath);
+    const places = [named, realOrSame(named)];
+    return untrustedFolders.find((folder) => {
+        const roots = [path.resolve(folder), realOrSame(folder)];
+        return places.some((place) => roots.some((root) => place === root || place.startsWith(root + path.sep)));
+    });
+}
+
+/** The probe's answer for an interpreter inside an untrusted workspace, which is never run; else undefined. */
+export function refuseUntrusted(python: string, untrustedFolders: readonly string[], searchPath?: string): Probe | undefined {
+    const folder = untrustedHome(python, untrustedFolders, searchPath);
+    return folder === undefined ? undefined : { ok: false, problem: 'untrusted', detail: folder };
 }
 
 /** Reads the probe's outcome; separated from the process so that every outcome can be tested. */
@@ -89,7 +164,7 @@ export function shellQuote(value: string): string {
 
 /** The exact command that installs the server package into `python`, from a checkout or the registry. */
 export function installCommand(python: string, source: string): string {
-    return `${shellQuote(python)} -m pip install ${shellQuote(source)}`;
+    return [python, ...installInvocation(source).args].map(shellQuote).join(' ');
 }
 
 /** One sentence saying what is wrong with the interpreter and what to do. */
@@ -101,6 +176,8 @@ export function probeMessage(interpreter: Interpreter, probe: Probe, install: st
     switch (probe.problem) {
         case 'no-python':
             return `No Python found at ${where}. Set codegen.interpreter to a Python 3.11+ interpreter, or select one with the Python extension.`;
+        case 'untrusted':
+            return `Codegen does not run ${where} while this workspace is untrusted: it lives in ${probe.detail}, so running it would run the workspace's code. Trust the workspace, or set codegen.interpreter (in your user settings) to a Python outside it.`;
         case 'missing-package':
             return `The Codegen server package (${SERVER_MODULE}) is not installed in ${where}. Install it with: ${install}`;
         default:
@@ -123,7 +200,7 @@ export function doctorInvocation(
     workspaceFolder: string | undefined,
     neutralFolder: string,
 ): { args: string[]; cwd: string } {
-    const args = ['-I', '-m', 'codegen', 'doctor'];
+    const args = ['-m', 'codegen', 'doctor'];
     if (trusted && workspaceFolder) {
         args.push('--env-file', path.join(workspaceFolder, '.env'));
     } else {
@@ -135,5 +212,5 @@ export function doctorInvocation(
             args.push(flag, value);
         }
     }
-    return { args, cwd: neutralFolder };
+    return pythonInvocation(args, neutralFolder);
 }
