@@ -172,29 +172,69 @@ def load_settings(
     *,
     env_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    env_file_trusted: bool = False,
+    notices: list[str] | None = None,
 ) -> Settings:
     """Merge the sources, lowest first: defaults, `env_file`, `environ`, then `overrides`.
 
     `overrides` holds explicit choices (CLI flags, editor settings); None values are ignored so
-    that an unset flag never hides the environment. Raises ConfigurationError naming the bad value.
+    that an unset flag never hides the environment. Unless `env_file_trusted` (the editor's trusted
+    workspace), `env_file` is a file anyone could have put in the folder: `_distrust_env_file`
+    applies, and `notices` gets what it changed. Raises ConfigurationError naming the bad value.
     """
-    values: dict[str, Any] = {}
-    if env_file is not None and env_file.is_file():
-        from dotenv import dotenv_values
-
-        values.update(
-            _from_environment({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-        )
-    values.update(_from_environment(os.environ if environ is None else environ))
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    from_file = _read_env_file(env_file)
+    from_environ = _from_environment(os.environ if environ is None else environ)
+    explicit = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if not env_file_trusted and env_file is not None:
+        said = _distrust_env_file(from_file, from_environ, explicit, env_file)
+        if notices is not None:
+            notices.extend(said)
     try:
-        return Settings(**values)
+        return Settings(**{**from_file, **from_environ, **explicit})
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
             for e in error.errors()
         )
         raise ConfigurationError(f"Invalid settings ({problems}).") from None
+
+
+def _read_env_file(env_file: Path | None) -> dict[str, str]:
+    if env_file is None or not env_file.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return _from_environment({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+
+
+def _distrust_env_file(
+    from_file: dict[str, str],
+    from_environ: dict[str, str],
+    explicit: Mapping[str, Any],
+    env_file: Path,
+) -> list[str]:
+    """Edit the sources in place so that a dotenv file can neither send the environment's key to a
+    host of its choosing nor name a program that runs outside the sandbox; say what it changed."""
+    said = []
+    if "test_python" in from_file:
+        del from_file["test_python"]  # every start of it (naming, doctor, the runner) is unconfined
+        if "test_python" not in from_environ and "test_python" not in explicit:
+            said.append(
+                f"CODEGEN_TEST_PYTHON in {env_file} is ignored: a file in the folder may not choose"
+                " a program that runs outside the sandbox. Set it in your environment instead."
+            )
+    chose_url = (
+        "base_url" in from_file and "base_url" not in from_environ and "base_url" not in explicit
+    )
+    if chose_url and "api_key" in from_environ:
+        del from_environ["api_key"]  # only the file's own key, or none, goes to the file's URL
+        where = "the key from that file" if "api_key" in from_file else "no key (none there)"
+        said.append(
+            f"OPENAI_BASE_URL comes from {env_file}, so it is sent {where}, never OPENAI_API_KEY"
+            " from your environment. To send it your key, pass --base-url or set OPENAI_BASE_URL"
+            " in your environment."
+        )
+    return said
 
 
 def check_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

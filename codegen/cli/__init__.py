@@ -234,7 +234,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "test_framework",
         )
     }
-    return load_settings(overrides, env_file=getattr(args, "env_file", None))
+    notices: list[str] = []
+    settings = load_settings(overrides, env_file=getattr(args, "env_file", None), notices=notices)
+    for notice in notices:
+        print(f"codegen: {notice}", file=sys.stderr)
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
