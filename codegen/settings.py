@@ -237,7 +237,9 @@ def _distrust_env_file(
     return said
 
 
-def check_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def check_fields(
+    values: Mapping[str, Any], *, strict: bool = True
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Each value checked against its `Settings` field alone: (the valid ones, field -> why each
     other is not).
 
@@ -251,7 +253,7 @@ def check_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
     for name, value in values.items():
         try:
             # the field's own type, bounds and validators, as `validate_assignment` runs them
-            Settings.__pydantic_validator__.validate_assignment(probe, name, value, strict=True)
+            Settings.__pydantic_validator__.validate_assignment(probe, name, value, strict=strict)
         except ValidationError as error:
             rejected[name] = "; ".join(e["msg"] for e in error.errors())
         else:

@@ -11,6 +11,7 @@ from typing import Any
 from .. import __version__
 from ..errors import CodegenError
 from ..settings import Settings, load_settings
+from .numbers import count, setting_number
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -21,16 +22,24 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (or OPENAI_BASE_URL)",
     )
     group.add_argument(
-        "--timeout", type=float, help="seconds to wait for one model reply (default 60)"
+        "--timeout",
+        type=setting_number("timeout"),
+        help="seconds to wait for one model reply (default 60)",
     )
     group.add_argument(
-        "--max-retries", type=int, help="retries on 429/5xx/connection errors (default 2)"
+        "--max-retries",
+        type=setting_number("max_retries"),
+        help="retries on 429/5xx/connection errors (default 2)",
     )
     group.add_argument(
-        "--temperature", type=float, help="sampling temperature (default: the model's)"
+        "--temperature",
+        type=setting_number("temperature"),
+        help="sampling temperature (default: the model's)",
     )
     group.add_argument(
-        "--max-tokens", type=int, help="reply token limit sent with every request (default 4096)"
+        "--max-tokens",
+        type=setting_number("max_tokens"),
+        help="reply token limit sent with every request (default 4096)",
     )
     group.add_argument(
         "--structured-output",
@@ -75,7 +84,7 @@ def _add_test_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--repair-rounds",
-        type=int,
+        type=setting_number("repair_rounds"),
         help="model repair rounds for failing tests (default 1; 0 = off)",
     )
     parser.add_argument(
@@ -152,7 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--python", help="interpreter for --run (default: this one)")
     score.add_argument(
-        "--repeats", type=int, help="runs per test, to detect flaky tests (default 3)"
+        "--repeats",
+        type=setting_number("test_repeats"),
+        help="runs per test, to detect flaky tests (default 3)",
     )
     _add_unsandboxed_option(score)
     score.add_argument("--json", action="store_true", help="print JSON")
@@ -165,9 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="JSONL or CSV with a `prompt` column (default examples/prompts.jsonl)",
     )
-    evaluate.add_argument("--trials", type=int, default=1, help="runs per prompt (default 1)")
+    evaluate.add_argument("--trials", type=count(), default=1, help="runs per prompt (default 1)")
     evaluate.add_argument(
-        "--parallel", type=int, default=4, help="prompts in flight at once (default 4)"
+        "--parallel", type=count(), default=4, help="prompts in flight at once (default 4)"
     )
     evaluate.add_argument(
         "--report", type=Path, help="JSON report path (default eval-report-<time>.json)"
@@ -201,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     traces.add_argument(
         "--html", type=Path, metavar="PATH", help="for show: write the run as an HTML page to PATH"
     )
-    traces.add_argument("--last", type=int, default=10, help="how many runs to list (default 10)")
+    traces.add_argument(
+        "--last", type=count(), default=10, help="how many runs to list (default 10)"
+    )
     traces.add_argument("--json", action="store_true", help="print JSON")
     traces.add_argument(
         "--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)"
