@@ -3,6 +3,10 @@ evaluation runs in `codegen traces`."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from codegen.cli import main
@@ -79,3 +83,26 @@ def test_numeric_flags_in_range_are_taken(tmp_path, monkeypatch, capsys):
     (tmp_path / "test_m.py").write_text(TESTS)
     assert main(["score", "m.py", "--run", "--repeats", "2"]) == 0
     assert "1/1 passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["score", "m.py"], ["traces"], ["doctor", "--json"]])
+def test_a_closed_pipe_ends_quietly(argv, tmp_path):
+    """`codegen ... | head -1`, the reader gone before the first write: exit 0, no traceback."""
+    (tmp_path / "m.py").write_text(MODULE)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "codegen", *argv],
+            cwd=tmp_path,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env={**os.environ, "CODEGEN_TRACING": "off", "CODEGEN_TRACE_DIR": str(tmp_path)},
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in completed.stderr, completed.stderr
+    assert "BrokenPipe" not in completed.stderr
+    assert completed.returncode == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import select
 import sys
 from pathlib import Path
 from typing import Any
@@ -254,8 +256,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
+    """The subcommand `args` names; its exit status."""
     try:
         if args.command == "generate":
             from .generate import generate_command
@@ -288,6 +290,32 @@ def main(argv: list[str] | None = None) -> int:
         print("codegen: interrupted; nothing was written.", file=sys.stderr)
         return 130
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether nothing reads our stdout any more (a pipe whose reader exited reports POLLERR)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), 0)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll(), or no real stdout: assume it was
+        return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        status = _run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit where it cannot be caught
+    except BrokenPipeError:
+        if not _stdout_reader_gone():
+            raise  # a pipe of ours broke, not the user's: that is a bug to see
+        # `codegen ... | head`: the reader has what it wanted. Python's documented recipe: point
+        # stdout at devnull so the flush at exit does not fail again, and end quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    return status
 
 
 if __name__ == "__main__":
