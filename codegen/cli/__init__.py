@@ -176,7 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--dataset",
         type=Path,
-        help="JSONL or CSV with a `prompt` column (default examples/prompts.jsonl)",
+        help=(
+            "JSONL or CSV with a `prompt` column (default: the 30 prompts shipped with codegen,"
+            " examples/prompts.jsonl in its repository)"
+        ),
     )
     evaluate.add_argument("--trials", type=count(), default=1, help="runs per prompt (default 1)")
     evaluate.add_argument(
