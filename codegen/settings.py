@@ -207,6 +207,12 @@ def _read_env_file(env_file: Path | None) -> dict[str, str]:
     return _from_environment({k: v for k, v in dotenv_values(env_file).items() if v is not None})
 
 
+# Settings that start a program, or let code run, outside the sandbox: a dotenv file may not set
+# them (every start of the test interpreter - module naming, doctor's probe, the runner - comes
+# before any confinement).
+UNSANDBOXED_SETTINGS = ("test_python", "allow_unsandboxed_tests")
+
+
 def _distrust_env_file(
     from_file: dict[str, str],
     from_environ: dict[str, str],
@@ -214,20 +220,17 @@ def _distrust_env_file(
     env_file: Path,
 ) -> list[str]:
     """Edit the sources in place so that a dotenv file can neither send the environment's key to a
-    host of its choosing nor name a program that runs outside the sandbox; say what it changed."""
+    host of its choosing nor run anything outside the sandbox; say what it changed."""
     said = []
-    if "test_python" in from_file:
-        del from_file["test_python"]  # every start of it (naming, doctor, the runner) is unconfined
-        if "test_python" not in from_environ and "test_python" not in explicit:
+    for name in UNSANDBOXED_SETTINGS:
+        if from_file.pop(name, None) is not None and name not in {**from_environ, **explicit}:
             said.append(
-                f"CODEGEN_TEST_PYTHON in {env_file} is ignored: a file in the folder may not choose"
-                " a program that runs outside the sandbox. Set it in your environment instead."
+                f"{ENVIRONMENT_VARIABLES[name]} in {env_file} is ignored: a file in the folder may"
+                " not run anything outside the sandbox. Set it in your environment instead."
             )
-    chose_url = (
-        "base_url" in from_file and "base_url" not in from_environ and "base_url" not in explicit
-    )
-    if chose_url and "api_key" in from_environ:
-        del from_environ["api_key"]  # only the file's own key, or none, goes to the file's URL
+    chose_url = "base_url" in from_file and "base_url" not in {**from_environ, **explicit}
+    if chose_url and from_environ.pop("api_key", None) is not None:
+        # only the file's own key, or none, goes to the file's URL
         where = "the key from that file" if "api_key" in from_file else "no key (none there)"
         said.append(
             f"OPENAI_BASE_URL comes from {env_file}, so it is sent {where}, never OPENAI_API_KEY"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from codegen.cli import main
+from codegen.settings import load_settings
 from codegen.shaping.naming import importable_by
 from tests.loopback_model import LoopbackModel
 
@@ -81,8 +82,18 @@ def test_a_test_interpreter_named_in_dotenv_never_runs(model, folder, evil, caps
     assert main(["doctor", "--json", *base]) in (0, 1)
     assert not evil.exists(), f"evil ran outside the sandbox: {evil.read_text()}"
     captured = capsys.readouterr()
-    notice = "CODEGEN_TEST_PYTHON in .env is ignored: a file in the folder may not choose a program"
+    notice = "CODEGEN_TEST_PYTHON in .env is ignored: a file in the folder may not run anything"
     assert captured.err.count(notice) == 2, captured.err  # once per command run
     assert "3/3 passed" in captured.out  # the generated tests ran, with this interpreter
     doctor = json.loads(captured.out[captured.out.index("\n{") + 1 :])
     assert "evil" not in json.dumps(doctor)
+
+
+def test_dotenv_cannot_allow_unsandboxed_runs(folder, capsys):
+    (folder / ".env").write_text("CODEGEN_ALLOW_UNSANDBOXED=true\n")
+    assert main(["doctor", "--json", "--tracing", "off"]) in (0, 1)
+    err = capsys.readouterr().err
+    assert err.count("CODEGEN_ALLOW_UNSANDBOXED in .env is ignored") == 1, err
+    assert not load_settings(env_file=Path(".env"), environ={}).allow_unsandboxed_tests
+    chosen = load_settings(env_file=Path(".env"), environ={"CODEGEN_ALLOW_UNSANDBOXED": "1"})
+    assert chosen.allow_unsandboxed_tests  # the user's own environment still decides
