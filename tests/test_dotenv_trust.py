@@ -97,3 +97,11 @@ def test_dotenv_cannot_allow_unsandboxed_runs(folder, capsys):
     assert not load_settings(env_file=Path(".env"), environ={}).allow_unsandboxed_tests
     chosen = load_settings(env_file=Path(".env"), environ={"CODEGEN_ALLOW_UNSANDBOXED": "1"})
     assert chosen.allow_unsandboxed_tests  # the user's own environment still decides
+
+
+def test_a_trusted_dotenv_is_taken_whole_as_the_editor_takes_it(model, folder, capsys):
+    """`--trust-env-file`, as VS Code's Check Setup passes it in a trusted workspace."""
+    (folder / ".env").write_text(f"OPENAI_BASE_URL={model.base_url}\n")
+    assert main(["doctor", "--json", "--tracing", "off", "--trust-env-file"]) in (0, 1)
+    assert keys_heard(model) == {f"Bearer {ENV_KEY}"}
+    assert "OPENAI_BASE_URL comes from" not in capsys.readouterr().err

@@ -66,6 +66,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         const=None,
         help="read no dotenv file",
     )
+    group.add_argument(
+        "--trust-env-file",
+        action="store_true",
+        help=(
+            "take the dotenv file whole, as the editor does in a trusted workspace: its base URL"
+            " gets your environment's key, its CODEGEN_TEST_PYTHON is used"
+        ),
+    )
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
@@ -253,7 +261,12 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         )
     }
     notices: list[str] = []
-    settings = load_settings(overrides, env_file=getattr(args, "env_file", None), notices=notices)
+    settings = load_settings(
+        overrides,
+        env_file=getattr(args, "env_file", None),
+        env_file_trusted=getattr(args, "trust_env_file", False),
+        notices=notices,
+    )
     for notice in notices:
         print(f"codegen: {notice}", file=sys.stderr)
     return settings

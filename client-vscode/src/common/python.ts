@@ -202,7 +202,8 @@ export function doctorInvocation(
 ): { args: string[]; cwd: string } {
     const args = ['-m', 'codegen', 'doctor'];
     if (trusted && workspaceFolder) {
-        args.push('--env-file', path.join(workspaceFolder, '.env'));
+        // whole, as the server reads a trusted workspace's .env
+        args.push('--env-file', path.join(workspaceFolder, '.env'), '--trust-env-file');
     } else {
         args.push('--no-env-file');
     }

@@ -88,7 +88,7 @@ test('the set-up check runs doctor isolated, from a neutral folder, without an u
     const untrusted = doctorInvocation(settings, false, '/ws', '/tmp');
     assert.deepEqual(untrusted, { args: ['-I', '-m', 'codegen', 'doctor', '--no-env-file'], cwd: '/tmp' });
     const trusted = doctorInvocation(settings, true, '/ws', '/tmp');
-    assert.deepEqual(trusted.args, ['-I', '-m', 'codegen', 'doctor', '--env-file', '/ws/.env',
+    assert.deepEqual(trusted.args, ['-I', '-m', 'codegen', 'doctor', '--env-file', '/ws/.env', '--trust-env-file',
         '--base-url', 'http://evil.example/v1', '--model', 'm']);
     assert.equal(trusted.cwd, '/tmp');
 });
