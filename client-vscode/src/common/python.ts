@@ -1,26 +1,12 @@
 /** Which Python runs the server, whether the server package is importable there, and how to install it. */
 
 import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SERVER_MODULE } from './constants';
+import { type PythonInvocation, pythonInvocation, untrustedHome } from './isolation';
 
-/** Where every Python we start runs: the extension's own folder, never a workspace, which could hold
- * a `codegen_lsp/`, a `pip/` or a `.env` of its choosing. */
-export const NEUTRAL_FOLDER = __dirname;
-
-/** Arguments and working folder of one Python the extension starts. */
-export interface PythonInvocation {
-    args: string[];
-    cwd: string;
-}
-
-/** Every Python the extension starts goes through here: isolated (-I keeps the working folder, the
- * PYTHON* variables and the user site off sys.path) and started from a neutral folder, whatever the trust. */
-export function pythonInvocation(args: readonly string[], cwd: string = NEUTRAL_FOLDER): PythonInvocation {
-    return { args: ['-I', ...args], cwd };
-}
+export { NEUTRAL_FOLDER } from './isolation';
 
 /** The language server itself (`python -I -m codegen_lsp`, stdio). */
 export function serverInvocation(): PythonInvocation {
@@ -95,42 +81,6 @@ export function probeServer(python: string, timeoutMs = 20000): Promise<Probe> {
     });
 }
 
-/** The executable a command name runs: itself when it holds a slash, else the first match on PATH. */
-export function resolveCommand(command: string, searchPath: string = process.env.PATH ?? ''): string {
-    if (command.includes(path.sep)) {
-        return path.resolve(command);
-    }
-    for (const folder of searchPath.split(path.delimiter)) {
-        const candidate = path.resolve(folder || '.', command);
-        try {
-            fs.accessSync(candidate, fs.constants.X_OK);
-            return candidate;
-        } catch {
-            // not here: the next PATH entry
-        }
-    }
-    return command;
-}
-
-function realOrSame(file: string): string {
-    try {
-        return fs.realpathSync(file);
-    } catch {
-        return file;
-    }
-}
-
-/** The untrusted folder an interpreter lives in (as named or once links are followed), if any: running
- * it would run that folder's code (a venv's site-packages runs its `.pth` files even under -I). */
-export function untrustedHome(python: string, untrustedFolders: readonly string[], searchPath?: string): string | undefined {
-    const named = resolveCommand(python, searchPath);
-    const places = [named, realOrSame(named)];
-    return untrustedFolders.find((folder) => {
-        const roots = [path.resolve(folder), realOrSame(folder)];
-        return places.some((place) => roots.some((root) => place === root || place.startsWith(root + path.sep)));
-    });
-}
-
 /** The probe's answer for an interpreter inside an untrusted workspace, which is never run; else undefined. */
 export function refuseUntrusted(python: string, untrustedFolders: readonly string[], searchPath?: string): Probe | undefined {
     const folder = untrustedHome(python, untrustedFolders, searchPath);
@@ -199,7 +149,7 @@ export function doctorInvocation(
     trusted: boolean,
     workspaceFolder: string | undefined,
     neutralFolder: string,
-): { args: string[]; cwd: string } {
+): PythonInvocation {
     const args = ['-m', 'codegen', 'doctor'];
     if (trusted && workspaceFolder) {
         // whole, as the server reads a trusted workspace's .env
