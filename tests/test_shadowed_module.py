@@ -32,9 +32,11 @@ def marked_module(name: str) -> tuple[str, str]:
     return module, tests
 
 
-def test_a_stdlib_name_the_runner_imported_is_the_users_file_in_the_tests(tmp_path, capsys):
-    """unittest imports textwrap before any test runs."""
-    run = score_run(capsys, tmp_path, "textwrap", *marked_module("textwrap"))
+@pytest.mark.parametrize("name", ["textwrap", "coverage"])
+def test_a_name_the_runner_imported_is_the_users_file_in_the_tests(tmp_path, capsys, name):
+    """unittest imports textwrap (standard library), the runner coverage (an installed package)
+    before any test runs."""
+    run = score_run(capsys, tmp_path, name, *marked_module(name))
     assert (run["run"], run["passed"]) == (1, 1), run
     assert run["coverage_measured"] and run["line_coverage"] == 100.0, run
 
