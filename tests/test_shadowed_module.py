@@ -22,9 +22,15 @@ def score_run(capsys, folder: Path, name: str, module: str, tests: str) -> dict:
     return json.loads(capsys.readouterr().out)["execution"]
 
 
-def marked_module(name: str) -> tuple[str, str]:
-    """A module only the user's file can be (`shout`), and tests that call it."""
+def marked_module(name: str, framework: str = "unittest") -> tuple[str, str]:
+    """A module only the user's file can be (`shout`), and tests that call it (a pytest file runs
+    under pytest)."""
     module = 'def shout(text: str) -> str:\n    """Loud."""\n    return text.upper() + "!"\n'
+    if framework == "pytest":
+        return (
+            module,
+            f"import {name}\n\n\ndef test_shout():\n    assert {name}.shout('hi') == 'HI!'\n",
+        )
     tests = (
         f"import unittest\n\nimport {name}\n\n\nclass TestShout(unittest.TestCase):\n"
         f"    def test_shout(self):\n        self.assertEqual({name}.shout('hi'), 'HI!')\n"
@@ -32,11 +38,15 @@ def marked_module(name: str) -> tuple[str, str]:
     return module, tests
 
 
+@pytest.mark.parametrize("framework", ["unittest", "pytest"])
 @pytest.mark.parametrize("name", ["textwrap", "coverage"])
-def test_a_name_the_runner_imported_is_the_users_file_in_the_tests(tmp_path, capsys, name):
-    """unittest imports textwrap (standard library), the runner coverage (an installed package)
-    before any test runs."""
-    run = score_run(capsys, tmp_path, name, *marked_module(name))
+def test_a_name_the_runner_imported_is_the_users_file_in_the_tests(
+    tmp_path, capsys, name, framework
+):
+    """unittest and pytest import textwrap (standard library), the runner coverage (an installed
+    package) before any test runs; pytest's plugins import more of the standard library after its
+    tests ran, and get Python's own."""
+    run = score_run(capsys, tmp_path, name, *marked_module(name, framework))
     assert (run["run"], run["passed"]) == (1, 1), run
     assert run["coverage_measured"] and run["line_coverage"] == 100.0, run
 
@@ -56,15 +66,16 @@ def test_textwrap_copied_with_cpythons_tests_is_measured(tmp_path, capsys):
     assert run["coverage_measured"] and run["line_coverage"] > 90, run
 
 
+@pytest.mark.parametrize("framework", ["unittest", "pytest"])
 @pytest.mark.parametrize("name", ["itertools", "stat"])
-def test_a_name_python_never_loads_from_a_file_is_said(tmp_path, capsys, name):
+def test_a_name_python_never_loads_from_a_file_is_said(tmp_path, capsys, name, framework):
     """itertools is built into the interpreter, stat frozen into it (3.11 on): the tests get
     Python's own module whatever the folder holds."""
-    run = score_run(capsys, tmp_path, name, *marked_module(name))
+    run = score_run(capsys, tmp_path, name, *marked_module(name, framework))
     if name == "stat" and run["passed"]:
         assert run["coverage_measured"] and run["line_coverage"] == 100.0  # not frozen here
         return
-    assert run["errored"] == 1
+    assert run["errored"] + run["failed"] == 1, run
     assert not run["coverage_measured"] and run["line_coverage"] is None
     assert f"the tests imported {name} " in run["problem"]
     assert f"not the {name}.py tested" in run["problem"] and f"rename {name}.py" in run["problem"]

@@ -7,6 +7,7 @@ import sys
 
 from .errors import summarize_exception
 from .pytest_driver import run_pytest
+from .shadowing import ModuleUnderTest
 from .unittest_driver import guarded_integrity, run_unittest
 
 
@@ -46,51 +47,8 @@ def start_coverage(coverage, config):
     return cov
 
 
-def module_name(config):
-    return os.path.splitext(os.path.basename(config["module_file"]))[0]
-
-
-def _is_module_file(module, module_file):
-    path = getattr(module, "__file__", None)
-    return isinstance(path, str) and os.path.realpath(path) == os.path.realpath(module_file)
-
-
-def claim_module_name(config):
-    """Forget a module of the tested module's name that this process imported before the run
-    folder was on sys.path (unittest imports textwrap, say), so the tests import the run folder's
-    file, as `python -m unittest` run in that folder would; a name Python never loads from a file
-    (built-in, frozen) keeps its module."""
-    name, module_file = module_name(config), config["module_file"]
-    loaded = sys.modules.get(name)
-    if loaded is None or _is_module_file(loaded, module_file):
-        return
-    del sys.modules[name]
-    try:
-        spec = importlib.util.find_spec(name)
-    except BaseException:  # a broken finder: leave the module this process had
-        spec = None
-    found = spec is not None and isinstance(spec.origin, str)
-    if not found or os.path.realpath(spec.origin) != os.path.realpath(module_file):
-        sys.modules[name] = loaded
-
-
-def imported_instead(config):
-    """What the tests imported under the tested module's name when it was not the run folder's
-    file, said for the user; None when it was (or when they did not import it)."""
-    name = module_name(config)
-    loaded = sys.modules.get(name)
-    if loaded is None or _is_module_file(loaded, config["module_file"]):
-        return None
-    path = getattr(loaded, "__file__", None)
-    where = f"from {path}" if path else "(built into the interpreter)"
-    return (
-        f"the tests imported {name} {where}, not the {name}.py tested, because Python"
-        f" loads its own module of that name first; rename {name}.py (and its imports in the tests)"
-    )
-
-
-def report_coverage(cov, config, results):
-    instead = imported_instead(config)
+def report_coverage(cov, config, results, tested_name):
+    instead = tested_name.imported_instead()
     if instead is not None:  # the file given never ran: its coverage would be a silent 0 %
         cov.stop()
         results.emit("coverage_unavailable", reason=instead)
@@ -118,13 +76,16 @@ def run(config, results, coverage, coverage_error):
             reason = coverage_error if coverage is None else summarize_exception(type(exc), exc)
             results.emit("coverage_unavailable", reason=reason)
 
-    claim_module_name(config)
+    tested_name = ModuleUnderTest(config)
     if config.get("framework") == "pytest":
-        count = run_pytest(config, results, test_file, test_module)
+        # pytest imports modules of its own until its plugins are loaded: it frees the name then
+        count = run_pytest(config, results, test_file, test_module, tested_name)
     else:
+        tested_name.claim()
         count = run_unittest(config, results, test_file, test_module, integrity)
+        tested_name.release()
     if cov is not None:
-        report_coverage(cov, config, results)
+        report_coverage(cov, config, results, tested_name)
     results.emit("done", tests=count)
 
 

@@ -16,8 +16,9 @@ class PytestReporter:
     failure in setup or teardown is "errored" too.
     """
 
-    def __init__(self, results, test_file, test_module, integrity):
+    def __init__(self, results, test_file, test_module, integrity, tested_name):
         self._results = results
+        self._tested_name = tested_name
         self._test_file = test_file
         self._prefix = os.path.basename(test_file) + "::"
         self._test_module = test_module
@@ -30,6 +31,13 @@ class PytestReporter:
         if nodeid.startswith(self._prefix):
             nodeid = nodeid[len(self._prefix) :]
         return nodeid.replace("::", ".")
+
+    def pytest_collection(self, session):
+        """Every plugin is loaded by now: the test file is imported next."""
+        self._tested_name.claim()
+
+    def pytest_collection_finish(self, session):
+        self._tested_name.release()
 
     def pytest_runtest_logstart(self, nodeid, location):
         self._results.emit("start", id=self.short_id(nodeid))
@@ -107,7 +115,7 @@ class PytestReporter:
             self._results.emit("result", id=self.short_id(nodeid), **record)
 
 
-def run_pytest(config, results, test_file, test_module):
+def run_pytest(config, results, test_file, test_module, tested_name):
     """Run the test file with the interpreter's own pytest, under our reporter; return the results
     sent."""
     try:
@@ -134,7 +142,7 @@ def run_pytest(config, results, test_file, test_module):
             "builtins.isinstance": (sys.modules["builtins"], "isinstance"),
         },
     )
-    reporter = PytestReporter(results, test_file, test_module, integrity)
+    reporter = PytestReporter(results, test_file, test_module, integrity, tested_name)
     ini = os.path.join(config["workdir"], "codegen-pytest.ini")
     with open(ini, "w") as stream:
         # No project configuration is searched for (or read) outside the run
