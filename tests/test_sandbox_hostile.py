@@ -485,7 +485,7 @@ def test_a_run_that_tampers_in_its_second_repeat_passes_in_none(scene, isolation
         + """
     class TestLater(unittest.TestCase):
         def test_add(self):
-            marker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "second-repeat")
+            marker = "second-repeat"  # in the working folder, which the repeats share
             if os.path.exists(marker):
                 unittest.TestCase.assertEqual = lambda *args, **kwargs: None
             else:
