@@ -13,6 +13,10 @@ import textwrap
 
 import pytest
 
+from codegen import execution
+from codegen.execution import _make_spec
+from codegen.execution.results import ChildRun
+from codegen.execution.summary import summarize_runs
 from tests import test_sandbox_hostile as hostile
 from tests.test_sandbox_hostile import SECRET, hostile_run, outcomes
 
@@ -299,3 +303,61 @@ def test_an_honest_run_stays_trusted_and_measured(scene):
     coverage = {function["name"]: function for function in run["functions"]}
     assert coverage["add"]["percent"] == 100.0 and coverage["never_called"]["percent"] == 0.0
     assert run["statement_lines"] == [1, 2, 5, 6, 7] and run["missing_lines"] == [6, 7], run
+
+
+LEGACY_MODULE = textwrap.dedent("""\
+    import sys
+
+
+    def add(a, b):
+        return a + b
+
+
+    if sys.version_info < (3, 0):
+
+        def legacy_add(a, b):
+            return a + b
+    """)
+
+
+def summarized(executed: list[int]) -> execution.TestRunResult:
+    """What the parent makes of a finished run of TESTS_OF_ADD that reports these lines as run."""
+    spec = _make_spec(
+        module_source=LEGACY_MODULE,
+        test_source=textwrap.dedent(TESTS_OF_ADD),
+        module_name="victim",
+        test_module_name="test_victim",
+        python=None,
+        timeout=10,
+        repeats=1,
+        memory_mb=512,
+        extra_paths=(),
+        allow_unsandboxed=False,
+    )
+    events = [
+        {"event": "runner"},
+        {"event": "isolation", "level": "full", "layers": [], "missing": []},
+        *(
+            {"event": event, "id": f"TestAdd.{name}", "outcome": "passed", "message": ""}
+            for name in ("test_add", "test_add_more")
+            for event in ("start", "result")
+        ),
+        {"event": "coverage", "executed": executed},
+        {"event": "done", "tests": 2},
+    ]
+    run = ChildRun(events, exit_code=0, signal=None, limit=None, stdout_tail="", stderr_tail="")
+    return summarize_runs(spec, [run], 0.1)
+
+
+def test_lines_of_a_function_whose_def_never_ran_are_not_believed():
+    """legacy_add's def is under a test that is false: no line of its body can have run.
+
+    The lines are those a forger that reaches coverage's tracer data would add for every function
+    body; the text and the rule are the parent's, so the summary is what the user sees."""
+    honest = summarized([1, 4, 5, 8])
+    assert (honest.passed, honest.problem) == (2, None)
+    assert honest.missing_lines == [10, 11] and honest.line_coverage < 100.0
+
+    forged = summarized([1, 4, 5, 8, 11])
+    assert forged.passed == 0 and not forged.coverage_measured, forged
+    assert "legacy_add as run, but never ran its def" in (forged.problem or ""), forged.problem
