@@ -3,7 +3,7 @@
 A module under test that rewires unittest, pytest or coverage as it is imported, or rewrites its own
 copy, must never be reported as passed or fully covered; files in the project that only their owner
 can read, or that are named like credentials, must stay unreadable to the run (issue 21, attacks 4
-and 9).
+and 9).  The last test feeds the parent's summary a made-up run: the check it shows is the parent's.
 """
 
 from __future__ import annotations
