@@ -1,6 +1,7 @@
 """What a sandboxed run may read: the interpreter's folders whole, the project's files without
 secrets, a few system files."""
 
+import importlib.machinery
 import os
 import re
 import stat
@@ -33,9 +34,9 @@ _SECRET_NAME = re.compile(
     r"|^(access_|refresh_)?tokens?(\.(json|txt|ya?ml))?$",
     re.IGNORECASE,
 )
-# Python sources stay readable whatever their mode: the tests import the project's modules, and a
-# umask of 077 makes every file of a project private to its owner.
-_SOURCE_SUFFIXES = (".py", ".pyi")
+# Python modules (sources, bytecode, extension modules) stay readable whatever their mode: the
+# tests import the project's modules, and a umask of 077 makes every project file owner-only.
+_MODULE_SUFFIXES = tuple(importlib.machinery.all_suffixes()) + (".pyi",)
 _SKIPPED_DIRS = ("__pycache__", "node_modules")
 MAX_PROJECT_ENTRIES = 20000
 
@@ -71,7 +72,7 @@ def project_files(roots, limit=MAX_PROJECT_ENTRIES):
 
 def _shared(entry):
     """False for a file only its owner may read (0600, 0400): a key or token, not project data."""
-    if entry.name.endswith(_SOURCE_SUFFIXES):
+    if entry.name.endswith(_MODULE_SUFFIXES):
         return True
     return bool(entry.stat(follow_symlinks=False).st_mode & (stat.S_IRGRP | stat.S_IROTH))
 
