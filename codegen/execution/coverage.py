@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 
 from ..source import parse_or_none, parses
@@ -56,9 +57,10 @@ class ModuleLines:
         return found
 
 
-def _module_lines(spec: RunSpec) -> ModuleLines | str:
+@functools.lru_cache(maxsize=4)  # the distrust check and the coverage read the same text
+def _module_lines(module_source: str) -> ModuleLines | str:
     try:
-        return ModuleLines(spec.module_source)
+        return ModuleLines(module_source)
     except Exception as error:  # coverage.py's NotPython, or a parse this Python cannot do
         return f"coverage.py could not read the module's statements here ({error})"
 
@@ -68,7 +70,7 @@ def forged_coverage(spec: RunSpec, run: ChildRun) -> str | None:
     data = run.first("coverage")
     if data is None or not parses(spec.module_source):
         return None
-    lines = _module_lines(spec)
+    lines = _module_lines(spec.module_source)
     if isinstance(lines, str):
         return None
     names = lines.bodies_run_without_their_def(_line_numbers(data.get("executed"), spec))
@@ -83,7 +85,7 @@ def measured_coverage(spec: RunSpec, run: ChildRun) -> MeasuredCoverage:
         return MeasuredCoverage()
     data = run.first("coverage")
     if data is not None:
-        lines = _module_lines(spec)
+        lines = _module_lines(spec.module_source)
         if isinstance(lines, str):
             return MeasuredCoverage(problem=f"Coverage was not measured: {lines}.")
         statements = lines.statements
