@@ -103,9 +103,9 @@ def test_a_module_that_rewires_unittest_as_it_is_imported_never_passes(scene, at
         assert "interfered with the test run" in run["problem"], run
 
 
-def test_a_module_that_swallows_pytest_failures_never_passes(scene):
-    module = textwrap.dedent(
-        """\
+PYTEST_FORGERIES = {
+    # pytest's own call wrapper, made to drop an assertion's exception.
+    "call_info": """\
         import _pytest.runner
 
         _real = _pytest.runner.CallInfo.from_call
@@ -122,9 +122,32 @@ def test_a_module_that_swallows_pytest_failures_never_passes(scene):
 
 
         _pytest.runner.CallInfo.from_call = classmethod(_from_call)
-        """
-    )
-    module += WRONG_ADD
+        """,
+    # A plugin, registered from the running config, that clears the exception before any report.
+    "plugin": """\
+        import gc
+
+        import _pytest.config
+        import pytest
+
+
+        class _Forger:
+            @pytest.hookimpl(wrapper=True)
+            def pytest_runtest_makereport(self, item, call):
+                call.excinfo = None
+                return (yield)
+
+
+        for _thing in gc.get_objects():
+            if isinstance(_thing, _pytest.config.Config):
+                _thing.pluginmanager.register(_Forger())
+        """,
+}
+
+
+@pytest.mark.parametrize("attack", sorted(PYTEST_FORGERIES))
+def test_a_module_that_swallows_pytest_failures_never_passes(scene, attack):
+    module = textwrap.dedent(PYTEST_FORGERIES[attack]) + WRONG_ADD
     tests = """\
         from victim import add
 
