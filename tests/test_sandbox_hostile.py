@@ -427,7 +427,7 @@ def test_forged_results_never_pass(scene, isolation, attack):
             import gc
             for thing in gc.get_objects():
                 if type(thing).__name__ == "ResultsChannel":
-                    thing.emit("coverage", statements=[1, 2], missing=[])
+                    thing.emit("coverage", executed=[1, 2])
             raise AssertionError("add is wrong")
 """,
         # Announce the run's end with a passing count, then go on and fail.
