@@ -315,6 +315,23 @@ def test_secret_files_by_name_and_by_mode_stay_unreadable(scene, isolation):
         assert (outcome, message.split(":")[0]) == ("errored", "PermissionError"), (name, message)
 
 
+def test_tests_kept_in_the_order_they_are_written_stay_trusted(scene):
+    """`TestLoader.sortTestMethodsUsing = None`, a common line in test files, changes no outcome."""
+    tests = TESTS_OF_ADD.replace(
+        "from victim import add\n",
+        "from victim import add\n\n    unittest.TestLoader.sortTestMethodsUsing = None\n",
+    )
+    run = run_against(scene, WITH_UNCALLED, tests)
+    if run["isolation"] == "none":
+        assert run["not_run"]
+        return
+    assert (run["passed"], run["problem"]) == (2, None), run
+    assert [test["test_id"] for test in run["tests"]] == [
+        "TestAdd.test_add",
+        "TestAdd.test_add_more",
+    ]
+
+
 def test_an_honest_run_stays_trusted_and_measured(scene):
     """The checks above never distrust a run that forges nothing."""
     run = run_against(scene, WITH_UNCALLED, TESTS_OF_ADD)

@@ -140,7 +140,10 @@ def guarded_integrity():
         "builtins.isinstance": (builtins, "isinstance"),
         "builtins.issubclass": (builtins, "issubclass"),
     }
-    return Integrity(classes, functions, imported(UNITTEST_MODULES))
+    # Test files set it to None to run tests in the order they are written: that changes only the
+    # order, never an outcome.
+    harmless = ["unittest.loader.TestLoader.sortTestMethodsUsing"]
+    return Integrity(classes, functions, imported(UNITTEST_MODULES), harmless)
 
 
 def run_unittest(config, results, test_file, test_module, integrity):
