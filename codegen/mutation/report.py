@@ -50,7 +50,7 @@ class FunctionScore:
 
     @property
     def score(self) -> float | None:
-        """killed / (killed + survived), a timeout counting as killed; None with nothing to count."""
+        """killed / (killed + survived), a timeout counting as killed; None: nothing counted."""
         caught = self.killed + self.timeout
         counted = caught + self.survived
         return None if counted == 0 else caught / counted
