@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,7 @@ async def mutation_test(
     max_mutants: int = MUTANTS_PER_FUNCTION,
     module_source: str | None = None,
     test_source: str | None = None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> MutationReport:
     """Mutate ``module``'s functions (all, or those named in ``functions``: "f" or "Class.m") and
     run ``tests`` against each mutant in the sandbox.
@@ -132,7 +133,8 @@ async def mutation_test(
     mutated and the report's status is ``tests_fail``.  Each mutant then runs only the tests that
     cover its line, with a timeout derived from the clean run, inside the same boundary as every
     test run.  ``module_source``/``test_source`` override the files' text (the paths name them).
-    Never raises for anything the tested code does; bad arguments raise ValueError.
+    ``progress`` hears a sentence as each stage starts.  Never raises for anything the tested code
+    does; bad arguments raise ValueError.
     """
     started = time.monotonic()
     source = _read(module) if module_source is None else module_source
@@ -150,13 +152,16 @@ async def mutation_test(
         framework=framework,
     )
     spans = _chosen_spans(source, functions)
+    progress("running the tests (sandboxed)…")
     clean = await run_tests_async(**settings, repeats=1)
     failure = _clean_failure(clean)
     if failure is not None:
         status: RunStatus = "not_run" if clean.not_run else "tests_fail"
         return MutationReport(status, failure, clean=clean, duration=time.monotonic() - started)
+    progress(f"making the mutants of {len(spans)} function(s)…")
     builder = _Builder(source, module.name)
     scores = [builder.add_function(span, max_mutants) for span in spans]
+    progress(f"running {len(builder.jobs)} mutant(s) (sandboxed)…")
     message = await _judge(builder, settings, clean)
     _tally(scores, builder.mutants)
     return MutationReport(
