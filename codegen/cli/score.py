@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from ..errors import CodegenError
+from ..progress import StderrProgress
 from ..scoring import quality
 from ..settings import Settings
-from ..progress import StderrProgress
 from .reporting import mutation_lines, test_run_lines
 
 
