@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -152,15 +153,22 @@ async def mutation_test(
         framework=framework,
     )
     spans = _chosen_spans(source, functions)
-    progress("running the tests (sandboxed)…")
+    progress(f"running the tests (sandboxed); making the mutants of {len(spans)} function(s)…")
+    builder = _Builder(source, module.name)
+    # The mutants are made while the clean run's child works: it mostly waits on that process.
+    making = asyncio.create_task(
+        asyncio.to_thread(lambda: [builder.add_function(span, max_mutants) for span in spans])
+    )
     clean = await run_tests_async(**settings, repeats=1)
+    try:
+        scores = await making
+    except Exception as error:  # parso or an operator failing on code Python accepts
+        message = f"the mutants could not be made: {type(error).__name__}: {error}"
+        return MutationReport("not_run", message, clean=clean, duration=time.monotonic() - started)
     failure = _clean_failure(clean)
     if failure is not None:
         status: RunStatus = "not_run" if clean.not_run else "tests_fail"
         return MutationReport(status, failure, clean=clean, duration=time.monotonic() - started)
-    progress(f"making the mutants of {len(spans)} function(s)…")
-    builder = _Builder(source, module.name)
-    scores = [builder.add_function(span, max_mutants) for span in spans]
     progress(f"running {len(builder.jobs)} mutant(s) (sandboxed)…")
     message = await _judge(builder, settings, clean)
     _tally(scores, builder.mutants)
