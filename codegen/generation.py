@@ -29,6 +29,9 @@ class GenerationResult:
     possible_bugs: list[dict[str, Any]] = field(default_factory=list)
     repair_problem: str | None = None  # why the optional repair step could not be used
     test_framework: str = "unittest"  # what the tests are written for and were run with
+    mutation: dict[str, Any] | None = None  # MutationReport.as_dict() of the kept tests
+    # The steer round: score before/after, tests kept and dropped (and why); None: not steered
+    steer: dict[str, Any] | None = None
 
     @property
     def module_code(self) -> str:
@@ -58,6 +61,8 @@ class GenerationResult:
             "possible_bugs": self.possible_bugs,
             "repair_problem": self.repair_problem,
             "test_framework": self.test_framework,
+            "mutation": self.mutation,
+            "steer": self.steer,
         }
 
 

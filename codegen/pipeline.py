@@ -19,6 +19,8 @@ from .generation import PARTS, Destination, GenerationResult, MethodOf, SavedFil
 from .model import prompts
 from .model.llm import ModelClient
 from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
+from .mutation import Mutant, MutationReport, mutation_test
+from .mutation.steering import SteerVerdicts, append_tests, judge_new_tests, survivors_text
 from .progress import StageCallback, TokenCallback
 from .scoring import quality
 from .shaping.imports import defined_names, imported_modules
@@ -248,6 +250,109 @@ class CodeGenerationPipeline(weave.Model):
         bugs = repair.possible_bugs(tests, best_result, defined_names(code))
         return tests, best_result, repaired, bugs, repair_problem
 
+    def _run_settings(self, module_name: str, test_module_name: str | None) -> dict[str, Any]:
+        """The sandboxed run's keyword arguments (run_tests_async's) besides the sources."""
+        settings = self._client.settings
+        return dict(
+            module_name=module_name,
+            test_module_name=test_module_name or f"test_{module_name}",
+            python=settings.test_python,
+            timeout=settings.test_timeout,
+            allow_unsandboxed=settings.allow_unsandboxed_tests,
+            framework=self.test_framework,
+            extra_paths=self._destination.extra_paths if self._destination else (),
+        )
+
+    @weave.op
+    async def measure_mutation(
+        self,
+        module_code: str,
+        tests: str,
+        module_name: str,
+        test_module_name: str | None,
+        functions: list[str],
+    ) -> MutationReport:
+        """How many mutants of `functions` the tests kill, in the sandbox (the mutation engine)."""
+        arguments = self._run_settings(module_name, test_module_name)
+        started = time.perf_counter()
+        try:
+            return await mutation_test(
+                Path(f"{module_name}.py"),
+                Path(f"{arguments.pop('test_module_name')}.py"),
+                functions=functions,
+                module_source=module_code,
+                test_source=tests,
+                **{k: v for k, v in arguments.items() if k != "module_name"},
+            )
+        finally:
+            current_clock().add("mutation", time.perf_counter() - started)
+
+    @weave.op
+    async def steer_tests(
+        self,
+        tested_code: str,
+        files: SavedFiles,
+        module_name: str,
+        survivors: list[Mutant],
+    ) -> SteerVerdicts:
+        """One more model round (ACH-style): tests that catch the surviving mutants; each is kept
+        only if it passes on the function and fails on at least one survivor (sandboxed)."""
+        message = prompts.render_steer(
+            self.test_framework,
+            code=tested_code,
+            tests=files.test_code,
+            module_name=module_name,
+            mutants=survivors_text(survivors),
+        )
+        reply = await self._ask(UnitTest, message, step="steer", prompt=_describe(tested_code))
+        new_tests = await finish_part(
+            reply.test_code, tested_code, module_name, step="steer", format_code=self._format
+        )
+        return await judge_new_tests(
+            files.module_code,
+            new_tests,
+            survivors,
+            run_settings=self._run_settings(module_name, files.test_module_name),
+        )
+
+    async def mutation_for(
+        self, code: str, runner: str, tests: str, module_name: str, method_of: MethodOf | None
+    ) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+        """The kept tests' mutation report and, under `steer`, the steer round's outcome and the
+        tests with the kept new ones appended. Returns (report dict, steer dict or None, tests)."""
+        assert self._last_run is not None
+        files, _ = self._last_run
+        functions = mutated_functions(code, files.module_code, method_of)
+        self._stage("mutation")
+        report = await self.measure_mutation(
+            files.module_code, files.test_code, module_name, files.test_module_name, functions
+        )
+        survivors = [mutant for mutant in report.mutants if mutant.status == "survived"]
+        if self._client.settings.mutation != "steer" or not survivors:
+            return report.as_dict(), None, tests
+        self._stage("steer")
+        tested = code if method_of is None else method_of.with_methods(code)
+        steer: dict[str, Any] = {"before": report.score, "after": report.score, "problem": None}
+        try:
+            verdicts = await self.steer_tests(tested, files, module_name, survivors)
+        except (ModelCallError, ModelReplyError, GeneratedCodeError, ReplayMiss) as error:
+            steer["problem"] = f"{error} The tests were kept as they were."
+            return report.as_dict(), steer | {"kept": 0, "dropped": 0, "tests": {}}, tests
+        steer |= {"kept": len(verdicts.kept), "dropped": len(verdicts.dropped)}
+        steer["tests"] = verdicts.as_dict()
+        if not verdicts.kept:
+            return report.as_dict(), steer, tests
+        tests = append_tests(tests, verdicts.kept_source)
+        self._stage("run")
+        self._last_run = await self._run_saved(code, runner, tests, module_name)
+        files, _ = self._last_run
+        self._stage("mutation")
+        after = await self.measure_mutation(
+            files.module_code, files.test_code, module_name, files.test_module_name, functions
+        )
+        steer["after"] = after.score
+        return after.as_dict(), steer, tests
+
     async def function_for(self, prompt: str, method_of: MethodOf | None = None) -> str:
         """The formatted function(s) for a prompt; `method_of`: method(s) of that class."""
         self._stage("function")
@@ -365,6 +470,12 @@ class CodeGenerationPipeline(weave.Model):
                 code, runner, tests, module_name, method_of
             )
             execution, bugs = run_result.as_dict(), [bug.as_dict() for bug in found]
+        mutation, steer = None, None
+        if execution is not None and self._client.settings.mutation != "off":
+            mutation, steer, tests = await self.mutation_for(
+                code, runner, tests, module_name, method_of
+            )
+            execution = self._last_run[1].as_dict() if self._last_run else execution
         self._stage("score")
         score_started = time.perf_counter()
         scores = quality.seed_scores(code, tests)
@@ -383,7 +494,23 @@ class CodeGenerationPipeline(weave.Model):
             possible_bugs=bugs,
             repair_problem=repair_problem,
             test_framework=self.test_framework,
+            mutation=mutation,
+            steer=steer,
         )
+
+
+def mutated_functions(code: str, module_code: str, method_of: MethodOf | None) -> list[str]:
+    """The functions generated (or their methods, "Class.method"), as the module names them."""
+    from .execution.coverage import function_spans
+
+    names = set(defined_names(code))
+    if method_of is not None:
+        names = {f"{method_of.class_name}.{name}" for name in names}
+    return [
+        span[0]
+        for span in function_spans(module_code)
+        if span[0] in names or span[0].partition(".")[0] in names
+    ]
 
 
 async def _nothing() -> str:

@@ -24,6 +24,8 @@ STAGE_LABELS = {
     "score": "scoring",
     "run": "running the tests (sandboxed)",
     "repair": "repairing failing tests",
+    "mutation": "mutation testing the kept tests (sandboxed)",
+    "steer": "asking for tests that catch the surviving mutants",
 }
 
 

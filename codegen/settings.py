@@ -16,6 +16,8 @@ TracingMode = Literal["auto", "local", "wandb", "off"]
 # rejection.
 StructuredOutputMode = Literal["auto", "json_schema", "json_object", "text"]
 TestFrameworkChoice = Literal["auto", "unittest", "pytest"]
+# off: no mutation run; score: measure the kept tests; steer: then one more round for survivors.
+MutationMode = Literal["off", "score", "steer"]
 
 # Setting name -> environment variable. OPENAI_* are the SDK's own names, so a user who has
 # configured the openai SDK has configured us.
@@ -37,6 +39,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "structured_output": "CODEGEN_STRUCTURED_OUTPUT",
     "max_tokens": "CODEGEN_MAX_TOKENS",
     "test_framework": "CODEGEN_TEST_FRAMEWORK",
+    "mutation": "CODEGEN_MUTATION",
 }
 
 # A key sent to a host nobody chose on purpose is a leak; when the base URL is set but no key is,
@@ -110,6 +113,13 @@ class Settings(BaseModel):
         "auto",
         description=(
             "Tests to write: auto = pytest when the project is set up for it, else unittest."
+        ),
+    )
+    mutation: MutationMode = Field(
+        "score",
+        description=(
+            "After the kept tests pass: off; score = measure how many small bugs (mutants) they"
+            " catch; steer = then ask the model for tests that catch the survivors."
         ),
     )
 

@@ -105,6 +105,14 @@ def _add_test_run_options(parser: argparse.ArgumentParser) -> None:
             "or pytest-style tests and the test interpreter has pytest, else unittest"
         ),
     )
+    parser.add_argument(
+        "--mutation",
+        choices=["off", "score", "steer"],
+        help=(
+            "after the tests pass: off; score (default) = how many mutants of the function they"
+            " catch; steer = then one more model round for tests that catch the survivors"
+        ),
+    )
     _add_unsandboxed_option(parser)
 
 
@@ -271,6 +279,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "max_tokens",
             "structured_output",
             "test_framework",
+            "mutation",
         )
     }
     notices: list[str] = []

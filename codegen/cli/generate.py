@@ -13,7 +13,7 @@ from ..progress import StderrProgress
 from ..session import traced_session
 from ..settings import Settings
 from ..shaping.naming import check_module_name, module_name_for
-from .reporting import test_run_lines
+from .reporting import mutation_lines, steer_lines, test_run_lines
 
 
 async def generate_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -97,4 +97,8 @@ def execution_summary(result) -> list[str]:
         lines.append(
             f"  possible bug in `{bug['function']}`: {bug['test_id']} fails with {bug['message']}"
         )
+    if result.mutation is not None:
+        lines += mutation_lines(result.mutation)
+    if result.steer is not None:
+        lines += steer_lines(result.steer)
     return lines

@@ -59,3 +59,20 @@ def mutation_lines(mutation: dict[str, Any]) -> list[str]:
             unseen = "" if mutant["tests_run"] else " (no test runs this line)"
             lines.append(f"    survived: line {mutant['line']}: {mutant['description']}{unseen}")
     return lines
+
+
+def _score_text(score: float | None) -> str:
+    return "no score" if score is None else f"{score:.2f}"
+
+
+def steer_lines(steer: dict[str, Any]) -> list[str]:
+    """The steer round: the score before and after, and each new test dropped, with why."""
+    if steer["problem"]:
+        return [f"steer: not used: {steer['problem']}"]
+    lines = [
+        f"steer: mutation score {_score_text(steer['before'])} -> {_score_text(steer['after'])}"
+        f" · {steer['kept']} new test(s) kept, {steer['dropped']} dropped"
+    ]
+    for test_id, why in steer["tests"].get("dropped", {}).items():
+        lines.append(f"  dropped {test_id}: {why}")
+    return lines

@@ -47,6 +47,12 @@ def render_tests(framework: str, *, method: bool = False, **variables: str) -> s
     return render(TEST_TEMPLATES[framework] + ("_method" if method else ""), **variables)
 
 
+def render_steer(framework: str, **variables: str) -> str:
+    """The prompt asking for new tests that catch the surviving mutants, in `framework`."""
+    styles = REPAIR_STYLES[framework]
+    return render("steer", framework=framework, style=styles["style"], **variables)
+
+
 def render_repair(framework: str, **variables: str) -> str:
     """The prompt asking to fix failing tests, keeping them in `framework`."""
     return render("repair", framework=framework, **REPAIR_STYLES[framework], **variables)

@@ -21,6 +21,8 @@ STAGES = {
     "format": ("Formatting", 60),
     "run": ("Running the tests", 70),
     "repair": ("Repairing failing tests", 80),
+    "mutation": ("Mutation testing the tests", 84),
+    "steer": ("Asking for tests that catch the surviving mutants", 87),
     "score": ("Scoring", 90),
     "apply": ("Applying the edit", 95),
 }

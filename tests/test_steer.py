@@ -1,0 +1,96 @@
+"""`codegen generate --mutation score|steer` against the loopback model: the kept tests' mutation
+score, and the steer round that keeps only tests that pass on the function and kill a survivor."""
+
+from __future__ import annotations
+
+import json
+
+from tests.loopback_model import Reply
+from tests.test_generate_cli import generate
+
+# A test that calls the function and checks nothing: every mutant survives it.
+WEAK_TESTS = """import unittest
+
+from ma import moving_average
+
+
+class TestMovingAverage(unittest.TestCase):
+    def test_runs(self):
+        moving_average([1.0, 2.0, 3.0, 4.0], 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
+"""
+
+# The steer round's reply: one test that kills mutants, one that kills none, one that fails on
+# the function as it is.
+STEER_REPLY = """import unittest
+
+from ma import moving_average
+
+
+class TestMovingAverageCatchesChanges(unittest.TestCase):
+    def test_window_of_two_averages_neighbours(self):
+        self.assertEqual(moving_average([1.0, 2.0, 3.0, 4.0], 2), [1.5, 2.5, 3.5])
+
+    def test_is_callable(self):
+        self.assertTrue(callable(moving_average))
+
+    def test_wrong_expectation(self):
+        self.assertEqual(moving_average([1.0, 2.0], 1), [9.9])  # 1.0 and 2.0 in truth
+
+
+if __name__ == "__main__":
+    unittest.main()
+"""
+
+
+def test_generate_reports_the_mutation_score_of_the_kept_tests(model, tmp_path, capsys):
+    model.enqueue(Reply.code("UnitTest", WEAK_TESTS))
+    assert generate(model, tmp_path, "--module", "ma") == 0
+    out = capsys.readouterr().out
+    assert "Tests: 1/1 passed" in out
+    assert "  moving_average: mutation " in out and " killed (50 of 61 mutants, capped)" in out
+    assert "    survived: line 14: `/` → `*`" in out
+    assert "steer:" not in out
+    assert model.kinds().count("UnitTest") == 1
+
+
+def test_mutation_off_runs_no_mutants(model, tmp_path, capsys):
+    assert generate(model, tmp_path, "--module", "ma", "--mutation", "off", "--json") == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["mutation"] is None and payload["steer"] is None
+
+
+def test_steer_raises_the_score_of_weak_tests_and_drops_the_tests_that_do_not_help(
+    model, tmp_path, capsys
+):
+    model.enqueue(Reply.code("UnitTest", WEAK_TESTS), Reply.code("UnitTest", STEER_REPLY))
+    assert generate(model, tmp_path, "--module", "ma", "--mutation", "steer", "--json") == 0
+    payload = json.loads(capsys.readouterr().out)
+    steer = payload["steer"]
+    prompt = model.requests[-1]["messages"][-1]["content"]
+    assert "go unnoticed" in prompt and "--- a/ma.py" in prompt  # each survivor's diff was sent
+    assert steer["before"] < steer["after"]
+    assert steer["kept"] == 1 and steer["dropped"] == 2
+    dropped = steer["tests"]["dropped"]
+    assert "catches none" in dropped["TestMovingAverageCatchesChanges.test_is_callable"]
+    assert "fails on the function" in dropped["TestMovingAverageCatchesChanges.test_wrong_expectation"]
+    assert payload["mutation"]["score"] == steer["after"]
+    written = (tmp_path / "test_ma.py").read_text()
+    # The kept test is appended beside the first tests, the dropped ones are not written.
+    assert "def test_runs(self):" in written
+    assert "def test_window_of_two_averages_neighbours(self):" in written
+    assert "test_is_callable" not in written and "9.9" not in written
+    assert written.count('if __name__ == "__main__":') == 1
+    assert payload["execution"]["passed"] == 2 and payload["execution"]["failed"] == 0
+
+
+def test_steer_text_output_gives_before_and_after(model, tmp_path, capsys):
+    model.enqueue(Reply.code("UnitTest", WEAK_TESTS), Reply.code("UnitTest", STEER_REPLY))
+    assert generate(model, tmp_path, "--module", "ma", "--mutation", "steer") == 0
+    out = capsys.readouterr().out
+    assert "steer: mutation score 0.38 -> 0.8" in out
+    assert "1 new test(s) kept, 2 dropped" in out
+    assert "  dropped TestMovingAverageCatchesChanges.test_wrong_expectation: fails on" in out
