@@ -76,7 +76,9 @@ def test_steer_raises_the_score_of_weak_tests_and_drops_the_tests_that_do_not_he
     assert steer["kept"] == 1 and steer["dropped"] == 2
     dropped = steer["tests"]["dropped"]
     assert "catches none" in dropped["TestMovingAverageCatchesChanges.test_is_callable"]
-    assert "fails on the function" in dropped["TestMovingAverageCatchesChanges.test_wrong_expectation"]
+    assert (
+        "fails on the function" in dropped["TestMovingAverageCatchesChanges.test_wrong_expectation"]
+    )
     assert payload["mutation"]["score"] == steer["after"]
     written = (tmp_path / "test_ma.py").read_text()
     # The kept test is appended beside the first tests, the dropped ones are not written.

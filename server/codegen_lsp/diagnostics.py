@@ -11,10 +11,11 @@ from codegen.scoring.statement_analysis import is_test_scope
 
 from .analysis import DocumentAnalysis
 from .constants import DIAGNOSTIC_SOURCE
-from .run_results import ModuleResults, function_text
+from .run_results import FunctionResults, ModuleResults, function_text
 
 Units = Callable[[str], int]  # length of a string in the client's position units
 Diagnostic = dict[str, Any]  # an LSP Diagnostic as JSON
+MUTANT_SURVIVED = "mutant-survived"  # a change to the function the tests do not notice
 
 
 def lsp_diagnostics(
@@ -157,6 +158,7 @@ def lsp_test_diagnostics(
                     units,
                 )
             )
+        diagnostics += _survivor_diagnostics(analysis, entry, def_line, units)
         for first, last in _runs(sorted(entry.missing_offsets)):
             start, end = def_line + first, def_line + last
             if end >= len(analysis.lines):
@@ -180,6 +182,33 @@ def lsp_test_diagnostics(
                 )
             )
     return diagnostics
+
+
+def _survivor_diagnostics(
+    analysis: DocumentAnalysis, entry: FunctionResults, def_line: int, units: Units
+) -> list[Diagnostic]:
+    """Each mutant the tests let through, as Information on its line; `data` names it for the
+    code action that asks for a test catching it."""
+    found = []
+    for mutant in entry.survivors:
+        line = def_line + mutant.offset
+        if not 0 <= line < len(analysis.lines):
+            continue
+        text = _line(analysis, line)
+        diagnostic = _diagnostic(
+            analysis,
+            line,
+            len(text) - len(text.lstrip()),
+            line,
+            len(text),
+            f"{mutant.description} here goes unnoticed by the tests",
+            MUTANT_SURVIVED,
+            types.DiagnosticSeverity.Information,
+            units,
+        )
+        diagnostic["data"] = {"mutantId": mutant.id, "function": entry.name}
+        found.append(diagnostic)
+    return found
 
 
 def score_text(value: float) -> str:

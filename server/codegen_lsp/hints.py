@@ -67,6 +67,8 @@ def function_hints(
                 parts.append(f"tests {entry.tests_passed}/{entry.tests_run}")
             if entry.coverage_percent is not None:
                 parts.append(f"{entry.coverage_percent:.0f}% covered")
+            if entry.mutants_caught is not None:
+                parts.append(f"mutants {entry.mutants_caught}/{entry.mutants_counted}")
         elif info.name in untested:
             parts.append("untested")
         hints.append(_hint(analysis.lines, def_line, " · ".join(parts), units))

@@ -35,6 +35,18 @@ class FunctionResults:
     failures: list[TestFailure] = field(default_factory=list)
     coverage_percent: float | None = None
     missing_offsets: tuple[int, ...] = ()  # uncovered lines, counted from the def line
+    mutants_caught: int | None = None  # killed (or timed out) mutants; None: not measured
+    mutants_counted: int = 0  # caught + survived
+    survivors: list[SurvivingMutant] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SurvivingMutant:
+    """A change to the function the tests do not notice."""
+
+    id: int
+    offset: int  # its line, counted from the def line
+    description: str  # "`<` → `<=`"
 
 
 @dataclass
@@ -48,7 +60,13 @@ class ModuleResults:
 
 
 def module_results(
-    module_text: str, test_text: str, run: Any, *, module_uri: str = "", test_uri: str = ""
+    module_text: str,
+    test_text: str,
+    run: Any,
+    *,
+    module_uri: str = "",
+    test_uri: str = "",
+    mutation: dict[str, Any] | None = None,
 ) -> ModuleResults:
     """Attach a codegen.execution TestRunResult to the module's top-level functions (each file
     parsed once)."""
@@ -87,8 +105,37 @@ def module_results(
                 start = spans[coverage.name][0]
                 covered.coverage_percent = coverage.percent
                 covered.missing_offsets = tuple(line - start for line in coverage.missing_lines)
-    explorer = results_notification(module_uri, test_uri, run) if module_uri and test_uri else None
+    if mutation is not None:
+        attach_mutation(results, spans, mutation)
+    explorer = (
+        results_notification(module_uri, test_uri, run, mutation)
+        if module_uri and test_uri
+        else None
+    )
     return ModuleResults(results, summary(run), run.problem, explorer)
+
+
+def attach_mutation(
+    results: dict[str, FunctionResults],
+    spans: dict[str, tuple[int, int, str]],
+    mutation: dict[str, Any],
+) -> None:
+    """A mutation report (MutationReport.as_dict()) on its functions: the score, each survivor."""
+    if mutation.get("status") != "mutated":
+        return
+    for name, entry in mutation["functions"].items():
+        if name in results and entry["total"]:
+            caught = entry["killed"] + entry["timeout"]
+            results[name].mutants_caught = caught
+            results[name].mutants_counted = caught + entry["survived"]
+    for mutant in mutation["mutants"]:
+        name = mutant["function"]
+        if mutant["status"] == "survived" and name in results:
+            results[name].survivors.append(
+                SurvivingMutant(
+                    mutant["id"], mutant["line"] - spans[name][0], mutant["description"]
+                )
+            )
 
 
 def summary(run: Any) -> str:

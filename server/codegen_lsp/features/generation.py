@@ -175,6 +175,7 @@ async def _generate(
                 run[2],
                 module_uri=request.uri,
                 test_uri=run[1],
+                mutation=run[3],
             )
         )
         not_run = tests_refused(options) if generated.tests and run is None else None
@@ -289,7 +290,11 @@ async def _run_pipeline(
     generated.runner_skipped = (
         request.kind == KIND_ALL and method_of is None and has_runner(files.text)
     )
-    run = None if kept is None else (kept[0], test_uris[kept[0].test_code], kept[1])
+    run = (
+        None
+        if kept is None
+        else (kept[0], test_uris[kept[0].test_code], kept[1], output.get("mutation"))
+    )
     scores = output["scores"] if generated.code else None
     return generated, scores, run
 

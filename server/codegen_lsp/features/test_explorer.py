@@ -35,9 +35,11 @@ def explorer_items(test_text: str) -> list[dict[str, Any]]:
     return items
 
 
-def results_notification(module_uri: str, test_uri: str, run: Any) -> dict[str, Any]:
-    """One run's outcome per test item (cases of a parametrized test folded into it) and line
-    coverage."""
+def results_notification(
+    module_uri: str, test_uri: str, run: Any, mutation: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One run's outcome per test item (cases of a parametrized test folded into it), line
+    coverage, and each function's mutation score when the run was mutation tested."""
     tests: dict[str, dict[str, Any]] = {}
     rank = {"passed": 0, "skipped": 0, "flaky": 1, "failed": 2, "errored": 3}
     for test in run.tests:
@@ -65,6 +67,17 @@ def results_notification(module_uri: str, test_uri: str, run: Any) -> dict[str, 
         },
         "isolation": getattr(run, "isolation", "unknown"),
         "problem": run.problem,
+        "mutation": _mutation_scores(mutation),
+    }
+
+
+def _mutation_scores(mutation: dict[str, Any] | None) -> dict[str, dict[str, Any]] | None:
+    """function -> {score, killed, survived, total}; None when the run was not mutation tested."""
+    if mutation is None or mutation.get("status") != "mutated":
+        return None
+    return {
+        name: {key: entry[key] for key in ("score", "killed", "survived", "timeout", "total")}
+        for name, entry in mutation["functions"].items()
     }
 
 
