@@ -209,6 +209,19 @@ class CodeGenerationPipeline(weave.Model):
         )
         return files, result
 
+    async def _run_kept(self, files: SavedFiles, kept: str, module_name: str):
+        """Run `files` with the kept new tests added: merged by the destination (as a generation's
+        tests are), else appended here."""
+        if self._destination is not None:
+            return await self._run_saved("", "", kept, module_name)
+        saved = SavedFiles(
+            files.module_code, append_tests(files.test_code, kept), files.test_module_name
+        )
+        result = await self.run_tests(
+            saved.module_code, saved.test_code, module_name, saved.test_module_name
+        )
+        return saved, result
+
     async def tests_that_pass(
         self,
         code: str,
@@ -352,6 +365,62 @@ class CodeGenerationPipeline(weave.Model):
         )
         steer["after"] = after.score
         return after.as_dict(), steer, tests
+
+    @weave.op
+    async def catch_mutant(
+        self, files: SavedFiles, function: str, line: int, description: str
+    ) -> dict[str, Any]:
+        """The steer round for one surviving mutant alone (the editor's "Generate a test that
+        catches this"): `function`'s mutants are measured again on `files` as they are now, the
+        survivor at `line` making `description` is sent to the model, and the new tests that
+        pass on the function and fail on it are returned as `unit_tests`, with the mutation score
+        after they are added. Raises GeneratedCodeError when the mutant is gone or no new test
+        catches it: nothing half-made is returned."""
+        module_name = self._destination.module_name if self._destination else function
+        self._last_run = None
+        self._stage("mutation")
+        report = await self.measure_mutation(
+            files.module_code, files.test_code, module_name, files.test_module_name, [function]
+        )
+        target = [
+            mutant
+            for mutant in report.mutants
+            if mutant.status == "survived"
+            and (mutant.line, mutant.description) == (line, description)
+        ]
+        if not target:
+            why = report.message or "the tests catch it now, or the function changed"
+            raise GeneratedCodeError(
+                f"The change {description} on line {line} no longer goes unnoticed ({why});"
+                " nothing was changed.",
+                step="steer",
+            )
+        self._stage("steer")
+        verdicts = await self.steer_tests(files.module_code, files, module_name, target)
+        if not verdicts.kept:
+            dropped = "; ".join(f"{test}: {why}" for test, why in verdicts.dropped.items())
+            raise GeneratedCodeError(
+                f"No new test caught {description} on line {line} ({dropped or 'none written'});"
+                " nothing was changed.",
+                step="steer",
+            )
+        self._stage("run")
+        self._last_run = await self._run_kept(files, verdicts.kept_source, module_name)
+        saved, _ = self._last_run
+        self._stage("mutation")
+        after = await self.measure_mutation(
+            saved.module_code, saved.test_code, module_name, saved.test_module_name, [function]
+        )
+        steer = {"before": report.score, "after": after.score, "problem": None}
+        steer |= {"kept": len(verdicts.kept), "dropped": len(verdicts.dropped)}
+        return {
+            "generated_code": "",
+            "program_runner": "",
+            "unit_tests": verdicts.kept_source,
+            "scores": None,
+            "mutation": after.as_dict(),
+            "steer": steer | {"tests": verdicts.as_dict()},
+        }
 
     async def function_for(self, prompt: str, method_of: MethodOf | None = None) -> str:
         """The formatted function(s) for a prompt; `method_of`: method(s) of that class."""

@@ -14,6 +14,7 @@ from .constants import (
     ACTION_TITLES,
     CANCEL,
     CANCEL_TITLE,
+    CATCH_MUTANT_TITLE,
     GENERATE,
     KIND_ALL,
     KIND_FUNCTION,
@@ -85,6 +86,46 @@ def code_actions(
                 title=titles[kind],
                 kind=action_kind,
                 command=types.Command(title=titles[kind], command=GENERATE, arguments=[arguments]),
+                tags=[types.CodeActionTag.LlmGenerated] if tagged else None,
+            )
+        )
+    return actions
+
+
+def mutant_actions(
+    diagnostics: Sequence[types.Diagnostic],
+    uri: str,
+    version: int | None,
+    *,
+    tagged: bool,
+    only: Sequence[str] | None = None,
+) -> list[types.CodeAction]:
+    """ "Generate a test that catches this" on each surviving mutant's diagnostic in the range."""
+    from .diagnostics import MUTANT_SURVIVED
+
+    action_kind = kind_for(ACTION_KIND_TESTS, only)
+    actions: list[types.CodeAction] = []
+    for diagnostic in diagnostics:
+        data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
+        if diagnostic.code != MUTANT_SURVIVED or action_kind is None or "function" not in data:
+            continue
+        line = diagnostic.range.start.line
+        arguments = {
+            "uri": uri,
+            "kind": KIND_TESTS,
+            "line": line,
+            "version": version,
+            "function": data["function"],
+            "mutant": {"line": line + 1, "description": data.get("description")},
+        }
+        actions.append(
+            types.CodeAction(
+                title=CATCH_MUTANT_TITLE,
+                kind=action_kind,
+                diagnostics=[diagnostic],
+                command=types.Command(
+                    title=CATCH_MUTANT_TITLE, command=GENERATE, arguments=[arguments]
+                ),
                 tags=[types.CodeActionTag.LlmGenerated] if tagged else None,
             )
         )

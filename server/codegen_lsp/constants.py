@@ -27,6 +27,8 @@ KIND_FUNCTION = "function"
 KIND_ALL = "all"
 KIND_RUNNER = "runner"
 KIND_TESTS = "tests"
+# The code action on a surviving mutant's diagnostic: the steer round for that mutant alone.
+CATCH_MUTANT_TITLE = "Generate a test that catches this"
 GENERATION_KINDS = (KIND_FUNCTION, KIND_ALL, KIND_RUNNER, KIND_TESTS)
 
 # Code action kinds: sub-kinds of the standard ones, so "refactor.rewrite"/"source" filters include

@@ -206,7 +206,11 @@ def _survivor_diagnostics(
             types.DiagnosticSeverity.Information,
             units,
         )
-        diagnostic["data"] = {"mutantId": mutant.id, "function": entry.name}
+        diagnostic["data"] = {
+            "mutantId": mutant.id,
+            "function": entry.name,
+            "description": mutant.description,
+        }
         found.append(diagnostic)
     return found
 

@@ -10,7 +10,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from . import __version__, scheduling
-from .actions import code_actions
+from .actions import code_actions, mutant_actions
 from .config import parse_options
 from .constants import (
     ACTION_KIND_FUNCTION,
@@ -115,7 +115,14 @@ def code_action(
     if analysis is not None and analysis.version == document.version:
         info = analysis.top_level_function(line)
         function = FunctionAt(info.name, info.start_line - 1) if info else None
-    return code_actions(
+    mutants = mutant_actions(
+        params.context.diagnostics,
+        document.uri,
+        document.version,
+        tagged=server.supports_llm_tag(),
+        only=params.context.only,
+    )
+    return mutants + code_actions(
         # The prompt or def around the line is within MAX_PROMPT_LINES of it
         server.lines_of(document, through=line + MAX_PROMPT_LINES + 1),
         line,

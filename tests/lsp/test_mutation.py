@@ -62,3 +62,72 @@ async def test_generation_shows_the_mutation_score_and_each_survivor(editor):
     score = value(value(payload, "mutation"), "moving_average")
     assert value(score, "survived") == len(survivors)
     assert value(score, "killed") + value(score, "timeout") == int(caught)
+
+
+# The steer round's reply: one test that catches `/` → `*` in the first average, one that fails
+# on the function as it is.
+CATCHING_TESTS = """import unittest
+
+from your_module import moving_average
+
+
+class TestMovingAverageValues(unittest.TestCase):
+    def test_window_of_two_averages_neighbours(self):
+        self.assertEqual(moving_average([1.0, 2.0, 3.0, 4.0], 2), [1.5, 2.5, 3.5])
+
+    def test_wrong_expectation(self):
+        self.assertEqual(moving_average([1.0, 2.0], 1), [9.9])
+"""
+
+
+def survivor_diagnostics(editor, uri):
+    [*_, last] = [params for params in editor.publications if params.uri == uri]
+    return [d for d in last.diagnostics if d.code == "mutant-survived"]
+
+
+async def test_a_test_that_catches_a_surviving_mutant_is_appended_to_the_test_file(editor):
+    uri = editor.place("prompt_module.py")
+    editor.model.enqueue(Reply.code("UnitTest", WEAK_TESTS))
+    outcome = await editor.run(action(await editor.code_actions(uri, 4), EVERYTHING))
+    assert outcome["applied"], outcome
+    lines = editor.text(uri).splitlines()
+    first_average = next(i for i, line in enumerate(lines) if "[total / window]" in line)
+    [target] = [
+        d
+        for d in survivor_diagnostics(editor, uri)
+        if d.range.start.line == first_average and d.message.startswith("`/` → `*`")
+    ]
+    actions = await editor.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=target.range,
+            context=types.CodeActionContext(diagnostics=[target]),
+        )
+    )
+    catch = action(actions, "Generate a test that catches this")
+    assert list(catch.diagnostics) == [target]
+    before = editor.test_file(uri).read_text()
+    edits = len(editor.applied_edits)
+    editor.model.enqueue(Reply.code("UnitTest", CATCHING_TESTS))
+
+    outcome = await editor.run(catch)
+
+    assert outcome["applied"], outcome
+    prompt = editor.model.requests[-1]["messages"][-1]["content"]
+    assert "go unnoticed" in prompt and "total * window" in prompt  # that mutant's diff alone
+    assert prompt.count("--- a/") == 1
+    tests = editor.test_file(uri).read_text()
+    assert tests.startswith(before.rstrip())  # appended after what was there
+    assert "class TestMovingAverage(unittest.TestCase):" in tests  # kept, not overwritten
+    assert "def test_window_of_two_averages_neighbours(self):" in tests
+    assert "test_wrong_expectation" not in tests and "9.9" not in tests  # dropped
+    assert len(editor.applied_edits) == edits + 1
+    left = survivor_diagnostics(editor, uri)
+    assert not [
+        d for d in left if d.range.start.line == first_average and d.message == target.message
+    ]
+    def_line = next(i for i, line in enumerate(lines) if line.startswith("def moving_average"))
+    labels = {hint.position.line: hint.label for hint in await hints(editor, uri)}
+    assert "tests 2/2" in labels[def_line]
+    caught, counted = labels[def_line].rpartition("mutants ")[2].split("/")
+    assert int(counted) - int(caught) == len(left)

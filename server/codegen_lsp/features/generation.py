@@ -15,10 +15,12 @@ from .. import scheduling
 from ..config import ServerOptions, codegen_settings, tests_refused
 from ..constants import (
     ACTION_TITLES,
+    CATCH_MUTANT_TITLE,
     GENERATION_KINDS,
     KIND_ALL,
     KIND_FUNCTION,
     KIND_RUNNER,
+    KIND_TESTS,
     METHOD_TITLES,
 )
 from ..editing.anchors import Anchor, anchor_for_request, class_source, refind
@@ -46,6 +48,8 @@ class GenerationRequest:
     line: int = 0
     version: int | None = None
     function: str | None = None
+    # A surviving mutant to catch: (its 1-based line, its change "`<` → `<=`"); tests kind only
+    mutant: tuple[int, str] | None = None
 
     @classmethod
     def from_arguments(cls, arguments: tuple[Any, ...]) -> GenerationRequest:
@@ -65,7 +69,18 @@ class GenerationRequest:
             raise ValueError("version must be an integer")
         if function is not None and (not isinstance(function, str) or not function.isidentifier()):
             raise ValueError("function must be a function name")
-        return cls(uri, kind, line, version, function)
+        return cls(uri, kind, line, version, function, _mutant_argument(data.get("mutant"), kind))
+
+
+def _mutant_argument(value: Any, kind: str) -> tuple[int, str] | None:
+    """`{line, description}` of a surviving mutant, from its diagnostic's code action."""
+    if value is None:
+        return None
+    line = value.get("line") if isinstance(value, dict) else None
+    description = value.get("description") if isinstance(value, dict) else None
+    if kind != KIND_TESTS or not isinstance(line, int) or not isinstance(description, str):
+        raise ValueError("mutant must be {line, description}, with kind tests")
+    return line, description
 
 
 def start_generation(
@@ -109,6 +124,8 @@ def _prepare(
 
 def _title(request: GenerationRequest, anchor: Anchor) -> str:
     """The action's title: "Generate method" for a prompt in a class body."""
+    if request.mutant is not None:
+        return CATCH_MUTANT_TITLE
     if anchor.prompt is not None and anchor.prompt.class_name and request.kind in METHOD_TITLES:
         return METHOD_TITLES[request.kind]
     return ACTION_TITLES[request.kind]
@@ -260,7 +277,7 @@ async def _run_pipeline(
         return SavedFiles(module_change.new_text, test_change.new_text, current.test_path.stem)
 
     async def predict():
-        from codegen.generation import Destination
+        from codegen.generation import Destination, SavedFiles
 
         session = server.session_for(settings)
         extra_paths = tuple(str(p) for p in {files.module_path.parent, folder} if p is not None)
@@ -270,6 +287,13 @@ async def _run_pipeline(
             project_dir=folder,
             destination=Destination(files.module_name, compose, extra_paths, files.test_text),
         )
+        if request.mutant is not None and anchor.function is not None:
+            output = await pipeline.catch_mutant(
+                SavedFiles(files.text, files.test_text or "", files.test_path.stem),
+                anchor.function,
+                *request.mutant,
+            )
+            return output, pipeline.last_run
         prompt = anchor.prompt if request.kind in (KIND_FUNCTION, KIND_ALL) else None
         functions = anchor.function or ", ".join(anchor.functions)
         output = await pipeline.predict(
