@@ -32,6 +32,9 @@ class CodeGenerationPipeline(weave.Model):
 
     model_name: str = "gpt-4o"
     formatter: CodeFormatter = CodeFormatter()
+    # The prompt template of the function step: "function" writes from a description,
+    # "function_completion" completes given code keeping its signatures (HumanEval's prompts).
+    function_template: str = "function"
 
     _client: ModelClient = PrivateAttr()
     _on_stage: StageCallback | None = PrivateAttr(default=None)
@@ -112,7 +115,10 @@ class CodeGenerationPipeline(weave.Model):
     @weave.op
     async def generate_code(self, prompt: str) -> GeneratedCode:
         return await self._ask(
-            GeneratedCode, prompts.render("function", prompt=prompt), step="function", prompt=prompt
+            GeneratedCode,
+            prompts.render(self.function_template, prompt=prompt),
+            step="function",
+            prompt=prompt,
         )
 
     @weave.op

@@ -163,7 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--dataset",
         type=Path,
-        help="JSONL or CSV with a `prompt` column (default examples/prompts.jsonl)",
+        help=(
+            "JSONL or CSV with a `prompt` column (default examples/prompts.jsonl), or `humaneval`"
+            " for HumanEval's 164 problems judged by their hidden tests"
+        ),
+    )
+    evaluate.add_argument(
+        "--limit", type=int, metavar="N", help="evaluate only the first N prompts or problems"
+    )
+    evaluate.add_argument(
+        "--tasks",
+        metavar="IDS",
+        help="with --dataset humaneval: only these problems, e.g. HumanEval/0,HumanEval/12",
     )
     evaluate.add_argument("--trials", type=int, default=1, help="runs per prompt (default 1)")
     evaluate.add_argument(

@@ -6,15 +6,17 @@ import argparse
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ...errors import CodegenError, ConfigurationError
 from ...files import write_all
+from ...humaneval.problems import DATASET_NAME, dataset_rows, parse_task_ids, select_problems
 from ...progress import StderrProgress
 from ...session import traced_session
 from ...settings import Settings
 from .dataset import load_prompts, resolve_dataset
 from .report import build_report, summary_table
-from .run import run_evaluation
+from .run import HUMANEVAL, PROMPTS, Benchmark, run_evaluation
 
 
 class EvaluationFailed(CodegenError):
@@ -26,8 +28,7 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigurationError("--trials must be at least 1.")
     if args.parallel < 1:
         raise ConfigurationError("--parallel must be at least 1.")
-    dataset_path = resolve_dataset(args.dataset)
-    dataset = load_prompts(dataset_path)
+    dataset_path, dataset, benchmark = _dataset(args)
     progress = StderrProgress(quiet=args.json, label="eval")
 
     async with traced_session(settings, record_dir=args.record, replay_dir=args.replay) as session:
@@ -47,6 +48,7 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
             trials=args.trials,
             parallel=args.parallel,
             progress=progress,
+            benchmark=benchmark,
         )
         tracing = session.tracing
 
@@ -83,6 +85,23 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
             f"Every prompt failed, so the evaluation measured nothing; the first error: {first}"
         )
     return 0
+
+
+def _dataset(args: argparse.Namespace) -> tuple[Path, list[dict[str, Any]], Benchmark]:
+    """The rows asked for: HumanEval's problems (`--dataset humaneval`), else a prompts file."""
+    if args.limit is not None and args.limit < 1:
+        raise ConfigurationError(
+            f"--limit must be at least 1 (got {args.limit}); leave it out to run every row."
+        )
+    if args.dataset is not None and str(args.dataset) == DATASET_NAME:
+        problems = select_problems(parse_task_ids(args.tasks or ""), args.limit)
+        return Path(DATASET_NAME), dataset_rows(problems), HUMANEVAL
+    if args.tasks:
+        raise ConfigurationError(
+            "--tasks picks HumanEval problems: use it with --dataset humaneval."
+        )
+    dataset_path = resolve_dataset(args.dataset)
+    return dataset_path, load_prompts(dataset_path)[: args.limit], PROMPTS
 
 
 def _dataset_name(path: Path) -> str:

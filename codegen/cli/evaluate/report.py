@@ -43,6 +43,7 @@ def build_report(
         error = generation_error(output)
         rows.append(
             {
+                **({"task_id": source["task_id"]} if "task_id" in source else {}),
                 "prompt": source["prompt"],
                 **({"category": source["category"]} if "category" in source else {}),
                 "trial": index // len(dataset) + 1,
@@ -53,6 +54,8 @@ def build_report(
                 "execution": scores.get("ExecutionScorer") or {},
                 "timings": (output.get("timings") or {}) if isinstance(output, Mapping) else {},
                 "latency": row.get("model_latency"),
+                "call_id": output.get("call_id") if isinstance(output, Mapping) else None,
+                **(benchmark_columns(scores) if "task_id" in source else {}),
                 **_drill_down(output),
             }
         )
@@ -68,6 +71,39 @@ def build_report(
         "weave_summary": run.summary,
         "rows": rows,
     }
+
+
+# HumanEval's scorers: the row key each one's score goes to.
+BENCHMARK_SCORERS = {
+    "functional_correctness": "FunctionalCorrectnessScorer",
+    "tests_valid": "TestsValidScorer",
+    "catches_wrong": "CatchesWrongScorer",
+}
+
+
+def benchmark_columns(scores: Mapping[str, Any]) -> dict[str, Any]:
+    """A HumanEval row's scores (None where one does not apply) and the reason behind each."""
+    columns: dict[str, Any] = {}
+    reasons: dict[str, Any] = {}
+    for key, scorer in BENCHMARK_SCORERS.items():
+        found = scores.get(scorer)
+        found = found if isinstance(found, Mapping) else {}
+        columns[key] = found.get(key)
+        reasons[key] = found.get("reason")
+    return {**columns, "reasons": reasons}
+
+
+def benchmark_summary(run: EvaluationRun) -> dict[str, Any]:
+    """Each HumanEval score's mean and counts, as its scorer summarized them (the mean of
+    `functional_correctness` is pass@1)."""
+    summary: dict[str, Any] = {}
+    for key, scorer in BENCHMARK_SCORERS.items():
+        found = (run.summary.get(scorer) or {}).get(key)
+        if found is not None:
+            summary[key] = found
+    if "functional_correctness" in summary:
+        summary["pass_at_1"] = summary["functional_correctness"]["mean"]
+    return summary
 
 
 def _drill_down(output: Any) -> dict[str, Any]:
@@ -125,6 +161,7 @@ def summarize(run: EvaluationRun, rows: list[dict[str, Any]], *, prompts: int) -
         "timed_out": stat(execution, "timed_out", "true_count"),
         "latency": latency,
         "wall_time": run.wall_time,
+        **benchmark_summary(run),
     }
 
 
