@@ -1,17 +1,21 @@
-"""The sandboxed runs HumanEval's scorers judge by: the hidden test on a module, tests on the
-canonical solution."""
+"""The sandboxed runs HumanEval's scorers judge by: the hidden test on generated code, the
+generated tests on the canonical solution and its mutants."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..execution import run_tests_async
 from .hidden_test import hidden_test_file
 from .problems import Problem
+
+if TYPE_CHECKING:  # the engine imports cosmic-ray: only when a mutation run is asked for
+    from ..mutation.report import MutationReport
 
 
 @dataclass(frozen=True)
@@ -64,40 +68,66 @@ async def hidden_check(
     return verdict_of(result.as_dict())
 
 
-async def tests_on_canonical(
+async def mutation_on_canonical(
     problem: Problem, test_source: str, module_name: str, framework: str, options: SandboxOptions
-) -> Verdict:
-    """Generated tests against the canonical solution: a test that fails there is a wrong test."""
-    result = await run_tests_async(
-        problem.canonical_module,
-        test_source,
-        module_name=module_name,
+) -> MutationReport:
+    """Generated tests against the canonical solution, then against its entry point's mutants.
+
+    The clean run (`report.clean`) says whether the tests are right: one that fails on correct code
+    is a wrong test, and then nothing is mutated (`report.status` "tests_fail").
+    """
+    from ..mutation.engine import mutation_test
+
+    return await mutation_test(
+        Path(f"{module_name}.py"),
+        Path(f"test_{module_name}.py"),
+        functions=[problem.entry_point],
+        framework=framework,
         python=options.python,
         timeout=options.timeout,
         allow_unsandboxed=options.allow_unsandboxed,
-        framework=framework,
+        module_source=problem.canonical_module,
+        test_source=test_source,
     )
-    return verdict_of(result.as_dict())
 
 
-class HiddenChecks:
-    """Each generated module's hidden check, run once however many scorers ask for its verdict."""
+class SharedRuns:
+    """The sandboxed runs a row's scorers share: each runs once, whichever scorer asks first."""
 
     def __init__(self, options: SandboxOptions):
         self.options = options
-        self._runs: dict[tuple[str, str, str], asyncio.Future[Verdict]] = {}
+        self._runs: dict[tuple[str, ...], asyncio.Future[Any]] = {}
 
-    async def verdict(self, problem: Problem, module_source: str, module_name: str) -> Verdict:
-        digest = hashlib.sha256(module_source.encode()).hexdigest()
-        key = (problem.task_id, module_name, digest)
+    def _once(self, key: tuple[str, ...], make: Callable[[], Awaitable[Any]]) -> Awaitable[Any]:
         if key not in self._runs:
-            self._runs[key] = asyncio.ensure_future(
-                self._checked(problem, module_source, module_name)
-            )
-        return await asyncio.shield(self._runs[key])
+            self._runs[key] = asyncio.ensure_future(make())
+        return asyncio.shield(self._runs[key])
 
-    async def _checked(self, problem: Problem, module_source: str, module_name: str) -> Verdict:
+    async def hidden_verdict(
+        self, problem: Problem, module_source: str, module_name: str
+    ) -> Verdict:
+        """The hidden test's verdict on a generated module; never raises."""
+        key = ("hidden", problem.task_id, module_name, _digest(module_source))
+        return await self._once(key, lambda: self._hidden(problem, module_source, module_name))
+
+    async def _hidden(self, problem: Problem, module_source: str, module_name: str) -> Verdict:
         try:
             return await hidden_check(problem, module_source, module_name, self.options)
         except Exception as error:  # a scorer must not raise: weave would drop the whole row
             return Verdict(False, f"the hidden test could not be run: {error}")
+
+    async def canonical_mutation(
+        self, problem: Problem, test_source: str, module_name: str, framework: str
+    ) -> MutationReport:
+        """`mutation_on_canonical`, once per test file; raises what it raises."""
+        key = ("canonical", problem.task_id, module_name, framework, _digest(test_source))
+        return await self._once(
+            key,
+            lambda: mutation_on_canonical(
+                problem, test_source, module_name, framework, self.options
+            ),
+        )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -77,6 +77,7 @@ def build_report(
 BENCHMARK_SCORERS = {
     "functional_correctness": "FunctionalCorrectnessScorer",
     "tests_valid": "TestsValidScorer",
+    "mutation_score": "MutationScoreScorer",
     "catches_wrong": "CatchesWrongScorer",
 }
 
@@ -90,7 +91,13 @@ def benchmark_columns(scores: Mapping[str, Any]) -> dict[str, Any]:
         found = found if isinstance(found, Mapping) else {}
         columns[key] = found.get(key)
         reasons[key] = found.get("reason")
-    return {**columns, "reasons": reasons}
+    mutation = scores.get(BENCHMARK_SCORERS["mutation_score"])
+    mutants = {
+        status: mutation.get(status)
+        for status in ("killed", "survived", "timeout", "error", "equivalent", "mutants")
+        if isinstance(mutation, Mapping)
+    }
+    return {**columns, "mutants": mutants, "reasons": reasons}
 
 
 def benchmark_summary(run: EvaluationRun) -> dict[str, Any]:
