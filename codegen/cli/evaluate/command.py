@@ -60,6 +60,7 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         trials=args.trials,
         parallel=args.parallel,
         tracing=tracing.mode,
+        tracing_location=tracing.location,
     )
     report_path = args.report
     if report_path is None and not args.json:
