@@ -248,3 +248,24 @@ def test_a_row_whose_model_writes_no_function_fails_and_the_others_go_on(capsys)
     assert by_task["HumanEval/0"]["functional_correctness"] == 1
     assert report["summary"]["failed"] == 1
     assert report["summary"]["functional_correctness"]["count"] == 2
+
+
+def test_html_report_has_a_row_per_task_with_its_verdicts_and_its_trace(tmp_path, capsys):
+    html_path, report_path = tmp_path / "report.html", tmp_path / "report.json"
+    with HumanEvalModel(solution=_half_wrong) as model:
+        code = main(
+            ["eval", "--dataset", "humaneval", "--tasks", "HumanEval/2,HumanEval/3",
+             "--tracing", "local", "--max-retries", "0", "--base-url", model.base_url,
+             "--report", str(report_path), "--html", str(html_path)]
+        )  # fmt: skip
+    assert code == 0
+    page = html_path.read_text()
+    rows = json.loads(report_path.read_text())["rows"]
+    table = page.split("<h2>HumanEval</h2>")[1].split("<h2>")[0]
+    for row in rows:
+        assert f'<a href="#row-{rows.index(row) + 1}">{row["task_id"]}</a>' in table
+        assert row["trace"]["command"] in table  # the command that renders the row's trace
+    assert 'title="HiddenTest.test_check' in table  # HumanEval/3 fails: the reason on hover
+    capsys.readouterr()
+    assert main(["traces", "show", rows[1]["trace"]["call_id"]]) == 0
+    assert "CodeGenerationPipeline.predict" in capsys.readouterr().out
