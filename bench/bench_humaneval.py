@@ -79,9 +79,20 @@ def eval_once(model: HumanEvalModel, limit: int, parallel: int, tracing: str, ho
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"codegen eval failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    summary = json.loads(report.read_text())["summary"]
+    data = json.loads(report.read_text())
     report.unlink()
-    return {"command": wall, "eval": summary["wall_time"], "summary": summary}
+    # Rows judged otherwise than the solution given (a failed row, a check cut short by load)
+    unexpected = [
+        f"{row['task_id']}: {row['error'] or row['reasons']['functional_correctness']}"
+        for row in data["rows"]
+        if row["functional_correctness"] != (0 if "return None" in (row["code"] or "") else 1)
+    ]
+    return {
+        "command": wall,
+        "eval": data["summary"]["wall_time"],
+        "summary": data["summary"],
+        "unexpected": unexpected,
+    }
 
 
 def main() -> None:
@@ -112,8 +123,11 @@ def main() -> None:
             print(
                 f"  run: eval {s['eval']:.1f} s, command {s['command']:.1f} s, pass@1"
                 f" {s['summary']['pass_at_1']:.2f}, mutation score"
-                f" {s['summary']['mutation_score']['mean']:.2f}"
+                f" {s['summary']['mutation_score']['mean']:.2f}, failed rows"
+                f" {s['summary']['failed']}"
             )
+            for line in s["unexpected"]:
+                print(f"    judged otherwise than expected: {line}")
     wall = statistics.median(s["eval"] for s in samples)
     command = statistics.median(s["command"] for s in samples)
     print(
