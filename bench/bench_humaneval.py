@@ -85,7 +85,7 @@ def eval_once(model: HumanEvalModel, limit: int, parallel: int, tracing: str, ho
     unexpected = [
         f"{row['task_id']}: {row['error'] or row['reasons']['functional_correctness']}"
         for row in data["rows"]
-        if row["functional_correctness"] != (0 if "return None" in (row["code"] or "") else 1)
+        if row["functional_correctness"] != (0 if int(row["task_id"].rpartition("/")[2]) % 2 else 1)
     ]
     return {
         "command": wall,
