@@ -13,7 +13,12 @@ from codegen.cli import main
 from codegen.humaneval.checks import SandboxOptions, SharedRuns
 from codegen.humaneval.hidden_test import hidden_test_file
 from codegen.humaneval.problems import Problem, all_problems, problem
-from codegen.scoring.humaneval_scorers import FunctionalCorrectnessScorer
+from codegen.scoring.humaneval_scorers import (
+    CatchesWrongScorer,
+    FunctionalCorrectnessScorer,
+    MutationScoreScorer,
+    TestsValidScorer,
+)
 from tests.humaneval_model import HumanEvalModel, canonical
 from tests.loopback_model import LoopbackModel
 
@@ -145,12 +150,13 @@ def test_eval_limit_10_json_gives_every_key_and_no_hidden_test_reaches_the_model
         assert row["status"] == "ok"
         odd = int(row["task_id"].rpartition("/")[2]) % 2
         assert row["functional_correctness"] == (0 if odd else 1)
-        assert row["catches_wrong"] in ((0, 1) if odd else (None,))
+        # each odd task's docstring tests fail on `return None`: they catch the wrong code
+        assert row["catches_wrong"] == (1 if odd else None)
     summary = report["summary"]
     assert SUMMARY_KEYS <= summary.keys()
     assert summary["functional_correctness"] == {"mean": 0.5, "count": 5, "of": 10}
     assert summary["pass_at_1"] == 0.5
-    assert summary["catches_wrong"]["of"] == 5
+    assert summary["catches_wrong"] == {"mean": 1.0, "count": 5, "of": 5}
     assert summary["tests_valid"]["of"] == 10
     assert summary["mutation_score"]["of"] >= 1
     asked = [json.dumps(request["messages"]) for request in model.requests]
@@ -269,3 +275,38 @@ def test_html_report_has_a_row_per_task_with_its_verdicts_and_its_trace(tmp_path
     capsys.readouterr()
     assert main(["traces", "show", rows[1]["trace"]["call_id"]]) == 0
     assert "CodeGenerationPipeline.predict" in capsys.readouterr().out
+
+
+def _score_row(scorer_class, output: dict, task_id: str = "HumanEval/0") -> dict:
+    scorer = scorer_class.sharing(SharedRuns(SandboxOptions(timeout=10.0)))
+    return asyncio.run(scorer.score(output=output, task_id=task_id))
+
+
+WRONG_TEST = """import unittest
+
+from humaneval_0 import has_close_elements
+
+
+class TestCloseElements(unittest.TestCase):
+    def test_far_apart_numbers_are_close(self):
+        self.assertTrue(has_close_elements([1.0, 5.0], 0.5))
+"""
+
+
+def test_tests_that_fail_on_the_canonical_solution_are_not_valid_and_not_mutated():
+    output = {"generated_code": canonical(problem("HumanEval/0")), "unit_tests": WRONG_TEST}
+    valid = _score_row(TestsValidScorer, output)
+    mutation = _score_row(MutationScoreScorer, output)
+    assert valid["tests_valid"] == 0
+    assert "test_far_apart_numbers_are_close failed" in valid["reason"]
+    assert mutation["mutation_score"] is None
+    assert "already fail" in mutation["reason"]
+
+
+def test_catches_wrong_is_0_when_the_tests_pass_on_wrong_code_and_absent_for_right_code():
+    p = problem("HumanEval/0")
+    passing_run = {"run": 1, "passed": 1, "tests": [{"test_id": "T.test_x", "outcome": "passed"}]}
+    wrong = {"generated_code": _returns_none(p), "unit_tests": "", "execution": passing_run}
+    right = {"generated_code": canonical(p), "unit_tests": "", "execution": passing_run}
+    assert _score_row(CatchesWrongScorer, wrong)["catches_wrong"] == 0
+    assert _score_row(CatchesWrongScorer, right)["catches_wrong"] is None
