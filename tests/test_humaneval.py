@@ -268,9 +268,14 @@ def test_html_report_has_a_row_per_task_with_its_verdicts_and_its_trace(tmp_path
     page = html_path.read_text()
     rows = json.loads(report_path.read_text())["rows"]
     table = page.split("<h2>HumanEval</h2>")[1].split("<h2>")[0]
-    for row in rows:
-        assert f'<a href="#row-{rows.index(row) + 1}">{row["task_id"]}</a>' in table
-        assert row["trace"]["command"] in table  # the command that renders the row's trace
+    for number, row in enumerate(rows, start=1):
+        assert f'<a href="#row-{number}">{row["task_id"]}</a>' in table
+        # the link opens the row's own trace: a page written beside the report
+        link = f"report-traces/{row['trace']['call_id']}.html"
+        assert f'<a href="{link}">trace</a>' in table
+        trace_page = (tmp_path / link).read_text()
+        assert f"call {row['trace']['call_id']}" in trace_page
+        assert "generate_tests" in trace_page
     assert 'title="HiddenTest.test_check' in table  # HumanEval/3 fails: the reason on hover
     capsys.readouterr()
     assert main(["traces", "show", rows[1]["trace"]["call_id"]]) == 0

@@ -62,15 +62,7 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         tracing=tracing.mode,
         tracing_location=tracing.location,
     )
-    report_path = args.report
-    if report_path is None and not args.json:
-        report_path = Path(f"eval-report-{datetime.now():%Y%m%d-%H%M%S}.json")
-    if report_path is not None:
-        write_all({report_path: json.dumps(report, indent=2) + "\n"}, force=True)
-    if args.html is not None:
-        from .page import render_eval_html
-
-        write_all({args.html: render_eval_html(report)}, force=True)
+    report_path = _write_reports(report, args, tracing.mode, settings.weave_project)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -103,6 +95,41 @@ def _dataset(args: argparse.Namespace) -> tuple[Path, list[dict[str, Any]], Benc
         )
     dataset_path = resolve_dataset(args.dataset)
     return dataset_path, load_prompts(dataset_path)[: args.limit], PROMPTS
+
+
+def _write_reports(
+    report: dict[str, Any], args: argparse.Namespace, tracing: str, project: str
+) -> Path | None:
+    """The JSON report (where asked, or by default without --json), the HTML page and, with
+    local traces, each row's trace page beside it; the JSON report's path."""
+    if args.html is not None and tracing == "local":
+        _write_trace_pages(report, args.html, project)
+    report_path = args.report
+    if report_path is None and not args.json:
+        report_path = Path(f"eval-report-{datetime.now():%Y%m%d-%H%M%S}.json")
+    if report_path is not None:
+        write_all({report_path: json.dumps(report, indent=2) + "\n"}, force=True)
+    if args.html is not None:
+        from .page import render_eval_html
+
+        write_all({args.html: render_eval_html(report)}, force=True)
+    return report_path
+
+
+def _write_trace_pages(report: dict[str, Any], html: Path, project: str) -> None:
+    """Each row's local trace as a page in a folder beside the HTML report, which links to it."""
+    from ...tracing.page import render_call_pages
+
+    rows = [row for row in report["rows"] if row["trace"].get("call_id")]
+    pages = render_call_pages([row["trace"]["call_id"] for row in rows], project)
+    folder = Path(f"{html.stem}-traces")
+    write_all(
+        {html.parent / folder / f"{call_id}.html": text for call_id, text in pages.items()},
+        force=True,
+    )
+    for row in rows:
+        if row["trace"]["call_id"] in pages:
+            row["trace"]["page"] = (folder / f"{row['trace']['call_id']}.html").as_posix()
 
 
 def _dataset_name(path: Path) -> str:

@@ -100,6 +100,8 @@ def _trace_link(row: dict[str, Any]) -> str:
     trace = row.get("trace") or {}
     if trace.get("url"):
         return f'<a href="{esc(trace["url"])}">trace</a>'
+    if trace.get("page"):
+        return f'<a href="{esc(trace["page"])}">trace</a>'
     if trace.get("command"):
         return f"<code>{esc(trace['command'])}</code>"
     return '<span class="muted">not traced</span>'
