@@ -176,8 +176,10 @@ def test_unknown_task_id_is_a_usage_error_naming_it(capsys):
 
 
 def test_limit_zero_is_a_usage_error(capsys):
-    assert main(["eval", "--dataset", "humaneval", "--limit", "0"]) == 2
-    assert "--limit must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        main(["eval", "--dataset", "humaneval", "--limit", "0"])
+    assert stopped.value.code == 2
+    assert "--limit: '0': must be at least 1" in capsys.readouterr().err
 
 
 def test_tasks_without_humaneval_is_a_usage_error(capsys):

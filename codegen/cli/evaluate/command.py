@@ -24,10 +24,6 @@ class EvaluationFailed(CodegenError):
 
 
 async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
-    if args.trials < 1:
-        raise ConfigurationError("--trials must be at least 1.")
-    if args.parallel < 1:
-        raise ConfigurationError("--parallel must be at least 1.")
     dataset_path, dataset, benchmark = _dataset(args)
     progress = StderrProgress(quiet=args.json, label="eval")
 
@@ -82,10 +78,6 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def _dataset(args: argparse.Namespace) -> tuple[Path, list[dict[str, Any]], Benchmark]:
     """The rows asked for: HumanEval's problems (`--dataset humaneval`), else a prompts file."""
-    if args.limit is not None and args.limit < 1:
-        raise ConfigurationError(
-            f"--limit must be at least 1 (got {args.limit}); leave it out to run every row."
-        )
     if args.dataset is not None and str(args.dataset) == DATASET_NAME:
         problems = select_problems(parse_task_ids(args.tasks or ""), args.limit)
         return Path(DATASET_NAME), dataset_rows(problems), HUMANEVAL
