@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,7 @@ async def mutation_test(
     max_mutants: int = MUTANTS_PER_FUNCTION,
     module_source: str | None = None,
     test_source: str | None = None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> MutationReport:
     """Mutate ``module``'s functions (all, or those named in ``functions``: "f" or "Class.m") and
     run ``tests`` against each mutant in the sandbox.
@@ -132,7 +134,8 @@ async def mutation_test(
     mutated and the report's status is ``tests_fail``.  Each mutant then runs only the tests that
     cover its line, with a timeout derived from the clean run, inside the same boundary as every
     test run.  ``module_source``/``test_source`` override the files' text (the paths name them).
-    Never raises for anything the tested code does; bad arguments raise ValueError.
+    ``progress`` hears a sentence as each stage starts.  Never raises for anything the tested code
+    does; bad arguments raise ValueError.
     """
     started = time.monotonic()
     source = _read(module) if module_source is None else module_source
@@ -150,13 +153,23 @@ async def mutation_test(
         framework=framework,
     )
     spans = _chosen_spans(source, functions)
+    progress(f"running the tests (sandboxed); making the mutants of {len(spans)} function(s)…")
+    builder = _Builder(source, module.name)
+    # The mutants are made while the clean run's child works: it mostly waits on that process.
+    making = asyncio.create_task(
+        asyncio.to_thread(lambda: [builder.add_function(span, max_mutants) for span in spans])
+    )
     clean = await run_tests_async(**settings, repeats=1)
+    try:
+        scores = await making
+    except Exception as error:  # parso or an operator failing on code Python accepts
+        message = f"the mutants could not be made: {type(error).__name__}: {error}"
+        return MutationReport("not_run", message, clean=clean, duration=time.monotonic() - started)
     failure = _clean_failure(clean)
     if failure is not None:
         status: RunStatus = "not_run" if clean.not_run else "tests_fail"
         return MutationReport(status, failure, clean=clean, duration=time.monotonic() - started)
-    builder = _Builder(source, module.name)
-    scores = [builder.add_function(span, max_mutants) for span in spans]
+    progress(f"running {len(builder.jobs)} mutant(s) (sandboxed)…")
     message = await _judge(builder, settings, clean)
     _tally(scores, builder.mutants)
     return MutationReport(

@@ -1,6 +1,7 @@
 """Mutants in one sandboxed run: trace which tests run which module lines, then judge each mutant in
 a forked child that installs its source and runs only the tests covering its line."""
 
+import gc
 import json
 import os
 import select
@@ -249,6 +250,9 @@ def run_mutants(config, results):
         "mutants_traced",
         tests={str(test_id): sorted(ran) for test_id, ran in lines.items() if test_id is not None},
     )
+    # What is alive now lives on in every child: frozen, the collections pytest runs at its end (and
+    # any the tests start) skip it, and its pages are not copied on write by a full collection.
+    gc.freeze()
     for mutant in config["mutants"]:
         selected = covering_tests(mutant, lines, list(tally.outcomes))
         if not selected:
