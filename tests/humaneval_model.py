@@ -28,12 +28,12 @@ def docstring_tests(problem: Problem, module_name: str) -> str:
     checks = []
     for example in doctest.DocTestParser().get_examples(problem.prompt):
         want = example.want.split('"""')[0].strip()  # a docstring's closing quotes follow at once
-        try:
-            ast.parse(example.source, mode="eval")
-            ast.parse(want, mode="eval")
+        try:  # unparsed: an example's trailing comment must not swallow the rest of the line
+            source = ast.unparse(ast.parse(example.source, mode="eval"))
+            want = ast.unparse(ast.parse(want, mode="eval"))
         except SyntaxError:
             continue  # prose, or an output that is not a Python expression
-        checks.append((example.source.strip(), want))
+        checks.append((source, want))
     methods = [
         f"    def test_docstring_example_{number}(self):\n"
         f"        self.assertEqual({source}, {want})\n"
