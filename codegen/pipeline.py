@@ -35,6 +35,9 @@ class CodeGenerationPipeline(weave.Model):
 
     model_name: str = "gpt-4o"
     formatter: CodeFormatter = CodeFormatter()
+    # The prompt template of the function step: "function" writes from a description,
+    # "function_completion" completes given code keeping its signatures (HumanEval's prompts).
+    function_template: str = "function"
 
     _client: ModelClient = PrivateAttr()
     _on_stage: StageCallback | None = PrivateAttr(default=None)
@@ -118,7 +121,7 @@ class CodeGenerationPipeline(weave.Model):
     @weave.op
     async def generate_code(self, prompt: str, method_of: MethodOf | None = None) -> GeneratedCode:
         message = (
-            prompts.render("function", prompt=prompt)
+            prompts.render(self.function_template, prompt=prompt)
             if method_of is None
             else prompts.render(
                 "method",
