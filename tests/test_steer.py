@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.loopback_model import Reply
+from tests.test_eval import evaluate
 from tests.test_generate_cli import generate
 
 # A test that calls the function and checks nothing: every mutant survives it.
@@ -96,3 +99,32 @@ def test_steer_text_output_gives_before_and_after(model, tmp_path, capsys):
     assert "steer: mutation score 0.38 -> 0.8" in out
     assert "1 new test(s) kept, 2 dropped" in out
     assert "  dropped TestMovingAverageCatchesChanges.test_wrong_expectation: fails on" in out
+
+
+def test_eval_reports_the_mutation_score_per_row_in_summary_and_html(model, tmp_path, capsys):
+    dataset = tmp_path / "two.jsonl"
+    dataset.write_text('{"prompt": "moving average"}\n{"prompt": "moving mean"}\n')
+    report_path, page = tmp_path / "report.json", tmp_path / "report.html"
+    arguments = ["--report", str(report_path), "--html", str(page), "--parallel", "1"]
+    assert evaluate(model, dataset, *arguments) == 0
+    report = json.loads(report_path.read_text())
+    scores = [row["mutation_score"] for row in report["rows"]]
+    assert all(0 < score <= 1 for score in scores)
+    assert report["rows"][0]["mutants"]["killed"] > 0
+    summary = report["summary"]["mutation_score"]
+    assert summary["of"] == 2 and summary["mean"] == pytest.approx(sum(scores) / 2)
+    assert (
+        f"  mutation score     {summary['mean']:.2f}   (mean of 2 rows;" in capsys.readouterr().out
+    )
+    html = page.read_text()
+    assert "mutation score of the tests" in html and "<th>mutation score</th>" in html
+
+
+def test_eval_with_mutation_off_has_no_mutation_column(model, tmp_path, capsys):
+    dataset = tmp_path / "one.jsonl"
+    dataset.write_text('{"prompt": "moving average"}\n')
+    report_path = tmp_path / "report.json"
+    assert evaluate(model, dataset, "--report", str(report_path), "--mutation", "off") == 0
+    report = json.loads(report_path.read_text())
+    assert "mutation_score" not in report["rows"][0] and "mutation_score" not in report["summary"]
+    assert "mutation score" not in capsys.readouterr().out

@@ -9,7 +9,7 @@ not apply.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import weave
@@ -146,20 +146,19 @@ class MutationScoreScorer(_SharedRunScorer):
     @weave.op
     def summarize(self, score_rows: list) -> dict | None:
         """The mean over the rows whose tests could be mutated, and how many mutants were caught."""
-        rows = _rows(score_rows)
-        scores = [
-            float(row["mutation_score"]) for row in rows if row.get("mutation_score") is not None
-        ]
-        return {
-            "mutation_score": {
-                "mean": sum(scores) / len(scores) if scores else None,
-                "of": len(scores),
-                "killed": sum(
-                    int(row.get("killed") or 0) + int(row.get("timeout") or 0) for row in rows
-                ),
-                "survived": sum(int(row.get("survived") or 0) for row in rows),
-            }
-        }
+        return {"mutation_score": mutation_summary(_rows(score_rows))}
+
+
+def mutation_summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The mean mutation score over the rows that have one, and the mutants caught and missed
+    (rows: `mutation_score`, `killed`, `timeout`, `survived`); the ordinary dataset's too."""
+    scores = [float(row["mutation_score"]) for row in rows if row.get("mutation_score") is not None]
+    return {
+        "mean": sum(scores) / len(scores) if scores else None,
+        "of": len(scores),
+        "killed": sum(int(row.get("killed") or 0) + int(row.get("timeout") or 0) for row in rows),
+        "survived": sum(int(row.get("survived") or 0) for row in rows),
+    }
 
 
 class CatchesWrongScorer(_SharedRunScorer):

@@ -38,6 +38,7 @@ def render_eval_html(report: dict[str, Any]) -> str:
                 ("line coverage", number(summary["line_coverage"], "{:.1f}%")),
                 ("flaky tests", esc(summary["flaky"] or 0)),
                 ("possible bugs", esc(summary["possible_bugs"] or 0)),
+                *_mutation_card(summary),
             ]
         ),
         *_benchmark(summary, rows),
@@ -55,6 +56,19 @@ def render_eval_html(report: dict[str, Any]) -> str:
         + "".join(_details(index, row) for index, row in enumerate(rows, start=1)),
     ]
     return page(title, "\n".join(body))
+
+
+def _mutation_card(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """The ordinary dataset's mean mutation score (HumanEval's is in its own section)."""
+    mutation = summary.get("mutation_score")
+    if not mutation or "functional_correctness" in summary:
+        return []
+    return [
+        (
+            "mutation score of the tests",
+            number(mutation.get("mean")) + esc(f" ({mutation.get('of', 0)} rows)"),
+        )
+    ]
 
 
 def _benchmark(summary: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
@@ -111,20 +125,12 @@ def _per_task(rows: list[dict[str, Any]]) -> str:
     cells = []
     for index, row in enumerate(rows, start=1):
         reasons = row.get("reasons") or {}
-        mutation = row.get("mutation_score")
-        mutants = row.get("mutants") or {}
-        caught = (mutants.get("killed") or 0) + (mutants.get("timeout") or 0)
-        counted = caught + (mutants.get("survived") or 0)
         cells.append(
             [
                 f'<a href="#row-{index}">{esc(row.get("task_id"))}</a>',
                 _verdict(row.get("functional_correctness"), reasons.get("functional_correctness")),
                 _verdict(row.get("tests_valid"), reasons.get("tests_valid")),
-                (
-                    f"{number(mutation)} {bar(mutation, 80)} {esc(f'{caught}/{counted}')}"
-                    if mutation is not None
-                    else _verdict(None, reasons.get("mutation_score"))
-                ),
+                _mutation_cell(row),
                 _verdict(row.get("catches_wrong"), reasons.get("catches_wrong")),
                 _trace_link(row),
             ]
@@ -133,6 +139,17 @@ def _per_task(rows: list[dict[str, Any]]) -> str:
         ["task", "passes hidden test", "tests valid", "mutation score", "tests catch it", "trace"],
         cells,
     )
+
+
+def _mutation_cell(row: dict[str, Any]) -> str:
+    """The row's mutation score with a bar and `caught/counted`, or why there is none."""
+    mutation = row.get("mutation_score")
+    mutants = row.get("mutants") or {}
+    caught = (mutants.get("killed") or 0) + (mutants.get("timeout") or 0)
+    counted = caught + (mutants.get("survived") or 0)
+    if mutation is None:
+        return _verdict(None, (row.get("reasons") or {}).get("mutation_score"))
+    return f"{number(mutation)} {bar(mutation, 80)} {esc(f'{caught}/{counted}')}"
 
 
 def _per_prompt(rows: list[dict[str, Any]]) -> str:
@@ -155,13 +172,24 @@ def _per_prompt(rows: list[dict[str, Any]]) -> str:
                 f"{number(rate)} {bar(rate or 0.0, 80)}",
                 esc(f"{execution.get('passed', 0)}/{execution.get('tests_run', 0)}"),
                 f"{number(coverage, '{:.0f}%')} {bar((coverage or 0.0) / 100, 80)}",
+                _mutation_cell(row),
                 number(row["timings"].get("total"), "{:.2f}"),
             ]
         )
     return table(
-        ["#", "prompt", "status", "overall", "pass rate", "passed", "line coverage", "time (s)"],
+        [
+            "#",
+            "prompt",
+            "status",
+            "overall",
+            "pass rate",
+            "passed",
+            "line coverage",
+            "mutation score",
+            "time (s)",
+        ],
         cells,
-        numeric=(0, 3, 7),
+        numeric=(0, 3, 8),
     )
 
 

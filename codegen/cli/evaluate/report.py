@@ -56,7 +56,11 @@ def build_report(
                 "timings": (output.get("timings") or {}) if isinstance(output, Mapping) else {},
                 "latency": row.get("model_latency"),
                 "trace": _trace(output, tracing, tracing_location),
-                **(benchmark_columns(scores) if "task_id" in source else {}),
+                **(
+                    benchmark_columns(scores)
+                    if "task_id" in source
+                    else pipeline_mutation_columns(output)
+                ),
                 **_drill_down(output),
             }
         )
@@ -81,6 +85,7 @@ BENCHMARK_SCORERS = {
     "mutation_score": "MutationScoreScorer",
     "catches_wrong": "CatchesWrongScorer",
 }
+MUTANT_COUNTS = ("killed", "survived", "timeout", "error", "equivalent")
 
 
 def benchmark_columns(scores: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,6 +104,33 @@ def benchmark_columns(scores: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(mutation, Mapping)
     }
     return {**columns, "mutants": mutants, "reasons": reasons}
+
+
+def pipeline_mutation_columns(output: Any) -> dict[str, Any]:
+    """An ordinary row's mutation score: the pipeline's own run on the kept tests (setting
+    `mutation`), in the shape of HumanEval's column; None when it did not run or mutate."""
+    mutation = output.get("mutation") if isinstance(output, Mapping) else None
+    if not isinstance(mutation, Mapping):
+        return {}
+    mutants = {key: mutation.get(key) for key in MUTANT_COUNTS}
+    mutants["mutants"] = mutation.get("total")
+    mutated = mutation.get("status") == "mutated"
+    return {
+        "mutation_score": mutation.get("score") if mutated else None,
+        "mutants": mutants,
+        "reasons": {"mutation_score": mutation.get("message") or None},
+    }
+
+
+def pipeline_mutation_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ordinary dataset's mean mutation score, summed as HumanEval's scorer sums its own."""
+    from ...scoring.humaneval_scorers import mutation_summary
+
+    measured = [row for row in rows if "mutants" in row and "task_id" not in row]
+    if not measured:
+        return {}
+    flat = [{"mutation_score": row["mutation_score"], **row["mutants"]} for row in measured]
+    return {"mutation_score": mutation_summary(flat)}
 
 
 def benchmark_summary(run: EvaluationRun) -> dict[str, Any]:
@@ -182,6 +214,7 @@ def summarize(run: EvaluationRun, rows: list[dict[str, Any]], *, prompts: int) -
         "latency": latency,
         "wall_time": run.wall_time,
         **benchmark_summary(run),
+        **pipeline_mutation_summary(rows),
     }
 
 
@@ -231,6 +264,8 @@ def summary_table(report: dict[str, Any]) -> list[str]:
     if s["timed_out"]:
         lines.append(f"  timed out          {s['timed_out']}")
     lines.extend(_benchmark_lines(s))
+    if "mutation_score" in s and "functional_correctness" not in s:
+        lines.append(mutation_line(s, "rows"))
     if s["latency"]:
         lines.append("  latency (s)          p50     p95")
         for label, stats in s["latency"].items():
@@ -252,14 +287,19 @@ def _benchmark_lines(summary: dict[str, Any]) -> list[str]:
         mean = "n/a" if found.get("mean") is None else f"{found['mean']:.2f}"
         return f"{mean}   ({found.get('count', 0)}/{found.get('of', 0)} {what})"
 
-    mutation = summary.get("mutation_score") or {}
-    mean = "n/a" if mutation.get("mean") is None else f"{mutation['mean']:.2f}"
     return [
         f"  pass@1             {share('functional_correctness', 'pass the hidden tests')}",
         f"  tests valid        {share('tests_valid', 'pass on the canonical solution')}",
-        (
-            f"  mutation score     {mean}   (mean of {mutation.get('of', 0)} tasks;"
-            f" {mutation.get('killed', 0)} mutants caught, {mutation.get('survived', 0)} survived)"
-        ),
+        mutation_line(summary, "tasks"),
         f"  catches wrong      {share('catches_wrong', 'wrong functions failed their own tests')}",
     ]
+
+
+def mutation_line(summary: dict[str, Any], of: str) -> str:
+    """`mutation score 0.62 (mean of 10 rows; 31 mutants caught, 19 survived)`."""
+    mutation = summary.get("mutation_score") or {}
+    mean = "n/a" if mutation.get("mean") is None else f"{mutation['mean']:.2f}"
+    return (
+        f"  mutation score     {mean}   (mean of {mutation.get('of', 0)} {of};"
+        f" {mutation.get('killed', 0)} mutants caught, {mutation.get('survived', 0)} survived)"
+    )
