@@ -299,11 +299,8 @@ class CodeGenerationPipeline(weave.Model):
             if self._destination is None:
                 module_name = name_beside(module_name, imported_modules(code))
         wants_runner = parts in ("runner", "all") and not runner_exists
-        wants_tests = parts in ("tests", "all")
-        # The runner adds nothing the tests need, so both are asked for at once.
-        runner, tests = await gather_or_cancel(
-            self.runner_for(code) if wants_runner else _nothing(),
-            self.tests_for(code, module_name) if wants_tests else _nothing(),
+        runner, tests = await self._runner_and_tests(
+            code, module_name, runner=wants_runner, tests=parts in ("tests", "all")
         )
         self._stage("format")  # each part was formatted as it arrived; the module is their join
         execution, repaired, bugs, repair_problem = None, False, [], None
@@ -331,6 +328,21 @@ class CodeGenerationPipeline(weave.Model):
             repair_problem=repair_problem,
             test_framework=self.test_framework,
         )
+
+    async def _runner_and_tests(
+        self, code: str, module_name: str, *, runner: bool, tests: bool
+    ) -> tuple[str, str]:
+        """The runner adds nothing the tests need, so both are asked for at once; one after the
+        other when the endpoint serves one request at a time (so progress names the one being
+        written)."""
+        asks = (
+            (lambda: self.runner_for(code)) if runner else _nothing,
+            (lambda: self.tests_for(code, module_name)) if tests else _nothing,
+        )
+        if self._client.one_request_at_a_time:
+            return await asks[0](), await asks[1]()
+        made_runner, made_tests = await gather_or_cancel(asks[0](), asks[1]())
+        return made_runner, made_tests
 
 
 async def _nothing() -> str:
