@@ -57,9 +57,7 @@ def test_a_one_slot_server_that_cuts_a_reply_still_gets_runner_and_tests(tmp_pat
 
 
 def test_after_a_cut_the_session_sends_runner_and_tests_one_after_the_other():
-    settings = load_settings(
-        {"base_url": None, "tracing": "off", "run_tests": False}, environ={}
-    ).model_copy()
+    settings = load_settings({"tracing": "off", "run_tests": False}, environ={})
 
     async def two_generations(model: LoopbackModel) -> None:
         async with traced_session(settings.model_copy(update={"base_url": model.base_url})) as s:
