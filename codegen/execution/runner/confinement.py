@@ -12,7 +12,7 @@ from . import PRIVATE_DIR
 from .landlock import apply_landlock, landlock_abi
 from .linux import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWUSER, LIBC, libc_call
 from .readable import user_site_dir
-from .seccomp import refuse_unix_sockets
+from .seccomp import install_filter
 
 
 def enter_namespaces():
@@ -67,7 +67,9 @@ def drop_capabilities():
 
 
 def isolation_level(layers):
-    if "landlock-filesystem" not in layers:
+    """full: Landlock, the seccomp filter and the namespaces; filesystem: the first two; else
+    none."""
+    if "landlock-filesystem" not in layers or "seccomp" not in layers:
         return "none"
     if "network-namespace" in layers and "pid-namespace" in layers:
         return "full"
@@ -99,9 +101,10 @@ def confine(config, readable, namespace_layers, namespace_problem):
     else:
         missing.append("Landlock: " + landlock_problem)
     try:
-        layers.append(refuse_unix_sockets())
+        # In a network namespace of its own, inet sockets reach only the run's private loopback.
+        layers.append(install_filter(inet="network-namespace" in layers))
     except OSError as error:
-        missing.append(f"the Unix-socket filter (seccomp): {error.strerror or error}")
+        missing.append(f"the system-call filter (seccomp): {error.strerror or error}")
     return isolation_level(layers), layers, missing
 
 
