@@ -405,7 +405,7 @@ def test_files_written_then_deleted_count_against_the_disk_limit(scene, isolatio
         def test_write_then_delete(self):
             held = []
             for index in range(6):  # 6 x 60 MB: each file under the 64 MB file limit
-                stream = open("hidden-%d" % index, "wb")
+                stream = open("hidden-%d" % index, "w+b")
                 for _ in range(60):
                     stream.write(b"x" * (1 << 20))
                 stream.flush()
