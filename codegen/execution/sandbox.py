@@ -110,15 +110,18 @@ def remove_tree(path: Path) -> None:
 
 
 def _as_owner(folder_fd: int, change: Callable[[], None]) -> None:
-    """Make a change in a folder, giving the folder back its owner's rights if it was locked."""
+    """Make a change in a folder, giving the folder back its owner's rights if it was locked; a
+    change that still fails (an immutable file) is left, and the rest of the tree goes on."""
     try:
         change()
+        return
     except PermissionError:
-        os.chmod(folder_fd, stat.S_IRWXU)
-        with contextlib.suppress(FileNotFoundError):
-            change()
-    except FileNotFoundError:
         pass
+    except OSError:
+        return
+    with contextlib.suppress(OSError):
+        os.chmod(folder_fd, stat.S_IRWXU)
+        change()
 
 
 class Sandbox:
