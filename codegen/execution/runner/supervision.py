@@ -6,7 +6,7 @@ import select
 import signal
 import time
 
-from .usage import Hidden, disk_bytes, memory_over, task_count
+from .usage import disk_bytes, memory_over, task_count
 
 
 def _children(pid):
@@ -78,6 +78,7 @@ class _Watch:
         self.task_limit = config["max_tasks"]
         self.run_root = config["run_root"]
         self.next_disk = 0.0
+        self.hidden: set = set()  # processes whose files could not be looked at, last time
         self.stopped = False
 
     def stop(self, *_):
@@ -103,9 +104,11 @@ class _Watch:
         return None
 
     def _disk_limit(self, pids):
-        try:
-            used = disk_bytes(self.run_root, pids)
-        except Hidden:
+        used, hidden = disk_bytes(self.run_root, pids)
+        # A process that was exiting may show its files to root alone for a moment: hidden at
+        # two looks in a row, it hides them.
+        hidden, self.hidden = hidden & self.hidden, hidden
+        if hidden:
             return "hidden"
         if used is None:
             return "files"

@@ -19,10 +19,6 @@ from .tree import walk
 _DELETED = " (deleted)"
 
 
-class Hidden(Exception):
-    """A run process's open files cannot be read: it made itself unmeasurable."""
-
-
 def task_count(pids):
     """Processes and threads among ``pids`` (a /proc/PID/task folder links one entry per
     thread)."""
@@ -104,15 +100,24 @@ def _folder_bytes(root, seen, limit_entries):
     return counted["bytes"]
 
 
+def _ending(pid):
+    """Whether ``pid`` is gone or a zombie (/proc then shows its files to root alone: it has no
+    memory left, and soon no files)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stream:
+            return stream.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
 def _open_deleted_bytes(pid, seen):
-    """Blocks of the deleted files ``pid`` holds open (a memfd is one)."""
+    """Blocks of the deleted files ``pid`` holds open (a memfd is one); OSError when its files
+    cannot be looked at."""
     total = 0
     folder = f"/proc/{pid}/fd"
     try:
         descriptors = os.listdir(folder)
-    except PermissionError:
-        raise Hidden from None
-    except OSError:
+    except FileNotFoundError:
         return 0  # it has ended
     for fd in descriptors:
         try:
@@ -143,9 +148,7 @@ def _mapped_deleted_bytes(pid, root, seen):
                 major, _, minor = fields[3].partition(":")
                 key = (os.makedev(int(major, 16), int(minor, 16)), int(fields[4]))
                 lengths[key] = max(lengths.get(key, 0), int(end, 16) - int(start, 16))
-    except PermissionError:
-        raise Hidden from None
-    except (OSError, ValueError):
+    except (FileNotFoundError, ValueError):
         return 0
     total = 0
     for key, length in lengths.items():
@@ -156,13 +159,18 @@ def _mapped_deleted_bytes(pid, root, seen):
 
 
 def disk_bytes(root, pids, limit_entries=10000):
-    """Blocks the run holds on disk, or None when its folder has more than ``limit_entries``
-    entries; raises Hidden when a run process cannot be looked at."""
+    """(Blocks the run holds on disk, or None when its folder has more than ``limit_entries``
+    entries; the processes whose files cannot be looked at)."""
     seen: set = set()  # (device, inode) of every file counted
     total = _folder_bytes(root, seen, limit_entries)
+    hidden: set = set()
     if total is None:
-        return None
+        return None, hidden
     for pid in pids:
-        total += _open_deleted_bytes(pid, seen)
-        total += _mapped_deleted_bytes(pid, root, seen)
-    return total
+        try:
+            total += _open_deleted_bytes(pid, seen)
+            total += _mapped_deleted_bytes(pid, root, seen)
+        except OSError:
+            if not _ending(pid):
+                hidden.add(pid)  # not dumpable (it exec'd a file it may not read)
+    return total, hidden
