@@ -810,10 +810,10 @@ def run_filter(
 
 SECCOMP_ALLOW, SECCOMP_EACCES = 0x7FFF0000, 0x00050000 | 13
 # machine: (AUDIT_ARCH_*, socket, socketpair, prctl, keyctl, add_key, request_key, inotify_init1,
-# fanotify_init)
+# fanotify_init, shmget, semget, msgget)
 SECCOMP_NUMBERS = {
-    "x86_64": (0xC000003E, 41, 53, 157, 250, 248, 249, 294, 300),
-    "aarch64": (0xC00000B7, 198, 199, 167, 219, 217, 218, 26, 262),
+    "x86_64": (0xC000003E, 41, 53, 157, 250, 248, 249, 294, 300, 29, 64, 68),
+    "aarch64": (0xC00000B7, 198, 199, 167, 219, 217, 218, 26, 262, 194, 190, 186),
 }
 
 
@@ -848,7 +848,7 @@ def test_the_seccomp_filter_refuses_keyrings_watches_and_foreign_calls(machine) 
 
     arch, _, _, prctl_nr, *refused = SECCOMP_NUMBERS[machine]
     program = seccomp.filter_program(*seccomp._ARCHITECTURES[machine], inet=True)
-    for nr in [*refused, 425]:  # keyctl, add_key, request_key, inotify, fanotify, io_uring_setup
+    for nr in [*refused, 425]:  # keyrings, watches, System V IPC, io_uring_setup
         assert run_filter(program, nr, arch) == SECCOMP_EACCES, nr
     if machine == "x86_64":
         assert run_filter(program, 253, arch) == SECCOMP_EACCES  # inotify_init

@@ -16,6 +16,8 @@ What the run's processes get EACCES from, and why:
   user's keys, and namespaces do not separate keyrings.
 * ``inotify_init()``, ``inotify_init1()``, ``fanotify_init()``: a watch would see the names of
   files the user touches during the run, and Landlock does not rule watches.
+* ``shmget()``, ``semget()``, ``msgget()``: a System V object outlives the process that made it,
+  and without an IPC namespace (the ``filesystem`` level) it would outlive the run, memory and all.
 * ``prctl(PR_SET_DUMPABLE)``: a process that is not dumpable hides its /proc entries (its open
   files, its memory) from the supervisor that measures the run.
 * ``io_uring_setup()``, whose rings make sockets and open files the filter never sees, and any
@@ -37,10 +39,18 @@ _PR_SET_DUMPABLE = 4
 # Per architecture: AUDIT_ARCH_*, numbers at or above which another ABI's calls start, then the
 # numbers of socket, socketpair, prctl and the calls refused whatever their arguments.
 _ARCHITECTURES = {
-    # io_uring_setup, keyctl, add_key, request_key, inotify_init, inotify_init1, fanotify_init
-    "x86_64": (0xC000003E, 0x40000000, 41, 53, 157, (425, 250, 248, 249, 253, 294, 300)),
+    # io_uring_setup, keyctl, add_key, request_key, inotify_init, inotify_init1, fanotify_init,
+    # shmget, semget, msgget
+    "x86_64": (
+        0xC000003E,
+        0x40000000,
+        41,
+        53,
+        157,
+        (425, 250, 248, 249, 253, 294, 300, 29, 64, 68),
+    ),
     # arm64 has no inotify_init (only inotify_init1)
-    "aarch64": (0xC00000B7, None, 198, 199, 167, (425, 219, 217, 218, 26, 262)),
+    "aarch64": (0xC00000B7, None, 198, 199, 167, (425, 219, 217, 218, 26, 262, 194, 190, 186)),
 }
 _ARCHITECTURES["arm64"] = _ARCHITECTURES["aarch64"]
 # Classic BPF
