@@ -477,6 +477,51 @@ def test_files_written_then_deleted_count_against_the_disk_limit(scene, isolatio
     )
 
 
+def test_a_process_that_hides_its_files_from_the_supervisor_is_stopped(scene, isolation, level):
+    # Running a program it may not read makes a process not dumpable: /proc then shows its open
+    # files to root alone (to an unprivileged supervisor without namespaces, nothing).
+    expected_level, prefix = level
+    run = run_cli(
+        scene,
+        PROBE_HEADER
+        + """
+    import shutil
+    import time
+
+
+    class TestHide(unittest.TestCase):
+        def test_hide(self):
+            shutil.copy("/bin/sleep", "sleeper")
+            os.chmod("sleeper", 0o111)
+            if os.fork() == 0:  # 240 MB deleted, then held by a process that hides it
+                for index in range(4):
+                    fd = os.open("hidden-%d" % index, os.O_WRONLY | os.O_CREAT)
+                    for _ in range(60):
+                        os.write(fd, b"x" * (1 << 20))
+                    os.remove("hidden-%d" % index)
+                    os.set_inheritable(fd, True)
+                os.execv("sleeper", ["sleeper", "15"])
+            time.sleep(2)
+            with open("visible", "wb") as stream:  # 120 MB more in the open: 360 MB in all
+                for _ in range(60):
+                    stream.write(b"x" * (1 << 20))
+            with open("visible-2", "wb") as stream:
+                for _ in range(60):
+                    stream.write(b"x" * (1 << 20))
+            time.sleep(15)
+    """,
+        prefix=prefix,
+        env={"CODEGEN_TEST_TIMEOUT": "40"},
+    )
+    if reached(run, expected_level):
+        # Root, or a supervisor in the run's user namespace, sees the files: over the disk limit.
+        assert (
+            f"wrote more than {MAX_DISK_MB} MB into their folder" in run["problem"]
+            or "hid their open files from the sandbox's supervisor" in run["problem"]
+        ), run["problem"]
+        assert hostile.outcomes(run)["TestHide.test_hide"][1].startswith("stopped: ")
+
+
 def test_a_fork_bomb_is_stopped_at_the_process_cap_and_leaves_nothing(scene, isolation, level):
     expected_level, prefix = level
     marker = f"codegen-red-team-bomb-{os.getpid()}-{expected_level}"
