@@ -42,9 +42,9 @@ def walk(root, visit, leave, make_accessible=False):
     tree moves under the walk.
     """
     fd = os.open(root, _OPEN_DIRECTORY)
-    # One entry per level open: (the folder's name, its identity, its subfolders left to enter)
-    levels = [("", _identity(fd), list(visit(fd)))]
     try:
+        # One entry per level open: (the folder's name, its identity, its subfolders left to enter)
+        levels = [("", _identity(fd), list(visit(fd)))]
         while True:
             pending = levels[-1][2]
             if pending:
