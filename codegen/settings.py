@@ -18,6 +18,8 @@ StructuredOutputMode = Literal["auto", "json_schema", "json_object", "text"]
 TestFrameworkChoice = Literal["auto", "unittest", "pytest"]
 # off: no mutation run; score: measure the kept tests; steer: then one more round for survivors.
 MutationMode = Literal["off", "score", "steer"]
+# auto: side by side until a cut stream shows the endpoint serves one request at a time.
+ConcurrencyMode = Literal["auto", "parallel", "serial"]
 
 # Setting name -> environment variable. OPENAI_* are the SDK's own names, so a user who has
 # configured the openai SDK has configured us.
@@ -40,6 +42,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "max_tokens": "CODEGEN_MAX_TOKENS",
     "test_framework": "CODEGEN_TEST_FRAMEWORK",
     "mutation": "CODEGEN_MUTATION",
+    "concurrency": "CODEGEN_CONCURRENCY",
 }
 
 # A key sent to a host nobody chose on purpose is a leak; when the base URL is set but no key is,
@@ -120,6 +123,13 @@ class Settings(BaseModel):
         description=(
             "After the kept tests pass: off; score = measure how many small bugs (mutants) they"
             " catch; steer = then ask the model for tests that catch the survivors."
+        ),
+    )
+    concurrency: ConcurrencyMode = Field(
+        "auto",
+        description=(
+            "Whether the runner and tests requests go at once: auto = at once until the endpoint"
+            " cuts a reply when a second request arrives, then one after the other."
         ),
     )
 
