@@ -115,6 +115,7 @@ def _add_test_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--mutation",
+        dest="mutation_mode",  # `score --mutation` is a switch of its own
         choices=["off", "score", "steer"],
         help=(
             "after the tests pass: off; score (default) = how many mutants of the function they"
@@ -296,10 +297,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "max_tokens",
             "structured_output",
             "test_framework",
-            "mutation",
             "concurrency",
         )
     }
+    overrides["mutation"] = getattr(args, "mutation_mode", None)
     notices: list[str] = []
     settings = load_settings(
         overrides,

@@ -122,9 +122,11 @@ async def run_mutants_async(
         if problem is not None:
             result.problem = problem
             return result
-        traced = run.first("mutants_traced") or {}
-        if isinstance(traced.get("tests"), dict):
-            result.lines_by_test = traced["tests"]
+        result.lines_by_test = {
+            str(event.get("test")): list(event.get("lines") or [])
+            for event in run.events
+            if event.get("event") == "mutants_lines"
+        }
         outcomes, current = _read_outcomes(run, {mutant.id for mutant in remaining})
         if current is not None:
             outcomes[current] = _stopped(run, run_spec)

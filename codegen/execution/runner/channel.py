@@ -15,6 +15,14 @@ The events, in the order a run sends them:
     {"event": "done", "tests": N}                             the run finished normally
     {"event": "exit", "code", "signal", "limit"}              the supervisor's last word
 
+A mutation run (runner/mutants.py) sends instead of start/result/coverage/done:
+
+    {"event": "mutants_clean_failed", "import_error", "failures": [...]}
+    {"event": "mutants_lines", "test", "lines": [...]}       the module lines one test ran
+    {"event": "mutants_traced", "tests": N}                  the clean tests were traced
+    {"event": "mutant_start", "id"} / {"event": "mutant", "id", "status", "detail", "tests"}
+    {"event": "mutants_done"}
+
 Each is an object whose values are scalars or lists of scalars: nothing nests deeper.
 """
 
@@ -35,6 +43,12 @@ EVENTS = frozenset(
         "coverage",
         "done",
         "exit",
+        "mutants_clean_failed",
+        "mutants_lines",
+        "mutants_traced",
+        "mutant_start",
+        "mutant",
+        "mutants_done",
     )
 )
 MAX_NESTING = 2  # an object holding lists

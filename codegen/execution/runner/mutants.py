@@ -246,10 +246,11 @@ def run_mutants(config, results):
             failures=[test_id for test_id, _ in failures][:20],
         )
         return
-    results.emit(
-        "mutants_traced",
-        tests={str(test_id): sorted(ran) for test_id, ran in lines.items() if test_id is not None},
-    )
+    # One event per test: the channel's events nest no deeper than an object holding lists
+    traced = [(str(test_id), ran) for test_id, ran in lines.items() if test_id is not None]
+    for test_id, ran in traced:
+        results.emit("mutants_lines", test=test_id, lines=sorted(ran))
+    results.emit("mutants_traced", tests=len(traced))
     # What is alive now lives on in every child: frozen, the collections pytest runs at its end (and
     # any the tests start) skip it, and its pages are not copied on write by a full collection.
     gc.freeze()
