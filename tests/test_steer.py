@@ -128,3 +128,40 @@ def test_eval_with_mutation_off_has_no_mutation_column(model, tmp_path, capsys):
     report = json.loads(report_path.read_text())
     assert "mutation_score" not in report["rows"][0] and "mutation_score" not in report["summary"]
     assert "mutation score" not in capsys.readouterr().out
+
+
+WEAK_PYTEST = """from ma import moving_average
+
+
+def test_runs():
+    moving_average([1.0, 2.0, 3.0, 4.0], 2)
+"""
+
+STEER_PYTEST = """import pytest
+
+from ma import moving_average
+
+
+@pytest.mark.parametrize(
+    "series, expected", [([1.0, 2.0, 3.0, 4.0], [1.5, 2.5, 3.5]), ([2.0, 2.0], [2.0])]
+)
+def test_averages_of_pairs(series, expected):
+    assert moving_average(series, 2) == expected
+
+
+def test_is_callable():
+    assert callable(moving_average)
+"""
+
+
+def test_steer_keeps_a_parametrized_pytest_test_and_drops_a_plain_one(model, tmp_path, capsys):
+    model.enqueue(Reply.code("UnitTest", WEAK_PYTEST), Reply.code("UnitTest", STEER_PYTEST))
+    arguments = ["--module", "ma", "--mutation", "steer", "--test-framework", "pytest", "--json"]
+    assert generate(model, tmp_path, *arguments) == 0
+    steer = json.loads(capsys.readouterr().out)["steer"]
+    assert list(steer["tests"]["kept"]) == ["test_averages_of_pairs"]
+    assert list(steer["tests"]["dropped"]) == ["test_is_callable"]
+    assert steer["before"] < steer["after"]
+    written = (tmp_path / "test_ma.py").read_text()
+    assert "def test_runs():" in written and "def test_averages_of_pairs(" in written
+    assert "test_is_callable" not in written and written.count("import pytest") == 1

@@ -12,7 +12,7 @@ from typing import Any
 from ..execution import _make_spec, run_tests_async
 from ..execution.mutant_runs import MutantJob, run_mutants_async
 from ..source import parse_or_none
-from ..test_files import DeclaredClass, read_test_file
+from ..test_files import DeclaredClass, declared_test, read_test_file
 from .engine import TIMEOUT_FACTOR, TIMEOUT_FLOOR
 from .report import Mutant
 
@@ -56,12 +56,17 @@ async def judge_new_tests(
     verdicts = SteerVerdicts()
     declared = [test.id for test in read_test_file(new_tests).tests]
     clean = await run_tests_async(module_code, new_tests, **run_settings, repeats=1)
-    outcomes = {case.test_id: case for case in clean.tests}
+    failures: dict[str, str] = {}  # declared test -> its first failure, "" when it passed
+    for case in clean.tests:  # a parametrized test's cases count for the test as written
+        name = declared_test(case.test_id)
+        if case.outcome != "passed" and not failures.get(name):
+            failures[name] = case.message or case.outcome
+        else:
+            failures.setdefault(name, "")
     passing = []
     for test_id in declared:
-        case = outcomes.get(test_id)
-        if case is None or case.outcome != "passed":
-            why = (clean.problem or "it did not run") if case is None else case.message
+        why = failures.get(test_id, clean.problem or "it did not run")
+        if why:
             verdicts.dropped[test_id] = f"fails on the function as it is: {why}"
         else:
             passing.append(test_id)

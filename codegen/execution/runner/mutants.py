@@ -13,6 +13,7 @@ import types
 
 from .errors import MESSAGE_LIMIT, summarize_exception
 from .pytest_driver import run_pytest
+from .shadowing import ModuleUnderTest
 from .unittest_driver import guarded_integrity, run_unittest
 
 _dumps = json.dumps  # bound before any mutant runs
@@ -65,10 +66,13 @@ class Tally:
 def _run_driver(config, channel, integrity, only):
     job = dict(config, only=list(only))
     test_file = os.path.abspath(config["test_file"])
+    tested_name = ModuleUnderTest(config)  # as in measured_run.run
     if config.get("framework") == "pytest":
-        run_pytest(job, channel, test_file, config["test_module"])
+        run_pytest(job, channel, test_file, config["test_module"], tested_name)
     else:
+        tested_name.claim()
         run_unittest(job, channel, test_file, config["test_module"], integrity)
+        tested_name.release()
 
 
 def trace_tests(config, integrity):
