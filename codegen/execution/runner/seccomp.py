@@ -52,7 +52,8 @@ class _SockFprog(ctypes.Structure):
 def filter_program(arch, socket_nr, socketpair_nr, foreign_from):
     """The BPF program as (code, jt, jf, k) tuples: allow everything but the calls named above."""
     allow, deny, pair = "allow", "deny", "pair"
-    steps = [
+    # jt/jf: the label to jump to when the test holds/fails, None for the next step
+    steps: list[tuple[int, str | None, str | None, int]] = [
         (_LD_W_ABS, None, None, _ARCH),
         (_JEQ_K, None, deny, arch),
         (_LD_W_ABS, None, None, _NR),

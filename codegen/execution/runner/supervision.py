@@ -8,7 +8,7 @@ import time
 
 
 def _children(pid):
-    found = []
+    found: list[int] = []
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -24,7 +24,8 @@ def _children(pid):
 
 def descendants(pid):
     """Every process below ``pid`` (through /proc's children lists)."""
-    result, stack = [], [pid]
+    result: list[int] = []
+    stack = [pid]
     while stack and len(result) < 10000:
         for child in _children(stack.pop()):
             result.append(child)
