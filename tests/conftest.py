@@ -1,4 +1,5 @@
-"""Shared fixtures: a loopback Chat Completions server and an environment with no real credentials."""
+"""Shared fixtures: a loopback Chat Completions server and an environment with no real
+credentials."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A real Chat Completions HTTP server on 127.0.0.1 for tests and benchmarks, with fault injection."""
+"""A real Chat Completions HTTP server on 127.0.0.1 for tests and benchmarks, with fault
+injection."""
 
 from __future__ import annotations
 
@@ -114,7 +115,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class Rejection:
-    """How an endpoint refuses a response format: an error status and body (raw, or an OpenAI-style error)."""
+    """How an endpoint refuses a response format: an error status and body (raw, or an OpenAI-style
+    error)."""
 
     status: int
     message: str = ""
@@ -127,8 +129,8 @@ class Profile:
     """How an OpenAI-compatible server treats each request shape, as its documentation describes.
 
     Shapes: json_schema, json_object+schema (`schema` inside response_format), json_object, text.
-    An accepted shape is answered with the scripted reply; under a `free_form` shape the model, unheld
-    by any schema, invents its own keys; a `text` shape is answered as `text_style` says.
+    An accepted shape is answered with the scripted reply; under a `free_form` shape the model,
+    unheld by any schema, invents its own keys; a `text` shape is answered as `text_style` says.
     """
 
     name: str
@@ -153,17 +155,20 @@ PROFILES: dict[str, Profile] = {
         "openai",
         {"json_object+schema": Rejection(400, "Unknown parameter: 'response_format.schema'.")},
     ),
-    # Ollama >= 0.5 and vLLM hold json_schema with a grammar; json_object without a schema is free-form.
+    # Ollama >= 0.5 and vLLM hold json_schema with a grammar; json_object without a schema is
+    # free-form.
     "ollama": Profile("ollama", free_form=frozenset({"json_object"})),
     "vllm": Profile("vllm", free_form=frozenset({"json_object"})),
-    # llama-cpp-python's server 0.3: pydantic rejects json_schema with a 500; `schema` in json_object is
-    # enforced by a grammar; json_object without it lets a small model invent its keys.
+    # llama-cpp-python's server 0.3: pydantic rejects json_schema with a 500; `schema` in
+    # json_object is enforced by a grammar; json_object without it lets a small model invent its
+    # keys.
     "llama-cpp-python": Profile(
         "llama-cpp-python",
         {"json_schema": Rejection(500, _LLAMA_CPP_VALIDATION)},
         free_form=frozenset({"json_object"}),
     ),
-    # Some hosted models: 400 on json_schema, and on a schema inside json_object; plain json_object works.
+    # Some hosted models: 400 on json_schema, and on a schema inside json_object; plain json_object
+    # works.
     "groq": Profile(
         "groq",
         {
@@ -208,7 +213,8 @@ def reasoning_model_rejection(body: dict[str, Any]) -> dict[str, Any] | None:
     if temperature is not None and temperature != 1:
         return {
             "error": {
-                "message": f"Unsupported value: 'temperature' does not support {temperature} with this model. "
+                "message": f"Unsupported value: 'temperature' does not support {temperature} with "
+                "this model. "
                 "Only the default (1) value is supported.",
                 "type": "invalid_request_error",
                 "param": "temperature",
@@ -347,7 +353,10 @@ class LoopbackModel:
         if shape == "text":
             if self.profile.text_style == "fenced_code":
                 return f"Here is the code:\n\n```python\n{code}```\n"
-            return f"Sure! Here is the answer:\n{json.dumps({FIELD_OF[kind]: code})}\nLet me know if you need more."
+            return (
+                f"Sure! Here is the answer:\n{json.dumps({FIELD_OF[kind]: code})}\n"
+                "Let me know if you need more."
+            )
         return json.dumps({FIELD_OF[kind]: code})
 
 
@@ -360,7 +369,8 @@ class RawBody:
 
 
 def request_kind(body: dict[str, Any]) -> str:
-    """Which reply model a request asks for: from its json_schema name, else from the schema in the prompt."""
+    """Which reply model a request asks for: from its json_schema name, else from the schema in the
+    prompt."""
     response_format = body.get("response_format") or {}
     if response_format.get("type") == "json_schema":
         name = response_format.get("json_schema", {}).get("name", "")
@@ -375,12 +385,14 @@ def request_kind(body: dict[str, Any]) -> str:
 
 
 def asks_for_pytest(body: dict[str, Any]) -> bool:
-    """Whether a request's prompt asks for a pytest test file (codegen's pytest template says so)."""
+    """Whether a request's prompt asks for a pytest test file (codegen's pytest template says
+    so)."""
     return "pytest test file" in json.dumps(body.get("messages", []))
 
 
 def stream_chunks(completion: dict[str, Any], pieces: int = 40) -> list[dict[str, Any]]:
-    """chat.completion.chunk objects that add up to `completion`: its content (or refusal) in up to `pieces` parts."""
+    """chat.completion.chunk objects that add up to `completion`: its content (or refusal) in up to
+    `pieces` parts."""
     choice = completion["choices"][0]
     message = choice["message"]
     field = "refusal" if message.get("refusal") else "content"
@@ -425,82 +437,85 @@ def _error_body(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
-def _make_handler(model: LoopbackModel):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _Handler(BaseHTTPRequestHandler):
+    """Answers Chat Completions requests from `model` (set by `_make_handler`)."""
 
-        def setup(self) -> None:
-            super().setup()
-            # Headers and body go out as two writes; without this, Nagle + delayed ACK add ~40 ms.
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    protocol_version = "HTTP/1.1"
+    model: LoopbackModel
 
-        def log_message(self, *args: Any) -> None:  # keep test output clean
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as two writes; without this, Nagle + delayed ACK add ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def _send(self, status: int, payload: dict[str, Any] | RawBody) -> None:
+        raw = isinstance(payload, RawBody)
+        data = payload.text.encode() if raw else json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", payload.content_type if raw else "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing to do
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/models"):
+            self._send(
+                200,
+                {
+                    "object": "list",
+                    "data": [{"id": "loopback", "object": "model", "owned_by": "tests"}],
+                },
+            )
+        else:
+            self._send(404, _error_body("not found", "not_found"))
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._send(404, _error_body("not found", "not_found"))
+            return
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self._send(400, _error_body("body is not JSON", "invalid_request_error"))
+            return
+        status, payload, delay = self.model.answer(body)
+        if delay:
+            time.sleep(delay)
+        if body.get("stream") and status == 200 and isinstance(payload, dict):
+            self._stream(payload)
+        else:
+            self._send(status, payload)
+
+    def _stream(self, completion: dict[str, Any]) -> None:
+        """The completion as server-sent events, in pieces, the way streaming endpoints send
+        it."""
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for chunk in stream_chunks(completion):
+                data = f"data: {json.dumps(chunk)}\n\n".encode()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                if self.model.piece_delay:
+                    self.wfile.flush()
+                    time.sleep(self.model.piece_delay)
+            end = b"data: [DONE]\n\n"
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(end), end))
+        except (BrokenPipeError, ConnectionResetError):
             pass
 
-        def _send(self, status: int, payload: dict[str, Any] | RawBody) -> None:
-            raw = isinstance(payload, RawBody)
-            data = payload.text.encode() if raw else json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header(
-                    "Content-Type", payload.content_type if raw else "application/json"
-                )
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout test): nothing to do
 
-        def do_GET(self) -> None:
-            if self.path.rstrip("/").endswith("/models"):
-                self._send(
-                    200,
-                    {
-                        "object": "list",
-                        "data": [{"id": "loopback", "object": "model", "owned_by": "tests"}],
-                    },
-                )
-            else:
-                self._send(404, _error_body("not found", "not_found"))
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length)
-            if not self.path.rstrip("/").endswith("/chat/completions"):
-                self._send(404, _error_body("not found", "not_found"))
-                return
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                self._send(400, _error_body("body is not JSON", "invalid_request_error"))
-                return
-            status, payload, delay = model.answer(body)
-            if delay:
-                time.sleep(delay)
-            if body.get("stream") and status == 200 and isinstance(payload, dict):
-                self._stream(payload)
-            else:
-                self._send(status, payload)
-
-        def _stream(self, completion: dict[str, Any]) -> None:
-            """The completion as server-sent events, in pieces, the way streaming endpoints send it."""
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                for chunk in stream_chunks(completion):
-                    data = f"data: {json.dumps(chunk)}\n\n".encode()
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-                    if model.piece_delay:
-                        self.wfile.flush()
-                        time.sleep(model.piece_delay)
-                end = b"data: [DONE]\n\n"
-                self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(end), end))
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-    return Handler
+def _make_handler(model: LoopbackModel) -> type[_Handler]:
+    return type("Handler", (_Handler,), {"model": model})
 
 
 def main() -> None:

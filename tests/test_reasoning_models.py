@@ -177,7 +177,8 @@ def test_a_token_limit_too_big_after_the_switch_is_an_error_not_another_retry(
 def test_a_refusal_of_both_parameters_from_another_profile_shape_is_adapted_to_as_well(
     model, tmp_path
 ):
-    # A proxy that renames the model still answers with the same errors: the body decides, not the name.
+    # A proxy that renames the model still answers with the same errors: the body decides, not the
+    # name.
     model.profile = Profile("renamed", PROFILES["llama-cpp-python"].rejects, reasoning=True)
     assert (
         generate(model, tmp_path, "--no-run", "--model", "my-proxy-alias", "--temperature", "0")
@@ -191,9 +192,11 @@ def test_a_refusal_of_both_parameters_from_another_profile_shape_is_adapted_to_a
 @pytest.mark.parametrize(
     "message, then",
     [
-        # A proxy (an Azure deployment, copilot-api) passes OpenAI's message on without `param` or `code`.
+        # A proxy (an Azure deployment, copilot-api) passes OpenAI's message on without `param` or
+        # `code`.
         (
-            "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+            "'max_completion_tokens' instead.",
             {"max_completion_tokens": 4096, "temperature": 0.5},
         ),
         # o3-mini refuses any temperature as a parameter, not as a value.

@@ -1,4 +1,5 @@
-"""The HTML pages: an evaluation report and one traced generation, rendered from real runs and read back."""
+"""The HTML pages: an evaluation report and one traced generation, rendered from real runs and read
+back."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Our seed scores against the seed's functions run literally: every stdlib module, and generated programs.
+"""Our seed scores against the seed's functions run literally: every stdlib module, and generated
+programs.
 
 Full precision: the numbers must be equal as floats, not close.
 """
@@ -25,7 +26,8 @@ STDLIB_TESTS = STDLIB / "test"
 
 
 def stdlib_modules() -> list[Path]:
-    """Every .py file of the running interpreter's standard library (installed packages excluded)."""
+    """Every .py file of the running interpreter's standard library (installed packages
+    excluded)."""
     return sorted(path for path in STDLIB.rglob("*.py") if "site-packages" not in path.parts)
 
 
@@ -84,7 +86,8 @@ def mismatches(code: str, tests: str) -> list[str]:
 
 def test_the_interpreter_ships_its_standard_library_and_test_suite():
     # The pairing below is only meaningful with the test suite present; CI's python3.11 ships it.
-    # Should an interpreter without it run this file, this fails and says so rather than pairing nothing.
+    # Should an interpreter without it run this file, this fails and says so rather than pairing
+    # nothing.
     assert STDLIB_TESTS.is_dir(), f"{STDLIB_TESTS} is missing: this interpreter ships no test suite"
     modules = stdlib_modules()
     assert len(modules) > 1000

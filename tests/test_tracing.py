@@ -110,7 +110,9 @@ def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:
             "wal_switches": [settings.should_enable_wal(), settings.should_disable_wal_sender()],
             "missing": missing,
             "default_entity_name": callable(wandb.Api().default_entity_name),
-            "digest_agrees": weave_compat.object_digest(sample) == str_digest(canonical_json(sample)),
+            "digest_agrees": (
+                weave_compat.object_digest(sample) == str_digest(canonical_json(sample))
+            ),
             "wal_env": sorted(weave_compat.WAL_SWITCHES),
             "feedback_fields": sorted(FeedbackCreateResponse.model_fields),
             "sentry_disabled": trace_sentry.global_trace_sentry._disabled,
@@ -149,7 +151,8 @@ PUBLIC_WEAVE = {
 
 
 def test_every_weave_internal_is_in_weave_compat_and_checked_by_the_canary() -> None:
-    """Outside weave_compat only weave's public names are used; inside, every import is in INTERNALS."""
+    """Outside weave_compat only weave's public names are used; inside, every import is in
+    INTERNALS."""
     from codegen.tracing import weave_compat
 
     listed = {module for module, _ in weave_compat.INTERNALS}
@@ -313,7 +316,8 @@ def test_wandb_with_unreachable_host_falls_back_to_local(tmp_path: Path) -> None
     assert "hosted Weave could not start" in out["status"]["detail"]
     assert "traces are written to" in out["status"]["detail"]
     assert SECRET not in out["status"]["detail"]
-    # Bounded, not timed: a start that waited for weave's own retries would run into run_python's 120 s.
+    # Bounded, not timed: a start that waited for weave's own retries would run into run_python's
+    # 120 s.
     assert out["seconds"] < 60
     wal_dir = tmp_path / ".weave" / "wal" / "local" / "codegen"
     assert calls_named(wal_records(wal_dir), "traced_after_fallback")
@@ -329,8 +333,8 @@ def test_wandb_with_a_host_that_never_answers_is_bounded_by_init_timeout(tmp_pat
         out = run_python(WANDB_SCENARIO, env)
     assert out["status"]["mode"] == "local"
     assert "did not answer within 3 s" in out["status"]["detail"]
-    # The detail above shows our 3 s bound fired; this only says the start ended (not a timing figure:
-    # the machine is shared, and the same start took 7.5-11.5 s under load).
+    # The detail above shows our 3 s bound fired; this only says the start ended (not a timing
+    # figure: the machine is shared, and the same start took 7.5-11.5 s under load).
     assert out["seconds"] < 60
 
 
@@ -446,7 +450,8 @@ def test_openai_calls_are_traced_and_the_key_stays_out_of_the_wal(tmp_path: Path
         class GeneratedCode(BaseModel):
             code: str
 
-        client = OpenAI(api_key=os.environ.pop("TEST_KEY"), base_url=os.environ.pop("TEST_BASE_URL"))
+        key, base_url = os.environ.pop("TEST_KEY"), os.environ.pop("TEST_BASE_URL")
+        client = OpenAI(api_key=key, base_url=base_url)
         plain = client.chat.completions.create(
             model="loopback", messages=[{"role": "user", "content": "say the code"}])
         parsed = client.chat.completions.parse(

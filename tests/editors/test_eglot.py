@@ -1,4 +1,5 @@
-"""Emacs 28 + eglot 1.9 (Debian's emacs-nox and elpa-eglot), batch mode, with eglot's own 10 s request timeout."""
+"""Emacs 28 + eglot 1.9 (Debian's emacs-nox and elpa-eglot), batch mode, with eglot's own 10 s
+request timeout."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Neovim 0.7 (Debian's neovim), headless, through `vim.lsp.start_client` and its own code-action UI."""
+"""Neovim 0.7 (Debian's neovim), headless, through `vim.lsp.start_client` and its own code-action
+UI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""An editor stand-in for end-to-end tests: the real server as a subprocess, driven through pytest-lsp."""
+"""An editor stand-in for end-to-end tests: the real server as a subprocess, driven through
+pytest-lsp."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ DATA = Path(__file__).parent.parent / "test_data" / "lsp"
 def capabilities(
     *, tags: bool = True, refresh: bool = True, document_changes: bool = True, progress: bool = True
 ) -> types.ClientCapabilities:
-    """VS Code's capabilities, plus what LSP 3.18 clients add (code action tags, inlay hint refresh);
-    `progress=False`: a client without window.workDoneProgress, like eglot 1.9."""
+    """VS Code's capabilities, plus what LSP 3.18 clients add (code action tags, inlay hint
+    refresh); `progress=False`: a client without window.workDoneProgress, like eglot 1.9."""
     caps = client_capabilities("visual-studio-code")
     caps.window.work_done_progress = progress
     if tags:
@@ -44,7 +45,8 @@ def capabilities(
 
 
 class Editor:
-    """Keeps the texts of open documents and applies the server's workspace edits like an editor would."""
+    """Keeps the texts of open documents and applies the server's workspace edits like an editor
+    would."""
 
     def __init__(self, client: LanguageClient, root: Path):
         self.client = client
@@ -94,7 +96,8 @@ class Editor:
         self.versions.clear()
 
     def place(self, data_name: str, stem: str | None = None) -> str:
-        """Copy a data file into the workspace under a name no other test uses, open it, return its URI."""
+        """Copy a data file into the workspace under a name no other test uses, open it, return its
+        URI."""
         self._placed += 1
         name = f"{stem or Path(data_name).stem}_{self._placed}.py"
         shutil.copy(DATA / data_name, self.root / name)
@@ -194,7 +197,8 @@ class Editor:
         self._published.set()
 
     async def diagnostics(self, uri: str, version: int | None = None, timeout: float = 10.0):
-        """The next diagnostics published for `uri` (at `version`, when given) that no call returned yet."""
+        """The next diagnostics published for `uri` (at `version`, when given) that no call returned
+        yet."""
 
         async def next_publication():
             while True:
@@ -221,7 +225,8 @@ class Editor:
         )
 
     async def run(self, action: types.CodeAction, timeout: float = 30.0):
-        """Pick a code action: its command's outcome once the background work ended (see `command`)."""
+        """Pick a code action: its command's outcome once the background work ended (see
+        `command`)."""
         return await self.command(
             action.command.command, *action.command.arguments, timeout=timeout
         )
@@ -235,7 +240,8 @@ class Editor:
         return {**await self.outcome(answer["token"], timeout), "answer": answer}
 
     async def execute(self, name: str, *arguments: Any, timeout: float = 10.0):
-        """The command's own answer (an acknowledgement for long work), within eglot's 10 s timeout."""
+        """The command's own answer (an acknowledgement for long work), within eglot's 10 s
+        timeout."""
         return await asyncio.wait_for(
             self.client.workspace_execute_command_async(
                 types.ExecuteCommandParams(command=name, arguments=list(arguments))
@@ -286,8 +292,9 @@ def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
 
 
 def _client_converter():
-    """lsprotocol's converter takes any object with a `command` key for a Command, even a CodeAction whose
-    `command` is an object; editors check whether `command` is a string, and so does this one."""
+    """lsprotocol's converter takes any object with a `command` key for a Command, even a CodeAction
+    whose `command` is an object; editors check whether `command` is a string, and so does this
+    one."""
     converter = default_converter()
 
     def command_or_code_action(value: Any, _: type):
@@ -296,8 +303,10 @@ def _client_converter():
         return converter.structure(value, types.CodeAction)
 
     converter.register_structure_hook(types.Command | types.CodeAction, command_or_code_action)
+    # cattrs keys hooks by the annotation object: lsprotocol's own types spell the union this way.
     converter.register_structure_hook(
-        typing.Union[types.Command, types.CodeAction], command_or_code_action
+        typing.Union[types.Command, types.CodeAction],  # noqa: UP007
+        command_or_code_action,
     )
     return converter
 
@@ -335,27 +344,8 @@ def copy_data(name: str, root: Path, target: str | None = None) -> Path:
     return destination
 
 
-async def launch(
-    root: Path,
-    home: Path,
-    *,
-    model=None,
-    options: dict | None = None,
-    caps: types.ClientCapabilities | None = None,
-    env: dict[str, str] | None = None,
-    configuration: Any = None,
-    folders: dict[Path, Any] | None = None,
-    rootless: bool = False,
-) -> Editor:
-    """Start the server as a subprocess and initialize it, trusted, with a short diagnostics delay.
-
-    `folders`: the workspace folders (the root first) and each one's `codegen` settings (None: none);
-    `rootless`: no root and no folder, as when an editor opens a single file."""
-    home.mkdir(parents=True, exist_ok=True)
-    environment = server_environment(
-        model.base_url if model is not None else None, home, **(env or {})
-    )
-    holder: dict[str, Editor] = {}
+def _client_factory(holder: dict[str, Editor]):
+    """A pytest-lsp client factory whose handlers report to the Editor put in `holder`."""
 
     def factory():
         client = LanguageClient(converter_factory=_client_converter)
@@ -393,10 +383,42 @@ async def launch(
 
         return client
 
+    return factory
+
+
+def _workspace_folders(folders: dict[Path, Any] | None) -> list[types.WorkspaceFolder] | None:
+    if not folders:
+        return None
+    return [
+        types.WorkspaceFolder(uri=from_fs_path(str(folder)), name=folder.name) for folder in folders
+    ]
+
+
+async def launch(
+    root: Path,
+    home: Path,
+    *,
+    model=None,
+    options: dict | None = None,
+    caps: types.ClientCapabilities | None = None,
+    env: dict[str, str] | None = None,
+    configuration: Any = None,
+    folders: dict[Path, Any] | None = None,
+    rootless: bool = False,
+) -> Editor:
+    """Start the server as a subprocess and initialize it, trusted, with a short diagnostics delay.
+
+    `folders`: the workspace folders (the root first) and each one's `codegen` settings (None:
+    none); `rootless`: no root and no folder, as when an editor opens a single file."""
+    home.mkdir(parents=True, exist_ok=True)
+    environment = server_environment(
+        model.base_url if model is not None else None, home, **(env or {})
+    )
+    holder: dict[str, Editor] = {}
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "codegen_lsp"],
         server_env=environment,
-        client_factory=factory,
+        client_factory=_client_factory(holder),
     )
     client = await config.start()
     if configuration is not None:
@@ -415,12 +437,7 @@ async def launch(
         types.InitializeParams(
             capabilities=caps or capabilities(),
             root_uri=None if rootless else from_fs_path(str(root)),
-            workspace_folders=[
-                types.WorkspaceFolder(uri=from_fs_path(str(folder)), name=folder.name)
-                for folder in folders
-            ]
-            if folders
-            else None,
+            workspace_folders=_workspace_folders(folders),
             initialization_options=initialization,
         )
     )
@@ -436,7 +453,8 @@ async def close(editor: Editor) -> None:
 
 @pytest_asyncio.fixture
 async def start_editor(tmp_path: Path, workspace: Path):
-    """`await start_editor(model=..., options=..., caps=...)` -> an Editor on a fresh server; shut down after."""
+    """`await start_editor(model=..., options=..., caps=...)` -> an Editor on a fresh server; shut
+    down after."""
     editors: list[Editor] = []
 
     async def start(**settings: Any) -> Editor:
@@ -450,10 +468,11 @@ async def start_editor(tmp_path: Path, workspace: Path):
 
 
 def shared_editor(**settings: Any):
-    """Fixtures `shared_server` (one server and model per test module) and `editor` (it, reset for each test).
+    """Fixtures `shared_server` (one server and model per test module) and `editor` (it, reset for
+    each test).
 
-    Starting a server and importing the pipeline take seconds; tests that need no settings of their own
-    share one. A module using them sets `pytestmark = pytest.mark.asyncio(loop_scope="module")`.
+    Starting a server and importing the pipeline take seconds; tests that need no settings of their
+    own share one. A module using them sets `pytestmark = pytest.mark.asyncio(loop_scope="module")`.
     """
 
     @pytest_asyncio.fixture(scope="module", loop_scope="module", name="shared_server")

@@ -1,4 +1,5 @@
-"""Settings from initializationOptions, workspace/configuration and didChangeConfiguration; trust."""
+"""Settings from initializationOptions, workspace/configuration and didChangeConfiguration;
+trust."""
 
 from __future__ import annotations
 

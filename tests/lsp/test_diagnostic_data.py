@@ -1,4 +1,5 @@
-"""The seed-scores diagnostic carries its scores as `data`, so clients never re-parse the message text."""
+"""The seed-scores diagnostic carries its scores as `data`, so clients never re-parse the message
+text."""
 
 from __future__ import annotations
 

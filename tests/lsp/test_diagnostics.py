@@ -1,4 +1,5 @@
-"""textDocument/publishDiagnostics: findings with codes on open and change, versioned, debounced; test results."""
+"""textDocument/publishDiagnostics: findings with codes on open and change, versioned, debounced;
+test results."""
 
 from __future__ import annotations
 

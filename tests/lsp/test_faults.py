@@ -1,4 +1,5 @@
-"""Model faults, edits while the model works, cancellation, rejected edits: a message, and no edit."""
+"""Model faults, edits while the model works, cancellation, rejected edits: a message, and no
+edit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Incremental didChange ranges, bounded diagnostics, and requests answered while a large file is analysed."""
+"""Incremental didChange ranges, bounded diagnostics, and requests answered while a large file is
+analysed."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def codes(published) -> list[str]:
 
 
 async def test_ranged_edits_land_on_the_lines_the_client_means(editor):
-    # A form feed and a line separator are not line breaks in LSP (or for Python): line 4 is `def g(x):`.
+    # A form feed and a line separator are not line breaks in LSP (or for Python): line 4 is `def
+    # g(x):`.
     text = "X = 1\n\x0c\nS = 'a\u2028b'\n\ndef g(x):\n    return x\n"
     uri = editor.open("odd_breaks.py", text)
     assert codes(await editor.diagnostics(uri)).count("missing-docstring") == 1
@@ -90,7 +92,10 @@ async def test_an_edit_inside_a_function_updates_only_its_findings(editor):
 
 
 async def test_code_actions_are_answered_while_a_large_file_is_analysed(editor):
-    block = "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n    return total\n\n\n"
+    block = (
+        "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n"
+        "    return total\n\n\n"
+    )
     text = "".join(block.format(n=n) for n in range(60_000 // 7))
     order: list[str] = []
     uri = editor.open("large.py", text)

@@ -1,5 +1,6 @@
-"""codegen.previewEdits: the edit carries a change annotation that needs confirmation (VS Code's refactor
-preview), the new test file included; a client without annotation support gets the plain edit."""
+"""codegen.previewEdits: the edit carries a change annotation that needs confirmation (VS Code's
+refactor preview), the new test file included; a client without annotation support gets the plain
+edit."""
 
 from __future__ import annotations
 

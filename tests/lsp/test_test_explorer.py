@@ -1,4 +1,5 @@
-"""codegen/testItems and codegen/testResults: what the VS Code Test Explorer is fed, over the wire."""
+"""codegen/testItems and codegen/testResults: what the VS Code Test Explorer is fed, over the
+wire."""
 
 from __future__ import annotations
 

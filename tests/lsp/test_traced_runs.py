@@ -1,4 +1,5 @@
-"""An editor's generation is one traced `CodeGenerationPipeline.predict` call that `codegen traces` lists."""
+"""An editor's generation is one traced `CodeGenerationPipeline.predict` call that `codegen traces`
+lists."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ async def test_show_trace_gives_our_client_the_page_and_others_its_path(
     assert "<title>Trace:" in page["html"]
     assert "moving average" in page["html"] and "CodeGenerationPipeline.predict" in page["html"]
     assert "<script" not in page["html"]
-    # The run, its tests and its scores are inside the traced call: the page shows them as the CLI's does.
+    # The run, its tests and its scores are inside the traced call: the page shows them as the CLI's
+    # does.
     assert "overall score" in page["html"] and "tests passed" in page["html"]
 
     elsewhere = await editor.command("codegen.showTrace")
