@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lint-client test-wheel test-vscode test-reports editors test-editors bench install clean
+.PHONY: demo test lint fix lint-client test-wheel test-vscode test-reports editors test-editors bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The Python gates over codegen/ and server/: ruff (lint and format) and mypy; any finding fails.
+# The Python gates: ruff (lint and format) over every tracked Python file, mypy over codegen/,
+# server/ and scripts/, and the import layers (lint-imports, contracts in pyproject.toml); any finding fails.
 lint: $(STAMP)
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+# What ruff can fix by itself: its safe fixes, then the formatter. What is left, `make lint` shows.
+fix: $(STAMP)
+	$(BIN)/ruff check --fix
+	$(BIN)/ruff format
 
 # The VS Code client's gates: eslint (typescript-eslint, type-aware) and tsc --noEmit; any finding fails.
 lint-client:
