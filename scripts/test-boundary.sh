@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${1:-.venv/bin/python}"
 shift || true
-USER_NAME="${CODEGEN_BOUNDARY_USER:-codegen-boundary}"
+USER_NAME="${CODEGEN_BOUNDARY_USER:-cgbound}"  # short: AF_UNIX paths under its TMPDIR stay < 108 bytes
 PYTEST=(-m pytest -m boundary -p no:cacheprovider -q "$@")
 
 if [ "$(id -u)" != 0 ]; then
@@ -21,39 +21,44 @@ if [ "$(id -u)" != 0 ]; then
     exit 0
 fi
 
-# The unprivileged user reads the clone and the venv where they are (the venv's paths are absolute).
+# The unprivileged user reads the clone, the venv and its interpreter where they are (the venv's
+# paths are absolute).
 readable_by_user() {
-    runuser -u "$USER_NAME" -- test -r pyproject.toml -a -x "$PYTHON" -a -r tests/conftest.py
+    runuser -u "$USER_NAME" -- test -r pyproject.toml -a -r tests/conftest.py &&
+        runuser -u "$USER_NAME" -- "$PYTHON" -c "import codegen, codegen_lsp, pytest" 2>/dev/null
 }
 
-open_clone_to_user() {
-    local folder="$PWD"
+open_to_user() {  # every folder above $1 searchable, $1 itself readable
+    local folder
+    folder="$(dirname "$1")"
     while [ "$folder" != / ]; do
         chmod o+x "$folder"
         folder="$(dirname "$folder")"
     done
-    chmod -R o+rX .
+    chmod -R o+rX "$1"
 }
 
 id "$USER_NAME" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
 if ! readable_by_user; then
     if [ "${CI:-}" = true ]; then
-        open_clone_to_user
+        open_to_user "$PWD"
+        open_to_user "$("$PYTHON" -c 'import sys; print(sys.base_prefix)')"
     else
-        echo "test-boundary: user $USER_NAME cannot read $PWD: every folder above it needs o+x," \
-            "the clone and .venv o+r (CI=true grants this itself)" >&2
+        echo "test-boundary: user $USER_NAME cannot run $PYTHON on $PWD: the clone, the venv and" \
+            "the interpreter need to be readable, every folder above them o+x (CI=true grants this" \
+            "itself; or pass another PYTHON: scripts/test-boundary.sh PYTHON)" >&2
         exit 1
     fi
 fi
 
-home="$(mktemp -d /tmp/codegen-boundary-home.XXXXXX)"
-mkdir "$home/tmp"
+home="$(mktemp -d /tmp/cgb.XXXXXX)"
+mkdir "$home/t"
 chown -R "$USER_NAME" "$home"
 trap 'rm -rf "$home"' EXIT
 status=0
 
 echo "== boundary suite as the unprivileged user $USER_NAME"
-runuser -u "$USER_NAME" -- env -i PATH=/usr/bin:/bin HOME="$home" TMPDIR="$home/tmp" \
+runuser -u "$USER_NAME" -- env -i PATH=/usr/bin:/bin HOME="$home" TMPDIR="$home/t" \
     PYTHONDONTWRITEBYTECODE=1 CI="${CI:-}" LANG=C.UTF-8 "$PYTHON" "${PYTEST[@]}" || status=1
 
 echo "== boundary suite with user namespaces unavailable (max_user_namespaces = 0)"
