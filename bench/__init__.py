@@ -1,1 +1,1 @@
-"""Benchmarks that print the figures the README quotes (medians of several runs)."""
+"""Benchmarks that print the figures docs/performance.md quotes (medians of several runs)."""

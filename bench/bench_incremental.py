@@ -53,7 +53,7 @@ def settle_client() -> None:
 
 async def started_server(env: dict[str, str], work: Path) -> StdioClient:
     """A server past its start, so the figures are of one in use: for its first ~0.7 s the warm-up
-    thread imports the pipeline and the converter builds its functions, and edits then took 5-60 ms
+    thread imports the pipeline, and edits then took 5-60 ms
     (the first figure after start was the slowest of the run)."""
     client = StdioClient(OURS, env=env, cwd=work, stderr=work / "server.log")
     await client.start()
@@ -65,7 +65,7 @@ async def started_server(env: dict[str, str], work: Path) -> StdioClient:
     )
     await client.initialize(work, NO_DEBOUNCE)
     await asyncio.wait_for(warm, 120)
-    await asyncio.sleep(0.5)  # the converter's functions, built after the warm-up's start
+    await asyncio.sleep(0.5)  # the first second of a server is not what this bench measures
     return client
 
 

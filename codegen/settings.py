@@ -172,23 +172,25 @@ def load_settings(
     *,
     env_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    env_file_trusted: bool = False,
+    notices: list[str] | None = None,
 ) -> Settings:
     """Merge the sources, lowest first: defaults, `env_file`, `environ`, then `overrides`.
 
     `overrides` holds explicit choices (CLI flags, editor settings); None values are ignored so
-    that an unset flag never hides the environment. Raises ConfigurationError naming the bad value.
+    that an unset flag never hides the environment. Unless `env_file_trusted` (the editor's trusted
+    workspace), `env_file` is a file anyone could have put in the folder: `_distrust_env_file`
+    applies, and `notices` gets what it changed. Raises ConfigurationError naming the bad value.
     """
-    values: dict[str, Any] = {}
-    if env_file is not None and env_file.is_file():
-        from dotenv import dotenv_values
-
-        values.update(
-            _from_environment({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-        )
-    values.update(_from_environment(os.environ if environ is None else environ))
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    from_file = _read_env_file(env_file)
+    from_environ = _from_environment(os.environ if environ is None else environ)
+    explicit = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if not env_file_trusted and env_file is not None:
+        said = _distrust_env_file(from_file, from_environ, explicit, env_file)
+        if notices is not None:
+            notices.extend(said)
     try:
-        return Settings(**values)
+        return Settings(**{**from_file, **from_environ, **explicit})
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
@@ -197,7 +199,50 @@ def load_settings(
         raise ConfigurationError(f"Invalid settings ({problems}).") from None
 
 
-def check_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def _read_env_file(env_file: Path | None) -> dict[str, str]:
+    if env_file is None or not env_file.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return _from_environment({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+
+
+# Settings that start a program, or let code run, outside the sandbox: a dotenv file may not set
+# them (every start of the test interpreter - module naming, doctor's probe, the runner - comes
+# before any confinement).
+UNSANDBOXED_SETTINGS = ("test_python", "allow_unsandboxed_tests")
+
+
+def _distrust_env_file(
+    from_file: dict[str, str],
+    from_environ: dict[str, str],
+    explicit: Mapping[str, Any],
+    env_file: Path,
+) -> list[str]:
+    """Edit the sources in place so that a dotenv file can neither send the environment's key to a
+    host of its choosing nor run anything outside the sandbox; say what it changed."""
+    said = []
+    for name in UNSANDBOXED_SETTINGS:
+        if from_file.pop(name, None) is not None and name not in {**from_environ, **explicit}:
+            said.append(
+                f"{ENVIRONMENT_VARIABLES[name]} in {env_file} is ignored: a file in the folder may"
+                " not run anything outside the sandbox. Set it in your environment instead."
+            )
+    chose_url = "base_url" in from_file and "base_url" not in {**from_environ, **explicit}
+    if chose_url and from_environ.pop("api_key", None) is not None:
+        # only the file's own key, or none, goes to the file's URL
+        where = "the key from that file" if "api_key" in from_file else "no key (none there)"
+        said.append(
+            f"OPENAI_BASE_URL comes from {env_file}, so it is sent {where}, never OPENAI_API_KEY"
+            " from your environment. To send it your key, pass --base-url or set OPENAI_BASE_URL"
+            " in your environment."
+        )
+    return said
+
+
+def check_fields(
+    values: Mapping[str, Any], *, strict: bool = True
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Each value checked against its `Settings` field alone: (the valid ones, field -> why each
     other is not).
 
@@ -211,7 +256,7 @@ def check_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
     for name, value in values.items():
         try:
             # the field's own type, bounds and validators, as `validate_assignment` runs them
-            Settings.__pydantic_validator__.validate_assignment(probe, name, value, strict=True)
+            Settings.__pydantic_validator__.validate_assignment(probe, name, value, strict=strict)
         except ValidationError as error:
             rejected[name] = "; ".join(e["msg"] for e in error.errors())
         else:

@@ -246,6 +246,7 @@ class LoopbackModel:
 
     def __post_init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.authorizations: list[str | None] = []  # each request's Authorization header, GETs too
         self.request_times: list[float] = []  # time.perf_counter() of each request, for benchmarks
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -464,6 +465,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (a timeout test): nothing to do
 
     def do_GET(self) -> None:
+        self.model.authorizations.append(self.headers.get("Authorization"))
         if self.path.rstrip("/").endswith("/models"):
             self._send(
                 200,
@@ -476,6 +478,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, _error_body("not found", "not_found"))
 
     def do_POST(self) -> None:
+        self.model.authorizations.append(self.headers.get("Authorization"))
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         if not self.path.rstrip("/").endswith("/chat/completions"):

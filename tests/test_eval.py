@@ -257,10 +257,11 @@ def test_missing_dataset_file(model, tmp_path, capsys):
 
 
 def test_bad_flags(model, capsys):
-    assert evaluate(model, None, "--parallel", "0") == 2
-    assert evaluate(model, None, "--trials", "0") == 2
-    err = capsys.readouterr().err
-    assert "--parallel must be at least 1" in err and "--trials must be at least 1" in err
+    for flag in ("--parallel", "--trials"):
+        with pytest.raises(SystemExit) as usage_error:  # argparse's: usage, then the error
+            evaluate(model, None, flag, "0")
+        assert usage_error.value.code == 2
+        assert f"argument {flag}: '0': must be at least 1" in capsys.readouterr().err
 
 
 def test_default_dataset_replays_the_seed_prompts_offline(tmp_path, capsys, monkeypatch):

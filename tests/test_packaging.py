@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -137,3 +138,31 @@ def test_both_commands_print_the_version(command, tmp_path):
     run = subprocess.run([*command, "--version"], capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().endswith(codegen.__version__)
+
+
+def test_eval_with_no_dataset_works_from_the_installed_wheel(built, tmp_path):
+    """The default dataset ships in the wheel: `codegen eval` from an install, far from any
+    checkout, replays the seed's answers shipped with it."""
+    installed = tmp_path / "site-packages"
+    with zipfile.ZipFile(built["wheel"]) as wheel:
+        wheel.extractall(installed)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    replay = installed / "codegen" / "demo" / "replay"
+    argv = ["eval", "--replay", str(replay), "--tracing", "off", "--parallel", "8"]
+    argv += ["--base-url", "http://127.0.0.1:9/v1", "--report", "report.json"]
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import codegen.cli;"
+        " assert codegen.cli.__file__.startswith(sys.argv[1]), codegen.cli.__file__;"
+        " sys.exit(codegen.cli.main(sys.argv[2:]))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(installed), *argv],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads((elsewhere / "report.json").read_text())
+    assert len(report["rows"]) == 30 and report["summary"]["succeeded"] == 3

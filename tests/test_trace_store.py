@@ -101,7 +101,7 @@ def test_recent_runs_honours_last_and_op_suffix(traces: Path) -> None:
     assert recent_runs("codegen", last=0) == []
     evaluations = recent_runs("codegen", op_suffix="evaluate")
     assert [run.op_name for run in evaluations] == ["Evaluation.evaluate"]
-    assert evaluations[0].prompt is None and evaluations[0].model is None
+    assert evaluations[0].prompt is None and evaluations[0].model == "eval-model"
 
 
 def test_missing_or_empty_trace_directory_gives_no_runs(
@@ -280,3 +280,27 @@ def test_sync_with_no_local_traces_says_so(tmp_path: Path, monkeypatch: pytest.M
 
 def test_trace_sync_error_is_a_runtime_error() -> None:
     assert issubclass(TraceSyncError, RuntimeError)
+
+
+def test_codegen_traces_lists_evaluations_marked_with_their_model_and_mean(
+    traces: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from codegen.cli import main
+
+    assert main(["traces"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    evaluations = [line for line in lines if "[evaluation] eval-" in line]
+    assert len(evaluations) == 1, lines
+    assert "eval-model" in evaluations[0] and " 0.70 " in evaluations[0]
+    assert len(lines) == 1 + 4 + 1  # heading, three runs and the evaluation, the failed run's error
+    assert main(["traces", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [run["kind"] for run in listed].count("evaluation") == 1
+    evaluation = next(run for run in listed if run["kind"] == "evaluation")
+    assert evaluation["model"] == "eval-model"
+    assert evaluation["scores"] == {
+        "overall_score": 0.7,
+        "code_quality_score": 0.8,
+        "test_coverage_score": 0.6,
+    }
+    assert {run["kind"] for run in listed if run["prompt"]} == {"run"}

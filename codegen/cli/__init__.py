@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import select
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 from .. import __version__
 from ..errors import CodegenError
 from ..settings import Settings, load_settings
+from .numbers import count, setting_number
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -21,16 +24,24 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (or OPENAI_BASE_URL)",
     )
     group.add_argument(
-        "--timeout", type=float, help="seconds to wait for one model reply (default 60)"
+        "--timeout",
+        type=setting_number("timeout"),
+        help="seconds to wait for one model reply (default 60)",
     )
     group.add_argument(
-        "--max-retries", type=int, help="retries on 429/5xx/connection errors (default 2)"
+        "--max-retries",
+        type=setting_number("max_retries"),
+        help="retries on 429/5xx/connection errors (default 2)",
     )
     group.add_argument(
-        "--temperature", type=float, help="sampling temperature (default: the model's)"
+        "--temperature",
+        type=setting_number("temperature"),
+        help="sampling temperature (default: the model's)",
     )
     group.add_argument(
-        "--max-tokens", type=int, help="reply token limit sent with every request (default 4096)"
+        "--max-tokens",
+        type=setting_number("max_tokens"),
+        help="reply token limit sent with every request (default 4096)",
     )
     group.add_argument(
         "--structured-output",
@@ -55,6 +66,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         const=None,
         help="read no dotenv file",
     )
+    group.add_argument(
+        "--trust-env-file",
+        action="store_true",
+        help=(
+            "take the dotenv file whole, as the editor does in a trusted workspace: its base URL"
+            " gets your environment's key, its CODEGEN_TEST_PYTHON is used"
+        ),
+    )
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +94,7 @@ def _add_test_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--repair-rounds",
-        type=int,
+        type=setting_number("repair_rounds"),
         help="model repair rounds for failing tests (default 1; 0 = off)",
     )
     parser.add_argument(
@@ -152,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--python", help="interpreter for --run (default: this one)")
     score.add_argument(
-        "--repeats", type=int, help="runs per test, to detect flaky tests (default 3)"
+        "--repeats",
+        type=setting_number("test_repeats"),
+        help="runs per test, to detect flaky tests (default 3)",
     )
     _add_unsandboxed_option(score)
     score.add_argument("--json", action="store_true", help="print JSON")
@@ -163,11 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--dataset",
         type=Path,
-        help="JSONL or CSV with a `prompt` column (default examples/prompts.jsonl)",
+        help=(
+            "JSONL or CSV with a `prompt` column (default: the 30 prompts shipped with codegen,"
+            " examples/prompts.jsonl in its repository)"
+        ),
     )
-    evaluate.add_argument("--trials", type=int, default=1, help="runs per prompt (default 1)")
+    evaluate.add_argument("--trials", type=count(), default=1, help="runs per prompt (default 1)")
     evaluate.add_argument(
-        "--parallel", type=int, default=4, help="prompts in flight at once (default 4)"
+        "--parallel", type=count(), default=4, help="prompts in flight at once (default 4)"
     )
     evaluate.add_argument(
         "--report", type=Path, help="JSON report path (default eval-report-<time>.json)"
@@ -201,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     traces.add_argument(
         "--html", type=Path, metavar="PATH", help="for show: write the run as an HTML page to PATH"
     )
-    traces.add_argument("--last", type=int, default=10, help="how many runs to list (default 10)")
+    traces.add_argument(
+        "--last", type=count(), default=10, help="how many runs to list (default 10)"
+    )
     traces.add_argument("--json", action="store_true", help="print JSON")
     traces.add_argument(
         "--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)"
@@ -234,11 +260,20 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "test_framework",
         )
     }
-    return load_settings(overrides, env_file=getattr(args, "env_file", None))
+    notices: list[str] = []
+    settings = load_settings(
+        overrides,
+        env_file=getattr(args, "env_file", None),
+        env_file_trusted=getattr(args, "trust_env_file", False),
+        notices=notices,
+    )
+    for notice in notices:
+        print(f"codegen: {notice}", file=sys.stderr)
+    return settings
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
+    """The subcommand `args` names; its exit status."""
     try:
         if args.command == "generate":
             from .generate import generate_command
@@ -271,6 +306,32 @@ def main(argv: list[str] | None = None) -> int:
         print("codegen: interrupted; nothing was written.", file=sys.stderr)
         return 130
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether nothing reads our stdout any more (a pipe whose reader exited reports POLLERR)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), 0)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll(), or no real stdout: assume it was
+        return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        status = _run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit where it cannot be caught
+    except BrokenPipeError:
+        if not _stdout_reader_gone():
+            raise  # a pipe of ours broke, not the user's: that is a bug to see
+        # `codegen ... | head`: the reader has what it wanted. Python's documented recipe: point
+        # stdout at devnull so the flush at exit does not fail again, and end quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    return status
 
 
 if __name__ == "__main__":

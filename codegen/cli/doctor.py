@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from ..errors import CodegenError
-from ..settings import ENVIRONMENT_VARIABLES, Settings, mask_secret
+from ..settings import ENVIRONMENT_VARIABLES, UNSANDBOXED_SETTINGS, Settings, mask_secret
 
 
 @dataclass
@@ -190,5 +190,9 @@ async def doctor_command(args: argparse.Namespace, settings: Settings) -> int:
             if check.fix:
                 print(f"     fix: {check.fix}")
         variables = ", ".join(sorted(ENVIRONMENT_VARIABLES.values()))
-        print(f"\nSettings come from flags, then the environment, then ./.env ({variables}).")
+        kept_out = " and ".join(ENVIRONMENT_VARIABLES[name] for name in UNSANDBOXED_SETTINGS)
+        print(
+            f"\nSettings come from flags, then the environment, then ./.env ({variables};"
+            f" {kept_out} never from ./.env)."
+        )
     return 0 if ok else 1

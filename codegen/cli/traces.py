@@ -11,7 +11,7 @@ from ..settings import Settings
 
 def traces_command(args: argparse.Namespace, settings: Settings) -> int:
     from ..tracing import local_trace_dir
-    from ..tracing.store import recent_runs
+    from ..tracing.store import EVALUATION_OPS, RUN_OPS, recent_runs
     from ..tracing.sync import sync_to_hosted
 
     if args.action == "sync":
@@ -29,14 +29,14 @@ def traces_command(args: argparse.Namespace, settings: Settings) -> int:
         return _show(args, settings)
     if args.call_id is not None:
         raise ConfigurationError(f"A call id goes with `traces show`, not `traces {args.action}`.")
-    runs = recent_runs(settings.weave_project, last=args.last)
+    runs = recent_runs(settings.weave_project, last=args.last, op_suffix=RUN_OPS + EVALUATION_OPS)
     if args.json:
         print(json.dumps([_as_json(run) for run in runs], indent=2))
         return 0
     if not runs:
         print(
             f"No traced runs under {local_trace_dir(settings.weave_project)} yet; run `codegen"
-            " generate` first."
+            " generate` or `codegen eval` first."
         )
         return 0
     print(f"{'when (UTC)':19}  {'duration':>8}  {'model':12}  {'overall':>7}  prompt")
@@ -48,7 +48,7 @@ def traces_command(args: argparse.Namespace, settings: Settings) -> int:
         duration = f"{run.duration:7.1f}s" if run.duration is not None else "       -"
         print(
             f"{run.started_at:%Y-%m-%d %H:%M:%S}  {duration}  {(run.model or '-')[:12]:12} "
-            f" {status}  {(run.prompt or '')[:70]}"
+            f" {status}  {_what(run)[:70]}"
         )
         if run.error:
             print(f"{'':52}error: {run.error[:100]}")
@@ -69,9 +69,18 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _what(run) -> str:
+    """The last column: a run's prompt, or what marks an evaluation (its overall is a mean)."""
+    if run.kind == "evaluation":
+        return f"[evaluation] {run.name or ''}".rstrip()
+    return run.prompt or ""
+
+
 def _as_json(run) -> dict:
     return {
         "call_id": run.call_id,
+        "kind": run.kind,
+        "name": run.name,
         "started_at": run.started_at.isoformat(),
         "ended_at": run.ended_at.isoformat() if run.ended_at else None,
         "op_name": run.op_name,

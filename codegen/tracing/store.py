@@ -35,6 +35,8 @@ class TracedRun:
     scores: dict[str, float] = field(default_factory=dict)
     duration: float | None = None
     error: str | None = None
+    kind: str = "run"  # "run" | "evaluation" (the scores then are means over its rows)
+    name: str | None = None  # weave's display name, e.g. eval-2026-01-02-lively-horizon
 
 
 # The top-level op that is a run: CodeGenerationPipeline.predict, for the CLI, eval and the editor
@@ -42,6 +44,8 @@ class TracedRun:
 # hours, no release or tag in between), so no user's traces need that name listed; `codegen traces
 # show <id>` still opens such a call by its id.
 RUN_OPS = ("predict",)
+# The top-level op of `codegen eval`: weave's Evaluation.evaluate.
+EVALUATION_OPS = ("evaluate",)
 
 
 def recent_runs(
@@ -216,16 +220,20 @@ def _traced_run(
     prompt = inputs.get("prompt")
     output = end.get("output") if end else None
     error = end.get("exception") if end else None
+    evaluation = _matches(op_name, EVALUATION_OPS)
     return TracedRun(
         call_id=call_id,
         started_at=started_at,
         ended_at=ended_at,
         op_name=op_name,
         prompt=prompt if isinstance(prompt, str) else None,
-        model=_model_name(inputs.get("self"), objects),
-        scores=_scores(output),
+        # an evaluation's `self` is the Evaluation; the pipeline it ran is its `model`
+        model=_model_name(inputs.get("model" if evaluation else "self"), objects),
+        scores=_mean_scores(output) if evaluation else _scores(output),
         duration=(ended_at - started_at).total_seconds() if ended_at else None,
         error=str(error) if error else None,
+        kind="evaluation" if evaluation else "run",
+        name=_str_or_none(start.get("display_name")),
     )
 
 
@@ -286,6 +294,20 @@ def _scores(output: Any) -> dict[str, float]:
             {str(key): float(value) for key, value in nested.items() if _is_number(value)}
         )
     return scores
+
+
+def _mean_scores(summary: Any) -> dict[str, float]:
+    """An evaluation summary's means of the pipeline's scores: weave summarizes each numeric
+    output as {"mean": ...} under "output"."""
+    outputs = summary.get("output") if isinstance(summary, dict) else None
+    if not isinstance(outputs, dict):
+        return {}
+    means = {**outputs, **(nested if isinstance(nested := outputs.get("scores"), dict) else {})}
+    return {
+        str(key): float(value["mean"])
+        for key, value in means.items()
+        if isinstance(value, dict) and _is_number(value.get("mean"))
+    }
 
 
 def _is_number(value: Any) -> bool:

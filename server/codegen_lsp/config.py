@@ -294,7 +294,10 @@ def codegen_settings(
     options, _ = checked_pipeline(options)
     overrides = {**options.pipeline, "run_tests": tests_refused(options) is None}
     return load_settings(
-        overrides, env_file=env_file, environ=os.environ if environ is None else environ
+        overrides,
+        env_file=env_file,
+        environ=os.environ if environ is None else environ,
+        env_file_trusted=True,  # read only in a workspace the user trusted
     )
 
 

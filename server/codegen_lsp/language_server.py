@@ -23,7 +23,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from codegen.scoring.quality_incremental import IncrementalModule
 
-from . import placement
+from . import placement, pygls_compat
 from .analysis import DocumentAnalysis
 from .config import FolderOptions, ServerOptions, codegen_settings
 from .documents import LineDocument, LineWorkspace
@@ -73,7 +73,6 @@ class CodegenLanguageServer(LanguageServer):
         self.worker = Worker()
         self.jobs = Jobs(self)
         self.warm: asyncio.Future | None = None
-        self.converter_ready: asyncio.Future | None = None
         self._apply_locks: dict[str, asyncio.Lock] = {}
         self._version_waiters: dict[str, list[asyncio.Future]] = {}
         # Whether a message waits to be read (stdio.py sets it): analysis slices end early for it
@@ -83,14 +82,12 @@ class CodegenLanguageServer(LanguageServer):
     def use_line_documents(self) -> None:
         """Keep open documents as lists of lines that incremental changes edit in place (see
         documents.py)."""
-        self.protocol._workspace = LineWorkspace.like(self.workspace)
+        pygls_compat.replace_workspace(self.protocol, LineWorkspace.like(self.workspace))
 
     def connected(self) -> None:
         """After `initialized`: the client can now hear log records and messages."""
         if self.log_handler is not None:
             self.log_handler.loop = asyncio.get_running_loop()
-        assert isinstance(self.protocol, CodegenProtocol)
-        self.converter_ready = asyncio.ensure_future(self.protocol.prepare_converter())
 
     async def pull_configuration(self, pushed: Any = None) -> None:
         """Read each workspace folder's settings (see features/configuration.py)."""

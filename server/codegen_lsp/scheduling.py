@@ -12,6 +12,7 @@ from lsprotocol import types
 
 from codegen.scoring.quality_incremental import IncrementalModule
 
+from . import pygls_compat
 from .analysis import DocumentAnalysis
 from .diagnostics import lsp_diagnostics
 from .documents import LineDocument
@@ -81,12 +82,13 @@ async def publish_diagnostics(server: CodegenLanguageServer, uri: str) -> None:
         return
     # Sent as JSON-ready dicts: lsprotocol's converter takes longer than the analysis for
     # hundreds of them.
-    server.protocol._send_data(
+    pygls_compat.send_raw(
+        server.protocol,
         {
             "jsonrpc": "2.0",
             "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
             "params": {"uri": uri, "version": analysis.version, "diagnostics": diagnostics},
-        }
+        },
     )
     if uri in server.stale_hints:
         server.stale_hints.discard(uri)

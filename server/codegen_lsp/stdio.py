@@ -34,6 +34,7 @@ except ImportError:  # Windows, where stdin is served by a thread
 
 from pygls.io_ import run_async
 
+from . import pygls_compat
 from .language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
@@ -331,10 +332,7 @@ async def _serve(
 async def _answer_pending(server: CodegenLanguageServer, timeout: float = 1.0) -> None:
     """Let the requests still being handled at the end of input finish (within `timeout`), so
     their answers are written: a script's input can end right after its last request."""
-    handling: list[asyncio.Task] = []
-    for future in server.protocol._request_futures.values():
-        if isinstance(future, asyncio.Task):  # the client's requests (the server's are Futures)
-            handling.append(future)
+    handling = pygls_compat.requests_in_flight(server.protocol)
     if handling:
         await asyncio.wait(handling, timeout=timeout)
 
@@ -342,7 +340,7 @@ async def _answer_pending(server: CodegenLanguageServer, timeout: float = 1.0) -
 def serve_stdio(server: CodegenLanguageServer) -> None:
     """pygls's `start_io`, with stdin and stdout served by the event loop (`_serve`)."""
     log.info("Starting IO server")
-    server._stop_event = stop = threading.Event()
+    stop = pygls_compat.install_stop_event(server)
     try:
         asyncio.run(_serve(server, stop, sys.stdin.buffer, sys.stdout.buffer))
     except BrokenPipeError:

@@ -416,7 +416,8 @@ async def launch(
     )
     holder: dict[str, Editor] = {}
     config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "codegen_lsp"],
+        # as the VS Code extension starts it (client-vscode/src/common/python.ts, serverInvocation)
+        server_command=[sys.executable, "-I", "-m", "codegen_lsp"],
         server_env=environment,
         client_factory=_client_factory(holder),
     )

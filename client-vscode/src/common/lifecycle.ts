@@ -7,7 +7,17 @@ import * as vscode from 'vscode';
 import { resolveApiKey, serverEnvironment } from './apiKey';
 import { CONFIGURATION_SECTION, PYPI_PACKAGE } from './constants';
 import { Actions, showProblem } from './notifications';
-import { chooseInterpreter, installCommand, installSource, type Interpreter, type Probe, probeMessage, probeServer } from './python';
+import {
+    chooseInterpreter,
+    installCommand,
+    installInvocation,
+    installSource,
+    type Interpreter,
+    type Probe,
+    probeMessage,
+    probeServer,
+    refuseUntrusted,
+} from './python';
 import { selectedInterpreter } from './pythonExtension';
 import { type CodegenServer } from './server';
 import { initializationOptions, type InterpreterFor, readSettings, type ServerSettings, withInterpreter } from './settings';
@@ -47,16 +57,19 @@ function interpreterFor(fallback: string): InterpreterFor {
     };
 }
 
-/** Everything needed to decide whether and how the server can start. */
+/** Everything needed to decide whether and how the server can start. An untrusted workspace's own
+ * interpreter is never run, and the Install button installs from the registry, never from its folders. */
 export async function gatherFacts(settingNames: readonly string[]): Promise<Facts> {
     const folder = serverFolder();
     const settings = readSettings(settingNames, vscode.workspace.getConfiguration(CONFIGURATION_SECTION, folder?.uri));
     const interpreter = await folderInterpreter(folder, settings.interpreter);
-    const probe = await probeServer(interpreter.path);
+    const trusted = vscode.workspace.isTrusted;
+    const workspacePaths = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const probe = refuseUntrusted(interpreter.path, trusted ? [] : workspacePaths) ?? await probeServer(interpreter.path);
     const folders = await Promise.all(
-        (vscode.workspace.workspaceFolders ?? []).map(async (f) => ({
-            path: f.uri.fsPath,
-            pyproject: await fs.readFile(path.join(f.uri.fsPath, 'pyproject.toml'), 'utf8').catch(() => undefined),
+        (trusted ? workspacePaths : []).map(async (fsPath) => ({
+            path: fsPath,
+            pyproject: await fs.readFile(path.join(fsPath, 'pyproject.toml'), 'utf8').catch(() => undefined),
         })),
     );
     const source = installSource(folders, PYPI_PACKAGE);
@@ -127,7 +140,8 @@ async function installServer(facts: Facts, log: vscode.LogOutputChannel, done: (
     const ok = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Codegen: ${facts.install}` },
         () => new Promise<boolean>((resolve) => {
-            const child = execFile(facts.interpreter.path, ['-m', 'pip', 'install', facts.installSource], { maxBuffer: 64 * 1024 * 1024 }, (error) => resolve(!error));
+            const { args, cwd } = installInvocation(facts.installSource);
+            const child = execFile(facts.interpreter.path, args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error) => resolve(!error));
             child.stdout?.on('data', (chunk) => log.info(String(chunk).trimEnd()));
             child.stderr?.on('data', (chunk) => log.warn(String(chunk).trimEnd()));
         }),

@@ -4,6 +4,19 @@ import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SERVER_MODULE } from './constants';
+import { type PythonInvocation, pythonInvocation, untrustedHome } from './isolation';
+
+export { NEUTRAL_FOLDER } from './isolation';
+
+/** The language server itself (`python -I -m codegen_lsp`, stdio). */
+export function serverInvocation(): PythonInvocation {
+    return pythonInvocation(['-m', SERVER_MODULE]);
+}
+
+/** The Install button's pip, after the user asked for it. */
+export function installInvocation(source: string): PythonInvocation {
+    return pythonInvocation(['-m', 'pip', 'install', source]);
+}
 
 export type InterpreterSource = 'setting' | 'python extension' | 'default';
 
@@ -44,7 +57,7 @@ export function expandPath(value: string, workspaceFolder?: string, home: string
 
 export type Probe =
     | { ok: true; version: string; executable: string }
-    | { ok: false; problem: 'no-python' | 'missing-package' | 'broken'; detail: string };
+    | { ok: false; problem: 'no-python' | 'missing-package' | 'broken' | 'untrusted'; detail: string };
 
 const PROBE_SCRIPT = `import sys
 try:
@@ -53,13 +66,25 @@ except ModuleNotFoundError as e:
     print("MISSING " + str(e.name)); sys.exit(3)
 print(getattr(m, "__version__", "?")); print(sys.executable)`;
 
+/** The check that the interpreter can import the server package. */
+export function probeInvocation(): PythonInvocation {
+    return pythonInvocation(['-c', PROBE_SCRIPT]);
+}
+
 /** Runs the interpreter once to see whether it exists and can import the server package. */
 export function probeServer(python: string, timeoutMs = 20000): Promise<Probe> {
+    const { args, cwd } = probeInvocation();
     return new Promise((resolve) => {
-        execFile(python, ['-c', PROBE_SCRIPT], { timeout: timeoutMs }, (error, stdout, stderr) => {
+        execFile(python, args, { timeout: timeoutMs, cwd }, (error, stdout, stderr) => {
             resolve(probeResult(error, stdout, stderr));
         });
     });
+}
+
+/** The probe's answer for an interpreter inside an untrusted workspace, which is never run; else undefined. */
+export function refuseUntrusted(python: string, untrustedFolders: readonly string[], searchPath?: string): Probe | undefined {
+    const folder = untrustedHome(python, untrustedFolders, searchPath);
+    return folder === undefined ? undefined : { ok: false, problem: 'untrusted', detail: folder };
 }
 
 /** Reads the probe's outcome; separated from the process so that every outcome can be tested. */
@@ -89,7 +114,7 @@ export function shellQuote(value: string): string {
 
 /** The exact command that installs the server package into `python`, from a checkout or the registry. */
 export function installCommand(python: string, source: string): string {
-    return `${shellQuote(python)} -m pip install ${shellQuote(source)}`;
+    return [python, ...installInvocation(source).args].map(shellQuote).join(' ');
 }
 
 /** One sentence saying what is wrong with the interpreter and what to do. */
@@ -101,6 +126,8 @@ export function probeMessage(interpreter: Interpreter, probe: Probe, install: st
     switch (probe.problem) {
         case 'no-python':
             return `No Python found at ${where}. Set codegen.interpreter to a Python 3.11+ interpreter, or select one with the Python extension.`;
+        case 'untrusted':
+            return `Codegen does not run ${where} while this workspace is untrusted: it lives in ${probe.detail}, so running it would run the workspace's code. Trust the workspace, or set codegen.interpreter (in your user settings) to a Python outside it.`;
         case 'missing-package':
             return `The Codegen server package (${SERVER_MODULE}) is not installed in ${where}. Install it with: ${install}`;
         default:
@@ -122,10 +149,11 @@ export function doctorInvocation(
     trusted: boolean,
     workspaceFolder: string | undefined,
     neutralFolder: string,
-): { args: string[]; cwd: string } {
-    const args = ['-I', '-m', 'codegen', 'doctor'];
+): PythonInvocation {
+    const args = ['-m', 'codegen', 'doctor'];
     if (trusted && workspaceFolder) {
-        args.push('--env-file', path.join(workspaceFolder, '.env'));
+        // whole, as the server reads a trusted workspace's .env
+        args.push('--env-file', path.join(workspaceFolder, '.env'), '--trust-env-file');
     } else {
         args.push('--no-env-file');
     }
@@ -135,5 +163,5 @@ export function doctorInvocation(
             args.push(flag, value);
         }
     }
-    return { args, cwd: neutralFolder };
+    return pythonInvocation(args, neutralFolder);
 }

@@ -1,6 +1,5 @@
 /** Starts, stops and restarts the language server process (`python -m codegen_lsp`) over stdio. */
 
-import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
     CloseAction,
@@ -11,8 +10,9 @@ import {
     type ServerOptions,
     State,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, EXTENSION_NAME, FINISHED_NOTIFICATION, SERVER_MODULE } from './constants';
+import { CONFIGURATION_SECTION, EXTENSION_NAME, FINISHED_NOTIFICATION } from './constants';
 import { type JobOutcome, JobOutcomes } from './jobs';
+import { serverInvocation } from './python';
 import { type InitializationOptions, type InterpreterFor, withFolderInterpreters } from './settings';
 import type { ServerState } from './statusText';
 
@@ -30,12 +30,13 @@ const MAX_CRASH_RESTARTS = 2;
 const CRASH_WINDOW_MS = 3 * 60 * 1000;
 
 export function serverOptions(launch: Launch): ServerOptions {
+    // Isolated, from a neutral folder: a `codegen/` or `codegen_lsp/` folder in the workspace is never
+    // imported instead of ours (the client would otherwise start us in the workspace).
+    const { args, cwd } = serverInvocation();
     return {
         command: launch.python,
-        // -P and a neutral working folder: a `codegen/` or `codegen_lsp/` folder in the workspace is
-        // never imported instead of ours (the client would otherwise start us in the workspace).
-        args: ['-P', '-m', SERVER_MODULE],
-        options: { env: launch.env, cwd: os.tmpdir() },
+        args,
+        options: { env: launch.env, cwd },
         // No `transport`: both sides default to stdio (`python -m codegen_lsp` also accepts the `--stdio`
         // that TransportKind.stdio would append).
     };
@@ -135,7 +136,7 @@ export class CodegenServer implements vscode.Disposable {
             }
         });
         this.setState('starting');
-        this.outputChannel.info(`Starting ${launch.python} -m ${SERVER_MODULE}`);
+        this.outputChannel.info(`Starting ${launch.python} ${serverInvocation().args.join(' ')}`);
         try {
             await client.start();
         } catch (error) {

@@ -1,12 +1,11 @@
 /** "Codegen: Check Setup": what the extension found, then the CLI's own doctor, in the output channel. */
 
 import { execFile } from 'node:child_process';
-import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { maskKey, resolveApiKey, serverEnvironment } from './apiKey';
 import { Actions, showProblem } from './notifications';
 import { gatherFacts } from './lifecycle';
-import { doctorInvocation, probeMessage } from './python';
+import { doctorInvocation, NEUTRAL_FOLDER, probeMessage } from './python';
 import type { ServerState } from './statusText';
 
 const DOCTOR_TIMEOUT_MS = 120_000;
@@ -33,7 +32,7 @@ export async function checkSetup(
                 return;
             }
             const { args, cwd } = doctorInvocation(facts.settings, vscode.workspace.isTrusted,
-                vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, os.tmpdir());
+                vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, NEUTRAL_FOLDER);
             log.info(`Running: ${facts.interpreter.path} ${args.join(' ')}`);
             const ok = await new Promise<boolean>((resolve) => {
                 execFile(facts.interpreter.path, args,

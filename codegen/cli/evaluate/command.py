@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from ...errors import CodegenError, ConfigurationError
+from ...errors import CodegenError
 from ...files import write_all
 from ...progress import StderrProgress
 from ...session import traced_session
@@ -22,10 +22,6 @@ class EvaluationFailed(CodegenError):
 
 
 async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
-    if args.trials < 1:
-        raise ConfigurationError("--trials must be at least 1.")
-    if args.parallel < 1:
-        raise ConfigurationError("--parallel must be at least 1.")
     dataset_path = resolve_dataset(args.dataset)
     dataset = load_prompts(dataset_path)
     progress = StderrProgress(quiet=args.json, label="eval")

@@ -9,30 +9,20 @@ from typing import Any
 
 from ...errors import ConfigurationError
 
-DEFAULT_DATASET = Path("examples") / "prompts.jsonl"
+# Shipped with the package (examples/prompts.jsonl in a checkout links to it): `codegen eval`
+# with no --dataset works in any install.
+DEFAULT_DATASET = Path(__file__).with_name("prompts.jsonl")
 
 
 def resolve_dataset(path: Path | None) -> Path:
-    """`path`, or the default examples/prompts.jsonl of this checkout (else of the current
-    directory)."""
-    if path is not None:
-        if not path.is_file():
-            raise ConfigurationError(
-                f"The dataset {path} is not a file; pass --dataset PATH to a JSONL or CSV file."
-            )
-        return path
-    candidates = [
-        Path(__file__).resolve().parents[3] / DEFAULT_DATASET,
-        Path.cwd() / DEFAULT_DATASET,
-    ]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    looked = " and ".join(str(c) for c in dict.fromkeys(candidates))
-    raise ConfigurationError(
-        f"No --dataset given and the default {DEFAULT_DATASET} was not found (looked in {looked}); "
-        "pass --dataset PATH to a JSONL or CSV file with a `prompt` column."
-    )
+    """`path`, or the prompts shipped with codegen."""
+    if path is None:
+        return DEFAULT_DATASET
+    if not path.is_file():
+        raise ConfigurationError(
+            f"The dataset {path} is not a file; pass --dataset PATH to a JSONL or CSV file."
+        )
+    return path
 
 
 def load_prompts(path: Path) -> list[dict[str, Any]]:
