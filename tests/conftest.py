@@ -69,6 +69,7 @@ _SLOW_TESTS = {
     "test_reasoning_models.py::"
     "test_a_refusal_of_both_parameters_from_another_profile_shape_is_adapted_to_as_well",
     "test_doctor.py::test_all_checks_pass_against_a_working_endpoint",
+    "test_dotenv_trust.py::test_a_base_url_from_dotenv_never_gets_the_environments_key",
     "test_ast_threads.py::test_every_ast_we_build_takes_the_lock",
     "test_pipeline_entry_points.py::"
     "test_tests_run_against_the_files_they_join_and_failures_get_the_repair_round",

@@ -252,8 +252,13 @@ class LoopbackModel:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _make_handler(self))
         self._server.daemon_threads = True
+        # shutdown() waits for the serving loop to look up: every 0.5 s by default, half a second
+        # added to each test that uses a model.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="loopback-model", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="loopback-model",
+            daemon=True,
         )
 
     # -- lifecycle -----------------------------------------------------------------------------
