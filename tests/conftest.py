@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.loopback_model import LoopbackModel
+# Helpers assert too: their failures get pytest's detailed messages, as in a test file.
+pytest.register_assert_rewrite("tests.helpers")
+
+from tests.loopback_model import LoopbackModel  # noqa: E402
 
 # Nothing a test runs may find a real key or reach W&B, whatever the developer's shell has.
 _SCRUBBED_PREFIXES = ("OPENAI_", "WANDB_", "CODEGEN_", "WEAVE_")

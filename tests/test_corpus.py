@@ -22,7 +22,7 @@ import pytest
 from codegen.shaping.formatting import normalize_text, tidy
 from codegen.shaping.imports import defined_names, point_imports_at_module
 from codegen.source import parse_or_none
-from tests.test_seed_differential import STDLIB_TESTS, own_test_file, read, stdlib_modules
+from tests.helpers.stdlib import STDLIB_TESTS, own_test_file, read, stdlib_modules
 
 MAX_LINES = 300
 PLACEHOLDER = "your_module"

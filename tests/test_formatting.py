@@ -99,8 +99,8 @@ def test_an_unclosed_fence_keeps_everything_after_it():
 
 
 def test_a_docstring_with_a_fenced_example_survives_generate(model, tmp_path):
+    from tests.helpers.cli import generate
     from tests.loopback_model import Reply
-    from tests.test_generate_cli import generate
 
     model.enqueue(Reply.code("GeneratedCode", f"Sure:\n```python\n{DOCUMENTED}```\n"))
     assert generate(model, tmp_path, "--module", "doubling", "--no-run") == 0

@@ -15,8 +15,8 @@ from codegen.finishing import ensure_uses_module
 from codegen.shaping import formatting
 from codegen.shaping.imports import point_imports_at_module, strip_definitions_and_imports
 from codegen.shaping.rebindings import rebindings
+from tests.helpers.cli import generate
 from tests.loopback_model import Reply
-from tests.test_generate_cli import generate
 
 NAMES = ["moving_average", "Window"]
 

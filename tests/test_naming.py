@@ -12,8 +12,8 @@ import pytest
 
 from codegen.cli import main
 from codegen.shaping.naming import check_module_name, module_name_for, shadowed_module
+from tests.helpers.cli import files_in
 from tests.loopback_model import MOVING_AVERAGE, Reply
-from tests.test_generate_cli import files_in
 
 INSTALLED = ["openai", "requests", "pydantic", "weave"]
 

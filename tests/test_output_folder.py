@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_generate_cli import files_in, generate
+from tests.helpers.cli import files_in, generate
 
 
 @pytest.fixture

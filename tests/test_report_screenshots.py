@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from codegen.tracing.page import render_call_html
-from tests.test_reports import evaluate_demo, traced_generate
+from tests.helpers.reports import evaluate_demo, traced_generate
 
 pytestmark = pytest.mark.screenshot
 WIDTH, HEIGHT = 1000, 900

@@ -6,45 +6,19 @@ Full precision: the numbers must be equal as floats, not close.
 
 from __future__ import annotations
 
-import sysconfig
 import warnings
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codegen import source
 from codegen.scoring import quality
+from tests.helpers.stdlib import STDLIB, STDLIB_TESTS, own_test_file, read, stdlib_modules
 from tests.seed_reference import (
     seed_code_quality_score,
     seed_overall_score,
     seed_test_coverage_score,
 )
-
-STDLIB = Path(sysconfig.get_paths()["stdlib"])
-STDLIB_TESTS = STDLIB / "test"
-
-
-def stdlib_modules() -> list[Path]:
-    """Every .py file of the running interpreter's standard library (installed packages
-    excluded)."""
-    return sorted(path for path in STDLIB.rglob("*.py") if "site-packages" not in path.parts)
-
-
-def own_test_file(module: Path) -> Path | None:
-    """The module's own test file in the interpreter's test suite, where it ships one."""
-    stem = module.parent.name if module.name == "__init__.py" else module.stem
-    for candidate in (
-        STDLIB_TESTS / f"test_{stem}.py",
-        STDLIB_TESTS / f"test_{stem}" / "__init__.py",
-    ):
-        if candidate.is_file() and candidate != module:
-            return candidate
-    return None
-
-
-def read(path: Path | None) -> str:
-    return "" if path is None else path.read_bytes().decode("utf-8", errors="replace")
 
 
 def seed_or_none(function, *texts: str):

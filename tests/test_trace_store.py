@@ -12,7 +12,7 @@ import pytest
 
 from codegen.tracing.store import recent_runs
 from codegen.tracing.sync import TraceSyncError
-from tests.test_tracing import clean_env, closed_port, run_python
+from tests.helpers.child_python import clean_env, closed_port, run_python
 
 RUNS_SCENARIO = """
     import asyncio, json, time

@@ -10,41 +10,14 @@ import ast
 import json
 import os
 import socket
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers.child_python import REPO, clean_env, closed_port, run_python
+
 SECRET = "sk-test-DO-NOT-LEAK-4f9a1c2e7b"
-
-
-def clean_env(home: Path, **extra: str) -> dict[str, str]:
-    """The environment of a child: no W&B/Weave/OpenAI/codegen variables, HOME under tmp."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("WANDB_", "WEAVE_", "OPENAI_", "CODEGEN_"))
-    }
-    env.update(HOME=str(home), PYTHONPATH=str(REPO), **extra)
-    return env
-
-
-def run_python(script: str, env: dict[str, str], timeout: float = 120) -> dict[str, Any]:
-    """Run `script` in a child Python; it prints one JSON object as its last stdout line."""
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert result.returncode == 0, f"child failed:\n{result.stdout}\n{result.stderr}"
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def wal_records(directory: Path) -> list[dict[str, Any]]:
@@ -62,12 +35,6 @@ def calls_named(records: list[dict[str, Any]], op_name: str) -> list[tuple[dict,
         for r in records
         if r["type"] == "call_start" and f"/op/{op_name}:" in r["req"]["start"]["op_name"]
     ]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:

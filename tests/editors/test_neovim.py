@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.helpers.editors import (
+    HERE,
+    assert_checks,
+    editor_binary,
+    run_editor,
+    workspace_for_editor,
+)
 from tests.loopback_model import LoopbackModel
-
-from .conftest import HERE, assert_checks, editor_binary, run_editor, workspace_for_editor
 
 
 def test_neovim_end_to_end(tmp_path: Path):

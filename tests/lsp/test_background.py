@@ -8,9 +8,8 @@ import asyncio
 import pytest
 from lsprotocol import types
 
+from tests.helpers.lsp_editor import action, shared_editor
 from tests.loopback_model import Reply
-
-from .conftest import action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()

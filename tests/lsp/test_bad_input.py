@@ -10,7 +10,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from .conftest import shared_editor
+from tests.helpers.lsp_editor import shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .conftest import launch
+from tests.helpers.lsp_editor import launch
 
 
 async def test_max_diagnostics_setting_caps_findings_with_a_summary(start_editor):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from .conftest import capabilities, copy_data
+from tests.helpers.lsp_editor import capabilities, copy_data
 
 
 async def test_no_tag_without_client_support(start_editor, workspace):

@@ -3,9 +3,8 @@ request."""
 
 from __future__ import annotations
 
+from tests.helpers.lsp_editor import action, copy_data
 from tests.loopback_model import PROFILES, Reply, request_shape
-
-from .conftest import action, copy_data
 
 EVERYTHING = "Generate function, runner and tests"
 

@@ -6,31 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from lsprotocol import types
 
-from .conftest import shared_editor
+from tests.helpers.lsp_editor import change_range, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
-
-
-def change_range(editor, uri: str, start: tuple[int, int], end: tuple[int, int], text: str) -> int:
-    """Send one ranged change, as editors with incremental sync do; returns the new version."""
-    editor.versions[uri] += 1
-    editor.client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(
-                uri=uri, version=editor.versions[uri]
-            ),
-            content_changes=[
-                types.TextDocumentContentChangePartial(
-                    range=types.Range(start=types.Position(*start), end=types.Position(*end)),
-                    text=text,
-                )
-            ],
-        )
-    )
-    return editor.versions[uri]
 
 
 def codes(published) -> list[str]:

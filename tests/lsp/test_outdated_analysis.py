@@ -7,7 +7,7 @@ import asyncio
 
 from lsprotocol import types
 
-from .test_incremental import change_range
+from tests.helpers.lsp_editor import change_range
 
 
 async def hints(editor, uri: str, last_line: int = 10_000) -> dict[int, str]:

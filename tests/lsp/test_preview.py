@@ -6,18 +6,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from .conftest import capabilities, copy_data
-
-EVERYTHING = "Generate function, runner and tests"
-
-
-async def generate_everything(editor) -> types.WorkspaceEdit:
-    uri = editor.open("prompt_module.py")
-    actions = await editor.code_actions(uri, 4)
-    outcome = await editor.run(next(action for action in actions if action.title == EVERYTHING))
-    assert outcome["applied"], outcome
-    [edit] = editor.applied_edits
-    return edit
+from tests.helpers.lsp_editor import capabilities, copy_data, generate_everything
 
 
 async def test_previewed_edits_need_confirmation_and_create_the_test_file_in_the_same_edit(

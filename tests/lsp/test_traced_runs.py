@@ -3,8 +3,7 @@ lists."""
 
 from __future__ import annotations
 
-from .conftest import copy_data
-from .test_preview import generate_everything
+from tests.helpers.lsp_editor import copy_data, generate_everything
 
 
 async def test_an_editor_generation_is_one_traced_run_that_codegen_traces_lists(

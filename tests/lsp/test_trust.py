@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
-from .conftest import copy_data
+from tests.helpers.lsp_editor import copy_data
 
 TRUST = "Workspaces: Manage Workspace Trust"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from tests.helpers.lsp_editor import action, copy_data, wait_for_message
 from tests.loopback_model import asks_for_pytest, request_kind
-
-from .conftest import action, copy_data, wait_for_message
 
 GENERATE_ALL = "Generate function, runner and tests"
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.lsp.conftest import server_environment
+from tests.helpers.lsp_editor import server_environment
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1] / "editors"  # the editors' scripts
 PROMPT = "# compute the moving average of a time series with a window\n"
 # A function without docstring or type hints: codegen diagnostics from the moment the file opens.
 HELPER = "\n\ndef helper(x):\n    return x + 1\n"
