@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .scoring import quality
+from .shaping.methods import class_with_methods
 
 
 @dataclass
@@ -65,6 +66,18 @@ def join_module(code: str, runner: str) -> str:
 
 
 PARTS = ("function", "runner", "tests", "all")
+
+
+@dataclass(frozen=True)
+class MethodOf:
+    """The class generated code goes into as method(s): its name and its source as it is."""
+
+    class_name: str
+    class_source: str
+
+    def with_methods(self, code: str) -> str:
+        """The class with the methods in `code` at the end of its body: what their tests test."""
+        return class_with_methods(self.class_source, code)
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,16 @@ from pydantic import PrivateAttr
 
 from . import repair
 from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
-from .execution.frameworks import Framework, resolve_framework
+from .execution.frameworks import Framework, check_runnable, resolve_framework
 from .finishing import CodeFormatter, finish_part
-from .generation import PARTS, Destination, GenerationResult, SavedFiles, join_module
+from .generation import PARTS, Destination, GenerationResult, MethodOf, SavedFiles, join_module
 from .model import prompts
 from .model.llm import ModelClient
 from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
 from .progress import StageCallback, TokenCallback
 from .scoring import quality
 from .shaping.imports import defined_names, imported_modules
+from .shaping.methods import method_problem, new_methods
 from .shaping.naming import module_name_for, name_beside
 from .stage_clock import current_clock, start_clock
 
@@ -80,6 +81,9 @@ class CodeGenerationPipeline(weave.Model):
             )
         return self._framework
 
+    def _check_test_framework(self) -> None:
+        check_runnable(self.test_framework, self._client.settings.test_python)
+
     @property
     def call_id(self) -> str | None:
         """The Weave call id of the last traced `predict`, to tell the user where the trace is."""
@@ -110,10 +114,18 @@ class CodeGenerationPipeline(weave.Model):
             current_clock().add(f"format.{step}", time.perf_counter() - started)
 
     @weave.op
-    async def generate_code(self, prompt: str) -> GeneratedCode:
-        return await self._ask(
-            GeneratedCode, prompts.render("function", prompt=prompt), step="function", prompt=prompt
+    async def generate_code(self, prompt: str, method_of: MethodOf | None = None) -> GeneratedCode:
+        message = (
+            prompts.render("function", prompt=prompt)
+            if method_of is None
+            else prompts.render(
+                "method",
+                prompt=prompt,
+                class_name=method_of.class_name,
+                class_source=method_of.class_source,
+            )
         )
+        return await self._ask(GeneratedCode, message, step="function", prompt=prompt)
 
     @weave.op
     async def generate_program(self, code: str) -> ProgramRunner:
@@ -125,11 +137,26 @@ class CodeGenerationPipeline(weave.Model):
         )
 
     @weave.op
-    async def generate_tests(self, code: str, module_name: str) -> UnitTest:
-        names = [n for n in defined_names(code) if not n.startswith("_")] or defined_names(code)
-        message = prompts.render_tests(
-            self.test_framework, code=code, module_name=module_name, names=", ".join(names) or "*"
-        )
+    async def generate_tests(
+        self, code: str, module_name: str, method_of: MethodOf | None = None
+    ) -> UnitTest:
+        if method_of is None:
+            names = [n for n in defined_names(code) if not n.startswith("_")] or defined_names(code)
+            message = prompts.render_tests(
+                self.test_framework,
+                code=code,
+                module_name=module_name,
+                names=", ".join(names) or "*",
+            )
+        else:
+            message = prompts.render_tests(
+                self.test_framework,
+                method=True,
+                code=method_of.with_methods(code),
+                module_name=module_name,
+                class_name=method_of.class_name,
+                methods=", ".join(f"`{name}`" for name in defined_names(code)),
+            )
         return await self._ask(UnitTest, message, step="tests", prompt=_describe(code))
 
     @weave.op
@@ -180,14 +207,22 @@ class CodeGenerationPipeline(weave.Model):
         )
         return files, result
 
-    async def tests_that_pass(self, code: str, runner: str, tests: str, module_name: str):
+    async def tests_that_pass(
+        self,
+        code: str,
+        runner: str,
+        tests: str,
+        module_name: str,
+        method_of: MethodOf | None = None,
+    ):
         """Run the tests; on failures, up to `repair_rounds` repairs, keeping whichever version
-        fails least.
+        fails least (a repair of method tests is shown the class with the method in it).
 
         Repair is optional: an unusable repair (a refusal, a reply that does not parse or has the
         wrong shape, a failing endpoint) keeps the tests already made and is reported, never fatal.
         Returns (tests, TestRunResult, repaired, possible bugs, why repair stopped or None).
         """
+        tested = code if method_of is None else method_of.with_methods(code)
         self._stage("run")
         best_files, best_result = await self._run_saved(code, runner, tests, module_name)
         repaired, repair_problem = False, None
@@ -197,10 +232,10 @@ class CodeGenerationPipeline(weave.Model):
             self._stage("repair")
             try:
                 reply = await self.repair_tests(
-                    code, tests, repair.failure_report(best_result), module_name
+                    tested, tests, repair.failure_report(best_result), module_name
                 )
                 candidate = await finish_part(
-                    reply.test_code, code, module_name, step="repair", format_code=self._format
+                    reply.test_code, tested, module_name, step="repair", format_code=self._format
                 )
             except (ModelCallError, ModelReplyError, GeneratedCodeError, ReplayMiss) as error:
                 repair_problem = f"{error} The tests as first generated were kept."
@@ -213,17 +248,22 @@ class CodeGenerationPipeline(weave.Model):
         bugs = repair.possible_bugs(tests, best_result, defined_names(code))
         return tests, best_result, repaired, bugs, repair_problem
 
-    async def function_for(self, prompt: str) -> str:
-        """The formatted function(s) for a prompt."""
+    async def function_for(self, prompt: str, method_of: MethodOf | None = None) -> str:
+        """The formatted function(s) for a prompt; `method_of`: method(s) of that class."""
         self._stage("function")
-        reply = await self.generate_code(prompt)
+        reply = await self.generate_code(prompt, method_of)
         code = await self._format(reply.code, "function")
+        if method_of is not None:  # small models often write the whole class again
+            code = new_methods(code, method_of.class_name, method_of.class_source)
         if not defined_names(code):
             raise GeneratedCodeError(
                 "The model's answer defines no function; try again or make the prompt more"
                 " specific.",
                 step="function",
             )
+        problem = method_problem(code, method_of.class_name) if method_of else None
+        if problem:
+            raise GeneratedCodeError(problem, step="function")
         return code
 
     async def runner_for(self, code: str) -> str:
@@ -234,13 +274,16 @@ class CodeGenerationPipeline(weave.Model):
             reply.main_function_code, code, "", step="runner", format_code=self._format
         )
 
-    async def tests_for(self, code: str, module_name: str) -> str:
-        """A formatted test file (the chosen framework) importing the functions from
-        `module_name`."""
+    async def tests_for(
+        self, code: str, module_name: str, method_of: MethodOf | None = None
+    ) -> str:
+        """A formatted test file (the chosen framework) importing the functions (or the class of
+        `method_of`) from `module_name`."""
         self._stage("tests")
-        reply = await self.generate_tests(code, module_name)
+        reply = await self.generate_tests(code, module_name, method_of)
+        tested = code if method_of is None else method_of.with_methods(code)
         return await finish_part(
-            reply.test_code, code, module_name, step="tests", format_code=self._format
+            reply.test_code, tested, module_name, step="tests", format_code=self._format
         )
 
     @weave.op
@@ -251,18 +294,24 @@ class CodeGenerationPipeline(weave.Model):
         code: str | None = None,
         parts: str = "all",
         runner_exists: bool = False,
+        method_of: MethodOf | None = None,
     ) -> dict[str, Any]:
         """Every face's one traced call: the CLI, `codegen eval` and the editor's code actions.
 
         `code` given: the runner and/or tests are for that existing function (`parts` "runner",
         "tests" or "all"); otherwise the function is generated from `prompt` first. `parts`
         "function" stops there. `runner_exists`: the module already has a main(), so none is asked
-        for.
+        for. `method_of`: the code is method(s) of that class (no runner; tests construct it).
         """
         call = weave.get_current_call()
         self._call_id = call.id if call is not None else None
         result = await self.run(
-            prompt, module_name=module_name, code=code, parts=parts, runner_exists=runner_exists
+            prompt,
+            module_name=module_name,
+            code=code,
+            parts=parts,
+            runner_exists=runner_exists,
+            method_of=method_of,
         )
         return result.as_dict()
 
@@ -274,6 +323,7 @@ class CodeGenerationPipeline(weave.Model):
         code: str | None = None,
         parts: str = "all",
         runner_exists: bool = False,
+        method_of: MethodOf | None = None,
     ) -> GenerationResult:
         """Every stage asked for; raises a CodegenError naming the failed step, having produced
         nothing partial."""
@@ -283,6 +333,11 @@ class CodeGenerationPipeline(weave.Model):
             raise GeneratedCodeError(
                 "The prompt is empty; describe the function you want.", step="function"
             )
+        wants_runner = parts in ("runner", "all") and not runner_exists and method_of is None
+        wants_tests = parts in ("tests", "all")
+        if wants_tests and self._client.settings.run_tests:
+            # Tests the test interpreter cannot run fail here, before a model call is paid for.
+            await asyncio.to_thread(self._check_test_framework)
         clock = start_clock()
         self._last_run = None
         started = time.perf_counter()
@@ -294,22 +349,20 @@ class CodeGenerationPipeline(weave.Model):
                 module_name_for, prompt, python=self._client.settings.test_python
             )
         if code is None:
-            code = await self.function_for(prompt)
+            code = await self.function_for(prompt, method_of)
             # `import requests` in a module named requests.py imports itself
             if self._destination is None:
                 module_name = name_beside(module_name, imported_modules(code))
-        wants_runner = parts in ("runner", "all") and not runner_exists
-        wants_tests = parts in ("tests", "all")
         # The runner adds nothing the tests need, so both are asked for at once.
         runner, tests = await gather_or_cancel(
             self.runner_for(code) if wants_runner else _nothing(),
-            self.tests_for(code, module_name) if wants_tests else _nothing(),
+            self.tests_for(code, module_name, method_of) if wants_tests else _nothing(),
         )
         self._stage("format")  # each part was formatted as it arrived; the module is their join
         execution, repaired, bugs, repair_problem = None, False, [], None
         if tests and self._client.settings.run_tests:
             tests, run_result, repaired, found, repair_problem = await self.tests_that_pass(
-                code, runner, tests, module_name
+                code, runner, tests, module_name, method_of
             )
             execution, bugs = run_result.as_dict(), [bug.as_dict() for bug in found]
         self._stage("score")

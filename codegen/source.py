@@ -28,6 +28,12 @@ _BLOCK_FIELDS: dict[type, tuple[str, ...]] = {
     and (fields := tuple(name for name in _STATEMENT_LISTS if name in node_type._fields))
 }
 
+# The UTF-8 byte-order mark Python skips at the start of a file; in a str the parser rejects it.
+BOM = "\ufeff"
+# What stands in for it when parsing: the tokenizer ignores a form feed at a line's start, and one
+# character for one keeps every column the text's own (an editor counts the mark as a character).
+_BOM_STAND_IN = "\x0c"
+
 # Everything ast.parse raises on a str: bad syntax, NUL bytes or lone surrogates (ValueError in some
 # versions), and nesting too deep for the parser (RecursionError or MemoryError).
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
@@ -57,12 +63,20 @@ AST_LOCK = threading.RLock()
 
 
 def parse(text: str) -> ast.Module | Exception:
-    """The module's AST, or the exception saying why it does not parse."""
+    """The module's AST, or the exception saying why it does not parse; a leading byte-order mark
+    is accepted, as Python accepts it in a file."""
+    if text.startswith(BOM):
+        text = _BOM_STAND_IN + text[1:]
     try:
         with AST_LOCK:
             return ast.parse(text, _PARSE_FILENAME)
     except _PARSE_ERRORS as error:
         return error
+
+
+def without_bom(text: str) -> str:
+    """The text as Python reads it from a file: without a leading byte-order mark."""
+    return text[1:] if text.startswith(BOM) else text
 
 
 def parses(text: str) -> bool:

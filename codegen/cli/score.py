@@ -9,13 +9,15 @@ from pathlib import Path
 from ..errors import CodegenError
 from ..scoring import quality
 from ..settings import Settings
+from ..source import without_bom
 from .reporting import test_run_lines
 
 
 def read_source(path: Path) -> str:
-    """Any file's text: undecodable bytes become U+FFFD so scoring never fails on encoding."""
+    """Any file's text as Python reads it (no byte-order mark): undecodable bytes become U+FFFD so
+    scoring never fails on encoding."""
     try:
-        return path.read_bytes().decode("utf-8", errors="replace")
+        return without_bom(path.read_bytes().decode("utf-8", errors="replace"))
     except OSError as error:
         raise CodegenError(f"Cannot read {path}: {error.strerror or error}.") from None
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from ..source import AST_LOCK
+from ..errors import ConfigurationError
+from ..source import parse_or_none
 from ..test_files import read_test_file
 
 Framework = Literal["unittest", "pytest"]
@@ -28,8 +29,8 @@ def resolve_framework(
     python: str | None = None,
     test_source: str | None = None,
 ) -> Framework:
-    """`unittest` or `pytest`; `auto` means pytest when the project is set up for it and `python`
-    has it, else what the existing test file `test_source` is written for.
+    """`unittest` or `pytest`; `auto` means pytest when `python` has it and the project is set up
+    for it or the existing test file `test_source` is written for it.
 
     With neither (an evaluation of prompts belongs to no project) `auto` is the seed's unittest.
     """
@@ -39,15 +40,25 @@ def resolve_framework(
         raise ValueError(
             f"test framework must be one of {', '.join(FRAMEWORK_CHOICES)}, not {choice!r}"
         )
-    if (
-        project_dir is not None
-        and project_uses_pytest(project_dir.resolve())
-        and interpreter_has_pytest(python or sys.executable)
-    ):
-        return "pytest"
-    if test_source is not None and detect_framework(test_source) == "pytest":
-        return "pytest"
-    return "unittest"
+    wants_pytest = (project_dir is not None and project_uses_pytest(project_dir.resolve())) or (
+        test_source is not None and detect_framework(test_source) == "pytest"
+    )
+    return (
+        "pytest"
+        if wants_pytest and interpreter_has_pytest(python or sys.executable)
+        else "unittest"
+    )
+
+
+def check_runnable(framework: Framework, python: str | None) -> None:
+    """Raise ConfigurationError, naming the fix, when `python` cannot run `framework`'s tests."""
+    python = python or sys.executable
+    if framework == "pytest" and not interpreter_has_pytest(python):
+        raise ConfigurationError(
+            f"pytest is not installed in {python}: install it there ({python} -m pip install"
+            " pytest), or choose unittest tests (--test-framework unittest, or the editor setting"
+            " codegen.testFramework)."
+        )
 
 
 def project_uses_pytest(directory: Path) -> bool:
@@ -114,12 +125,8 @@ def _has_pytest_style_tests(directory: Path) -> bool:
 
 
 def _defines_tests(source: str) -> bool:
-    try:
-        with AST_LOCK:
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return False
-    return any(
+    tree = parse_or_none(source)
+    return tree is not None and any(
         isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         for node in tree.body
     )

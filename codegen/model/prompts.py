@@ -41,9 +41,10 @@ REPAIR_STYLES = {
 }
 
 
-def render_tests(framework: str, **variables: str) -> str:
-    """The prompt asking for a test file in `framework` ("unittest" or "pytest")."""
-    return render(TEST_TEMPLATES[framework], **variables)
+def render_tests(framework: str, *, method: bool = False, **variables: str) -> str:
+    """The prompt asking for a test file in `framework` ("unittest" or "pytest"); `method`: of
+    methods just added to a class, which the tests construct."""
+    return render(TEST_TEMPLATES[framework] + ("_method" if method else ""), **variables)
 
 
 def render_repair(framework: str, **variables: str) -> str:

@@ -6,7 +6,15 @@ import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from ..source import FUNCTION_NODES, LINE_BREAK, definitions, parse_failure, walk_nodes
+from ..source import (
+    BOM,
+    FUNCTION_NODES,
+    LINE_BREAK,
+    definitions,
+    parse_failure,
+    walk_nodes,
+    without_bom,
+)
 from ..source import parse as _parse
 
 MAX_LINE_LENGTH = 100
@@ -162,7 +170,9 @@ def analyze_tree(tree: ast.Module, code: str, lines: list[str]) -> _CodeAnalysis
     """What `_analyze_code` knows about code that parsed as `tree`; `lines` split as the AST counts
     them."""
     long_lines = tuple(
-        (number, len(line)) for number, line in enumerate(lines, 1) if len(line) > MAX_LINE_LENGTH
+        (number, length)
+        for number, length in enumerate(map(len, lines), 1)
+        if length - (number == 1 and lines[0].startswith(BOM)) > MAX_LINE_LENGTH
     )
     seed_long_line = has_seed_long_line(code)
     found = definitions(tree)
@@ -240,7 +250,7 @@ def seed_quality_sum(
 def has_seed_long_line(code: str) -> bool:
     """The seed's long-line test: it splits on "\\n" only, so a "\\r" before it counts as a
     character and a lone "\\r" does not end a line."""
-    return max(map(len, code.split("\n"))) > MAX_LINE_LENGTH
+    return max(map(len, without_bom(code).split("\n"))) > MAX_LINE_LENGTH
 
 
 def _seed_annotated(node: ast.FunctionDef) -> bool:

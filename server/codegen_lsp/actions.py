@@ -19,6 +19,7 @@ from .constants import (
     KIND_FUNCTION,
     KIND_RUNNER,
     KIND_TESTS,
+    METHOD_TITLES,
 )
 from .editing.prompts import FunctionAt, function_at, prompt_at
 from .jobs import Job, JobKey, prompt_key, runner_key, tests_key
@@ -47,6 +48,7 @@ def code_actions(
     known; a test file gets no runner or tests for its own functions. Where a job already runs
     (`running`), its "Cancel" action stands in for the actions that would start it again."""
     prompt = prompt_at(lines, line)
+    titles = METHOD_TITLES if prompt is not None and prompt.class_name else ACTION_TITLES
     wanted: list[tuple[str, str | None, JobKey]]
     if prompt is not None:
         wanted = [
@@ -80,11 +82,9 @@ def code_actions(
             arguments["function"] = name
         actions.append(
             types.CodeAction(
-                title=ACTION_TITLES[kind],
+                title=titles[kind],
                 kind=action_kind,
-                command=types.Command(
-                    title=ACTION_TITLES[kind], command=GENERATE, arguments=[arguments]
-                ),
+                command=types.Command(title=titles[kind], command=GENERATE, arguments=[arguments]),
                 tags=[types.CodeActionTag.LlmGenerated] if tagged else None,
             )
         )

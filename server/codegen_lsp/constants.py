@@ -41,4 +41,9 @@ ACTION_TITLES = {
     KIND_RUNNER: "Generate runner (main)",
     KIND_TESTS: "Generate tests",
 }
+# A prompt in a class body asks for method(s) of the class: no runner, tests that construct it.
+METHOD_TITLES = {
+    KIND_FUNCTION: "Generate method",
+    KIND_ALL: "Generate method and tests",
+}
 CANCEL_TITLE = 'Cancel "{title}" (running)'

@@ -6,12 +6,19 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
-from codegen.source import parse_or_none
+from codegen.source import parse_or_none, without_bom
 
 from ..constants import KIND_ALL, KIND_FUNCTION
 from ..stop import GenerationStopped
 from .merging import split_lines, statement_lines
-from .prompts import Prompt, find_prompt, function_at, function_block, prompt_at
+from .prompts import (
+    Prompt,
+    class_block,
+    find_prompt,
+    function_at,
+    function_block,
+    prompt_at,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,9 @@ class Anchor:
 
 def anchor_for_request(request, text: str) -> Anchor:
     """The anchor a `codegen.generate` request points at, in the current text."""
+    # Anchors are found in the text as Python reads it: a byte-order mark changes no line number,
+    # and a prompt on the first line then reads the same with or without one.
+    text = without_bom(text)
     lines = split_lines(text)
     if request.kind in (KIND_FUNCTION, KIND_ALL):
         prompt = prompt_at(lines, request.line)
@@ -59,8 +69,17 @@ def function_span(text: str, lines: list[str], name: str) -> tuple[int, int] | N
     return None
 
 
+def class_source(text: str, name: str) -> str:
+    """The source of the top-level class `name` ("" when there is none): by indentation, since a
+    class whose body is only the prompt comment does not parse."""
+    lines = split_lines(without_bom(text))
+    block = class_block(lines, name)
+    return "".join(lines[block[0] : block[1]]) if block else ""
+
+
 def anchor_for_functions(text: str, names: list[str]) -> Anchor:
     """The anchor for tests of several functions at once (codegen.generateTests on a whole file)."""
+    text = without_bom(text)
     lines = split_lines(text)
     sources = []
     for name in names:
@@ -74,6 +93,7 @@ def anchor_for_functions(text: str, names: list[str]) -> Anchor:
 
 def refind(anchor: Anchor, text: str) -> Anchor:
     """The same anchor in the current text; GenerationStopped when it is gone or changed."""
+    text = without_bom(text)
     lines = split_lines(text)
     if anchor.prompt is not None:
         prompt = find_prompt(lines, anchor.prompt)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 
+from codegen.shaping.methods import indent_block
 from codegen.source import parse_or_none
 
 from .prompts import Prompt
@@ -74,7 +75,7 @@ def place_function(text: str, prompt: Prompt, code: str, *, keep_prompt: bool) -
     after = lines[prompt.end_line + 1 :]
     if before and not before[-1].endswith(("\n", "\r")):
         before[-1] += newline
-    block = [_indent_line(line, prompt.indent) for line in code.strip("\n").splitlines()]
+    block = indent_block(code, prompt.indent).splitlines()
     wanted_blank_lines = 1 if prompt.indent else 2
     kept = [
         line.rstrip("\r\n") + newline for line in lines[prompt.start_line : prompt.end_line + 1]
@@ -293,10 +294,6 @@ def _bracket_depth(text: str) -> int:
 
 def _starts_definition(line: str) -> bool:
     return line.lstrip().startswith(("def ", "async def ", "class ", "@"))
-
-
-def _indent_line(line: str, indent: str) -> str:
-    return indent + line if line.strip() else ""
 
 
 def _newline_of(lines: list[str]) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from codegen.source import BOM, without_bom
+
 from .. import placement
 from ..stop import GenerationStopped
 from .anchors import Anchor, refind
@@ -59,7 +61,10 @@ def plan(
     files: FilesSnapshot, anchor: Anchor, generated: Generated
 ) -> tuple[FileChange, FileChange | None]:
     """(module change, test file change or None) for the snapshot; raises GenerationStopped."""
-    new_text = files.text
+    # Merging works on the text as Python reads it; a byte-order mark the file had goes back in
+    # front, once, so nothing is ever inserted before it.
+    bom = BOM if files.text.startswith(BOM) else ""
+    new_text = without_bom(files.text)
     if generated.code:
         if anchor.prompt is None:
             raise ValueError("a generated function goes where its prompt is: the anchor has none")
@@ -71,16 +76,21 @@ def plan(
     if generated.runner:
         imports, body = split_imports(generated.runner)
         new_text = merge_imports(append_runner(new_text, body), imports)
-    module_change = FileChange(files.uri, files.text, new_text, files.version)
+    module_change = FileChange(files.uri, files.text, bom + new_text, files.version)
     if not generated.tests:
         return module_change, None
     if files.test_text is None:
         return module_change, FileChange(files.test_uri, None, generated.tests, None)
+    test_bom = BOM if files.test_text.startswith(BOM) else ""
     try:
-        merged = merge_test_file(files.test_text, generated.tests, module_name=files.module_name)
+        merged = merge_test_file(
+            without_bom(files.test_text), generated.tests, module_name=files.module_name
+        )
     except MergeError as error:
         raise GenerationStopped(f"{files.test_path.name}: {error}.") from None
-    return module_change, FileChange(files.test_uri, files.test_text, merged, files.test_version)
+    return module_change, FileChange(
+        files.test_uri, files.test_text, test_bom + merged, files.test_version
+    )
 
 
 def edit_for(

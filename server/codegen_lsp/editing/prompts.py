@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from codegen.source import parse_or_none
+from codegen.source import parse_or_none, without_bom
 
 # Comments that talk to tools, not to people.
 _DIRECTIVE = re.compile(
@@ -15,20 +15,22 @@ _DIRECTIVE = re.compile(
     re.IGNORECASE,
 )
 _DEF = re.compile(r"(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(")
+_CLASS = re.compile(r"class[ \t]+(\w+)[ \t]*[(:]")
 # A prompt is a paragraph, not a file: never scan further than this for its ends.
 MAX_PROMPT_LINES = 200
 
 
 @dataclass(frozen=True)
 class Prompt:
-    """A block of top-level comment lines asking for code; lines are 0-based, `end_line`
-    inclusive."""
+    """A block of comment lines asking for code, at the top level or in a top-level class's body
+    (`class_name`: the code is its method); lines are 0-based, `end_line` inclusive."""
 
     start_line: int
     end_line: int
     indent: str
     text: str
     comment_lines: tuple[str, ...]
+    class_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,11 @@ def prompt_at(lines: Sequence[str], line: int) -> Prompt | None:
     """The comment prompt containing `line`, or None (also for a line past the end)."""
     if not 0 <= line < len(lines) or not _is_prompt_line(lines, line):
         return None
-    indent = _indent(lines[line])
-    # A comment inside a function or class body is a note, not a request for a new function
-    if indent:
+    indent = _indent(_line(lines, line))
+    # In a class body a prompt asks for a method; in a function body (or any other block) a comment
+    # is a note, not a request for code
+    class_name = _enclosing_class(lines, line, len(indent)) if indent else None
+    if indent and class_name is None:
         return None
     start = line
     while start > 0 and line - start < MAX_PROMPT_LINES and _continues(lines, start - 1, indent):
@@ -57,18 +61,35 @@ def prompt_at(lines: Sequence[str], line: int) -> Prompt | None:
         and _continues(lines, end + 1, indent)
     ):
         end += 1
-    comment_lines = tuple(lines[i].rstrip("\r\n") for i in range(start, end + 1))
+    comment_lines = tuple(_line(lines, i).rstrip("\r\n") for i in range(start, end + 1))
     text = " ".join(filter(None, (_comment_text(c) for c in comment_lines)))
     if not text:
         return None
-    return Prompt(start, end, indent, text, comment_lines)
+    return Prompt(start, end, indent, text, comment_lines, class_name)
+
+
+def _enclosing_class(lines: Sequence[str], line: int, width: int) -> str | None:
+    """The name of the top-level class whose body holds `line` (indented `width`), judged by
+    indentation alone; None when the block holding it is anything else."""
+    for index in range(line - 1, -1, -1):
+        text = _line(lines, index)
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(_indent(text))
+        if indent == 0 and stripped[0] in ")]}":  # the closing bracket of a wrapped class line
+            continue
+        if indent < width:
+            match = _CLASS.match(text)
+            return match.group(1) if match else None
+    return None
 
 
 def find_prompt(lines: Sequence[str], prompt: Prompt) -> Prompt | None:
     """Where the same prompt comment is now (nearest its old place), or None if it changed or
     went."""
     wanted = prompt.comment_lines
-    candidates = [i for i, text in enumerate(lines) if text.rstrip("\r\n") == wanted[0]]
+    candidates = [i for i in range(len(lines)) if _line(lines, i).rstrip("\r\n") == wanted[0]]
     for start in sorted(candidates, key=lambda i: abs(i - prompt.start_line)):
         found = prompt_at(lines, start)
         if found is not None and found.comment_lines == wanted:
@@ -83,7 +104,7 @@ def function_at(lines: Sequence[str], line: int) -> FunctionAt | None:
     index = line
     floor = None  # the smallest indentation seen between the line and the scan position
     while index >= 0:
-        text = lines[index]
+        text = _line(lines, index)
         stripped = text.strip()
         if not stripped or stripped.startswith("#"):
             index -= 1
@@ -119,8 +140,13 @@ def looks_like_code(text: str) -> bool:
     return True
 
 
+def _line(lines: Sequence[str], index: int) -> str:
+    """Line `index` as the user sees it: a byte-order mark opening the file is not part of it."""
+    return without_bom(lines[index]) if index == 0 else lines[index]
+
+
 def _is_prompt_line(lines: Sequence[str], index: int) -> bool:
-    stripped = lines[index].strip()
+    stripped = _line(lines, index).strip()
     if not stripped.startswith("#"):
         return False
     if index == 0 and stripped.startswith("#!"):
@@ -131,7 +157,7 @@ def _is_prompt_line(lines: Sequence[str], index: int) -> bool:
 
 
 def _continues(lines: Sequence[str], index: int, indent: str) -> bool:
-    return _indent(lines[index]) == indent and _is_prompt_line(lines, index)
+    return _indent(_line(lines, index)) == indent and _is_prompt_line(lines, index)
 
 
 def _comment_text(comment: str) -> str:
@@ -142,15 +168,27 @@ def _indent(text: str) -> str:
     return text[: len(text) - len(text.lstrip(" \t"))]
 
 
-def _defines(line: str, name: str) -> bool:
-    match = _DEF.match(line)
+def _defines(line: str, name: str, pattern: re.Pattern[str]) -> bool:
+    match = pattern.match(line)
     return match is not None and match.group(1) == name
 
 
 def function_block(lines: Sequence[str], name: str) -> tuple[int, int] | None:
     """[start, end) lines of the top-level function `name`, decorators included, by indentation
     alone."""
-    index = next((number for number, text in enumerate(lines) if _defines(text, name)), None)
+    return _block(lines, name, _DEF)
+
+
+def class_block(lines: Sequence[str], name: str) -> tuple[int, int] | None:
+    """[start, end) lines of the top-level class `name`, decorators included, by indentation
+    alone."""
+    return _block(lines, name, _CLASS)
+
+
+def _block(lines: Sequence[str], name: str, pattern: re.Pattern[str]) -> tuple[int, int] | None:
+    index = next(
+        (number for number, text in enumerate(lines) if _defines(text, name, pattern)), None
+    )
     if index is None:
         return None
     start = index

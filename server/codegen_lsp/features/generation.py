@@ -13,8 +13,15 @@ from lsprotocol import types
 
 from .. import scheduling
 from ..config import ServerOptions, codegen_settings, tests_refused
-from ..constants import ACTION_TITLES, GENERATION_KINDS, KIND_ALL, KIND_FUNCTION, KIND_RUNNER
-from ..editing.anchors import Anchor, anchor_for_request, refind
+from ..constants import (
+    ACTION_TITLES,
+    GENERATION_KINDS,
+    KIND_ALL,
+    KIND_FUNCTION,
+    KIND_RUNNER,
+    METHOD_TITLES,
+)
+from ..editing.anchors import Anchor, anchor_for_request, class_source, refind
 from ..editing.merging import has_runner
 from ..editing.plans import FilesSnapshot, Generated, plan
 from ..jobs import JobKey, prompt_key, reported, runner_key, tests_key
@@ -70,7 +77,7 @@ def start_generation(
     except GenerationStopped as stop:
         server.show(str(stop), stop.kind)
         return {"started": False, "applied": False, "message": str(stop)}
-    title = f"codegen: {ACTION_TITLES[request.kind].lower()} in {module_path.name}"
+    title = f"codegen: {_title(request, anchor).lower()} in {module_path.name}"
     key, busy = _job_key(request, anchor, module_path)
     return server.jobs.start(
         key,
@@ -98,6 +105,23 @@ def _prepare(
             types.MessageType.Info,
         )
     return anchor, module_path
+
+
+def _title(request: GenerationRequest, anchor: Anchor) -> str:
+    """The action's title: "Generate method" for a prompt in a class body."""
+    if anchor.prompt is not None and anchor.prompt.class_name and request.kind in METHOD_TITLES:
+        return METHOD_TITLES[request.kind]
+    return ACTION_TITLES[request.kind]
+
+
+def _method_of(request: GenerationRequest, anchor: Anchor, text: str):
+    """The class a prompt in its body asks method(s) of, or None."""
+    from codegen.generation import MethodOf
+
+    prompt = anchor.prompt
+    if prompt is None or prompt.class_name is None or request.kind not in METHOD_TITLES:
+        return None
+    return MethodOf(prompt.class_name, class_source(text, prompt.class_name))
 
 
 def _job_key(request: GenerationRequest, anchor: Anchor, module_path: Path) -> tuple[JobKey, str]:
@@ -154,9 +178,10 @@ async def _generate(
             )
         )
         not_run = tests_refused(options) if generated.tests and run is None else None
-        summary = _summary(generated, module_path, scores, results, not_run)
+        method = anchor.prompt is not None and anchor.prompt.class_name is not None
+        summary = _summary(generated, module_path, scores, results, not_run, method=method)
         progress.stage("apply")
-        await apply_generated(server, request.uri, ACTION_TITLES[request.kind], anchor, generated)
+        await apply_generated(server, request.uri, _title(request, anchor), anchor, generated)
         if results is not None:
             server.results[request.uri] = results
             publish_results(server, results.explorer)
@@ -251,15 +276,19 @@ async def _run_pipeline(
             code=None if prompt else anchor.function_source,
             parts="all" if request.kind == KIND_ALL else request.kind,
             runner_exists=request.kind == KIND_ALL and has_runner(files.text),
+            method_of=method_of,
         )
         session.last_call_id = pipeline.call_id or session.last_call_id
         return output, pipeline.last_run
 
+    method_of = _method_of(request, anchor, files.text)
     output, kept = await server.worker.run(predict)
     generated = _generated(
         request, output["generated_code"], output["program_runner"], output["unit_tests"]
     )
-    generated.runner_skipped = request.kind == KIND_ALL and has_runner(files.text)
+    generated.runner_skipped = (
+        request.kind == KIND_ALL and method_of is None and has_runner(files.text)
+    )
     run = None if kept is None else (kept[0], test_uris[kept[0].test_code], kept[1])
     scores = output["scores"] if generated.code else None
     return generated, scores, run
@@ -276,11 +305,13 @@ def _summary(
     scores: dict[str, float] | None,
     results,
     not_run: str | None,
+    *,
+    method: bool = False,
 ) -> str:
     made = [
         part
         for part, text in (
-            ("function", generated.code),
+            ("method" if method else "function", generated.code),
             ("main() runner", generated.runner),
             ("tests", generated.tests),
         )
