@@ -1,4 +1,5 @@
-"""Wall time of one `predict` against a loopback model that answers after L seconds, and our overhead.
+"""Wall time of one `predict` against a loopback model that answers after L seconds, and our
+overhead.
 
     .venv/bin/python bench/bench_pipeline.py [--runs 5] [--latency 0.2 1.0] [--tracing off]
 
@@ -51,7 +52,7 @@ async def measure(latency: float, runs: int, tracing: str) -> dict[str, float]:
     model_critical = [
         t["model.function"] + max(t["model.runner"], t["model.tests"]) for _, t in samples
     ]
-    overheads = [wall - m for wall, m in zip(walls, model_critical)]
+    overheads = [wall - m for wall, m in zip(walls, model_critical, strict=True)]
     row = {
         "latency": latency,
         "wall": statistics.median(walls),
@@ -77,7 +78,10 @@ def main() -> None:
             prefix="bench-home-"
         )  # keep the user's trace store clean
     print(f"pipeline predict, tracing={args.tracing}, median of {args.runs} runs (after 1 warm-up)")
-    header = f"{'L (s)':>6} {'wall (s)':>9} {'wall/L':>7} {'model (s)':>10} {'overhead':>9} {'ovh/model':>9}  by stage (ms): format fn / runner / tests, score"
+    header = (
+        f"{'L (s)':>6} {'wall (s)':>9} {'wall/L':>7} {'model (s)':>10} {'overhead':>9} "
+        f"{'ovh/model':>9}  by stage (ms): format fn / runner / tests, score"
+    )
     print(header)
     for latency in args.latency:
         row = asyncio.run(measure(latency, args.runs, args.tracing))

@@ -99,13 +99,15 @@ def main() -> None:
     ours, floors, size = asyncio.run(measure(args.runs, args.megabytes, args.tracing))
     mine, base = statistics.median(ours), statistics.median(floors)
     print(
-        f"oversized reply ({size / 1e6:.1f} MB of code), tracing={args.tracing}, median of {args.runs} runs"
+        f"oversized reply ({size / 1e6:.1f} MB of code), tracing={args.tracing}, median of "
+        f"{args.runs} runs"
     )
     print(
         f"  refused (request -> error)   {mine:.3f} s   (min {min(ours):.3f}, max {max(ours):.3f})"
     )
     print(
-        f"  floor (SDK receives it only) {base:.3f} s   (min {min(floors):.3f}, max {max(floors):.3f})"
+        f"  floor (SDK receives it only) {base:.3f} s   (min {min(floors):.3f}, max "
+        f"{max(floors):.3f})"
     )
     print(f"  ratio                        {mine / base:.2f}x")
     print(

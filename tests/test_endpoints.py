@@ -1,4 +1,5 @@
-"""Structured output that adapts to the endpoint: `codegen generate` against each server profile, real SDK."""
+"""Structured output that adapts to the endpoint: `codegen generate` against each server profile,
+real SDK."""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def test_generate_works_against_each_endpoint_and_steps_down_once(
 
 
 def test_the_mode_is_remembered_for_the_session(model):
-    # A language server keeps one session per configuration: the endpoint is probed once, not per generation.
+    # A language server keeps one session per configuration: the endpoint is probed once, not per
+    # generation.
     model.profile = PROFILES["llama-cpp-python"]
     settings = load_settings(
         {"base_url": model.base_url, "tracing": "off", "run_tests": False}, environ={}
@@ -212,8 +214,8 @@ def test_a_text_reply_with_neither_json_nor_code_says_so(model, tmp_path, capsys
     assert generate(model, tmp_path, "--structured-output", "text") == 1
     err = capsys.readouterr().err
     assert (
-        "function: The model's reply (text mode) holds neither a JSON object nor a fenced code block"
-        in err
+        "function: The model's reply (text mode) holds neither a JSON object nor a fenced code "
+        "block" in err
     )
     assert len(model.requests) == 1 and written(tmp_path) == []
 
@@ -252,7 +254,8 @@ def test_oversized_tests_fail_the_generation_before_any_repair_request(model, tm
     [
         (
             400,
-            "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+            "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this "
+            "model.",
         ),
         (422, "body -> response_format -> json_schema: extra fields not permitted"),
         (500, "Input should be 'text' or 'json_object' at body.response_format.type"),

@@ -1,4 +1,5 @@
-"""`codegen eval` against the loopback model: table, report, failing prompts, datasets, replay, parallelism."""
+"""`codegen eval` against the loopback model: table, report, failing prompts, datasets, replay,
+parallelism."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ SEED_PROMPTS = (ROOT / "codegen" / "demo" / "prompts.csv").read_text().splitline
 
 
 class PromptAwareModel(LoopbackModel):
-    """The loopback model, answering by what the prompt says: `explode` -> HTTP 500, `garble` -> code
-    with a syntax error; and noting when each request arrived, with its kind."""
+    """The loopback model, answering by what the prompt says: `explode` -> HTTP 500, `garble` ->
+    code with a syntax error; and noting when each request arrived, with its kind."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -43,7 +44,8 @@ class PromptAwareModel(LoopbackModel):
             return 500, error, self.delay
         status, payload, delay = super().answer(body)
         if "garble" in text and kind == "GeneratedCode":
-            # Rewritten here rather than enqueued: a queued reply could go to another prompt's request.
+            # Rewritten here rather than enqueued: a queued reply could go to another prompt's
+            # request.
             payload["choices"][0]["message"]["content"] = json.dumps(
                 {"code": "def broken(:\n    pass\n"}
             )
@@ -163,7 +165,8 @@ def test_csv_dataset_and_json_output(model, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     dataset = tmp_path / "prompts.csv"
     dataset.write_text(
-        'category,prompt\nnumbers,"add two numbers, returning their sum"\nstrings,reverse a string\n'
+        'category,prompt\nnumbers,"add two numbers, returning their sum"\n'
+        "strings,reverse a string\n"
     )
     assert evaluate(model, dataset, "--json") == 0
     out = capsys.readouterr()

@@ -1,4 +1,5 @@
-"""Module names never shadow what the test interpreter (or this program) can import, nor what the code imports."""
+"""Module names never shadow what the test interpreter (or this program) can import, nor what the
+code imports."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 
 from codegen.cli import main
 from codegen.shaping.naming import check_module_name, module_name_for, shadowed_module
+from tests.helpers.cli import files_in
 from tests.loopback_model import MOVING_AVERAGE, Reply
-from tests.test_generate_cli import files_in
 
 INSTALLED = ["openai", "requests", "pydantic", "weave"]
 
@@ -106,7 +107,8 @@ def test_a_module_the_generated_code_imports_is_not_shadowed(model, tmp_path, ca
     # The prompt gives `zzq_series`; the code imports a module of that very name.
     code = (
         MOVING_AVERAGE
-        + '\n\ndef version() -> str:\n    """The library\'s."""\n    import zzq_series\n\n    return zzq_series.VERSION\n'
+        + '\n\ndef version() -> str:\n    """The library\'s."""\n    import zzq_series\n\n'
+        "    return zzq_series.VERSION\n"
     )
     model.enqueue(Reply.code("GeneratedCode", code))
     assert generate(model, tmp_path, "zzq series") == 0

@@ -1,4 +1,5 @@
-"""pytest as the test framework: the setting, auto detection, the prompt, the sandboxed run and repair."""
+"""pytest as the test framework: the setting, auto detection, the prompt, the sandboxed run and
+repair."""
 
 from __future__ import annotations
 
@@ -138,7 +139,8 @@ def test_auto_picks_pytest_where_the_project_is_configured_for_it(model, tmp_pat
 
 
 def test_the_loopback_model_answers_a_pytest_prompt_with_pytest_tests(model, tmp_path, capsys):
-    # What the editor end-to-end test relies on: no scripted reply, the prompt alone picks the answer.
+    # What the editor end-to-end test relies on: no scripted reply, the prompt alone picks the
+    # answer.
     (tmp_path / "conftest.py").write_text("")
     assert generate(model, tmp_path, "--json") == 0
     payload = json.loads(capsys.readouterr().out)
@@ -195,7 +197,8 @@ def test_each_kind_of_pytest_configuration_is_recognised(tmp_path, name):
         ("pyproject.toml", "this is [not toml"),
         (
             "test_existing.py",
-            "import unittest\n\n\nclass TestX(unittest.TestCase):\n    def test_one(self):\n        pass\n",
+            "import unittest\n\n\nclass TestX(unittest.TestCase):\n    def test_one(self):\n"
+            "        pass\n",
         ),
         ("test_broken.py", "def test_(:\n"),
     ],
@@ -287,7 +290,10 @@ def test_auto_without_a_project_folder_is_unittest(tmp_path, monkeypatch):
 
 def test_auto_falls_back_to_the_existing_test_file(tmp_path):
     plain = "from m import f\n\n\ndef test_f():\n    assert f()\n"
-    cases = "import unittest\n\n\nclass TestF(unittest.TestCase):\n    def test_f(self):\n        pass\n"
+    cases = (
+        "import unittest\n\n\nclass TestF(unittest.TestCase):\n    def test_f(self):\n"
+        "        pass\n"
+    )
     assert resolve_framework("auto", tmp_path, test_source=plain) == "pytest"
     assert resolve_framework("auto", None, test_source=plain) == "pytest"
     assert resolve_framework("auto", tmp_path, test_source=cases) == "unittest"

@@ -1,12 +1,18 @@
-"""Emacs 28 + eglot 1.9 (Debian's emacs-nox and elpa-eglot), batch mode, with eglot's own 10 s request timeout."""
+"""Emacs 28 + eglot 1.9 (Debian's emacs-nox and elpa-eglot), batch mode, with eglot's own 10 s
+request timeout."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from tests.helpers.editors import (
+    HERE,
+    assert_checks,
+    editor_binary,
+    run_editor,
+    workspace_for_editor,
+)
 from tests.loopback_model import LoopbackModel
-
-from .conftest import HERE, assert_checks, editor_binary, run_editor, workspace_for_editor
 
 # Each model answer takes this long, so the whole generation (function, then runner and tests) takes
 # longer than eglot's 10 s timeout for a request: only an answered-at-once command can pass.

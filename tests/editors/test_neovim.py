@@ -1,12 +1,18 @@
-"""Neovim 0.7 (Debian's neovim), headless, through `vim.lsp.start_client` and its own code-action UI."""
+"""Neovim 0.7 (Debian's neovim), headless, through `vim.lsp.start_client` and its own code-action
+UI."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from tests.helpers.editors import (
+    HERE,
+    assert_checks,
+    editor_binary,
+    run_editor,
+    workspace_for_editor,
+)
 from tests.loopback_model import LoopbackModel
-
-from .conftest import HERE, assert_checks, editor_binary, run_editor, workspace_for_editor
 
 
 def test_neovim_end_to_end(tmp_path: Path):

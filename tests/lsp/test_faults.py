@@ -1,4 +1,5 @@
-"""Model faults, edits while the model works, cancellation, rejected edits: a message, and no edit."""
+"""Model faults, edits while the model works, cancellation, rejected edits: a message, and no
+edit."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import asyncio
 import pytest
 from lsprotocol import types
 
+from tests.helpers.lsp_editor import action, shared_editor
 from tests.loopback_model import Reply
-
-from .conftest import action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor(env={"CODEGEN_TIMEOUT": "2"})

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.lsp.conftest import server_environment
+from tests.helpers.lsp_editor import server_environment
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1] / "editors"  # the editors' scripts
 PROMPT = "# compute the moving average of a time series with a window\n"
 # A function without docstring or type hints: codegen diagnostics from the moment the file opens.
 HELPER = "\n\ndef helper(x):\n    return x + 1\n"
@@ -27,7 +27,8 @@ def editor_binary(name: str, package: str) -> str:
         return path
     if os.environ.get("CI") is not None:
         pytest.fail(
-            f"{name} is not installed, and CI is set: `make editors` installs Debian's {package} (as root)"
+            f"{name} is not installed, and CI is set: `make editors` installs Debian's {package} "
+            "(as root)"
         )
     pytest.skip(f"{name} is not installed: `make editors` (as root) installs Debian's {package}")
 
@@ -64,7 +65,8 @@ def run_editor(
     )
     if not result.is_file():
         pytest.fail(
-            f"{command[0]} wrote no result (exit {completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
+            f"{command[0]} wrote no result (exit "
+            f"{completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
         )
     outcome = json.loads(result.read_text())
     outcome["log"] = completed.stdout + completed.stderr
@@ -77,6 +79,7 @@ def assert_checks(outcome: dict[str, Any], expected: list[str]) -> None:
     failed = [f"{c['name']}: {c['detail']}" for c in outcome["checks"] if c["ok"] is not True]
     missing = [name for name in expected if name not in checks]
     assert not failed and not missing, (
-        f"failed: {failed}\nmissing: {missing}\nmessages: {outcome.get('messages')}\n{outcome['log'][-3000:]}\n"
+        f"failed: {failed}\nmissing: {missing}\n"
+        f"messages: {outcome.get('messages')}\n{outcome['log'][-3000:]}\n"
         f"{outcome.get('events', '')[-6000:]}"
     )
