@@ -177,6 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--run", action="store_true", help="run the tests in a sandboxed child process"
     )
+    score.add_argument(
+        "--mutation",
+        action="store_true",
+        help="mutation testing: how many small changes to each function the tests catch (implies"
+        " --run)",
+    )
+    score.add_argument(
+        "--function",
+        action="append",
+        dest="functions",
+        metavar="NAME",
+        help="with --mutation, mutate only this function (f or Class.method); repeatable",
+    )
     score.add_argument("--python", help="interpreter for --run (default: this one)")
     score.add_argument(
         "--repeats",
