@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from ..scoring.statements import StatementIndex
 from ..source import parse_or_none
 from . import stubs
 from .budget import CHARS_PER_TOKEN, Context, ContextPiece
+from .outline import Statement, statement_spans, statements
 
-_DEFINITION = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)")
-_IMPORT = re.compile(r"(?:import|from)[ \t]")
-_CONSTANT = re.compile(r"([A-Z_][A-Z0-9_]*)[ \t]*(?::[^=]*)?=(?!=)")
 _WORD = re.compile(r"[A-Za-z_]\w*")
 # A constant whose name says it holds a secret is shown without its value.
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
@@ -28,49 +24,6 @@ MAX_MISSES = 20
 CONSTANT_CHARS = 200
 
 
-@dataclass(frozen=True)
-class _Statement:
-    """One top-level statement: its kind and name from its first code line, its lines."""
-
-    kind: str  # "import", "def", "class", "constant"
-    name: str
-    first: int  # 0-based first line
-    end: int  # 0-based end line (exclusive)
-
-
-def statement_spans(lines: list[str]) -> list[tuple[int, int]]:
-    """[first, end) lines of each top-level statement, by the server's own line scan."""
-    index: StatementIndex[None] = StatementIndex(lines)
-    index.resync()
-    return list(index.spans())
-
-
-def _classify(lines: list[str], first: int, end: int) -> _Statement | None:
-    """What the statement at `first` is, from its text alone (no parse)."""
-    for number in range(first, end):
-        line = lines[number]
-        if line.startswith("@"):
-            continue  # a decorator: the definition follows
-        if match := _DEFINITION.match(line):
-            kind = "class" if match.group(1) == "class" else "def"
-            return _Statement(kind, match.group(2), first, end)
-        if _IMPORT.match(line):
-            return _Statement("import", "", first, end)
-        if match := _CONSTANT.match(line):
-            return _Statement("constant", match.group(1), first, end)
-        return None
-    return None
-
-
-def _statements(lines: list[str], spans: Iterable[tuple[int, int]]) -> list[_Statement]:
-    found = []
-    for first, end in spans:
-        statement = _classify(lines, first, end)
-        if statement is not None:
-            found.append(statement)
-    return found
-
-
 class _Source:
     """The module's lines, parsed one statement at a time, as the selection asks for them."""
 
@@ -79,10 +32,10 @@ class _Source:
         self.context = context
         self.unparsed: list[int] = []
 
-    def text(self, statement: _Statement) -> str:
+    def text(self, statement: Statement) -> str:
         return "".join(self.lines[statement.first : statement.end]).rstrip()
 
-    def node(self, statement: _Statement) -> ast.stmt | None:
+    def node(self, statement: Statement) -> ast.stmt | None:
         tree = parse_or_none(self.text(statement))
         if tree is None or not tree.body:
             self.unparsed.append(statement.first + 1)
@@ -90,18 +43,18 @@ class _Source:
         return tree.body[0]
 
 
-def _ranked(statements: list[_Statement], prompt: str, prompt_line: int) -> list[_Statement]:
+def _ranked(statements: list[Statement], prompt: str, prompt_line: int) -> list[Statement]:
     """Named by the prompt first, then by distance from it (definitions and constants alike)."""
     named = {word.lower() for word in _WORD.findall(prompt)}
 
-    def rank(statement: _Statement) -> tuple[int, int]:
+    def rank(statement: Statement) -> tuple[int, int]:
         mentioned = statement.name.lower() in named
         return (0 if mentioned else 1, abs(statement.first - prompt_line))
 
     return sorted(statements, key=rank)
 
 
-def _piece(source: _Source, statement: _Statement, named: set[str]) -> ContextPiece | None:
+def _piece(source: _Source, statement: Statement, named: set[str]) -> ContextPiece | None:
     """How a statement is shown: a stub, a small helper whole, a constant (its value withheld when
     its name says secret)."""
     node = source.node(statement)
@@ -130,7 +83,7 @@ def _piece(source: _Source, statement: _Statement, named: set[str]) -> ContextPi
     )
 
 
-def _imports(source: _Source, statements: list[_Statement]) -> ContextPiece | None:
+def _imports(source: _Source, statements: list[Statement]) -> ContextPiece | None:
     texts = [source.text(s) for s in statements if s.kind == "import"]
     if not texts:
         return None
@@ -159,14 +112,14 @@ def module_context(
         return context
     lines = text.splitlines(keepends=True)
     spans = statement_spans(lines) if spans is None else spans
-    statements = _statements(lines, spans)
+    found = statements(lines, spans)
     source = _Source(lines, context)
-    imports = _imports(source, statements)
+    imports = _imports(source, found)
     if imports is not None:
         context.add(imports)
     named = {word.lower() for word in _WORD.findall(prompt)}
-    owner = [s for s in statements if s.kind == "class" and s.name == class_name]
-    others = [s for s in statements if s.kind != "import" and s not in owner]
+    owner = [s for s in found if s.kind == "class" and s.name == class_name]
+    others = [s for s in found if s.kind != "import" and s not in owner]
     misses = 0
     for statement in owner + _ranked(others, prompt, prompt_line):
         # Nothing shorter than its first line fits; and after enough misses the budget is spent
