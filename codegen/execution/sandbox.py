@@ -118,6 +118,8 @@ class Sandbox:
         self.test_file = self.workdir / f"{spec.test_module_name}.py"
         self.module_file.write_text(spec.module_source, encoding="utf-8")
         self.test_file.write_text(spec.test_source, encoding="utf-8")
+        if spec.conftest_source and "conftest" not in (spec.module_name, spec.test_module_name):
+            (self.workdir / "conftest.py").write_text(spec.conftest_source, encoding="utf-8")
         self.support = SupportDirectory.get()
         self.sys_path = [str(self.workdir), *spec.extra_paths, str(self.support / "lib")]
         self.env = child_environment(
