@@ -68,7 +68,7 @@ def _candidates(tree: ast.Module, base: int) -> Iterator[tuple[int, ContextPiece
             test_class_shown = True  # one test class shows the set-up and the naming of methods
             text, _ = stubs.fitted_class(node, 800)
             yield _RANKS["test class"], ContextPiece("test class", node.name, text, order)
-        if isinstance(node, _FUNCTIONS | ast.ClassDef) and _is_test_name(node.name):
+        if isinstance(node, (*_FUNCTIONS, ast.ClassDef)) and _is_test_name(node.name):
             names.append(node.name)
     if names:
         shown = ", ".join(names[:TEST_NAMES]) + (" …" if len(names) > TEST_NAMES else "")

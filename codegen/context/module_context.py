@@ -24,6 +24,12 @@ MAX_MISSES = 20
 CONSTANT_CHARS = 200
 
 
+def _trailing(line: str) -> bool:
+    """A blank or comment line: what follows a statement without being part of its code."""
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
 class _Source:
     """The module's lines, parsed one statement at a time, as the selection asks for them."""
 
@@ -33,7 +39,12 @@ class _Source:
         self.unparsed: list[int] = []
 
     def text(self, statement: Statement) -> str:
-        return "".join(self.lines[statement.first : statement.end]).rstrip()
+        """The statement's source, without the comments and blank lines that follow it (the
+        prompt itself may be one of them)."""
+        end = statement.end
+        while end > statement.first + 1 and _trailing(self.lines[end - 1]):
+            end -= 1
+        return "".join(self.lines[statement.first : end]).rstrip()
 
     def node(self, statement: Statement) -> ast.stmt | None:
         tree = parse_or_none(self.text(statement))
@@ -111,7 +122,8 @@ def module_context(
     if budget_tokens <= 0 or not text.strip():
         return context
     lines = text.splitlines(keepends=True)
-    spans = statement_spans(lines) if spans is None else spans
+    if spans is None or not spans or spans[-1][1] != len(lines):  # not of these lines: scan
+        spans = statement_spans(lines)
     found = statements(lines, spans)
     source = _Source(lines, context)
     imports = _imports(source, found)
