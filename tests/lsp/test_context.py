@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import ast
 
-import pytest
-
 from tests.context_data import (
     CONFTEST,
     GEOMETRY,
@@ -55,15 +53,23 @@ async def test_the_function_request_carries_the_module_and_the_reply_is_reduced(
         assert "math.sqrt" not in editor.text(uri)
 
 
-@pytest.mark.parametrize("trusted", [True, False])
-async def test_tests_carry_the_conftest_fixture_only_from_a_trusted_disk(
-    start_editor, workspace, trusted
+def request_for_tests(model) -> str:
+    *_, message = [
+        r["messages"][-1]["content"]
+        for r in model.requests
+        if "test file" in r["messages"][-1]["content"]
+    ]
+    return message
+
+
+async def test_tests_carry_the_conftest_fixture_and_run_green_in_a_trusted_workspace(
+    start_editor, workspace
 ):
     (workspace / "conftest.py").write_text(CONFTEST)
     with LoopbackModel() as model:
         editor = await start_editor(
             model=model,
-            options={"workspaceTrusted": trusted, "testFramework": "pytest"},
+            options={"testFramework": "pytest"},
             env={"CODEGEN_TEST_REPEATS": "1", "CODEGEN_REPAIR_ROUNDS": "0"},
         )
         uri = editor.open("geometry.py", GEOMETRY + PROMPT_COMMENT)
@@ -73,14 +79,39 @@ async def test_tests_carry_the_conftest_fixture_only_from_a_trusted_disk(
         )
         actions = await editor.code_actions(uri, PROMPT_LINE)
         outcome = await editor.run(action(actions, "Generate function, runner and tests"))
-        [tests_request] = [
-            r["messages"][-1]["content"] for r in model.requests if "pytest" in str(r)
-            and "test file" in r["messages"][-1]["content"]
-        ]
-        if trusted:
-            assert "def sample_points() -> list[Point]:" in conventions_of(tests_request)
-            assert outcome["applied"], outcome
-            assert "2/2 tests passed" in outcome["message"], outcome["message"]
-        else:
-            # An untrusted workspace: no file is read from disk, and no test runs there
-            assert "sample_points" not in tests_request
+
+        assert "def sample_points() -> list[Point]:" in conventions_of(request_for_tests(model))
+        assert outcome["applied"], outcome
+        assert "2/2 tests passed" in outcome["message"], outcome["message"]
+
+
+async def test_an_untrusted_workspace_gives_conventions_from_open_documents_only(
+    start_editor, workspace
+):
+    (workspace / "conftest.py").write_text(CONFTEST)
+    with LoopbackModel() as model:
+        editor = await start_editor(
+            model=model,
+            options={"workspaceTrusted": False, "testFramework": "pytest"},
+            env={"CODEGEN_RUN_TESTS": "false"},
+        )
+        uri = editor.open("geometry.py", GEOMETRY + PROMPT_COMMENT)
+        model.enqueue(
+            Reply.code("GeneratedCode", PERIMETER_REDEFINING),
+            Reply.code("UnitTest", PYTEST_USING_FIXTURE),
+        )
+        actions = await editor.code_actions(uri, PROMPT_LINE)
+        outcome = await editor.run(action(actions, "Generate function, runner and tests"))
+        assert outcome["applied"], outcome
+        assert "sample_points" not in request_for_tests(model)
+
+        editor.open("conftest.py")  # on disk it was not read; open, it is the user's document
+        other = editor.open("shapes.py", GEOMETRY + PROMPT_COMMENT)
+        model.enqueue(
+            Reply.code("GeneratedCode", PERIMETER_REDEFINING),
+            Reply.code("UnitTest", PYTEST_USING_FIXTURE),
+        )
+        actions = await editor.code_actions(other, PROMPT_LINE)
+        outcome = await editor.run(action(actions, "Generate function, runner and tests"))
+        assert outcome["applied"], outcome
+        assert "def sample_points() -> list[Point]:" in conventions_of(request_for_tests(model))
