@@ -94,7 +94,7 @@ def _readable(source: TestSource, context: Context) -> ast.Module | None:
     return tree
 
 
-def test_conventions(sources: Sequence[TestSource], budget_tokens: int) -> Context:
+def conventions_context(sources: Sequence[TestSource], budget_tokens: int) -> Context:
     """What the new tests should follow, from `sources` (conftest.py files, then the test file),
     chosen by rank within `budget_tokens`, shown file by file."""
     headers = [f"# --- {source.label} ---" for source in sources]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..source import parse_or_none
 from . import stubs
 from .budget import Context, ContextPiece
-from .conventions import test_conventions
+from .conventions import conventions_context
 from .module_context import module_context
 from .outline import ModuleNames, module_names
 
@@ -69,4 +69,4 @@ def test_context(destination: Destination | None, budget: int) -> Context:
     """The project's test conventions the destination found, within `budget`."""
     if destination is None or not destination.convention_sources:
         return Context(budget)
-    return test_conventions(destination.convention_sources, budget)
+    return conventions_context(destination.convention_sources, budget)
