@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 
 from ..source import parse_or_none, parses
@@ -19,15 +20,76 @@ class MeasuredCoverage:
     missing: set[int] = field(default_factory=set)  # those of them no test ran
 
 
+class ModuleLines:
+    """The module's statements as coverage.py finds them in the text we hold (never in the run's
+    copy, which the run could rewrite), and the lines a run executed mapped onto them."""
+
+    def __init__(self, module_source: str):
+        from coverage.config import DEFAULT_EXCLUDE
+        from coverage.misc import join_regex
+        from coverage.parser import PythonParser
+
+        # The child measures with coverage.py's defaults (no configuration file): the same here.
+        self._parser = PythonParser(text=module_source, exclude=join_regex(DEFAULT_EXCLUDE))
+        self._parser.parse_source()
+        self.statements: set[int] = set(self._parser.statements)
+        self._tree = parse_or_none(module_source)
+
+    def executed(self, lines: set[int]) -> set[int]:
+        return self._parser.translate_lines(lines) & self.statements
+
+    def bodies_run_without_their_def(self, lines: set[int]) -> list[str]:
+        """Functions with a line that ran in their body although their ``def`` never ran.
+
+        A body runs only after its ``def`` statement made the function, and coverage runs from
+        before the module is imported: such lines were made up, not measured.
+        """
+        ran = self._parser.translate_lines(lines)
+        nodes = [] if self._tree is None else ast.walk(self._tree)
+        found = []
+        for node in nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno] + [line.lineno for line in node.decorator_list])
+                header = self._parser.translate_lines(range(first, node.body[0].lineno))
+                body = self.executed(set(range(node.body[0].lineno, (node.end_lineno or 0) + 1)))
+                if body & ran and not header & ran:
+                    found.append(node.name)
+        return found
+
+
+@functools.lru_cache(maxsize=4)  # the distrust check and the coverage read the same text
+def _module_lines(module_source: str) -> ModuleLines | str:
+    try:
+        return ModuleLines(module_source)
+    except Exception as error:  # coverage.py's NotPython, or a parse this Python cannot do
+        return f"coverage.py could not read the module's statements here ({error})"
+
+
+def forged_coverage(spec: RunSpec, run: ChildRun) -> str | None:
+    """Why the lines the run reports cannot have been measured, if they cannot."""
+    data = run.first("coverage")
+    if data is None or not parses(spec.module_source):
+        return None
+    lines = _module_lines(spec.module_source)
+    if isinstance(lines, str):
+        return None
+    names = lines.bodies_run_without_their_def(_line_numbers(data.get("executed"), spec))
+    if names:
+        return f"it reported lines of {', '.join(names)} as run, but never ran its def"
+    return None
+
+
 def measured_coverage(spec: RunSpec, run: ChildRun) -> MeasuredCoverage:
     """What the first run measured, or why it did not."""
-    data = next((event for event in run.events if event["event"] == "coverage"), None)
+    if not parses(spec.module_source):  # the import error already says the module is broken
+        return MeasuredCoverage()
+    data = run.first("coverage")
     if data is not None:
-        statements, missing = (
-            _line_numbers(data.get("statements"), spec),
-            _line_numbers(data.get("missing"), spec),
-        )
-        missing &= statements
+        lines = _module_lines(spec.module_source)
+        if isinstance(lines, str):
+            return MeasuredCoverage(problem=f"Coverage was not measured: {lines}.")
+        statements = lines.statements
+        missing = statements - lines.executed(_line_numbers(data.get("executed"), spec))
         covered = len(statements) - len(missing)
         percent = 100.0 if not statements else 100.0 * covered / len(statements)
         return MeasuredCoverage(
@@ -41,8 +103,6 @@ def measured_coverage(spec: RunSpec, run: ChildRun) -> MeasuredCoverage:
     unavailable = next((e for e in run.events if e["event"] == "coverage_unavailable"), None)
     if unavailable is None:  # the run was interrupted, which is reported already
         return MeasuredCoverage(problem=None if not run.finished else "Coverage was not measured.")
-    if not parses(spec.module_source):  # the import error already says the module is broken
-        return MeasuredCoverage()
     reason = str(unavailable.get("reason"))
     if "coverage" in reason and reason.startswith(("ModuleNotFoundError", "ImportError")):
         reason = f"coverage.py could not be imported by {spec.python} ({reason})"

@@ -106,24 +106,33 @@ def remove_tree(path: Path) -> None:
 
 
 class Sandbox:
-    """A temporary folder holding a copy of the module and its tests, removed on exit."""
+    """A temporary folder holding a copy of the module and its tests, removed on exit.
+
+    The copies sit in ``source`` and the run writes only in ``work`` (its working directory and
+    HOME) and ``tmp``: Landlock grants ``source`` read-only, so the tests cannot rewrite the module
+    they test (which coverage.py would otherwise read back) or their own file.
+    """
 
     def __init__(self, spec: RunSpec):
         self.spec = spec
         self.root = Path(tempfile.mkdtemp(prefix="codegen-run-"))
+        self.source = self.root / "source"
         self.workdir = self.root / "work"
-        for directory in (self.workdir, self.root / "tmp"):
+        self.tmpdir = self.root / "tmp"
+        for directory in (self.source, self.workdir, self.tmpdir):
             directory.mkdir()
-        self.module_file = self.workdir / f"{spec.module_name}.py"
-        self.test_file = self.workdir / f"{spec.test_module_name}.py"
-        self.module_file.write_text(spec.module_source, encoding="utf-8")
-        self.test_file.write_text(spec.test_source, encoding="utf-8")
+        self.module_file = self.source / f"{spec.module_name}.py"
+        self.test_file = self.source / f"{spec.test_module_name}.py"
+        copies = [(self.module_file, spec.module_source), (self.test_file, spec.test_source)]
         if spec.conftest_source and "conftest" not in (spec.module_name, spec.test_module_name):
-            (self.workdir / "conftest.py").write_text(spec.conftest_source, encoding="utf-8")
+            copies.append((self.source / "conftest.py", spec.conftest_source))
+        for path, text in copies:
+            path.write_text(text, encoding="utf-8")
+            path.chmod(0o444)  # where there is no Landlock, a rewrite takes a chmod first
         self.support = SupportDirectory.get()
-        self.sys_path = [str(self.workdir), *spec.extra_paths, str(self.support / "lib")]
+        self.sys_path = [str(self.source), *spec.extra_paths, str(self.support / "lib")]
         self.env = child_environment(
-            os.environ, home=self.workdir, tmpdir=self.root / "tmp", pythonpath=self.sys_path
+            os.environ, home=self.workdir, tmpdir=self.tmpdir, pythonpath=self.sys_path
         )
 
     def __enter__(self) -> Sandbox:
@@ -139,6 +148,8 @@ class Sandbox:
             "token": token,
             "run_root": str(self.root),
             "workdir": str(self.workdir),
+            "source_dir": str(self.source),
+            "writable_dirs": [str(self.workdir), str(self.tmpdir)],
             "env": self.env,
             "sys_path": self.sys_path,
             "project_paths": list(spec.extra_paths),

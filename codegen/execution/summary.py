@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 
 from ..test_files import declared_test_ids, is_declared
-from .coverage import MeasuredCoverage, measured_coverage
+from .coverage import MeasuredCoverage, forged_coverage, measured_coverage
 from .results import (
     ISOLATION_LEVELS,
     UNSANDBOXED_REFUSAL,
@@ -111,7 +111,9 @@ def summarize_runs(spec: RunSpec, runs: list[ChildRun], duration: float) -> Test
             UNSANDBOXED_REFUSAL.format(missing="; ".join(isolation.missing) or "no layer available")
         )
     # One distrusted run is distrust of them all: no test of any repeat passes, no coverage counts.
-    distrust = "; ".join(sorted({reason for run in runs if (reason := _distrust(run))})) or None
+    reasons = {reason for run in runs if (reason := _distrust(run))}
+    reasons.add(forged_coverage(spec, runs[0]) or "")
+    distrust = "; ".join(sorted(reasons - {""})) or None
     if distrust:
         problems.append(
             f"The tested code interfered with the test run: {distrust}. None of its results or"

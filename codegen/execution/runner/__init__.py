@@ -11,11 +11,12 @@ processes take part in a run:
   watches the run (``supervision``): wall-clock time, memory summed over every process of the run,
   disk used in the run folder.  It never runs generated code.
 * the init (``init``): PID 1 of the new PID namespace (when there is one), so every process the run
-  starts dies with it.  It applies the rlimits, Landlock (``confinement``: read-only interpreter
-  and project sources, read-write run folder, no TCP, no signals or abstract sockets outside) and a
-  seccomp filter (no Unix-domain sockets), then forks the test process and reaps whatever is left.
+  starts dies with it.  It applies the rlimits, Landlock (``confinement``: read-only interpreter,
+  project sources and the copies under test, read-write working folder and TMPDIR, no TCP, no
+  signals or abstract sockets outside) and a seccomp filter (no Unix-domain sockets), then forks
+  the test process and reaps whatever is left.
 * the test process (``measured_run``): imports the test file and runs it with the unittest or pytest
-  driver.
+  driver; ``integrity`` notes beforehand what the framework looked like, so a change is reported.
 
 Events go to the results pipe (``channel``), one JSON object per line.
 """

@@ -11,7 +11,7 @@ The events, in the order a run sends them:
     {"event": "result", "id", "outcome", "message", "traceback", "line"}
     {"event": "aborted", "id", "message"}                     an exception escaped unittest
     {"event": "tampered", "what": [...]}                      the tested code changed the runner
-    {"event": "coverage", "statements": [...], "missing": [...]}
+    {"event": "coverage", "executed": [...]}                   the module's lines that ran
     {"event": "done", "tests": N}                             the run finished normally
     {"event": "exit", "code", "signal", "limit"}              the supervisor's last word
 """

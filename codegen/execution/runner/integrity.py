@@ -15,34 +15,54 @@ def runner_modules():
     ]
 
 
+def imported(names):
+    """The modules of ``names`` that are imported (a framework's result path, say)."""
+    return [sys.modules[name] for name in names if sys.modules.get(name) is not None]
+
+
+def _defined_classes(module):
+    return [
+        value
+        for value in list(vars(module).values())
+        if isinstance(value, type) and value.__module__ == module.__name__
+    ]
+
+
+def _is_dunder(name):
+    return name.startswith("__") and name.endswith("__")  # __warningregistry__ & co
+
+
 class Integrity:
     """What the test framework and this runner looked like before any generated code ran.
 
     Code under test runs in this process and could patch the result class or unittest's assertions
-    to turn failures into passes, or rebind a name in one of the runner's modules (a builtin
-    shadowed there, say); a change found here makes the parent distrust the whole run.
+    to turn failures into passes, rebind a name the framework looks up as it runs
+    (``unittest.case._ShouldStop``, ``unittest.TestCase``, ``_pytest.runner.CallInfo``), or rebind
+    a name in one of the runner's modules (a builtin shadowed there, say); a change found here
+    makes the parent distrust the whole run.  ``frameworks`` are the framework's modules: each
+    name they held and each method of each class they define must still be the same object (names
+    they gain are allowed: unittest imports its async support on first use).
     """
 
-    def __init__(self, classes, functions):
+    def __init__(self, classes, functions, frameworks=(), harmless=()):
+        self._harmless = frozenset(harmless)  # settings tests change on purpose: an order, say
         self._modules = runner_modules()
+        self._frameworks = list(frameworks)
         self._classes = list(classes)
-        for module in self._modules:  # the runner's own classes, methods included
-            for value in vars(module).values():
-                if (
-                    isinstance(value, type)
-                    and value.__module__ == module.__name__
-                    and value not in self._classes
-                ):
-                    self._classes.append(value)
+        for module in self._modules + self._frameworks:  # their classes, methods included
+            for cls in _defined_classes(module):
+                if cls not in self._classes:
+                    self._classes.append(cls)
         self._functions = functions
         self._before = self._snapshot()
+        self._framework_before = self._framework_names()
 
     def _snapshot(self):
         state = {}
         for cls in self._classes:
             for name, value in list(vars(cls).items()):
                 if callable(value) or isinstance(value, (staticmethod, classmethod, property)):
-                    state[f"{cls.__qualname__}.{name}"] = (
+                    state[f"{cls.__module__}.{cls.__qualname__}.{name}"] = (
                         value,
                         getattr(value, "__code__", None),
                     )
@@ -52,19 +72,33 @@ class Integrity:
         for module in self._modules:
             short = module.__name__[len(_PACKAGE) + 1 :] or "__init__"
             for name, value in list(vars(module).items()):
-                if not (name.startswith("__") and name.endswith("__")):  # __warningregistry__ & co
+                if not _is_dunder(name):
                     state[f"{short}.{name}"] = (value, getattr(value, "__code__", None))
         return state
+
+    def _framework_names(self):
+        return {
+            f"{module.__name__}.{name}": (value, getattr(value, "__code__", None))
+            for module in self._frameworks
+            for name, value in list(vars(module).items())
+            if not _is_dunder(name)
+        }
 
     def changes(self, result=None):
         now = self._snapshot()
         changed = sorted(
             name
-            for name in set(now) | set(self._before)
+            for name in (set(now) | set(self._before)) - self._harmless
             if name not in now
             or name not in self._before
             or now[name][0] is not self._before[name][0]
             or now[name][1] is not self._before[name][1]
+        )
+        names = self._framework_names()
+        changed += sorted(
+            name
+            for name, (value, code) in self._framework_before.items()
+            if name not in names or names[name][0] is not value or names[name][1] is not code
         )
         if result is not None:
             changed += sorted(

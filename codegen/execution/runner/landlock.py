@@ -143,8 +143,13 @@ def apply_landlock(config, readable, abi):
             _add_path_rule(ruleset, directory, _FS_READ_DIR, abi)
         for path in files:
             _add_path_rule(ruleset, path, _FS_READ_FILE | _FS_EXECUTE, abi)
-        if not _add_path_rule(ruleset, config["run_root"], handled_fs, abi):
-            raise OSError(errno.ENOENT, "the run folder cannot be opened")
+        # The copies of the module and its tests are read-only: the run cannot rewrite what
+        # coverage and the parent describe; it writes in its working folder and TMPDIR only.
+        _add_path_rule(ruleset, config["run_root"], _FS_READ_DIR, abi)
+        _add_path_rule(ruleset, config["source_dir"], read, abi)
+        for path in config["writable_dirs"]:
+            if not _add_path_rule(ruleset, path, handled_fs, abi):
+                raise OSError(errno.ENOENT, "the run folder cannot be opened")
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         libc_call(
             LIBC.syscall,

@@ -6,6 +6,7 @@ import os
 import sys
 
 from .errors import summarize_exception
+from .integrity import Integrity, imported
 from .pytest_driver import run_pytest
 from .shadowing import ModuleUnderTest
 from .unittest_driver import guarded_integrity, run_unittest
@@ -38,27 +39,54 @@ def _has_bytecode(package):
         return True
 
 
-def start_coverage(coverage, config):
-    cov = coverage.Coverage(
-        data_file=None, config_file=False, include=[config["module_file"]], branch=False
-    )
-    cov.set_option("run:disable_warnings", ["no-data-collected", "module-not-imported"])
-    cov.start()
-    return cov
+# Where coverage.py keeps what it measured until it is reported.
+COVERAGE_MODULES = ("coverage", "coverage.control", "coverage.collector", "coverage.sqldata")
 
 
-def report_coverage(cov, config, results, tested_name):
-    instead = tested_name.imported_instead()
-    if instead is not None:  # the file given never ran: its coverage would be a silent 0 %
-        cov.stop()
-        results.emit("coverage_unavailable", reason=instead)
-        return
-    try:
-        cov.stop()
-        _, statements, _, missing, _ = cov.analysis2(config["module_file"])
-        results.emit("coverage", statements=sorted(statements), missing=sorted(missing))
-    except BaseException as exc:  # e.g. the module does not parse
-        results.emit("coverage_unavailable", reason=summarize_exception(type(exc), exc))
+class MeasuredLines:
+    """coverage.py measuring the module's lines, guarded against the tests adding lines of their
+    own.
+
+    Its data object is made now and stays empty until ``report`` flushes the tracer into it: lines
+    found there earlier were put there by the tests (``Coverage.current().get_data().add_lines``).
+    Only the lines that ran are sent; the parent finds the statements in the text it holds, so a
+    rewritten copy of the module changes nothing.
+    """
+
+    def __init__(self, coverage, config):
+        self._cov = coverage.Coverage(
+            data_file=None, config_file=False, include=[config["module_file"]], branch=False
+        )
+        self._cov.set_option("run:disable_warnings", ["no-data-collected", "module-not-imported"])
+        self._cov.start()
+        self._data = self._cov.get_data()
+        self._integrity = Integrity([], {}, imported(COVERAGE_MODULES))
+
+    def _forged(self):
+        changed = self._integrity.changes()
+        if self._data.measured_files():
+            changed.append("coverage data (lines added during the tests)")
+        return changed
+
+    def report(self, results, tested_name):
+        instead = tested_name.imported_instead()
+        if instead is not None:  # the file given never ran: its coverage would be a silent 0 %
+            self._cov.stop()
+            results.emit("coverage_unavailable", reason=instead)
+            return
+        try:
+            self._cov.stop()
+            forged = self._forged()
+            data = self._cov.get_data()
+            if forged or data is not self._data:
+                results.emit("tampered", what=(forged or ["coverage data (replaced)"])[:20])
+                return
+            executed = set()
+            for name in data.measured_files():  # the module alone: coverage measured only it
+                executed.update(data.lines(name) or ())
+            results.emit("coverage", executed=sorted(executed))
+        except BaseException as exc:
+            results.emit("coverage_unavailable", reason=summarize_exception(type(exc), exc))
 
 
 def run(config, results, coverage, coverage_error):
@@ -71,7 +99,7 @@ def run(config, results, coverage, coverage_error):
         try:
             if coverage is None:
                 raise ImportError(coverage_error)
-            cov = start_coverage(coverage, config)
+            cov = MeasuredLines(coverage, config)
         except BaseException as exc:
             reason = coverage_error if coverage is None else summarize_exception(type(exc), exc)
             results.emit("coverage_unavailable", reason=reason)
@@ -85,7 +113,7 @@ def run(config, results, coverage, coverage_error):
         count = run_unittest(config, results, test_file, test_module, integrity)
         tested_name.release()
     if cov is not None:
-        report_coverage(cov, config, results, tested_name)
+        cov.report(results, tested_name)
     results.emit("done", tests=count)
 
 

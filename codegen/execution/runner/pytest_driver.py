@@ -6,7 +6,47 @@ import sys
 
 from .channel import ResultsChannel
 from .errors import MESSAGE_LIMIT, TRACEBACK_LIMIT, describe_error, summarize_exception
-from .integrity import Integrity
+from .integrity import Integrity, imported
+
+# The modules pytest runs and reports a test through (pluggy calls the hooks).
+PYTEST_MODULES = (
+    "_pytest.runner",
+    "_pytest.reports",
+    "_pytest.outcomes",
+    "_pytest.python",
+    "_pytest.skipping",
+    "_pytest.main",
+    "_pytest.nodes",
+    "_pytest._code.code",
+    "pluggy._callers",
+    "pluggy._hooks",
+    "pluggy._manager",
+)
+# The hooks a test's run and its report go through: a plugin added to them after collection began
+# (by the module under test, as it is imported) could rewrite an outcome.
+RUN_HOOKS = (
+    "pytest_runtest_protocol",
+    "pytest_runtest_setup",
+    "pytest_runtest_call",
+    "pytest_runtest_teardown",
+    "pytest_pyfunc_call",
+    "pytest_runtest_makereport",
+    "pytest_runtest_logreport",
+    "pytest_runtest_logstart",
+    "pytest_runtest_logfinish",
+    "pytest_report_teststatus",
+    "pytest_exception_interact",
+)
+
+
+def _hook_implementations(plugin_manager):
+    """The functions each of ``RUN_HOOKS`` calls, in order."""
+    found = {}
+    for name in RUN_HOOKS:
+        caller = getattr(plugin_manager.hook, name, None)
+        implementations = caller.get_hookimpls() if caller is not None else []
+        found[name] = [implementation.function for implementation in implementations]
+    return found
 
 
 class PytestReporter:
@@ -16,16 +56,39 @@ class PytestReporter:
     failure in setup or teardown is "errored" too.
     """
 
-    def __init__(self, results, test_file, test_module, integrity, tested_name):
+    def __init__(self, results, test_file, test_module, take_integrity, tested_name):
         self._results = results
         self._tested_name = tested_name
         self._test_file = test_file
         self._prefix = os.path.basename(test_file) + "::"
         self._test_module = test_module
-        self._integrity = integrity
+        self._take_integrity = take_integrity  # the Integrity is taken as collection starts
+        self._integrity = None
         self._records = {}
+        self._plugin_manager = None
+        self._hooks = None  # the run hooks' implementations as collection began
         self.count = 0
         self.tampered = False
+
+    def pytest_collectstart(self, collector):
+        """The snapshot, taken as the session's own collection starts: pytest has configured
+        itself (its legacypath plugin patches Node.fspath then), no test module is imported yet."""
+        if self._hooks is None:
+            self._integrity = self._take_integrity()
+            self._plugin_manager = collector.config.pluginmanager
+            self._hooks = _hook_implementations(self._plugin_manager)
+
+    def changes(self):
+        """What the tested code changed in pytest, pluggy, its hooks or this runner."""
+        if self._hooks is None:
+            return []  # nothing collected, so nothing of the tested code ran
+        now = _hook_implementations(self._plugin_manager)
+        return self._integrity.changes() + [
+            "hook " + name
+            for name, functions in self._hooks.items()
+            if len(now[name]) != len(functions)
+            or any(new is not old for new, old in zip(now[name], functions))
+        ]
 
     def short_id(self, nodeid):
         if nodeid.startswith(self._prefix):
@@ -101,12 +164,20 @@ class PytestReporter:
                 "line": None,
             }
 
+    def pytest_sessionfinish(self, session):
+        """After the last test (a change in its teardown, say), before pytest undoes its own
+        patches (legacypath's Node.fspath) at unconfigure."""
+        changed = [] if self.tampered else self.changes()
+        if changed:
+            self.tampered = True
+            self._results.emit("tampered", what=changed[:20])
+
     def pytest_runtest_logfinish(self, nodeid, location):
         record = self._records.pop(nodeid, None)
         if record is None:
             return  # no outcome: the parent reports the test as errored
         if not self.tampered:
-            changed = self._integrity.changes()
+            changed = self.changes()
             if changed:
                 self.tampered = True
                 self._results.emit("tampered", what=changed[:20])
@@ -133,16 +204,18 @@ def run_pytest(config, results, test_file, test_module, tested_name):
     import _pytest.python
     import _pytest.runner
 
-    integrity = Integrity(
-        [PytestReporter, ResultsChannel, Integrity, _pytest.python.Function],
-        {
-            "_pytest.runner.call_and_report": (_pytest.runner, "call_and_report"),
-            "_pytest.runner.call_runtest_hook": (_pytest.runner, "call_runtest_hook"),
-            "os.write": (os, "write"),
-            "builtins.isinstance": (sys.modules["builtins"], "isinstance"),
-        },
-    )
-    reporter = PytestReporter(results, test_file, test_module, integrity, tested_name)
+    def take_integrity():
+        return Integrity(
+            [PytestReporter, ResultsChannel, Integrity, _pytest.python.Function],
+            {
+                "os.write": (os, "write"),
+                "builtins.isinstance": (sys.modules["builtins"], "isinstance"),
+                "builtins.issubclass": (sys.modules["builtins"], "issubclass"),
+            },
+            imported(PYTEST_MODULES),
+        )
+
+    reporter = PytestReporter(results, test_file, test_module, take_integrity, tested_name)
     ini = os.path.join(config["workdir"], "codegen-pytest.ini")
     with open(ini, "w") as stream:
         # No project configuration is searched for (or read) outside the run
@@ -159,7 +232,7 @@ def run_pytest(config, results, test_file, test_module, tested_name):
         "-c",
         ini,
         "--rootdir",
-        config["workdir"],
+        os.path.dirname(test_file),  # test ids are relative to it: "test_m.py::test_x"
         "-o",
         "console_output_style=classic",
     ]

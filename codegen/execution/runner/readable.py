@@ -1,8 +1,10 @@
 """What a sandboxed run may read: the interpreter's folders whole, the project's files without
 secrets, a few system files."""
 
+import importlib.machinery
 import os
 import re
+import stat
 import sys
 
 # Files under /etc and /dev that ordinary programs need; the rest of /etc stays unreadable.
@@ -24,17 +26,24 @@ ETC_FILES = (
 )
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 _SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
-# In the project's folders: names never made readable (secrets live in dotfiles and key files).
+# In the project's folders: names never made readable (secrets live in dotfiles and key files,
+# and in the files tools write tokens and state to: OAuth tokens, Terraform state, kubeconfigs).
 _SECRET_NAME = re.compile(
-    r"^\.|\.(pem|key|p12|pfx|kdbx|keystore)$|^id_(rsa|dsa|ecdsa|ed25519)|credential|secret",
+    r"^\.|^_netrc$|\.(pem|key|p12|pfx|kdbx|keystore|jks|ppk|tfvars)$|\.tfstate(\.backup)?$"
+    r"|^id_(rsa|dsa|ecdsa|ed25519)|credential|secret|^kubeconfig|^deploy_key"
+    r"|^(access_|refresh_)?tokens?(\.(json|txt|ya?ml))?$",
     re.IGNORECASE,
 )
+# Python modules (sources, bytecode, extension modules) stay readable whatever their mode: the
+# tests import the project's modules, and a umask of 077 makes every project file owner-only.
+_MODULE_SUFFIXES = tuple(importlib.machinery.all_suffixes()) + (".pyi",)
 _SKIPPED_DIRS = ("__pycache__", "node_modules")
 MAX_PROJECT_ENTRIES = 20000
 
 
 def project_files(roots, limit=MAX_PROJECT_ENTRIES):
-    """Directories and regular files under the project folders, without dot-names and key files."""
+    """Directories and regular files under the project folders, without dot-names, key files and
+    files only their owner may read."""
     directories, files, seen = [], [], 0
     stack = [root for root in roots if os.path.isdir(root)]
     while stack and seen < limit:
@@ -54,11 +63,18 @@ def project_files(roots, limit=MAX_PROJECT_ENTRIES):
                         os.path.join(entry.path, "pyvenv.cfg")
                     ):
                         stack.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
+                elif entry.is_file(follow_symlinks=False) and _shared(entry):
                     files.append(entry.path)
             except OSError:
                 continue
     return directories, files
+
+
+def _shared(entry):
+    """False for a file only its owner may read (0600, 0400): a key or token, not project data."""
+    if entry.name.endswith(_MODULE_SUFFIXES):
+        return True
+    return bool(entry.stat(follow_symlinks=False).st_mode & (stat.S_IRGRP | stat.S_IROTH))
 
 
 def interpreter_paths(lib_dir):

@@ -8,7 +8,7 @@ import unittest
 
 from .channel import ResultsChannel
 from .errors import MESSAGE_LIMIT, describe_error, summarize_exception
-from .integrity import Integrity
+from .integrity import Integrity, imported
 
 _FIXTURE_ID = re.compile(r"^(\w+) \((.+)\)$")
 
@@ -105,9 +105,21 @@ class StreamingResult(unittest.TestResult):
             self._set(test, outcome, message, info["traceback"], info["line"])
 
 
+# The modules unittest runs a test through: each name they hold is looked up as tests run.
+UNITTEST_MODULES = (
+    "unittest",
+    "unittest.case",
+    "unittest.result",
+    "unittest.suite",
+    "unittest.loader",
+)
+
+
 def guarded_integrity():
     import builtins
     import unittest.case
+    import unittest.loader
+    import unittest.result
     import unittest.suite
 
     classes = [
@@ -128,7 +140,10 @@ def guarded_integrity():
         "builtins.isinstance": (builtins, "isinstance"),
         "builtins.issubclass": (builtins, "issubclass"),
     }
-    return Integrity(classes, functions)
+    # Test files set it to None to run tests in the order they are written: that changes only the
+    # order, never an outcome.
+    harmless = ["unittest.loader.TestLoader.sortTestMethodsUsing"]
+    return Integrity(classes, functions, imported(UNITTEST_MODULES), harmless)
 
 
 def run_unittest(config, results, test_file, test_module, integrity):
