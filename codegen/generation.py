@@ -3,11 +3,12 @@ editor's destination."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .context.conventions import TestSource
+from .context.conventions import TestSource, fixture_names
 from .scoring import quality
 from .shaping.methods import class_with_methods
 
@@ -107,10 +108,13 @@ class Destination:
     # conftest.py files and the module's (or the nearest) test file: the tests step follows them
     convention_sources: tuple[TestSource, ...] = ()
 
-    def conftest_source(self) -> str:
-        """The conftest.py files' fixtures, joined: what the sandboxed run gives the tests."""
+    def conftest_source(self, tests: str) -> str:
+        """The conftest.py files whose fixtures `tests` use, joined: what the sandboxed run gives
+        the tests (one they do not use is left out: its own imports could fail the run)."""
+        used = set(re.findall(r"\w+", tests))
         return "\n\n".join(
             source.text
             for source in self.convention_sources
             if source.label.rsplit("/", 1)[-1] == "conftest.py"
+            and fixture_names(source.text) & used
         )

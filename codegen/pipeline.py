@@ -210,7 +210,9 @@ class CodeGenerationPipeline(weave.Model):
                 allow_unsandboxed=settings.allow_unsandboxed_tests,
                 framework=self.test_framework,
                 extra_paths=self._destination.extra_paths if self._destination else (),
-                conftest_source=self._destination.conftest_source() if self._destination else "",
+                conftest_source=self._destination.conftest_source(tests)
+                if self._destination
+                else "",
             )
         finally:
             current_clock().add("run", time.perf_counter() - started)

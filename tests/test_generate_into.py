@@ -137,3 +137,30 @@ def test_a_module_that_does_not_exist_is_refused_before_any_request(model, tmp_p
     assert generate_into(model, tmp_path / "missing.py") != 0
     assert "does not exist" in capsys.readouterr().err
     assert model.requests == []
+
+
+def test_a_conftest_the_tests_do_not_use_stays_out_of_the_sandboxed_run(
+    model, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    module = tmp_path / "geometry.py"
+    module.write_text(GEOMETRY + PROMPT_COMMENT)
+    # A fixture the new tests never ask for, in a conftest.py whose import fails in the run
+    (tmp_path / "conftest.py").write_text(
+        "import pytest\n\nfrom .helpers import make\n\n\n@pytest.fixture\ndef made():\n"
+        "    return make()\n"
+    )
+    model.enqueue(
+        Reply.code("GeneratedCode", PERIMETER_REDEFINING),
+        Reply.code(
+            "UnitTest",
+            "from geometry import Point, perimeter\n\n\n"
+            "def test_perimeter_of_one_point_is_zero():\n"
+            "    assert perimeter([Point(2, 3)]) == 0.0\n",
+        ),
+    )
+    monkeypatch.setenv("CODEGEN_TEST_REPEATS", "1")
+    assert generate_into(model, module, "--test-framework", "pytest") == 0
+    assert "def made():" in conventions_of(model.requests[1]["messages"][-1]["content"])
+    out = capsys.readouterr().out
+    assert "Tests: 1/1 passed" in out, out

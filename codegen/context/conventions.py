@@ -41,6 +41,12 @@ def _is_fixture(node: ast.stmt) -> bool:
     )
 
 
+def fixture_names(text: str) -> set[str]:
+    """The pytest fixtures a conftest.py defines at top level (none when it does not parse)."""
+    tree = parse_or_none(text) if "\x00" not in text else None
+    return {node.name for node in tree.body if _is_fixture(node)} if tree else set()  # type: ignore[attr-defined]
+
+
 def _is_test_name(name: str) -> bool:
     return name.startswith(("test", "Test"))
 
