@@ -16,6 +16,8 @@ TracingMode = Literal["auto", "local", "wandb", "off"]
 # rejection.
 StructuredOutputMode = Literal["auto", "json_schema", "json_object", "text"]
 TestFrameworkChoice = Literal["auto", "unittest", "pytest"]
+# auto: side by side until a cut stream shows the endpoint serves one request at a time.
+ConcurrencyMode = Literal["auto", "parallel", "serial"]
 
 # Setting name -> environment variable. OPENAI_* are the SDK's own names, so a user who has
 # configured the openai SDK has configured us.
@@ -38,6 +40,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "max_tokens": "CODEGEN_MAX_TOKENS",
     "test_framework": "CODEGEN_TEST_FRAMEWORK",
     "context_tokens": "CODEGEN_CONTEXT_TOKENS",
+    "concurrency": "CODEGEN_CONCURRENCY",
 }
 
 # A key sent to a host nobody chose on purpose is a leak; when the base URL is set but no key is,
@@ -120,6 +123,14 @@ class Settings(BaseModel):
         description=(
             "Budget (approximate tokens, characters / 4) for the parts of the module and of the"
             " project's tests sent with each request; 0 sends none."
+        ),
+    )
+
+    concurrency: ConcurrencyMode = Field(
+        "auto",
+        description=(
+            "Whether the runner and tests requests go at once: auto = at once until the endpoint"
+            " cuts a reply when a second request arrives, then one after the other."
         ),
     )
 
