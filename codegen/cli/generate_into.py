@@ -44,6 +44,12 @@ def _test_target(module_path: Path, code: str) -> Path:
     return module_path.with_name(f"test_{module_path.stem}_{first}.py")
 
 
+def into_destination(path: Path, prompt: str) -> Destination:
+    """The destination of a generation into the module at `path` (read, never written here):
+    what `codegen eval` runs a dataset row with an `into` column against."""
+    return _destination(path, _module_text(path), prompt)
+
+
 def _destination(path: Path, text: str, prompt: str) -> Destination:
     """Where the code goes: the module as it is, the prompt's line (its comment's, else the end),
     the project's test conventions (read from disk: the user ran this command on their files)."""
