@@ -442,3 +442,36 @@ def test_openai_calls_are_traced_and_the_key_stays_out_of_the_wal(tmp_path: Path
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert SECRET not in path.read_text(errors="replace"), f"the API key leaked into {path}"
+
+
+def test_the_context_sent_is_traced_as_names_and_sizes(tmp_path: Path, model) -> None:
+    from tests.context_data import GEOMETRY, PERIMETER_REDEFINING, PROMPT, PROMPT_COMMENT
+    from tests.loopback_model import Reply
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "geometry.py").write_text(GEOMETRY + f'API_TOKEN = "{SECRET}"\n\n' + PROMPT_COMMENT)
+    model.enqueue(Reply.code("GeneratedCode", PERIMETER_REDEFINING))
+    out = run_python(
+        f"""
+        import json, os
+        from codegen.cli import main
+        os.chdir({str(project)!r})
+        status = main(["generate", {PROMPT!r}, "--into", "geometry.py", "--no-run",
+                       "--base-url", {model.base_url!r}, "--tracing", "local"])
+        print(json.dumps({{"status": status}}))
+        """,
+        clean_env(tmp_path),
+    )
+    assert out["status"] == 0
+    records = wal_records(tmp_path / ".weave" / "wal" / "local" / "codegen")
+    [(start, _end)] = calls_named(records, "CodeGenerationPipeline.generate_code")
+    context = start["inputs"]["context"]
+    pieces = {(piece["kind"], piece["name"]) for piece in context["pieces"]}
+    assert {("class", "Point"), ("helper", "distance"), ("constant", "API_TOKEN")} <= pieces
+    assert all(isinstance(piece["chars"], int) for piece in context["pieces"])
+    assert 0 < context["tokens"] <= context["budget_tokens"] == 1500
+    assert "math.hypot" not in json.dumps(start["inputs"])  # sizes, not the text
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.name != "geometry.py":
+            assert SECRET not in path.read_text(errors="replace"), f"the secret leaked into {path}"

@@ -82,8 +82,11 @@ async def run_tests_async(
     layers_off: Sequence[str] = (),
     framework: str = "auto",
     only: Sequence[str] = (),
+    conftest_source: str = "",
 ) -> TestRunResult:
     """Run the tests in sandboxed children; cancelling the task ends every process of the run.
+
+    ``conftest_source``: the project's pytest fixtures, saved as conftest.py beside the tests.
 
     ``extra_paths`` (the project's folders) are importable and readable, never writable; where the
     machine has no sandbox at all, nothing runs unless ``allow_unsandboxed``.
@@ -125,6 +128,7 @@ def _make_spec(**arguments) -> RunSpec:
         layers_off=tuple(arguments.get("layers_off") or ()),
         framework=choose_framework(arguments.get("framework") or "auto", arguments["test_source"]),
         only=selected_tests(arguments.get("only") or ()),
+        conftest_source=arguments.get("conftest_source") or "",
     )
 
 

@@ -57,9 +57,10 @@ def _evaluation_classes() -> tuple[Callable[[GenerationSession, StderrProgress, 
             return model
 
         @weave.op
-        async def predict(self, prompt: str) -> dict[str, Any]:
+        async def predict(self, prompt: str, into: str | None = None) -> dict[str, Any]:
+            """`into`: the row's existing module, generated into as `generate --into` does."""
             try:
-                output = await self._session.pipeline().predict(prompt)
+                output = await _predict(self._session, prompt, into)
             except Exception as error:  # one failing prompt never stops the others
                 output = {"prompt": prompt, "error": _error_message(error)}
             self._done += 1
@@ -69,6 +70,18 @@ def _evaluation_classes() -> tuple[Callable[[GenerationSession, StderrProgress, 
             return output
 
     return EvaluatedPipeline.for_session, weave_compat.evaluation_keeping_rows(_plain)
+
+
+async def _predict(session: GenerationSession, prompt: str, into: str | None) -> dict[str, Any]:
+    if not into:
+        return await session.pipeline().predict(prompt)
+    from pathlib import Path
+
+    from ..generate_into import into_destination
+
+    destination = into_destination(Path(into), prompt)
+    pipeline = session.pipeline(project_dir=Path(into).parent, destination=destination)
+    return await pipeline.predict(prompt, runner_exists=True)
 
 
 async def run_evaluation(
