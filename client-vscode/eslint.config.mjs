@@ -11,7 +11,7 @@ const style = {
 };
 
 export default defineConfig(
-    { ignores: ['dist/', 'out/', 'node_modules/', 'e2e/node_modules/', 'e2e/node24/', 'scripts/', 'esbuild.mjs', 'eslint.config.mjs'] },
+    { ignores: ['dist/', 'out/', 'node_modules/', 'test-output/', 'scripts/', 'esbuild.mjs', 'eslint.config.mjs'] },
     {
         files: ['src/**/*.ts'],
         extends: [eslint.configs.recommended, tseslint.configs.recommendedTypeChecked],

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as badSetups from './checks/bad-setups.mjs';
 import * as generateTestsCommand from './checks/generate-tests-command.mjs';
-import * as generation from './checks/generate.mjs';
+import * as generation from './checks/generation.mjs';
 import * as preview from './checks/preview.mjs';
 import * as progress from './checks/progress.mjs';
 import * as pytest from './checks/pytest.mjs';
