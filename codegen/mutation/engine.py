@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import time
 from collections.abc import Callable, Sequence
@@ -12,6 +13,7 @@ from ..execution import _make_spec, run_tests_async
 from ..execution.coverage import function_spans
 from ..execution.mutant_runs import MutantJob, run_mutants_async
 from ..execution.results import TestRunResult
+from ..source import parse_or_none
 from .diffs import describe_change, mutant_diff
 from .equivalence import compile_module, is_equivalent
 from .operators import function_mutants
@@ -64,6 +66,23 @@ def _chosen_spans(source: str, functions: Sequence[str] | None) -> list[Span]:
     return [span for span in spans if span[0] in functions]
 
 
+def _statement_lines(tree: ast.Module | None, line: int) -> tuple[int, ...]:
+    """The lines of the innermost statement on ``line`` (a compound one's header only): a test
+    that runs a multi-line statement may be traced on another of its lines."""
+    found = None
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or node.lineno):
+            if found is None or node.lineno >= found.lineno:
+                found = node
+    if found is None:
+        return (line,)
+    body = getattr(found, "body", None)
+    last = found.end_lineno or found.lineno
+    if isinstance(body, list) and body:
+        last = max(found.lineno, body[0].lineno - 1)
+    return tuple(sorted(set(range(found.lineno, last + 1)) | {line}))
+
+
 class _Builder:
     """Turns each function's mutated texts into Mutants, settling those that need no run."""
 
@@ -72,6 +91,7 @@ class _Builder:
         self.file_name = file_name
         compiled = compile_module(source, file_name)
         self.original = None if isinstance(compiled, str) else compiled
+        self.tree = parse_or_none(source)
         self.mutants: list[Mutant] = []
         self.jobs: list[MutantJob] = []
 
@@ -100,7 +120,8 @@ class _Builder:
             mutant.status, mutant.detail = "equivalent", "compiles to the same bytecode"
         else:
             at_import = first_body_line is None or mutant.line < first_body_line
-            self.jobs.append(MutantJob(mutant.id, mutant.source, (mutant.line,), at_import))
+            lines = _statement_lines(self.tree, mutant.line)
+            self.jobs.append(MutantJob(mutant.id, mutant.source, lines, at_import))
 
 
 def _tally(functions: list[FunctionScore], mutants: list[Mutant]) -> None:
