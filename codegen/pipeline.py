@@ -36,6 +36,9 @@ class CodeGenerationPipeline(weave.Model):
 
     model_name: str = "gpt-4o"
     formatter: CodeFormatter = CodeFormatter()
+    # The prompt template of the function step: "function" writes from a description,
+    # "function_completion" completes given code keeping its signatures (HumanEval's prompts).
+    function_template: str = "function"
 
     _client: ModelClient = PrivateAttr()
     _on_stage: StageCallback | None = PrivateAttr(default=None)
@@ -129,7 +132,7 @@ class CodeGenerationPipeline(weave.Model):
             "module_context", context.text() if context else "", module_name=module_name
         )
         message = (
-            prompts.render("function", prompt=prompt, context=section)
+            prompts.render(self.function_template, prompt=prompt, context=section)
             if method_of is None
             else prompts.render(
                 "method", prompt=prompt, class_name=method_of.class_name, context=section

@@ -216,8 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help=(
             "JSONL or CSV with a `prompt` column (default: the 30 prompts shipped with codegen,"
-            " examples/prompts.jsonl in its repository)"
+            " examples/prompts.jsonl in its repository), or `humaneval` for HumanEval's 164"
+            " problems judged by their hidden tests"
         ),
+    )
+    evaluate.add_argument(
+        "--limit", type=count(), metavar="N", help="evaluate only the first N prompts or problems"
+    )
+    evaluate.add_argument(
+        "--tasks",
+        metavar="IDS",
+        help="with --dataset humaneval: only these problems, e.g. HumanEval/0,HumanEval/12",
     )
     evaluate.add_argument("--trials", type=count(), default=1, help="runs per prompt (default 1)")
     evaluate.add_argument(
