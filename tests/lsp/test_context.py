@@ -16,9 +16,8 @@ from tests.context_data import (
     module_context_of,
     padding,
 )
+from tests.helpers.lsp_editor import action
 from tests.loopback_model import LoopbackModel, Reply
-
-from .conftest import action
 
 PROMPT_LINE = GEOMETRY.count("\n")
 
