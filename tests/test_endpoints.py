@@ -5,47 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
+from functools import partial
 
 import pytest
 
-from codegen.cli import main
 from codegen.model.structured_output import MAX_CODE_BYTES
 from codegen.session import traced_session
 from codegen.settings import load_settings
+from tests.helpers.cli import PROMPT, files_in
+from tests.helpers.cli import generate as generate_with
 from tests.loopback_model import MOVING_AVERAGE, PROFILES, Profile, Rejection, Reply, request_shape
 
-PROMPT = "compute the moving average of a time series with a window"
-
-
-def generate(model, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            PROMPT,
-            "--out",
-            str(out),
-            "--module",
-            "ma",
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--max-retries",
-            "2",
-            "--timeout",
-            "5",
-            *extra,
-        ]
-    )
+generate = partial(generate_with, module="ma", max_retries=2)
 
 
 def shapes(model) -> list[str]:
     return [request_shape(r) for r in model.requests]
-
-
-def written(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
 
 
 @pytest.mark.parametrize(
@@ -119,7 +94,7 @@ def test_an_explicit_mode_the_endpoint_rejects_is_an_error_naming_it(model, tmp_
     assert "function:" in err and "rejected the structured-output mode 'json_schema'" in err
     assert "Input should be 'text' or 'json_object'" in err and "--structured-output" in err
     assert len(model.requests) == 1  # a 500 naming the response format is not retried
-    assert written(tmp_path) == []
+    assert files_in(tmp_path) == []
 
 
 def test_a_transient_server_error_on_the_first_request_is_still_retried(model, tmp_path):
@@ -152,7 +127,7 @@ def test_a_rejection_answered_with_200_and_no_completion(
     assert f"function: {model.base_url} answered the json_schema request with {said}" in err
     assert "--structured-output" in err
     assert len(model.requests) == 1
-    assert written(tmp_path) == []
+    assert files_in(tmp_path) == []
 
 
 def test_a_rejection_answered_with_an_html_error_page_names_it(model, tmp_path, capsys):
@@ -170,7 +145,7 @@ def test_a_rejection_answered_with_an_html_error_page_names_it(model, tmp_path, 
         "function:" in err
         and "rejected the json_schema request (HTTP 400): text/html beginning '<html>Bad" in err
     )
-    assert len(model.requests) == 1 and written(tmp_path) == []
+    assert len(model.requests) == 1 and files_in(tmp_path) == []
 
 
 @pytest.mark.parametrize(
@@ -186,7 +161,7 @@ def test_valid_json_of_the_wrong_shape_fails_in_every_mode(model, tmp_path, caps
         f"function: The model's reply ({mode} mode) is not a valid GeneratedCode (Field required)"
         in err
     )
-    assert len(model.requests) == 1 and written(tmp_path) == []
+    assert len(model.requests) == 1 and files_in(tmp_path) == []
 
 
 @pytest.mark.parametrize(
@@ -206,7 +181,7 @@ def test_json_wrapped_in_prose_fails_in_the_json_modes(model, tmp_path, capsys, 
         f"function: The model's reply ({mode} mode) is not a valid GeneratedCode (Invalid JSON"
         in err
     )
-    assert len(model.requests) == 1 and written(tmp_path) == []
+    assert len(model.requests) == 1 and files_in(tmp_path) == []
 
 
 def test_a_text_reply_with_neither_json_nor_code_says_so(model, tmp_path, capsys):
@@ -217,7 +192,7 @@ def test_a_text_reply_with_neither_json_nor_code_says_so(model, tmp_path, capsys
         "function: The model's reply (text mode) holds neither a JSON object nor a fenced code "
         "block" in err
     )
-    assert len(model.requests) == 1 and written(tmp_path) == []
+    assert len(model.requests) == 1 and files_in(tmp_path) == []
 
 
 def test_max_tokens_is_sent_with_every_request(model, tmp_path):
@@ -238,7 +213,7 @@ def test_a_10_mb_reply_fails_with_a_message_and_nothing_goes_back_to_the_model(
     )
     assert "--max-tokens" in err
     assert len(model.requests) == 1  # no runner or tests prompt carried it back to the model
-    assert written(tmp_path) == []
+    assert files_in(tmp_path) == []
 
 
 def test_oversized_tests_fail_the_generation_before_any_repair_request(model, tmp_path, capsys):
@@ -246,7 +221,7 @@ def test_oversized_tests_fail_the_generation_before_any_repair_request(model, tm
     assert generate(model, tmp_path) == 1
     assert "tests: The model's" in capsys.readouterr().err
     assert sorted(model.kinds()) == ["GeneratedCode", "ProgramRunner", "UnitTest"]
-    assert written(tmp_path) == []
+    assert files_in(tmp_path) == []
 
 
 @pytest.mark.parametrize(
@@ -280,7 +255,7 @@ def test_a_400_that_does_not_name_the_format_is_an_error_not_a_step_down(model, 
         "function:" in err
         and "rejected the json_schema request (HTTP 400): This model's maximum context" in err
     )
-    assert shapes(model) == ["json_schema"] and written(tmp_path) == []
+    assert shapes(model) == ["json_schema"] and files_in(tmp_path) == []
 
 
 def test_the_mode_and_token_limit_come_from_the_environment_too(model, tmp_path, monkeypatch):

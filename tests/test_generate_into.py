@@ -5,11 +5,10 @@ follow the project's conftest.py fixtures and run green in the sandbox."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
+from functools import partial
 
 import pytest
 
-from codegen.cli import main
 from tests.context_data import (
     CONFTEST,
     GEOMETRY,
@@ -21,27 +20,10 @@ from tests.context_data import (
     module_context_of,
     padding,
 )
+from tests.helpers.cli import generate as generate_with
 from tests.loopback_model import Reply
 
-
-def generate_into(model, module: Path, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            PROMPT,
-            "--into",
-            str(module),
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--max-retries",
-            "0",
-            "--timeout",
-            "10",
-            *extra,
-        ]
-    )
+generate_into = partial(generate_with, prompt=PROMPT, target="--into", max_retries=0, timeout=10)
 
 
 def top_level(text: str) -> list[str]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen.cli import main
 from codegen.shaping.naming import check_module_name, module_name_for, shadowed_module
 from tests.helpers.cli import files_in
+from tests.helpers.cli import generate as generate_with
 from tests.loopback_model import MOVING_AVERAGE, Reply
 
 INSTALLED = ["openai", "requests", "pydantic", "weave"]
@@ -65,24 +65,7 @@ def test_an_interpreter_that_cannot_be_asked_shadows_nothing_it_cannot_report():
 
 
 def generate(model, out: Path, prompt: str, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            prompt,
-            "--out",
-            str(out),
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--max-retries",
-            "1",
-            "--timeout",
-            "5",
-            "--no-run",
-            *extra,
-        ]
-    )
+    return generate_with(model, out, "--no-run", *extra, prompt=prompt)
 
 
 def test_generating_for_pydantic_leaves_the_folder_usable(model, tmp_path):

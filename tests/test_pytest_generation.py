@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
+from functools import partial
 
 import pytest
 
@@ -19,9 +19,9 @@ from codegen.execution.frameworks import (
     resolve_framework,
 )
 from tests import loopback_model
+from tests.helpers.cli import PROMPT
+from tests.helpers.cli import generate as generate_with
 from tests.loopback_model import Reply
-
-PROMPT = "compute the moving average of a time series with a window"
 
 # The loopback model's own pytest answer, importing a module name the pipeline must rewrite.
 PYTEST_TESTS = loopback_model.PYTEST_TESTS.replace(
@@ -31,26 +31,7 @@ PYTEST_TESTS = loopback_model.PYTEST_TESTS.replace(
 WRONG_CASE_TESTS = PYTEST_TESTS.replace("[2.0]),", "[9.9]),")
 
 
-def generate(model, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            PROMPT,
-            "--out",
-            str(out),
-            "--module",
-            "ma",
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--max-retries",
-            "0",
-            "--timeout",
-            "10",
-            *extra,
-        ]
-    )
+generate = partial(generate_with, module="ma", max_retries=0, timeout=10)
 
 
 def prompt_for_tests(model) -> str:

@@ -7,41 +7,20 @@ import asyncio
 import logging
 import subprocess
 import sys
-from pathlib import Path
+from functools import partial
 
 import pytest
 
-from codegen.cli import main
 from codegen.session import traced_session
 from codegen.settings import load_settings
+from tests.helpers.cli import PROMPT
+from tests.helpers.cli import generate as generate_with
 from tests.loopback_model import PROFILES, Profile, Reply
 
-PROMPT = "compute the moving average of a time series with a window"
 IGNORED = "ignores the temperature setting"
 
 
-def generate(model, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            PROMPT,
-            "--out",
-            str(out),
-            "--module",
-            "ma",
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--max-retries",
-            "2",
-            "--timeout",
-            "5",
-            "--model",
-            "o4-mini",
-            *extra,
-        ]
-    )
+generate = partial(generate_with, module="ma", max_retries=2, model_name="o4-mini")
 
 
 def sampling(model) -> list[dict]:

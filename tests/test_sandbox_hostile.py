@@ -200,15 +200,13 @@ def test_nothing_outside_the_run_folder_is_written_or_deleted(scene, isolation):
     assert found["TestVandal.test_write_in_the_run_folder_is_fine"][0] == "passed"
 
 
-class Listener:
-    """A TCP and a UDP socket on 127.0.0.1 that record whatever reaches them."""
+class RecordingListener:
+    """Sockets served on a thread until `close()`; `received` holds whatever reached them."""
 
-    def __init__(self):
-        self.tcp = socket.create_server(("127.0.0.1", 0))
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", 0))
-        self.udp.settimeout(0.2)
-        self.tcp.settimeout(0.2)
+    def __init__(self, *sockets: socket.socket):
+        for listening in sockets:
+            listening.settimeout(0.2)
+        self._sockets = sockets
         self.received: list[bytes] = []
         self._stop = False
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -216,22 +214,38 @@ class Listener:
 
     def _serve(self):
         while not self._stop:
-            try:
-                connection, _ = self.tcp.accept()
-                self.received.append(connection.recv(4096) or b"(connected)")
-                connection.close()
-            except OSError:
-                pass
-            try:
-                self.received.append(self.udp.recvfrom(4096)[0])
-            except OSError:
-                pass
+            self._serve_once()
+
+    def _serve_once(self):
+        raise NotImplementedError
 
     def close(self):
         self._stop = True
         self._thread.join()
-        self.tcp.close()
-        self.udp.close()
+        for listening in self._sockets:
+            listening.close()
+
+
+class Listener(RecordingListener):
+    """A TCP and a UDP socket on 127.0.0.1 that record whatever reaches them."""
+
+    def __init__(self):
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        super().__init__(self.udp, self.tcp)
+
+    def _serve_once(self):
+        try:
+            connection, _ = self.tcp.accept()
+            self.received.append(connection.recv(4096) or b"(connected)")
+            connection.close()
+        except OSError:
+            pass
+        try:
+            self.received.append(self.udp.recvfrom(4096)[0])
+        except OSError:
+            pass
 
 
 def test_no_tcp_or_udp_reaches_a_listener_on_loopback(scene, isolation):
@@ -270,36 +284,26 @@ def test_no_tcp_or_udp_reaches_a_listener_on_loopback(scene, isolation):
         assert message.startswith("AssertionError: blocked: "), (name, message)
 
 
-class UnixListener:
+class UnixListener(RecordingListener):
     """A listening pathname Unix socket (an ssh-agent's, Docker's) that records every connection."""
 
     def __init__(self, path: Path):
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(str(path))
         self.server.listen()
-        self.server.settimeout(0.2)
-        self.received: list[bytes] = []
-        self._stop = False
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__(self.server)
 
-    def _serve(self):
-        while not self._stop:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                continue
-            connection.settimeout(1)
-            try:
-                self.received.append(connection.recv(4096) or b"(connected)")
-            except OSError:
-                self.received.append(b"(connected)")
-            connection.close()
-
-    def close(self):
-        self._stop = True
-        self._thread.join()
-        self.server.close()
+    def _serve_once(self):
+        try:
+            connection, _ = self.server.accept()
+        except OSError:
+            return
+        connection.settimeout(1)
+        try:
+            self.received.append(connection.recv(4096) or b"(connected)")
+        except OSError:
+            self.received.append(b"(connected)")
+        connection.close()
 
 
 def test_no_unix_socket_outside_the_run_folder_is_reached(scene, isolation):

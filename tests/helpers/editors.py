@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.lsp_editor import server_environment
+from tests.loopback_model import LoopbackModel
 
 HERE = Path(__file__).resolve().parents[1] / "editors"  # the editors' scripts
 PROMPT = "# compute the moving average of a time series with a window\n"
@@ -71,6 +72,16 @@ def run_editor(
     outcome = json.loads(result.read_text())
     outcome["log"] = completed.stdout + completed.stderr
     return outcome
+
+
+def run_editor_on_workspace(
+    command: list[str], tmp_path: Path, model_delay: float
+) -> dict[str, Any]:
+    """The editor run on a fresh workspace against a loopback model answering after
+    `model_delay` seconds; its JSON result."""
+    root = workspace_for_editor(tmp_path / "project")
+    with LoopbackModel(delay=model_delay) as model:
+        return run_editor(command, root, model.base_url, tmp_path / "home")
 
 
 def assert_checks(outcome: dict[str, Any], expected: list[str]) -> None:

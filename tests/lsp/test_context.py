@@ -61,6 +61,17 @@ def request_for_tests(model) -> str:
     return message
 
 
+async def generate_with_tests(editor, model, uri: str) -> dict:
+    """Runs "Generate function, runner and tests" at the prompt in `uri`, the model answering with
+    the reply that redefines the module and with tests using the conftest fixture."""
+    model.enqueue(
+        Reply.code("GeneratedCode", PERIMETER_REDEFINING),
+        Reply.code("UnitTest", PYTEST_USING_FIXTURE),
+    )
+    actions = await editor.code_actions(uri, PROMPT_LINE)
+    return await editor.run(action(actions, "Generate function, runner and tests"))
+
+
 async def test_tests_carry_the_conftest_fixture_and_run_green_in_a_trusted_workspace(
     start_editor, workspace
 ):
@@ -72,12 +83,7 @@ async def test_tests_carry_the_conftest_fixture_and_run_green_in_a_trusted_works
             env={"CODEGEN_TEST_REPEATS": "1", "CODEGEN_REPAIR_ROUNDS": "0"},
         )
         uri = editor.open("geometry.py", GEOMETRY + PROMPT_COMMENT)
-        model.enqueue(
-            Reply.code("GeneratedCode", PERIMETER_REDEFINING),
-            Reply.code("UnitTest", PYTEST_USING_FIXTURE),
-        )
-        actions = await editor.code_actions(uri, PROMPT_LINE)
-        outcome = await editor.run(action(actions, "Generate function, runner and tests"))
+        outcome = await generate_with_tests(editor, model, uri)
 
         assert "def sample_points() -> list[Point]:" in conventions_of(request_for_tests(model))
         assert outcome["applied"], outcome
@@ -95,22 +101,12 @@ async def test_an_untrusted_workspace_gives_conventions_from_open_documents_only
             env={"CODEGEN_RUN_TESTS": "false"},
         )
         uri = editor.open("geometry.py", GEOMETRY + PROMPT_COMMENT)
-        model.enqueue(
-            Reply.code("GeneratedCode", PERIMETER_REDEFINING),
-            Reply.code("UnitTest", PYTEST_USING_FIXTURE),
-        )
-        actions = await editor.code_actions(uri, PROMPT_LINE)
-        outcome = await editor.run(action(actions, "Generate function, runner and tests"))
+        outcome = await generate_with_tests(editor, model, uri)
         assert outcome["applied"], outcome
         assert "sample_points" not in request_for_tests(model)
 
         editor.open("conftest.py")  # on disk it was not read; open, it is the user's document
         other = editor.open("shapes.py", GEOMETRY + PROMPT_COMMENT)
-        model.enqueue(
-            Reply.code("GeneratedCode", PERIMETER_REDEFINING),
-            Reply.code("UnitTest", PYTEST_USING_FIXTURE),
-        )
-        actions = await editor.code_actions(other, PROMPT_LINE)
-        outcome = await editor.run(action(actions, "Generate function, runner and tests"))
+        outcome = await generate_with_tests(editor, model, other)
         assert outcome["applied"], outcome
         assert "def sample_points() -> list[Point]:" in conventions_of(request_for_tests(model))
