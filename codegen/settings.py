@@ -42,6 +42,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "max_tokens": "CODEGEN_MAX_TOKENS",
     "test_framework": "CODEGEN_TEST_FRAMEWORK",
     "mutation": "CODEGEN_MUTATION",
+    "context_tokens": "CODEGEN_CONTEXT_TOKENS",
     "concurrency": "CODEGEN_CONCURRENCY",
 }
 
@@ -125,6 +126,16 @@ class Settings(BaseModel):
             " catch; steer = then ask the model for tests that catch the survivors."
         ),
     )
+    context_tokens: int = Field(
+        1500,
+        ge=0,
+        le=100_000,
+        description=(
+            "Budget (approximate tokens, characters / 4) for the parts of the module and of the"
+            " project's tests sent with each request; 0 sends none."
+        ),
+    )
+
     concurrency: ConcurrencyMode = Field(
         "auto",
         description=(

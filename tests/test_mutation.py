@@ -138,6 +138,14 @@ def write(folder: Path, module: str, tests: str, name: str = "balances") -> tupl
     return folder / f"{name}.py", folder / f"test_{name}.py"
 
 
+def one_test(module: str, name: str, test: str, assertion: str) -> str:
+    """A unittest file importing `name` from `module`, its one test method asserting `assertion`."""
+    return (
+        f"import unittest\nfrom {module} import {name}\n\n\nclass T(unittest.TestCase):\n"
+        f"    def {test}(self):\n        {assertion}\n"
+    )
+
+
 def test_score_text_lists_each_function_and_its_surviving_mutants(tmp_path, capsys):
     module, tests = write(tmp_path, MODULE, UNITTEST_FILE)
     assert main(["score", str(module), "--mutation"]) == 0
@@ -193,9 +201,8 @@ def test_a_test_file_that_does_not_import_the_module_kills_nothing_and_says_why(
 
 def test_a_mutant_that_loops_forever_times_out_and_counts_as_killed(tmp_path):
     module_text = "def count_down(n):\n    while n > 0:\n        n = n - 1\n    return n\n"
-    tests_text = (
-        "import unittest\nfrom countdown import count_down\n\n\nclass T(unittest.TestCase):\n"
-        "    def test_three(self):\n        self.assertEqual(count_down(3), 0)\n"
+    tests_text = one_test(
+        "countdown", "count_down", "test_three", "self.assertEqual(count_down(3), 0)"
     )
     report = mutate(*write(tmp_path, module_text, tests_text, "countdown"))
     looping = [m for m in report.mutants if m.description == "`1` → `0`"]
@@ -206,10 +213,7 @@ def test_a_mutant_that_loops_forever_times_out_and_counts_as_killed(tmp_path):
 
 def test_a_mutant_that_breaks_the_import_is_an_error_not_a_kill(tmp_path):
     module_text = "def per_slot():\n    return 10 // 1\n\n\nSLOTS = per_slot()\n"
-    tests_text = (
-        "import unittest\nfrom slots import SLOTS\n\n\nclass T(unittest.TestCase):\n"
-        "    def test_slots(self):\n        self.assertEqual(SLOTS, 10)\n"
-    )
+    tests_text = one_test("slots", "SLOTS", "test_slots", "self.assertEqual(SLOTS, 10)")
     report = mutate(*write(tmp_path, module_text, tests_text, "slots"))
     broken = [m for m in report.mutants if m.description == "`1` → `0`"]
     assert broken[0].status == "error"
@@ -225,10 +229,7 @@ def test_a_mutant_that_exhausts_memory_is_an_error_and_the_others_are_still_judg
         "def blocks(n):\n    items = []\n    while n > 0:\n        items.append('x' * 1000000)\n"
         "        n = n - 1\n    return len(items)\n"
     )
-    tests_text = (
-        "import unittest\nfrom blocks import blocks\n\n\nclass T(unittest.TestCase):\n"
-        "    def test_two(self):\n        self.assertEqual(blocks(2), 2)\n"
-    )
+    tests_text = one_test("blocks", "blocks", "test_two", "self.assertEqual(blocks(2), 2)")
     report = mutate(*write(tmp_path, module_text, tests_text, "blocks"), memory_mb=512)
     greedy = [m for m in report.mutants if m.line == 5 and m.description == "`-` → `+`"]
     assert greedy[0].status in ("error", "timeout"), greedy[0]
@@ -238,9 +239,8 @@ def test_a_mutant_that_exhausts_memory_is_an_error_and_the_others_are_still_judg
 
 def test_a_2000_line_function_is_capped_and_says_so(tmp_path, capsys):
     body = "\n".join(["def long_function(x):"] + ["    x = x + 1"] * 2000 + ["    return x", ""])
-    tests_text = (
-        "import unittest\nfrom longmod import long_function\n\n\nclass T(unittest.TestCase):\n"
-        "    def test_it(self):\n        self.assertEqual(long_function(0), 2000)\n"
+    tests_text = one_test(
+        "longmod", "long_function", "test_it", "self.assertEqual(long_function(0), 2000)"
     )
     module, tests = write(tmp_path, body, tests_text, "longmod")
     assert main(["score", str(module), "--mutation"]) == 0
@@ -254,9 +254,8 @@ def test_a_module_importing_numpy_is_mutated(tmp_path):
         "import numpy as np\n\n\ndef norm(values):\n"
         "    return float(np.sqrt(np.sum(np.asarray(values) ** 2)))\n"
     )
-    tests_text = (
-        "import unittest\nfrom vectors import norm\n\n\nclass T(unittest.TestCase):\n"
-        "    def test_norm(self):\n        self.assertAlmostEqual(norm([3, 4]), 5.0)\n"
+    tests_text = one_test(
+        "vectors", "norm", "test_norm", "self.assertAlmostEqual(norm([3, 4]), 5.0)"
     )
     report = mutate(*write(tmp_path, module_text, tests_text, "vectors"))
     assert report.status == "mutated", report.message
@@ -266,10 +265,7 @@ def test_a_module_importing_numpy_is_mutated(tmp_path):
 
 def test_a_mutant_with_the_same_bytecode_is_equivalent_and_left_out_of_the_score(tmp_path):
     module_text = "def double(x):\n    return x * 2 if True else 3\n"
-    tests_text = (
-        "import unittest\nfrom doubling import double\n\n\nclass T(unittest.TestCase):\n"
-        "    def test_two(self):\n        self.assertEqual(double(2), 4)\n"
-    )
+    tests_text = one_test("doubling", "double", "test_two", "self.assertEqual(double(2), 4)")
     report = mutate(*write(tmp_path, module_text, tests_text, "doubling"))
     same = [m for m in report.mutants if m.description in ("`3` → `4`", "`3` → `2`")]
     assert same and all(m.status == "equivalent" for m in same)

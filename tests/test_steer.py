@@ -7,9 +7,15 @@ import json
 
 import pytest
 
+from codegen.cli import main
+from tests.helpers.cli import generate
 from tests.loopback_model import Reply
-from tests.test_eval import evaluate
-from tests.test_generate_cli import generate
+
+
+def evaluate(model, dataset, *extra: str) -> int:
+    arguments = ["eval", "--dataset", str(dataset), "--tracing", "off", "--timeout", "5"]
+    return main([*arguments, "--base-url", model.base_url, *extra])
+
 
 # A test that calls the function and checks nothing: every mutant survives it.
 WEAK_TESTS = """import unittest

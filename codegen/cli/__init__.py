@@ -155,6 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--force", action="store_true", help="overwrite existing files")
     generate.add_argument(
+        "--into",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "generate into this existing module: the model is shown its imports and signatures;"
+            " the function replaces a comment holding the prompt, else goes at the end"
+        ),
+    )
+    generate.add_argument(
         "--json", action="store_true", help="print a JSON result on stdout; no progress"
     )
     _add_test_run_options(generate)
@@ -316,6 +325,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def _run(args: argparse.Namespace) -> int:
     """The subcommand `args` names; its exit status."""
     try:
+        if args.command == "generate" and args.into is not None:
+            from .generate_into import generate_into_command
+
+            return asyncio.run(generate_into_command(args, settings_from_args(args)))
         if args.command == "generate":
             from .generate import generate_command
 

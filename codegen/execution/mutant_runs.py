@@ -104,6 +104,15 @@ def _run_problem(run: ChildRun) -> str | None:
     return None
 
 
+def _lines_by_test(run: ChildRun) -> dict[str, list[int]]:
+    """The module lines each test ran in the traced clean run."""
+    return {
+        str(event.get("id")): [line for line in event.get("lines") or () if type(line) is int]
+        for event in run.events
+        if event["event"] == "mutant_trace"
+    }
+
+
 async def run_mutants_async(
     spec: RunSpec, mutants: list[MutantJob], per_mutant: float
 ) -> MutantRunResult:
@@ -122,11 +131,7 @@ async def run_mutants_async(
         if problem is not None:
             result.problem = problem
             return result
-        result.lines_by_test = {
-            str(event.get("test")): list(event.get("lines") or [])
-            for event in run.events
-            if event.get("event") == "mutants_lines"
-        }
+        result.lines_by_test = _lines_by_test(run)
         outcomes, current = _read_outcomes(run, {mutant.id for mutant in remaining})
         if current is not None:
             outcomes[current] = _stopped(run, run_spec)

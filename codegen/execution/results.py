@@ -144,6 +144,7 @@ class RunSpec:
     only: tuple[
         str, ...
     ] = ()  # run just these tests or classes ("Class", "Class.test_x", "test_f")
+    conftest_source: str = ""  # the project's conftest.py fixtures, saved beside the tests
 
     @property
     def cpu_seconds(self) -> int:

@@ -123,6 +123,7 @@ PIPELINE_SETTINGS: dict[str, str] = {
     "allowUnsandboxedTests": "allow_unsandboxed_tests",
     "testFramework": "test_framework",
     "mutation": "mutation",
+    "contextTokens": "context_tokens",
     "concurrency": "concurrency",
 }
 # camelCase setting name -> (ServerOptions field, converter): what only the server uses.

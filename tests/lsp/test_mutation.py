@@ -8,11 +8,8 @@ import asyncio
 import pytest
 from lsprotocol import types
 
+from tests.helpers.lsp_editor import EVERYTHING, action, shared_editor
 from tests.loopback_model import Reply
-
-from .conftest import action, shared_editor
-from .test_generate import EVERYTHING
-from .test_inlay_hints import hints
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
@@ -27,6 +24,18 @@ class TestMovingAverage(unittest.TestCase):
     def test_runs(self):
         moving_average([1.0, 2.0, 3.0, 4.0], 2)
 """
+
+
+async def hints(editor, uri):
+    return await editor.client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(
+                start=types.Position(line=0, character=0),
+                end=types.Position(line=1000, character=0),
+            ),
+        )
+    )
 
 
 def value(item, key):

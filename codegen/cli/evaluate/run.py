@@ -83,16 +83,21 @@ def _evaluation_classes() -> tuple[Callable[..., Any], type]:
             return model
 
         @weave.op
-        async def predict(self, prompt: str, module_name: str | None = None) -> dict[str, Any]:
-            pipeline = self._session.pipeline(function_template=self.function_template)
+        async def predict(
+            self, prompt: str, module_name: str | None = None, into: str | None = None
+        ) -> dict[str, Any]:
+            """`into`: the row's existing module, generated into as `generate --into` does;
+            `module_name`: where a benchmark row's code goes (HumanEval's entry point's module)."""
+            pipeline = None
             try:
-                # runner_exists: no runner is asked for (the module needs none here)
+                pipeline = _pipeline_for(self._session, prompt, into, self.function_template)
+                # runner_exists: no runner is asked for (into a module, or nothing scores it)
                 output = await pipeline.predict(
-                    prompt, module_name, runner_exists=not self.with_runner
+                    prompt, module_name, runner_exists=bool(into) or not self.with_runner
                 )
             except Exception as error:  # one failing prompt never stops the others
                 output = {"prompt": prompt, "error": _error_message(error)}
-            output["call_id"] = pipeline.call_id  # the row's own trace
+            output["call_id"] = pipeline and pipeline.call_id  # the row's own trace
             self._done += 1
             self._failed += "error" in output
             failed = f", {self._failed} failed" if self._failed else ""
@@ -100,6 +105,22 @@ def _evaluation_classes() -> tuple[Callable[..., Any], type]:
             return output
 
     return EvaluatedPipeline.for_session, weave_compat.evaluation_keeping_rows(_plain)
+
+
+def _pipeline_for(
+    session: GenerationSession, prompt: str, into: str | None, function_template: str
+) -> Any:
+    """A fresh pipeline for one row: into the row's existing module when it names one."""
+    if not into:
+        return session.pipeline(function_template=function_template)
+    from pathlib import Path
+
+    from ..generate_into import into_destination
+
+    destination = into_destination(Path(into), prompt)
+    return session.pipeline(
+        project_dir=Path(into).parent, destination=destination, function_template=function_template
+    )
 
 
 async def run_evaluation(

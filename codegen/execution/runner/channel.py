@@ -15,12 +15,12 @@ The events, in the order a run sends them:
     {"event": "done", "tests": N}                             the run finished normally
     {"event": "exit", "code", "signal", "limit"}              the supervisor's last word
 
-A mutation run (runner/mutants.py) sends instead of start/result/coverage/done:
+A mutation run sends, instead of the tests' events:
 
-    {"event": "mutants_clean_failed", "import_error", "failures": [...]}
-    {"event": "mutants_lines", "test", "lines": [...]}       the module lines one test ran
-    {"event": "mutants_traced", "tests": N}                  the clean tests were traced
-    {"event": "mutant_start", "id"} / {"event": "mutant", "id", "status", "detail", "tests"}
+    {"event": "mutants_clean_failed", "import_error", "failures"}   the clean tests did not pass
+    {"event": "mutant_trace", "id", "lines"}                  the module lines one test ran
+    {"event": "mutants_traced"}                               every test traced
+    {"event": "mutant_start", "id"} ... {"event": "mutant", "id", "status", "detail", "tests"}
     {"event": "mutants_done"}
 
 Each is an object whose values are scalars or lists of scalars: nothing nests deeper.
@@ -43,8 +43,9 @@ EVENTS = frozenset(
         "coverage",
         "done",
         "exit",
+        # a mutation run (mutants.py), after "runner" and "isolation"
         "mutants_clean_failed",
-        "mutants_lines",
+        "mutant_trace",
         "mutants_traced",
         "mutant_start",
         "mutant",

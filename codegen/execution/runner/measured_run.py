@@ -82,7 +82,7 @@ class MeasuredLines:
             if forged or data is not self._data:
                 results.emit("tampered", what=(forged or ["coverage data (replaced)"])[:20])
                 return
-            executed = set()
+            executed: set[int] = set()
             for name in data.measured_files():  # the module alone: coverage measured only it
                 executed.update(data.lines(name) or ())
             results.emit("coverage", executed=sorted(executed))

@@ -66,13 +66,15 @@ class Tally:
 def _run_driver(config, channel, integrity, only):
     job = dict(config, only=list(only))
     test_file = os.path.abspath(config["test_file"])
-    tested_name = ModuleUnderTest(config)  # as in measured_run.run
+    tested_name = ModuleUnderTest(config)
     if config.get("framework") == "pytest":
         run_pytest(job, channel, test_file, config["test_module"], tested_name)
     else:
         tested_name.claim()
-        run_unittest(job, channel, test_file, config["test_module"], integrity)
-        tested_name.release()
+        try:
+            run_unittest(job, channel, test_file, config["test_module"], integrity)
+        finally:
+            tested_name.release()
 
 
 def trace_tests(config, integrity):
@@ -80,7 +82,7 @@ def trace_tests(config, integrity):
     ran}); lines run outside any test (at import) are under None."""
     module_file = config["module_file"]
     tally = Tally()
-    lines = {}
+    lines: dict = {}
 
     def local(frame, event, arg):
         if event == "line":
@@ -250,11 +252,10 @@ def run_mutants(config, results):
             failures=[test_id for test_id, _ in failures][:20],
         )
         return
-    # One event per test: the channel's events nest no deeper than an object holding lists
-    traced = [(str(test_id), ran) for test_id, ran in lines.items() if test_id is not None]
-    for test_id, ran in traced:
-        results.emit("mutants_lines", test=test_id, lines=sorted(ran))
-    results.emit("mutants_traced", tests=len(traced))
+    for test_id, ran in lines.items():  # one flat event per test: the channel nests no deeper
+        if test_id is not None:
+            results.emit("mutant_trace", id=str(test_id), lines=sorted(ran))
+    results.emit("mutants_traced")
     # What is alive now lives on in every child: frozen, the collections pytest runs at its end (and
     # any the tests start) skip it, and its pages are not copied on write by a full collection.
     gc.freeze()

@@ -31,6 +31,7 @@ from ..progress import TaskProgress
 from ..run_results import module_results
 from ..stop import GenerationStopped
 from .applying import apply_generated, files_snapshot
+from .context_sources import context_fields
 from .test_explorer import publish_results
 
 if TYPE_CHECKING:  # the server imports this module
@@ -276,6 +277,8 @@ async def _run_pipeline(
         test_uris[test_change.new_text] = test_change.uri
         return SavedFiles(module_change.new_text, test_change.new_text, current.test_path.stem)
 
+    where = context_fields(server, anchor, files, folder)
+
     async def predict():
         from codegen.generation import Destination, SavedFiles
 
@@ -285,7 +288,9 @@ async def _run_pipeline(
             on_stage,
             on_tokens,
             project_dir=folder,
-            destination=Destination(files.module_name, compose, extra_paths, files.test_text),
+            destination=Destination(
+                files.module_name, compose, extra_paths, files.test_text, **where
+            ),
         )
         if request.mutant is not None and anchor.function is not None:
             output = await pipeline.catch_mutant(
