@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 from dataclasses import dataclass, field
 
-from ..source import parse_or_none, parses
+from .. import source
 from .results import ChildRun, FunctionCoverage, RunSpec
 
 
@@ -33,7 +34,7 @@ class ModuleLines:
         self._parser = PythonParser(text=module_source, exclude=join_regex(DEFAULT_EXCLUDE))
         self._parser.parse_source()
         self.statements: set[int] = set(self._parser.statements)
-        self._tree = parse_or_none(module_source)
+        self._tree = module_tree(module_source)
 
     def executed(self, lines: set[int]) -> set[int]:
         return self._parser.translate_lines(lines) & self.statements
@@ -45,7 +46,10 @@ class ModuleLines:
         before the module is imported: such lines were made up, not measured.
         """
         ran = self._parser.translate_lines(lines)
-        nodes = [] if self._tree is None else ast.walk(self._tree)
+        # Definitions sit only in statement lists: source.definitions skips every expression,
+        # where ast.walk took 0.8 s over a 20,000-line module
+        tree = self._tree
+        nodes = [] if tree is None else [node for node, _, _ in source.definitions(tree)]
         found = []
         for node in nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -57,7 +61,14 @@ class ModuleLines:
         return found
 
 
-@functools.lru_cache(maxsize=4)  # the distrust check and the coverage read the same text
+@functools.lru_cache(maxsize=1)  # an AST is ~50 times its text: keep only the last run's
+def module_tree(module_source: str) -> ast.Module | None:
+    """The module's AST, or None when it does not parse: parsed once per run, however many checks
+    and the editor's results read it (a 20,000-line module takes ~0.3 s to parse)."""
+    return source.parse_or_none(module_source)
+
+
+@functools.lru_cache(maxsize=1)  # the distrust check and the coverage read the same text
 def _module_lines(module_source: str) -> ModuleLines | str:
     try:
         return ModuleLines(module_source)
@@ -68,7 +79,7 @@ def _module_lines(module_source: str) -> ModuleLines | str:
 def forged_coverage(spec: RunSpec, run: ChildRun) -> str | None:
     """Why the lines the run reports cannot have been measured, if they cannot."""
     data = run.first("coverage")
-    if data is None or not parses(spec.module_source):
+    if data is None or module_tree(spec.module_source) is None:
         return None
     lines = _module_lines(spec.module_source)
     if isinstance(lines, str):
@@ -81,7 +92,7 @@ def forged_coverage(spec: RunSpec, run: ChildRun) -> str | None:
 
 def measured_coverage(spec: RunSpec, run: ChildRun) -> MeasuredCoverage:
     """What the first run measured, or why it did not."""
-    if not parses(spec.module_source):  # the import error already says the module is broken
+    if module_tree(spec.module_source) is None:  # the import error already says it is broken
         return MeasuredCoverage()
     data = run.first("coverage")
     if data is not None:
@@ -122,7 +133,7 @@ def function_spans(module_source: str) -> list[tuple[str, int, int, int | None]]
 
     The first body line skips a docstring; it is None when the body is only a docstring.
     """
-    tree = parse_or_none(module_source)
+    tree = module_tree(module_source)
     if tree is None:
         return []
     spans: list[tuple[str, int, int, int | None]] = []
@@ -147,10 +158,13 @@ def function_coverage(
     module_source: str, statements: set[int], missing: set[int]
 ) -> list[FunctionCoverage]:
     """Intersect coverage.py's executable and missing lines with each function's body."""
+    # Sorted once and cut by bisection: a set scan per function was quadratic in a long module
+    # (5 s for 2,900 functions in 20,000 lines)
+    ordered, ordered_missing = sorted(statements), sorted(missing)
     result = []
     for name, start, end, first in function_spans(module_source):
-        body = set() if first is None else {line for line in statements if first <= line <= end}
-        body_missing = sorted(body & missing)
+        body = [] if first is None else _between(ordered, first, end)
+        body_missing = [] if first is None else _between(ordered_missing, first, end)
         result.append(
             FunctionCoverage(
                 name=name,
@@ -162,3 +176,8 @@ def function_coverage(
             )
         )
     return result
+
+
+def _between(ordered: list[int], first: int, last: int) -> list[int]:
+    """The numbers of a sorted list from `first` to `last`, both included."""
+    return ordered[bisect.bisect_left(ordered, first) : bisect.bisect_right(ordered, last)]

@@ -7,8 +7,6 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.source import parse_or_none
-
 from .editing.merging import split_lines
 from .features.test_explorer import results_notification
 
@@ -117,7 +115,10 @@ def summary(run: Any) -> str:
 def top_level_functions(text: str) -> dict[str, tuple[int, int, str]]:
     """name -> (1-based def line, end line, source from the def line) for each top-level
     function."""
-    tree = parse_or_none(text)
+    # The run's coverage parsed this very text (the module as its tests ran): the same tree, cached
+    from codegen.execution.coverage import module_tree
+
+    tree = module_tree(text)
     if tree is None:
         return {}
     lines = split_lines(text)
