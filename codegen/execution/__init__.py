@@ -82,11 +82,13 @@ async def run_tests_async(
     layers_off: Sequence[str] = (),
     framework: str = "auto",
     only: Sequence[str] = (),
+    measured: Sequence[str] = (),
 ) -> TestRunResult:
     """Run the tests in sandboxed children; cancelling the task ends every process of the run.
 
     ``extra_paths`` (the project's folders) are importable and readable, never writable; where the
-    machine has no sandbox at all, nothing runs unless ``allow_unsandboxed``.
+    machine has no sandbox at all, nothing runs unless ``allow_unsandboxed``. ``measured``: the
+    top-level functions whose coverage is reported (the rest of a long module is not analysed).
     """
     spec = _make_spec(**locals())
     started = time.monotonic()
@@ -125,6 +127,7 @@ def _make_spec(**arguments) -> RunSpec:
         layers_off=tuple(arguments.get("layers_off") or ()),
         framework=choose_framework(arguments.get("framework") or "auto", arguments["test_source"]),
         only=selected_tests(arguments.get("only") or ()),
+        measured=tuple(arguments.get("measured") or ()),
     )
 
 
