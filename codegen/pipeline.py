@@ -362,10 +362,8 @@ class CodeGenerationPipeline(weave.Model):
             # `import requests` in a module named requests.py imports itself
             if self._destination is None:
                 module_name = name_beside(module_name, imported_modules(code))
-        # The runner adds nothing the tests need, so both are asked for at once.
-        runner, tests = await gather_or_cancel(
-            self.runner_for(code) if wants_runner else _nothing(),
-            self.tests_for(code, module_name, method_of) if wants_tests else _nothing(),
+        runner, tests = await self._runner_and_tests(
+            code, module_name, method_of, runner=wants_runner, tests=wants_tests
         )
         self._stage("format")  # each part was formatted as it arrived; the module is their join
         execution, repaired, bugs, repair_problem = None, False, [], None
@@ -393,6 +391,21 @@ class CodeGenerationPipeline(weave.Model):
             repair_problem=repair_problem,
             test_framework=self.test_framework,
         )
+
+    async def _runner_and_tests(
+        self, code: str, module_name: str, method_of: MethodOf | None, *, runner: bool, tests: bool
+    ) -> tuple[str, str]:
+        """The runner adds nothing the tests need, so both are asked for at once; one after the
+        other when the endpoint serves one request at a time (so progress names the one being
+        written)."""
+        asks = (
+            (lambda: self.runner_for(code)) if runner else _nothing,
+            (lambda: self.tests_for(code, module_name, method_of)) if tests else _nothing,
+        )
+        if self._client.one_request_at_a_time:
+            return await asks[0](), await asks[1]()
+        made_runner, made_tests = await gather_or_cancel(asks[0](), asks[1]())
+        return made_runner, made_tests
 
 
 async def _nothing() -> str:

@@ -16,6 +16,8 @@ TracingMode = Literal["auto", "local", "wandb", "off"]
 # rejection.
 StructuredOutputMode = Literal["auto", "json_schema", "json_object", "text"]
 TestFrameworkChoice = Literal["auto", "unittest", "pytest"]
+# auto: side by side until a cut stream shows the endpoint serves one request at a time.
+ConcurrencyMode = Literal["auto", "parallel", "serial"]
 
 # Setting name -> environment variable. OPENAI_* are the SDK's own names, so a user who has
 # configured the openai SDK has configured us.
@@ -37,6 +39,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "structured_output": "CODEGEN_STRUCTURED_OUTPUT",
     "max_tokens": "CODEGEN_MAX_TOKENS",
     "test_framework": "CODEGEN_TEST_FRAMEWORK",
+    "concurrency": "CODEGEN_CONCURRENCY",
 }
 
 # A key sent to a host nobody chose on purpose is a leak; when the base URL is set but no key is,
@@ -110,6 +113,14 @@ class Settings(BaseModel):
         "auto",
         description=(
             "Tests to write: auto = pytest when the project is set up for it, else unittest."
+        ),
+    )
+
+    concurrency: ConcurrencyMode = Field(
+        "auto",
+        description=(
+            "Whether the runner and tests requests go at once: auto = at once until the endpoint"
+            " cuts a reply when a second request arrives, then one after the other."
         ),
     )
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import socket
+import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -84,6 +88,7 @@ def test_non_positive_window_is_rejected():
 
 FIELD_OF = {"GeneratedCode": "code", "ProgramRunner": "main_function_code", "UnitTest": "test_code"}
 DEFAULT_ANSWERS = {"GeneratedCode": MOVING_AVERAGE, "ProgramRunner": RUNNER, "UnitTest": TESTS}
+CUT = "loopback-cut"  # a completion carrying this key is streamed and stopped half-way
 PYTEST_KIND = (
     "UnitTest/pytest"  # the answer to a UnitTest request whose prompt asks for a pytest file
 )
@@ -102,6 +107,9 @@ class Reply:
         None  # only answer requests of this kind (GeneratedCode, ProgramRunner, UnitTest)
     )
     finish_reason: str = "stop"
+    # Stop the stream half-way without a finish reason: "done" ends it with `data: [DONE]` (as
+    # llama-cpp-python does when it interrupts a reply), "close" drops the connection mid-body.
+    cut: str | None = None
 
     @classmethod
     def error(cls, status: int, message: str = "injected failure", **kw: Any) -> Reply:
@@ -218,6 +226,55 @@ def reasoning_model_rejection(body: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+@dataclass
+class Exchange:
+    """One chat request as the server saw it: when it arrived and when its reply ended, as
+    positions in the server's one sequence of events (an order, not a time), and whether its
+    stream was stopped early."""
+
+    kind: str
+    arrived: int
+    ended: int | None = None
+    cut: bool = False
+
+    def overlaps(self, other: Exchange) -> bool:
+        """Whether the two were in flight at the same time on the server."""
+        mine_end = self.ended if self.ended is not None else float("inf")
+        their_end = other.ended if other.ended is not None else float("inf")
+        return self.arrived < their_end and other.arrived < mine_end
+
+
+class Slots:
+    """How many replies the server generates at once (0: no limit). A request that finds every
+    slot taken stops the oldest open stream, without a finish reason, and waits for its slot: what
+    llama-cpp-python's server does with its default `interrupt_requests=True` (one slot)."""
+
+    def __init__(self, count: int):
+        self.count = count
+        self._changed = threading.Condition()
+        self._open: list[Exchange] = []
+        self._waiting = 0
+
+    @contextlib.contextmanager
+    def taken(self, exchange: Exchange) -> Iterator[None]:
+        with self._changed:
+            self._waiting += 1
+            self._changed.wait_for(lambda: not self.count or len(self._open) < self.count)
+            self._waiting -= 1
+            self._open.append(exchange)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._open.remove(exchange)
+                self._changed.notify_all()
+
+    def must_give_way(self, exchange: Exchange) -> bool:
+        """Whether a waiting request stops this open stream (the oldest ones give way first)."""
+        with self._changed:
+            return bool(self.count) and self._open.index(exchange) < self._waiting
+
+
 def request_shape(body: dict[str, Any]) -> str:
     response_format = body.get("response_format") or {}
     kind = response_format.get("type", "text")
@@ -237,14 +294,21 @@ class LoopbackModel:
         default_factory=lambda: {**DEFAULT_ANSWERS, PYTEST_KIND: PYTEST_TESTS}
     )
     port: int = 0
+    slots: int = 0  # replies generated at once; 0 = no limit (see Slots)
+    whole_replies: bool = False  # answer a streamed request with one chat.completion JSON body
+    listed_models: tuple[str, ...] = ("loopback",)  # what GET /models lists
+    serves_unlisted: bool = True  # False: a request naming another model gets a 404, as OpenAI's
 
     def __post_init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.authorizations: list[str | None] = []  # each request's Authorization header, GETs too
         self.request_times: list[float] = []  # time.perf_counter() of each request, for benchmarks
+        self.exchanges: list[Exchange] = []  # one per chat request, in arrival order
+        self._events = itertools.count()
+        self._slots = Slots(self.slots)
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _make_handler(self))
+        self._server = _QuietServer(("127.0.0.1", self.port), _make_handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="loopback-model", daemon=True
@@ -279,6 +343,31 @@ class LoopbackModel:
         """The kind of each request received, in order."""
         return [request_kind(r) for r in self.requests]
 
+    def cuts(self) -> list[str]:
+        """The kind of each request whose stream was stopped early, in arrival order."""
+        return [exchange.kind for exchange in self.exchanges if exchange.cut]
+
+    def overlapping(self, first: str, second: str) -> bool:
+        """Whether a request of kind `first` and one of kind `second` were ever in flight at
+        once."""
+        return any(
+            a.overlaps(b)
+            for a in self.exchanges
+            if a.kind == first
+            for b in self.exchanges
+            if b.kind == second
+        )
+
+    def arrive(self, body: dict[str, Any]) -> Exchange:
+        exchange = Exchange(request_kind(body), next(self._events))
+        with self._lock:
+            self.exchanges.append(exchange)
+        return exchange
+
+    def end(self, exchange: Exchange, *, cut: bool = False) -> None:
+        exchange.cut = cut
+        exchange.ended = next(self._events)
+
     def _next_reply(self, kind: str) -> Reply:
         with self._lock:
             for reply in self._script:
@@ -292,6 +381,9 @@ class LoopbackModel:
         with self._lock:
             self.requests.append(body)
             self.request_times.append(time.perf_counter())
+        if not self.serves_unlisted and body.get("model") not in self.listed_models:
+            message = f"The model `{body.get('model')}` does not exist"
+            return 404, _error_body(message, "invalid_request_error"), self.delay
         refused = reasoning_model_rejection(body) if self.profile.reasoning else None
         if refused is not None:
             return 400, refused, self.delay
@@ -337,6 +429,8 @@ class LoopbackModel:
             ],
             "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
         }
+        if reply.cut:
+            completion[CUT] = reply.cut  # taken out by the handler before anything is sent
         return 200, completion, delay
 
     def _default_content(self, kind: str, shape: str, body: dict[str, Any]) -> str:
@@ -350,6 +444,14 @@ class LoopbackModel:
                 return f"Here is the code:\n\n```python\n{code}```\n"
             return f"Sure! Here is the answer:\n{json.dumps({FIELD_OF[kind]: code})}\nLet me know if you need more."
         return json.dumps({FIELD_OF[kind]: code})
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (codegen stopping an oversized reply) is no error to print."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass(frozen=True)
@@ -455,13 +557,11 @@ def _make_handler(model: LoopbackModel):
         def do_GET(self) -> None:
             model.authorizations.append(self.headers.get("Authorization"))
             if self.path.rstrip("/").endswith("/models"):
-                self._send(
-                    200,
-                    {
-                        "object": "list",
-                        "data": [{"id": "loopback", "object": "model", "owned_by": "tests"}],
-                    },
-                )
+                listed = [
+                    {"id": name, "object": "model", "owned_by": "tests"}
+                    for name in model.listed_models
+                ]
+                self._send(200, {"object": "list", "data": listed})
             else:
                 self._send(404, _error_body("not found", "not_found"))
 
@@ -477,31 +577,59 @@ def _make_handler(model: LoopbackModel):
             except ValueError:
                 self._send(400, _error_body("body is not JSON", "invalid_request_error"))
                 return
-            status, payload, delay = model.answer(body)
-            if delay:
-                time.sleep(delay)
-            if body.get("stream") and status == 200 and isinstance(payload, dict):
-                self._stream(payload)
-            else:
+            exchange = model.arrive(body)
+            with model._slots.taken(exchange):
+                status, payload, delay = model.answer(body)
+                cut = payload.pop(CUT, None) if isinstance(payload, dict) else None
+                if delay:
+                    time.sleep(delay)
+                streamed = body.get("stream") and status == 200 and isinstance(payload, dict)
+                if streamed and not model.whole_replies:
+                    model.end(exchange, cut=self._stream(payload, exchange, cut))
+                    return
                 self._send(status, payload)
+                model.end(exchange)
 
-        def _stream(self, completion: dict[str, Any]) -> None:
-            """The completion as server-sent events, in pieces, the way streaming endpoints send it."""
+        def _stream(
+            self, completion: dict[str, Any], exchange: Exchange, cut_by_script: str | None
+        ) -> bool:
+            """The completion as server-sent events, in pieces, the way streaming endpoints send
+            it; whether it was stopped early (a scripted cut, or a request waiting for the slot)."""
+            chunks = stream_chunks(completion)
             try:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                for chunk in stream_chunks(completion):
-                    data = f"data: {json.dumps(chunk)}\n\n".encode()
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                for number, chunk in enumerate(chunks[:-1]):
+                    self._write_event(json.dumps(chunk))
                     if model.piece_delay:
-                        self.wfile.flush()
                         time.sleep(model.piece_delay)
-                end = b"data: [DONE]\n\n"
-                self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(end), end))
+                    if cut_by_script and number == len(chunks) // 2:
+                        return self._stop(cut_by_script)
+                    if model._slots.must_give_way(exchange):
+                        return self._stop("done")
+                self._write_event(json.dumps(chunks[-1]))
+                self._stop("done")
             except (BrokenPipeError, ConnectionResetError):
-                pass
+                return True
+            return False
+
+        def _write_event(self, data: str) -> None:
+            event = f"data: {data}\n\n".encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            self.wfile.flush()
+
+        def _stop(self, how: str) -> bool:
+            """End the stream: `data: [DONE]` and the chunked body's end, or ("close") a dropped
+            connection mid-body."""
+            if how == "close":
+                self.close_connection = True
+            else:
+                self._write_event("[DONE]")
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            return True
 
     return Handler
 
@@ -523,6 +651,18 @@ def main() -> None:
         choices=sorted(PROFILES),
         default="openai",
         help="how response formats are treated",
+    )
+    parser.add_argument(
+        "--slots",
+        type=int,
+        default=0,
+        help="replies generated at once; a request beyond them stops the oldest stream, as"
+        " llama-cpp-python's server does (default 0: no limit)",
+    )
+    parser.add_argument(
+        "--whole-replies",
+        action="store_true",
+        help="answer streamed requests with one chat.completion JSON body",
     )
     parser.add_argument(
         "--answer",
@@ -547,6 +687,8 @@ def main() -> None:
         port=args.port,
         profile=PROFILES[args.profile],
         answers=answers,
+        slots=args.slots,
+        whole_replies=args.whole_replies,
     ).start()
     print(model.base_url, flush=True)
     try:

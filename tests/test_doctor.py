@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from codegen.cli import main
-from tests.loopback_model import PROFILES, Reply
+from tests.loopback_model import PROFILES, LoopbackModel, Reply
 
 ADD = Reply.code("GeneratedCode", "def add(a: int, b: int) -> int:\n    return a + b\n")
 
@@ -32,9 +32,46 @@ def test_all_checks_pass_against_a_working_endpoint(model, capsys):
 
 
 def test_unknown_model_is_named_with_the_available_ones(model, capsys):
+    model.serves_unlisted = False
     code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "no-such-model")
     assert code == 1
     assert "loopback" in checks(report)["endpoint"]["fix"]
+    assert not checks(report)["endpoint"]["ok"]
+
+
+def test_an_unlisted_model_that_answers_is_a_warning_naming_the_listed_ones(capsys):
+    """llama-cpp-python lists its model by file path and answers whatever name a request gives."""
+    with LoopbackModel(listed_models=("/models/SmolLM2-135M.gguf",)) as server:
+        server.enqueue(ADD)
+        code = main(["doctor", "--base-url", server.base_url, "--model", "smollm"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "warn endpoint: reachable; 1 models listed, but not 'smollm'" in out
+    assert "(listed: /models/SmolLM2-135M.gguf), yet a request naming it was answered" in out
+    assert "FAIL" not in out
+
+
+@pytest.mark.parametrize(
+    "slots, setting, found",
+    [
+        (1, "auto", "one request at a time: a second request stopped the first reply"),
+        (2, "auto", "side by side: two requests at once were both answered whole"),
+        (1, "serial", "one request at a time (the concurrency setting is serial)"),
+    ],
+)
+def test_doctor_reports_whether_the_server_takes_two_requests_at_once(
+    capsys, slots, setting, found
+):
+    with LoopbackModel(slots=slots, piece_delay=0.02) as server:
+        server.enqueue(ADD)
+        code, report = run_doctor(
+            capsys, "--base-url", server.base_url, "--model", "loopback", "--concurrency", setting
+        )
+    assert code == 0, report
+    assert checks(report)["concurrency"]["detail"].startswith(found)
+    assert server.cuts() == (
+        ["GeneratedCode"] if found.startswith("one request at a time:") else []
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,7 +135,17 @@ def test_doctor_reports_the_sandbox_level(model, capsys):
     model.enqueue(ADD)
     code, report = run_doctor(capsys, "--base-url", model.base_url, "--model", "loopback")
     sandbox = checks(report)["sandbox"]
-    assert sandbox["ok"] and sandbox["detail"].startswith("isolation full"), sandbox
+    assert sandbox["ok"], sandbox
+    # Each level says what it guarantees, where the machine reaches it (full here; filesystem
+    # where user namespaces are off)
+    if sandbox["detail"].startswith("isolation full:"):
+        assert "no network (a network namespace of its own" in sandbox["detail"], sandbox
+    else:
+        assert sandbox["detail"].startswith("isolation filesystem:"), sandbox
+        assert "no network (every socket but a connected pair refused by seccomp" in sandbox[
+            "detail"
+        ]
+        assert "no PID namespace" in sandbox["detail"]
 
 
 def test_the_set_up_check_ignores_a_hostile_workspace(tmp_path):

@@ -789,8 +789,9 @@ def test_every_runner_module_keeps_to_python_3_8() -> None:
 def run_filter(
     program: list[tuple[int, int, int, int]], nr: int, arch: int, arg0: int = 0, arg1: int = 0
 ) -> int:
-    """What a classic BPF seccomp program returns for one system call (the few opcodes it uses)."""
-    data = {0: nr, 4: arch, 16: arg0, 24: arg1}
+    """What a classic BPF seccomp program returns for one system call (the few opcodes it uses;
+    a 32-bit load of an argument reads its low half, as the kernel's does on little-endian)."""
+    data = {0: nr, 4: arch, 16: arg0 & 0xFFFFFFFF, 24: arg1 & 0xFFFFFFFF}
     accumulator, pc = 0, 0
     while True:
         code, jt, jf, k = program[pc]
@@ -808,28 +809,55 @@ def run_filter(
             raise AssertionError(f"unexpected opcode {code:#x}")
 
 
-@pytest.mark.parametrize(
-    ("machine", "arch", "socket_nr", "socketpair_nr"),
-    [("x86_64", 0xC000003E, 41, 53), ("aarch64", 0xC00000B7, 198, 199)],
-)
-def test_the_seccomp_filter_refuses_unix_sockets_only(
-    machine, arch, socket_nr, socketpair_nr
-) -> None:
+SECCOMP_ALLOW, SECCOMP_EACCES = 0x7FFF0000, 0x00050000 | 13
+# machine: (AUDIT_ARCH_*, socket, socketpair, prctl, keyctl, add_key, request_key, inotify_init1,
+# fanotify_init, shmget, semget, msgget)
+SECCOMP_NUMBERS = {
+    "x86_64": (0xC000003E, 41, 53, 157, 250, 248, 249, 294, 300, 29, 64, 68),
+    "aarch64": (0xC00000B7, 198, 199, 167, 219, 217, 218, 26, 262, 194, 190, 186),
+}
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+@pytest.mark.parametrize("inet", [True, False], ids=["network-namespace", "no-namespace"])
+def test_the_seccomp_filter_allows_only_the_sockets_the_run_needs(machine, inet) -> None:
     from codegen.execution.runner import seccomp
 
-    program = seccomp.filter_program(*seccomp._ARCHITECTURES[machine])
-    allow, eacces = 0x7FFF0000, 0x00050000 | 13
-    assert run_filter(program, socket_nr, arch, arg0=1) == eacces  # socket(AF_UNIX, ...)
-    assert run_filter(program, socket_nr, arch, arg0=2) == allow  # socket(AF_INET, ...)
-    assert run_filter(program, socketpair_nr, arch, arg0=1, arg1=1) == allow  # AF_UNIX, SOCK_STREAM
-    assert run_filter(program, socketpair_nr, arch, arg0=1, arg1=5) == allow  # SOCK_SEQPACKET
-    assert run_filter(program, socketpair_nr, arch, arg0=1, arg1=2) == eacces  # SOCK_DGRAM
-    assert run_filter(program, socketpair_nr, arch, arg0=1, arg1=2 | 0o2000000) == eacces  # CLOEXEC
-    assert run_filter(program, 425, arch) == eacces  # io_uring_setup
-    assert run_filter(program, 0, arch) == allow
-    assert run_filter(program, socket_nr, 0x40000003, arg0=2) == eacces  # an i386 call on x86-64
+    arch, socket_nr, socketpair_nr, *_ = SECCOMP_NUMBERS[machine]
+    program = seccomp.filter_program(*seccomp._ARCHITECTURES[machine], inet=inet)
+
+    def verdict(nr: int, arg0: int = 0, arg1: int = 0, on: int = arch) -> int:
+        return run_filter(program, nr, on, arg0, arg1)
+
+    inet_verdict = SECCOMP_ALLOW if inet else SECCOMP_EACCES
+    for family in (2, 10):  # AF_INET, AF_INET6: only in a network namespace of its own
+        for kind in (1, 2, 3):  # stream, datagram, raw
+            assert verdict(socket_nr, family, kind) == inet_verdict, (family, kind)
+    for family in (1, 16, 17, 0, 38, 40):  # unix, netlink, packet, unspec, alg, vsock
+        assert verdict(socket_nr, family, 1) == SECCOMP_EACCES, family
+    assert verdict(socket_nr, 2 | (1 << 32), 2) == inet_verdict  # the kernel reads 32 bits
+    assert verdict(socketpair_nr, 1, 1) == SECCOMP_ALLOW  # AF_UNIX, SOCK_STREAM
+    assert verdict(socketpair_nr, 1, 5 | 0o2000000 | 0o4000) == SECCOMP_ALLOW  # seqpacket, flags
+    for kind in (2, 3, 2 | 0o2000000):  # datagram, raw (made a datagram pair), with CLOEXEC
+        assert verdict(socketpair_nr, 1, kind) == SECCOMP_EACCES, kind
+    assert verdict(socketpair_nr, 30, 1) == SECCOMP_EACCES  # a pair of another family (TIPC)
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+def test_the_seccomp_filter_refuses_keyrings_watches_and_foreign_calls(machine) -> None:
+    from codegen.execution.runner import seccomp
+
+    arch, _, _, prctl_nr, *refused = SECCOMP_NUMBERS[machine]
+    program = seccomp.filter_program(*seccomp._ARCHITECTURES[machine], inet=True)
+    for nr in [*refused, 425]:  # keyrings, watches, System V IPC, io_uring_setup
+        assert run_filter(program, nr, arch) == SECCOMP_EACCES, nr
     if machine == "x86_64":
-        assert run_filter(program, 0x40000000 | socket_nr, arch, arg0=1) == eacces  # x32
+        assert run_filter(program, 253, arch) == SECCOMP_EACCES  # inotify_init
+        assert run_filter(program, 0x40000000 | 41, arch, 2) == SECCOMP_EACCES  # x32
+    assert run_filter(program, prctl_nr, arch, 4) == SECCOMP_EACCES  # PR_SET_DUMPABLE
+    assert run_filter(program, prctl_nr, arch, 15) == SECCOMP_ALLOW  # PR_SET_NAME
+    assert run_filter(program, 0, arch) == SECCOMP_ALLOW
+    assert run_filter(program, 102, 0x40000003, 1) == SECCOMP_EACCES  # i386 socketcall on x86-64
 
 
 def test_a_run_leaves_the_callers_environment_alone() -> None:

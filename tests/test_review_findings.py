@@ -55,7 +55,7 @@ def test_a_datagram_socketpair_cannot_send_to_a_unix_socket_outside_the_run(
     finally:
         listener.close()
     assert received == []
-    if not hostile.confined(run, isolation, "seccomp-unix-sockets"):
+    if not hostile.confined(run, isolation, "seccomp"):
         return
     results = hostile.outcomes(run)
     assert results.pop("TestJournal.test_stream_socketpair_still_works") == ("passed", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import subprocess
@@ -49,3 +50,20 @@ def test_read_only_folders_inside_are_removed(tmp_path):
     locked.parent.chmod(0)
     remove_tree(run)
     assert not run.exists()
+
+
+def test_a_chain_deeper_than_path_max_and_the_recursion_limit_is_removed(tmp_path):
+    run = tmp_path / "codegen-run"
+    run.mkdir()
+    fd = os.open(run, os.O_RDONLY)
+    for _ in range(3000):  # 6,000 characters of path below `run`
+        os.mkdir("d", dir_fd=fd)
+        child = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = child
+    os.close(os.open("deepest", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+    os.chmod(fd, 0o500)  # and the last folder read-only
+    os.close(fd)
+    remove_tree(run)
+    assert not run.exists()
+    assert list(tmp_path.iterdir()) == []

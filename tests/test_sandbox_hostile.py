@@ -330,7 +330,7 @@ def test_no_unix_socket_outside_the_run_folder_is_reached(scene, isolation):
     finally:
         listener.close()
     assert listener.received == []
-    if not confined(run, isolation, "seccomp-unix-sockets"):
+    if not confined(run, isolation, "seccomp"):
         return
     results = outcomes(run)
     assert results.pop("TestAgent.test_socketpair_still_works") == ("passed", "")

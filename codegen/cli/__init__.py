@@ -52,6 +52,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         ),
     )
     group.add_argument(
+        "--concurrency",
+        choices=["auto", "parallel", "serial"],
+        help=(
+            "send the runner and tests requests at once or one after the other (default auto: at"
+            " once, until the server cuts a reply when a second request arrives)"
+        ),
+    )
+    group.add_argument(
         "--tracing",
         choices=["auto", "local", "wandb", "off"],
         help="where Weave traces go (default auto)",
@@ -258,6 +266,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "max_tokens",
             "structured_output",
             "test_framework",
+            "concurrency",
         )
     }
     notices: list[str] = []

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import platform
 import time
 from dataclasses import asdict, dataclass
 
-from ..errors import CodegenError
+from ..errors import CodegenError, ModelCallError
 from ..settings import ENVIRONMENT_VARIABLES, UNSANDBOXED_SETTINGS, Settings, mask_secret
+
+ADD_PROMPT = "Write `def add(a: int, b: int) -> int` returning a + b."
 
 
 @dataclass
@@ -18,6 +21,13 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False  # passed, with something the user may want to change
+
+    @property
+    def label(self) -> str:
+        if not self.ok:
+            return "FAIL"
+        return "warn" if self.warning else "ok  "
 
 
 def credentials_check(settings: Settings) -> Check:
@@ -56,11 +66,14 @@ async def endpoint_check(settings: Settings) -> Check:
         listed = settings.model in names if names else None
         detail = f"reachable; {len(names)} models listed"
         if listed is False:
+            # A failure unless a request naming the model is answered (model_checks decides):
+            # llama-cpp-python lists its file path and serves any name.
             return Check(
                 "endpoint",
                 False,
-                f"{detail}, but not {settings.model!r}",
+                f"{detail}, but not {settings.model!r} (listed: {', '.join(names[:8])})",
                 f"pick one of {', '.join(names[:8])} with --model or CODEGEN_MODEL",
+                warning=True,
             )
         return Check("endpoint", True, detail)
     except openai.AuthenticationError:
@@ -86,30 +99,38 @@ async def endpoint_check(settings: Settings) -> Check:
         await client.close()
 
 
-async def structured_output_check(settings: Settings) -> Check:
+async def model_checks(settings: Settings) -> tuple[list[Check], bool]:
+    """Structured output, then concurrency, with one client (the mode it found serves both); and
+    whether the endpoint answered a request naming the model at all."""
     from ..model.llm import ModelClient
+
+    client = ModelClient(settings)
+    try:
+        check, answered = await structured_output_check(settings, client)
+        checks = [check]
+        if check.ok:
+            checks.append(await concurrency_check(client))
+        return checks, answered
+    finally:
+        await client.close()
+
+
+async def structured_output_check(settings: Settings, client) -> tuple[Check, bool]:
     from ..model.schemas import GeneratedCode
     from ..model.structured_output import LADDERS
 
-    client = ModelClient(settings)
     started = time.perf_counter()
     try:
-        reply = await client.ask(
-            GeneratedCode,
-            "Write `def add(a: int, b: int) -> int` returning a + b.",
-            step="doctor",
-            prompt="add",
-        )
+        reply = await client.ask(GeneratedCode, ADD_PROMPT, step="doctor", prompt="add")
     except CodegenError as error:
-        return Check(
+        check = Check(
             "structured output",
             False,
             str(error),
             "pick a structured-output mode the endpoint accepts (--structured-output"
             " auto|json_schema|json_object|text), or a model that answers in JSON",
         )
-    finally:
-        await client.close()
+        return check, not isinstance(error, ModelCallError)
     mode = client.structured_output_mode
     stepped_down = (
         ""
@@ -117,7 +138,7 @@ async def structured_output_check(settings: Settings) -> Check:
         else ", after the endpoint rejected the modes before it"
     )
     ok = "def add" in reply.code
-    return Check(
+    check = Check(
         "structured output",
         ok,
         f"{settings.model} answered a GeneratedCode in {mode} mode{stepped_down} in"
@@ -125,6 +146,30 @@ async def structured_output_check(settings: Settings) -> Check:
         + ("" if ok else ", but without the asked-for function"),
         "" if ok else "try a stronger model",
     )
+    return check, True
+
+
+async def concurrency_check(client) -> Check:
+    """Two requests at once, as a generation sends the runner and tests requests: does the
+    endpoint answer both, or stop one (then codegen sends them one after the other)?"""
+    from ..model.schemas import GeneratedCode
+
+    if client.one_request_at_a_time:  # the setting says so: nothing to find out
+        return Check("concurrency", True, client.requests.describe())
+    outcomes = await asyncio.gather(
+        *(client.ask(GeneratedCode, ADD_PROMPT, step="doctor", prompt="add") for _ in range(2)),
+        return_exceptions=True,
+    )
+    failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if failed:
+        return Check(
+            "concurrency",
+            False,
+            f"two requests at once: {failed[0]}",
+            "set --concurrency serial (CODEGEN_CONCURRENCY, the editor's codegen.concurrency)"
+            " if the server serves one request at a time",
+        )
+    return Check("concurrency", True, client.requests.describe())
 
 
 async def sandbox_check(settings: Settings) -> Check:
@@ -170,15 +215,29 @@ def tracing_check(settings: Settings) -> Check:
     return Check("tracing", True, f"local files under {local_trace_dir(settings.weave_project)}")
 
 
+async def endpoint_checks(settings: Settings) -> list[Check]:
+    """The endpoint, then what its model answers. A model the endpoint does not list is a
+    warning when a request naming it is answered, a failure when not."""
+    endpoint = await endpoint_check(settings)
+    if not (endpoint.ok or endpoint.warning):
+        return [endpoint]
+    answering, answered = await model_checks(settings)
+    if endpoint.warning:
+        endpoint.ok = answered
+        endpoint.warning = answered
+        if answered:
+            endpoint.detail += ", yet a request naming it was answered"
+            endpoint.fix = f"if that is not the model you meant, {endpoint.fix}"
+    return [endpoint, *answering]
+
+
 async def doctor_command(args: argparse.Namespace, settings: Settings) -> int:
     checks = [
         Check("python", True, f"{platform.python_version()} at {platform.python_implementation()}")
     ]
     checks.append(credentials_check(settings))
     if checks[-1].ok:
-        checks.append(await endpoint_check(settings))
-        if checks[-1].ok:
-            checks.append(await structured_output_check(settings))
+        checks.extend(await endpoint_checks(settings))
     checks.append(await sandbox_check(settings))
     checks.append(tracing_check(settings))
     ok = all(c.ok for c in checks)
@@ -186,7 +245,7 @@ async def doctor_command(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps({"ok": ok, "checks": [asdict(c) for c in checks]}, indent=2))
     else:
         for check in checks:
-            print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+            print(f"{check.label} {check.name}: {check.detail}")
             if check.fix:
                 print(f"     fix: {check.fix}")
         variables = ", ".join(sorted(ENVIRONMENT_VARIABLES.values()))

@@ -2,12 +2,12 @@
 
 The child (the ``runner`` package) confines itself before any generated code runs: Landlock keeps it
 to reading the interpreter and the project's sources and writing its own run folder, with no TCP
-and no signals to outside processes; a seccomp filter refuses it Unix-domain sockets (which
-Landlock does not cover); new user, network, PID and IPC namespaces leave it no network
-at all and take every process it starts down with the run.  Each layer is used where the platform
-has it, and the level reached is reported with every result.  The parent reads nothing from the run
-folder: results come over an inherited pipe, each line carrying a per-run token, and only for tests
-the test file defines.
+and no signals to outside processes; a seccomp filter refuses it what Landlock does not cover
+(Unix-domain, UDP and raw sockets, the kernel keyring, file watches); new user, network, PID and
+IPC namespaces leave it no network at all and take every process it starts down with the run.
+Each layer is used where the platform has it, and the level reached is reported with every result.
+The parent reads nothing from the run folder: results come over an inherited pipe, each line
+carrying a per-run token, and only for tests the test file defines.
 """
 
 from __future__ import annotations

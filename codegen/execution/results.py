@@ -92,14 +92,31 @@ class Isolation:
     missing: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        text = {
-            "full": "full (files, network and processes confined)",
-            "filesystem": "filesystem only",
-            "none": "none (generated code runs with your permissions)",
-        }.get(self.level, self.level)
+        """The level and what it guarantees, in a user's words; what the machine lacks."""
+        text = self.level + _GUARANTEES.get(self.level, "")
         return text + (
             f"; missing: {'; '.join(self.missing)}" if self.missing and self.level != "full" else ""
         )
+
+
+_COMMON = (
+    "files confined by Landlock (it reads the interpreter and your project's sources without"
+    " dotfiles and keys, and writes only its own run folder); no Unix sockets, kernel keyring or"
+    " file watches (refused by seccomp); time, memory, disk and process-count limits"
+)
+_GUARANTEES = {
+    "full": (
+        f": {_COMMON}; no network (a network namespace of its own: only a private loopback); every"
+        " process it starts ends with the run (a PID namespace of its own)"
+    ),
+    "filesystem": (
+        f": {_COMMON}; no network (every socket but a connected pair refused by seccomp, UDP and"
+        " raw included); no PID namespace (user namespaces are off here): the supervisor ends"
+        " every process the run starts when it ends, and signals to processes outside are refused"
+        " only where Landlock can scope them (Linux 6.12)"
+    ),
+    "none": ": no sandbox; generated code would run with your permissions",
+}
 
 
 UNSANDBOXED_REFUSAL = (

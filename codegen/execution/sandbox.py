@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-import shutil
 import stat
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 from .results import RunSpec
+from .runner import tree
 
 # The only variables generated code sees from our environment (plus LC_*); everything else,
 # secrets included, stays out whatever its name.
@@ -34,7 +35,8 @@ ALLOWED_ENV = frozenset(
 )
 MAX_OPEN_FILES = 256
 MAX_FILE_MB = 64  # any one file the tests write
-MAX_DISK_MB = 256  # everything in the run folder
+MAX_DISK_MB = 256  # everything in the run folder, and the deleted files the run still holds
+MAX_TASKS = 256  # processes and threads of the run at once
 
 
 class SupportDirectory:
@@ -82,27 +84,44 @@ def _coverage_package_dir() -> Path | None:
 
 
 def remove_tree(path: Path) -> None:
-    """Remove a folder whatever the tests left in it (read-only folders, FIFOs, symlinks)."""
+    """Remove a folder whatever the tests left in it: read-only or locked folders, FIFOs, symlinks,
+    chains of folders deeper than PATH_MAX or the recursion limit.
 
-    root = os.path.abspath(path)
+    Only the tree itself is ever made writable, never the folder holding it (the temporary folder,
+    /tmp), and nothing is followed out of it.
+    """
 
-    def inside(name: str) -> bool:
-        return os.path.commonpath([root, os.path.abspath(name)]) == root
+    def visit(fd: int) -> list[str]:
+        folders = []
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.name)
+                else:
+                    _as_owner(fd, partial(os.unlink, entry.name, dir_fd=fd))
+        return folders
 
-    def make_writable_and_retry(function, failed_path, _):
-        with contextlib.suppress(OSError):
-            # Only folders of the tree itself: its parent is the temporary folder (/tmp), which a
-            # failure to remove the tree's root must never make private.
-            parent = os.path.dirname(failed_path)
-            if inside(parent):
-                os.chmod(parent, stat.S_IRWXU)
-            if not os.path.islink(failed_path) and os.path.isdir(failed_path):
-                os.chmod(failed_path, stat.S_IRWXU)
-            function(failed_path)
+    def leave(fd: int, name: str) -> None:
+        _as_owner(fd, partial(os.rmdir, name, dir_fd=fd))
 
-    shutil.rmtree(path, onerror=make_writable_and_retry)
-    if path.exists():
-        shutil.rmtree(path, ignore_errors=True)
+    with contextlib.suppress(OSError):  # gone already, or moved by someone else: nothing to do
+        tree.walk(path, visit, leave, make_accessible=True)
+        os.rmdir(path)
+
+
+def _as_owner(folder_fd: int, change: Callable[[], None]) -> None:
+    """Make a change in a folder, giving the folder back its owner's rights if it was locked; a
+    change that still fails (an immutable file) is left, and the rest of the tree goes on."""
+    try:
+        change()
+        return
+    except PermissionError:
+        pass
+    except OSError:
+        return
+    with contextlib.suppress(OSError):
+        os.chmod(folder_fd, stat.S_IRWXU)
+        change()
 
 
 class Sandbox:
@@ -161,6 +180,7 @@ class Sandbox:
             "max_file_bytes": MAX_FILE_MB * 1024 * 1024,
             "max_disk_bytes": MAX_DISK_MB * 1024 * 1024,
             "max_open_files": MAX_OPEN_FILES,
+            "max_tasks": MAX_TASKS,
             "allow_unsandboxed": spec.allow_unsandboxed,
             "no_namespaces": "namespaces" in spec.layers_off,
             "no_landlock": "landlock" in spec.layers_off,

@@ -15,7 +15,7 @@ from .results import (
     TestCaseResult,
     TestRunResult,
 )
-from .sandbox import MAX_DISK_MB
+from .sandbox import MAX_DISK_MB, MAX_TASKS
 from .waiting import MAX_RESULTS_BYTES
 
 
@@ -291,6 +291,8 @@ def _interruption(
         "memory": f"used more than {spec.memory_mb} MB of memory together",
         "disk": f"wrote more than {MAX_DISK_MB} MB into their folder",
         "files": "created too many files in their folder",
+        "processes": f"ran more than {MAX_TASKS} processes and threads at once",
+        "hidden": "hid their open files from the sandbox's supervisor",
         "output": f"sent more than {MAX_RESULTS_BYTES // (1024 * 1024)} MB of results",
     }
     if run.limit in sizes:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 
 from .pool import Runner
+from .runner.channel import EVENTS, MAX_LINE_BYTES, MAX_NESTING
 
 TAIL_BYTES = 4096
 MAX_RESULTS_BYTES = 16 * 1024 * 1024  # what the parent reads back from the results pipe
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[][{}]")
 
 
 def _open_pidfd(process: subprocess.Popen) -> int | None:
@@ -63,6 +67,31 @@ async def _wait_in_thread(process: subprocess.Popen, timeout: float | None) -> b
         return False
 
 
+def _nesting(line: bytes) -> int:
+    """How deep the brackets of a JSON text nest (those inside strings do not count)."""
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub(b'""', line)):
+        depth += 1 if bracket in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _parse_event(line: bytes) -> dict | None:
+    """The event a results line holds, or None for anything the protocol does not define (no
+    longer than a line may be, nested no deeper than its events, named as one of them)."""
+    if len(line) > MAX_LINE_BYTES:
+        return None
+    if line.count(b"[") + line.count(b"{") > MAX_NESTING and _nesting(line) > MAX_NESTING:
+        return None
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(event, dict) or event.get("event") not in EVENTS:
+        return None
+    return event
+
+
 class Collector:
     """Reads a runner's three pipes without blocking the loop: bounded results, output tails."""
 
@@ -73,6 +102,7 @@ class Collector:
         self.foreign_lines = 0
         self.overflowed = asyncio.Event()
         self._partial = b""
+        self._overlong = False  # within a line past MAX_LINE_BYTES: dropped up to its end
         self._received = 0
         self._tails = {runner.stdout: bytearray(), runner.stderr: bytearray()}
         self._fds = (runner.results, runner.stdout, runner.stderr)
@@ -118,18 +148,18 @@ class Collector:
         lines = (self._partial + data).split(b"\n")
         self._partial = lines.pop()
         for line in lines:
-            self._take_line(line)
+            if self._overlong:
+                self._overlong = False  # the end of a line already counted as foreign
+            else:
+                self._take_line(line)
+        if len(self._partial) > MAX_LINE_BYTES:
+            if not self._overlong:
+                self.foreign_lines += 1
+            self._partial, self._overlong = b"", True
 
     def _take_line(self, line: bytes) -> None:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            event = None
-        if (
-            not isinstance(event, dict)
-            or event.get("token") != self._token
-            or not isinstance(event.get("event"), str)
-        ):
+        event = _parse_event(line)
+        if event is None or event.get("token") != self._token:
             self.foreign_lines += 1
             return
         self.events.append(event)
@@ -140,9 +170,9 @@ class Collector:
             if fd != self._results_fd or not self.overflowed.is_set():
                 self._readable(fd)
             self._unwatch(fd)
-        if self._partial.strip():
+        if self._partial.strip() and not self._overlong:
             self._take_line(self._partial)
-            self._partial = b""
+        self._partial = b""
 
     def tail(self, fd: int) -> str:
         return self._tails[fd].decode("utf-8", "replace")

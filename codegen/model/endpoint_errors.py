@@ -112,6 +112,22 @@ def finish_reason_message(error: Exception | type[Exception]) -> str:
     return "The endpoint's content filter stopped the reply; rephrase the prompt."
 
 
+def closed_early_message(endpoint: str, how: str, serial: bool) -> str:
+    """Asked twice, cut twice: what happened, and what to change."""
+    said = f"The server at {endpoint} closed the reply early, twice ({how})."
+    if serial:
+        return (
+            f"{said} Requests already went one at a time: check the server's logs (it may have"
+            " stopped or run out of memory), then try again."
+        )
+    return (
+        f"{said} If it serves one request at a time (llama-cpp-python's server stops a reply when"
+        " another request arrives, unless started with --interrupt_requests False), send requests"
+        " one after the other: --concurrency serial, CODEGEN_CONCURRENCY=serial or the editor's"
+        " codegen.concurrency setting. Otherwise check the server's logs and try again."
+    )
+
+
 def all_rejected_message(endpoint: str, settings: Settings, rejected: list[str]) -> str:
     tried = "; ".join(rejected)
     if settings.structured_output == "auto":

@@ -3,9 +3,7 @@ endpoint takes."""
 
 from __future__ import annotations
 
-import inspect
 import logging
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,16 +11,19 @@ from ..errors import ModelCallError, ModelRefusal, ModelReplyError
 from ..progress import TokenCallback
 from ..settings import Settings
 from . import structured_output as so
+from .concurrency import RequestGate, StreamCut
 from .endpoint_errors import (
     all_rejected_message,
     body_text,
     call_error,
+    closed_early_message,
     finish_reason_message,
     inspect_response,
     rejected_parameter,
     status_detail,
 )
 from .recording import AnswerRecorder, AnswerReplayer, request_key
+from .streaming import ReceivedReply, finished_reply, read_stream
 from .structured_output import Reply
 
 if TYPE_CHECKING:
@@ -49,7 +50,9 @@ class ModelClient:
     `max_completion_tokens`, and one that refuses `temperature` without it; each at most once per
     client, which remembers it (no list of model names: they change, and proxies rename them). One
     client serves one endpoint and model for a session (a CLI command; a language-server
-    configuration), so each endpoint is probed once per session.
+    configuration), so each endpoint is probed once per session. A stream cut short is asked
+    again once; a cut while another request was in flight also teaches the client's RequestGate
+    that the endpoint serves one request at a time.
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class ModelClient:
         self._mode = self._ladder[0]  # where rejections have led so far
         self._token_limit = MAX_TOKENS  # the name the endpoint takes the reply token limit under
         self._sends_temperature = settings.temperature is not None  # until the endpoint refuses it
+        self.requests = RequestGate(settings.concurrency)
         if self._replayer is None:
             settings.require_endpoint()
 
@@ -77,6 +81,11 @@ class ModelClient:
         """The mode the next request is made in: the first of the ladder, or where rejections
         led."""
         return self._mode
+
+    @property
+    def one_request_at_a_time(self) -> bool:
+        """Whether requests go one after the other: the setting, or a cut stream showed it."""
+        return self.requests.serial
 
     def prepare(self) -> None:
         """Import the SDK and build its client now (the language server's warm-up), not on the first
@@ -145,11 +154,21 @@ class ModelClient:
 
         mode = self.structured_output_mode
         rejected: list[str] = []
+        cut: StreamCut | None = None
         while True:
             try:
-                return await self._ask_in_mode(
-                    mode, response_model, messages, step=step, on_tokens=on_tokens
-                )
+                async with self.requests.slot(self.endpoint):
+                    return await self._ask_in_mode(
+                        mode, response_model, messages, step=step, on_tokens=on_tokens
+                    )
+            except StreamCut as again:
+                if cut is not None:  # asked twice, cut twice
+                    raise ModelCallError(
+                        closed_early_message(self.endpoint, again.how, self.requests.serial),
+                        step=step,
+                    ) from None
+                cut = again
+                log.info("%s: %s; asking once more", self.endpoint, again.how)
             except openai.APIStatusError as error:
                 if self._adapt_sampling(error):
                     continue  # the same request again, without what the endpoint refused
@@ -191,19 +210,10 @@ class ModelClient:
             response_format = so.response_format(mode, response_model)
             if response_format is not None:
                 request["response_format"] = response_format
-        received = _Received(on_tokens)
+        received = ReceivedReply(on_tokens)
         # create(stream=True), not the SDK's stream() helper: weave traces create, streamed or not.
         stream = await self._client().chat.completions.create(**request, stream=True)
-        try:
-            async for chunk in stream:
-                for choice in chunk.choices:
-                    received.add_choice(choice, step)
-        finally:
-            # A reply refused half-way stops here
-            closing = stream.close() if hasattr(stream, "close") else None
-            # The SDK's stream closes asynchronously, weave's wrapper does not
-            if inspect.isawaitable(closing):
-                await closing
+        await read_stream(stream, received, step)
         if received.refusal:
             raise ModelRefusal(f"The model refused: {received.refusal}", step=step)
         if received.finish_reason == "length":
@@ -212,7 +222,7 @@ class ModelClient:
             raise ModelReplyError(
                 finish_reason_message(openai.ContentFilterFinishReasonError), step=step
             )
-        return so.read_reply(response_model, received.content, mode=mode, step=step)
+        return finished_reply(response_model, received, mode=mode, step=step)
 
     def _sampling(self) -> dict[str, Any]:
         sampling: dict[str, Any] = {self._token_limit: self.settings.max_tokens}
@@ -268,42 +278,3 @@ def _json_schema_format(response_model: type[Reply]) -> dict[str, Any]:
         "type": "json_schema",
         "json_schema": {"name": response_model.__name__, "schema": schema, "strict": True},
     }
-
-
-class _Received:
-    """A streamed reply so far: its text (capped, so an endless reply stops early) and progress
-    reports."""
-
-    def __init__(self, on_tokens: TokenCallback | None):
-        self._on_tokens = on_tokens
-        self._started = time.monotonic()
-        self._parts: list[str] = []
-        self._refusal: list[str] = []
-        self.pieces = 0
-        self.characters = 0
-        self.finish_reason: str | None = None
-
-    @property
-    def content(self) -> str:
-        return "".join(self._parts)
-
-    @property
-    def refusal(self) -> str:
-        return "".join(self._refusal)
-
-    def add_choice(self, choice, step: str) -> None:
-        delta = choice.delta
-        text = getattr(delta, "content", None) or ""
-        refusal = getattr(delta, "refusal", None) or ""
-        if choice.finish_reason:
-            self.finish_reason = choice.finish_reason
-        if not (text or refusal):
-            return
-        (self._parts if text else self._refusal).append(text or refusal)
-        self.pieces += 1
-        self.characters += len(text) + len(refusal)
-        # Room for JSON escapes and the wrapping object
-        if self.characters > 2 * so.MAX_CODE_BYTES + 10_000:
-            raise so.reply_too_big(self.characters, step)
-        if self._on_tokens is not None:
-            self._on_tokens(step, self.pieces, time.monotonic() - self._started)

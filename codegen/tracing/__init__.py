@@ -227,6 +227,7 @@ def _start_wandb(project: str, wandb_api_key: str | None, init_timeout: float) -
     os.environ.setdefault("WEAVE_HTTP_TIMEOUT", f"{max(init_timeout, 1.0):g}")
     import weave  # here, so that the import is not charged to init_timeout
 
+    weave_compat.tolerate_partial_streams()  # before weave.init patches the openai SDK
     outcome: dict[str, Any] = {}
 
     def run_init() -> None:

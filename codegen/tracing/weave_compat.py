@@ -29,6 +29,7 @@ INTERNALS = (
     ("weave.trace.context.weave_client_context", "set_weave_client_global"),
     ("weave.trace.weave_client", "WeaveClient"),
     ("weave.integrations", "patch_openai"),
+    ("weave.integrations.openai.openai_sdk", "openai_on_finish_post_processor"),
     ("weave.vendor.weave_server_sdk.types", "FeedbackCreateResponse"),
     ("weave.trace.urls", "project_weave_root_url"),
     ("weave.trace.env", "weave_trace_server_url"),
@@ -73,9 +74,37 @@ def install_wal_client(entity: str, project: str, server: Any, wal_root: Path) -
             f"(got {getattr(wal, 'wal_dir', None)}); weave's internals changed"
         )
     set_global_client(client)
+    tolerate_partial_streams()
     # weave.init patches integrations itself; a hand-built client does not.
     weave.integrations.patch_openai()
     return client
+
+
+def tolerate_partial_streams() -> None:
+    """Let weave record a chat stream that stopped before its finish reason; call before weave
+    patches the openai SDK (patch_openai, weave.init), which reads the post-processor then.
+
+    weave turns the chunks it accumulated into a `ChatCompletion`, whose `finish_reason` may not
+    be None: for a stream the server cut, or that codegen stopped for its size, that raises, and
+    weave logs the traceback to the terminal as "Error capturing call output". The partial reply
+    is recorded as the chunk it is instead.
+    """
+    from pydantic import ValidationError
+    from weave.integrations.openai import openai_sdk
+
+    original = openai_sdk.openai_on_finish_post_processor
+    if getattr(original, "tolerates_partial_streams", False):
+        return
+
+    def post_process(value: Any) -> Any:
+        try:
+            return original(value)
+        except ValidationError:
+            # The chunks so far, as weave accumulated them, finish_reason None and all
+            return value.model_dump(exclude_unset=True)
+
+    post_process.tolerates_partial_streams = True  # type: ignore[attr-defined]
+    openai_sdk.openai_on_finish_post_processor = post_process
 
 
 def global_client() -> Any:

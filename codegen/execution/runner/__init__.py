@@ -8,13 +8,14 @@ processes take part in a run:
 
 * the supervisor (the runner as started, ``job``): imports unittest and coverage, waits for its job
   on stdin, enters new user, network, IPC and PID namespaces where the kernel allows it, forks, then
-  watches the run (``supervision``): wall-clock time, memory summed over every process of the run,
-  disk used in the run folder.  It never runs generated code.
+  watches the run (``supervision``, ``usage``): wall-clock time, and memory, disk and tasks of the
+  whole run as the kernel counts them.  It never runs generated code.
 * the init (``init``): PID 1 of the new PID namespace (when there is one), so every process the run
   starts dies with it.  It applies the rlimits, Landlock (``confinement``: read-only interpreter,
   project sources and the copies under test, read-write working folder and TMPDIR, no TCP, no
-  signals or abstract sockets outside) and a seccomp filter (no Unix-domain sockets), then forks
-  the test process and reaps whatever is left.
+  signals or abstract sockets outside) and a seccomp filter (``seccomp``: no sockets but inet ones
+  in a network namespace and connected pairs, no keyring, no file watches), then forks the test
+  process and reaps whatever is left.
 * the test process (``measured_run``): imports the test file and runs it with the unittest or pytest
   driver; ``integrity`` notes beforehand what the framework looked like, so a change is reported.
 

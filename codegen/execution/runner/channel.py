@@ -14,10 +14,31 @@ The events, in the order a run sends them:
     {"event": "coverage", "executed": [...]}                   the module's lines that ran
     {"event": "done", "tests": N}                             the run finished normally
     {"event": "exit", "code", "signal", "limit"}              the supervisor's last word
+
+Each is an object whose values are scalars or lists of scalars: nothing nests deeper.
 """
 
 import json
 import os
+
+EVENTS = frozenset(
+    (
+        "runner",
+        "isolation",
+        "refused",
+        "coverage_unavailable",
+        "import_error",
+        "start",
+        "result",
+        "aborted",
+        "tampered",
+        "coverage",
+        "done",
+        "exit",
+    )
+)
+MAX_NESTING = 2  # an object holding lists
+MAX_LINE_BYTES = 1 << 20  # messages and tracebacks are cut far shorter (errors.py)
 
 
 class ResultsChannel:

@@ -12,7 +12,7 @@ from . import PRIVATE_DIR
 from .landlock import apply_landlock, landlock_abi
 from .linux import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWUSER, LIBC, libc_call
 from .readable import user_site_dir
-from .seccomp import refuse_unix_sockets
+from .seccomp import install_filter
 
 
 def enter_namespaces():
@@ -67,7 +67,9 @@ def drop_capabilities():
 
 
 def isolation_level(layers):
-    if "landlock-filesystem" not in layers:
+    """full: Landlock, the seccomp filter and the namespaces; filesystem: the first two; else
+    none."""
+    if "landlock-filesystem" not in layers or "seccomp" not in layers:
         return "none"
     if "network-namespace" in layers and "pid-namespace" in layers:
         return "full"
@@ -99,9 +101,10 @@ def confine(config, readable, namespace_layers, namespace_problem):
     else:
         missing.append("Landlock: " + landlock_problem)
     try:
-        layers.append(refuse_unix_sockets())
+        # In a network namespace of its own, inet sockets reach only the run's private loopback.
+        layers.append(install_filter(inet="network-namespace" in layers))
     except OSError as error:
-        missing.append(f"the Unix-socket filter (seccomp): {error.strerror or error}")
+        missing.append(f"the system-call filter (seccomp): {error.strerror or error}")
     return isolation_level(layers), layers, missing
 
 
@@ -125,9 +128,38 @@ def enter_sandbox(config):
     importlib.invalidate_caches()
 
 
-def set_limits(config):
-    """Apply CPU, address-space, file-size, open-file and core-dump limits; return those that
-    failed."""
+# RLIMIT_NPROC lets the run this many tasks past the supervisor's cap, so that the supervisor sees
+# a run over its cap (and stops it) before the kernel refuses it more.
+TASK_SLACK = 16
+
+
+def tasks_counted(in_user_namespace):
+    """The tasks RLIMIT_NPROC counts already (read before Landlock hides /proc).
+
+    It counts the tasks of the user in its user namespace: in the run's own, only the supervisor
+    and this process are there yet; outside one, every task of the user is.
+    """
+    if in_user_namespace:
+        return 2
+    uid, total = os.getuid(), 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                status = os.stat(f"/proc/{name}/task")  # one link per thread, plus two
+            except OSError:
+                continue
+            if status.st_uid == uid:
+                total += max(1, status.st_nlink - 2)
+    return total
+
+
+def set_limits(config, tasks_before):
+    """Apply CPU, address-space, file-size, open-file, task and core-dump limits; return those that
+    failed.
+
+    ``tasks_before``: what RLIMIT_NPROC counts already.  The kernel ignores that limit for root
+    (and for a uid 0 mapped to root): the supervisor's own count is the backstop.
+    """
     try:
         import resource
     except ImportError:  # not a Unix system: nothing to apply
@@ -135,11 +167,13 @@ def set_limits(config):
     usage = resource.getrusage(resource.RUSAGE_SELF)
     # CPU time counts from process start, and this process may have waited for its job.
     cpu = math.ceil(usage.ru_utime + usage.ru_stime) + config["cpu_seconds"]
+    tasks = tasks_before + config["max_tasks"] + TASK_SLACK
     wanted = {
         "RLIMIT_CPU": (cpu, cpu + 2),  # SIGXCPU at the soft limit, SIGKILL at the hard one
         "RLIMIT_AS": (config["memory_bytes"], config["memory_bytes"]),
         "RLIMIT_FSIZE": (config["max_file_bytes"], config["max_file_bytes"]),
         "RLIMIT_NOFILE": (config["max_open_files"], config["max_open_files"]),
+        "RLIMIT_NPROC": (tasks, tasks),
         "RLIMIT_CORE": (0, 0),
     }
     failed = []

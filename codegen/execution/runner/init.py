@@ -6,7 +6,7 @@ import select
 import signal
 import sys
 
-from .confinement import confine, enter_sandbox, set_limits
+from .confinement import confine, enter_sandbox, set_limits, tasks_counted
 from .linux import PR_SET_PDEATHSIG, try_prctl
 
 
@@ -16,6 +16,7 @@ def init_main(config, results, readable, namespaces, lifeline_read, status_write
     if select.select([lifeline_read], [], [], 0)[0]:
         os._exit(71)  # the supervisor died before we could ask to die with it
     os.setsid()
+    tasks_before = tasks_counted("user-namespace" in namespaces[0])
     level, layers, missing = confine(config, readable, *namespaces)
     results.emit("isolation", level=level, layers=layers, missing=missing)
     if config.get("probe"):
@@ -24,7 +25,7 @@ def init_main(config, results, readable, namespaces, lifeline_read, status_write
         results.emit("refused", reason="no sandbox")
         os._exit(0)
     enter_sandbox(config)
-    limits_failed = set_limits(config)
+    limits_failed = set_limits(config, tasks_before)
     if limits_failed:
         sys.stderr.write("codegen sandbox: could not apply {}\n".format(", ".join(limits_failed)))
     init_process(status_write, [lifeline_read], test_main)

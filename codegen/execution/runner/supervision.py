@@ -1,10 +1,12 @@
-"""The supervisor's watch over a run: wall clock, memory summed over its processes, disk used in
-its folder; the end reported."""
+"""The supervisor's watch over a run: wall clock, memory, disk and tasks of the whole run (counted
+by ``usage``); the end reported."""
 
 import os
 import select
 import signal
 import time
+
+from .usage import disk_bytes, memory_over, task_count
 
 
 def _children(pid):
@@ -32,43 +34,13 @@ def descendants(pid):
     return result
 
 
-def _anonymous_resident_bytes(pids):
-    """Resident memory not backed by files (statm's resident minus shared), summed over ``pids``."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/statm") as stream:
-                fields = stream.read().split()
-            total += (int(fields[1]) - int(fields[2])) * page
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
-
-
-def _disk_bytes(root, limit_entries=10000):
-    total, seen, stack = 0, 0, [root]
-    while stack:
-        try:
-            entries = list(os.scandir(stack.pop()))
-        except OSError:
-            continue
-        for entry in entries:
-            seen += 1
-            if seen > limit_entries:
-                return None  # too many files to be an honest test run
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                else:
-                    total += entry.stat(follow_symlinks=False).st_blocks * 512
-            except OSError:
-                continue
-    return total
-
-
 def _kill_all(pid):
-    """SIGKILL ``pid`` and everything below it (children first found, then the process itself)."""
+    """SIGKILL ``pid`` and everything below it (its process group at once, then the children found,
+    then the process itself)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)  # the init leads the run's session: a fork bomb's too
+    except OSError:
+        pass
     for _ in range(3):
         below = descendants(pid)
         for child in below:
@@ -95,15 +67,18 @@ def _reap_orphans():
 
 
 class _Watch:
-    """The limits the supervisor holds a run to: wall clock, memory of the whole run, disk used."""
+    """The limits the supervisor holds a run to: wall clock, and memory, disk and tasks of the whole
+    run."""
 
     def __init__(self, config, child):
         self.child = child
         self.deadline = time.monotonic() + config["timeout"]
         self.memory_limit = config["memory_bytes"]
         self.disk_limit = config["max_disk_bytes"]
+        self.task_limit = config["max_tasks"]
         self.run_root = config["run_root"]
         self.next_disk = 0.0
+        self.hidden: set = set()  # processes whose files could not be looked at, last time
         self.stopped = False
 
     def stop(self, *_):
@@ -117,17 +92,27 @@ class _Watch:
             return "stopped"
         if now >= self.deadline:
             return "time"
-        below = [pid for pid in descendants(os.getpid()) if pid != self.child]
-        if _anonymous_resident_bytes(below) > self.memory_limit:
+        run = descendants(os.getpid())
+        if task_count(run) > self.task_limit:
+            return "processes"
+        below = [pid for pid in run if pid != self.child]
+        if memory_over(below, self.memory_limit):
             return "memory"
         if now >= self.next_disk:
             self.next_disk = now + 0.25
-            used = _disk_bytes(self.run_root)
-            if used is None:
-                return "files"
-            if used > self.disk_limit:
-                return "disk"
+            return self._disk_limit(below)
         return None
+
+    def _disk_limit(self, pids):
+        used, hidden = disk_bytes(self.run_root, pids)
+        # A process that was exiting may show its files to root alone for a moment: hidden at
+        # two looks in a row, it hides them.
+        hidden, self.hidden = hidden & self.hidden, hidden
+        if hidden:
+            return "hidden"
+        if used is None:
+            return "files"
+        return "disk" if used > self.disk_limit else None
 
 
 def _open_pidfd(pid):
@@ -161,9 +146,18 @@ def _end_leftovers(child, namespaced):
         os.killpg(child, signal.SIGKILL)
     except OSError:
         pass
-    if not namespaced:  # without a PID namespace, orphans were reparented to us: end them
-        for orphan in descendants(os.getpid()):
-            _kill_all(orphan)
+    # Without a PID namespace, orphans were reparented to us: end them, and what they start while
+    # they are being ended (a fork bomb that left the session), until none is left.
+    for _ in range(0 if namespaced else 100):
+        orphans = descendants(os.getpid())
+        if not orphans:
+            break
+        for orphan in orphans:
+            try:
+                os.kill(orphan, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap_orphans()
     _reap_orphans()
 
 
