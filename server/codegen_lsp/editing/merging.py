@@ -9,6 +9,7 @@ import re
 
 from codegen.shaping.methods import indent_block
 from codegen.source import parse_or_none
+from codegen.top_level import top_level_imports
 
 from .prompts import Prompt
 
@@ -239,9 +240,10 @@ def _sort_imports(block: str) -> str:
 
 @functools.lru_cache(maxsize=4)
 def module_imports(source: str) -> frozenset[tuple]:
-    """What a module imports at top level. Cached: a generation composes the same text for its test
-    run and again for its edit, and parsing a 20,000-line module takes ~0.3 s."""
-    return frozenset(_imported(source))
+    """What a module imports at top level, from its import statements parsed one by one (never the
+    whole module: 4 s of held GIL at 200,000 lines). Cached: a generation composes the same text
+    for its test run and again for its edit."""
+    return frozenset(_import_keys(top_level_imports(source)))
 
 
 def _imported(source: str) -> set[tuple]:
@@ -254,8 +256,12 @@ def _imported(source: str) -> set[tuple]:
         tree = parse_or_none("".join(lines[start:end]))
         if tree is None:
             return set()
+    return _import_keys(tree.body)
+
+
+def _import_keys(statements: list) -> set[tuple]:
     keys: set[tuple] = set()
-    for node in tree.body:
+    for node in statements:
         if isinstance(node, ast.Import):
             keys.update(("import", alias.name, alias.asname) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
