@@ -115,10 +115,10 @@ def test_a_generation_into_a_20000_line_module_parses_it_once(model, tmp_path, m
     generated = sum(
         len(output[part]) for part in ("generated_code", "program_runner", "unit_tests")
     )
-    # The module went to Python's parser once, as the tests ran against it (coverage, the distrust
-    # check and the results share that tree; coverage.py reads only the generated functions' lines;
-    # merging finds the imports statement by statement). Every text formatted is no longer than the
-    # generated parts.
+    # The module goes to Python's parser at most once (the goal): merging finds its imports, and
+    # coverage, the distrust check and the results find the generated functions, statement by
+    # statement; coverage.py reads only those functions' lines. Every text formatted is no longer
+    # than the generated parts.
     whole = [size for size in handed.parsed if size >= len(text)]
     assert len(whole) <= 1, f"the module was parsed {len(whole)} times: {whole}"
     assert max(handed.formatted) <= generated, handed.formatted

@@ -7,7 +7,7 @@ import bisect
 import functools
 from dataclasses import dataclass, field
 
-from .. import source
+from .. import source, top_level
 from .results import ChildRun, FunctionCoverage, RunSpec
 
 
@@ -68,10 +68,24 @@ def module_tree(module_source: str) -> ast.Module | None:
     return source.parse_or_none(module_source)
 
 
+@functools.lru_cache(maxsize=1)
+def analysed(module_source: str, measured: tuple[str, ...] = ()) -> ast.Module | None:
+    """What a run's coverage reads of the module: the `measured` top-level functions alone, parsed
+    one by one with the module's line numbers (a long module is never parsed whole), or, with none
+    given or one not found that way, the whole module's tree. None: the module does not parse."""
+    if measured:
+        nodes = top_level.top_level_functions(module_source, measured)
+        if nodes is not None:
+            return ast.Module(body=list(nodes), type_ignores=[])
+    return module_tree(module_source)
+
+
 @functools.lru_cache(maxsize=1)  # the distrust check and the coverage read the same text
 def _module_lines(module_source: str, measured: tuple[str, ...]) -> ModuleLines | str:
     try:
-        return ModuleLines(measured_text(module_source, measured), module_tree(module_source))
+        return ModuleLines(
+            measured_text(module_source, measured), analysed(module_source, measured)
+        )
     except Exception as error:  # coverage.py's NotPython, or a parse this Python cannot do
         return f"coverage.py could not read the module's statements here ({error})"
 
@@ -79,7 +93,7 @@ def _module_lines(module_source: str, measured: tuple[str, ...]) -> ModuleLines 
 def forged_coverage(spec: RunSpec, run: ChildRun) -> str | None:
     """Why the lines the run reports cannot have been measured, if they cannot."""
     data = run.first("coverage")
-    if data is None or module_tree(spec.module_source) is None:
+    if data is None or analysed(spec.module_source, spec.measured) is None:
         return None
     lines = _module_lines(spec.module_source, spec.measured)
     if isinstance(lines, str):
@@ -92,7 +106,7 @@ def forged_coverage(spec: RunSpec, run: ChildRun) -> str | None:
 
 def measured_coverage(spec: RunSpec, run: ChildRun) -> MeasuredCoverage:
     """What the first run measured, or why it did not."""
-    if module_tree(spec.module_source) is None:  # the import error already says it is broken
+    if analysed(spec.module_source, spec.measured) is None:  # the import error says so already
         return MeasuredCoverage()
     data = run.first("coverage")
     if data is not None:
@@ -128,12 +142,15 @@ def _line_numbers(values: object, spec: RunSpec) -> set[int]:
     return {value for value in values if type(value) is int and 1 <= value <= last}
 
 
-def function_spans(module_source: str) -> list[tuple[str, int, int, int | None]]:
-    """Top-level functions and (nested) class methods: (name, def line, end line, first body line).
+def function_spans(
+    module_source: str, measured: tuple[str, ...] = ()
+) -> list[tuple[str, int, int, int | None]]:
+    """Top-level functions and (nested) class methods (the `measured` functions, when given):
+    (name, def line, end line, first body line).
 
     The first body line skips a docstring; it is None when the body is only a docstring.
     """
-    tree = module_tree(module_source)
+    tree = analysed(module_source, measured)
     if tree is None:
         return []
     spans: list[tuple[str, int, int, int | None]] = []
@@ -163,7 +180,7 @@ def function_coverage(
     # (5 s for 2,900 functions in 20,000 lines)
     ordered, ordered_missing = sorted(statements), sorted(missing)
     result = []
-    for name, start, end, first in function_spans(module_source):
+    for name, start, end, first in function_spans(module_source, measured):
         if measured and name not in measured:
             continue
         body = [] if first is None else _between(ordered, first, end)
@@ -186,7 +203,7 @@ def measured_text(module_source: str, measured: tuple[str, ...]) -> str:
     numbers kept), for coverage.py to find statements in: its parser tokenizes and compiles what it
     is given, 1.5 s for a 20,000-line module of which only the generated function is wanted. The
     whole module when `measured` is empty or names something that is not a top-level function."""
-    tree = module_tree(module_source)
+    tree = analysed(module_source, measured)
     if not measured or tree is None:
         return module_source
     spans = {

@@ -54,7 +54,10 @@ def module_results(
     from codegen.repair import possible_bugs
     from codegen.test_files import declared_test, functions_used_by_tests
 
-    spans = top_level_functions(module_text)
+    # The functions the run measured (the generated ones, in a long module) are found without
+    # parsing the whole module on the server's loop
+    measured = tuple(c.name for c in run.functions) if run.coverage_measured else ()
+    spans = top_level_functions(module_text, measured)
     targets = functions_used_by_tests(test_text, set(spans))
     bugs = {
         (bug.test_id, bug.function)
@@ -112,18 +115,19 @@ def summary(run: Any) -> str:
     return text
 
 
-def top_level_functions(text: str) -> dict[str, tuple[int, int, str]]:
+def top_level_functions(text: str, names: tuple[str, ...] = ()) -> dict[str, tuple[int, int, str]]:
     """name -> (1-based def line, end line, source from the def line) for each top-level
-    function."""
-    # The run's coverage parsed this very text (the module as its tests ran): the same tree, cached
+    function (each of `names`, when given and all found at top level)."""
     from codegen.execution.coverage import module_tree
+    from codegen.top_level import top_level_functions as functions_named
 
-    tree = module_tree(text)
-    if tree is None:
-        return {}
+    nodes = functions_named(text, names) if names else None
+    if nodes is None:
+        tree = module_tree(text)  # the run's coverage may have parsed this very text: cached
+        nodes = [] if tree is None else list(tree.body)
     lines = split_lines(text)
     spans: dict[str, tuple[int, int, str]] = {}
-    for node in tree.body:
+    for node in nodes:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             end = node.end_lineno or node.lineno
             spans[node.name] = (node.lineno, end, function_text(lines, node.lineno, end))
