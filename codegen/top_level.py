@@ -5,6 +5,7 @@ which holds the GIL for seconds on 200,000 lines."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Collection
 
@@ -16,14 +17,23 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DEF = re.compile(r"(?:async[ \t]+)?def[ \t]+(\w+)")
 
 
-def top_level_imports(text: str) -> list[ast.Import | ast.ImportFrom]:
-    """The module's top-level import statements, in order; one that does not parse alone (the
-    module is mid-edit) is left out."""
+@functools.lru_cache(maxsize=2)
+def statements(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The module's lines and the (first, end) lines of each top-level statement. Cached: the test
+    run's coverage and the editor's results look in the same composed module (0.5 s of scanning at
+    200,000 lines)."""
     lines = source.LINE_BREAK.split(text)
     index: StatementIndex[None] = StatementIndex(lines)
     index.resync()
+    return lines, list(index.spans())
+
+
+def top_level_imports(text: str) -> list[ast.Import | ast.ImportFrom]:
+    """The module's top-level import statements, in order; one that does not parse alone (the
+    module is mid-edit) is left out."""
+    lines, spans = statements(text)
     found: list[ast.Import | ast.ImportFrom] = []
-    for first, end in index.spans():
+    for first, end in spans:
         if not lines[first].startswith(("import ", "from ")):
             continue
         tree = source.parse_or_none("\n".join(lines[first:end]))
@@ -36,11 +46,9 @@ def top_level_functions(text: str, names: Collection[str]) -> list[FunctionNode]
     """The top-level definitions of the functions `names`, each parsed alone, with the module's line
     numbers (the last definition of a name wins, as when the module runs); None when one of them is
     not found that way."""
-    lines = source.LINE_BREAK.split(text)
-    index: StatementIndex[None] = StatementIndex(lines)
-    index.resync()
+    lines, spans = statements(text)
     wanted, found = set(names), {}
-    for first, end in index.spans():
+    for first, end in spans:
         if _defined_name(lines, first, end) not in wanted:
             continue
         tree = source.parse_or_none("\n".join(lines[first:end]))

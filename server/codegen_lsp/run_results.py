@@ -121,10 +121,11 @@ def top_level_functions(text: str, names: tuple[str, ...] = ()) -> dict[str, tup
     from codegen.execution.coverage import module_tree
     from codegen.top_level import top_level_functions as functions_named
 
-    nodes = functions_named(text, names) if names else None
-    if nodes is None:
+    named = functions_named(text, names) if names else None
+    nodes: list[ast.stmt] = list(named) if named is not None else []
+    if named is None:
         tree = module_tree(text)  # the run's coverage may have parsed this very text: cached
-        nodes = [] if tree is None else list(tree.body)
+        nodes = [] if tree is None else tree.body
     lines = split_lines(text)
     spans: dict[str, tuple[int, int, str]] = {}
     for node in nodes:
