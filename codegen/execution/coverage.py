@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import bisect
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .. import source, top_level
@@ -25,7 +26,8 @@ class ModuleLines:
     """The module's statements as coverage.py finds them in the text we hold (never in the run's
     copy, which the run could rewrite), and the lines a run executed mapped onto them."""
 
-    def __init__(self, module_source: str, tree: ast.Module | None):
+    def __init__(self, module_source: str, tree: ast.Module | None, offset: int = 0):
+        """`module_source`: the module's lines from `offset` + 1 on (an excerpt of a long one)."""
         from coverage.config import DEFAULT_EXCLUDE
         from coverage.misc import join_regex
         from coverage.parser import PythonParser
@@ -33,11 +35,18 @@ class ModuleLines:
         # The child measures with coverage.py's defaults (no configuration file): the same here.
         self._parser = PythonParser(text=module_source, exclude=join_regex(DEFAULT_EXCLUDE))
         self._parser.parse_source()
-        self.statements: set[int] = set(self._parser.statements)
+        self._offset = offset
+        self.statements: set[int] = {line + offset for line in self._parser.statements}
         self._tree = tree
 
+    def _translate(self, lines: Iterable[int]) -> set[int]:
+        """coverage.py's translate_lines, in the module's line numbers."""
+        offset = self._offset
+        inside = {line - offset for line in lines if line > offset}
+        return {line + offset for line in self._parser.translate_lines(inside)}
+
     def executed(self, lines: set[int]) -> set[int]:
-        return self._parser.translate_lines(lines) & self.statements
+        return self._translate(lines) & self.statements
 
     def bodies_run_without_their_def(self, lines: set[int]) -> list[str]:
         """Functions with a line that ran in their body although their ``def`` never ran.
@@ -45,7 +54,7 @@ class ModuleLines:
         A body runs only after its ``def`` statement made the function, and coverage runs from
         before the module is imported: such lines were made up, not measured.
         """
-        ran = self._parser.translate_lines(lines)
+        ran = self._translate(lines)
         # Definitions sit only in statement lists: source.definitions skips every expression,
         # where ast.walk took 0.8 s over a 20,000-line module
         tree = self._tree
@@ -54,7 +63,7 @@ class ModuleLines:
         for node in nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 first = min([node.lineno] + [line.lineno for line in node.decorator_list])
-                header = self._parser.translate_lines(range(first, node.body[0].lineno))
+                header = self._translate(range(first, node.body[0].lineno))
                 body = self.executed(set(range(node.body[0].lineno, (node.end_lineno or 0) + 1)))
                 if body & ran and not header & ran:
                     found.append(node.name)
@@ -83,9 +92,8 @@ def analysed(module_source: str, measured: tuple[str, ...] = ()) -> ast.Module |
 @functools.lru_cache(maxsize=1)  # the distrust check and the coverage read the same text
 def _module_lines(module_source: str, measured: tuple[str, ...]) -> ModuleLines | str:
     try:
-        return ModuleLines(
-            measured_text(module_source, measured), analysed(module_source, measured)
-        )
+        text, offset = measured_text(module_source, measured)
+        return ModuleLines(text, analysed(module_source, measured), offset)
     except Exception as error:  # coverage.py's NotPython, or a parse this Python cannot do
         return f"coverage.py could not read the module's statements here ({error})"
 
@@ -198,28 +206,30 @@ def function_coverage(
     return result
 
 
-def measured_text(module_source: str, measured: tuple[str, ...]) -> str:
-    """The module with every line outside the `measured` top-level functions commented out (line
-    numbers kept), for coverage.py to find statements in: its parser tokenizes and compiles what it
-    is given, 1.5 s for a 20,000-line module of which only the generated function is wanted. The
-    whole module when `measured` is empty or names something that is not a top-level function."""
+def measured_text(module_source: str, measured: tuple[str, ...]) -> tuple[str, int]:
+    """What coverage.py finds statements in, and the lines before it: the module's lines from the
+    first `measured` top-level function to the end of the last, any other lines between them
+    commented out. Its parser tokenizes and compiles what it is given, seconds for a long module of
+    which only the generated functions are wanted. The whole module (offset 0) when `measured` is
+    empty or names something that is not a top-level function."""
     tree = analysed(module_source, measured)
     if not measured or tree is None:
-        return module_source
+        return module_source, 0
     spans = {
         node.name: (min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno)
         for node in tree.body
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     }
     if not set(measured) <= set(spans):
-        return module_source
+        return module_source, 0
     lines = source.LINE_BREAK.split(module_source)
+    low = min(first for first, _ in spans.values())
+    high = max(last or first for first, last in spans.values())
     # "#", not "": coverage.py's exclusion regex backtracks quadratically over runs of blank lines
-    kept = ["#"] * len(lines)
-    for name in measured:
-        first, last = spans[name]
-        kept[first - 1 : last or first] = lines[first - 1 : last or first]
-    return "\n".join(kept)
+    kept = ["#"] * (high - low + 1)
+    for first, last in spans.values():
+        kept[first - low : (last or first) - low + 1] = lines[first - 1 : last or first]
+    return "\n".join(kept), low - 1
 
 
 def _between(ordered: list[int], first: int, last: int) -> list[int]:
