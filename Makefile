@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lint-client test-wheel test-vscode test-reports editors test-editors bench install clean
+.PHONY: demo test test-fast test-boundary lint fix lint-client test-wheel test-vscode test-reports editors test-editors bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,30 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The Python gates over codegen/ and server/: ruff (lint and format) and mypy; any finding fails.
+# The fast lane, for after every change (under a minute on 2 cores): no sandboxed runs, no language
+# server or editor subprocesses, nothing that took a second (markers set in tests/conftest.py).
+# COVERAGE=1 adds the project's own coverage report (CI: reported, not gated).
+FAST := not slow and not lsp and not e2e and not boundary
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "$(FAST)" $(if $(COVERAGE),--cov --cov-report=term:skip-covered)
+
+# The hostile sandbox suites as an unprivileged user and with user namespaces unavailable (needs
+# root; skips elsewhere, fails under CI=true). `pytest -m boundary` runs them as the caller.
+test-boundary: $(STAMP)
+	bash scripts/test-boundary.sh $(BIN)/python
+
+# The Python gates: ruff (lint and format) over every tracked Python file, mypy over codegen/,
+# server/ and scripts/, and the import layers (lint-imports, contracts in pyproject.toml); any finding fails.
 lint: $(STAMP)
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+# What ruff can fix by itself: its safe fixes, then the formatter. What is left, `make lint` shows.
+fix: $(STAMP)
+	$(BIN)/ruff check --fix
+	$(BIN)/ruff format
 
 # The VS Code client's gates: eslint (typescript-eslint, type-aware) and tsc --noEmit; any finding fails.
 lint-client:

@@ -1,4 +1,4 @@
-"""What a code action's generation costs a user waiting for it, by the size of the module it goes into.
+"""What a code action's generation costs a user waiting for it, by the size of its module.
 
     .venv/bin/python bench/bench_editor_generation.py [--runs 3] [--generations 2]
         [--lines 80 20000 200000] [--repeats 1 3]

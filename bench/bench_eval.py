@@ -49,7 +49,8 @@ def prompts_file(count: int, directory: Path) -> Path:
 
 
 def sandboxed_run_seconds(runs: int, repeats: int) -> float:
-    """Median wall time of one sandboxed, coverage-measured run of the loopback model's module and tests."""
+    """Median wall time of one sandboxed, coverage-measured run of the loopback model's module and
+    tests."""
     from codegen.execution import run_tests
     from codegen.generation import join_module
 
@@ -154,12 +155,14 @@ def main() -> None:
     critical = 2 * args.latency + sandbox
     ideal = waves * critical
     print(
-        f"codegen eval: {args.prompts} prompts, --parallel {args.parallel}, model latency {args.latency} s, "
+        f"codegen eval: {args.prompts} prompts, --parallel {args.parallel}, model latency "
+        f"{args.latency} s, "
         f"tracing {args.tracing}, median of {args.runs} runs; {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f} at start"
     )
     print(
-        f"critical path per prompt = 2 × {args.latency:.2f} s (model) + {sandbox:.2f} s (sandboxed run, "
+        f"critical path per prompt = 2 × {args.latency:.2f} s (model) + {sandbox:.2f} s (sandboxed "
+        "run, "
         f"{args.repeats} repeats, uncontended) = {critical:.2f} s"
     )
     print(
@@ -167,7 +170,8 @@ def main() -> None:
         f"(model calls alone: {waves * 2 * args.latency:.2f} s)"
     )
     print(
-        f"{'run_tests':>9} {'eval (s)':>9} {'ratio':>6} {'command (s)':>12} {'CPU (s)':>8} {'run p50 in eval (s)':>20}"
+        f"{'run_tests':>9} {'eval (s)':>9} {'ratio':>6} {'command (s)':>12} {'CPU (s)':>8} "
+        f"{'run p50 in eval (s)':>20}"
     )
     with (
         tempfile.TemporaryDirectory(prefix="bench-eval-") as scratch,
@@ -197,11 +201,13 @@ def main() -> None:
                 else f"{'(by the scorer)':>20}"
             )
             print(
-                f"{'on' if run_tests else 'off':>9} {wall:9.2f} {wall / ideal:6.2f} {command:12.2f} {cpu:8.2f} {run_p50}"
+                f"{'on' if run_tests else 'off':>9} {wall:9.2f} {wall / ideal:6.2f} "
+                f"{command:12.2f} {cpu:8.2f} {run_p50}"
             )
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     print(
-        "goal: ratio = eval wall / ideal <= 1.3 (with run_tests off the ExecutionScorer runs the tests itself)"
+        "goal: ratio = eval wall / ideal <= 1.3 (with run_tests off the ExecutionScorer runs the "
+        "tests itself)"
     )
 
 

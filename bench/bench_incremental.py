@@ -1,13 +1,16 @@
-"""Scoring that follows the edit: the language server on one-line ranged edits, large files and first opens.
+"""Scoring that follows the edit: the language server on one-line ranged edits, large files and
+first opens.
 
     .venv/bin/python bench/bench_incremental.py [--runs 9]
 
 Figures (medians over the runs; the baseline is a whole-file re-parse and re-score of the same text,
 `quality.seed_scores` + `quality.findings`, timed in this process in the same run):
-- one-line edit inside a function -> publishDiagnostics at 2,000 and 20,000 lines (goal < 5 / < 10 ms);
+- one-line edit inside a function -> publishDiagnostics at 2,000 and 20,000 lines (goal < 5 / < 10
+  ms);
 - codeAction p99 on a 5,000-line file right after didOpen, and while typing (goal < 5 ms);
-- a 200,000-line file: the longest any codeAction waits while it is opened and edited (goal < 50 ms),
-  resident memory after its analysis (goal < 300 MB), and how long `shutdown` takes to be answered;
+- a 200,000-line file: the longest any codeAction waits while it is opened and edited (goal < 50
+  ms), resident memory after its analysis (goal < 300 MB), and how long `shutdown` takes to be
+  answered;
 - first open -> publishDiagnostics at 2,000 / 20,000 / 200,000 lines, per 1,000 lines (linear?).
 The machine's load moves every figure: compare each with the baseline printed beside it.
 Progress goes to stderr; the servers' logs to server.log in the bench's temporary folder.
@@ -154,9 +157,10 @@ def edit_lines(lines: int) -> list[int]:
 
 
 async def edit_latency(session: Session, uri: str, lines: int, runs: int) -> float:
-    """One-character edits (typing a digit into `[]`, then deleting it) -> publishDiagnostics, median ms."""
+    """One-character edits (typing a digit into `[]`, then deleting it) -> publishDiagnostics,
+    median ms."""
     timings = []
-    for run, line in zip(range(runs + 2), edit_lines(lines) * 2):
+    for _run, line in zip(range(runs + 2), edit_lines(lines) * 2, strict=False):
         for start, end, text in ((14, 14, "1"), (14, 15, "")):
             version = session.version + 1
             waiter = session.diagnostics(uri, version)
@@ -182,7 +186,8 @@ async def main_async(args: argparse.Namespace) -> None:
         ours = await ours
         baseline = whole_file_ms(text, max(3, args.runs // 2))
         print(
-            f"one-line edit -> publishDiagnostics, {size:,} lines: median {ours:.2f} ms (goal < {goal}); "
+            f"one-line edit -> publishDiagnostics, {size:,} lines: median {ours:.2f} ms (goal < "
+            f"{goal}); "
             f"whole-file re-score of the same text {baseline:.1f} ms; ratio {ours / baseline:.3f}"
         )
 
@@ -212,7 +217,8 @@ async def main_async(args: argparse.Namespace) -> None:
             after_open.append(await session.code_action(other_uri, 1000 + index * 14))
     print(
         f"codeAction on 5,000 lines, the 20 requests right after didOpen ({args.runs} files): "
-        f"p50 {percentile(after_open, 0.5) * 1000:.2f} ms, p99 {percentile(after_open, 0.99) * 1000:.2f} ms "
+        f"p50 {percentile(after_open, 0.5) * 1000:.2f} ms, p99 "
+        f"{percentile(after_open, 0.99) * 1000:.2f} ms "
         f"(goal p99 < 5 ms)"
     )
     uri, _ = await session.open(
@@ -220,7 +226,7 @@ async def main_async(args: argparse.Namespace) -> None:
     )  # not typing.py: the server runs with this folder first on sys.path
     typing = []
     settle_client()
-    for index, line in enumerate(edit_lines(5000) * 5):
+    for line in edit_lines(5000) * 5:
         session.edit(uri, line, 14, 14, "1")
         typing.append(await session.code_action(uri, line))
         session.edit(uri, line, 14, 15, "")
@@ -228,7 +234,8 @@ async def main_async(args: argparse.Namespace) -> None:
         typing.append(await session.code_action(uri, line + 1))
     print(
         f"codeAction on 5,000 lines while typing (no debounce, {len(typing)} requests): "
-        f"p50 {percentile(typing, 0.5) * 1000:.2f} ms, p99 {percentile(typing, 0.99) * 1000:.2f} ms (goal p99 < 5 ms)"
+        f"p50 {percentile(typing, 0.5) * 1000:.2f} ms, p99 {percentile(typing, 0.99) * 1000:.2f} "
+        "ms (goal p99 < 5 ms)"
     )
 
     # 3. first open, at three sizes
@@ -248,8 +255,10 @@ async def main_async(args: argparse.Namespace) -> None:
     print(
         "first open -> publishDiagnostics: "
         + "; ".join(
-            f"{size:,} lines {seconds * 1000:.0f} ms ({seconds * 1e6 / size:.0f} ms per 1,000 lines; whole-file score "
-            f"{baselines[size]:.0f} ms in this process, ratio {seconds * 1000 / baselines[size]:.2f})"
+            f"{size:,} lines {seconds * 1000:.0f} ms ({seconds * 1e6 / size:.0f} ms per 1,000 "
+            "lines; whole-file score "
+            f"{baselines[size]:.0f} ms in this process, ratio "
+            f"{seconds * 1000 / baselines[size]:.2f})"
             for size, seconds in opens.items()
         )
     )
@@ -274,7 +283,8 @@ async def main_async(args: argparse.Namespace) -> None:
         waits.append(await session.code_action(uri, 100_002))
         await asyncio.sleep(0.01)
     progress(
-        f"200,000 lines: first diagnostics after {time.perf_counter() - started:.1f} s, {len(waits)} codeActions "
+        f"200,000 lines: first diagnostics after {time.perf_counter() - started:.1f} s, "
+        f"{len(waits)} codeActions "
         f"meanwhile, longest {max(waits) * 1000:.0f} ms"
     )
     edits = []
@@ -294,9 +304,12 @@ async def main_async(args: argparse.Namespace) -> None:
     client.notify("exit")
     await asyncio.wait_for(client.process.wait(), 10)
     print(
-        f"200,000 lines: {len(waits)} codeActions during open and 40 edits, longest {max(waits) * 1000:.1f} ms, "
-        f"p99 {percentile(waits, 0.99) * 1000:.1f} ms (goal: none > 50 ms); resident {rss:.0f} MiB after analysis "
-        f"(goal < 300 MB); one-line edit -> publishDiagnostics median {statistics.median(edits) * 1000:.0f} ms "
+        f"200,000 lines: {len(waits)} codeActions during open and 40 edits, longest "
+        f"{max(waits) * 1000:.1f} ms, "
+        f"p99 {percentile(waits, 0.99) * 1000:.1f} ms (goal: none > 50 ms); resident {rss:.0f} MiB "
+        "after analysis "
+        "(goal < 300 MB); one-line edit -> publishDiagnostics median "
+        f"{statistics.median(edits) * 1000:.0f} ms "
         f"(whole-file re-score {baselines[200000]:.0f} ms); "
         f"shutdown answered in {shutdown * 1000:.1f} ms"
     )

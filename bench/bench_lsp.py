@@ -11,8 +11,8 @@ same run, since most of start-up is importing lsprotocol):
 - the same code-action latency while three generations wait on the model (goal p99 < 20 ms);
 - a generation command answered (the acknowledgement; the work goes on in the background), p50/p99
   (goal < 100 ms);
-- on a fresh server, from picking an action to the model's first request, picked right after `initialized`
-  (warm-up still running) and after warm-up (goal < 1 s);
+- on a fresh server, from picking an action to the model's first request, picked right after
+  `initialized` (warm-up still running) and after warm-up (goal < 1 s);
 - codeAction p50/p99 while the warm-up after `initialized` runs (goal p99 < 20 ms), against the same
   requests on the warm server of step 2.
 """
@@ -177,8 +177,10 @@ async def main_async(args: argparse.Namespace) -> None:
         memory.append(rss)
     print(
         f"start -> initialize answered: ours {statistics.median(ours) * 1000:.0f} ms, bare pygls "
-        f"{statistics.median(bare) * 1000:.0f} ms, ratio {statistics.median(ours) / statistics.median(bare):.2f} "
-        f"(goal <= 1.15x; median of {args.runs}); memory after start {statistics.median(memory):.0f} MiB"
+        f"{statistics.median(bare) * 1000:.0f} ms, ratio "
+        f"{statistics.median(ours) / statistics.median(bare):.2f} "
+        f"(goal <= 1.15x; median of {args.runs}); memory after start "
+        f"{statistics.median(memory):.0f} MiB"
     )
 
     client = StdioClient(OURS, env=env, cwd=work)
@@ -192,7 +194,8 @@ async def main_async(args: argparse.Namespace) -> None:
     samples = samples_warm = await code_action_latencies(client, big_uri, big, args.requests)
     print(
         f"codeAction on 5,000 lines: p50 {percentile(samples, 0.5) * 1000:.2f} ms, "
-        f"p99 {percentile(samples, 0.99) * 1000:.2f} ms over {args.requests} requests (goal p99 < 5 ms)"
+        f"p99 {percentile(samples, 0.99) * 1000:.2f} ms over {args.requests} requests (goal p99 < "
+        "5 ms)"
     )
 
     # 3. didChange -> publishDiagnostics, no debounce
@@ -234,8 +237,10 @@ async def main_async(args: argparse.Namespace) -> None:
         still_running = sum(not f.done() for f in finished)
         await asyncio.wait_for(asyncio.gather(*finished), 120)
     print(
-        f"codeAction on 5,000 lines with 3 generations in flight ({still_running} still waiting at the end): "
-        f"p50 {percentile(in_flight, 0.5) * 1000:.2f} ms, p99 {percentile(in_flight, 0.99) * 1000:.2f} ms (goal p99 < 20 ms)"
+        f"codeAction on 5,000 lines with 3 generations in flight ({still_running} still waiting at "
+        "the end): "
+        f"p50 {percentile(in_flight, 0.5) * 1000:.2f} ms, p99 "
+        f"{percentile(in_flight, 0.99) * 1000:.2f} ms (goal p99 < 20 ms)"
     )
 
     # 5. a generation command answered: the acknowledgement, the work going on in the background
@@ -249,12 +254,13 @@ async def main_async(args: argparse.Namespace) -> None:
             elapsed, token = await pick_everything(client, work / f"ack_{index}.py")
             answered.append(elapsed)
             await asyncio.wait_for(
-                client.wait_for(lambda m, p: m == FINISHED and p["token"] == token), 60
+                client.wait_for(lambda m, p, token=token: m == FINISHED and p["token"] == token), 60
             )
     await client.stop()
     print(
         f"generation command answered: p50 {percentile(answered, 0.5) * 1000:.1f} ms, "
-        f"p99 {percentile(answered, 0.99) * 1000:.1f} ms over {args.commands} commands, each generating, "
+        f"p99 {percentile(answered, 0.99) * 1000:.1f} ms over {args.commands} commands, each "
+        "generating, "
         f"running the tests and applying before the next (goal < 100 ms)"
     )
 
@@ -264,7 +270,8 @@ async def main_async(args: argparse.Namespace) -> None:
 async def fresh_servers(
     args: argparse.Namespace, work: Path, big: str, samples_warm: list[float]
 ) -> None:
-    """6. and 7.: fresh servers: the first model request after picking an action; codeAction during warm-up."""
+    """6. and 7.: fresh servers: the first model request after picking an action; codeAction during
+    warm-up."""
     first_request = {"at once": [], "after warm-up": []}
     during, warm_up = [], []
     with LoopbackModel() as model:
@@ -306,20 +313,24 @@ async def fresh_servers(
     for when, samples in first_request.items():
         print(
             f"fresh server, local tracing, action picked {when}: first model request "
-            f"{statistics.median(samples) * 1000:.0f} ms after picking (median of {args.runs}; goal < 1 s)"
+            f"{statistics.median(samples) * 1000:.0f} ms after picking (median of {args.runs}; "
+            "goal < 1 s)"
         )
     print(
-        f"codeAction on 5,000 lines during warm-up (median {statistics.median(warm_up):.1f} s from start to "
-        f"warm-up done): p50 {percentile(during, 0.5) * 1000:.2f} ms, p99 {percentile(during, 0.99) * 1000:.2f} ms "
-        f"over {len(during)} requests (goal p99 < 20 ms); warm server, step 2: p99 {percentile(samples_warm, 0.99) * 1000:.2f} ms"
+        f"codeAction on 5,000 lines during warm-up (median {statistics.median(warm_up):.1f} s from "
+        "start to "
+        f"warm-up done): p50 {percentile(during, 0.5) * 1000:.2f} ms, p99 "
+        f"{percentile(during, 0.99) * 1000:.2f} ms "
+        f"over {len(during)} requests (goal p99 < 20 ms); warm server, step 2: p99 "
+        f"{percentile(samples_warm, 0.99) * 1000:.2f} ms"
     )
 
 
 async def pick_everything(
     client: StdioClient, path: Path, *, answered_at: bool = False
 ) -> tuple[float, str]:
-    """Open a prompt file and run "Generate function, runner and tests": (seconds to the answer, or with
-    `answered_at` the moment it was sent; the job's token)."""
+    """Open a prompt file and run "Generate function, runner and tests": (seconds to the answer, or
+    with `answered_at` the moment it was sent; the job's token)."""
     path.write_text("")
     uri = await open_document(
         client, path, "# compute the moving average of a time series with a window\n"

@@ -1,4 +1,5 @@
-"""Wall time of one `predict` against a loopback model that answers after L seconds, and our overhead.
+"""Wall time of one `predict` against a loopback model that answers after L seconds, and our
+overhead.
 
     .venv/bin/python bench/bench_pipeline.py [--runs 5] [--latency 0.2 1.0] [--tracing off]
 
@@ -9,18 +10,16 @@ model time at L = 1 s. Each figure is the median of --runs runs after one warm-u
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.options import benchmark_parser, prepare_tracing  # noqa: E402
 from codegen.settings import load_settings  # noqa: E402
 from tests.loopback_model import LoopbackModel  # noqa: E402
 
@@ -51,7 +50,7 @@ async def measure(latency: float, runs: int, tracing: str) -> dict[str, float]:
     model_critical = [
         t["model.function"] + max(t["model.runner"], t["model.tests"]) for _, t in samples
     ]
-    overheads = [wall - m for wall, m in zip(walls, model_critical)]
+    overheads = [wall - m for wall, m in zip(walls, model_critical, strict=True)]
     row = {
         "latency": latency,
         "wall": statistics.median(walls),
@@ -64,20 +63,15 @@ async def measure(latency: float, runs: int, tracing: str) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=5)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--latency", type=float, nargs="+", default=[0.2, 1.0])
-    parser.add_argument("--tracing", choices=["off", "local"], default="off")
     args = parser.parse_args()
-    os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
-    if args.tracing == "local":
-        os.environ["HOME"] = tempfile.mkdtemp(
-            prefix="bench-home-"
-        )  # keep the user's trace store clean
+    prepare_tracing(args.tracing)
     print(f"pipeline predict, tracing={args.tracing}, median of {args.runs} runs (after 1 warm-up)")
-    header = f"{'L (s)':>6} {'wall (s)':>9} {'wall/L':>7} {'model (s)':>10} {'overhead':>9} {'ovh/model':>9}  by stage (ms): format fn / runner / tests, score"
+    header = (
+        f"{'L (s)':>6} {'wall (s)':>9} {'wall/L':>7} {'model (s)':>10} {'overhead':>9} "
+        f"{'ovh/model':>9}  by stage (ms): format fn / runner / tests, score"
+    )
     print(header)
     for latency in args.latency:
         row = asyncio.run(measure(latency, args.runs, args.tracing))

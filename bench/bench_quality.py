@@ -28,7 +28,9 @@ def moving_average_{index}(values: list[float], window: int = 3) -> list[float]:
     return averages
 '''
 
-# Every fifth unit is a class with an undocumented, unannotated method and a long line.
+# Every fifth unit is a class with an undocumented, unannotated method and a long line (the message,
+# filled in apart so that this file's own lines stay short).
+LONG_MESSAGE = "pushing an item onto the stack, which is a long line on purpose for the check"
 CLASS_TEMPLATE = '''
 
 class Stack{index}:
@@ -38,7 +40,7 @@ class Stack{index}:
         self.items: list[int] = []
 
     def push(self, item):
-        message = "pushing an item onto the stack, which is a long line on purpose for the check {index}"
+        message = "{long_message} {index}"
         self.items.append(item)
         return message
 '''
@@ -61,7 +63,7 @@ def generated_module(lines: int) -> tuple[str, str]:
     index = 0
     while count < lines:
         template = CLASS_TEMPLATE if index % 5 == 4 else FUNCTION_TEMPLATE
-        part = template.format(index=index)
+        part = template.format(index=index, long_message=LONG_MESSAGE)
         code_parts.append(part)
         count += part.count("\n")
         if template is FUNCTION_TEMPLATE and index % 7:

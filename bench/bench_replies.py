@@ -10,18 +10,16 @@ measured in the same run. Goal: refused in under 2 s. Medians of --runs runs aft
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.options import benchmark_parser, prepare_tracing  # noqa: E402
 from codegen.errors import ModelReplyError  # noqa: E402
 from codegen.settings import load_settings  # noqa: E402
 from tests.loopback_model import MOVING_AVERAGE, LoopbackModel, Reply  # noqa: E402
@@ -84,28 +82,22 @@ async def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=5)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--megabytes", type=float, default=10.0)
-    parser.add_argument("--tracing", choices=["off", "local"], default="off")
     args = parser.parse_args()
-    os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
-    if args.tracing == "local":
-        os.environ["HOME"] = tempfile.mkdtemp(
-            prefix="bench-home-"
-        )  # keep the user's trace store clean
+    prepare_tracing(args.tracing)
     ours, floors, size = asyncio.run(measure(args.runs, args.megabytes, args.tracing))
     mine, base = statistics.median(ours), statistics.median(floors)
     print(
-        f"oversized reply ({size / 1e6:.1f} MB of code), tracing={args.tracing}, median of {args.runs} runs"
+        f"oversized reply ({size / 1e6:.1f} MB of code), tracing={args.tracing}, median of "
+        f"{args.runs} runs"
     )
     print(
         f"  refused (request -> error)   {mine:.3f} s   (min {min(ours):.3f}, max {max(ours):.3f})"
     )
     print(
-        f"  floor (SDK receives it only) {base:.3f} s   (min {min(floors):.3f}, max {max(floors):.3f})"
+        f"  floor (SDK receives it only) {base:.3f} s   (min {min(floors):.3f}, max "
+        f"{max(floors):.3f})"
     )
     print(f"  ratio                        {mine / base:.2f}x")
     print(

@@ -1,4 +1,5 @@
-"""A minimal LSP client over stdio for benchmarks: exact timing, no framework in the measured path."""
+"""A minimal LSP client over stdio for benchmarks: exact timing, no framework in the measured
+path."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ class StdioClient:
         self._reader = asyncio.create_task(self._read_loop())
 
     def _server_gone(self) -> None:
-        """The server closed its output: every request and wait fails now instead of waiting forever."""
+        """The server closed its output: every request and wait fails now instead of waiting
+        forever."""
         where = f"; its log: {self.stderr}" if self.stderr else ""
         error = ConnectionError(
             f"the server closed its output (exit code {self.process.returncode}){where}"

@@ -3,10 +3,12 @@ editor's destination."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .context.conventions import TestSource, fixture_names
 from .scoring import quality
 from .shaping.methods import class_with_methods
 
@@ -98,3 +100,21 @@ class Destination:
     compose: Callable[[str, str, str], Awaitable[SavedFiles]]
     extra_paths: tuple[str, ...] = ()  # the project's folders, importable by the tests
     test_source: str | None = None  # the existing test file: test_framework "auto" follows it
+    # The module as it is, for the context the function step is given (None: none is given), the
+    # 0-based line of the prompt in it, and its statement spans when the caller keeps them already
+    module_source: str | None = None
+    prompt_line: int = 0
+    statement_spans: tuple[tuple[int, int], ...] | None = None
+    # conftest.py files and the module's (or the nearest) test file: the tests step follows them
+    convention_sources: tuple[TestSource, ...] = ()
+
+    def conftest_source(self, tests: str) -> str:
+        """The conftest.py files whose fixtures `tests` use, joined: what the sandboxed run gives
+        the tests (one they do not use is left out: its own imports could fail the run)."""
+        used = set(re.findall(r"\w+", tests))
+        return "\n\n".join(
+            source.text
+            for source in self.convention_sources
+            if source.label.rsplit("/", 1)[-1] == "conftest.py"
+            and fixture_names(source.text) & used
+        )

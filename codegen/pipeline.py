@@ -12,6 +12,8 @@ import weave
 from pydantic import PrivateAttr
 
 from . import repair
+from .context import where
+from .context.budget import Context
 from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
 from .execution.frameworks import Framework, check_runnable, resolve_framework
 from .finishing import CodeFormatter, finish_part
@@ -21,6 +23,7 @@ from .model.llm import ModelClient
 from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
 from .progress import StageCallback, TokenCallback
 from .scoring import quality
+from .shaping.existing import without_existing
 from .shaping.imports import defined_names, imported_modules
 from .shaping.methods import method_problem, new_methods
 from .shaping.naming import module_name_for, name_beside
@@ -33,6 +36,9 @@ class CodeGenerationPipeline(weave.Model):
 
     model_name: str = "gpt-4o"
     formatter: CodeFormatter = CodeFormatter()
+    # The prompt template of the function step: "function" writes from a description,
+    # "function_completion" completes given code keeping its signatures (HumanEval's prompts).
+    function_template: str = "function"
 
     _client: ModelClient = PrivateAttr()
     _on_stage: StageCallback | None = PrivateAttr(default=None)
@@ -113,16 +119,23 @@ class CodeGenerationPipeline(weave.Model):
         finally:
             current_clock().add(f"format.{step}", time.perf_counter() - started)
 
-    @weave.op
-    async def generate_code(self, prompt: str, method_of: MethodOf | None = None) -> GeneratedCode:
+    @weave.op(postprocess_inputs=where.traced_inputs)
+    async def generate_code(
+        self,
+        prompt: str,
+        method_of: MethodOf | None = None,
+        context: Context | None = None,
+        module_name: str = "",
+    ) -> GeneratedCode:
+        """`context`: what the module around the prompt shows (traced as names and sizes)."""
+        section = prompts.context_section(
+            "module_context", context.text() if context else "", module_name=module_name
+        )
         message = (
-            prompts.render("function", prompt=prompt)
+            prompts.render(self.function_template, prompt=prompt, context=section)
             if method_of is None
             else prompts.render(
-                "method",
-                prompt=prompt,
-                class_name=method_of.class_name,
-                class_source=method_of.class_source,
+                "method", prompt=prompt, class_name=method_of.class_name, context=section
             )
         )
         return await self._ask(GeneratedCode, message, step="function", prompt=prompt)
@@ -136,10 +149,18 @@ class CodeGenerationPipeline(weave.Model):
             prompt=_describe(code),
         )
 
-    @weave.op
+    @weave.op(postprocess_inputs=where.traced_inputs)
     async def generate_tests(
-        self, code: str, module_name: str, method_of: MethodOf | None = None
+        self,
+        code: str,
+        module_name: str,
+        method_of: MethodOf | None = None,
+        conventions: Context | None = None,
     ) -> UnitTest:
+        """`conventions`: what the project's tests show (traced as names and sizes)."""
+        section = prompts.context_section(
+            "test_conventions", conventions.text() if conventions else ""
+        )
         if method_of is None:
             names = [n for n in defined_names(code) if not n.startswith("_")] or defined_names(code)
             message = prompts.render_tests(
@@ -147,6 +168,7 @@ class CodeGenerationPipeline(weave.Model):
                 code=code,
                 module_name=module_name,
                 names=", ".join(names) or "*",
+                conventions=section,
             )
         else:
             message = prompts.render_tests(
@@ -156,6 +178,7 @@ class CodeGenerationPipeline(weave.Model):
                 module_name=module_name,
                 class_name=method_of.class_name,
                 methods=", ".join(f"`{name}`" for name in defined_names(code)),
+                conventions=section,
             )
         return await self._ask(UnitTest, message, step="tests", prompt=_describe(code))
 
@@ -196,6 +219,9 @@ class CodeGenerationPipeline(weave.Model):
                 framework=self.test_framework,
                 extra_paths=self._destination.extra_paths if self._destination else (),
                 measured=measured,
+                conftest_source=self._destination.conftest_source(tests)
+                if self._destination
+                else "",
             )
         finally:
             current_clock().add("run", time.perf_counter() - started)
@@ -257,13 +283,19 @@ class CodeGenerationPipeline(weave.Model):
         bugs = repair.possible_bugs(tests, best_result, defined_names(code))
         return tests, best_result, repaired, bugs, repair_problem
 
-    async def function_for(self, prompt: str, method_of: MethodOf | None = None) -> str:
+    async def function_for(
+        self, prompt: str, method_of: MethodOf | None = None, module_name: str = ""
+    ) -> str:
         """The formatted function(s) for a prompt; `method_of`: method(s) of that class."""
         self._stage("function")
-        reply = await self.generate_code(prompt, method_of)
+        budget = self._client.settings.context_tokens
+        context = where.function_context(self._destination, prompt, method_of, budget)
+        reply = await self.generate_code(prompt, method_of, context, module_name)
         code = await self._format(reply.code, "function")
         if method_of is not None:  # small models often write the whole class again
             code = new_methods(code, method_of.class_name, method_of.class_source)
+        elif self._destination is not None and self._destination.module_source is not None:
+            code = await self._without_existing(code, self._destination)
         if not defined_names(code):
             raise GeneratedCodeError(
                 "The model's answer defines no function; try again or make the prompt more"
@@ -274,6 +306,21 @@ class CodeGenerationPipeline(weave.Model):
         if problem:
             raise GeneratedCodeError(problem, step="function")
         return code
+
+    async def _without_existing(self, code: str, destination: Destination) -> str:
+        """The reply without what the module has already; GeneratedCodeError when nothing is new."""
+        names = where.destination_names(destination)
+        reduced = without_existing(code, names)
+        if reduced == code:
+            return code
+        if not defined_names(reduced):
+            repeated = ", ".join(n for n in defined_names(code) if n in names.defined)
+            raise GeneratedCodeError(
+                f"The model's answer only defines what the module already has ({repeated});"
+                " try again or make the prompt more specific.",
+                step="function",
+            )
+        return await self._format(reduced, "function")
 
     async def runner_for(self, code: str) -> str:
         """A formatted `main()` + guard calling the functions of `code`, defining none of them."""
@@ -289,7 +336,8 @@ class CodeGenerationPipeline(weave.Model):
         """A formatted test file (the chosen framework) importing the functions (or the class of
         `method_of`) from `module_name`."""
         self._stage("tests")
-        reply = await self.generate_tests(code, module_name, method_of)
+        conventions = where.test_context(self._destination, self._client.settings.context_tokens)
+        reply = await self.generate_tests(code, module_name, method_of, conventions)
         tested = code if method_of is None else method_of.with_methods(code)
         return await finish_part(
             reply.test_code, tested, module_name, step="tests", format_code=self._format
@@ -358,7 +406,7 @@ class CodeGenerationPipeline(weave.Model):
                 module_name_for, prompt, python=self._client.settings.test_python
             )
         if code is None:
-            code = await self.function_for(prompt, method_of)
+            code = await self.function_for(prompt, method_of, module_name)
             # `import requests` in a module named requests.py imports itself
             if self._destination is None:
                 module_name = name_beside(module_name, imported_modules(code))

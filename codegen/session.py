@@ -48,6 +48,7 @@ class GenerationSession:
         *,
         project_dir: Path | None = None,
         destination=None,
+        function_template: str = "function",
     ):
         from .pipeline import CodeGenerationPipeline  # imports weave: only when generating
 
@@ -57,6 +58,7 @@ class GenerationSession:
             on_tokens=on_tokens,
             project_dir=project_dir,
             destination=destination,
+            function_template=function_template,
         )
 
     async def generate(

@@ -39,6 +39,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "structured_output": "CODEGEN_STRUCTURED_OUTPUT",
     "max_tokens": "CODEGEN_MAX_TOKENS",
     "test_framework": "CODEGEN_TEST_FRAMEWORK",
+    "context_tokens": "CODEGEN_CONTEXT_TOKENS",
     "concurrency": "CODEGEN_CONCURRENCY",
 }
 
@@ -113,6 +114,15 @@ class Settings(BaseModel):
         "auto",
         description=(
             "Tests to write: auto = pytest when the project is set up for it, else unittest."
+        ),
+    )
+    context_tokens: int = Field(
+        1500,
+        ge=0,
+        le=100_000,
+        description=(
+            "Budget (approximate tokens, characters / 4) for the parts of the module and of the"
+            " project's tests sent with each request; 0 sends none."
         ),
     )
 

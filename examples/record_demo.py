@@ -31,7 +31,9 @@ def read_answers(path: Path) -> tuple[str, dict[str, str]]:
     text = path.read_text("utf-8")
     prompt = re.search(r"^# prompt: (.+)$", text, re.MULTILINE).group(1).strip()
     parts = re.split(r"^# --- (function|runner|tests)\n", text, flags=re.MULTILINE)
-    return prompt, {KIND_OF_SECTION[name]: body for name, body in zip(parts[1::2], parts[2::2])}
+    return prompt, {
+        KIND_OF_SECTION[name]: body for name, body in zip(parts[1::2], parts[2::2], strict=True)
+    }
 
 
 def prompts() -> list[str]:

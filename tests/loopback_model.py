@@ -1,4 +1,5 @@
-"""A real Chat Completions HTTP server on 127.0.0.1 for tests and benchmarks, with fault injection."""
+"""A real Chat Completions HTTP server on 127.0.0.1 for tests and benchmarks, with fault
+injection."""
 
 from __future__ import annotations
 
@@ -122,7 +123,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class Rejection:
-    """How an endpoint refuses a response format: an error status and body (raw, or an OpenAI-style error)."""
+    """How an endpoint refuses a response format: an error status and body (raw, or an OpenAI-style
+    error)."""
 
     status: int
     message: str = ""
@@ -135,8 +137,8 @@ class Profile:
     """How an OpenAI-compatible server treats each request shape, as its documentation describes.
 
     Shapes: json_schema, json_object+schema (`schema` inside response_format), json_object, text.
-    An accepted shape is answered with the scripted reply; under a `free_form` shape the model, unheld
-    by any schema, invents its own keys; a `text` shape is answered as `text_style` says.
+    An accepted shape is answered with the scripted reply; under a `free_form` shape the model,
+    unheld by any schema, invents its own keys; a `text` shape is answered as `text_style` says.
     """
 
     name: str
@@ -161,17 +163,20 @@ PROFILES: dict[str, Profile] = {
         "openai",
         {"json_object+schema": Rejection(400, "Unknown parameter: 'response_format.schema'.")},
     ),
-    # Ollama >= 0.5 and vLLM hold json_schema with a grammar; json_object without a schema is free-form.
+    # Ollama >= 0.5 and vLLM hold json_schema with a grammar; json_object without a schema is
+    # free-form.
     "ollama": Profile("ollama", free_form=frozenset({"json_object"})),
     "vllm": Profile("vllm", free_form=frozenset({"json_object"})),
-    # llama-cpp-python's server 0.3: pydantic rejects json_schema with a 500; `schema` in json_object is
-    # enforced by a grammar; json_object without it lets a small model invent its keys.
+    # llama-cpp-python's server 0.3: pydantic rejects json_schema with a 500; `schema` in
+    # json_object is enforced by a grammar; json_object without it lets a small model invent its
+    # keys.
     "llama-cpp-python": Profile(
         "llama-cpp-python",
         {"json_schema": Rejection(500, _LLAMA_CPP_VALIDATION)},
         free_form=frozenset({"json_object"}),
     ),
-    # Some hosted models: 400 on json_schema, and on a schema inside json_object; plain json_object works.
+    # Some hosted models: 400 on json_schema, and on a schema inside json_object; plain json_object
+    # works.
     "groq": Profile(
         "groq",
         {
@@ -216,7 +221,8 @@ def reasoning_model_rejection(body: dict[str, Any]) -> dict[str, Any] | None:
     if temperature is not None and temperature != 1:
         return {
             "error": {
-                "message": f"Unsupported value: 'temperature' does not support {temperature} with this model. "
+                "message": f"Unsupported value: 'temperature' does not support {temperature} with "
+                "this model. "
                 "Only the default (1) value is supported.",
                 "type": "invalid_request_error",
                 "param": "temperature",
@@ -310,8 +316,13 @@ class LoopbackModel:
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", self.port), _make_handler(self))
         self._server.daemon_threads = True
+        # shutdown() waits for the serving loop to look up: every 0.5 s by default, half a second
+        # added to each test that uses a model.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="loopback-model", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="loopback-model",
+            daemon=True,
         )
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -442,7 +453,10 @@ class LoopbackModel:
         if shape == "text":
             if self.profile.text_style == "fenced_code":
                 return f"Here is the code:\n\n```python\n{code}```\n"
-            return f"Sure! Here is the answer:\n{json.dumps({FIELD_OF[kind]: code})}\nLet me know if you need more."
+            return (
+                f"Sure! Here is the answer:\n{json.dumps({FIELD_OF[kind]: code})}\n"
+                "Let me know if you need more."
+            )
         return json.dumps({FIELD_OF[kind]: code})
 
 
@@ -463,7 +477,8 @@ class RawBody:
 
 
 def request_kind(body: dict[str, Any]) -> str:
-    """Which reply model a request asks for: from its json_schema name, else from the schema in the prompt."""
+    """Which reply model a request asks for: from its json_schema name, else from the schema in the
+    prompt."""
     response_format = body.get("response_format") or {}
     if response_format.get("type") == "json_schema":
         name = response_format.get("json_schema", {}).get("name", "")
@@ -478,12 +493,14 @@ def request_kind(body: dict[str, Any]) -> str:
 
 
 def asks_for_pytest(body: dict[str, Any]) -> bool:
-    """Whether a request's prompt asks for a pytest test file (codegen's pytest template says so)."""
+    """Whether a request's prompt asks for a pytest test file (codegen's pytest template says
+    so)."""
     return "pytest test file" in json.dumps(body.get("messages", []))
 
 
 def stream_chunks(completion: dict[str, Any], pieces: int = 40) -> list[dict[str, Any]]:
-    """chat.completion.chunk objects that add up to `completion`: its content (or refusal) in up to `pieces` parts."""
+    """chat.completion.chunk objects that add up to `completion`: its content (or refusal) in up to
+    `pieces` parts."""
     choice = completion["choices"][0]
     message = choice["message"]
     field = "refusal" if message.get("refusal") else "content"
@@ -528,110 +545,112 @@ def _error_body(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
-def _make_handler(model: LoopbackModel):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _Handler(BaseHTTPRequestHandler):
+    """Answers Chat Completions requests from `model` (set by `_make_handler`)."""
 
-        def setup(self) -> None:
-            super().setup()
-            # Headers and body go out as two writes; without this, Nagle + delayed ACK add ~40 ms.
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    protocol_version = "HTTP/1.1"
+    model: LoopbackModel
 
-        def log_message(self, *args: Any) -> None:  # keep test output clean
-            pass
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as two writes; without this, Nagle + delayed ACK add ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-        def _send(self, status: int, payload: dict[str, Any] | RawBody) -> None:
-            raw = isinstance(payload, RawBody)
-            data = payload.text.encode() if raw else json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header(
-                    "Content-Type", payload.content_type if raw else "application/json"
-                )
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout test): nothing to do
+    def log_message(self, *args: Any) -> None:  # keep test output clean
+        pass
 
-        def do_GET(self) -> None:
-            model.authorizations.append(self.headers.get("Authorization"))
-            if self.path.rstrip("/").endswith("/models"):
-                listed = [
-                    {"id": name, "object": "model", "owned_by": "tests"}
-                    for name in model.listed_models
-                ]
-                self._send(200, {"object": "list", "data": listed})
-            else:
-                self._send(404, _error_body("not found", "not_found"))
+    def _send(self, status: int, payload: dict[str, Any] | RawBody) -> None:
+        raw = isinstance(payload, RawBody)
+        data = payload.text.encode() if raw else json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", payload.content_type if raw else "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing to do
 
-        def do_POST(self) -> None:
-            model.authorizations.append(self.headers.get("Authorization"))
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length)
-            if not self.path.rstrip("/").endswith("/chat/completions"):
-                self._send(404, _error_body("not found", "not_found"))
+    def do_GET(self) -> None:
+        self.model.authorizations.append(self.headers.get("Authorization"))
+        if self.path.rstrip("/").endswith("/models"):
+            listed = [
+                {"id": name, "object": "model", "owned_by": "tests"}
+                for name in self.model.listed_models
+            ]
+            self._send(200, {"object": "list", "data": listed})
+        else:
+            self._send(404, _error_body("not found", "not_found"))
+
+    def do_POST(self) -> None:
+        self.model.authorizations.append(self.headers.get("Authorization"))
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._send(404, _error_body("not found", "not_found"))
+            return
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self._send(400, _error_body("body is not JSON", "invalid_request_error"))
+            return
+        exchange = self.model.arrive(body)
+        with self.model._slots.taken(exchange):
+            status, payload, delay = self.model.answer(body)
+            cut = payload.pop(CUT, None) if isinstance(payload, dict) else None
+            if delay:
+                time.sleep(delay)
+            streamed = body.get("stream") and status == 200 and isinstance(payload, dict)
+            if streamed and not self.model.whole_replies:
+                self.model.end(exchange, cut=self._stream(payload, exchange, cut))
                 return
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                self._send(400, _error_body("body is not JSON", "invalid_request_error"))
-                return
-            exchange = model.arrive(body)
-            with model._slots.taken(exchange):
-                status, payload, delay = model.answer(body)
-                cut = payload.pop(CUT, None) if isinstance(payload, dict) else None
-                if delay:
-                    time.sleep(delay)
-                streamed = body.get("stream") and status == 200 and isinstance(payload, dict)
-                if streamed and not model.whole_replies:
-                    model.end(exchange, cut=self._stream(payload, exchange, cut))
-                    return
-                self._send(status, payload)
-                model.end(exchange)
+            self._send(status, payload)
+            self.model.end(exchange)
 
-        def _stream(
-            self, completion: dict[str, Any], exchange: Exchange, cut_by_script: str | None
-        ) -> bool:
-            """The completion as server-sent events, in pieces, the way streaming endpoints send
-            it; whether it was stopped early (a scripted cut, or a request waiting for the slot)."""
-            chunks = stream_chunks(completion)
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                for number, chunk in enumerate(chunks[:-1]):
-                    self._write_event(json.dumps(chunk))
-                    if model.piece_delay:
-                        time.sleep(model.piece_delay)
-                    if cut_by_script and number == len(chunks) // 2:
-                        return self._stop(cut_by_script)
-                    if model._slots.must_give_way(exchange):
-                        return self._stop("done")
-                self._write_event(json.dumps(chunks[-1]))
-                self._stop("done")
-            except (BrokenPipeError, ConnectionResetError):
-                return True
-            return False
-
-        def _write_event(self, data: str) -> None:
-            event = f"data: {data}\n\n".encode()
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
-            self.wfile.flush()
-
-        def _stop(self, how: str) -> bool:
-            """End the stream: `data: [DONE]` and the chunked body's end, or ("close") a dropped
-            connection mid-body."""
-            if how == "close":
-                self.close_connection = True
-            else:
-                self._write_event("[DONE]")
-                self.wfile.write(b"0\r\n\r\n")
-                self.wfile.flush()
+    def _stream(
+        self, completion: dict[str, Any], exchange: Exchange, cut_by_script: str | None
+    ) -> bool:
+        """The completion as server-sent events, in pieces, the way streaming endpoints send
+        it; whether it was stopped early (a scripted cut, or a request waiting for the slot)."""
+        chunks = stream_chunks(completion)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for number, chunk in enumerate(chunks[:-1]):
+                self._write_event(json.dumps(chunk))
+                if self.model.piece_delay:
+                    time.sleep(self.model.piece_delay)
+                if cut_by_script and number == len(chunks) // 2:
+                    return self._stop(cut_by_script)
+                if self.model._slots.must_give_way(exchange):
+                    return self._stop("done")
+            self._write_event(json.dumps(chunks[-1]))
+            self._stop("done")
+        except (BrokenPipeError, ConnectionResetError):
             return True
+        return False
 
-    return Handler
+    def _write_event(self, data: str) -> None:
+        event = f"data: {data}\n\n".encode()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+        self.wfile.flush()
+
+    def _stop(self, how: str) -> bool:
+        """End the stream: `data: [DONE]` and the chunked body's end, or ("close") a dropped
+        connection mid-body."""
+        if how == "close":
+            self.close_connection = True
+        else:
+            self._write_event("[DONE]")
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        return True
+
+
+def _make_handler(model: LoopbackModel) -> type[_Handler]:
+    return type("Handler", (_Handler,), {"model": model})
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
-"""The seed's scoring functions written out literally (DESIGN.md, "Scores"): the oracle ours must equal.
+"""The seed's scoring functions written out literally (DESIGN.md, "Scores"): the oracle ours must
+equal.
 
-Deliberately naive: plain `ast.walk`, float additions in the order the rules are listed, no caching and
-no early exit, so that any shortcut in codegen.scoring.quality shows up as a mismatch.
+Deliberately naive: plain `ast.walk`, float additions in the order the rules are listed, no caching
+and no early exit, so that any shortcut in codegen.scoring.quality shows up as a mismatch.
 """
 
 import ast

@@ -1,5 +1,5 @@
-"""ASTs built from several threads at once (formatting in worker threads, scoring on the loop) never hit
-CPython 3.11/3.12's shared AST recursion counter (python/cpython#106905)."""
+"""ASTs built from several threads at once (formatting in worker threads, scoring on the loop) never
+hit CPython 3.11/3.12's shared AST recursion counter (python/cpython#106905)."""
 
 from __future__ import annotations
 

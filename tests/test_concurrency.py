@@ -7,41 +7,25 @@ import asyncio
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from codegen.cli import main
 from codegen.model.structured_output import MAX_CODE_BYTES
 from codegen.session import traced_session
 from codegen.settings import load_settings
+from tests.helpers.cli import PROMPT
+from tests.helpers.cli import generate as generate_with
 from tests.loopback_model import MOVING_AVERAGE, LoopbackModel, Reply
 
-PROMPT = "compute the moving average of a time series with a window"
 ROOT = Path(__file__).resolve().parents[1]
 # Long enough that the runner's reply is still streaming when the tests request arrives (the two
 # are sent together), short enough for a quick test: 40 pieces, about 0.8 s a reply.
 PIECE_DELAY = 0.02
 
 
-def generate(model: LoopbackModel, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            PROMPT,
-            "--out",
-            str(out),
-            "--module",
-            "ma",
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--timeout",
-            "20",
-            *extra,
-        ]
-    )
+generate = partial(generate_with, module="ma", max_retries=None, timeout=20)
 
 
 def test_a_one_slot_server_that_cuts_a_reply_still_gets_runner_and_tests(tmp_path, capsys):

@@ -1,12 +1,13 @@
-"""The formatter and the import rewriter over real unittest files nobody here wrote: the interpreter's own.
+"""The formatter and the import rewriter over real unittest files nobody here wrote: the
+interpreter's own.
 
 Each stdlib test file `test_X.py` is read in place, its imports of `X` renamed to a placeholder
-(`your_module`) as a model would write them, and run through the pipeline's test-file steps with `X` as
-the module. It must still parse, still bind every name it uses, and still import what it imported, from
-`X` where it named the placeholder.
+(`your_module`) as a model would write them, and run through the pipeline's test-file steps with `X`
+as the module. It must still parse, still bind every name it uses, and still import what it
+imported, from `X` where it named the placeholder.
 
-Only files of up to 300 lines: autopep8 alone takes over a minute on test_ast.py, and the whole paired
-suite (224,000 lines) several minutes; the 48 short files take about 12 s.
+Only files of up to 300 lines: autopep8 alone takes over a minute on test_ast.py, and the whole
+paired suite (224,000 lines) several minutes; the 48 short files take about 12 s.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ import pytest
 from codegen.shaping.formatting import normalize_text, tidy
 from codegen.shaping.imports import defined_names, point_imports_at_module
 from codegen.source import parse_or_none
-from tests.test_seed_differential import STDLIB_TESTS, own_test_file, read, stdlib_modules
+from tests.helpers.stdlib import STDLIB_TESTS, own_test_file, read, stdlib_modules
 
 MAX_LINES = 300
 PLACEHOLDER = "your_module"
 
 
 def corpus() -> list[tuple[str, str, str]]:
-    """(module name, module source, test file path) for each short stdlib test file of a stdlib module."""
+    """(module name, module source, test file path) for each short stdlib test file of a stdlib
+    module."""
     found = []
     for module in stdlib_modules():
         tests = own_test_file(module)
@@ -89,7 +91,8 @@ def with_placeholder(source: str, module_name: str) -> str:
 
 
 def pipeline_steps(tests: str, module_name: str, names: list[str]) -> str:
-    """What the pipeline does to a test file, in its order (see CodeGenerationPipeline._finish_tests)."""
+    """What the pipeline does to a test file, in its order (see
+    CodeGenerationPipeline._finish_tests)."""
     rewritten = point_imports_at_module(normalize_text(tests), module_name, names)
     return tidy(rewritten)
 
@@ -138,7 +141,8 @@ def imports(source: str) -> set[tuple[str, str, str | None]]:
 
 
 def expected_import(entry: tuple[str, str, str | None], module_name: str, names: set[str]):
-    """Where an import of the original file must point after the rewrite (DESIGN.md, pipeline step 4)."""
+    """Where an import of the original file must point after the rewrite (DESIGN.md, pipeline step
+    4)."""
     bound, module, imported = entry
     if module.startswith(
         "."

@@ -142,15 +142,16 @@ def test_doctor_reports_the_sandbox_level(model, capsys):
         assert "no network (a network namespace of its own" in sandbox["detail"], sandbox
     else:
         assert sandbox["detail"].startswith("isolation filesystem:"), sandbox
-        assert "no network (every socket but a connected pair refused by seccomp" in sandbox[
-            "detail"
-        ]
+        assert (
+            "no network (every socket but a connected pair refused by seccomp" in sandbox["detail"]
+        )
         assert "no PID namespace" in sandbox["detail"]
 
 
 def test_the_set_up_check_ignores_a_hostile_workspace(tmp_path):
-    """As the VS Code extension runs it: `python -I -m codegen doctor --no-env-file`, here even from the
-    workspace itself: its `codegen/` package does not run instead of ours, its `.env` is not read."""
+    """As the VS Code extension runs it: `python -I -m codegen doctor --no-env-file`, here even from
+    the workspace itself: its `codegen/` package does not run instead of ours, its `.env` is not
+    read."""
     import subprocess
     import sys
 

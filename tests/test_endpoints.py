@@ -1,50 +1,26 @@
-"""Structured output that adapts to the endpoint: `codegen generate` against each server profile, real SDK."""
+"""Structured output that adapts to the endpoint: `codegen generate` against each server profile,
+real SDK."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
+from functools import partial
 
 import pytest
 
-from codegen.cli import main
 from codegen.model.structured_output import MAX_CODE_BYTES
 from codegen.session import traced_session
 from codegen.settings import load_settings
+from tests.helpers.cli import PROMPT, files_in
+from tests.helpers.cli import generate as generate_with
 from tests.loopback_model import MOVING_AVERAGE, PROFILES, Profile, Rejection, Reply, request_shape
 
-PROMPT = "compute the moving average of a time series with a window"
-
-
-def generate(model, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            PROMPT,
-            "--out",
-            str(out),
-            "--module",
-            "ma",
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--max-retries",
-            "2",
-            "--timeout",
-            "5",
-            *extra,
-        ]
-    )
+generate = partial(generate_with, module="ma", max_retries=2)
 
 
 def shapes(model) -> list[str]:
     return [request_shape(r) for r in model.requests]
-
-
-def written(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
 
 
 @pytest.mark.parametrize(
@@ -83,7 +59,8 @@ def test_generate_works_against_each_endpoint_and_steps_down_once(
 
 
 def test_the_mode_is_remembered_for_the_session(model):
-    # A language server keeps one session per configuration: the endpoint is probed once, not per generation.
+    # A language server keeps one session per configuration: the endpoint is probed once, not per
+    # generation.
     model.profile = PROFILES["llama-cpp-python"]
     settings = load_settings(
         {"base_url": model.base_url, "tracing": "off", "run_tests": False}, environ={}
@@ -117,7 +94,7 @@ def test_an_explicit_mode_the_endpoint_rejects_is_an_error_naming_it(model, tmp_
     assert "function:" in err and "rejected the structured-output mode 'json_schema'" in err
     assert "Input should be 'text' or 'json_object'" in err and "--structured-output" in err
     assert len(model.requests) == 1  # a 500 naming the response format is not retried
-    assert written(tmp_path) == []
+    assert files_in(tmp_path) == []
 
 
 def test_a_transient_server_error_on_the_first_request_is_still_retried(model, tmp_path):
@@ -150,7 +127,7 @@ def test_a_rejection_answered_with_200_and_no_completion(
     assert f"function: {model.base_url} answered the json_schema request with {said}" in err
     assert "--structured-output" in err
     assert len(model.requests) == 1
-    assert written(tmp_path) == []
+    assert files_in(tmp_path) == []
 
 
 def test_a_rejection_answered_with_an_html_error_page_names_it(model, tmp_path, capsys):
@@ -168,7 +145,7 @@ def test_a_rejection_answered_with_an_html_error_page_names_it(model, tmp_path, 
         "function:" in err
         and "rejected the json_schema request (HTTP 400): text/html beginning '<html>Bad" in err
     )
-    assert len(model.requests) == 1 and written(tmp_path) == []
+    assert len(model.requests) == 1 and files_in(tmp_path) == []
 
 
 @pytest.mark.parametrize(
@@ -184,7 +161,7 @@ def test_valid_json_of_the_wrong_shape_fails_in_every_mode(model, tmp_path, caps
         f"function: The model's reply ({mode} mode) is not a valid GeneratedCode (Field required)"
         in err
     )
-    assert len(model.requests) == 1 and written(tmp_path) == []
+    assert len(model.requests) == 1 and files_in(tmp_path) == []
 
 
 @pytest.mark.parametrize(
@@ -204,7 +181,7 @@ def test_json_wrapped_in_prose_fails_in_the_json_modes(model, tmp_path, capsys, 
         f"function: The model's reply ({mode} mode) is not a valid GeneratedCode (Invalid JSON"
         in err
     )
-    assert len(model.requests) == 1 and written(tmp_path) == []
+    assert len(model.requests) == 1 and files_in(tmp_path) == []
 
 
 def test_a_text_reply_with_neither_json_nor_code_says_so(model, tmp_path, capsys):
@@ -212,10 +189,10 @@ def test_a_text_reply_with_neither_json_nor_code_says_so(model, tmp_path, capsys
     assert generate(model, tmp_path, "--structured-output", "text") == 1
     err = capsys.readouterr().err
     assert (
-        "function: The model's reply (text mode) holds neither a JSON object nor a fenced code block"
-        in err
+        "function: The model's reply (text mode) holds neither a JSON object nor a fenced code "
+        "block" in err
     )
-    assert len(model.requests) == 1 and written(tmp_path) == []
+    assert len(model.requests) == 1 and files_in(tmp_path) == []
 
 
 def test_max_tokens_is_sent_with_every_request(model, tmp_path):
@@ -236,7 +213,7 @@ def test_a_10_mb_reply_fails_with_a_message_and_nothing_goes_back_to_the_model(
     )
     assert "--max-tokens" in err
     assert len(model.requests) == 1  # no runner or tests prompt carried it back to the model
-    assert written(tmp_path) == []
+    assert files_in(tmp_path) == []
 
 
 def test_oversized_tests_fail_the_generation_before_any_repair_request(model, tmp_path, capsys):
@@ -244,7 +221,7 @@ def test_oversized_tests_fail_the_generation_before_any_repair_request(model, tm
     assert generate(model, tmp_path) == 1
     assert "tests: The model's" in capsys.readouterr().err
     assert sorted(model.kinds()) == ["GeneratedCode", "ProgramRunner", "UnitTest"]
-    assert written(tmp_path) == []
+    assert files_in(tmp_path) == []
 
 
 @pytest.mark.parametrize(
@@ -252,7 +229,8 @@ def test_oversized_tests_fail_the_generation_before_any_repair_request(model, tm
     [
         (
             400,
-            "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+            "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this "
+            "model.",
         ),
         (422, "body -> response_format -> json_schema: extra fields not permitted"),
         (500, "Input should be 'text' or 'json_object' at body.response_format.type"),
@@ -277,7 +255,7 @@ def test_a_400_that_does_not_name_the_format_is_an_error_not_a_step_down(model, 
         "function:" in err
         and "rejected the json_schema request (HTTP 400): This model's maximum context" in err
     )
-    assert shapes(model) == ["json_schema"] and written(tmp_path) == []
+    assert shapes(model) == ["json_schema"] and files_in(tmp_path) == []
 
 
 def test_the_mode_and_token_limit_come_from_the_environment_too(model, tmp_path, monkeypatch):

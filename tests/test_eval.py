@@ -1,4 +1,5 @@
-"""`codegen eval` against the loopback model: table, report, failing prompts, datasets, replay, parallelism."""
+"""`codegen eval` against the loopback model: table, report, failing prompts, datasets, replay,
+parallelism."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ SEED_PROMPTS = (ROOT / "codegen" / "demo" / "prompts.csv").read_text().splitline
 
 
 class PromptAwareModel(LoopbackModel):
-    """The loopback model, answering by what the prompt says: `explode` -> HTTP 500, `garble` -> code
-    with a syntax error; and noting when each request arrived, with its kind."""
+    """The loopback model, answering by what the prompt says: `explode` -> HTTP 500, `garble` ->
+    code with a syntax error; and noting when each request arrived, with its kind."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -43,7 +44,8 @@ class PromptAwareModel(LoopbackModel):
             return 500, error, self.delay
         status, payload, delay = super().answer(body)
         if "garble" in text and kind == "GeneratedCode":
-            # Rewritten here rather than enqueued: a queued reply could go to another prompt's request.
+            # Rewritten here rather than enqueued: a queued reply could go to another prompt's
+            # request.
             payload["choices"][0]["message"]["content"] = json.dumps(
                 {"code": "def broken(:\n    pass\n"}
             )
@@ -163,7 +165,8 @@ def test_csv_dataset_and_json_output(model, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     dataset = tmp_path / "prompts.csv"
     dataset.write_text(
-        'category,prompt\nnumbers,"add two numbers, returning their sum"\nstrings,reverse a string\n'
+        'category,prompt\nnumbers,"add two numbers, returning their sum"\n'
+        "strings,reverse a string\n"
     )
     assert evaluate(model, dataset, "--json") == 0
     out = capsys.readouterr()
@@ -320,3 +323,36 @@ def test_local_tracing_records_the_evaluation(model, tmp_path):
     ):
         assert f"/op/{op}:" in wal, op
     assert json.loads((tmp_path / "r.json").read_text())["tracing"] == "local"
+
+
+def test_a_row_with_into_generates_into_that_module_with_its_context(model, tmp_path, capsys):
+    from tests.context_data import GEOMETRY, PERIMETER_REDEFINING, PROMPT, PROMPT_COMMENT
+    from tests.loopback_model import Reply
+
+    (tmp_path / "modules").mkdir()
+    module = tmp_path / "modules" / "geometry.py"
+    module.write_text(GEOMETRY + PROMPT_COMMENT)
+    dataset = tmp_path / "prompts.jsonl"
+    dataset.write_text(json.dumps({"prompt": PROMPT, "into": "modules/geometry.py"}) + "\n")
+    model.enqueue(
+        Reply.code(
+            "UnitTest",
+            "import unittest\n\nfrom geometry import Point, perimeter\n\n\n"
+            "class TestPerimeter(unittest.TestCase):\n"
+            "    def test_unit_square(self):\n"
+            "        square = [Point(0, 0), Point(1, 0), Point(1, 1), Point(0, 1)]\n"
+            "        self.assertAlmostEqual(perimeter(square), 4.0)\n",
+        ),
+        Reply.code("GeneratedCode", PERIMETER_REDEFINING),
+    )
+    assert evaluate(model, dataset, "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    [row] = report["rows"]
+    assert "class Point:" in model.requests[0]["messages"][-1]["content"]
+    assert (
+        "def distance(p: Point, q: Point) -> float:" in model.requests[0]["messages"][-1]["content"]
+    )
+    # The tests ran against the module as it would be written: its own Point and distance
+    assert row["status"] == "ok" and row["execution"]["pass_rate"] == 1.0, row
+    assert module.read_text() == GEOMETRY + PROMPT_COMMENT  # read, never written
+    assert report["summary"]["succeeded"] == 1

@@ -682,7 +682,9 @@ def test_a_runner_deletes_its_private_copy_before_any_test_runs() -> None:
 
         class TestCopy(unittest.TestCase):
             def test_copy(self):
-                [job] = [module for name, module in sys.modules.items() if name.endswith("runner.job")]
+                [job] = [
+                    module for name, module in sys.modules.items() if name.endswith("runner.job")
+                ]
                 self.assertFalse(os.path.exists(job.__file__))
                 self.assertNotIn(os.path.dirname(os.path.dirname(job.__file__)), sys.path)
         """

@@ -1,4 +1,5 @@
-"""pytest files in the sandbox: the same per-test results, coverage, repeats and distrust as unittest."""
+"""pytest files in the sandbox: the same per-test results, coverage, repeats and distrust as
+unittest."""
 
 from __future__ import annotations
 
@@ -137,7 +138,9 @@ def test_rewiring_the_runners_own_modules_is_not_trusted():
 
         for module in list(sys.modules.values()):
             if hasattr(module, "PytestReporter"):
-                module.dict = lambda info, outcome: {"outcome": "passed", "message": "", "traceback": "", "line": None}
+                module.dict = lambda info, outcome: {
+                    "outcome": "passed", "message": "", "traceback": "", "line": None
+                }
 
 
         def test_wrong():
@@ -155,7 +158,8 @@ def test_rewiring_the_runners_own_modules_is_not_trusted():
         ("import pytest\n\n\ndef test_a():\n    assert True\n", "pytest"),
         ("def test_a():\n    assert True\n", "pytest"),
         (
-            "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_a(self):\n        pass\n",
+            "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_a(self):\n"
+            "        pass\n",
             "unittest",
         ),
         ("import unittest\n\n\ndef test_helper():\n    pass\n", "unittest"),

@@ -13,9 +13,12 @@ from codegen.settings import load_settings
 from codegen.session import GenerationSession
 
 async def main():
-    session = GenerationSession(load_settings({"base_url": sys.argv[1], "tracing": "off", "run_tests": False}, environ={}))
-    results = await asyncio.gather(*(session.generate(f"add {i} to a number", module_name=f"m{i}") for i in range(6)),
-                                   return_exceptions=True)
+    settings = {"base_url": sys.argv[1], "tracing": "off", "run_tests": False}
+    session = GenerationSession(load_settings(settings, environ={}))
+    results = await asyncio.gather(
+        *(session.generate(f"add {i} to a number", module_name=f"m{i}") for i in range(6)),
+        return_exceptions=True,
+    )
     await session.close()
     print([type(r).__name__ + ": " + str(r) for r in results if isinstance(r, BaseException)])
 
@@ -82,7 +85,10 @@ def test_a_wrapping_fence_is_removed_but_not_the_fenced_example_inside_a_docstri
 
 
 def test_several_fenced_blocks_keep_the_python_ones_only():
-    reply = "Install:\n```bash\npip install it'\n```\nCode:\n```py\nx = 1\n```\nUse:\n```python\nprint(x)\n```\n"
+    reply = (
+        "Install:\n```bash\npip install it'\n```\nCode:\n```py\nx = 1\n```\nUse:\n```python\n"
+        "print(x)\n```\n"
+    )
     assert normalize_text(reply) == "x = 1\n\n\nprint(x)\n"
 
 
@@ -93,8 +99,8 @@ def test_an_unclosed_fence_keeps_everything_after_it():
 
 
 def test_a_docstring_with_a_fenced_example_survives_generate(model, tmp_path):
+    from tests.helpers.cli import generate
     from tests.loopback_model import Reply
-    from tests.test_generate_cli import generate
 
     model.enqueue(Reply.code("GeneratedCode", f"Sure:\n```python\n{DOCUMENTED}```\n"))
     assert generate(model, tmp_path, "--module", "doubling", "--no-run") == 0
@@ -102,7 +108,8 @@ def test_a_docstring_with_a_fenced_example_survives_generate(model, tmp_path):
 
 
 def test_a_formatter_step_that_would_break_the_code_is_skipped():
-    # autopep8's E402 fix moves the late import to the top, into the `try:` block: an IndentationError.
+    # autopep8's E402 fix moves the late import to the top, into the `try:` block: an
+    # IndentationError.
     code = (
         "try:\n    from target import alpha\nexcept ImportError:\n    from target import alpha\n"
         "for alpha in [1]:\n    pass\nfrom target import beta\n\nprint(alpha, beta)\n"

@@ -5,38 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from codegen.cli import main
+from tests.helpers.cli import PROMPT, files_in, generate
 from tests.loopback_model import MOVING_AVERAGE, Reply
-
-PROMPT = "compute the moving average of a time series with a window"
-
-
-def generate(model, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            PROMPT,
-            "--out",
-            str(out),
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--max-retries",
-            "1",
-            "--timeout",
-            "5",
-            *extra,
-        ]
-    )
-
-
-def files_in(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
 
 
 def test_writes_module_and_tests_that_pass(model, tmp_path, capsys):

@@ -1,4 +1,5 @@
-"""Import rewriting: honest tests keep working pointed at the module; rebinding the module's names fails."""
+"""Import rewriting: honest tests keep working pointed at the module; rebinding the module's names
+fails."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from codegen.finishing import ensure_uses_module
 from codegen.shaping import formatting
 from codegen.shaping.imports import point_imports_at_module, strip_definitions_and_imports
 from codegen.shaping.rebindings import rebindings
+from tests.helpers.cli import generate
 from tests.loopback_model import Reply
-from tests.test_generate_cli import generate
 
 NAMES = ["moving_average", "Window"]
 
@@ -99,8 +100,8 @@ def test_an_import_the_tests_forgot_goes_before_the_code_that_uses_it():
 def test_an_import_the_tests_forgot_goes_in_the_header_even_when_imports_follow_code():
     source = "import unittest\nprint(1)\nimport os\nmoving_average(os)\n"
     assert (
-        rewrite(source)
-        == "import unittest\nfrom ma import moving_average\nprint(1)\nimport os\nmoving_average(os)\n"
+        rewrite(source) == "import unittest\nfrom ma import moving_average\nprint(1)\nimport os\n"
+        "moving_average(os)\n"
     )
 
 
@@ -119,7 +120,8 @@ def test_pasted_copies_and_lambda_rebindings_at_top_level_are_removed():
 
 REBINDINGS = {
     "def in a block": "if True:\n    def moving_average(series, window):\n        return []\n",
-    "lambda in a test": "class T:\n    def test_a(self):\n        moving_average = lambda s, w: []\n",
+    "lambda in a test": "class T:\n    def test_a(self):\n"
+    "        moving_average = lambda s, w: []\n",
     "assignment": "moving_average, other = (lambda s, w: []), 1\n",
     "augmented": "moving_average += 1\n",
     "for-target": "for moving_average in [lambda s, w: []]:\n    pass\n",
@@ -159,8 +161,10 @@ def test_the_lambda_autopep8_turns_into_a_def_is_caught_after_formatting():
 
 def test_honest_tests_have_no_rebindings():
     tests = (
-        "import unittest\n\nfrom ma import Window, moving_average\n\n\nclass T(unittest.TestCase):\n"
-        "    def test_a(self):\n        average = moving_average([1], 1)\n        self.assertEqual(average, [1])\n"
+        "import unittest\n\nfrom ma import Window, moving_average\n\n\n"
+        "class T(unittest.TestCase):\n"
+        "    def test_a(self):\n        average = moving_average([1], 1)\n"
+        "        self.assertEqual(average, [1])\n"
     )
     assert rebindings(tests, "ma", NAMES) == []
 
@@ -168,7 +172,8 @@ def test_honest_tests_have_no_rebindings():
 def test_runner_copies_and_imports_are_dropped_and_module_level_rebindings_fail():
     runner = (
         "from your_module import moving_average as avg\nimport solution\n\n\n"
-        "def moving_average(s, w):\n    return []\n\n\ndef main():\n    print(avg([1], 1), solution.Window)\n"
+        "def moving_average(s, w):\n    return []\n\n\ndef main():\n"
+        "    print(avg([1], 1), solution.Window)\n"
     )
     assert strip_definitions_and_imports(runner, NAMES) == (
         "avg = moving_average\nimport __main__ as solution\n\n\n\n\ndef main():\n"
@@ -252,7 +257,7 @@ def test_rebinding_inside_a_test_fails_the_step_and_writes_nothing(model, tmp_pa
     assert not (tmp_path / "out").exists()
 
 
-# --- property: after any rewrite, every name is bound, and the module's names come from the module ---
+# --- property: after any rewrite, every name is bound, and the module's names come from it ---
 
 MODULE = 'def alpha():\n    return "module.alpha"\n\n\ndef beta():\n    return "module.beta"\n'
 FUNCTIONS = ["alpha", "beta"]
@@ -326,8 +331,10 @@ def generated_test_files(draw):
 @given(generated_test_files())
 @example(
     (
-        "try:\n    from your_module import alpha\nexcept ImportError:\n    from your_module import alpha\n"
-        "for alpha in [lambda: 'fake']:\n    pass\nimport os\nRESULTS.append(alpha())\nRESULTS.append(beta())\n",
+        "try:\n    from your_module import alpha\nexcept ImportError:\n"
+        "    from your_module import alpha\n"
+        "for alpha in [lambda: 'fake']:\n    pass\nimport os\nRESULTS.append(alpha())\n"
+        "RESULTS.append(beta())\n",
         True,
     )
 )  # found by this test: autopep8 broke the file, and a file that does not parse passed the check

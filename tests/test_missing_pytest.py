@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from codegen.execution.frameworks import resolve_framework
+from tests.helpers.cli import generate
 from tests.loopback_model import asks_for_pytest
-from tests.test_generate_cli import generate
 
 
 @pytest.fixture(scope="module")

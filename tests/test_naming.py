@@ -1,4 +1,5 @@
-"""Module names never shadow what the test interpreter (or this program) can import, nor what the code imports."""
+"""Module names never shadow what the test interpreter (or this program) can import, nor what the
+code imports."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from codegen.cli import main
 from codegen.shaping.naming import check_module_name, module_name_for, shadowed_module
+from tests.helpers.cli import files_in
+from tests.helpers.cli import generate as generate_with
 from tests.loopback_model import MOVING_AVERAGE, Reply
-from tests.test_generate_cli import files_in
 
 INSTALLED = ["openai", "requests", "pydantic", "weave"]
 
@@ -64,24 +65,7 @@ def test_an_interpreter_that_cannot_be_asked_shadows_nothing_it_cannot_report():
 
 
 def generate(model, out: Path, prompt: str, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            prompt,
-            "--out",
-            str(out),
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--max-retries",
-            "1",
-            "--timeout",
-            "5",
-            "--no-run",
-            *extra,
-        ]
-    )
+    return generate_with(model, out, "--no-run", *extra, prompt=prompt)
 
 
 def test_generating_for_pydantic_leaves_the_folder_usable(model, tmp_path):
@@ -106,7 +90,8 @@ def test_a_module_the_generated_code_imports_is_not_shadowed(model, tmp_path, ca
     # The prompt gives `zzq_series`; the code imports a module of that very name.
     code = (
         MOVING_AVERAGE
-        + '\n\ndef version() -> str:\n    """The library\'s."""\n    import zzq_series\n\n    return zzq_series.VERSION\n'
+        + '\n\ndef version() -> str:\n    """The library\'s."""\n    import zzq_series\n\n'
+        "    return zzq_series.VERSION\n"
     )
     model.enqueue(Reply.code("GeneratedCode", code))
     assert generate(model, tmp_path, "zzq series") == 0

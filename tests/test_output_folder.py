@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_generate_cli import files_in, generate
+from tests.helpers.cli import files_in, generate
 
 
 @pytest.fixture
 def unwritable_folder(tmp_path) -> Path:
-    """A folder this process cannot write in: read-only for users, /sys/kernel for root (which can write
-    anywhere its mode bits say not to)."""
+    """A folder this process cannot write in: read-only for users, /sys/kernel for root (which can
+    write anywhere its mode bits say not to)."""
     if os.geteuid() == 0:
         yield Path("/sys/kernel")
         return

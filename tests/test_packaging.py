@@ -1,4 +1,5 @@
-"""The sdist and the wheel carry every module and data file of codegen/ and server/codegen_lsp/ (built offline)."""
+"""The sdist and the wheel carry every module and data file of codegen/ and server/codegen_lsp/
+(built offline)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ NOT_SHIPPED = ("__pycache__", ".pyc", ".egg-info")
 
 
 def source_files() -> dict[str, Path]:
-    """Every file of the two packages, as its path inside the wheel: what a user's install must have."""
+    """Every file of the two packages, as its path inside the wheel: what a user's install must
+    have."""
     tracked = subprocess.run(
         ["git", "ls-files", "-z", "codegen", "server/codegen_lsp"],
         cwd=ROOT,
@@ -44,7 +46,8 @@ def source_files() -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict[str, Path]:
-    """An sdist built from a copy of the tree, and the wheel pip builds from that sdist; no network."""
+    """An sdist built from a copy of the tree, and the wheel pip builds from that sdist; no
+    network."""
     work = tmp_path_factory.mktemp("packaging")
     tree = work / "tree"
     tree.mkdir()
@@ -59,7 +62,8 @@ def built(tmp_path_factory) -> dict[str, Path]:
         [
             sys.executable,
             "-c",
-            "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))",
+            "import sys; from setuptools import build_meta; "
+            "print(build_meta.build_sdist(sys.argv[1]))",
             str(dist),
         ],
         cwd=tree,

@@ -1,4 +1,5 @@
-"""The pipeline's entry points for an editor: tests or a runner for existing code, files it joins, one traced call."""
+"""The pipeline's entry points for an editor: tests or a runner for existing code, files it joins,
+one traced call."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""pytest as the test framework: the setting, auto detection, the prompt, the sandboxed run and repair."""
+"""pytest as the test framework: the setting, auto detection, the prompt, the sandboxed run and
+repair."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-from pathlib import Path
+from functools import partial
 
 import pytest
 
@@ -18,9 +19,9 @@ from codegen.execution.frameworks import (
     resolve_framework,
 )
 from tests import loopback_model
+from tests.helpers.cli import PROMPT
+from tests.helpers.cli import generate as generate_with
 from tests.loopback_model import Reply
-
-PROMPT = "compute the moving average of a time series with a window"
 
 # The loopback model's own pytest answer, importing a module name the pipeline must rewrite.
 PYTEST_TESTS = loopback_model.PYTEST_TESTS.replace(
@@ -30,26 +31,7 @@ PYTEST_TESTS = loopback_model.PYTEST_TESTS.replace(
 WRONG_CASE_TESTS = PYTEST_TESTS.replace("[2.0]),", "[9.9]),")
 
 
-def generate(model, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            PROMPT,
-            "--out",
-            str(out),
-            "--module",
-            "ma",
-            "--base-url",
-            model.base_url,
-            "--tracing",
-            "off",
-            "--max-retries",
-            "0",
-            "--timeout",
-            "10",
-            *extra,
-        ]
-    )
+generate = partial(generate_with, module="ma", max_retries=0, timeout=10)
 
 
 def prompt_for_tests(model) -> str:
@@ -138,7 +120,8 @@ def test_auto_picks_pytest_where_the_project_is_configured_for_it(model, tmp_pat
 
 
 def test_the_loopback_model_answers_a_pytest_prompt_with_pytest_tests(model, tmp_path, capsys):
-    # What the editor end-to-end test relies on: no scripted reply, the prompt alone picks the answer.
+    # What the editor end-to-end test relies on: no scripted reply, the prompt alone picks the
+    # answer.
     (tmp_path / "conftest.py").write_text("")
     assert generate(model, tmp_path, "--json") == 0
     payload = json.loads(capsys.readouterr().out)
@@ -195,7 +178,8 @@ def test_each_kind_of_pytest_configuration_is_recognised(tmp_path, name):
         ("pyproject.toml", "this is [not toml"),
         (
             "test_existing.py",
-            "import unittest\n\n\nclass TestX(unittest.TestCase):\n    def test_one(self):\n        pass\n",
+            "import unittest\n\n\nclass TestX(unittest.TestCase):\n    def test_one(self):\n"
+            "        pass\n",
         ),
         ("test_broken.py", "def test_(:\n"),
     ],
@@ -287,7 +271,10 @@ def test_auto_without_a_project_folder_is_unittest(tmp_path, monkeypatch):
 
 def test_auto_falls_back_to_the_existing_test_file(tmp_path):
     plain = "from m import f\n\n\ndef test_f():\n    assert f()\n"
-    cases = "import unittest\n\n\nclass TestF(unittest.TestCase):\n    def test_f(self):\n        pass\n"
+    cases = (
+        "import unittest\n\n\nclass TestF(unittest.TestCase):\n    def test_f(self):\n"
+        "        pass\n"
+    )
     assert resolve_framework("auto", tmp_path, test_source=plain) == "pytest"
     assert resolve_framework("auto", None, test_source=plain) == "pytest"
     assert resolve_framework("auto", tmp_path, test_source=cases) == "unittest"

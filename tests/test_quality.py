@@ -255,7 +255,10 @@ def codes_by_line(found: list[Finding]) -> list[tuple[int, str, str | None]]:
 
 
 def test_clean_code_has_no_findings():
-    code = '"""Adding."""\n\n\ndef add(first: int, second: int) -> int:\n    """Add."""\n    return first + second\n'
+    code = (
+        '"""Adding."""\n\n\ndef add(first: int, second: int) -> int:\n    """Add."""\n'
+        "    return first + second\n"
+    )
     assert findings(code) == []
     assert findings(code, "from adding import add\n") == []
 

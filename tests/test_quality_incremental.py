@@ -1,4 +1,5 @@
-"""Per-statement analysis equals scoring the whole text, at full precision, on every edit of an editing session."""
+"""Per-statement analysis equals scoring the whole text, at full precision, on every edit of an
+editing session."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from codegen.scoring.statement_analysis import is_test_scope
 from codegen.scoring.statements import StatementIndex
 from tests.seed_reference import seed_code_quality_score
 
-# Pieces of almost-Python that stress the statement split: multi-line strings, decorators, comments at
-# column 0 inside bodies, continuation keywords, line continuations, brackets, odd line breaks, form feeds.
+# Pieces of almost-Python that stress the statement split: multi-line strings, decorators, comments
+# at column 0 inside bodies, continuation keywords, line continuations, brackets, odd line breaks,
+# form feeds.
 FRAGMENTS = [
     "def f(x):\n",
     "    return x\n",
@@ -63,7 +65,8 @@ FRAGMENTS = [
     "self.assertEqual(",
     "lambda: _x",
 ]
-# Whole lines that parse, with every kind of line break, so long runs of valid code (and its scores) come up.
+# Whole lines that parse, with every kind of line break, so long runs of valid code (and its scores)
+# come up.
 LINES = [
     "def f(x):",
     "    return x",
@@ -87,7 +90,10 @@ line_texts = st.lists(
     st.tuples(st.sampled_from(LINES), st.sampled_from(["\n", "\r\n", "\r"])), max_size=20
 ).map(lambda pairs: "".join(line + ending for line, ending in pairs))
 texts = st.one_of(line_texts, st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join))
-TESTS = "import unittest\n\nclass T(unittest.TestCase):\n    def test_f(self):\n        self.assertEqual(f(1), 1)\n"
+TESTS = (
+    "import unittest\n\nclass T(unittest.TestCase):\n    def test_f(self):\n"
+    "        self.assertEqual(f(1), 1)\n"
+)
 
 
 def split(text: str) -> list[str]:
@@ -106,7 +112,8 @@ def seed_score_or_none(text: str) -> float | None:
 
 
 class EditingSession(RuleBasedStateMachine):
-    """Random edits (as line ranges, the way incremental sync delivers them) against a fresh whole-file analysis."""
+    """Random edits (as line ranges, the way incremental sync delivers them) against a fresh
+    whole-file analysis."""
 
     @initialize(text=texts)
     def open(self, text):
@@ -165,7 +172,8 @@ class EditingSession(RuleBasedStateMachine):
         fragment=st.sampled_from(['"""', "'''", "(", "\\", "@d\n", "else:\n", "    "]),
     )
     def insert_at_line_start(self, data, fragment):
-        """Splits or opens statements: a quote, bracket, decorator, continuation keyword or indent at column 0."""
+        """Splits or opens statements: a quote, bracket, decorator, continuation keyword or indent
+        at column 0."""
         starts = [0] + [i + 1 for i, c in enumerate(self.text) if c == "\n"]
         position = data.draw(st.sampled_from(starts))
         self._edit(position, position, fragment)
@@ -179,8 +187,9 @@ class EditingSession(RuleBasedStateMachine):
         assert list(analysis.findings(None)) == quality.findings(self.text)
         assert list(analysis.findings(TESTS)) == quality.findings(self.text, TESTS)
         assert list(analysis.functions()) == quality.functions(self.text)
-        # The count of findings outside test functions (what the diagnostics' cap summary reports): `analysis`
-        # has it from the running total kept over the edits since the last check, which ends with None again.
+        # The count of findings outside test functions (what the diagnostics' cap summary reports):
+        # `analysis` has it from the running total kept over the edits since the last check, which
+        # ends with None again.
         for tests, counted in (
             (None, analysis),
             (TESTS, self.module.analyze(TESTS)),
@@ -260,12 +269,13 @@ def test_only_changed_statements_are_parsed_again():
     lines[2] = lines[2].replace("x + 1", "x + 3")
     module.replace(2, 3, 1)
     second = module.analyze()
-    changed = [a is not b for (_, a), (_, b) in zip(first.parts, second.parts)]
+    changed = [a is not b for (_, a), (_, b) in zip(first.parts, second.parts, strict=True)]
     assert changed == [True] + [False] * 49
 
 
 def test_the_seed_long_line_rule_counts_a_carriage_return():
-    """The seed splits on "\\n" only: a 100-character line ending in "\\r\\n" is 101 characters long to it."""
+    """The seed splits on "\\n" only: a 100-character line ending in "\\r\\n" is 101 characters long
+    to it."""
     code = '"""Doc."""\nabc = 1' + " " * 93 + "\r\n"
     assert quality.code_quality_score(code) == seed_code_quality_score(code)
     joined = (

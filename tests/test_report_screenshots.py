@@ -1,4 +1,5 @@
-"""Both HTML pages rendered by headless Chromium: a real browser lays them out into a non-blank screenshot.
+"""Both HTML pages rendered by headless Chromium: a real browser lays them out into a non-blank
+screenshot.
 
 Run by `make test-reports` (CI runs it after `make test-vscode`, which installs Debian's chromium);
 `make test` leaves these out (marker `screenshot`).
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from codegen.tracing.page import render_call_html
-from tests.test_reports import evaluate_demo, traced_generate
+from tests.helpers.reports import evaluate_demo, traced_generate
 
 pytestmark = pytest.mark.screenshot
 WIDTH, HEIGHT = 1000, 900
@@ -27,7 +28,10 @@ MIN_PNG_BYTES = 20_000
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
-        message = "Debian's chromium is not installed (apt-get install chromium); the screenshot check needs it"
+        message = (
+            "Debian's chromium is not installed (apt-get install chromium); the screenshot "
+            "check needs it"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -35,7 +39,8 @@ def chromium() -> str:
 
 
 def screenshot(chromium: str, page: Path, tmp_path: Path) -> bytes:
-    """The PNG of `page`; fails on any console message (an error, a refused resource, a CSP violation)."""
+    """The PNG of `page`; fails on any console message (an error, a refused resource, a CSP
+    violation)."""
     png = tmp_path / f"{page.stem}.png"
     completed = subprocess.run(
         [

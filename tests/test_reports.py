@@ -1,4 +1,5 @@
-"""The HTML pages: an evaluation report and one traced generation, rendered from real runs and read back."""
+"""The HTML pages: an evaluation report and one traced generation, rendered from real runs and read
+back."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from codegen.cli import main
 from codegen.tracing.page import render_call_html
+from tests.helpers.reports import evaluate_demo, traced_generate
 from tests.loopback_model import MOVING_AVERAGE, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,30 +51,6 @@ def assert_self_contained(page: str) -> PageReader:
             if name in ("src", "href") and tag != "svg":
                 assert (value or "").startswith("#"), (tag, name, value)  # only in-page anchors
     return reader
-
-
-def evaluate_demo(tmp_path: Path, *extra: str) -> tuple[dict, str]:
-    report, page = tmp_path / "report.json", tmp_path / "report.html"
-    assert (
-        main(
-            [
-                "eval",
-                "--dataset",
-                str(ROOT / "codegen" / "demo" / "prompts.csv"),
-                "--replay",
-                str(ROOT / "codegen" / "demo" / "replay"),
-                "--tracing",
-                "off",
-                "--report",
-                str(report),
-                "--html",
-                str(page),
-                *extra,
-            ]
-        )
-        == 0
-    )
-    return json.loads(report.read_text()), page.read_text(encoding="utf-8")
 
 
 def test_eval_html_shows_the_reports_numbers_per_prompt_and_its_drill_down(tmp_path, capsys):
@@ -138,32 +116,6 @@ def test_eval_html_escapes_prompts_and_shows_failures(model, tmp_path):
     assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert HOSTILE in reader.text  # shown as text, exactly
     assert "1/2 succeeded" in reader.text and "failed" in reader.text and "HTTP 500" in reader.text
-
-
-def traced_generate(model, tmp_path: Path, *extra: str) -> None:
-    assert (
-        main(
-            [
-                "generate",
-                PROMPT,
-                "--out",
-                str(tmp_path / "out"),
-                "--module",
-                "ma",
-                "--base-url",
-                model.base_url,
-                "--tracing",
-                "local",
-                "--max-retries",
-                "0",
-                "--timeout",
-                "10",
-                "--json",
-                *extra,
-            ]
-        )
-        == 0
-    )
 
 
 def test_trace_page_of_a_traced_generation_shows_steps_timings_io_and_scores(

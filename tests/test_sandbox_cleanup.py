@@ -14,7 +14,8 @@ from codegen.execution.sandbox import remove_tree
 
 
 def _immutable(path: Path) -> bool:
-    """Make `path` immutable (chattr +i: root on ext4 and the like); False where that is not possible."""
+    """Make `path` immutable (chattr +i: root on ext4 and the like); False where that is not
+    possible."""
     if shutil.which("chattr") is None:
         return False
     return subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0

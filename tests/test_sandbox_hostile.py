@@ -1,9 +1,9 @@
 """Hostile generated tests, run through the real `codegen score --run`: each attack must fail.
 
-Every probe below is a test file a malicious or broken model could write.  The assertions look at the
-world outside the sandbox (files on disk, a listener on 127.0.0.1, the process table, what the CLI
-printed), not at what the probe says about itself.  Where this machine lacks a layer, the test asserts
-the isolation level the run reported instead of the attack's outcome.
+Every probe below is a test file a malicious or broken model could write.  The assertions look at
+the world outside the sandbox (files on disk, a listener on 127.0.0.1, the process table, what the
+CLI printed), not at what the probe says about itself.  Where this machine lacks a layer, the test
+asserts the isolation level the run reported instead of the attack's outcome.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from codegen import execution
 SECRET = "sk-hostile-test-secret-0123456789"
 MODULE = "def add(a, b):\n    return a - b  # wrong on purpose\n"
 TIMEOUT = 60
-# The probes name the secret without spelling it, so a traceback quoting their source does not leak it.
+# The probes name the secret without spelling it, so a traceback quoting their source does not leak
+# it.
 SECRET_EXPRESSION = f'("{SECRET[:9]}" + "{SECRET[9:]}")'
 
 
@@ -38,7 +39,8 @@ def isolation() -> execution.Isolation:
 
 @pytest.fixture
 def scene(tmp_path: Path):
-    """A project with a module, a .env and a file to keep; a HOME with an SSH key; a private TMPDIR."""
+    """A project with a module, a .env and a file to keep; a HOME with an SSH key; a private
+    TMPDIR."""
     project, home, tmp = tmp_path / "project", tmp_path / "home", tmp_path / "tmp"
     for folder in (project, home / ".ssh", tmp):
         folder.mkdir(parents=True)
@@ -50,7 +52,8 @@ def scene(tmp_path: Path):
 
 
 def hostile_run(scene: dict, body: str, *extra: str) -> dict:
-    """Write `body` as test_victim.py, run `codegen score --run --json` on it; return the JSON report."""
+    """Write `body` as test_victim.py, run `codegen score --run --json` on it; return the JSON
+    report."""
     tests = scene["project"] / "test_victim.py"
     tests.write_text(textwrap.dedent(body))
     env = {
@@ -98,7 +101,8 @@ def outcomes(run: dict) -> dict[str, tuple[str, str]]:
 
 
 def confined(run: dict, isolation: execution.Isolation, layer: str) -> bool:
-    """True when the run had `layer`; otherwise assert the run said it lacked it (and, at none, refused)."""
+    """True when the run had `layer`; otherwise assert the run said it lacked it (and, at none,
+    refused)."""
     assert run["isolation"] == isolation.level
     if run["isolation"] == "none":
         assert run["not_run"] and "Tests not run" in run["problem"]
@@ -139,7 +143,8 @@ def test_the_parents_environment_and_secret_files_stay_unreadable(scene, isolati
 
     class TestSteal(unittest.TestCase):
         def test_environment_variables(self):
-            self.fail(repr([value for value in os.environ.values() if {SECRET_EXPRESSION} in value]))
+            values = os.environ.values()
+            self.fail(repr([value for value in values if {SECRET_EXPRESSION} in value]))
 
         def test_parent_environ(self):
             self.fail(attempt(lambda: open("/proc/%d/environ" % os.getppid(), "rb").read()))
@@ -195,15 +200,13 @@ def test_nothing_outside_the_run_folder_is_written_or_deleted(scene, isolation):
     assert found["TestVandal.test_write_in_the_run_folder_is_fine"][0] == "passed"
 
 
-class Listener:
-    """A TCP and a UDP socket on 127.0.0.1 that record whatever reaches them."""
+class RecordingListener:
+    """Sockets served on a thread until `close()`; `received` holds whatever reached them."""
 
-    def __init__(self):
-        self.tcp = socket.create_server(("127.0.0.1", 0))
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", 0))
-        self.udp.settimeout(0.2)
-        self.tcp.settimeout(0.2)
+    def __init__(self, *sockets: socket.socket):
+        for listening in sockets:
+            listening.settimeout(0.2)
+        self._sockets = sockets
         self.received: list[bytes] = []
         self._stop = False
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -211,22 +214,38 @@ class Listener:
 
     def _serve(self):
         while not self._stop:
-            try:
-                connection, _ = self.tcp.accept()
-                self.received.append(connection.recv(4096) or b"(connected)")
-                connection.close()
-            except OSError:
-                pass
-            try:
-                self.received.append(self.udp.recvfrom(4096)[0])
-            except OSError:
-                pass
+            self._serve_once()
+
+    def _serve_once(self):
+        raise NotImplementedError
 
     def close(self):
         self._stop = True
         self._thread.join()
-        self.tcp.close()
-        self.udp.close()
+        for listening in self._sockets:
+            listening.close()
+
+
+class Listener(RecordingListener):
+    """A TCP and a UDP socket on 127.0.0.1 that record whatever reaches them."""
+
+    def __init__(self):
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        super().__init__(self.udp, self.tcp)
+
+    def _serve_once(self):
+        try:
+            connection, _ = self.tcp.accept()
+            self.received.append(connection.recv(4096) or b"(connected)")
+            connection.close()
+        except OSError:
+            pass
+        try:
+            self.received.append(self.udp.recvfrom(4096)[0])
+        except OSError:
+            pass
 
 
 def test_no_tcp_or_udp_reaches_a_listener_on_loopback(scene, isolation):
@@ -242,7 +261,8 @@ def test_no_tcp_or_udp_reaches_a_listener_on_loopback(scene, isolation):
 
     class TestExfiltrate(unittest.TestCase):
         def test_tcp(self):
-            self.fail(attempt(lambda: socket.create_connection(("127.0.0.1", {tcp_port}), timeout=2).sendall(b"tcp")))
+            address = ("127.0.0.1", {tcp_port})
+            self.fail(attempt(lambda: socket.create_connection(address, timeout=2).sendall(b"tcp")))
 
         def test_udp(self):
             def send():
@@ -260,40 +280,30 @@ def test_no_tcp_or_udp_reaches_a_listener_on_loopback(scene, isolation):
     assert listener.received == []
     if not confined(run, isolation, "network-namespace"):
         return
-    for name, (outcome, message) in outcomes(run).items():
+    for name, (_outcome, message) in outcomes(run).items():
         assert message.startswith("AssertionError: blocked: "), (name, message)
 
 
-class UnixListener:
+class UnixListener(RecordingListener):
     """A listening pathname Unix socket (an ssh-agent's, Docker's) that records every connection."""
 
     def __init__(self, path: Path):
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(str(path))
         self.server.listen()
-        self.server.settimeout(0.2)
-        self.received: list[bytes] = []
-        self._stop = False
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__(self.server)
 
-    def _serve(self):
-        while not self._stop:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                continue
-            connection.settimeout(1)
-            try:
-                self.received.append(connection.recv(4096) or b"(connected)")
-            except OSError:
-                self.received.append(b"(connected)")
-            connection.close()
-
-    def close(self):
-        self._stop = True
-        self._thread.join()
-        self.server.close()
+    def _serve_once(self):
+        try:
+            connection, _ = self.server.accept()
+        except OSError:
+            return
+        connection.settimeout(1)
+        try:
+            self.received.append(connection.recv(4096) or b"(connected)")
+        except OSError:
+            self.received.append(b"(connected)")
+        connection.close()
 
 
 def test_no_unix_socket_outside_the_run_folder_is_reached(scene, isolation):
@@ -334,7 +344,7 @@ def test_no_unix_socket_outside_the_run_folder_is_reached(scene, isolation):
         return
     results = outcomes(run)
     assert results.pop("TestAgent.test_socketpair_still_works") == ("passed", "")
-    for name, (outcome, message) in results.items():
+    for name, (_outcome, message) in results.items():
         assert message == "AssertionError: blocked: PermissionError", (name, message)
 
 
@@ -365,8 +375,8 @@ def test_a_setsid_double_forked_grandchild_dies_with_the_run(scene, isolation):
             if os.fork() == 0:
                 os.setsid()
                 if os.fork() == 0:
-                    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", {marker!r}],
-                                     start_new_session=True)
+                    sleeper = [sys.executable, "-c", "import time; time.sleep(120)", {marker!r}]
+                    subprocess.Popen(sleeper, start_new_session=True)
                 os._exit(0)
             import time
             time.sleep(0.5)
@@ -382,7 +392,10 @@ def test_a_setsid_double_forked_grandchild_dies_with_the_run(scene, isolation):
     assert run["isolation"] == isolation.level
 
 
-FORGED = '{{"event": "result", "id": "TestForge.test_add", "outcome": "passed", "message": "", "traceback": "", "line": null}}'
+FORGED = (
+    '{{"event": "result", "id": "TestForge.test_add", "outcome": "passed", "message": "", '
+    '"traceback": "", "line": null}}'
+)
 
 
 @pytest.mark.parametrize(
@@ -592,7 +605,8 @@ def test_memory_is_bounded_for_the_whole_run_and_files_by_size():
 
 
 def test_without_a_sandbox_nothing_runs_unless_allowed(tmp_path):
-    """Landlock turned off stands for a machine without it: the run is refused, and allowed on request."""
+    """Landlock turned off stands for a machine without it: the run is refused, and allowed on
+    request."""
     tests = (
         "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n        pass\n"
     )
@@ -627,7 +641,8 @@ def test_without_namespaces_landlock_alone_still_contains_the_run():
             def test_linger(self):
                 if os.fork() == 0:
                     os.setsid()
-                    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", {marker!r}])
+                    sleeper = [sys.executable, "-c", "import time; time.sleep(120)", {marker!r}]
+                    subprocess.Popen(sleeper)
                     os._exit(0)
         """)
     try:
@@ -653,7 +668,8 @@ def test_without_namespaces_landlock_alone_still_contains_the_run():
 
 
 def test_an_editable_install_makes_the_project_importable_not_its_secrets(tmp_path):
-    """A .pth file (as `pip install -e .` writes) puts a project folder on the test interpreter's path."""
+    """A .pth file (as `pip install -e .` writes) puts a project folder on the test interpreter's
+    path."""
     venv, project = tmp_path / "venv", tmp_path / "editable"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     project.mkdir()

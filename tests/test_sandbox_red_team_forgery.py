@@ -56,6 +56,24 @@ def run_against(scene: dict, module: str, tests: str, *extra: str) -> dict:
     return hostile_run(scene, tests, *extra)
 
 
+def unittest_file_tearing_down_with(attack: str) -> str:
+    """A unittest file whose one test passes, then whose tearDownClass runs `attack`."""
+    tests = """\
+        import unittest
+
+        import victim
+
+
+        class TestAdd(unittest.TestCase):
+            def test_add(self):
+                self.assertEqual(victim.add(2, 2), 4)
+
+            @classmethod
+            def tearDownClass(cls):
+    """
+    return textwrap.dedent(tests) + textwrap.indent(textwrap.dedent(attack), " " * 8)
+
+
 def assert_not_believed(run: dict) -> None:
     """What the user sees of a forged run: nothing passed, no coverage of 100 %."""
     if run["isolation"] == "none":
@@ -166,23 +184,14 @@ def test_a_module_that_swallows_pytest_failures_never_passes(scene, attack):
 
 
 def test_coverage_data_added_by_the_tests_is_not_believed(scene):
-    tests = """\
-        import unittest
+    tests = unittest_file_tearing_down_with(
+        """\
+        import coverage
 
-        import victim
-
-
-        class TestAdd(unittest.TestCase):
-            def test_add(self):
-                self.assertEqual(victim.add(2, 2), 4)
-
-            @classmethod
-            def tearDownClass(cls):
-                import coverage
-
-                data = coverage.Coverage.current().get_data()
-                data.add_lines({victim.__file__: list(range(1, 8))})
-    """
+        data = coverage.Coverage.current().get_data()
+        data.add_lines({victim.__file__: list(range(1, 8))})
+        """
+    )
     run = run_against(scene, WITH_UNCALLED, tests)
     assert_not_believed(run)
     if run["isolation"] != "none":
@@ -191,21 +200,12 @@ def test_coverage_data_added_by_the_tests_is_not_believed(scene):
 
 def test_a_module_copy_rewritten_by_the_tests_does_not_change_coverage(scene):
     """Coverage that re-read the copy would see only the lines that ran: 100 %."""
-    tests = """\
-        import unittest
-
-        import victim
-
-
-        class TestAdd(unittest.TestCase):
-            def test_add(self):
-                self.assertEqual(victim.add(2, 2), 4)
-
-            @classmethod
-            def tearDownClass(cls):
-                with open(victim.__file__, "w") as stream:
-                    stream.write("def add(a, b):\\n    return a + b\\n")
-    """
+    tests = unittest_file_tearing_down_with(
+        """\
+        with open(victim.__file__, "w") as stream:
+            stream.write("def add(a, b):\\n    return a + b\\n")
+        """
+    )
     run = run_against(scene, WITH_UNCALLED, tests)
     if run["isolation"] == "none":
         assert run["not_run"]

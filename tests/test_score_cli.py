@@ -92,7 +92,8 @@ def test_traces_lists_a_locally_traced_generation(model, tmp_path, capsys, monke
 
 
 def test_score_json_keeps_full_precision_and_the_text_rounds_for_display(tmp_path, capsys):
-    # three functions, one test with self.assert: coverage 1 / 3 + 0.2; quality: one Name (`value`): 0.1
+    # three functions, one test with self.assert: coverage 1 / 3 + 0.2; quality: one Name (`value`):
+    # 0.1
     module = tmp_path / "three.py"
     module.write_text(
         "def first():\n    pass\n\n\ndef second():\n    pass\n\n\ndef third():\n    return value\n"

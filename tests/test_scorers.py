@@ -1,4 +1,5 @@
-"""The Weave scorers: numbers on fixed outputs, failed outputs, a sandboxed run of their own, summaries."""
+"""The Weave scorers: numbers on fixed outputs, failed outputs, a sandboxed run of their own,
+summaries."""
 
 from __future__ import annotations
 
@@ -75,7 +76,8 @@ def score_execution(value, scorer: ExecutionScorer | None = None) -> dict:
 
 def test_seed_scores_of_a_fixed_output():
     scores = TestResultScorer().score(output=output(), prompt=PROMPT)
-    # MOVING_AVERAGE: docstring + annotations + names -> 1.0; 3 tests for 1 function + self.assert -> 1.0
+    # MOVING_AVERAGE: docstring + annotations + names -> 1.0; 3 tests for 1 function + self.assert
+    # -> 1.0
     assert scores == {
         "code_quality_score": 1.0,
         "test_coverage_score": 1.0,

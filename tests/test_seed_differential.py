@@ -1,53 +1,24 @@
-"""Our seed scores against the seed's functions run literally: every stdlib module, and generated programs.
+"""Our seed scores against the seed's functions run literally: every stdlib module, and generated
+programs.
 
 Full precision: the numbers must be equal as floats, not close.
 """
 
 from __future__ import annotations
 
-import sysconfig
 import warnings
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codegen import source
-from codegen.cli.score import read_source
 from codegen.scoring import quality
+from tests.helpers.stdlib import STDLIB, STDLIB_TESTS, own_test_file, read, stdlib_modules
 from tests.seed_reference import (
     seed_code_quality_score,
     seed_overall_score,
     seed_test_coverage_score,
 )
-
-STDLIB = Path(sysconfig.get_paths()["stdlib"])
-STDLIB_TESTS = STDLIB / "test"
-
-
-def stdlib_modules() -> list[Path]:
-    """Every .py file of the running interpreter's standard library (installed packages excluded)."""
-    return sorted(path for path in STDLIB.rglob("*.py") if "site-packages" not in path.parts)
-
-
-def own_test_file(module: Path) -> Path | None:
-    """The module's own test file in the interpreter's test suite, where it ships one."""
-    stem = module.parent.name if module.name == "__init__.py" else module.stem
-    for candidate in (
-        STDLIB_TESTS / f"test_{stem}.py",
-        STDLIB_TESTS / f"test_{stem}" / "__init__.py",
-    ):
-        if candidate.is_file() and candidate != module:
-            return candidate
-    return None
-
-
-def read(path: Path | None) -> str:
-    """The file as `codegen score` reads it. The seed scored model replies, never files: a file's
-    UTF-8 byte-order mark (test/tokenizedata/bad_coding2.py has one) is not part of its code, and
-    where a text keeps it ours accepts it as Python does while the seed's ast.parse of a str fails
-    (see test_byte_order_mark.py)."""
-    return "" if path is None else read_source(path)
 
 
 def seed_or_none(function, *texts: str):
@@ -89,7 +60,8 @@ def mismatches(code: str, tests: str) -> list[str]:
 
 def test_the_interpreter_ships_its_standard_library_and_test_suite():
     # The pairing below is only meaningful with the test suite present; CI's python3.11 ships it.
-    # Should an interpreter without it run this file, this fails and says so rather than pairing nothing.
+    # Should an interpreter without it run this file, this fails and says so rather than pairing
+    # nothing.
     assert STDLIB_TESTS.is_dir(), f"{STDLIB_TESTS} is missing: this interpreter ships no test suite"
     modules = stdlib_modules()
     assert len(modules) > 1000

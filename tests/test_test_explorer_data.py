@@ -1,4 +1,5 @@
-"""The test explorer's data: items from a test file, and a real sandboxed run turned into results."""
+"""The test explorer's data: items from a test file, and a real sandboxed run turned into
+results."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The one reader of test files: what the explorer, the run summary and the repair step see of a file."""
+"""The one reader of test files: what the explorer, the run summary and the repair step see of a
+file."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import pytest
 
 from codegen.tracing.store import recent_runs
 from codegen.tracing.sync import TraceSyncError
-from tests.test_tracing import clean_env, closed_port, run_python
+from tests.helpers.child_python import clean_env, closed_port, run_python
 
 RUNS_SCENARIO = """
     import asyncio, json, time
@@ -197,7 +197,8 @@ def test_sync_without_network_fails_fast_with_the_fix_and_keeps_local_files(
             sync_to_hosted("codegen", wandb_api_key="wandb-key-never-valid-0123456789")
             print(json.dumps({"raised": None}))
         except TraceSyncError as error:
-            print(json.dumps({"raised": str(error), "runtime_error": isinstance(error, RuntimeError)}))
+            raised = {"raised": str(error), "runtime_error": isinstance(error, RuntimeError)}
+            print(json.dumps(raised))
         """,
         env,
     )
@@ -228,7 +229,8 @@ REPLAY_SCENARIO = """
         def call_end(self, req): self._take("call_end", req)
         def obj_create(self, req): self._take("obj_create", req)
         def table_create(self, req): self._take("table_create", req)
-        def file_create(self, req): self._take("file_create", {"project_id": req["project_id"], "name": req["file"][0]})
+        def file_create(self, req):
+            self._take("file_create", {"project_id": req["project_id"], "name": req["file"][0]})
 
     server = FakeTraceServer(fail=FAIL)
     trace_sync.connect_hosted = lambda project, **kw: HostedProject(

@@ -10,41 +10,14 @@ import ast
 import json
 import os
 import socket
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers.child_python import REPO, clean_env, closed_port, run_python
+
 SECRET = "sk-test-DO-NOT-LEAK-4f9a1c2e7b"
-
-
-def clean_env(home: Path, **extra: str) -> dict[str, str]:
-    """The environment of a child: no W&B/Weave/OpenAI/codegen variables, HOME under tmp."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("WANDB_", "WEAVE_", "OPENAI_", "CODEGEN_"))
-    }
-    env.update(HOME=str(home), PYTHONPATH=str(REPO), **extra)
-    return env
-
-
-def run_python(script: str, env: dict[str, str], timeout: float = 120) -> dict[str, Any]:
-    """Run `script` in a child Python; it prints one JSON object as its last stdout line."""
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert result.returncode == 0, f"child failed:\n{result.stdout}\n{result.stderr}"
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def wal_records(directory: Path) -> list[dict[str, Any]]:
@@ -62,12 +35,6 @@ def calls_named(records: list[dict[str, Any]], op_name: str) -> list[tuple[dict,
         for r in records
         if r["type"] == "call_start" and f"/op/{op_name}:" in r["req"]["start"]["op_name"]
     ]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:
@@ -110,7 +77,9 @@ def test_weave_internals_the_recipe_uses_exist(tmp_path: Path) -> None:
             "wal_switches": [settings.should_enable_wal(), settings.should_disable_wal_sender()],
             "missing": missing,
             "default_entity_name": callable(wandb.Api().default_entity_name),
-            "digest_agrees": weave_compat.object_digest(sample) == str_digest(canonical_json(sample)),
+            "digest_agrees": (
+                weave_compat.object_digest(sample) == str_digest(canonical_json(sample))
+            ),
             "wal_env": sorted(weave_compat.WAL_SWITCHES),
             "feedback_fields": sorted(FeedbackCreateResponse.model_fields),
             "sentry_disabled": trace_sentry.global_trace_sentry._disabled,
@@ -149,7 +118,8 @@ PUBLIC_WEAVE = {
 
 
 def test_every_weave_internal_is_in_weave_compat_and_checked_by_the_canary() -> None:
-    """Outside weave_compat only weave's public names are used; inside, every import is in INTERNALS."""
+    """Outside weave_compat only weave's public names are used; inside, every import is in
+    INTERNALS."""
     from codegen.tracing import weave_compat
 
     listed = {module for module, _ in weave_compat.INTERNALS}
@@ -313,7 +283,8 @@ def test_wandb_with_unreachable_host_falls_back_to_local(tmp_path: Path) -> None
     assert "hosted Weave could not start" in out["status"]["detail"]
     assert "traces are written to" in out["status"]["detail"]
     assert SECRET not in out["status"]["detail"]
-    # Bounded, not timed: a start that waited for weave's own retries would run into run_python's 120 s.
+    # Bounded, not timed: a start that waited for weave's own retries would run into run_python's
+    # 120 s.
     assert out["seconds"] < 60
     wal_dir = tmp_path / ".weave" / "wal" / "local" / "codegen"
     assert calls_named(wal_records(wal_dir), "traced_after_fallback")
@@ -329,8 +300,8 @@ def test_wandb_with_a_host_that_never_answers_is_bounded_by_init_timeout(tmp_pat
         out = run_python(WANDB_SCENARIO, env)
     assert out["status"]["mode"] == "local"
     assert "did not answer within 3 s" in out["status"]["detail"]
-    # The detail above shows our 3 s bound fired; this only says the start ended (not a timing figure:
-    # the machine is shared, and the same start took 7.5-11.5 s under load).
+    # The detail above shows our 3 s bound fired; this only says the start ended (not a timing
+    # figure: the machine is shared, and the same start took 7.5-11.5 s under load).
     assert out["seconds"] < 60
 
 
@@ -446,7 +417,8 @@ def test_openai_calls_are_traced_and_the_key_stays_out_of_the_wal(tmp_path: Path
         class GeneratedCode(BaseModel):
             code: str
 
-        client = OpenAI(api_key=os.environ.pop("TEST_KEY"), base_url=os.environ.pop("TEST_BASE_URL"))
+        key, base_url = os.environ.pop("TEST_KEY"), os.environ.pop("TEST_BASE_URL")
+        client = OpenAI(api_key=key, base_url=base_url)
         plain = client.chat.completions.create(
             model="loopback", messages=[{"role": "user", "content": "say the code"}])
         parsed = client.chat.completions.parse(
@@ -470,3 +442,36 @@ def test_openai_calls_are_traced_and_the_key_stays_out_of_the_wal(tmp_path: Path
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert SECRET not in path.read_text(errors="replace"), f"the API key leaked into {path}"
+
+
+def test_the_context_sent_is_traced_as_names_and_sizes(tmp_path: Path, model) -> None:
+    from tests.context_data import GEOMETRY, PERIMETER_REDEFINING, PROMPT, PROMPT_COMMENT
+    from tests.loopback_model import Reply
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "geometry.py").write_text(GEOMETRY + f'API_TOKEN = "{SECRET}"\n\n' + PROMPT_COMMENT)
+    model.enqueue(Reply.code("GeneratedCode", PERIMETER_REDEFINING))
+    out = run_python(
+        f"""
+        import json, os
+        from codegen.cli import main
+        os.chdir({str(project)!r})
+        status = main(["generate", {PROMPT!r}, "--into", "geometry.py", "--no-run",
+                       "--base-url", {model.base_url!r}, "--tracing", "local"])
+        print(json.dumps({{"status": status}}))
+        """,
+        clean_env(tmp_path),
+    )
+    assert out["status"] == 0
+    records = wal_records(tmp_path / ".weave" / "wal" / "local" / "codegen")
+    [(start, _end)] = calls_named(records, "CodeGenerationPipeline.generate_code")
+    context = start["inputs"]["context"]
+    pieces = {(piece["kind"], piece["name"]) for piece in context["pieces"]}
+    assert {("class", "Point"), ("helper", "distance"), ("constant", "API_TOKEN")} <= pieces
+    assert all(isinstance(piece["chars"], int) for piece in context["pieces"])
+    assert 0 < context["tokens"] <= context["budget_tokens"] == 1500
+    assert "math.hypot" not in json.dumps(start["inputs"])  # sizes, not the text
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.name != "geometry.py":
+            assert SECRET not in path.read_text(errors="replace"), f"the secret leaked into {path}"

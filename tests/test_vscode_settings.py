@@ -1,4 +1,5 @@
-"""The VS Code extension's package.json declares exactly the server's settings, with the server's defaults."""
+"""The VS Code extension's package.json declares exactly the server's settings, with the server's
+defaults."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def test_server_setting_defaults_match_the_server_options(properties):
 
 
 def test_pipeline_setting_defaults_match_the_pipeline_settings(properties):
-    """null is "unset": the environment, then Settings' default decide. Anything else is Settings' default."""
+    """null is "unset": the environment, then Settings' default decide. Anything else is Settings'
+    default."""
     for name, field in config.PIPELINE_SETTINGS.items():
         default = properties[name].get("default", "missing")
         assert default is None or default == Settings.model_fields[field].default, name

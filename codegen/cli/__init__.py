@@ -146,6 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--force", action="store_true", help="overwrite existing files")
     generate.add_argument(
+        "--into",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "generate into this existing module: the model is shown its imports and signatures;"
+            " the function replaces a comment holding the prompt, else goes at the end"
+        ),
+    )
+    generate.add_argument(
         "--json", action="store_true", help="print a JSON result on stdout; no progress"
     )
     _add_test_run_options(generate)
@@ -177,6 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--run", action="store_true", help="run the tests in a sandboxed child process"
     )
+    score.add_argument(
+        "--mutation",
+        action="store_true",
+        help="mutation testing: how many small changes to each function the tests catch (implies"
+        " --run)",
+    )
+    score.add_argument(
+        "--function",
+        action="append",
+        dest="functions",
+        metavar="NAME",
+        help="with --mutation, mutate only this function (f or Class.method); repeatable",
+    )
     score.add_argument("--python", help="interpreter for --run (default: this one)")
     score.add_argument(
         "--repeats",
@@ -194,8 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help=(
             "JSONL or CSV with a `prompt` column (default: the 30 prompts shipped with codegen,"
-            " examples/prompts.jsonl in its repository)"
+            " examples/prompts.jsonl in its repository), or `humaneval` for HumanEval's 164"
+            " problems judged by their hidden tests"
         ),
+    )
+    evaluate.add_argument(
+        "--limit", type=count(), metavar="N", help="evaluate only the first N prompts or problems"
+    )
+    evaluate.add_argument(
+        "--tasks",
+        metavar="IDS",
+        help="with --dataset humaneval: only these problems, e.g. HumanEval/0,HumanEval/12",
     )
     evaluate.add_argument("--trials", type=count(), default=1, help="runs per prompt (default 1)")
     evaluate.add_argument(
@@ -284,6 +315,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def _run(args: argparse.Namespace) -> int:
     """The subcommand `args` names; its exit status."""
     try:
+        if args.command == "generate" and args.into is not None:
+            from .generate_into import generate_into_command
+
+            return asyncio.run(generate_into_command(args, settings_from_args(args)))
         if args.command == "generate":
             from .generate import generate_command
 

@@ -27,3 +27,35 @@ def test_run_lines(run: dict[str, Any], *, label: str = "Tests") -> list[str]:
                 f"  {test['outcome']}: {test['test_id']} (line {test['line']}): {test['message']}"
             )
     return lines
+
+
+def _killed_phrase(entry: dict[str, Any]) -> str:
+    caught = entry["killed"] + entry["timeout"]
+    counted = caught + entry["survived"]
+    extras = [f"{entry[key]} {key}" for key in ("error", "equivalent") if entry.get(key)]
+    if entry.get("capped_from"):
+        extras.append(f"{entry['total']} of {entry['capped_from']} mutants, capped")
+    return f"{caught}/{counted} killed" + (f" ({', '.join(extras)})" if extras else "")
+
+
+def mutation_lines(mutation: dict[str, Any]) -> list[str]:
+    """The mutation score, then per function `mutation 8/10 killed` and each surviving mutant."""
+    if mutation["status"] != "mutated":
+        return [f"mutation: not run: {mutation['message']}"]
+    score = "no score" if mutation["score"] is None else f"score {mutation['score']:.2f}"
+    lines = [f"mutation: {_killed_phrase(mutation)} · {score} · {mutation['duration']:.2f} s"]
+    if mutation["message"]:
+        lines.append(f"  problem: {mutation['message']}")
+    survivors: dict[str, list[dict[str, Any]]] = {}
+    for mutant in mutation["mutants"]:
+        if mutant["status"] == "survived":
+            survivors.setdefault(mutant["function"], []).append(mutant)
+    for name, entry in mutation["functions"].items():
+        if not entry["total"]:
+            lines.append(f"  {name}: no mutants")
+            continue
+        lines.append(f"  {name}: mutation {_killed_phrase(entry)}")
+        for mutant in survivors.get(name, []):
+            unseen = "" if mutant["tests_run"] else " (no test runs this line)"
+            lines.append(f"    survived: line {mutant['line']}: {mutant['description']}{unseen}")
+    return lines

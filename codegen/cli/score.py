@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 from ..errors import CodegenError
+from ..progress import StderrProgress
 from ..scoring import quality
 from ..settings import Settings
 from ..source import without_bom
-from .reporting import test_run_lines
+from .reporting import mutation_lines, test_run_lines
 
 
 def read_source(path: Path) -> str:
@@ -54,31 +55,69 @@ def score_command(args: argparse.Namespace, settings: Settings) -> int:
         ],
         "execution": None,
     }
-    if args.run:
+    if args.run or args.mutation:
         if tests_path is None:
             raise CodegenError(
                 f"No tests to run: pass --tests, or put test_{args.file.stem}.py beside"
                 f" {args.file}."
             )
-        from ..execution import run_tests
-
-        result = run_tests(
-            code,
-            tests,
-            module_name=args.file.stem,
-            test_module_name=tests_path.stem,
-            python=args.python or settings.test_python,
-            timeout=settings.test_timeout,
-            repeats=args.repeats or settings.test_repeats,
-            extra_paths=[str(args.file.parent.resolve())],
-            allow_unsandboxed=settings.allow_unsandboxed_tests,
-        )
-        report["execution"] = result.as_dict()
+        if args.mutation:
+            report["execution"] = _mutation_run(args, settings, code, tests, tests_path)
+        else:
+            report["execution"] = _test_run(args, settings, code, tests, tests_path)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print_report(report)
     return 0
+
+
+def _test_run(
+    args: argparse.Namespace, settings: Settings, code: str, tests: str, tests_path: Path
+) -> dict:
+    from ..execution import run_tests
+
+    return run_tests(
+        code,
+        tests,
+        module_name=args.file.stem,
+        test_module_name=tests_path.stem,
+        python=args.python or settings.test_python,
+        timeout=settings.test_timeout,
+        repeats=args.repeats or settings.test_repeats,
+        extra_paths=[str(args.file.parent.resolve())],
+        allow_unsandboxed=settings.allow_unsandboxed_tests,
+    ).as_dict()
+
+
+def _mutation_run(
+    args: argparse.Namespace, settings: Settings, code: str, tests: str, tests_path: Path
+) -> dict:
+    """The clean run and the mutation report under it, as `execution` and `execution.mutation`."""
+    import asyncio
+
+    from ..mutation import mutation_test
+
+    progress = StderrProgress(label="mutation")
+    try:
+        report = asyncio.run(
+            mutation_test(
+                args.file,
+                tests_path,
+                functions=args.functions,
+                python=args.python or settings.test_python,
+                timeout=settings.test_timeout,
+                extra_paths=[str(args.file.parent.resolve())],
+                allow_unsandboxed=settings.allow_unsandboxed_tests,
+                module_source=code,
+                test_source=tests,
+                progress=progress.say,
+            )
+        )
+    except ValueError as error:
+        raise CodegenError(f"{error}.") from None
+    assert report.clean is not None  # every report starts with the clean run
+    return {**report.clean.as_dict(), "mutation": report.as_dict()}
 
 
 def print_report(report: dict) -> None:
@@ -106,3 +145,6 @@ def print_report(report: dict) -> None:
             else ""
         )
         print(f"  {function['name']}: {function['percent']:.0f}% covered{missing}")
+    if run.get("mutation"):
+        for line in mutation_lines(run["mutation"]):
+            print(line)

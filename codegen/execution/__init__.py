@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import secrets
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from .frameworks import choose_framework, selected_tests
 from .pool import POOL, kill_group, prestart_runners, warm_up
@@ -40,31 +42,10 @@ __all__ = [
     "warm_up",
 ]
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 KILL_GRACE = 2.0  # seconds past the time limit before the parent kills the supervisor itself
-
-
-def run_tests(
-    module_source: str,
-    test_source: str,
-    *,
-    module_name: str,
-    test_module_name: str | None = None,
-    python: str | None = None,
-    timeout: float = 30.0,
-    repeats: int = 1,
-    memory_mb: int = 2048,
-    extra_paths: Sequence[str] = (),
-    allow_unsandboxed: bool = False,
-    layers_off: Sequence[str] = (),
-    framework: str = "auto",
-    only: Sequence[str] = (),
-) -> TestRunResult:
-    """Run ``test_source`` against ``module_source`` in a sandboxed child, ``repeats`` times.
-
-    Each repeat is a fresh child in the same temporary directory; ``timeout`` applies to each.
-    For synchronous callers (it runs its own event loop); async code awaits ``run_tests_async``.
-    """
-    return asyncio.run(run_tests_async(**locals()))
 
 
 async def run_tests_async(
@@ -83,8 +64,11 @@ async def run_tests_async(
     framework: str = "auto",
     only: Sequence[str] = (),
     measured: Sequence[str] = (),
+    conftest_source: str = "",
 ) -> TestRunResult:
     """Run the tests in sandboxed children; cancelling the task ends every process of the run.
+
+    ``conftest_source``: the project's pytest fixtures, saved as conftest.py beside the tests.
 
     ``extra_paths`` (the project's folders) are importable and readable, never writable; where the
     machine has no sandbox at all, nothing runs unless ``allow_unsandboxed``. ``measured``: the
@@ -99,6 +83,32 @@ async def run_tests_async(
             if not runs[-1].finished:
                 break
     return summarize_runs(spec, runs, time.monotonic() - started)
+
+
+def _blocking(
+    coroutine_function: Callable[P, Coroutine[Any, Any, R]], name: str, doc: str
+) -> Callable[P, R]:
+    """`coroutine_function` for synchronous callers: the same parameters, its own event loop."""
+
+    @functools.wraps(coroutine_function)
+    def blocking(*args: P.args, **kwargs: P.kwargs) -> R:
+        return asyncio.run(coroutine_function(*args, **kwargs))
+
+    blocking.__name__ = blocking.__qualname__ = name
+    blocking.__doc__ = doc
+    return blocking
+
+
+# One signature for both: the blocking form is the coroutine run on an event loop of its own.
+run_tests = _blocking(
+    run_tests_async,
+    "run_tests",
+    """Run ``test_source`` against ``module_source`` in a sandboxed child, ``repeats`` times.
+
+    Each repeat is a fresh child in the same temporary directory; ``timeout`` applies to each.
+    For synchronous callers (it runs its own event loop); async code awaits ``run_tests_async``.
+    """,
+)
 
 
 def _make_spec(**arguments) -> RunSpec:
@@ -128,6 +138,7 @@ def _make_spec(**arguments) -> RunSpec:
         framework=choose_framework(arguments.get("framework") or "auto", arguments["test_source"]),
         only=selected_tests(arguments.get("only") or ()),
         measured=tuple(arguments.get("measured") or ()),
+        conftest_source=arguments.get("conftest_source") or "",
     )
 
 

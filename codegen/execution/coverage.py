@@ -188,8 +188,12 @@ def function_coverage(
     # (5 s for 2,900 functions in 20,000 lines)
     ordered, ordered_missing = sorted(statements), sorted(missing)
     result = []
+    # Methods (a prompt inside a class) are not found as top-level functions: then every function
+    # of the module is reported, as without `measured`
+    tree = analysed(module_source, measured)
+    restricted = bool(measured) and tree is not None and len(tree.body) == len(set(measured))
     for name, start, end, first in function_spans(module_source, measured):
-        if measured and name not in measured:
+        if restricted and name not in measured:
             continue
         body = [] if first is None else _between(ordered, first, end)
         body_missing = [] if first is None else _between(ordered_missing, first, end)

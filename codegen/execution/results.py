@@ -147,6 +147,7 @@ class RunSpec:
     # The top-level functions whose coverage is measured (the generated ones in a long module);
     # empty: the whole module
     measured: tuple[str, ...] = ()
+    conftest_source: str = ""  # the project's conftest.py fixtures, saved beside the tests
 
     @property
     def cpu_seconds(self) -> int:

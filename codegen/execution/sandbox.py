@@ -142,7 +142,9 @@ class Sandbox:
             directory.mkdir()
         self.module_file = self.source / f"{spec.module_name}.py"
         self.test_file = self.source / f"{spec.test_module_name}.py"
-        copies = ((self.module_file, spec.module_source), (self.test_file, spec.test_source))
+        copies = [(self.module_file, spec.module_source), (self.test_file, spec.test_source)]
+        if spec.conftest_source and "conftest" not in (spec.module_name, spec.test_module_name):
+            copies.append((self.source / "conftest.py", spec.conftest_source))
         for path, text in copies:
             path.write_text(text, encoding="utf-8")
             path.chmod(0o444)  # where there is no Landlock, a rewrite takes a chmod first

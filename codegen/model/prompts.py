@@ -22,6 +22,12 @@ def render(name: str, **variables: str) -> str:
     return _template(name).substitute(variables)
 
 
+def context_section(template: str, context: str, **variables: str) -> str:
+    """Template `template` introducing `context` ("module_context", "test_conventions"), or ""
+    when there is no context to introduce."""
+    return render(template, context=context, **variables) if context else ""
+
+
 def json_object_instruction(response_model: type[BaseModel]) -> str:
     """The schema, spelled out for endpoints that only accept `json_object` response formats."""
     return render("json_object", schema=json.dumps(response_model.model_json_schema(), indent=2))

@@ -108,22 +108,14 @@ class ExecutionScorer(weave.Scorer):
         return {**execution_score(execution, output), "ran_here": ran_here}
 
     async def _run(self, output: Mapping, prompt: str) -> dict:
-        from ..execution import run_tests_async
-        from ..generation import join_module
-        from ..shaping.naming import module_name_for
-
-        module_name = output.get("module_name") or module_name_for(prompt)
-        result = await run_tests_async(
-            join_module(output["generated_code"], output.get("program_runner") or ""),
-            output["unit_tests"],
-            module_name=module_name,
-            python=self.python,
-            allow_unsandboxed=self.allow_unsandboxed,
+        return await run_generated_tests(
+            output,
+            prompt,
             timeout=self.timeout,
             repeats=self.repeats,
-            framework=output.get("test_framework") or "auto",
+            python=self.python,
+            allow_unsandboxed=self.allow_unsandboxed,
         )
-        return result.as_dict()
 
     @weave.op
     def summarize(self, score_rows: list) -> dict | None:
@@ -152,6 +144,34 @@ class ExecutionScorer(weave.Scorer):
                 "rows": len(rows),
             }
         return summary
+
+
+async def run_generated_tests(
+    output: Mapping,
+    prompt: str,
+    *,
+    timeout: float,
+    repeats: int,
+    python: str | None,
+    allow_unsandboxed: bool,
+) -> dict:
+    """A finished generation's tests run on its module in the sandbox: TestRunResult.as_dict()."""
+    from ..execution import run_tests_async
+    from ..generation import join_module
+    from ..shaping.naming import module_name_for
+
+    module_name = output.get("module_name") or module_name_for(prompt)
+    result = await run_tests_async(
+        join_module(output["generated_code"], output.get("program_runner") or ""),
+        output["unit_tests"],
+        module_name=module_name,
+        python=python,
+        allow_unsandboxed=allow_unsandboxed,
+        timeout=timeout,
+        repeats=repeats,
+        framework=output.get("test_framework") or "auto",
+    )
+    return result.as_dict()
 
 
 def execution_score(execution: Mapping, output: Mapping) -> dict:

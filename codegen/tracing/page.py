@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..html_page import bar, cards, code_block, esc, failures_table, number, page, table
-from .store import TracedCall, TracedRun, load_call
+from .store import TracedCall, TracedRun, load_call, load_calls
 
 
 def render_call_html(call_id: str | None = None, project: str = "codegen") -> str:
@@ -14,6 +14,15 @@ def render_call_html(call_id: str | None = None, project: str = "codegen") -> st
     fix."""
     run, root = load_call(project, call_id)
     return call_page(run, root)
+
+
+def render_call_pages(call_ids: list[str], project: str = "codegen") -> dict[str, str]:
+    """The pages of several traced runs by id, the trace store read once; ids not found are left
+    out."""
+    return {
+        call_id: call_page(run, root)
+        for call_id, (run, root) in load_calls(project, call_ids).items()
+    }
 
 
 def render_call_text(call_id: str | None = None, project: str = "codegen") -> list[str]:

@@ -123,7 +123,7 @@ class TraceNotFound(CodegenError):
 def load_call(project: str = "codegen", call_id: str | None = None) -> tuple[TracedRun, TracedCall]:
     """A traced pipeline run and its whole call tree: `call_id` (a prefix is enough), else the
     latest."""
-    starts, ends, objects = _index(project)
+    index = _index(project)
     if call_id is None:
         latest = recent_runs(project, last=1)
         if not latest:
@@ -132,6 +132,26 @@ def load_call(project: str = "codegen", call_id: str | None = None) -> tuple[Tra
                 " (tracing local) first."
             )
         call_id = latest[0].call_id
+    return _call_in(index, call_id)
+
+
+def load_calls(project: str, call_ids: list[str]) -> dict[str, tuple[TracedRun, TracedCall]]:
+    """Several runs by id, the WAL read once (an evaluation's rows); ids not found are left out."""
+    index = _index(project)
+    found = {}
+    for call_id in call_ids:
+        try:
+            found[call_id] = _call_in(index, call_id)
+        except TraceNotFound:
+            continue
+    return found
+
+
+def _call_in(
+    index: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, list[Any]]],
+    call_id: str,
+) -> tuple[TracedRun, TracedCall]:
+    starts, ends, objects = index
     matches = [known for known in starts if known == call_id] or [
         known
         for known, start in starts.items()

@@ -141,6 +141,14 @@ def project_url(entity: str, project: str) -> str:
     return project_weave_root_url(entity, project)
 
 
+def call_url(project_url: str, call_id: str) -> str:
+    """The hosted page of one call, from the project URL `project_url` gave."""
+    from weave.trace.urls import redirect_call
+
+    entity, project = project_url.rstrip("/").removesuffix("/weave").split("/")[-2:]
+    return redirect_call(entity, project, call_id)
+
+
 def remote_trace_server(api_key: str) -> tuple[str, Any]:
     """The hosted trace server's URL and a client for it (its timeout read from the environment
     now)."""

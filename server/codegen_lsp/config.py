@@ -122,6 +122,7 @@ PIPELINE_SETTINGS: dict[str, str] = {
     "interpreter": "test_python",
     "allowUnsandboxedTests": "allow_unsandboxed_tests",
     "testFramework": "test_framework",
+    "contextTokens": "context_tokens",
     "concurrency": "concurrency",
 }
 # camelCase setting name -> (ServerOptions field, converter): what only the server uses.

@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -34,6 +34,9 @@ from .protocol import CodegenProtocol
 from .run_results import ModuleResults
 from .worker import Worker
 
+if TYPE_CHECKING:
+    from codegen.session import GenerationSession
+
 log = logging.getLogger(__name__)
 
 WARM_UP_DONE = "Warm-up done in"  # the log lines benchmarks wait for
@@ -51,7 +54,7 @@ class CodegenLanguageServer(LanguageServer):
         self.folder_options = FolderOptions()
         self.analyses: dict[str, DocumentAnalysis] = {}
         self.results: dict[str, ModuleResults] = {}
-        self.last_session = None
+        self.last_session: GenerationSession | None = None
         self._scratch: Path | None = None
         self.root_uri: str | None = None
         self.pending_problems: list[str] = []
@@ -66,7 +69,7 @@ class CodegenLanguageServer(LanguageServer):
         self.test_changes: dict[str, int] = {}
         self.analysed_with: dict[str, int] = {}
         self.debounce: dict[str, asyncio.Task] = {}
-        self._sessions: dict[str, object] = {}
+        self._sessions: dict[str, GenerationSession] = {}
         self.worker = Worker()
         self.jobs = Jobs(self)
         self.warm: asyncio.Future | None = None

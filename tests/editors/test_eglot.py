@@ -1,12 +1,16 @@
-"""Emacs 28 + eglot 1.9 (Debian's emacs-nox and elpa-eglot), batch mode, with eglot's own 10 s request timeout."""
+"""Emacs 28 + eglot 1.9 (Debian's emacs-nox and elpa-eglot), batch mode, with eglot's own 10 s
+request timeout."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.loopback_model import LoopbackModel
-
-from .conftest import HERE, assert_checks, editor_binary, run_editor, workspace_for_editor
+from tests.helpers.editors import (
+    HERE,
+    assert_checks,
+    editor_binary,
+    run_editor_on_workspace,
+)
 
 # Each model answer takes this long, so the whole generation (function, then runner and tests) takes
 # longer than eglot's 10 s timeout for a request: only an answered-at-once command can pass.
@@ -15,14 +19,11 @@ MODEL_DELAY = 5.5
 
 def test_eglot_end_to_end(tmp_path: Path):
     emacs = editor_binary("emacs", "emacs-nox and elpa-eglot")
-    root = workspace_for_editor(tmp_path / "project")
-    with LoopbackModel(delay=MODEL_DELAY) as model:
-        outcome = run_editor(
-            [emacs, "--batch", "-q", "-l", str(HERE / "eglot_client.el")],
-            root,
-            model.base_url,
-            tmp_path / "home",
-        )
+    outcome = run_editor_on_workspace(
+        [emacs, "--batch", "-q", "-l", str(HERE / "eglot_client.el")],
+        tmp_path,
+        model_delay=MODEL_DELAY,
+    )
     assert_checks(
         outcome,
         [

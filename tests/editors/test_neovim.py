@@ -1,24 +1,25 @@
-"""Neovim 0.7 (Debian's neovim), headless, through `vim.lsp.start_client` and its own code-action UI."""
+"""Neovim 0.7 (Debian's neovim), headless, through `vim.lsp.start_client` and its own code-action
+UI."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.loopback_model import LoopbackModel
-
-from .conftest import HERE, assert_checks, editor_binary, run_editor, workspace_for_editor
+from tests.helpers.editors import (
+    HERE,
+    assert_checks,
+    editor_binary,
+    run_editor_on_workspace,
+)
 
 
 def test_neovim_end_to_end(tmp_path: Path):
     nvim = editor_binary("nvim", "neovim")
-    root = workspace_for_editor(tmp_path / "project")
-    with LoopbackModel(delay=1.0) as model:
-        outcome = run_editor(
-            [nvim, "--headless", "--clean", "-u", str(HERE / "neovim_client.lua")],
-            root,
-            model.base_url,
-            tmp_path / "home",
-        )
+    outcome = run_editor_on_workspace(
+        [nvim, "--headless", "--clean", "-u", str(HERE / "neovim_client.lua")],
+        tmp_path,
+        model_delay=1.0,
+    )
     assert_checks(
         outcome,
         [

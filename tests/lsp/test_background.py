@@ -1,4 +1,5 @@
-"""Long commands answer at once and work on in the background: one job per anchor, progress, cancel."""
+"""Long commands answer at once and work on in the background: one job per anchor, progress,
+cancel."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import asyncio
 import pytest
 from lsprotocol import types
 
+from tests.helpers.lsp_editor import action, shared_editor
 from tests.loopback_model import Reply
-
-from .conftest import action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
@@ -62,7 +62,8 @@ async def test_a_second_request_for_the_same_prompt_says_one_runs(editor):
     assert cancel.title.startswith("Cancel") and cancel.kind == "refactor.rewrite.codegen"
     answer = await editor.execute(cancel.command.command, *cancel.command.arguments)
     assert answer["cancelled"] == [first["token"]]
-    # Answered once the job ended: its message came first (eglot 1.9 reads what follows an answer late).
+    # Answered once the job ended: its message came first (eglot 1.9 reads what follows an answer
+    # late).
     assert "Generation cancelled; nothing was changed." in editor.messages(types.MessageType.Info)
     outcome = await editor.outcome(
         first["token"], timeout=5
@@ -94,7 +95,8 @@ async def test_nothing_to_cancel_says_so(editor):
 
 
 async def test_too_late_to_cancel_once_the_edit_is_sent(editor):
-    """Cancelling while the editor applies the edit would report "nothing was changed" about a changed file."""
+    """Cancelling while the editor applies the edit would report "nothing was changed" about a
+    changed file."""
     editor.apply_delay = 1.0
     uri = editor.place("prompt_module.py")
     answer = await editor.execute(

@@ -1,4 +1,5 @@
-"""Invalid UTF-8, unknown documents, invalid params, huge files: the server answers or errors, and keeps running."""
+"""Invalid UTF-8, unknown documents, invalid params, huge files: the server answers or errors, and
+keeps running."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from .conftest import shared_editor
+from tests.helpers.lsp_editor import shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
@@ -109,11 +110,15 @@ async def test_invalid_utf8_files(editor):
 
 
 async def test_fifty_thousand_lines(editor):
-    block = "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n    return total\n\n\n"
+    block = (
+        "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n"
+        "    return total\n\n\n"
+    )
     text = "# sum many lists\n" + "".join(block.format(n=n) for n in range(50_000 // 7)) + "X = 1\n"
     uri = editor.open("huge.py", text)
     published = await editor.diagnostics(uri, timeout=60)
-    # Two findings per function (no docstring, no type hints): 14,284, of which maxDiagnostics (500) are shown.
+    # Two findings per function (no docstring, no type hints): 14,284, of which maxDiagnostics (500)
+    # are shown.
     codes = [d.code for d in published.diagnostics]
     assert codes.count("missing-docstring") + codes.count("missing-type-hints") == 500
     [more] = [d for d in published.diagnostics if d.code == "more-findings"]

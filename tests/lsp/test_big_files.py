@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from .conftest import action, shared_editor
+from tests.helpers.lsp_editor import action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()

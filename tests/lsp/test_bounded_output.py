@@ -1,10 +1,11 @@
-"""A configurable cap on diagnostics per file, and shutdown answered while a huge file is still being analysed."""
+"""A configurable cap on diagnostics per file, and shutdown answered while a huge file is still
+being analysed."""
 
 from __future__ import annotations
 
 import asyncio
 
-from .conftest import launch
+from tests.helpers.lsp_editor import launch
 
 
 async def test_max_diagnostics_setting_caps_findings_with_a_summary(start_editor):
@@ -22,7 +23,10 @@ async def test_max_diagnostics_setting_caps_findings_with_a_summary(start_editor
 async def test_shutdown_is_answered_while_a_huge_file_is_analysed(tmp_path, workspace):
     editor = await launch(workspace, tmp_path / "home")
     try:
-        block = "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n    return total\n\n\n"
+        block = (
+            "def f{n}(values):\n    total = 0\n    for value in values:\n"
+            "        total += value\n    return total\n\n\n"
+        )
         uri = editor.open("huge.py", "".join(block.format(n=n) for n in range(200_000 // 7)))
         await editor.code_actions(uri, 0)  # the server has read the document and started on it
         await asyncio.wait_for(editor.client.shutdown_async(None), 10)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from codegen.source import parses
-
-from .conftest import action, shared_editor
+from tests.helpers.lsp_editor import action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()

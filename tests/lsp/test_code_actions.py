@@ -1,11 +1,12 @@
-"""textDocument/codeAction: generation actions on comment prompts and functions, and nowhere else."""
+"""textDocument/codeAction: generation actions on comment prompts and functions, and nowhere
+else."""
 
 from __future__ import annotations
 
 import pytest
 from lsprotocol import types
 
-from .conftest import shared_editor
+from tests.helpers.lsp_editor import shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
@@ -78,7 +79,8 @@ async def test_only_filter(editor):
 
 
 async def test_kinds_for_exact_and_prefix_matching_clients(editor):
-    """eglot 1.9 keeps only actions whose kind equals the one it asked for; VS Code matches by prefix."""
+    """eglot 1.9 keeps only actions whose kind equals the one it asked for; VS Code matches by
+    prefix."""
     uri = editor.place("prompt_module.py")
     full = await editor.code_actions(uri, 3)
     assert [a.kind for a in full] == ["refactor.rewrite.codegen"] * 2

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from .conftest import shared_editor
+from tests.helpers.lsp_editor import shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor(options={"runTestsAfterGeneration": False})
@@ -35,7 +35,8 @@ async def test_generate_tests_for_every_untested_function(editor):
     uri = editor.place("two_functions.py")
     module = Path(uri).stem
     editor.test_file(uri).write_text(
-        f"import unittest\n\nfrom {module} import double\n\n\nclass TestDouble(unittest.TestCase):\n"
+        f"import unittest\n\nfrom {module} import double\n\n\n"
+        "class TestDouble(unittest.TestCase):\n"
         "    def test_double(self):\n        self.assertEqual(double(2), 4)\n"
     )
     outcome = await editor.command("codegen.generateTests", uri)

@@ -1,4 +1,5 @@
-"""Settings from initializationOptions, workspace/configuration and didChangeConfiguration; trust."""
+"""Settings from initializationOptions, workspace/configuration and didChangeConfiguration;
+trust."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 
 from lsprotocol import types
 
-from .conftest import action, copy_data, wait_for_message
+from tests.helpers.lsp_editor import action, copy_data, wait_for_message
 
 
 async def test_invalid_initialization_options_fall_back_to_defaults(start_editor, workspace):

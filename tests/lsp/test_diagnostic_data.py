@@ -1,12 +1,12 @@
-"""The seed-scores diagnostic carries its scores as `data`, so clients never re-parse the message text."""
+"""The seed-scores diagnostic carries its scores as `data`, so clients never re-parse the message
+text."""
 
 from __future__ import annotations
 
 import pytest
 
 from codegen.scoring.quality import seed_scores
-
-from .conftest import DATA, shared_editor
+from tests.helpers.lsp_editor import DATA, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()

@@ -1,4 +1,5 @@
-"""textDocument/publishDiagnostics: findings with codes on open and change, versioned, debounced; test results."""
+"""textDocument/publishDiagnostics: findings with codes on open and change, versioned, debounced;
+test results."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from .conftest import DATA, shared_editor
+from tests.helpers.lsp_editor import DATA, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()

@@ -1,4 +1,5 @@
-"""Model faults, edits while the model works, cancellation, rejected edits: a message, and no edit."""
+"""Model faults, edits while the model works, cancellation, rejected edits: a message, and no
+edit."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import asyncio
 import pytest
 from lsprotocol import types
 
+from tests.helpers.lsp_editor import action, shared_editor
 from tests.loopback_model import Reply
-
-from .conftest import action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor(env={"CODEGEN_TIMEOUT": "2"})
@@ -47,13 +47,19 @@ async def test_model_fault_shows_message_and_changes_nothing(editor, reply, expe
     assert await editor.code_actions(uri, 3)
 
 
-async def test_prompt_edited_while_the_model_works(editor):
+async def generation_under_way(editor) -> tuple[str, asyncio.Future]:
+    """Starts "Generate function" on prompt_module.py, the model answering after 1 s; 0.4 s in."""
     editor.model.enqueue(Reply(delay=1.0))
     uri = editor.place("prompt_module.py")
     generation = asyncio.ensure_future(
         editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
     )
     await asyncio.sleep(0.4)
+    return uri, generation
+
+
+async def test_prompt_edited_while_the_model_works(editor):
+    uri, generation = await generation_under_way(editor)
     edited = editor.text(uri).replace("with a window of n points", "with a window of k points")
     editor.change(uri, edited)
     outcome = await generation
@@ -64,12 +70,7 @@ async def test_prompt_edited_while_the_model_works(editor):
 
 
 async def test_unrelated_edit_while_the_model_works_is_kept(editor):
-    editor.model.enqueue(Reply(delay=1.0))
-    uri = editor.place("prompt_module.py")
-    generation = asyncio.ensure_future(
-        editor.run(action(await editor.code_actions(uri, 3), "Generate function"))
-    )
-    await asyncio.sleep(0.4)
+    uri, generation = await generation_under_way(editor)
     editor.change(uri, "X = 1\n\n" + editor.text(uri))  # the prompt moves down two lines
     outcome = await generation
     assert outcome["applied"], outcome

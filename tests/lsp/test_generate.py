@@ -1,4 +1,5 @@
-"""codegen.generate end to end: prompt -> function, runner and tests applied through workspace/applyEdit."""
+"""codegen.generate end to end: prompt -> function, runner and tests applied through
+workspace/applyEdit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from .conftest import DATA, action, shared_editor
+from tests.helpers.lsp_editor import DATA, action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
@@ -23,7 +24,8 @@ async def test_generate_function_replaces_prompt_and_merges_imports(editor):
     text = editor.text(uri)
     assert "# compute the moving average" not in text
     assert "def moving_average(series: List[float], window: int) -> List[float]:" in text
-    # The function's imports went into the module's block: sorted, each once (autoflake dropped `math`).
+    # The function's imports went into the module's block: sorted, each once (autoflake dropped
+    # `math`).
     header = text.split("\n\n")[0]
     assert header.splitlines()[1:] == ["import os", "from typing import List"]
     assert text.count("import os") == 1 and text.count("from typing import List") == 1

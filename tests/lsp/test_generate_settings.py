@@ -1,10 +1,10 @@
-"""codegen.generate under settings that need their own server: test placement, the prompt, the model request."""
+"""codegen.generate under settings that need their own server: test placement, the prompt, the model
+request."""
 
 from __future__ import annotations
 
+from tests.helpers.lsp_editor import action, copy_data
 from tests.loopback_model import PROFILES, Reply, request_shape
-
-from .conftest import action, copy_data
 
 EVERYTHING = "Generate function, runner and tests"
 
@@ -44,8 +44,8 @@ async def test_keep_prompt_comment(start_editor, workspace, model):
     assert outcome["applied"], outcome
     text = editor.text(uri)
     assert (
-        "# compute the moving average of a time series\n# with a window of n points\ndef moving_average"
-        in text
+        "# compute the moving average of a time series\n# with a window of n points\n"
+        "def moving_average" in text
     )
 
 

@@ -1,35 +1,16 @@
-"""Incremental didChange ranges, bounded diagnostics, and requests answered while a large file is analysed."""
+"""Incremental didChange ranges, bounded diagnostics, and requests answered while a large file is
+analysed."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-from lsprotocol import types
 
-from .conftest import shared_editor
+from tests.helpers.lsp_editor import change_range, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()
-
-
-def change_range(editor, uri: str, start: tuple[int, int], end: tuple[int, int], text: str) -> int:
-    """Send one ranged change, as editors with incremental sync do; returns the new version."""
-    editor.versions[uri] += 1
-    editor.client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(
-                uri=uri, version=editor.versions[uri]
-            ),
-            content_changes=[
-                types.TextDocumentContentChangePartial(
-                    range=types.Range(start=types.Position(*start), end=types.Position(*end)),
-                    text=text,
-                )
-            ],
-        )
-    )
-    return editor.versions[uri]
 
 
 def codes(published) -> list[str]:
@@ -37,7 +18,8 @@ def codes(published) -> list[str]:
 
 
 async def test_ranged_edits_land_on_the_lines_the_client_means(editor):
-    # A form feed and a line separator are not line breaks in LSP (or for Python): line 4 is `def g(x):`.
+    # A form feed and a line separator are not line breaks in LSP (or for Python): line 4 is `def
+    # g(x):`.
     text = "X = 1\n\x0c\nS = 'a\u2028b'\n\ndef g(x):\n    return x\n"
     uri = editor.open("odd_breaks.py", text)
     assert codes(await editor.diagnostics(uri)).count("missing-docstring") == 1
@@ -90,7 +72,10 @@ async def test_an_edit_inside_a_function_updates_only_its_findings(editor):
 
 
 async def test_code_actions_are_answered_while_a_large_file_is_analysed(editor):
-    block = "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n    return total\n\n\n"
+    block = (
+        "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n"
+        "    return total\n\n\n"
+    )
     text = "".join(block.format(n=n) for n in range(60_000 // 7))
     order: list[str] = []
     uri = editor.open("large.py", text)

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from codegen.source import parse_or_none
+from tests.helpers.lsp_editor import action, shared_editor
 from tests.loopback_model import Reply
-
-from .conftest import action, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor(env={"CODEGEN_REPAIR_ROUNDS": "1"})

@@ -7,7 +7,7 @@ import asyncio
 
 from lsprotocol import types
 
-from .test_incremental import change_range
+from tests.helpers.lsp_editor import change_range
 
 
 async def hints(editor, uri: str, last_line: int = 10_000) -> dict[int, str]:
@@ -59,7 +59,10 @@ async def test_requests_follow_the_current_text_while_its_analysis_is_outdated(s
 
 async def test_code_actions_follow_an_edit_made_while_the_first_analysis_runs(start_editor):
     editor = await start_editor(options={"diagnosticsDelayMs": 2000})
-    block = "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n    return total\n\n\n"
+    block = (
+        "def f{n}(values):\n    total = 0\n    for value in values:\n        total += value\n"
+        "    return total\n\n\n"
+    )
     uri = editor.open("edited_early.py", "".join(block.format(n=n) for n in range(60_000 // 7)))
     version = change_range(
         editor, uri, (30_002, 4), (30_002, 9), "late_name"

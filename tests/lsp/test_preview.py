@@ -1,22 +1,12 @@
-"""codegen.previewEdits: the edit carries a change annotation that needs confirmation (VS Code's refactor
-preview), the new test file included; a client without annotation support gets the plain edit."""
+"""codegen.previewEdits: the edit carries a change annotation that needs confirmation (VS Code's
+refactor preview), the new test file included; a client without annotation support gets the plain
+edit."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 
-from .conftest import capabilities, copy_data
-
-EVERYTHING = "Generate function, runner and tests"
-
-
-async def generate_everything(editor) -> types.WorkspaceEdit:
-    uri = editor.open("prompt_module.py")
-    actions = await editor.code_actions(uri, 4)
-    outcome = await editor.run(next(action for action in actions if action.title == EVERYTHING))
-    assert outcome["applied"], outcome
-    [edit] = editor.applied_edits
-    return edit
+from tests.helpers.lsp_editor import capabilities, copy_data, generate_everything
 
 
 async def test_previewed_edits_need_confirmation_and_create_the_test_file_in_the_same_edit(

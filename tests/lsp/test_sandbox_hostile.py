@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import shared_editor
+from tests.helpers.lsp_editor import shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()

@@ -63,6 +63,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+async def _connect_once_listening(process: asyncio.subprocess.Process, port: int):
+    """Connect as soon as the server listens, however long its start takes under load; fail at
+    once if it exits first. The bound only stops a hang: no start on a loaded machine comes near."""
+    loop = asyncio.get_running_loop()
+    hang_guard = loop.time() + 300
+    while process.returncode is None and loop.time() < hang_guard:
+        try:
+            return await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.05)
+    pytest.fail(f"the server never listened on port {port} (exit code {process.returncode})")
+
+
 async def test_tcp(tmp_path):
     port = _free_port()
     process = await asyncio.create_subprocess_exec(
@@ -75,14 +88,7 @@ async def test_tcp(tmp_path):
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     try:
-        for _ in range(100):
-            try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                break
-            except OSError:
-                await asyncio.sleep(0.05)
-        else:
-            pytest.fail("the server did not listen")
+        reader, writer = await _connect_once_listening(process, port)
         body = json.dumps(
             {
                 "jsonrpc": "2.0",

@@ -1,4 +1,5 @@
-"""codegen/testItems and codegen/testResults: what the VS Code Test Explorer is fed, over the wire."""
+"""codegen/testItems and codegen/testResults: what the VS Code Test Explorer is fed, over the
+wire."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DATA, shared_editor
+from tests.helpers.lsp_editor import DATA, shared_editor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared_server, editor = shared_editor()

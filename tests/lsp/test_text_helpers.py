@@ -1,4 +1,5 @@
-"""The server's pure text helpers: finding prompts and functions, merging code into existing files."""
+"""The server's pure text helpers: finding prompts and functions, merging code into existing
+files."""
 
 from __future__ import annotations
 
@@ -139,11 +140,13 @@ def test_place_function_and_runner():
 
 def test_merge_test_file_renames_clashes_and_skips_duplicates():
     existing = (
-        "import unittest\n\nfrom m import f\n\n\nclass TestF(unittest.TestCase):\n    def test_a(self):\n"
+        "import unittest\n\nfrom m import f\n\n\nclass TestF(unittest.TestCase):\n"
+        "    def test_a(self):\n"
         "        self.assertTrue(f())\n\n\nif __name__ == '__main__':\n    unittest.main()\n"
     )
     new = (
-        "import unittest\n\nfrom m import g\n\n\nclass TestF(unittest.TestCase):\n    def test_b(self):\n"
+        "import unittest\n\nfrom m import g\n\n\nclass TestF(unittest.TestCase):\n"
+        "    def test_b(self):\n"
         "        self.assertTrue(g())\n\n\nif __name__ == '__main__':\n    unittest.main()\n"
     )
     merged = merge_test_file(existing, new, module_name="m")

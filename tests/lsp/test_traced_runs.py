@@ -1,9 +1,9 @@
-"""An editor's generation is one traced `CodeGenerationPipeline.predict` call that `codegen traces` lists."""
+"""An editor's generation is one traced `CodeGenerationPipeline.predict` call that `codegen traces`
+lists."""
 
 from __future__ import annotations
 
-from .conftest import copy_data
-from .test_preview import generate_everything
+from tests.helpers.lsp_editor import copy_data, generate_everything
 
 
 async def test_an_editor_generation_is_one_traced_run_that_codegen_traces_lists(
@@ -53,7 +53,8 @@ async def test_show_trace_gives_our_client_the_page_and_others_its_path(
     assert "<title>Trace:" in page["html"]
     assert "moving average" in page["html"] and "CodeGenerationPipeline.predict" in page["html"]
     assert "<script" not in page["html"]
-    # The run, its tests and its scores are inside the traced call: the page shows them as the CLI's does.
+    # The run, its tests and its scores are inside the traced call: the page shows them as the CLI's
+    # does.
     assert "overall score" in page["html"] and "tests passed" in page["html"]
 
     elsewhere = await editor.command("codegen.showTrace")

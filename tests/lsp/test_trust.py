@@ -1,11 +1,12 @@
-"""An untrusted workspace: its tests never run, and every refusal says why and how to trust the folder."""
+"""An untrusted workspace: its tests never run, and every refusal says why and how to trust the
+folder."""
 
 from __future__ import annotations
 
 import pytest
 from lsprotocol import types
 
-from .conftest import copy_data
+from tests.helpers.lsp_editor import copy_data
 
 TRUST = "Workspaces: Manage Workspace Trust"
 
@@ -13,7 +14,8 @@ TRUST = "Workspaces: Manage Workspace Trust"
 async def module_with_tests(start_editor, workspace, *, trusted: bool):
     """A module with a passing test file; (editor, the module's URI).
 
-    (The sandbox lets a test write nothing outside its run folder, so a run shows only in its results.)
+    (The sandbox lets a test write nothing outside its run folder, so a run shows only in its
+    results.)
     """
     copy_data("prompt_module.py", workspace)
     (workspace / "test_prompt_module.py").write_text(

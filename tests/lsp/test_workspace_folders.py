@@ -5,9 +5,8 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from tests.helpers.lsp_editor import action, copy_data, wait_for_message
 from tests.loopback_model import asks_for_pytest, request_kind
-
-from .conftest import action, copy_data, wait_for_message
 
 GENERATE_ALL = "Generate function, runner and tests"
 
@@ -255,7 +254,8 @@ async def test_a_generation_on_auto_follows_the_existing_test_file(start_editor,
     tests = workspace / "tests" / "test_prompt_module.py"
     tests.parent.mkdir()
     tests.write_text(
-        "from prompt_module import existing\n\n\ndef test_existing():\n    assert existing([1, 2]) == 3\n"
+        "from prompt_module import existing\n\n\ndef test_existing():\n"
+        "    assert existing([1, 2]) == 3\n"
     )
     editor = await start_editor(
         model=model,
@@ -264,6 +264,7 @@ async def test_a_generation_on_auto_follows_the_existing_test_file(start_editor,
     uri = editor.open("prompt_module.py")
     outcome = await editor.run(action(await editor.code_actions(uri, 3), GENERATE_ALL))
     assert outcome["applied"], outcome
-    # No pytest configuration anywhere: the file's plain test functions decide, as a test run's would
+    # No pytest configuration anywhere: the file's plain test functions decide, as a test run's
+    # would
     assert [asks_for_pytest(body) for body in unit_test_requests(model)] == [True]
     assert "def test_existing" in tests.read_text()

@@ -1,5 +1,6 @@
 """A large opened text is split into lines a piece at a time: the lines are the same as one split,
-whichever way they are asked for (all at once, in steps, or up to a line), and edits apply to them."""
+whichever way they are asked for (all at once, in steps, or up to a line), and edits apply to
+them."""
 
 from __future__ import annotations
 

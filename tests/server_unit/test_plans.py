@@ -1,4 +1,5 @@
-"""plans: a snapshot of the module and its test file, plus what the model made, gives the new texts."""
+"""plans: a snapshot of the module and its test file, plus what the model made, gives the new
+texts."""
 
 from __future__ import annotations
 

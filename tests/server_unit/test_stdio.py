@@ -121,6 +121,23 @@ START = [
 ]
 
 
+SERVER = [sys.executable, "-P", "-m", "codegen_lsp"]
+# Four messages, more than a pipe holds: writes that wait for the reader would block.
+MORE_THAN_A_PIPE = [
+    framed(b"x" * 300_000),
+    framed(b"{}"),
+    framed(b"y" * 100_000),
+    framed(b"[]"),
+]
+
+
+def start_server(tmp_path, stdin, stdout, stderr) -> subprocess.Popen:
+    """The server as an editor starts it, on the given streams, its HOME in `tmp_path`."""
+    return subprocess.Popen(
+        SERVER, stdin=stdin, stdout=stdout, stderr=stderr, cwd=tmp_path, env=server_env(tmp_path)
+    )
+
+
 def replies(stdout) -> list[dict]:
     """The messages in a server's output, up to its end or the answer to `shutdown` (id 2)."""
     messages = []
@@ -159,14 +176,7 @@ def test_the_server_exits_cleanly_after_shutdown_and_exit(tmp_path, how):
     threads serve. (A reader thread waiting inside the buffered reader once aborted the interpreter
     at exit: "could not acquire lock for <stdin>", exit status -6.)"""
     server_in, server_out, client_out, client_in = connected(how)
-    server = subprocess.Popen(
-        [sys.executable, "-P", "-m", "codegen_lsp"],
-        stdin=server_in,
-        stdout=server_out,
-        stderr=subprocess.PIPE,
-        cwd=tmp_path,
-        env=server_env(tmp_path),
-    )
+    server = start_server(tmp_path, stdin=server_in, stdout=server_out, stderr=subprocess.PIPE)
     for descriptor in {server_in, server_out}:
         os.close(descriptor)
     with os.fdopen(client_out, "wb") as to_server, os.fdopen(client_in, "rb") as from_server:
@@ -196,14 +206,7 @@ def test_the_server_leaves_a_terminal_as_it_found_it(tmp_path):
 
     client, terminal = pty.openpty()
     tty.setraw(terminal)  # no echo, no line editing, no newline translation: the bytes as sent
-    server = subprocess.Popen(
-        [sys.executable, "-P", "-m", "codegen_lsp"],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        cwd=tmp_path,
-        env=server_env(tmp_path),
-    )
+    server = start_server(tmp_path, stdin=terminal, stdout=terminal, stderr=terminal)
     try:
         os.write(client, b"".join(framed(json.dumps(message).encode()) for message in START))
         received = b""
@@ -229,7 +232,7 @@ def test_the_server_answers_over_files_too(tmp_path):
     script.write_bytes(b"".join(framed(json.dumps(message).encode()) for message in START))
     with open(script, "rb") as stdin, open(tmp_path / "out.jsonrpc", "wb") as stdout:
         completed = subprocess.run(
-            [sys.executable, "-P", "-m", "codegen_lsp"],
+            SERVER,
             stdin=stdin,
             stdout=stdout,
             stderr=subprocess.PIPE,
@@ -261,12 +264,7 @@ def test_the_loop_sees_input_it_has_not_read_yet():
 
 
 def test_writes_return_before_the_client_reads_and_arrive_in_order():
-    messages = [
-        framed(b"x" * 300_000),
-        framed(b"{}"),
-        framed(b"y" * 100_000),
-        framed(b"[]"),
-    ]  # > a pipe
+    messages = MORE_THAN_A_PIPE
     read_end, write_end = os.pipe()
     writer = ThreadedStdoutWriter(os.fdopen(write_end, "wb"))
     writing = threading.Thread(target=lambda: [writer.write(message) for message in messages])
@@ -284,12 +282,7 @@ def test_writes_return_before_the_client_reads_and_arrive_in_order():
 
 
 def test_loop_writes_return_before_the_client_reads_and_arrive_in_order():
-    messages = [
-        framed(b"x" * 300_000),
-        framed(b"{}"),
-        framed(b"y" * 100_000),
-        framed(b"[]"),
-    ]  # > a pipe
+    messages = MORE_THAN_A_PIPE
     read_end, write_end = os.pipe()
     received = bytearray()
 

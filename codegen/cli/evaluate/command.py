@@ -6,15 +6,17 @@ import argparse
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from ...errors import CodegenError
+from ...errors import CodegenError, ConfigurationError
 from ...files import write_all
+from ...humaneval.problems import DATASET_NAME, dataset_rows, parse_task_ids, select_problems
 from ...progress import StderrProgress
 from ...session import traced_session
 from ...settings import Settings
 from .dataset import load_prompts, resolve_dataset
 from .report import build_report, summary_table
-from .run import run_evaluation
+from .run import HUMANEVAL, PROMPTS, Benchmark, run_evaluation
 
 
 class EvaluationFailed(CodegenError):
@@ -22,8 +24,7 @@ class EvaluationFailed(CodegenError):
 
 
 async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
-    dataset_path = resolve_dataset(args.dataset)
-    dataset = load_prompts(dataset_path)
+    dataset_path, dataset, benchmark = _dataset(args)
     progress = StderrProgress(quiet=args.json, label="eval")
 
     async with traced_session(settings, record_dir=args.record, replay_dir=args.replay) as session:
@@ -43,6 +44,7 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
             trials=args.trials,
             parallel=args.parallel,
             progress=progress,
+            benchmark=benchmark,
         )
         tracing = session.tracing
 
@@ -54,16 +56,9 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         trials=args.trials,
         parallel=args.parallel,
         tracing=tracing.mode,
+        tracing_location=tracing.location,
     )
-    report_path = args.report
-    if report_path is None and not args.json:
-        report_path = Path(f"eval-report-{datetime.now():%Y%m%d-%H%M%S}.json")
-    if report_path is not None:
-        write_all({report_path: json.dumps(report, indent=2) + "\n"}, force=True)
-    if args.html is not None:
-        from .page import render_eval_html
-
-        write_all({args.html: render_eval_html(report)}, force=True)
+    report_path = _write_reports(report, args, tracing.mode, settings.weave_project)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -79,6 +74,54 @@ async def eval_command(args: argparse.Namespace, settings: Settings) -> int:
             f"Every prompt failed, so the evaluation measured nothing; the first error: {first}"
         )
     return 0
+
+
+def _dataset(args: argparse.Namespace) -> tuple[Path, list[dict[str, Any]], Benchmark]:
+    """The rows asked for: HumanEval's problems (`--dataset humaneval`), else a prompts file."""
+    if args.dataset is not None and str(args.dataset) == DATASET_NAME:
+        problems = select_problems(parse_task_ids(args.tasks or ""), args.limit)
+        return Path(DATASET_NAME), dataset_rows(problems), HUMANEVAL
+    if args.tasks:
+        raise ConfigurationError(
+            "--tasks picks HumanEval problems: use it with --dataset humaneval."
+        )
+    dataset_path = resolve_dataset(args.dataset)
+    return dataset_path, load_prompts(dataset_path)[: args.limit], PROMPTS
+
+
+def _write_reports(
+    report: dict[str, Any], args: argparse.Namespace, tracing: str, project: str
+) -> Path | None:
+    """The JSON report (where asked, or by default without --json), the HTML page and, with
+    local traces, each row's trace page beside it; the JSON report's path."""
+    if args.html is not None and tracing == "local":
+        _write_trace_pages(report, args.html, project)
+    report_path = args.report
+    if report_path is None and not args.json:
+        report_path = Path(f"eval-report-{datetime.now():%Y%m%d-%H%M%S}.json")
+    if report_path is not None:
+        write_all({report_path: json.dumps(report, indent=2) + "\n"}, force=True)
+    if args.html is not None:
+        from .page import render_eval_html
+
+        write_all({args.html: render_eval_html(report)}, force=True)
+    return report_path
+
+
+def _write_trace_pages(report: dict[str, Any], html: Path, project: str) -> None:
+    """Each row's local trace as a page in a folder beside the HTML report, which links to it."""
+    from ...tracing.page import render_call_pages
+
+    rows = [row for row in report["rows"] if row["trace"].get("call_id")]
+    pages = render_call_pages([row["trace"]["call_id"] for row in rows], project)
+    folder = Path(f"{html.stem}-traces")
+    write_all(
+        {html.parent / folder / f"{call_id}.html": text for call_id, text in pages.items()},
+        force=True,
+    )
+    for row in rows:
+        if row["trace"]["call_id"] in pages:
+            row["trace"]["page"] = (folder / f"{row['trace']['call_id']}.html").as_posix()
 
 
 def _dataset_name(path: Path) -> str:

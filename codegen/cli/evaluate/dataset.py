@@ -44,7 +44,10 @@ def load_prompts(path: Path) -> list[dict[str, Any]]:
         raise ConfigurationError(
             f"The dataset {path} has no prompts; add rows with a `prompt` column."
         )
-    return rows
+    # `into`: an existing module to generate into, relative to the dataset's folder
+    return [
+        {**row, "into": str(path.parent / row["into"])} if row.get("into") else row for row in rows
+    ]
 
 
 def _jsonl_rows(path: Path, text: str) -> list[dict[str, Any]]:

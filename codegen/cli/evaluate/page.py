@@ -40,6 +40,7 @@ def render_eval_html(report: dict[str, Any]) -> str:
                 ("possible bugs", esc(summary["possible_bugs"] or 0)),
             ]
         ),
+        *_benchmark(summary, rows),
         "<h2>Score distributions</h2>",
         '<div class="charts">'
         + "".join(
@@ -56,6 +57,84 @@ def render_eval_html(report: dict[str, Any]) -> str:
     return page(title, "\n".join(body))
 
 
+def _benchmark(summary: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+    """HumanEval's scores: pass@1 and the tests' worth, then one line per task; nothing for other
+    datasets."""
+    if "functional_correctness" not in summary:
+        return []
+
+    def share(key: str) -> str:
+        found = summary.get(key) or {}
+        counts = f" ({found.get('count', 0)}/{found.get('of', 0)})" if "count" in found else ""
+        return number(found.get("mean")) + esc(counts)
+
+    mutation = summary.get("mutation_score") or {}
+    return [
+        "<h2>HumanEval</h2>",
+        cards(
+            [
+                ("pass@1 (hidden tests)", share("functional_correctness")),
+                ("tests valid on the canonical solution", share("tests_valid")),
+                (
+                    "mutation score of the tests",
+                    number(mutation.get("mean")) + esc(f" ({mutation.get('of', 0)} tasks)"),
+                ),
+                ("wrong code caught by its tests", share("catches_wrong")),
+            ]
+        ),
+        _per_task(rows),
+    ]
+
+
+def _verdict(value: Any, reason: Any) -> str:
+    """1 / 0 / not applicable, with the reason on hover."""
+    title = f' title="{esc(reason)}"' if reason else ""
+    if value is None:
+        return f'<span class="muted"{title}>–</span>'
+    if value:
+        return f'<span class="ok"{title}>yes</span>'
+    return f'<span class="bad"{title}>no</span>'
+
+
+def _trace_link(row: dict[str, Any]) -> str:
+    trace = row.get("trace") or {}
+    if trace.get("url"):
+        return f'<a href="{esc(trace["url"])}">trace</a>'
+    if trace.get("page"):
+        return f'<a href="{esc(trace["page"])}">trace</a>'
+    if trace.get("command"):
+        return f"<code>{esc(trace['command'])}</code>"
+    return '<span class="muted">not traced</span>'
+
+
+def _per_task(rows: list[dict[str, Any]]) -> str:
+    cells = []
+    for index, row in enumerate(rows, start=1):
+        reasons = row.get("reasons") or {}
+        mutation = row.get("mutation_score")
+        mutants = row.get("mutants") or {}
+        caught = (mutants.get("killed") or 0) + (mutants.get("timeout") or 0)
+        counted = caught + (mutants.get("survived") or 0)
+        cells.append(
+            [
+                f'<a href="#row-{index}">{esc(row.get("task_id"))}</a>',
+                _verdict(row.get("functional_correctness"), reasons.get("functional_correctness")),
+                _verdict(row.get("tests_valid"), reasons.get("tests_valid")),
+                (
+                    f"{number(mutation)} {bar(mutation, 80)} {esc(f'{caught}/{counted}')}"
+                    if mutation is not None
+                    else _verdict(None, reasons.get("mutation_score"))
+                ),
+                _verdict(row.get("catches_wrong"), reasons.get("catches_wrong")),
+                _trace_link(row),
+            ]
+        )
+    return table(
+        ["task", "passes hidden test", "tests valid", "mutation score", "tests catch it", "trace"],
+        cells,
+    )
+
+
 def _per_prompt(rows: list[dict[str, Any]]) -> str:
     cells = []
     for index, row in enumerate(rows, start=1):
@@ -70,7 +149,7 @@ def _per_prompt(rows: list[dict[str, Any]]) -> str:
         cells.append(
             [
                 esc(index),
-                f'<a href="#row-{index}">{esc(row["prompt"])}</a>',
+                f'<a href="#row-{index}">{esc(_label(row))}</a>',
                 status,
                 number(row["scores"].get("overall_score")),
                 f"{number(rate)} {bar(rate or 0.0, 80)}",
@@ -84,6 +163,11 @@ def _per_prompt(rows: list[dict[str, Any]]) -> str:
         cells,
         numeric=(0, 3, 7),
     )
+
+
+def _label(row: dict[str, Any]) -> str:
+    """A HumanEval row by its task id (its prompt is a whole function stub), else by its prompt."""
+    return str(row.get("task_id") or row["prompt"])
 
 
 def _latency(latency: dict[str, dict[str, float]]) -> str:
@@ -113,9 +197,16 @@ def _details(index: int, row: dict[str, Any]) -> str:
         if name != "succeeded"
     )
     parts = [
-        f'<details id="row-{index}"><summary>#{esc(index)} {esc(row["prompt"])} ·'
+        f'<details id="row-{index}"><summary>#{esc(index)} {esc(_label(row))} ·'
         f" {esc(row['status'])}</summary><p>{scores}</p>"
     ]
+    reasons = {name: why for name, why in (row.get("reasons") or {}).items() if why}
+    if reasons:
+        parts.append(
+            "<ul>"
+            + "".join(f"<li>{esc(name)}: {esc(why)}</li>" for name, why in reasons.items())
+            + "</ul>"
+        )
     if row.get("error"):
         parts.append(f'<div class="bad">error</div>{code_block(row["error"])}')
     if row.get("execution", {}).get("problem"):

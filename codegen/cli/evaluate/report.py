@@ -31,6 +31,7 @@ def build_report(
     trials: int,
     parallel: int,
     tracing: str,
+    tracing_location: str = "",
 ) -> dict[str, Any]:
     """Per-row results and the summary the table shows, as one JSON-ready object."""
     from ...scoring.scorers import generation_error
@@ -43,6 +44,7 @@ def build_report(
         error = generation_error(output)
         rows.append(
             {
+                **({"task_id": source["task_id"]} if "task_id" in source else {}),
                 "prompt": source["prompt"],
                 **({"category": source["category"]} if "category" in source else {}),
                 "trial": index // len(dataset) + 1,
@@ -53,6 +55,8 @@ def build_report(
                 "execution": scores.get("ExecutionScorer") or {},
                 "timings": (output.get("timings") or {}) if isinstance(output, Mapping) else {},
                 "latency": row.get("model_latency"),
+                "trace": _trace(output, tracing, tracing_location),
+                **(benchmark_columns(scores) if "task_id" in source else {}),
                 **_drill_down(output),
             }
         )
@@ -68,6 +72,58 @@ def build_report(
         "weave_summary": run.summary,
         "rows": rows,
     }
+
+
+# HumanEval's scorers: the row key each one's score goes to.
+BENCHMARK_SCORERS = {
+    "functional_correctness": "FunctionalCorrectnessScorer",
+    "tests_valid": "TestsValidScorer",
+    "mutation_score": "MutationScoreScorer",
+    "catches_wrong": "CatchesWrongScorer",
+}
+
+
+def benchmark_columns(scores: Mapping[str, Any]) -> dict[str, Any]:
+    """A HumanEval row's scores (None where one does not apply) and the reason behind each."""
+    columns: dict[str, Any] = {}
+    reasons: dict[str, Any] = {}
+    for key, scorer in BENCHMARK_SCORERS.items():
+        found = scores.get(scorer)
+        found = found if isinstance(found, Mapping) else {}
+        columns[key] = found.get(key)
+        reasons[key] = found.get("reason")
+    mutation = scores.get(BENCHMARK_SCORERS["mutation_score"])
+    mutants = {
+        status: mutation.get(status)
+        for status in ("killed", "survived", "timeout", "error", "equivalent", "mutants")
+        if isinstance(mutation, Mapping)
+    }
+    return {**columns, "mutants": mutants, "reasons": reasons}
+
+
+def benchmark_summary(run: EvaluationRun) -> dict[str, Any]:
+    """Each HumanEval score's mean and counts, as its scorer summarized them (the mean of
+    `functional_correctness` is pass@1)."""
+    summary: dict[str, Any] = {}
+    for key, scorer in BENCHMARK_SCORERS.items():
+        found = (run.summary.get(scorer) or {}).get(key)
+        if found is not None:
+            summary[key] = found
+    if "functional_correctness" in summary:
+        summary["pass_at_1"] = summary["functional_correctness"]["mean"]
+    return summary
+
+
+def _trace(output: Any, tracing: str, location: str) -> dict[str, str]:
+    """Where to read the row's own trace: its hosted page, or the command that renders it."""
+    call_id = output.get("call_id") if isinstance(output, Mapping) else None
+    if not call_id:
+        return {}
+    if tracing == "wandb":
+        from ...tracing.weave_compat import call_url
+
+        return {"call_id": call_id, "url": call_url(location, call_id)}
+    return {"call_id": call_id, "command": f"codegen traces show {call_id} --html trace.html"}
 
 
 def _drill_down(output: Any) -> dict[str, Any]:
@@ -125,6 +181,7 @@ def summarize(run: EvaluationRun, rows: list[dict[str, Any]], *, prompts: int) -
         "timed_out": stat(execution, "timed_out", "true_count"),
         "latency": latency,
         "wall_time": run.wall_time,
+        **benchmark_summary(run),
     }
 
 
@@ -173,6 +230,7 @@ def summary_table(report: dict[str, Any]) -> list[str]:
     ]
     if s["timed_out"]:
         lines.append(f"  timed out          {s['timed_out']}")
+    lines.extend(_benchmark_lines(s))
     if s["latency"]:
         lines.append("  latency (s)          p50     p95")
         for label, stats in s["latency"].items():
@@ -180,5 +238,28 @@ def summary_table(report: dict[str, Any]) -> list[str]:
     failed = [row for row in report["rows"] if row["status"] == "failed"]
     if failed:
         lines.append("Failed:")
-        lines.extend(f"  {row['prompt']!r}: {row['error']}" for row in failed)
+        lines.extend(f"  {row.get('task_id') or row['prompt']!r}: {row['error']}" for row in failed)
     return lines
+
+
+def _benchmark_lines(summary: dict[str, Any]) -> list[str]:
+    """HumanEval's lines of the table: pass@1 and what the generated tests are worth."""
+    if "functional_correctness" not in summary:
+        return []
+
+    def share(key: str, what: str) -> str:
+        found = summary.get(key) or {}
+        mean = "n/a" if found.get("mean") is None else f"{found['mean']:.2f}"
+        return f"{mean}   ({found.get('count', 0)}/{found.get('of', 0)} {what})"
+
+    mutation = summary.get("mutation_score") or {}
+    mean = "n/a" if mutation.get("mean") is None else f"{mutation['mean']:.2f}"
+    return [
+        f"  pass@1             {share('functional_correctness', 'pass the hidden tests')}",
+        f"  tests valid        {share('tests_valid', 'pass on the canonical solution')}",
+        (
+            f"  mutation score     {mean}   (mean of {mutation.get('of', 0)} tasks;"
+            f" {mutation.get('killed', 0)} mutants caught, {mutation.get('survived', 0)} survived)"
+        ),
+        f"  catches wrong      {share('catches_wrong', 'wrong functions failed their own tests')}",
+    ]

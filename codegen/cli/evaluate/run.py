@@ -12,6 +12,7 @@ from typing import Any
 from ...errors import CodegenError
 from ...progress import StderrProgress
 from ...session import GenerationSession
+from ...settings import Settings
 from ...tracing import weave_compat
 
 
@@ -25,7 +26,22 @@ class EvaluationRun:
     wall_time: float
 
 
-def _evaluation_classes() -> tuple[Callable[[GenerationSession, StderrProgress, int], Any], type]:
+@dataclass(frozen=True)
+class Benchmark:
+    """What an evaluation's rows are: how the function step is asked, whether a runner is, and
+    whether HumanEval's scorers judge the rows (by their `task_id`)."""
+
+    function_template: str = "function"
+    with_runner: bool = True
+    humaneval: bool = False
+
+
+PROMPTS = Benchmark()
+# HumanEval's prompts are code to complete; a runner would be a model call nothing scores.
+HUMANEVAL = Benchmark(function_template="function_completion", with_runner=False, humaneval=True)
+
+
+def _evaluation_classes() -> tuple[Callable[..., Any], type]:
     """A maker of the evaluated weave.Model, and the Evaluation class; defined on first use:
     importing weave costs ~2 s, which `--help` need not pay."""
     import weave
@@ -42,6 +58,8 @@ def _evaluation_classes() -> tuple[Callable[[GenerationSession, StderrProgress, 
         """
 
         model_name: str
+        function_template: str = "function"  # the function step's prompt (see pipeline.py)
+        with_runner: bool = True  # False: a runner would be a model call that nothing scores
         _session: GenerationSession = PrivateAttr()
         _progress: StderrProgress = PrivateAttr()
         _total: int = PrivateAttr(default=0)
@@ -50,18 +68,36 @@ def _evaluation_classes() -> tuple[Callable[[GenerationSession, StderrProgress, 
 
         @classmethod
         def for_session(
-            cls, session: GenerationSession, progress: StderrProgress, total: int
+            cls,
+            session: GenerationSession,
+            progress: StderrProgress,
+            total: int,
+            benchmark: Benchmark,
         ) -> EvaluatedPipeline:
-            model = cls(model_name=session.settings.model)
+            model = cls(
+                model_name=session.settings.model,
+                function_template=benchmark.function_template,
+                with_runner=benchmark.with_runner,
+            )
             model._session, model._progress, model._total = session, progress, total
             return model
 
         @weave.op
-        async def predict(self, prompt: str) -> dict[str, Any]:
+        async def predict(
+            self, prompt: str, module_name: str | None = None, into: str | None = None
+        ) -> dict[str, Any]:
+            """`into`: the row's existing module, generated into as `generate --into` does;
+            `module_name`: where a benchmark row's code goes (HumanEval's entry point's module)."""
+            pipeline = None
             try:
-                output = await self._session.pipeline().predict(prompt)
+                pipeline = _pipeline_for(self._session, prompt, into, self.function_template)
+                # runner_exists: no runner is asked for (into a module, or nothing scores it)
+                output = await pipeline.predict(
+                    prompt, module_name, runner_exists=bool(into) or not self.with_runner
+                )
             except Exception as error:  # one failing prompt never stops the others
                 output = {"prompt": prompt, "error": _error_message(error)}
+            output["call_id"] = pipeline and pipeline.call_id  # the row's own trace
             self._done += 1
             self._failed += "error" in output
             failed = f", {self._failed} failed" if self._failed else ""
@@ -69,6 +105,22 @@ def _evaluation_classes() -> tuple[Callable[[GenerationSession, StderrProgress, 
             return output
 
     return EvaluatedPipeline.for_session, weave_compat.evaluation_keeping_rows(_plain)
+
+
+def _pipeline_for(
+    session: GenerationSession, prompt: str, into: str | None, function_template: str
+) -> Any:
+    """A fresh pipeline for one row: into the row's existing module when it names one."""
+    if not into:
+        return session.pipeline(function_template=function_template)
+    from pathlib import Path
+
+    from ..generate_into import into_destination
+
+    destination = into_destination(Path(into), prompt)
+    return session.pipeline(
+        project_dir=Path(into).parent, destination=destination, function_template=function_template
+    )
 
 
 async def run_evaluation(
@@ -79,32 +131,46 @@ async def run_evaluation(
     trials: int,
     parallel: int,
     progress: StderrProgress,
+    benchmark: Benchmark = PROMPTS,
 ) -> EvaluationRun:
-    """The pipeline over `rows` × `trials` with both scorers, at most `parallel` rows in flight."""
+    """The pipeline over `rows` × `trials` with the scorers, at most `parallel` rows in flight."""
     import weave
 
-    from ...scoring.scorers import ExecutionScorer, TestResultScorer
-
     new_model, evaluation_keeping_rows = _evaluation_classes()
-    settings = session.settings
     evaluation = evaluation_keeping_rows(
         dataset=weave.Dataset(name=name, rows=weave.Table(rows)),
-        scorers=[
-            TestResultScorer(),
-            ExecutionScorer(
-                timeout=settings.test_timeout,
-                repeats=settings.test_repeats,
-                python=settings.test_python,
-                allow_unsandboxed=settings.allow_unsandboxed_tests,
-            ),
-        ],
+        scorers=_scorers(session.settings, benchmark),
         trials=trials,
     )
-    model = new_model(session, progress, len(rows) * trials)
+    model = new_model(session, progress, len(rows) * trials, benchmark)
     started = time.perf_counter()
     with weave_compat.evaluation_parallelism(parallel):
         summary = await evaluation.evaluate(model)
     return EvaluationRun(_plain(summary), list(evaluation._rows), time.perf_counter() - started)
+
+
+def _scorers(settings: Settings, benchmark: Benchmark) -> list:
+    """Today's seed and execution scorers, then the benchmark's own."""
+    from ...scoring.scorers import ExecutionScorer, TestResultScorer
+
+    scorers: list = [
+        TestResultScorer(),
+        ExecutionScorer(
+            timeout=settings.test_timeout,
+            repeats=settings.test_repeats,
+            python=settings.test_python,
+            allow_unsandboxed=settings.allow_unsandboxed_tests,
+        ),
+    ]
+    if benchmark.humaneval:
+        from ...humaneval.checks import SandboxOptions
+        from ...scoring.humaneval_scorers import humaneval_scorers
+
+        options = SandboxOptions(
+            settings.test_timeout, settings.test_python, settings.allow_unsandboxed_tests
+        )
+        scorers += humaneval_scorers(options)
+    return scorers
 
 
 def _error_message(error: Exception) -> str:

@@ -15,6 +15,14 @@ The events, in the order a run sends them:
     {"event": "done", "tests": N}                             the run finished normally
     {"event": "exit", "code", "signal", "limit"}              the supervisor's last word
 
+A mutation run sends, instead of the tests' events:
+
+    {"event": "mutants_clean_failed", "import_error", "failures"}   the clean tests did not pass
+    {"event": "mutant_trace", "id", "lines"}                  the module lines one test ran
+    {"event": "mutants_traced"}                               every test traced
+    {"event": "mutant_start", "id"} ... {"event": "mutant", "id", "status", "detail", "tests"}
+    {"event": "mutants_done"}
+
 Each is an object whose values are scalars or lists of scalars: nothing nests deeper.
 """
 
@@ -35,6 +43,13 @@ EVENTS = frozenset(
         "coverage",
         "done",
         "exit",
+        # a mutation run (mutants.py), after "runner" and "isolation"
+        "mutants_clean_failed",
+        "mutant_trace",
+        "mutants_traced",
+        "mutant_start",
+        "mutant",
+        "mutants_done",
     )
 )
 MAX_NESTING = 2  # an object holding lists

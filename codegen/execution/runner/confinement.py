@@ -117,7 +117,9 @@ def enter_sandbox(config):
     os.environ.clear()
     os.environ.update(config["env"])
     if "tempfile" in sys.modules:
-        sys.modules["tempfile"].tempdir = None  # re-read TMPDIR
+        import tempfile  # already imported: only a lookup
+
+        tempfile.tempdir = None  # re-read TMPDIR
     startup_path = [entry for entry in sys.path if entry not in (PRIVATE_DIR, config["lib_dir"])]
     sys.path[:] = list(config["sys_path"]) + startup_path
     user_site = user_site_dir()

@@ -76,6 +76,7 @@ def _file_rights(abi):
 
 
 def _add_path_rule(ruleset, path, allowed, abi):
+    assert LIBC is not None, "landlock_abi() found no libc"
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     except OSError:
@@ -100,6 +101,7 @@ def _add_path_rule(ruleset, path, allowed, abi):
 
 
 def apply_landlock(config, readable, abi):
+    assert LIBC is not None, "landlock_abi() found no libc"
     """Confine this process and its descendants; return the names of the Landlock layers in
     force."""
     handled_fs = _fs_rights(abi)

@@ -35,6 +35,7 @@ def libc_call(function, *arguments):
 
 
 def prctl(option, value):
+    assert LIBC is not None, "callers check LIBC first"
     libc_call(
         LIBC.prctl,
         ctypes.c_int(option),

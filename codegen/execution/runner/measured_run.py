@@ -7,6 +7,7 @@ import sys
 
 from .errors import summarize_exception
 from .integrity import Integrity, imported
+from .mutants import run_mutants
 from .pytest_driver import run_pytest
 from .shadowing import ModuleUnderTest
 from .unittest_driver import guarded_integrity, run_unittest
@@ -81,7 +82,7 @@ class MeasuredLines:
             if forged or data is not self._data:
                 results.emit("tampered", what=(forged or ["coverage data (replaced)"])[:20])
                 return
-            executed = set()
+            executed: set[int] = set()
             for name in data.measured_files():  # the module alone: coverage measured only it
                 executed.update(data.lines(name) or ())
             results.emit("coverage", executed=sorted(executed))
@@ -126,8 +127,12 @@ def flush_standard_streams():
 
 
 def test_main(config, results, coverage, coverage_error):
-    """The test process: run the tests, then leave without interpreter shutdown."""
-    run(config, results, coverage, coverage_error)
+    """The test process: run the tests (or judge mutants), then leave without interpreter
+    shutdown."""
+    if config.get("mutants") is not None:
+        run_mutants(config, results)
+    else:
+        run(config, results, coverage, coverage_error)
     flush_standard_streams()
     # Skip interpreter shutdown: threads or atexit hooks the tests left must not hold the run open.
     os._exit(0)

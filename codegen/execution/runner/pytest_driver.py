@@ -82,6 +82,7 @@ class PytestReporter:
         """What the tested code changed in pytest, pluggy, its hooks or this runner."""
         if self._hooks is None:
             return []  # nothing collected, so nothing of the tested code ran
+        assert self._integrity is not None  # taken with the hooks
         now = _hook_implementations(self._plugin_manager)
         return self._integrity.changes() + [
             "hook " + name

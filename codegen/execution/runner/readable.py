@@ -87,7 +87,7 @@ def interpreter_paths(lib_dir):
     """
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     whole = set(prefixes) | {lib_dir, os.path.dirname(os.path.realpath(sys.executable))}
-    filtered = set()
+    filtered: set[str] = set()
     for entry in sys.path:
         if entry and os.path.isdir(entry):
             inside = any(

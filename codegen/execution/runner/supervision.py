@@ -10,7 +10,7 @@ from .usage import disk_bytes, memory_over, task_count
 
 
 def _children(pid):
-    found = []
+    found: list[int] = []
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -26,7 +26,8 @@ def _children(pid):
 
 def descendants(pid):
     """Every process below ``pid`` (through /proc's children lists)."""
-    result, stack = [], [pid]
+    result: list[int] = []
+    stack = [pid]
     while stack and len(result) < 10000:
         for child in _children(stack.pop()):
             result.append(child)

@@ -128,7 +128,7 @@ def guarded_integrity():
         unittest.TestSuite,
         unittest.suite.BaseTestSuite,
         unittest.TestLoader,
-        unittest.case._Outcome,
+        unittest.case._Outcome,  # type: ignore[attr-defined]  # private, not in typeshed
         StreamingResult,
         ResultsChannel,
         Integrity,

@@ -30,6 +30,7 @@ from ..progress import TaskProgress
 from ..run_results import module_results
 from ..stop import GenerationStopped
 from .applying import apply_generated, files_snapshot
+from .context_sources import context_fields
 from .test_explorer import publish_results
 
 if TYPE_CHECKING:  # the server imports this module
@@ -263,6 +264,8 @@ async def _run_pipeline(
         test_uris[test_change.new_text] = test_change.uri
         return SavedFiles(module_change.new_text, test_change.new_text, current.test_path.stem)
 
+    where = context_fields(server, anchor, files, folder)
+
     async def predict():
         from codegen.generation import Destination
 
@@ -272,7 +275,9 @@ async def _run_pipeline(
             on_stage,
             on_tokens,
             project_dir=folder,
-            destination=Destination(files.module_name, compose, extra_paths, files.test_text),
+            destination=Destination(
+                files.module_name, compose, extra_paths, files.test_text, **where
+            ),
         )
         prompt = anchor.prompt if request.kind in (KIND_FUNCTION, KIND_ALL) else None
         functions = anchor.function or ", ".join(anchor.functions)

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from tests.lsp.conftest import server_environment
+from tests.helpers.lsp_editor import server_environment
+from tests.loopback_model import LoopbackModel
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1] / "editors"  # the editors' scripts
 PROMPT = "# compute the moving average of a time series with a window\n"
 # A function without docstring or type hints: codegen diagnostics from the moment the file opens.
 HELPER = "\n\ndef helper(x):\n    return x + 1\n"
@@ -27,7 +28,8 @@ def editor_binary(name: str, package: str) -> str:
         return path
     if os.environ.get("CI") is not None:
         pytest.fail(
-            f"{name} is not installed, and CI is set: `make editors` installs Debian's {package} (as root)"
+            f"{name} is not installed, and CI is set: `make editors` installs Debian's {package} "
+            "(as root)"
         )
     pytest.skip(f"{name} is not installed: `make editors` (as root) installs Debian's {package}")
 
@@ -64,11 +66,22 @@ def run_editor(
     )
     if not result.is_file():
         pytest.fail(
-            f"{command[0]} wrote no result (exit {completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
+            f"{command[0]} wrote no result (exit "
+            f"{completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
         )
     outcome = json.loads(result.read_text())
     outcome["log"] = completed.stdout + completed.stderr
     return outcome
+
+
+def run_editor_on_workspace(
+    command: list[str], tmp_path: Path, model_delay: float
+) -> dict[str, Any]:
+    """The editor run on a fresh workspace against a loopback model answering after
+    `model_delay` seconds; its JSON result."""
+    root = workspace_for_editor(tmp_path / "project")
+    with LoopbackModel(delay=model_delay) as model:
+        return run_editor(command, root, model.base_url, tmp_path / "home")
 
 
 def assert_checks(outcome: dict[str, Any], expected: list[str]) -> None:
@@ -77,6 +90,7 @@ def assert_checks(outcome: dict[str, Any], expected: list[str]) -> None:
     failed = [f"{c['name']}: {c['detail']}" for c in outcome["checks"] if c["ok"] is not True]
     missing = [name for name in expected if name not in checks]
     assert not failed and not missing, (
-        f"failed: {failed}\nmissing: {missing}\nmessages: {outcome.get('messages')}\n{outcome['log'][-3000:]}\n"
+        f"failed: {failed}\nmissing: {missing}\n"
+        f"messages: {outcome.get('messages')}\n{outcome['log'][-3000:]}\n"
         f"{outcome.get('events', '')[-6000:]}"
     )

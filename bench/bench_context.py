@@ -1,0 +1,76 @@
+"""Time choosing the context for a prompt in the middle of a 20,000-line module (the default
+budget), cold and with the statement spans the server keeps, against one ast.parse of it."""
+
+import argparse
+import ast
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+# Runnable from a checkout without installing the package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.bench_quality import generated_module  # noqa: E402
+from codegen.context.conventions import TestSource, conventions_context  # noqa: E402
+from codegen.context.module_context import module_context, statement_spans  # noqa: E402
+
+LINES = 20_000
+BUDGET = 1_500
+PROMPT = "# the weighted moving average of values, like moving_average_1200 but weighted\n"
+CONFTEST = "import pytest\n" + "".join(
+    f"\n\n@pytest.fixture\ndef fixture_{i}(tmp_path) -> int:\n"
+    f'    """Fixture {i}."""\n    return {i}\n'
+    for i in range(500)
+)
+
+
+def with_prompt(code: str) -> tuple[str, int]:
+    """The module with the prompt comment after the statement nearest its middle."""
+    lines = code.splitlines(keepends=True)
+    middle = next(i for i in range(len(lines) // 2, len(lines)) if lines[i].startswith("def "))
+    lines.insert(middle, PROMPT + "\n\n")
+    return "".join(lines), middle
+
+
+def median_ms(work: Callable[[], object], runs: int) -> float:
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=9, help="timed runs (default 9)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    code, line = with_prompt(generated_module(LINES)[0])
+    spans = statement_spans(code.splitlines(keepends=True))
+    prompt = PROMPT.lstrip("# ")
+    context = module_context(code, prompt, line, BUDGET, spans=spans)  # warm up
+    kept = median_ms(lambda: module_context(code, prompt, line, BUDGET, spans=spans), args.runs)
+    cold = median_ms(lambda: module_context(code, prompt, line, BUDGET), args.runs)
+    parse = median_ms(lambda: ast.parse(code), args.runs)
+    fixtures = median_ms(
+        lambda: conventions_context([TestSource("conftest.py", CONFTEST)], BUDGET), args.runs
+    )
+    summary = context.summary()
+    print(
+        f"{code.count(chr(10)) + 1:,} lines, {len(spans):,} statements; context "
+        f"{summary['tokens']} of {BUDGET} tokens, {len(summary['pieces'])} pieces, "
+        f"{summary['left_out']} left out"
+    )
+    print(f"median over {args.runs} runs:")
+    print(f"  with the server's kept statement spans {kept:7.1f} ms  ({kept / parse:.2f} x parse)")
+    print(f"  cold (line scan included)              {cold:7.1f} ms  ({cold / parse:.2f} x parse)")
+    print(f"  one ast.parse of the module            {parse:7.1f} ms")
+    print(f"  conventions of a 500-fixture conftest  {fixtures:7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

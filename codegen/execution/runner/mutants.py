@@ -1,0 +1,270 @@
+"""Mutants in one sandboxed run: trace which tests run which module lines, then judge each mutant in
+a forked child that installs its source and runs only the tests covering its line."""
+
+import gc
+import json
+import os
+import select
+import signal
+import sys
+import threading
+import time
+import types
+
+from .errors import MESSAGE_LIMIT, summarize_exception
+from .pytest_driver import run_pytest
+from .shadowing import ModuleUnderTest
+from .unittest_driver import guarded_integrity, run_unittest
+
+_dumps = json.dumps  # bound before any mutant runs
+_write = os.write
+_VERDICTS = ("killed", "survived", "error")
+
+
+class Tally:
+    """Stands in for the results channel inside a run: keeps the drivers' events instead of sending
+    them."""
+
+    def __init__(self):
+        self.current = None
+        self.outcomes = {}  # test id -> (outcome, message)
+        self.import_error = None
+        self.tampered = None
+
+    def emit(self, event, **fields):
+        if event == "start":
+            self.current = fields.get("id")
+        elif event == "result":
+            self.outcomes[fields.get("id")] = (fields.get("outcome"), fields.get("message") or "")
+        elif event == "import_error":
+            self.import_error = fields.get("message") or "the test file does not import"
+        elif event == "tampered":
+            self.tampered = ", ".join(map(str, fields.get("what") or []))
+
+    def failures(self):
+        return [
+            (test_id, message)
+            for test_id, (outcome, message) in self.outcomes.items()
+            if outcome not in ("passed", "skipped")
+        ]
+
+    def verdict(self):
+        """killed, survived or error, with the first failure as the detail."""
+        if self.tampered:
+            return "error", "the mutant changed the test framework: " + self.tampered
+        if self.import_error:
+            return "killed", "the test file does not import: " + self.import_error
+        failures = self.failures()
+        for test_id, message in failures:
+            if message.startswith("MemoryError"):
+                return "error", f"{test_id} ran out of memory"
+        if failures:
+            return "killed", "{}: {}".format(*failures[0])
+        return "survived", ""
+
+
+def _run_driver(config, channel, integrity, only):
+    job = dict(config, only=list(only))
+    test_file = os.path.abspath(config["test_file"])
+    tested_name = ModuleUnderTest(config)
+    if config.get("framework") == "pytest":
+        run_pytest(job, channel, test_file, config["test_module"], tested_name)
+    else:
+        tested_name.claim()
+        try:
+            run_unittest(job, channel, test_file, config["test_module"], integrity)
+        finally:
+            tested_name.release()
+
+
+def trace_tests(config, integrity):
+    """Run every test once under a line tracer; return (tally, {test id: lines of the module it
+    ran}); lines run outside any test (at import) are under None."""
+    module_file = config["module_file"]
+    tally = Tally()
+    lines: dict = {}
+
+    def local(frame, event, arg):
+        if event == "line":
+            lines.setdefault(tally.current, set()).add(frame.f_lineno)
+        return local
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_filename != module_file:
+            return None
+        lines.setdefault(tally.current, set()).add(frame.f_lineno)
+        return local
+
+    threading.settrace(tracer)
+    sys.settrace(tracer)
+    try:
+        _run_driver(config, tally, integrity, config.get("only") or [])
+    finally:
+        sys.settrace(None)
+        threading.settrace(None)
+    return tally, lines
+
+
+def covering_tests(mutant, lines, all_tests):
+    """The tests that run the mutant's lines; all of them for a line run outside any test (at
+    import, like a default argument's value)."""
+    wanted = set(mutant["lines"])
+    if mutant.get("all_tests") or wanted & lines.get(None, set()):
+        return list(all_tests)
+    return [test_id for test_id in all_tests if lines.get(test_id, set()) & wanted]
+
+
+def _leave_room_for_the_run(memory_bytes):
+    """Lower this child's address space so it runs out before the run's summed memory limit does:
+    then a greedy mutant fails alone, as a MemoryError, instead of ending the whole run."""
+    try:
+        import resource
+
+        with open("/proc/self/status") as stream:
+            fields = dict(line.split(":", 1) for line in stream if ":" in line)
+        size = int(fields["VmSize"].split()[0]) * 1024
+        anonymous = int(fields.get("RssAnon", "0 kB").split()[0]) * 1024
+        room = memory_bytes - 2 * anonymous - 64 * 1024 * 1024
+        if room > 64 * 1024 * 1024:
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            soft = size + room
+            if hard == resource.RLIM_INFINITY or soft < hard:
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    except (ImportError, OSError, ValueError, KeyError):
+        pass
+
+
+def install_mutant(config, source):
+    """Put the mutant in sys.modules as the module under test (the test file is imported after)."""
+    name = os.path.splitext(os.path.basename(config["module_file"]))[0]
+    for stale in (name, config["test_module"]):
+        sys.modules.pop(stale, None)
+    module = types.ModuleType(name)
+    module.__file__ = config["module_file"]
+    sys.modules[name] = module
+    exec(compile(source, config["module_file"], "exec", dont_inherit=True), module.__dict__)
+
+
+def _judge(config, mutant, selected, integrity):
+    try:
+        install_mutant(config, mutant["source"])
+    except BaseException as exc:
+        return "error", "the mutant does not import: " + summarize_exception(type(exc), exc)
+    tally = Tally()
+    _run_driver(config, tally, integrity, selected)
+    return tally.verdict()
+
+
+def _child(config, mutant, selected, integrity, results, verdict_write):
+    try:
+        os.setpgid(0, 0)  # its own group: a timeout kills what it started too
+    except OSError:
+        pass
+    try:
+        os.close(results._fd)  # a mutant never needs the results channel
+    except OSError:
+        pass
+    _leave_room_for_the_run(config["memory_bytes"])
+    try:
+        status, detail = _judge(config, mutant, selected, integrity)
+    except BaseException as exc:
+        status, detail = "error", summarize_exception(type(exc), exc)
+    data = _dumps({"status": status, "detail": detail[:MESSAGE_LIMIT]}).encode("utf-8", "replace")
+    try:
+        _write(verdict_write, data)
+    except OSError:
+        pass
+    os._exit(0)
+
+
+def _read_until(fd, deadline):
+    """What the child wrote before it closed its end or the deadline passed; (data, in time)."""
+    data = b""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return data, False
+        if select.select([fd], [], [], remaining)[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return data, True
+            data += chunk
+
+
+def _ending(status_word):
+    if os.WIFSIGNALED(status_word):
+        number = os.WTERMSIG(status_word)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        hint = " (it may have gone over the memory limit)" if number == signal.SIGKILL else ""
+        return f"the test process was killed by {name}{hint}"
+    return f"the test process ended (exit code {os.WEXITSTATUS(status_word)}) without a verdict"
+
+
+def _kill_group(pid):
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _verdict(data, status_word):
+    try:
+        verdict = json.loads(data.decode("utf-8"))
+        if verdict.get("status") in _VERDICTS and isinstance(verdict.get("detail"), str):
+            return verdict["status"], verdict["detail"]
+    except (ValueError, AttributeError):
+        pass
+    return "error", _ending(status_word)
+
+
+def judge_mutant(config, mutant, selected, integrity, results):
+    """Fork a child for the mutant and wait at most its timeout; (status, detail)."""
+    verdict_read, verdict_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(verdict_read)
+        _child(config, mutant, selected, integrity, results, verdict_write)
+    os.close(verdict_write)
+    data, in_time = _read_until(verdict_read, time.monotonic() + mutant["timeout"])
+    os.close(verdict_read)
+    if not in_time:
+        _kill_group(pid)
+        os.waitpid(pid, 0)
+        return "timeout", "no verdict within {:g} s".format(mutant["timeout"])
+    _, status_word = os.waitpid(pid, 0)
+    _kill_group(pid)  # whatever it left running
+    return _verdict(data, status_word)
+
+
+def run_mutants(config, results):
+    """The test process of a mutation run: trace the clean tests, then judge each mutant."""
+    integrity = guarded_integrity()
+    tally, lines = trace_tests(config, integrity)
+    failures = tally.failures()
+    if tally.import_error or failures or tally.tampered:
+        results.emit(
+            "mutants_clean_failed",
+            import_error=tally.import_error,
+            failures=[test_id for test_id, _ in failures][:20],
+        )
+        return
+    for test_id, ran in lines.items():  # one flat event per test: the channel nests no deeper
+        if test_id is not None:
+            results.emit("mutant_trace", id=str(test_id), lines=sorted(ran))
+    results.emit("mutants_traced")
+    # What is alive now lives on in every child: frozen, the collections pytest runs at its end (and
+    # any the tests start) skip it, and its pages are not copied on write by a full collection.
+    gc.freeze()
+    for mutant in config["mutants"]:
+        selected = covering_tests(mutant, lines, list(tally.outcomes))
+        if not selected:
+            results.emit("mutant", id=mutant["id"], status="survived", detail="", tests=0)
+            continue
+        results.emit("mutant_start", id=mutant["id"])
+        status, detail = judge_mutant(config, mutant, selected, integrity, results)
+        results.emit("mutant", id=mutant["id"], status=status, detail=detail, tests=len(selected))
+    results.emit("mutants_done")

@@ -1,0 +1,1 @@
+"""HumanEval as a benchmark of the pipeline: its problems, its hidden test, its sandboxed checks."""
