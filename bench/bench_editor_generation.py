@@ -140,9 +140,7 @@ async def main_async(args: argparse.Namespace) -> None:
             for lines, repeats in order:
                 loads.append(os.getloadavg()[0])
                 samples[lines, repeats].extend(
-                    await generations(
-                        work, model.base_url, lines, repeats, args.generations, run
-                    )
+                    await generations(work, model.base_url, lines, repeats, args.generations, run)
                 )
     report(samples, args, loads)
 
