@@ -195,10 +195,15 @@ class CodeGenerationPipeline(weave.Model):
 
     @weave.op
     async def run_tests(
-        self, module_code: str, tests: str, module_name: str, test_module_name: str | None = None
+        self,
+        module_code: str,
+        tests: str,
+        module_name: str,
+        test_module_name: str | None = None,
+        measured: tuple[str, ...] = (),
     ):
         """The sandboxed run: a child process under coverage, never this one. Returns a
-        TestRunResult."""
+        TestRunResult; `measured`: the functions whose coverage is analysed (all when empty)."""
         from .execution import run_tests_async
 
         settings = self._client.settings
@@ -215,6 +220,7 @@ class CodeGenerationPipeline(weave.Model):
                 allow_unsandboxed=settings.allow_unsandboxed_tests,
                 framework=self.test_framework,
                 extra_paths=self._destination.extra_paths if self._destination else (),
+                measured=measured,
                 conftest_source=self._destination.conftest_source(tests)
                 if self._destination
                 else "",
@@ -230,8 +236,11 @@ class CodeGenerationPipeline(weave.Model):
             files = SavedFiles(join_module(code, runner), tests)
         else:
             files = await self._destination.compose(code, runner, tests)
+        # Joined to an editor's (maybe long) module, only the generated functions' coverage is
+        # analysed: the rest is the user's code, not what these tests are for
+        measured = tuple(defined_names(code)) if self._destination is not None else ()
         result = await self.run_tests(
-            files.module_code, files.test_code, module_name, files.test_module_name
+            files.module_code, files.test_code, module_name, files.test_module_name, measured
         )
         return files, result
 

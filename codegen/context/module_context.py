@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from ..source import parse_or_none
 from . import stubs
 from .budget import CHARS_PER_TOKEN, Context, ContextPiece
-from .outline import Statement, statement_spans, statements
+from .outline import Statement, statements, text_spans
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 # A constant whose name says it holds a secret is shown without its value.
@@ -123,7 +123,7 @@ def module_context(
         return context
     lines = text.splitlines(keepends=True)
     if spans is None or not spans or spans[-1][1] != len(lines):  # not of these lines: scan
-        spans = statement_spans(lines)
+        spans = text_spans(text)
     found = statements(lines, spans)
     source = _Source(lines, context)
     imports = _imports(source, found)

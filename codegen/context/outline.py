@@ -4,6 +4,7 @@ constants; and what the module already defines and imports."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,13 @@ class Statement:
     name: str
     first: int  # 0-based first line
     end: int  # 0-based end line (exclusive)
+
+
+@functools.lru_cache(maxsize=2)
+def text_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """`statement_spans` of `text.splitlines(keepends=True)`, cached: a generation's prompts look
+    at the same module several times (function, tests, repair), 0.3 s a scan at 200,000 lines."""
+    return tuple(statement_spans(text.splitlines(keepends=True)))
 
 
 def statement_spans(lines: list[str]) -> list[tuple[int, int]]:
@@ -84,7 +92,7 @@ def import_keys(node: ast.Import | ast.ImportFrom) -> Iterable[tuple[tuple[str, 
 def module_names(text: str, spans: Sequence[tuple[int, int]] | None = None) -> ModuleNames:
     """The module's top-level definitions and imports, parsing only its import statements."""
     lines = text.splitlines(keepends=True)
-    found = statements(lines, statement_spans(lines) if spans is None else spans)
+    found = statements(lines, text_spans(text) if spans is None else spans)
     imported: dict[tuple[str, str], str] = {}
     for statement in found:
         if statement.kind != "import":

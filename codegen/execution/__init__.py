@@ -63,6 +63,7 @@ async def run_tests_async(
     layers_off: Sequence[str] = (),
     framework: str = "auto",
     only: Sequence[str] = (),
+    measured: Sequence[str] = (),
     conftest_source: str = "",
 ) -> TestRunResult:
     """Run the tests in sandboxed children; cancelling the task ends every process of the run.
@@ -70,7 +71,8 @@ async def run_tests_async(
     ``conftest_source``: the project's pytest fixtures, saved as conftest.py beside the tests.
 
     ``extra_paths`` (the project's folders) are importable and readable, never writable; where the
-    machine has no sandbox at all, nothing runs unless ``allow_unsandboxed``.
+    machine has no sandbox at all, nothing runs unless ``allow_unsandboxed``. ``measured``: the
+    top-level functions whose coverage is reported (the rest of a long module is not analysed).
     """
     spec = _make_spec(**locals())
     started = time.monotonic()
@@ -135,6 +137,7 @@ def _make_spec(**arguments) -> RunSpec:
         layers_off=tuple(arguments.get("layers_off") or ()),
         framework=choose_framework(arguments.get("framework") or "auto", arguments["test_source"]),
         only=selected_tests(arguments.get("only") or ()),
+        measured=tuple(arguments.get("measured") or ()),
         conftest_source=arguments.get("conftest_source") or "",
     )
 

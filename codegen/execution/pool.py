@@ -134,6 +134,7 @@ class _RunnerPool:
         self._lock = threading.Lock()
         self._spares: dict[str, Runner] = {}
         self._owner = os.getpid()
+        self._refills: set[threading.Thread] = set()  # spares being started
 
     def take(self, python: str) -> Runner:
         """A runner for one job: the spare if it fits, else a new one (OSError if none starts)."""
@@ -151,7 +152,10 @@ class _RunnerPool:
     def refill(self, python: str) -> None:
         """Start the next spare in the background, after a job, so it does not compete with one."""
         if self.enabled:
-            threading.Thread(target=self._replace, args=(python,), daemon=True).start()
+            thread = threading.Thread(target=self._replace, args=(python,), daemon=True)
+            with self._lock:
+                self._refills.add(thread)
+            thread.start()
 
     def _fits(self, spare: Runner, env: dict[str, str]) -> bool:
         return (
@@ -161,11 +165,14 @@ class _RunnerPool:
         )
 
     def _replace(self, python: str) -> None:
-        support = SupportDirectory.get()
         try:
+            support = SupportDirectory.get()
             replacement = _spawn_runner(python, support, _spawn_environment(support))
         except OSError:
             return
+        finally:
+            with self._lock:
+                self._refills.discard(threading.current_thread())
         with self._lock:
             unwanted = [self._spares.pop(python, None)]  # another job got there first
             if self.enabled:
@@ -175,6 +182,14 @@ class _RunnerPool:
         for runner in unwanted:
             if runner is not None:
                 runner.discard()
+
+    def wait_for_refills(self, timeout: float) -> None:
+        """Let spares being started finish (they write their copy into the support directory),
+        so it can be removed whole after them."""
+        with self._lock:
+            refills = list(self._refills)
+        for thread in refills:
+            thread.join(timeout)
 
     def set_enabled(self, enabled: bool) -> None:
         with self._lock:
@@ -200,6 +215,7 @@ def _shut_down() -> None:
     """Stop idle runners first, then remove the directory they run from."""
     POOL.set_enabled(False)
     if POOL._owner == os.getpid():
+        POOL.wait_for_refills(timeout=10)  # a spare that finishes now is discarded: turned off
         SupportDirectory.remove()
 
 

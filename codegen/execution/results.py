@@ -144,6 +144,9 @@ class RunSpec:
     only: tuple[
         str, ...
     ] = ()  # run just these tests or classes ("Class", "Class.test_x", "test_f")
+    # The top-level functions whose coverage is measured (the generated ones in a long module);
+    # empty: the whole module
+    measured: tuple[str, ...] = ()
     conftest_source: str = ""  # the project's conftest.py fixtures, saved beside the tests
 
     @property

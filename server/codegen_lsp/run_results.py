@@ -7,8 +7,6 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.source import parse_or_none
-
 from .editing.merging import split_lines
 from .features.test_explorer import results_notification
 
@@ -74,7 +72,10 @@ def module_results(
     from codegen.repair import possible_bugs
     from codegen.test_files import declared_test, functions_used_by_tests
 
-    spans = top_level_functions(module_text)
+    # The functions the run measured (the generated ones, in a long module) are found without
+    # parsing the whole module on the server's loop
+    measured = tuple(c.name for c in run.functions) if run.coverage_measured else ()
+    spans = top_level_functions(module_text, measured)
     targets = functions_used_by_tests(test_text, set(spans))
     bugs = {
         (bug.test_id, bug.function)
@@ -161,15 +162,20 @@ def summary(run: Any) -> str:
     return text
 
 
-def top_level_functions(text: str) -> dict[str, tuple[int, int, str]]:
+def top_level_functions(text: str, names: tuple[str, ...] = ()) -> dict[str, tuple[int, int, str]]:
     """name -> (1-based def line, end line, source from the def line) for each top-level
-    function."""
-    tree = parse_or_none(text)
-    if tree is None:
-        return {}
+    function (each of `names`, when given and all found at top level)."""
+    from codegen.execution.coverage import module_tree
+    from codegen.top_level import top_level_functions as functions_named
+
+    named = functions_named(text, names) if names else None
+    nodes: list[ast.stmt] = list(named) if named is not None else []
+    if named is None:
+        tree = module_tree(text)  # the run's coverage may have parsed this very text: cached
+        nodes = [] if tree is None else tree.body
     lines = split_lines(text)
     spans: dict[str, tuple[int, int, str]] = {}
-    for node in tree.body:
+    for node in nodes:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             end = node.end_lineno or node.lineno
             spans[node.name] = (node.lineno, end, function_text(lines, node.lineno, end))

@@ -8,6 +8,9 @@ import asyncio
 from lsprotocol import types
 
 from tests.helpers.lsp_editor import action, copy_data, wait_for_message
+from tests.loopback_model import Reply
+
+REVERSE = 'def reverse(text: str) -> str:\n    """The text backwards."""\n    return text[::-1]\n'
 
 
 async def test_invalid_initialization_options_fall_back_to_defaults(start_editor, workspace):
@@ -60,9 +63,11 @@ async def test_workspace_configuration_and_change(start_editor, workspace, model
     await wait_for_message(editor, "codegen.diagnosticsDelayMs")
     editor.change(uri, editor.text(uri) + "\n\n# reverse a string\n")
     last = len(editor.text(uri).splitlines()) - 1
+    # a new function: one the module already defines would be dropped from the reply (issue 26)
+    model.enqueue(Reply.code("GeneratedCode", REVERSE))
     outcome = await editor.run(action(await editor.code_actions(uri, last), "Generate function"))
     assert outcome["applied"], outcome
-    assert "# reverse a string\ndef moving_average" in editor.text(uri)
+    assert "# reverse a string\ndef reverse" in editor.text(uri)
 
 
 async def test_untrusted_workspace_ignores_workspace_endpoint(start_editor, workspace, model):

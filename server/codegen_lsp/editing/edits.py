@@ -3,12 +3,12 @@ edit."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from lsprotocol import types
 
+from .line_diff import changed_ranges
 from .merging import split_lines
 
 Units = Callable[[str], int]
@@ -27,11 +27,8 @@ class FileChange:
 def text_edits(old: str, new: str, units: Units) -> list[types.TextEdit]:
     """The fewest whole-line edits that turn `old` into `new`."""
     old_lines, new_lines = split_lines(old), split_lines(new)
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     edits = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
+    for i1, i2, j1, j2 in changed_ranges(old_lines, new_lines):
         replacement = "".join(new_lines[j1:j2])
         start = _line_start(old_lines, i1, units)
         end = _line_start(old_lines, i2, units)

@@ -20,6 +20,7 @@ from .merging import (
     append_runner,
     merge_imports,
     merge_test_file,
+    module_imports,
     place_function,
     split_imports,
 )
@@ -65,6 +66,9 @@ def plan(
     # front, once, so nothing is ever inserted before it.
     bom = BOM if files.text.startswith(BOM) else ""
     new_text = without_bom(files.text)
+    # The module is parsed once (and cached): placing code and merging imports keep track of what
+    # it imports instead of parsing each step's whole text again
+    present = module_imports(new_text)
     if generated.code:
         if anchor.prompt is None:
             raise ValueError("a generated function goes where its prompt is: the anchor has none")
@@ -72,10 +76,11 @@ def plan(
         new_text = place_function(
             new_text, anchor.prompt, body, keep_prompt=files.keep_prompt_comment
         )
-        new_text = merge_imports(new_text, imports)
+        new_text = merge_imports(new_text, imports, present)
+        present = present | module_imports("".join(imports))
     if generated.runner:
         imports, body = split_imports(generated.runner)
-        new_text = merge_imports(append_runner(new_text, body), imports)
+        new_text = merge_imports(append_runner(new_text, body), imports, present)
     module_change = FileChange(files.uri, files.text, bom + new_text, files.version)
     if not generated.tests:
         return module_change, None

@@ -38,6 +38,8 @@ def _spans(
     if analysis is None or analysis.version != files.version or files.version is None:
         return None
     starts = analysis.module.starts
+    if not starts:  # a module the analysis could not split (one expression nested too deep)
+        return None
     ends = (*starts[1:], len(analysis.lines))
     return tuple(zip(starts, ends, strict=True))
 

@@ -4,6 +4,7 @@ against the current text."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,16 +185,20 @@ async def _generate(
         generated, scores, run = await _run_pipeline(
             server, request, anchor, settings, progress, files
         )
+        # Off the loop: finding the functions scans the whole (maybe long) module
         results = (
             None
             if run is None
-            else module_results(
-                run[0].module_code,
-                run[0].test_code,
-                run[2],
-                module_uri=request.uri,
-                test_uri=run[1],
-                mutation=run[3],
+            else await asyncio.to_thread(
+                functools.partial(
+                    module_results,
+                    run[0].module_code,
+                    run[0].test_code,
+                    run[2],
+                    module_uri=request.uri,
+                    test_uri=run[1],
+                    mutation=run[3],
+                )
             )
         )
         not_run = tests_refused(options) if generated.tests and run is None else None
