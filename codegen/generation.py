@@ -3,14 +3,18 @@ editor's destination."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .context.budget import CHARS_PER_TOKEN
 from .context.conventions import TestSource, fixture_names
+from .context.stubs import fitted_class
 from .scoring import quality
 from .shaping.methods import class_with_methods
+from .source import parse_or_none
 
 
 @dataclass
@@ -85,6 +89,18 @@ class MethodOf:
     def with_methods(self, code: str) -> str:
         """The class with the methods in `code` at the end of its body: what their tests test."""
         return class_with_methods(self.class_source, code)
+
+    def for_tests(self, code: str, budget_tokens: int) -> str:
+        """What the tests (and repair) steps are shown: the class with its new methods, a class
+        over the context budget as its outline (class line, attributes, method signatures) that
+        fits it, the new methods whole."""
+        room = budget_tokens * CHARS_PER_TOKEN  # 0: context is off, the class is shown as it is
+        tree = parse_or_none(self.class_source) if 0 < room < len(self.class_source) else None
+        node = tree.body[0] if tree is not None and tree.body else None
+        if not isinstance(node, ast.ClassDef):
+            return self.with_methods(code)
+        outline, _ = fitted_class(node, room)
+        return class_with_methods(outline, code)
 
 
 @dataclass(frozen=True)

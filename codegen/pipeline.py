@@ -101,6 +101,13 @@ class CodeGenerationPipeline(weave.Model):
         if self._on_stage is not None:
             self._on_stage(name)
 
+    def _shown_to_the_model(self, code: str, method_of: MethodOf | None) -> str:
+        """The code a tests, repair or steer request shows: methods with their class, a class
+        over the context budget as its outline."""
+        if method_of is None:
+            return code
+        return method_of.for_tests(code, self._client.settings.context_tokens)
+
     async def _ask(self, response_model, message: str, *, step: str, prompt: str):
         started = time.perf_counter()
         try:
@@ -176,7 +183,7 @@ class CodeGenerationPipeline(weave.Model):
             message = prompts.render_tests(
                 self.test_framework,
                 method=True,
-                code=method_of.with_methods(code),
+                code=self._shown_to_the_model(code, method_of),
                 module_name=module_name,
                 class_name=method_of.class_name,
                 methods=", ".join(f"`{name}`" for name in defined_names(code)),
@@ -273,6 +280,7 @@ class CodeGenerationPipeline(weave.Model):
         Returns (tests, TestRunResult, repaired, possible bugs, why repair stopped or None).
         """
         tested = code if method_of is None else method_of.with_methods(code)
+        shown = self._shown_to_the_model(code, method_of)
         self._stage("run")
         best_files, best_result = await self._run_saved(code, runner, tests, module_name)
         repaired, repair_problem = False, None
@@ -282,7 +290,7 @@ class CodeGenerationPipeline(weave.Model):
             self._stage("repair")
             try:
                 reply = await self.repair_tests(
-                    tested, tests, repair.failure_report(best_result), module_name
+                    shown, tests, repair.failure_report(best_result), module_name
                 )
                 candidate = await finish_part(
                     reply.test_code, tested, module_name, step="repair", format_code=self._format
@@ -379,7 +387,7 @@ class CodeGenerationPipeline(weave.Model):
         if self._client.settings.mutation != "steer" or not survivors:
             return report.as_dict(), None, tests
         self._stage("steer")
-        tested = code if method_of is None else method_of.with_methods(code)
+        tested = self._shown_to_the_model(code, method_of)
         steer: dict[str, Any] = {"before": report.score, "after": report.score, "problem": None}
         try:
             verdicts = await self.steer_tests(tested, files, module_name, survivors)

@@ -3,6 +3,8 @@ checked to be methods, and cut out of a reply that repeats the class."""
 
 from __future__ import annotations
 
+from codegen.context.budget import approximate_tokens
+from codegen.generation import MethodOf
 from codegen.shaping.methods import (
     body_indent,
     class_with_methods,
@@ -54,3 +56,23 @@ def test_a_repeated_class_is_cut_down_to_its_new_methods():
     )
     assert new_methods(PEEK, "Stack", TAB_CLASS) == PEEK  # already methods
     assert new_methods("class Other:\n    pass\n", "Stack", TAB_CLASS).startswith("class Other")
+
+
+def test_the_tests_of_a_method_see_a_huge_class_outlined_within_the_budget():
+    """The tests step is shown the class with its new method: a class of 2,000 methods is shown as
+    its outline (class line, attributes, method signatures) within the context budget, the new
+    method whole."""
+    methods = "".join(
+        f"    def method_{index}(self, value: int) -> int:\n        return value + {index}\n\n"
+        for index in range(2000)
+    )
+    huge = MethodOf("Stack", "class Stack:\n    size = 0\n\n" + methods)
+    shown = huge.for_tests(PEEK, budget_tokens=1500)
+    assert approximate_tokens(shown) <= 1500 + approximate_tokens(PEEK) + 20
+    tree = parse_or_none(shown)
+    assert tree is not None
+    names = [node.name for node in tree.body[0].body if hasattr(node, "name")]
+    assert names[0] == "method_0" and names[-1] == "peek" and "method_1999" not in names
+    assert "more members not shown" in shown
+    small = MethodOf("Stack", TAB_CLASS)
+    assert small.for_tests(PEEK, budget_tokens=1500) == class_with_methods(TAB_CLASS, PEEK)
