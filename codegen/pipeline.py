@@ -653,9 +653,11 @@ def mutated_functions(code: str, module_code: str, method_of: MethodOf | None) -
     names = set(defined_names(code))
     if method_of is not None:
         names = {f"{method_of.class_name}.{name}" for name in names}
+    # Top-level functions are found without parsing the rest of the module; methods need it whole
+    measured = tuple(sorted(names)) if method_of is None else ()
     return [
         span[0]
-        for span in function_spans(module_code)
+        for span in function_spans(module_code, measured)
         if span[0] in names or span[0].partition(".")[0] in names
     ]
 

@@ -3,19 +3,48 @@
 from __future__ import annotations
 
 import difflib
+import re
+
+CONTEXT = 3  # difflib's default: lines of context around each change
+_HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
 
 
-def mutant_diff(original: str, mutated: str, file_name: str) -> str:
-    """A unified diff of the module with ``--- a/<file name>`` / ``+++ b/<file name>`` headers."""
+def mutant_diff(
+    original: list[str], mutated_function: list[str], start: int, end: int, file_name: str
+) -> str:
+    """A unified diff of the module with ``--- a/<file name>`` / ``+++ b/<file name>`` headers,
+    where lines ``start``..``end`` (1-based) of ``original`` (the module's lines, with their ends)
+    became ``mutated_function``: the lines around the function only are compared, so a diff costs
+    what the function does, whatever the module's length."""
+    first = max(start - 1 - CONTEXT, 0)
+    after = original[end : end + CONTEXT]
     lines = difflib.unified_diff(
-        original.splitlines(keepends=True),
-        mutated.splitlines(keepends=True),
+        original[first : end + CONTEXT],
+        original[first : start - 1] + mutated_function + after,
         fromfile=f"a/{file_name}",
         tofile=f"b/{file_name}",
+        n=CONTEXT,
     )
     # A last line without a newline needs patch's marker, or the hunk does not apply.
     return "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+        _shifted(line, first)
+        if line.startswith("@@")
+        else line
+        if line.endswith("\n")
+        else line + "\n\\ No newline at end of file\n"
+        for line in lines
+    )
+
+
+def _shifted(header: str, offset: int) -> str:
+    """A hunk header of the window's diff, its line numbers moved to the module's."""
+    match = _HUNK.match(header)
+    if match is None or not offset:
+        return header
+    old, old_count, new, new_count = match.groups()
+    return (
+        f"@@ -{int(old) + offset}{old_count or ''} +{int(new) + offset}{new_count or ''} @@"
+        + header[match.end() :]
     )
 
 

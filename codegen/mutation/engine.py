@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import time
+import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from ..execution.results import TestRunResult
 from ..source import parse_or_none
 from .diffs import describe_change, mutant_diff
 from .equivalence import compile_module, is_equivalent
-from .operators import function_mutants
+from .operators import FunctionText, function_mutants, function_text
 from .report import FunctionScore, Mutant, MutationReport, RunStatus
 
 MUTANTS_PER_FUNCTION = 50  # beyond this a function's mutants are sampled evenly, and it says so
@@ -55,8 +56,16 @@ def _clean_failure(clean: TestRunResult) -> str | None:
 Span = tuple[str, int, int, int | None]  # name, def line, end line, first body line
 
 
+def _top_level(functions: Sequence[str] | None) -> tuple[str, ...]:
+    """The functions as coverage's `measured`: top-level names only (a method is found by parsing
+    its whole module, so none then)."""
+    names = tuple(functions or ())
+    return () if any("." in name for name in names) else names
+
+
 def _chosen_spans(source: str, functions: Sequence[str] | None) -> list[Span]:
-    spans = function_spans(source)
+    # Named functions are found without parsing the rest of the module (a long one costs seconds)
+    spans = function_spans(source, _top_level(functions))
     if functions is None:
         return spans
     known = {span[0] for span in spans}
@@ -67,8 +76,8 @@ def _chosen_spans(source: str, functions: Sequence[str] | None) -> list[Span]:
 
 
 def _statement_lines(tree: ast.Module | None, line: int) -> tuple[int, ...]:
-    """The lines of the innermost statement on ``line`` (a compound one's header only): a test
-    that runs a multi-line statement may be traced on another of its lines."""
+    """The lines of the innermost statement on ``line`` (a compound one's header only) of
+    ``tree``: a test that runs a multi-line statement may be traced on another of its lines."""
     found = None
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or node.lineno):
@@ -84,43 +93,58 @@ def _statement_lines(tree: ast.Module | None, line: int) -> tuple[int, ...]:
 
 
 class _Builder:
-    """Turns each function's mutated texts into Mutants, settling those that need no run."""
+    """Turns each function's mutated texts into Mutants, settling those that need no run.
+
+    Everything here reads, compiles and diffs the function alone, never the whole module: the
+    mutants of a function in a 20,000-line module cost what they cost in an 80-line one.
+    """
 
     def __init__(self, source: str, file_name: str):
         self.source = source
+        self.lines = source.splitlines(keepends=True)
         self.file_name = file_name
-        compiled = compile_module(source, file_name)
-        self.original = None if isinstance(compiled, str) else compiled
-        self.tree = parse_or_none(source)
         self.mutants: list[Mutant] = []
         self.jobs: list[MutantJob] = []
 
     def add_function(self, span: Span, cap: int) -> FunctionScore:
         name, start, end, first = span
         made, offered = function_mutants(self.source, start, end, cap)
+        original = function_text(self.lines, start, end)
+        compiled = compile_module(original.text, self.file_name)
+        tree = parse_or_none(original.text)
         for made_mutant in made:
+            mutated = made_mutant.function.splitlines(keepends=True)[original.prefix_lines :]
             mutant = Mutant(
                 id=len(self.mutants) + 1,
                 function=name,
                 line=made_mutant.line,
                 operator=made_mutant.operator,
-                description=describe_change(self.source, made_mutant.source),
-                diff=mutant_diff(self.source, made_mutant.source, self.file_name),
+                description=describe_change(original.text, made_mutant.function),
+                diff=mutant_diff(self.lines, mutated, start, end, self.file_name),
                 source=made_mutant.source,
             )
             self.mutants.append(mutant)
-            self._settle_or_queue(mutant, first)
+            self._settle_or_queue(mutant, made_mutant.function, original, compiled, tree, first)
         return FunctionScore(name, capped_from=offered if offered > cap else None)
 
-    def _settle_or_queue(self, mutant: Mutant, first_body_line: int | None) -> None:
-        compiled = compile_module(mutant.source, self.file_name)
+    def _settle_or_queue(
+        self,
+        mutant: Mutant,
+        mutated: str,
+        original: FunctionText,
+        compiled_original: types.CodeType | str,
+        tree: ast.Module | None,
+        first_body_line: int | None,
+    ) -> None:
+        compiled = compile_module(mutated, self.file_name)
         if isinstance(compiled, str):
             mutant.status, mutant.detail = "error", f"the mutant does not compile: {compiled}"
-        elif self.original is not None and is_equivalent(self.original, compiled):
+        elif not isinstance(compiled_original, str) and is_equivalent(compiled_original, compiled):
             mutant.status, mutant.detail = "equivalent", "compiles to the same bytecode"
         else:
             at_import = first_body_line is None or mutant.line < first_body_line
-            lines = _statement_lines(self.tree, mutant.line)
+            in_text = mutant.line - original.start + 1 + original.prefix_lines
+            lines = tuple(original.module_line(line) for line in _statement_lines(tree, in_text))
             self.jobs.append(MutantJob(mutant.id, mutant.source, lines, at_import))
 
 
@@ -172,6 +196,7 @@ async def mutation_test(
         extra_paths=extra_paths,
         allow_unsandboxed=allow_unsandboxed,
         framework=framework,
+        measured=_top_level(functions),
     )
     spans = _chosen_spans(source, functions)
     progress(f"running the tests (sandboxed); making the mutants of {len(spans)} function(s)…")

@@ -18,11 +18,39 @@ LINES_SEARCHED = 200
 
 @dataclass(frozen=True)
 class MutantSource:
-    """A mutated module: the operator, the first changed line, and the new text of the module."""
+    """A mutated module: the operator, the first changed line, the new text of the module, and the
+    mutated function alone (`FunctionText`'s form: it compiles on its own)."""
 
     operator: str
     line: int
     source: str
+    function: str
+
+
+@dataclass(frozen=True)
+class FunctionText:
+    """A function's lines as a text that compiles on its own (an indented method under `if 1:`),
+    and where they stand in the module."""
+
+    text: str
+    prefix_lines: int  # lines of `text` before the function's first line
+    start: int  # the function's first line in the module (1-based)
+
+    def module_line(self, line: int) -> int:
+        """A line of `text` as a line of the module."""
+        return line - self.prefix_lines + self.start - 1
+
+
+def function_text(module_lines: list[str], start: int, end: int) -> FunctionText:
+    """Lines ``start``..``end`` of the module (1-based, inclusive, with line ends) as a text that
+    parses alone."""
+    function_lines = module_lines[start - 1 : end]
+    if function_lines and not function_lines[-1].endswith(("\n", "\r")):
+        function_lines[-1] += "\n"
+    # An indented method parses on its own under an `if 1:`.
+    indented = bool(function_lines) and function_lines[0][:1] in (" ", "\t")
+    prefix = "if 1:\n" if indented else ""
+    return FunctionText(prefix + "".join(function_lines), int(indented), start)
 
 
 @dataclass(frozen=True)
@@ -93,17 +121,14 @@ def function_mutants(
     from cosmic_ray.ast import ast_nodes, get_ast
 
     lines = module_source.splitlines(keepends=True)
-    function_lines = lines[start - 1 : end]
-    if function_lines and not function_lines[-1].endswith(("\n", "\r")):
-        function_lines[-1] += "\n"
-    # An indented method parses on its own under an `if 1:`.
-    prefix = "if 1:\n" if function_lines and function_lines[0][:1] in (" ", "\t") else ""
-    text = prefix + "".join(function_lines)
+    original = function_text(lines, start, end)
+    text = original.text
+    prefix = "if 1:\n" if original.prefix_lines else ""
     line_starts = [0]
     for line in text.splitlines(keepends=True):
         line_starts.append(line_starts[-1] + len(line))
     nodes = list(ast_nodes(get_ast(text)))
-    points, offered = _points(nodes, 1 + prefix.count("\n"))
+    points, offered = _points(nodes, 1 + original.prefix_lines)
     mutants = []
     for point in _spread(points, cap):
         mutated = _mutated_text(text, line_starts, nodes, point)
@@ -112,6 +137,6 @@ def function_mutants(
         body = mutated[len(prefix) :]
         source = "".join(lines[: start - 1]) + body + "".join(lines[end:])
         if source != module_source:
-            line = point.line - prefix.count("\n") + start - 1
-            mutants.append(MutantSource(point.operator, line, source))
+            first_changed = original.module_line(point.line)
+            mutants.append(MutantSource(point.operator, first_changed, source, mutated))
     return mutants, offered
