@@ -56,6 +56,18 @@ _SLOW_FILES = {
     "test_review_findings.py",
     "test_packaging.py",
     "server_unit/test_stdio.py",
+    # added since, each running sandboxed runs, the CLI as a process or a whole generation
+    "test_mutation.py",
+    "test_humaneval.py",
+    "test_steer.py",
+    "test_concurrency.py",
+    "test_generate_into.py",
+    "test_shadowed_module.py",
+    "test_missing_pytest.py",
+    "test_byte_order_mark.py",
+    "test_big_module_generation.py",
+    "test_cli_edges.py",
+    "test_dotenv_trust.py",
 }
 _SLOW_TESTS = {
     "test_formatting.py::test_first_generations_running_concurrently_all_format",
