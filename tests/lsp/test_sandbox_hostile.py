@@ -42,7 +42,12 @@ async def test_a_test_that_kills_the_server_leaves_it_running(editor):
 
     assert outcome["ran"] and outcome["run"] == 1, outcome
     assert editor.client._server.returncode is None, "the server is still running"
-    assert "sandbox: full" in outcome["message"] or "Tests not run" in outcome["message"]
+    # Sandboxed at whichever level the machine gives (`filesystem` without user namespaces), or
+    # refused; never run without a sandbox
+    message = outcome["message"]
+    assert any(level in message for level in ("sandbox: full", "sandbox: filesystem")) or (
+        "Tests not run" in message
+    ), message
     again = await editor.command("codegen.runTests", uri)
     assert again["ran"], again
 
