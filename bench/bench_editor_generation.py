@@ -31,7 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_lsp import FINISHED, OURS, WARM_UP_DONE, module_text, server_env  # noqa: E402
+from bench.bench_lsp import (  # noqa: E402
+    FINISHED,
+    OURS,
+    WARM_UP_DONE,
+    module_text,
+    server_env,
+    start_generation,
+)
 from bench.lsp_client import StdioClient  # noqa: E402
 from tests.loopback_model import LoopbackModel  # noqa: E402
 
@@ -87,15 +94,7 @@ async def one_generation(
         },
         "context": {"diagnostics": []},
     }
-    actions = await client.request("textDocument/codeAction", at_prompt)
-    command = next(a for a in actions if a["title"] == ACTION)["command"]
-    sent = time.perf_counter()
-    answer = await client.request(
-        "workspace/executeCommand",
-        {"command": command["command"], "arguments": command.get("arguments", [])},
-    )
-    if not answer.get("started"):
-        raise RuntimeError(f"the generation did not start: {answer}")
+    sent, answer = await start_generation(client, at_prompt, ACTION)
     finished = client.wait_for(lambda m, p: m == FINISHED and p["token"] == answer["token"])
     longest = await probe_until(client, at_prompt, finished)
     outcome = await asyncio.wait_for(finished, 300)

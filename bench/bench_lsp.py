@@ -336,17 +336,24 @@ async def pick_everything(
     uri = await open_document(
         client, path, "# compute the moving average of a time series with a window\n"
     )
-    actions = await client.request(
-        "textDocument/codeAction",
+    sent, answer = await start_generation(
+        client,
         {
             "textDocument": {"uri": uri},
             "range": {"start": {"line": 0, "character": 3}, "end": {"line": 0, "character": 3}},
             "context": {"diagnostics": []},
         },
     )
-    command = next(a for a in actions if a["title"] == "Generate function, runner and tests")[
-        "command"
-    ]
+    return (sent if answered_at else time.perf_counter() - sent), answer["token"]
+
+
+async def start_generation(
+    client: StdioClient, at_prompt: dict, title: str = "Generate function, runner and tests"
+) -> tuple[float, dict]:
+    """Run the code action `title` at `at_prompt` (codeAction params): (when its command was
+    sent, the command's answer); raises when the generation did not start."""
+    actions = await client.request("textDocument/codeAction", at_prompt)
+    command = next(a for a in actions if a["title"] == title)["command"]
     sent = time.perf_counter()
     answer = await client.request(
         "workspace/executeCommand",
@@ -354,7 +361,7 @@ async def pick_everything(
     )
     if not answer.get("started"):
         raise RuntimeError(f"the generation did not start: {answer}")
-    return (sent if answered_at else time.perf_counter() - sent), answer["token"]
+    return sent, answer
 
 
 def main() -> None:
