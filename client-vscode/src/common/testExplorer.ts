@@ -8,6 +8,7 @@ import {
     idsToRun,
     lineCoverage,
     mutationText,
+    testFileLabel,
     TEST_ITEMS_REQUEST,
     TEST_RESULTS_NOTIFICATION,
     type TestItemsAnswer,
@@ -28,7 +29,8 @@ export class TestExplorer implements vscode.Disposable {
     private readonly waiting = new Map<string, (payload: TestResultsPayload) => void>();
     private readonly details = new WeakMap<vscode.FileCoverage, vscode.StatementCoverage[]>();
     // The last full run's mutation score per test file URI: the file's item is made again on every
-    // refresh, and a run of some tests leaves the score of the whole file as it was.
+    // refresh, and a run of some tests leaves the score of the whole file as it was. It goes in the
+    // item's label: VS Code reads an item's description instead of its label to screen readers.
     private readonly mutationScores = new Map<string, string>();
     private readonly disposables: vscode.Disposable[] = [];
 
@@ -93,9 +95,9 @@ export class TestExplorer implements vscode.Disposable {
             return undefined;
         }
         const testUri = vscode.Uri.parse(answer.testUri);
-        const file = this.controller.createTestItem(answer.testUri, vscode.workspace.asRelativePath(testUri), testUri);
+        const file = this.controller.createTestItem(answer.testUri,
+            testFileLabel(vscode.workspace.asRelativePath(testUri), this.mutationScores.get(answer.testUri)), testUri);
         this.owners.set(file, { moduleUri, id: null });
-        file.description = this.mutationScores.get(answer.testUri);
         const parents = new Map<string, vscode.TestItem>();
         for (const data of answer.items) {
             const item = this.controller.createTestItem(`${answer.testUri}::${data.id}`, data.label, testUri);
@@ -210,8 +212,8 @@ export class TestExplorer implements vscode.Disposable {
         run.end();
     }
 
-    /** The run's mutation score beside the test file's item and in the run's output; a full run
-     * without one (tests failing, `codegen.mutation` off) takes the last one away. */
+    /** The run's mutation score in the test file's item and in the run's output; a full run without
+     * one (tests failing, `codegen.mutation` off) takes the last one away. */
     private showMutationScore(run: vscode.TestRun, payload: TestResultsPayload): void {
         const text = mutationText(payload.mutation);
         if (text) {
@@ -221,8 +223,8 @@ export class TestExplorer implements vscode.Disposable {
             this.mutationScores.delete(payload.testUri);
         }
         const file = this.controller.items.get(payload.testUri);
-        if (file) {
-            file.description = text;
+        if (file?.uri) {
+            file.label = testFileLabel(vscode.workspace.asRelativePath(file.uri), text);
         }
     }
 

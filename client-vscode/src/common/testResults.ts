@@ -66,7 +66,7 @@ export function idsToRun(picked: readonly (string | null)[]): string[] {
     return picked.includes(null) ? [] : [...new Set(picked as string[])];
 }
 
-/** The run's mutation score of each function, as the Test Explorer shows it beside the test file:
+/** The run's mutation score of each function, as the Test Explorer shows it with the test file:
  * `moving_average: mutants 8/10 killed`; undefined when the run was not mutation tested or no
  * function had a mutant. */
 export function mutationText(mutation: TestResultsPayload['mutation']): string | undefined {
@@ -76,4 +76,9 @@ export function mutationText(mutation: TestResultsPayload['mutation']): string |
         return counted ? [`${name}: mutants ${caught}/${counted} killed`] : [];
     });
     return parts.length ? parts.join(' · ') : undefined;
+}
+
+/** A test file's item label: its path, then the mutation score of the functions it tests, if any. */
+export function testFileLabel(relativePath: string, mutation: string | undefined): string {
+    return mutation ? `${relativePath} · ${mutation}` : relativePath;
 }

@@ -2,7 +2,7 @@
 
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { idsToRun, lineCoverage, mutationText, verdict } from '../../common/testResults';
+import { idsToRun, lineCoverage, mutationText, testFileLabel, verdict } from '../../common/testResults';
 
 test('a flaky test shows as failed; other outcomes map to themselves', () => {
     assert.equal(verdict('flaky'), 'failed');
@@ -31,4 +31,6 @@ test('each function\'s mutation score reads as the inlay hint does: a timed-out 
     assert.equal(mutationText({ ...mutation, mean: { score: 0, killed: 0, survived: 3, timeout: 0, total: 4 } }),
         'moving_average: mutants 8/10 killed · mean: mutants 0/3 killed');
     assert.equal(mutationText(null), undefined); // the run was not mutation tested
+    assert.equal(testFileLabel('tests/test_m.py', mutationText(mutation)), 'tests/test_m.py · moving_average: mutants 8/10 killed');
+    assert.equal(testFileLabel('tests/test_m.py', undefined), 'tests/test_m.py');
 });
