@@ -106,15 +106,18 @@ async def test_a_test_that_catches_a_surviving_mutant_is_appended_to_the_test_fi
         for d in survivor_diagnostics(editor, uri)
         if d.range.start.line == first_average and d.message.startswith("`/` → `*`")
     ]
+    # Asked as VS Code's lightbulb and Ctrl+. ask: quick fixes (they never list source actions)
     actions = await editor.client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             range=target.range,
-            context=types.CodeActionContext(diagnostics=[target]),
+            context=types.CodeActionContext(
+                diagnostics=[target], only=[types.CodeActionKind.QuickFix]
+            ),
         )
     )
     catch = action(actions, "Generate a test that catches this")
-    assert list(catch.diagnostics) == [target]
+    assert list(catch.diagnostics) == [target] and catch.kind == types.CodeActionKind.QuickFix
     before = editor.test_file(uri).read_text()
     edits = len(editor.applied_edits)
     editor.model.enqueue(Reply.code("UnitTest", CATCHING_TESTS))
