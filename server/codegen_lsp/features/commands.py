@@ -279,9 +279,10 @@ async def _mutation_tested(
     reports the score a generation does)."""
     from codegen.mutation import mutation_test
     from codegen.test_files import functions_used_by_tests
+    from codegen.top_level import function_names
 
-    names = set(top_level_functions(module_text))
-    used = functions_used_by_tests(test_text, names)
+    # A line scan, not a parse of the module: a long one would hold the server's loop for seconds
+    used = functions_used_by_tests(test_text, function_names(module_text))
     functions = sorted(set().union(*used.values())) if used else []
     report = await server.worker.run(
         lambda: mutation_test(
