@@ -177,6 +177,7 @@ async def mutation_test(
     max_mutants: int = MUTANTS_PER_FUNCTION,
     module_source: str | None = None,
     test_source: str | None = None,
+    measured: Sequence[str] | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> MutationReport:
     """Mutate ``module``'s functions (all, or those named in ``functions``: "f" or "Class.m") and
@@ -186,6 +187,8 @@ async def mutation_test(
     mutated and the report's status is ``tests_fail``.  Each mutant then runs only the tests that
     cover its line, with a timeout derived from the clean run, inside the same boundary as every
     test run.  ``module_source``/``test_source`` override the files' text (the paths name them).
+    ``measured``: the functions whose coverage the clean run reports (default: the mutated ones;
+    ``()``: the whole module's, as a plain test run reports it).
     ``progress`` hears a sentence as each stage starts.  Never raises for anything the tested code
     does; bad arguments raise ValueError.
     """
@@ -212,7 +215,8 @@ async def mutation_test(
     making = asyncio.create_task(
         asyncio.to_thread(lambda: [builder.add_function(span, max_mutants) for span in spans])
     )
-    clean = await run_tests_async(**settings, repeats=1)
+    clean_settings = settings if measured is None else {**settings, "measured": tuple(measured)}
+    clean = await run_tests_async(**clean_settings, repeats=1)
     try:
         scores = await making
     except Exception as error:  # parso or an operator failing on code Python accepts

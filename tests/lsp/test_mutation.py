@@ -168,3 +168,7 @@ async def test_a_run_of_the_whole_test_file_reports_the_mutation_score_too(edito
     score = value(value(payload, "mutation"), "moving_average")
     assert value(score, "killed") + value(score, "timeout") == int(caught)
     assert len(survivor_diagnostics(editor, uri)) == int(counted) - int(caught)
+    # Coverage is the whole module's, as a run without mutants reports it: main() too, untested
+    lines = editor.text(uri).splitlines()
+    main_body = next(i for i, line in enumerate(lines) if line.startswith("def main")) + 2
+    assert main_body in value(value(payload, "coverage"), "missing"), lines[main_body]

@@ -291,6 +291,7 @@ async def _mutation_tested(
             functions=functions,
             module_source=module_text,
             test_source=test_text,
+            measured=(),  # the whole module's coverage, as a run without mutants reports
             **sandbox,
         )
     )
