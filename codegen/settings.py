@@ -272,22 +272,22 @@ def _distrust_env_file(
 
 
 def check_fields(
-    values: Mapping[str, Any], *, strict: bool = True
+    values: Mapping[str, Any], *, strict: bool = True, model: type[BaseModel] = Settings
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Each value checked against its `Settings` field alone: (the valid ones, field -> why each
-    other is not).
+    """Each value checked against its `model` field (by field name) alone: (the valid ones,
+    field -> why each other is not).
 
     For callers that keep what is valid and report the rest (the editor's settings), rather than
     refuse all. Strict: these values arrive typed (JSON), so "yes" is not a boolean as it would be
     in the environment.
     """
-    probe = Settings.model_construct()
+    probe = model.model_construct()
     valid: dict[str, Any] = {}
     rejected: dict[str, str] = {}
     for name, value in values.items():
         try:
             # the field's own type, bounds and validators, as `validate_assignment` runs them
-            Settings.__pydantic_validator__.validate_assignment(probe, name, value, strict=strict)
+            model.__pydantic_validator__.validate_assignment(probe, name, value, strict=strict)
         except ValidationError as error:
             rejected[name] = "; ".join(e["msg"] for e in error.errors())
         else:
