@@ -33,8 +33,10 @@ def setting_option(
         kwargs.update(action="store_false" if field.default else "store_true", default=None)
     elif get_origin(field.annotation) is Literal:
         kwargs["choices"] = get_args(field.annotation)
-    elif str not in (field.annotation, *get_args(field.annotation)):
-        kwargs["type"] = setting_number(name)
+    else:  # a value: named after the flag in help, as for any other flag
+        kwargs["metavar"] = flag.lstrip("-").upper().replace("-", "_")
+        if str not in (field.annotation, *get_args(field.annotation)):
+            kwargs["type"] = setting_number(name)
     parser.add_argument(
         flag, dest=FLAG_DESTS.get(name, name), help=help.format(default=field.default), **kwargs
     )
@@ -221,13 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="with --mutation, mutate only this function (f or Class.method); repeatable",
     )
-    score.add_argument("--python", help="interpreter for --run (default: this one)")
-    score.add_argument(
+    setting_option(score, "--python", "test_python", "interpreter for --run (default: this one)")
+    setting_option(
+        score,
         "--repeats",
-        type=setting_number("test_repeats"),
-        help="runs per test, to detect flaky tests (default {})".format(
-            Settings.model_fields["test_repeats"].default
-        ),
+        "test_repeats",
+        "runs per test, to detect flaky tests (default {default})",
     )
     _add_unsandboxed_option(score)
     score.add_argument("--json", action="store_true", help="print JSON")
