@@ -181,9 +181,9 @@ def _checked_server_settings(values: dict[str, Any], problems: list[str]) -> dic
     }
     if not changed:
         return {}
-    from codegen.settings import check_fields
+    from codegen.field_checks import check_model_fields  # pydantic only, not codegen's settings
 
-    valid, rejected = check_fields(changed, model=editor_schema())
+    valid, rejected = check_model_fields(changed, editor_schema())
     problems.extend(_rejections(rejected))
     return valid
 
