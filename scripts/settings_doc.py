@@ -1,6 +1,7 @@
-"""docs/configuration.md's settings tables, made from `Settings`, the CLI's flags, the server's
-editor settings and the VS Code extension's package.json: `make docs` writes them, `--check` fails
-when the file differs.
+"""docs/configuration.md's settings tables, made from the schemas (`make docs`) or checked.
+
+From `Settings`, the CLI's setting flags, the server's editor settings and the VS Code extension's
+package.json; `--check` fails when the file differs from what they make.
 
     .venv/bin/python scripts/settings_doc.py [--check]
 """
@@ -81,8 +82,9 @@ def allowed(model: type[BaseModel], name: str, by_alias: bool = False) -> str:
     return f"{low} {low_sign} n ≤ {schema.get('maximum', '∞')}"
 
 
-def cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def table_row(cells: list[str]) -> str:
+    """A Markdown table row; a `|` in a cell is escaped, so it stays in its cell."""
+    return "| " + " | ".join(text.replace("|", "\\|").replace("\n", " ") for text in cells) + " |"
 
 
 def pipeline_table(flags: Mapping[str, list[str]], editor: Mapping[str, Any]) -> list[str]:
@@ -103,7 +105,7 @@ def pipeline_table(flags: Mapping[str, list[str]], editor: Mapping[str, Any]) ->
             allowed(Settings, name),
             field.description or "",
         ]
-        rows.append("| " + " | ".join(cell(text) for text in row) + " |")
+        rows.append(table_row(row))
     return rows
 
 
@@ -118,7 +120,7 @@ def server_table(editor: Mapping[str, Any]) -> list[str]:
             allowed(schema, name, by_alias=True),
             spec.get("markdownDescription") or spec["description"],
         ]
-        rows.append("| " + " | ".join(cell(text) for text in row) + " |")
+        rows.append(table_row(row))
     return rows
 
 
