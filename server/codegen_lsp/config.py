@@ -154,7 +154,7 @@ def parse_options(
     for name, value in (settings or {}).items():
         field_name, converted = _converted(name, value, problems)
         if converted is None:
-            # Unset or invalid: the default (for the pipeline: the environment, then the default)
+            # Unset or unknown: the default (for the pipeline: the environment, then the default)
             continue
         if field_name in WORKSPACE_SENSITIVE and converted is not False and not workspace_trusted:
             problems.append(
