@@ -177,7 +177,7 @@ async def mutation_test(
     max_mutants: int = MUTANTS_PER_FUNCTION,
     module_source: str | None = None,
     test_source: str | None = None,
-    measured: Sequence[str] | None = None,
+    clean: TestRunResult | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> MutationReport:
     """Mutate ``module``'s functions (all, or those named in ``functions``: "f" or "Class.m") and
@@ -187,10 +187,10 @@ async def mutation_test(
     mutated and the report's status is ``tests_fail``.  Each mutant then runs only the tests that
     cover its line, with a timeout derived from the clean run, inside the same boundary as every
     test run.  ``module_source``/``test_source`` override the files' text (the paths name them).
-    ``measured``: the functions whose coverage the clean run reports (default: the mutated ones;
-    ``()``: the whole module's, as a plain test run reports it).
-    ``progress`` hears a sentence as each stage starts.  Never raises for anything the tested code
-    does; bad arguments raise ValueError.
+    ``clean``: a run of these very texts the caller just made (a generation's) stands for the
+    clean run: a long module then costs one sandboxed import less.  ``progress`` hears a sentence
+    as each stage starts.  Never raises for anything the tested code does; bad arguments raise
+    ValueError.
     """
     started = time.monotonic()
     source = _read(module) if module_source is None else module_source
@@ -209,14 +209,17 @@ async def mutation_test(
         measured=_top_level(functions),
     )
     spans = _chosen_spans(source, functions)
-    progress(f"running the tests (sandboxed); making the mutants of {len(spans)} function(s)…")
+    progress(
+        ("" if clean is not None else "running the tests (sandboxed); ")
+        + f"making the mutants of {len(spans)} function(s)…"
+    )
     builder = _Builder(source, module.name)
     # The mutants are made while the clean run's child works: it mostly waits on that process.
     making = asyncio.create_task(
         asyncio.to_thread(lambda: [builder.add_function(span, max_mutants) for span in spans])
     )
-    clean_settings = settings if measured is None else {**settings, "measured": tuple(measured)}
-    clean = await run_tests_async(**clean_settings, repeats=1)
+    if clean is None:
+        clean = await run_tests_async(**settings, repeats=1)
     try:
         scores = await making
     except Exception as error:  # parso or an operator failing on code Python accepts
@@ -238,7 +241,7 @@ async def _judge(builder: _Builder, settings: dict, clean: TestRunResult) -> str
     """Run the queued mutants; returns a sentence when something kept them from being judged."""
     if not builder.jobs:
         return ""
-    per_mutant = TIMEOUT_FACTOR * clean.duration + TIMEOUT_FLOOR
+    per_mutant = TIMEOUT_FACTOR * clean.duration / max(1, clean.repeats) + TIMEOUT_FLOOR
     spec = _make_spec(
         **dict(settings, timeout=per_mutant + settings["timeout"], repeats=1, only=())
     )

@@ -2,6 +2,7 @@
 a forked child that installs its source and runs only the tests covering its line."""
 
 import gc
+import importlib.util
 import json
 import os
 import select
@@ -77,9 +78,11 @@ def _run_driver(config, channel, integrity, only):
             tested_name.release()
 
 
-def trace_tests(config, integrity):
+def trace_tests(config, integrity, clean):
     """Run every test once under a line tracer; return (tally, {test id: lines of the module it
-    ran}); lines run outside any test (at import) are under None."""
+    ran}); lines run outside any test (at import) are under None. The module is made from the
+    ``clean`` code, compiled once for the whole run, unless its name is taken (`textwrap.py`):
+    then the tests import it as they would anywhere."""
     module_file = config["module_file"]
     tally = Tally()
     lines: dict = {}
@@ -98,7 +101,8 @@ def trace_tests(config, integrity):
     threading.settrace(tracer)
     sys.settrace(tracer)
     try:
-        _run_driver(config, tally, integrity, config.get("only") or [])
+        if _module_name(config) in sys.modules or _import_clean(config, clean, tally):
+            _run_driver(config, tally, integrity, config.get("only") or [])
     finally:
         sys.settrace(None)
         threading.settrace(None)
@@ -237,14 +241,36 @@ def _swap_code(mutant, module_file, traced, run_at_import):
     return code if traced is not None and swappable(traced, mutant, code) else None
 
 
+def _module_name(config):
+    return os.path.splitext(os.path.basename(config["module_file"]))[0]
+
+
 def _fresh_module(config):
-    name = os.path.splitext(os.path.basename(config["module_file"]))[0]
+    """An empty module under the tested module's name, as an import of its file would make it."""
+    name = _module_name(config)
     for stale in (name, config["test_module"]):
         sys.modules.pop(stale, None)
-    module = types.ModuleType(name)
-    module.__file__ = config["module_file"]
+    spec = importlib.util.spec_from_file_location(name, config["module_file"])
+    if spec is None:  # not a file name Python imports from: the module alone
+        module = types.ModuleType(name)
+        module.__file__ = config["module_file"]
+    else:
+        module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     return module
+
+
+def _import_clean(config, clean, tally):
+    """Make the module under test from the code compiled once; False (the tests' import error
+    noted) when its top-level code raises."""
+    module = _fresh_module(config)
+    try:
+        exec(clean.code, module.__dict__)
+    except BaseException as exc:
+        sys.modules.pop(module.__name__, None)
+        tally.import_error = "the module does not import: " + summarize_exception(type(exc), exc)
+        return False
+    return True
 
 
 def install_mutant(config, mutant, clean, code):
@@ -361,7 +387,12 @@ def judge_mutant(config, mutant, selected, integrity, results, clean, code):
 def run_mutants(config, results):
     """The test process of a mutation run: trace the clean tests, then judge each mutant."""
     integrity = guarded_integrity()
-    tally, lines = trace_tests(config, integrity)
+    try:
+        clean = CleanModule(config["module_file"])
+    except (OSError, SyntaxError, ValueError) as exc:
+        results.emit("mutants_clean_failed", import_error=summarize_exception(type(exc), exc))
+        return
+    tally, lines = trace_tests(config, integrity, clean)
     failures = tally.failures()
     if tally.import_error or failures or tally.tampered:
         results.emit(
@@ -376,7 +407,6 @@ def run_mutants(config, results):
     results.emit("mutants_traced")
     # What is alive now lives on in every child: frozen, the collections pytest runs at its end (and
     # any the tests start) skip it, and its pages are not copied on write by a full collection.
-    clean = CleanModule(config["module_file"])
     traced = _traced_module(config["module_file"])
     gc.freeze()
     for mutant in config["mutants"]:

@@ -206,23 +206,22 @@ async def _run_tests(
             framework=framework,
         )
         module_name = placement.module_name(module_path)
-        mutation = None
-        if only or settings.mutation == "off":
-            run = await server.worker.run(
-                lambda: run_tests_async(
-                    module_text,
-                    test_text,
-                    module_name=module_name,
-                    test_module_name=test_path.stem,
-                    repeats=1,
-                    only=only,
-                    **sandbox,
-                )
+        run = await server.worker.run(
+            lambda: run_tests_async(
+                module_text,
+                test_text,
+                module_name=module_name,
+                test_module_name=test_path.stem,
+                repeats=1,
+                only=only,
+                **sandbox,
             )
-        else:  # the whole file, as after a generation: the clean run of the mutation testing
+        )
+        mutation = None
+        if not only and settings.mutation != "off":  # the whole file, as after a generation
             progress.stage("mutation")
-            run, mutation = await _mutation_tested(
-                server, module_text, test_text, module_name, test_path.stem, sandbox
+            mutation = await _mutation_tested(
+                server, run, module_text, test_text, module_name, test_path.stem, sandbox
             )
         results = module_results(
             module_text,
@@ -268,15 +267,16 @@ async def _run_tests(
 
 async def _mutation_tested(
     server: CodegenLanguageServer,
+    run: Any,
     module_text: str,
     test_text: str,
     module_name: str,
     test_module_name: str,
     sandbox: dict[str, Any],
-) -> tuple[Any, dict[str, Any]]:
-    """(the clean run, the mutation report) of the module's functions its tests use, mutated in
-    the sandbox (`codegen.mutation` score or steer: a run from the Test Explorer or the palette
-    reports the score a generation does)."""
+) -> dict[str, Any]:
+    """The mutation report of the module's functions its tests use, mutated in the sandbox, `run`
+    standing for the clean run (`codegen.mutation` score or steer: a run from the Test Explorer
+    or the palette reports the score a generation does)."""
     from codegen.mutation import mutation_test
     from codegen.test_files import functions_used_by_tests
     from codegen.top_level import function_names
@@ -291,11 +291,11 @@ async def _mutation_tested(
             functions=functions,
             module_source=module_text,
             test_source=test_text,
-            measured=(),  # the whole module's coverage, as a run without mutants reports
+            clean=run,
             **sandbox,
         )
     )
-    return report.clean, report.as_dict()
+    return report.as_dict()
 
 
 def _run_settings(options: ServerOptions, folder: Path | None, test_text: str) -> tuple[Any, str]:
