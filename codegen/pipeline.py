@@ -255,7 +255,7 @@ class CodeGenerationPipeline(weave.Model):
 
     async def _run_kept(self, files: SavedFiles, kept: str, module_name: str):
         """Run `files` with the kept new tests added: merged by the destination (as a generation's
-        tests are), else appended here."""
+        tests are), else merged here the same way."""
         if self._destination is not None:
             return await self._run_saved("", "", kept, module_name)
         try:
@@ -413,7 +413,7 @@ class CodeGenerationPipeline(weave.Model):
         try:
             tests = merge_test_file(tests, verdicts.kept_source, module_name=module_name)
         except MergeError as error:
-            steer["problem"] = f"The kept tests were not added: {error}."
+            steer["problem"] = f"{str(error)[:1].upper()}{str(error)[1:]}."  # why, and what to do
             return report.as_dict(), steer, tests
         self._stage("run")
         self._last_run = await self._run_saved(code, runner, tests, module_name)
