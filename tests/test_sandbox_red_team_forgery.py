@@ -14,7 +14,7 @@ import textwrap
 import pytest
 
 from codegen import execution
-from codegen.execution import _make_spec
+from codegen.execution import _short_run_spec
 from codegen.execution.results import ChildRun
 from codegen.execution.summary import summarize_runs
 from tests import test_sandbox_hostile as hostile
@@ -358,17 +358,8 @@ LEGACY_MODULE = textwrap.dedent("""\
 
 def summarized(executed: list[int]) -> execution.TestRunResult:
     """What the parent makes of a finished run of TESTS_OF_ADD that reports these lines as run."""
-    spec = _make_spec(
-        module_source=LEGACY_MODULE,
-        test_source=textwrap.dedent(TESTS_OF_ADD),
-        module_name="victim",
-        test_module_name="test_victim",
-        python=None,
-        timeout=10,
-        repeats=1,
-        memory_mb=512,
-        extra_paths=(),
-        allow_unsandboxed=False,
+    spec = _short_run_spec(
+        LEGACY_MODULE, textwrap.dedent(TESTS_OF_ADD), "victim", "test_victim", None
     )
     events = [
         {"event": "runner"},
