@@ -1,7 +1,6 @@
 """Time choosing the context for a prompt in the middle of a 20,000-line module (the default
 budget), cold and with the statement spans the server keeps, against one ast.parse of it."""
 
-import argparse
 import ast
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_quality import generated_module  # noqa: E402
+from bench.options import timed_runs  # noqa: E402
 from bench.timing import median_ms  # noqa: E402
 from codegen.context.conventions import TestSource, conventions_context  # noqa: E402
 from codegen.context.module_context import module_context  # noqa: E402
@@ -34,16 +34,12 @@ def with_prompt(code: str) -> tuple[str, int]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=9, help="timed runs (default 9)")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    count = timed_runs(argv, __doc__, 9)
     code, line = with_prompt(generated_module(LINES)[0])
     spans = statement_spans(code.splitlines(keepends=True))
     prompt = PROMPT.lstrip("# ")
     context = module_context(code, prompt, line, BUDGET, spans=spans)  # warm up
-    runs = range(args.runs)
+    runs = range(count)
     kept = median_ms(lambda _: module_context(code, prompt, line, BUDGET, spans=spans), runs)
 
     def cold_context(_: int) -> None:
@@ -61,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{summary['tokens']} of {BUDGET} tokens, {len(summary['pieces'])} pieces, "
         f"{summary['left_out']} left out"
     )
-    print(f"median over {args.runs} runs:")
+    print(f"median over {count} runs:")
     print(f"  with the server's kept statement spans {kept:7.1f} ms  ({kept / parse:.2f} x parse)")
     print(f"  cold (line scan included)              {cold:7.1f} ms  ({cold / parse:.2f} x parse)")
     print(f"  one ast.parse of the module            {parse:7.1f} ms")

@@ -1,6 +1,5 @@
 """Time seed_scores + findings on generated 2,000- and 20,000-line modules (linear growth?)."""
 
-import argparse
 import ast
 import sys
 from collections.abc import Callable
@@ -9,6 +8,7 @@ from pathlib import Path
 # Runnable from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.options import timed_runs  # noqa: E402
 from bench.timing import median_ms  # noqa: E402
 from codegen.scoring.quality import findings, seed_scores  # noqa: E402
 
@@ -93,22 +93,18 @@ def keystroke_median_ms(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7, help="timed runs per size (default 7)")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    runs = timed_runs(argv, __doc__, 7, " per size")
     medians: dict[int, float] = {}
     parse_medians: dict[int, float] = {}
     for size in SIZES:
         code, tests = generated_module(size)
         code_lines, test_lines = code.count("\n") + 1, tests.count("\n") + 1
         keystroke_median_ms(score_and_lint, code, tests, 1)  # warm up
-        medians[size] = keystroke_median_ms(score_and_lint, code, tests, args.runs)
-        parse_medians[size] = keystroke_median_ms(parse_only, code, tests, args.runs)
+        medians[size] = keystroke_median_ms(score_and_lint, code, tests, runs)
+        parse_medians[size] = keystroke_median_ms(parse_only, code, tests, runs)
         print(
             f"{code_lines:>6} code lines + {test_lines:>5} test lines: "
-            f"seed_scores + findings median {medians[size]:6.1f} ms over {args.runs} runs "
+            f"seed_scores + findings median {medians[size]:6.1f} ms over {runs} runs "
             f"({medians[size] * 2_000 / code_lines:4.1f} ms per 2,000 lines); "
             f"ast.parse alone {parse_medians[size]:6.1f} ms"
         )
