@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from codegen import execution
-from tests import test_sandbox_hostile as hostile
+from tests.helpers import sandbox_attacks as hostile
 
 # The hostile tests' fixtures: a project with a HOME and TMPDIR of its own, and this machine's
 # isolation
@@ -26,10 +26,9 @@ def test_a_datagram_socketpair_cannot_send_to_a_unix_socket_outside_the_run(
     listener.bind(str(path))
     listener.setblocking(False)
     try:
-        run = hostile.hostile_run(
+        run = hostile.probe(
             scene,
-            hostile.PROBE_HEADER
-            + f"""
+            f"""
     import socket
 
 
