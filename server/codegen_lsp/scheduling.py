@@ -14,9 +14,9 @@ from codegen.scoring.quality_incremental import IncrementalModule
 
 from . import pygls_compat
 from .analysis import DocumentAnalysis
-from .diagnostics import lsp_diagnostics
 from .documents import LineDocument
 from .editing.merging import split_lines
+from .features.diagnostics import lsp_diagnostics
 
 if TYPE_CHECKING:  # the server's methods call these
     from .language_server import CodegenLanguageServer

@@ -10,7 +10,6 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from . import __version__, scheduling
-from .actions import code_actions, mutant_actions
 from .config import parse_options
 from .constants import (
     ACTION_KIND_FUNCTION,
@@ -25,7 +24,8 @@ from .constants import (
 )
 from .editing.prompts import MAX_PROMPT_LINES, FunctionAt
 from .features import commands, generation, test_explorer, trace
-from .hints import carried_hints, function_hints, lsp_inlay_hints, module_hint
+from .features.actions import code_actions, mutant_actions
+from .features.hints import carried_hints, function_hints, lsp_inlay_hints, module_hint
 from .language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
