@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
-from .editing.merging import split_lines
+from .text import split_lines
 
 LinesReplaced = Callable[[int, int, int], None]  # (first, old end, new count)
 SPLIT_PIECE = 1 << 18  # characters of an opened text split into lines at a time

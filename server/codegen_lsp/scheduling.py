@@ -15,8 +15,8 @@ from codegen.scoring.quality_incremental import IncrementalModule
 from . import pygls_compat
 from .analysis import DocumentAnalysis
 from .documents import LineDocument
-from .editing.merging import split_lines
 from .features.diagnostics import lsp_diagnostics
+from .text import split_lines
 
 if TYPE_CHECKING:  # the server's methods call these
     from .language_server import CodegenLanguageServer

@@ -14,12 +14,12 @@ from .. import placement, scheduling
 from ..config import ServerOptions, codegen_settings
 from ..constants import KIND_TESTS, TRUST_HOWTO
 from ..editing.anchors import anchor_for_functions
-from ..editing.merging import split_lines
 from ..editing.prompts import function_at
 from ..jobs import reported, test_run_key
 from ..progress import TaskProgress
 from ..run_results import module_results, top_level_functions
 from ..stop import GenerationStopped
+from ..text import split_lines
 from .generation import GenerationRequest, start_generation
 from .test_explorer import publish_results
 
