@@ -21,11 +21,10 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from codegen.scoring.quality_incremental import IncrementalModule
-
 from . import placement, pygls_compat
 from .analysis import DocumentAnalysis
 from .config import FolderOptions, ServerOptions, codegen_settings
+from .document_state import DocumentState
 from .documents import LineDocument, LineWorkspace
 from .features import configuration
 from .jobs import Jobs
@@ -52,7 +51,10 @@ class CodegenLanguageServer(LanguageServer):
         super().__init__(*args, **kwargs)
         self.options = ServerOptions()  # the root folder's; files outside every folder use them
         self.folder_options = FolderOptions()
-        self.analyses: dict[str, DocumentAnalysis] = {}
+        # What the server keeps about each open document; `forget` drops it in one pop
+        self.documents: dict[str, DocumentState] = {}
+        # The last full test run of each module, kept while the module is closed: a run from the
+        # test explorer needs no open document, and reopening the module shows its results again
         self.results: dict[str, ModuleResults] = {}
         self.last_session: GenerationSession | None = None
         self._scratch: Path | None = None
@@ -60,21 +62,10 @@ class CodegenLanguageServer(LanguageServer):
         self.pending_problems: list[str] = []
         self.initial_settings: Any = None
         self.log_handler: ClientLogHandler | None = None
-        self.lines: dict[str, tuple[int | None, list[str]]] = {}
-        self.modules: dict[str, tuple[object, IncrementalModule]] = {}
-        self.analysis_locks: dict[str, asyncio.Lock] = {}
-        self.stale_hints: set[str] = set()
-        # How often each module's test file changed, and which of those changes its last analysis
-        # read: an analysis of the current version is outdated when they differ
-        self.test_changes: dict[str, int] = {}
-        self.analysed_with: dict[str, int] = {}
-        self.debounce: dict[str, asyncio.Task] = {}
         self._sessions: dict[str, GenerationSession] = {}
         self.worker = Worker()
         self.jobs = Jobs(self)
         self.warm: asyncio.Future | None = None
-        self._apply_locks: dict[str, asyncio.Lock] = {}
-        self._version_waiters: dict[str, list[asyncio.Future]] = {}
         # Whether a message waits to be read (stdio.py sets it): analysis slices end early for it
         self.input_waiting: Callable[[], bool] | None = None
 
@@ -150,16 +141,34 @@ class CodegenLanguageServer(LanguageServer):
         except RuntimeError:
             return None
 
+    def state(self, uri: str) -> DocumentState:
+        """What the server keeps about the open document at `uri`, made on first use."""
+        state = self.documents.get(uri)
+        if state is None:
+            state = self.documents[uri] = DocumentState()
+        return state
+
+    def analysis_of(self, uri: str) -> DocumentAnalysis | None:
+        """The document's last analysis, whatever its version; None before the first."""
+        state = self.documents.get(uri)
+        return state.analysis if state is not None else None
+
+    def forget(self, uri: str) -> None:
+        """The document was closed: drop what the server kept about it, and its pending analysis."""
+        state = self.documents.pop(uri, None)
+        if state is not None:
+            state.cancel_debounce()
+
     def lines_of(self, document, through: int | None = None) -> Sequence[str]:
         """The document's lines as LSP counts them: for a LineDocument its live list, no copy (read
         it before any await: later edits change it), split at least past line `through` when given
         (a large file just opened is split in slices); else a list cached per version."""
         if isinstance(document, LineDocument):
             return document.line_list if through is None else document.lines_through(through)
-        cached = self.lines.get(document.uri)
+        state = self.state(document.uri)
+        cached = state.lines
         if cached is None or cached[0] != document.version or document.version is None:
-            cached = (document.version, list(document.lines))
-            self.lines[document.uri] = cached
+            cached = state.lines = (document.version, list(document.lines))
         return cached[1]
 
     def units(self, text: str) -> int:
@@ -269,12 +278,12 @@ class CodegenLanguageServer(LanguageServer):
 
     def apply_lock(self, uri: str) -> asyncio.Lock:
         """Edits to one document are computed and applied one at a time."""
-        return self._apply_locks.setdefault(uri, asyncio.Lock())
+        return self.state(uri).apply_lock
 
     def document_changed(self, uri: str) -> None:
-        for waiter in self._version_waiters.pop(uri, []):
-            if not waiter.done():
-                waiter.set_result(None)
+        state = self.documents.get(uri)
+        if state is not None:
+            state.changed()
 
     async def wait_for_change(self, uri: str, version: int | None, timeout: float) -> None:
         """Wait (briefly) until the client reports the document past `version`, after an applied
@@ -283,7 +292,7 @@ class CodegenLanguageServer(LanguageServer):
         if document is None or document.version != version:
             return
         waiter = asyncio.get_running_loop().create_future()
-        self._version_waiters.setdefault(uri, []).append(waiter)
+        self.state(uri).version_waiters.append(waiter)
         try:
             await asyncio.wait_for(waiter, timeout)
         except TimeoutError:

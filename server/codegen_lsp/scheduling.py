@@ -14,6 +14,7 @@ from codegen.scoring.quality_incremental import IncrementalModule
 
 from . import pygls_compat
 from .analysis import DocumentAnalysis
+from .document_state import DocumentState
 from .documents import LineDocument
 from .features.diagnostics import lsp_diagnostics
 from .text import split_lines
@@ -35,24 +36,10 @@ def schedule_diagnostics(
     """Publish diagnostics for `uri` once it has been quiet for the debounce delay."""
     if not uri.endswith((".py", ".pyi")) and not _is_python(server.document(uri)):
         return
-    pending = server.debounce.pop(uri, None)
-    if pending is not None:
-        pending.cancel()
+    state = server.state(uri)
+    state.cancel_debounce()
     delay = 0.0 if immediately else server.options_for(uri).diagnostics_delay_ms / 1000
-    server.debounce[uri] = asyncio.ensure_future(_diagnose_later(server, uri, delay))
-
-
-def forget(server: CodegenLanguageServer, uri: str) -> None:
-    pending = server.debounce.pop(uri, None)
-    if pending is not None:
-        pending.cancel()
-    server.analyses.pop(uri, None)
-    server.lines.pop(uri, None)
-    server.modules.pop(uri, None)
-    server.analysis_locks.pop(uri, None)
-    server.stale_hints.discard(uri)
-    server.test_changes.pop(uri, None)
-    server.analysed_with.pop(uri, None)
+    state.debounce = asyncio.ensure_future(_diagnose_later(server, uri, delay))
 
 
 async def _diagnose_later(server: CodegenLanguageServer, uri: str, delay: float) -> None:
@@ -90,8 +77,9 @@ async def publish_diagnostics(server: CodegenLanguageServer, uri: str) -> None:
             "params": {"uri": uri, "version": analysis.version, "diagnostics": diagnostics},
         },
     )
-    if uri in server.stale_hints:
-        server.stale_hints.discard(uri)
+    state = server.documents.get(uri)
+    if state is not None and state.stale_hints:
+        state.stale_hints = False
         refresh_inlay_hints(server)
 
 
@@ -107,13 +95,14 @@ async def analysis_at_once(server: CodegenLanguageServer, uri: str) -> DocumentA
     version's: when it is outdated, the current one is asked for and inlay hints are refreshed
     once it is published. Only a document never analysed yet waits for its first analysis
     (there is nothing to answer from; other requests are answered meanwhile)."""
-    analysis = server.analyses.get(uri)
-    if analysis is None:
+    state = server.documents.get(uri)
+    analysis = state.analysis if state is not None else None
+    if state is None or analysis is None:
         return await analysis_for(server, uri)
     document = server.document(uri)
-    if document is not None and not _is_current(server, uri, analysis, document):
-        server.stale_hints.add(uri)
-        pending = server.debounce.get(uri)
+    if document is not None and not _is_current(state, analysis, document):
+        state.stale_hints = True
+        pending = state.debounce
         if pending is None or pending.done():
             schedule_diagnostics(server, uri, immediately=True)
     return analysis
@@ -127,19 +116,20 @@ async def analysis_for(server: CodegenLanguageServer, uri: str) -> DocumentAnaly
     document = server.document(uri)
     if document is None:
         return None
-    async with server.analysis_locks.setdefault(uri, asyncio.Lock()):
-        cached = server.analyses.get(uri)
-        if cached is not None and _is_current(server, uri, cached, document):
+    state = server.state(uri)
+    async with state.analysis_lock:
+        cached = state.analysis
+        if cached is not None and _is_current(state, cached, document):
             return cached
         version = document.version
-        test_changes = server.test_changes.get(uri, 0)
+        test_changes = state.test_changes
         if isinstance(document, LineDocument):
             for _ in document.split_steps():
                 await asyncio.sleep(0)
                 if server.document(uri) is not document:
                     return None
         tests = _tests_text(server, uri)
-        steps = _module_for(server, uri, document).steps(
+        steps = _module_for(state, document).steps(
             ANALYSIS_SLICE, tests, interrupted=server.input_waiting
         )
         while True:
@@ -159,8 +149,8 @@ async def analysis_for(server: CodegenLanguageServer, uri: str) -> DocumentAnaly
         analysis = DocumentAnalysis(
             version, document.lines, module, tests, scored=not server.is_test_file(uri)
         )
-        server.analyses[uri] = analysis
-        server.analysed_with[uri] = test_changes
+        state.analysis = analysis
+        state.analysed_with = test_changes
         # The statements' summaries live long and hold no cycles: keep the collector from
         # walking them all again on every collection (100+ ms pauses with a few large files
         # open).
@@ -168,20 +158,16 @@ async def analysis_for(server: CodegenLanguageServer, uri: str) -> DocumentAnaly
         return analysis
 
 
-def _is_current(
-    server: CodegenLanguageServer, uri: str, analysis: DocumentAnalysis, document
-) -> bool:
+def _is_current(state: DocumentState, analysis: DocumentAnalysis, document) -> bool:
     """Whether `analysis` is of the document's current version and its test file's last
     change."""
-    return analysis.version == document.version and server.analysed_with.get(
-        uri, 0
-    ) == server.test_changes.get(uri, 0)
+    return analysis.version == document.version and state.analysed_with == state.test_changes
 
 
-def _module_for(server: CodegenLanguageServer, uri: str, document) -> IncrementalModule:
+def _module_for(state: DocumentState, document) -> IncrementalModule:
     """The document's incremental analysis, listening to its edits (a reopened document gets a
     new one)."""
-    known = server.modules.get(uri)
+    known = state.module
     if known is not None and known[0] is document:
         return known[1]
     # A document that reports no edits: analyse it afresh
@@ -189,7 +175,7 @@ def _module_for(server: CodegenLanguageServer, uri: str, document) -> Incrementa
         return IncrementalModule(split_lines(document.source))
     module = IncrementalModule(document.line_list)
     document.listeners.append(module.replace)
-    server.modules[uri] = (document, module)
+    state.module = (document, module)
     return module
 
 
@@ -213,7 +199,7 @@ def rescore_modules_tested_by(server: CodegenLanguageServer, uri: str) -> None:
     for other in list(server.workspace.text_documents):
         if other != uri and server.test_file(other) == path:
             # Its analysis still answers requests until the new one is done
-            server.test_changes[other] = server.test_changes.get(other, 0) + 1
+            server.state(other).test_changes += 1
             schedule_diagnostics(server, other)
 
 

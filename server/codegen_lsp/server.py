@@ -91,7 +91,7 @@ def did_save(server: CodegenLanguageServer, params: types.DidSaveTextDocumentPar
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(server: CodegenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-    scheduling.forget(server, params.text_document.uri)
+    server.forget(params.text_document.uri)
     server.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
@@ -110,7 +110,7 @@ def code_action(
     if document is None:
         return []
     line = params.range.start.line
-    analysis = server.analyses.get(params.text_document.uri)
+    analysis = server.analysis_of(params.text_document.uri)
     function = None
     if analysis is not None and analysis.version == document.version:
         info = analysis.top_level_function(line)

@@ -34,7 +34,7 @@ def _spans(
     server: CodegenLanguageServer, files: FilesSnapshot
 ) -> tuple[tuple[int, int], ...] | None:
     """The module's statement spans from the analysis the server keeps, when it is of this text."""
-    analysis = server.analyses.get(files.uri)
+    analysis = server.analysis_of(files.uri)
     if analysis is None or analysis.version != files.version or files.version is None:
         return None
     starts = analysis.module.starts
