@@ -14,22 +14,22 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
+from pygls.workspace import Workspace
 
-from . import placement, pygls_compat
-from .analysis import DocumentAnalysis
+from . import pygls_compat
 from .config import FolderOptions, ServerOptions, codegen_settings
 from .document_state import DocumentState
-from .documents import LineDocument, LineWorkspace
+from .documents import LineDocument, LineWorkspace, open_document
 from .features import configuration
 from .jobs import Jobs
 from .log_forwarding import ClientLogHandler
 from .protocol import CodegenProtocol
+from .request_context import RequestContext
 from .run_results import ModuleResults
 from .worker import Worker
 
@@ -94,15 +94,6 @@ class CodegenLanguageServer(LanguageServer):
         """Check the settings against the pipeline's schema off the loop, then report problems."""
         await configuration.settle_options(self)
 
-    def folder_of(self, uri: str) -> Path | None:
-        """The document's workspace folder: the innermost one holding it, else the root folder."""
-        return self.folder_options.folder_of(self.module_path(uri)) or self.root
-
-    def options_for(self, uri: str) -> ServerOptions:
-        """The options of the document's folder (the root folder's for files outside every
-        folder)."""
-        return self.folder_options.options_for(self.module_path(uri), self.options)
-
     def report_server_error(self, error: Exception, source) -> None:
         """Log unexpected errors instead of pygls's default pop-up; the handler's caller gets its
         error."""
@@ -134,11 +125,27 @@ class CodegenLanguageServer(LanguageServer):
         path = to_fs_path(self.root_uri) if self.root_uri else None
         return Path(path) if path else None
 
-    def document(self, uri: str):
-        """The open document at `uri`, or None (never a read from disk)."""
+    def context_for(self, uri: str) -> RequestContext:
+        """What a request on `uri` works with, resolved once where it enters (see
+        request_context.py)."""
+        workspace = self._workspace()
+        document = open_document(workspace, uri)
+        path = self.module_path(uri)
+        return RequestContext(
+            uri,
+            document,
+            path,
+            self.folder_options.folder_of(path) or self.root,
+            self.folder_options.options_for(path, self.options),
+            # A closed document's context gets a state of its own that nothing keeps
+            self.state(uri) if document is not None else DocumentState(),
+            workspace,
+        )
+
+    def _workspace(self) -> Workspace | None:
         try:
-            return self.workspace.text_documents.get(unquote(uri))
-        except RuntimeError:
+            return self.workspace
+        except RuntimeError:  # not initialized
             return None
 
     def state(self, uri: str) -> DocumentState:
@@ -147,11 +154,6 @@ class CodegenLanguageServer(LanguageServer):
         if state is None:
             state = self.documents[uri] = DocumentState()
         return state
-
-    def analysis_of(self, uri: str) -> DocumentAnalysis | None:
-        """The document's last analysis, whatever its version; None before the first."""
-        state = self.documents.get(uri)
-        return state.analysis if state is not None else None
 
     def forget(self, uri: str) -> None:
         """The document was closed: drop what the server kept about it, and its pending analysis."""
@@ -179,32 +181,9 @@ class CodegenLanguageServer(LanguageServer):
         except RuntimeError:  # not initialized: LSP's default, UTF-16
             return len(text.encode("utf-16-le")) // 2
 
-    def text_and_version(self, path: Path) -> tuple[str | None, int | None]:
-        """A file's text from the editor when it is open, else from disk; (None, None) when it does
-        not exist."""
-        document = self.document(from_fs_path(str(path)) or "")
-        if document is not None:
-            return document.source, document.version
-        if not path.is_file():
-            return None, None
-        return path.read_text(encoding="utf-8"), None
-
     def module_path(self, uri: str) -> Path | None:
         path = to_fs_path(uri)
         return Path(path) if path else None
-
-    def is_test_file(self, uri: str) -> bool:
-        path = self.module_path(uri)
-        return path is not None and placement.is_test_file(path)
-
-    def test_file(self, uri: str) -> Path | None:
-        """The existing test file of the module at `uri`."""
-        path = self.module_path(uri)
-        if path is None or placement.is_test_file(path):
-            return None
-        return placement.existing_test_file(
-            path, self.folder_of(uri), self.options_for(uri).test_location
-        )
 
     # -- messages --------------------------------------------------------------------------------
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
@@ -276,27 +255,10 @@ class CodegenLanguageServer(LanguageServer):
         self.warm = asyncio.ensure_future(self.worker.run(prepare))
         self.warm.add_done_callback(_log_warm_up_failure)
 
-    def apply_lock(self, uri: str) -> asyncio.Lock:
-        """Edits to one document are computed and applied one at a time."""
-        return self.state(uri).apply_lock
-
     def document_changed(self, uri: str) -> None:
         state = self.documents.get(uri)
         if state is not None:
             state.changed()
-
-    async def wait_for_change(self, uri: str, version: int | None, timeout: float) -> None:
-        """Wait (briefly) until the client reports the document past `version`, after an applied
-        edit."""
-        document = self.document(uri)
-        if document is None or document.version != version:
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        self.state(uri).version_waiters.append(waiter)
-        try:
-            await asyncio.wait_for(waiter, timeout)
-        except TimeoutError:
-            log.info("The client did not report the edit to %s within %.1f s", uri, timeout)
 
 
 def _log_warm_up_failure(future: asyncio.Future) -> None:

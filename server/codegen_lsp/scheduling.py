@@ -21,6 +21,7 @@ from .text import split_lines
 
 if TYPE_CHECKING:  # the server's methods call these
     from .language_server import CodegenLanguageServer
+    from .request_context import RequestContext
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,12 @@ def schedule_diagnostics(
     server: CodegenLanguageServer, uri: str, *, immediately: bool = False
 ) -> None:
     """Publish diagnostics for `uri` once it has been quiet for the debounce delay."""
-    if not uri.endswith((".py", ".pyi")) and not _is_python(server.document(uri)):
+    context = server.context_for(uri)
+    if not uri.endswith((".py", ".pyi")) and not _is_python(context.document):
         return
-    state = server.state(uri)
-    state.cancel_debounce()
-    delay = 0.0 if immediately else server.options_for(uri).diagnostics_delay_ms / 1000
-    state.debounce = asyncio.ensure_future(_diagnose_later(server, uri, delay))
+    context.state.cancel_debounce()
+    delay = 0.0 if immediately else context.options.diagnostics_delay_ms / 1000
+    context.state.debounce = asyncio.ensure_future(_diagnose_later(server, uri, delay))
 
 
 async def _diagnose_later(server: CodegenLanguageServer, uri: str, delay: float) -> None:
@@ -55,17 +56,18 @@ async def _diagnose_later(server: CodegenLanguageServer, uri: str, delay: float)
 
 async def publish_diagnostics(server: CodegenLanguageServer, uri: str) -> None:
     """Analyse the current version and publish, unless the document changed meanwhile."""
-    analysis = await analysis_for(server, uri)
+    context = server.context_for(uri)
+    analysis = await analysis_for(server, context)
     # Each step below takes milliseconds on a large file: requests are answered between them
     await asyncio.sleep(0)
-    if not _still_current(server, uri, analysis):
+    if not _still_current(context, analysis):
         return  # stale: a newer version has its own run coming
     assert analysis is not None
     diagnostics = lsp_diagnostics(
-        analysis, server.results.get(uri), server.units, server.options_for(uri).max_diagnostics
+        analysis, server.results.get(uri), server.units, context.options.max_diagnostics
     )
     await asyncio.sleep(0)
-    if not _still_current(server, uri, analysis):
+    if not _still_current(context, analysis):
         return
     # Sent as JSON-ready dicts: lsprotocol's converter takes longer than the analysis for
     # hundreds of them.
@@ -77,46 +79,46 @@ async def publish_diagnostics(server: CodegenLanguageServer, uri: str) -> None:
             "params": {"uri": uri, "version": analysis.version, "diagnostics": diagnostics},
         },
     )
-    state = server.documents.get(uri)
-    if state is not None and state.stale_hints:
-        state.stale_hints = False
+    if context.state.stale_hints:
+        context.state.stale_hints = False
         refresh_inlay_hints(server)
 
 
-def _still_current(
-    server: CodegenLanguageServer, uri: str, analysis: DocumentAnalysis | None
-) -> bool:
-    document = server.document(uri)
+def _still_current(context: RequestContext, analysis: DocumentAnalysis | None) -> bool:
+    document = context.current()
     return analysis is not None and document is not None and document.version == analysis.version
 
 
-async def analysis_at_once(server: CodegenLanguageServer, uri: str) -> DocumentAnalysis | None:
+async def analysis_at_once(
+    server: CodegenLanguageServer, context: RequestContext
+) -> DocumentAnalysis | None:
     """The last analysis of `uri`, whatever its version, without waiting for the current
     version's: when it is outdated, the current one is asked for and inlay hints are refreshed
     once it is published. Only a document never analysed yet waits for its first analysis
     (there is nothing to answer from; other requests are answered meanwhile)."""
-    state = server.documents.get(uri)
-    analysis = state.analysis if state is not None else None
-    if state is None or analysis is None:
-        return await analysis_for(server, uri)
-    document = server.document(uri)
+    state = context.state
+    analysis = state.analysis
+    if analysis is None:
+        return await analysis_for(server, context)
+    document = context.document
     if document is not None and not _is_current(state, analysis, document):
         state.stale_hints = True
         pending = state.debounce
         if pending is None or pending.done():
-            schedule_diagnostics(server, uri, immediately=True)
+            schedule_diagnostics(server, context.uri, immediately=True)
     return analysis
 
 
-async def analysis_for(server: CodegenLanguageServer, uri: str) -> DocumentAnalysis | None:
+async def analysis_for(
+    server: CodegenLanguageServer, context: RequestContext
+) -> DocumentAnalysis | None:
     """The analysis of the document's current version, computed on the event loop in slices of a
     few milliseconds, so requests are answered between them; None if the document changed
     meanwhile.
     """
-    document = server.document(uri)
+    document, state = context.document, context.state
     if document is None:
         return None
-    state = server.state(uri)
     async with state.analysis_lock:
         cached = state.analysis
         if cached is not None and _is_current(state, cached, document):
@@ -126,9 +128,9 @@ async def analysis_for(server: CodegenLanguageServer, uri: str) -> DocumentAnaly
         if isinstance(document, LineDocument):
             for _ in document.split_steps():
                 await asyncio.sleep(0)
-                if server.document(uri) is not document:
+                if context.current() is not document:
                     return None
-        tests = _tests_text(server, uri)
+        tests = _tests_text(context)
         steps = _module_for(state, document).steps(
             ANALYSIS_SLICE, tests, interrupted=server.input_waiting
         )
@@ -143,12 +145,12 @@ async def analysis_for(server: CodegenLanguageServer, uri: str) -> DocumentAnaly
             # made before it.
             gc.freeze()
             await asyncio.sleep(0)
-            if server.document(uri) is not document or document.version != version:
+            if context.current() is not document or document.version != version:
                 steps.close()
                 return None
-        analysis = DocumentAnalysis(
-            version, document.lines, module, tests, scored=not server.is_test_file(uri)
-        )
+        # A LineDocument's lines are a tuple already (no copy); pygls's own are a list
+        lines = tuple(document.lines)
+        analysis = DocumentAnalysis(version, lines, module, tests, scored=not context.is_test_file)
         state.analysis = analysis
         state.analysed_with = test_changes
         # The statements' summaries live long and hold no cycles: keep the collector from
@@ -179,12 +181,12 @@ def _module_for(state: DocumentState, document) -> IncrementalModule:
     return module
 
 
-def _tests_text(server: CodegenLanguageServer, uri: str) -> str | None:
-    test_path = server.test_file(uri)
+def _tests_text(context: RequestContext) -> str | None:
+    test_path = context.test_file()
     if test_path is None:
         return None
     try:
-        return server.text_and_version(test_path)[0]
+        return context.read(test_path)[0]
     except (OSError, UnicodeDecodeError) as error:
         log.warning("Cannot read %s: %s", test_path, error)
         return None
@@ -193,13 +195,16 @@ def _tests_text(server: CodegenLanguageServer, uri: str) -> str | None:
 def rescore_modules_tested_by(server: CodegenLanguageServer, uri: str) -> None:
     """The document at `uri` is a test file: its open modules' scores and findings change with
     it."""
-    if not server.is_test_file(uri):
+    tests = server.context_for(uri)
+    if not tests.is_test_file:
         return
-    path = server.module_path(uri)
     for other in list(server.workspace.text_documents):
-        if other != uri and server.test_file(other) == path:
+        if other == uri:
+            continue
+        module = server.context_for(other)
+        if module.test_file() == tests.module_path:
             # Its analysis still answers requests until the new one is done
-            server.state(other).test_changes += 1
+            module.state.test_changes += 1
             schedule_diagnostics(server, other)
 
 

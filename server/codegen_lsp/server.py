@@ -106,11 +106,12 @@ def did_close(server: CodegenLanguageServer, params: types.DidCloseTextDocumentP
 def code_action(
     server: CodegenLanguageServer, params: types.CodeActionParams
 ) -> list[types.CodeAction]:
-    document = server.document(params.text_document.uri)
+    context = server.context_for(params.text_document.uri)
+    document = context.document
     if document is None:
         return []
     line = params.range.start.line
-    analysis = server.analysis_of(params.text_document.uri)
+    analysis = context.state.analysis
     function = None
     if analysis is not None and analysis.version == document.version:
         info = analysis.top_level_function(line)
@@ -131,7 +132,7 @@ def code_action(
         tagged=server.supports_llm_tag(),
         function=function,
         only=params.context.only,
-        test_file=server.is_test_file(document.uri),
+        test_file=context.is_test_file,
         running=server.jobs.tokens_by_key(),
     )
 
@@ -141,8 +142,9 @@ async def inlay_hint(
     server: CodegenLanguageServer, params: types.InlayHintParams
 ) -> list[types.InlayHint]:
     uri = params.text_document.uri
-    analysis = await scheduling.analysis_at_once(server, uri)
-    document = server.document(uri)
+    context = server.context_for(uri)
+    analysis = await scheduling.analysis_at_once(server, context)
+    document = context.current()
     if analysis is None or document is None:
         return []
     first, last = params.range.start.line, params.range.end.line
@@ -168,7 +170,7 @@ async def inlay_hint(
 @SERVER.command(GENERATE)
 def generate(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
     request = _parsed(generation.GenerationRequest.from_arguments, arguments)
-    return generation.start_generation(server, request)
+    return generation.start_generation(server, server.context_for(request.uri), request)
 
 
 @SERVER.command(GENERATE_TESTS)
@@ -206,7 +208,7 @@ def test_items(server: CodegenLanguageServer, params: Any) -> dict[str, Any] | N
     uri = test_explorer.uri_parameter(params)
     if uri is None:
         raise JsonRpcInvalidParams(message="Invalid params: expected {uri}")
-    return test_explorer.items_answer(server, uri)
+    return test_explorer.items_answer(server.context_for(uri))
 
 
 @SERVER.feature(types.SHUTDOWN)
