@@ -25,7 +25,6 @@ from . import pygls_compat
 from .config import FolderOptions, ServerOptions, codegen_settings
 from .document_state import DocumentState
 from .documents import LineDocument, LineWorkspace, open_document
-from .features import configuration
 from .jobs import Jobs
 from .log_forwarding import ClientLogHandler
 from .protocol import CodegenProtocol
@@ -79,20 +78,6 @@ class CodegenLanguageServer(LanguageServer):
         """After `initialized`: the client can now hear log records and messages."""
         if self.log_handler is not None:
             self.log_handler.loop = asyncio.get_running_loop()
-
-    async def pull_configuration(self, pushed: Any = None) -> None:
-        """Read each workspace folder's settings (see features/configuration.py)."""
-        await configuration.pull_configuration(self, pushed)
-
-    async def workspace_folders_changed(self) -> None:
-        """Folders were added or removed: the root follows the workspace (the first remaining folder
-        once the root went, none once every folder went), then each folder's settings are read."""
-        configuration.follow_workspace(self)
-        await self.pull_configuration()
-
-    async def settle_options(self) -> None:
-        """Check the settings against the pipeline's schema off the loop, then report problems."""
-        await configuration.settle_options(self)
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log unexpected errors instead of pygls's default pop-up; the handler's caller gets its

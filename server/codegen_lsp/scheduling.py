@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Protocol
 
 from lsprotocol import types
+from pygls.protocol import JsonRPCProtocol
+from pygls.workspace import Workspace
 
 from codegen.scoring.quality_incremental import IncrementalModule
 
@@ -17,10 +21,10 @@ from .analysis import DocumentAnalysis
 from .document_state import DocumentState
 from .documents import LineDocument
 from .features.diagnostics import lsp_diagnostics
+from .run_results import ModuleResults
 from .text import split_lines
 
-if TYPE_CHECKING:  # the server's methods call these
-    from .language_server import CodegenLanguageServer
+if TYPE_CHECKING:
     from .request_context import RequestContext
 
 log = logging.getLogger(__name__)
@@ -31,9 +35,34 @@ log = logging.getLogger(__name__)
 ANALYSIS_SLICE = 0.003
 
 
-def schedule_diagnostics(
-    server: CodegenLanguageServer, uri: str, *, immediately: bool = False
-) -> None:
+class DiagnosticsHost(Protocol):
+    """What analysing and publishing need of the server: each request's context, the test runs'
+    results, the open documents, the client and its position encoding."""
+
+    @property
+    def results(self) -> dict[str, ModuleResults]: ...
+
+    # Whether a message waits to be read: analysis slices end early for it
+    @property
+    def input_waiting(self) -> Callable[[], bool] | None: ...
+
+    @property
+    def protocol(self) -> JsonRPCProtocol: ...
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    @property
+    def client_capabilities(self) -> types.ClientCapabilities: ...
+
+    def context_for(self, uri: str) -> RequestContext: ...
+
+    def units(self, text: str) -> int: ...
+
+    def workspace_inlay_hint_refresh(self, params: None) -> Future[None]: ...
+
+
+def schedule_diagnostics(server: DiagnosticsHost, uri: str, *, immediately: bool = False) -> None:
     """Publish diagnostics for `uri` once it has been quiet for the debounce delay."""
     context = server.context_for(uri)
     if not uri.endswith((".py", ".pyi")) and not _is_python(context.document):
@@ -43,7 +72,7 @@ def schedule_diagnostics(
     context.state.debounce = asyncio.ensure_future(_diagnose_later(server, uri, delay))
 
 
-async def _diagnose_later(server: CodegenLanguageServer, uri: str, delay: float) -> None:
+async def _diagnose_later(server: DiagnosticsHost, uri: str, delay: float) -> None:
     if delay:
         await asyncio.sleep(delay)
     try:
@@ -54,7 +83,7 @@ async def _diagnose_later(server: CodegenLanguageServer, uri: str, delay: float)
         log.exception("Diagnostics for %s failed", uri)
 
 
-async def publish_diagnostics(server: CodegenLanguageServer, uri: str) -> None:
+async def publish_diagnostics(server: DiagnosticsHost, uri: str) -> None:
     """Analyse the current version and publish, unless the document changed meanwhile."""
     context = server.context_for(uri)
     analysis = await analysis_for(server, context)
@@ -90,7 +119,7 @@ def _still_current(context: RequestContext, analysis: DocumentAnalysis | None) -
 
 
 async def analysis_at_once(
-    server: CodegenLanguageServer, context: RequestContext
+    server: DiagnosticsHost, context: RequestContext
 ) -> DocumentAnalysis | None:
     """The last analysis of `uri`, whatever its version, without waiting for the current
     version's: when it is outdated, the current one is asked for and inlay hints are refreshed
@@ -109,9 +138,7 @@ async def analysis_at_once(
     return analysis
 
 
-async def analysis_for(
-    server: CodegenLanguageServer, context: RequestContext
-) -> DocumentAnalysis | None:
+async def analysis_for(server: DiagnosticsHost, context: RequestContext) -> DocumentAnalysis | None:
     """The analysis of the document's current version, computed on the event loop in slices of a
     few milliseconds, so requests are answered between them; None if the document changed
     meanwhile.
@@ -192,7 +219,7 @@ def _tests_text(context: RequestContext) -> str | None:
         return None
 
 
-def rescore_modules_tested_by(server: CodegenLanguageServer, uri: str) -> None:
+def rescore_modules_tested_by(server: DiagnosticsHost, uri: str) -> None:
     """The document at `uri` is a test file: its open modules' scores and findings change with
     it."""
     tests = server.context_for(uri)
@@ -208,7 +235,7 @@ def rescore_modules_tested_by(server: CodegenLanguageServer, uri: str) -> None:
             schedule_diagnostics(server, other)
 
 
-def refresh_inlay_hints(server: CodegenLanguageServer) -> None:
+def refresh_inlay_hints(server: DiagnosticsHost) -> None:
     workspace = server.client_capabilities.workspace
     if workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support:
         server.workspace_inlay_hint_refresh(None)

@@ -23,7 +23,7 @@ from .constants import (
     SHOW_TRACE,
 )
 from .editing.prompts import MAX_PROMPT_LINES, FunctionAt
-from .features import commands, generation, test_explorer, trace
+from .features import commands, configuration, generation, test_explorer, trace
 from .features.actions import code_actions, mutant_actions
 from .features.hints import carried_hints, function_hints, lsp_inlay_hints, module_hint
 from .language_server import CodegenLanguageServer
@@ -49,9 +49,9 @@ def initialize(server: CodegenLanguageServer, params: types.InitializeParams) ->
 async def initialized(server: CodegenLanguageServer, params: types.InitializedParams) -> None:
     server.connected()
     # First: a code action picked at once should see the configuration
-    await server.pull_configuration()
+    await configuration.pull_configuration(server)
     # The initialization options' problems, where no configuration came
-    await server.settle_options()
+    await configuration.settle_options(server)
     server.warm_up()
 
 
@@ -59,14 +59,17 @@ async def initialized(server: CodegenLanguageServer, params: types.InitializedPa
 async def did_change_configuration(
     server: CodegenLanguageServer, params: types.DidChangeConfigurationParams
 ) -> None:
-    await server.pull_configuration(pushed=params.settings)
+    await configuration.pull_configuration(server, pushed=params.settings)
 
 
 @SERVER.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
 async def did_change_workspace_folders(
     server: CodegenLanguageServer, params: types.DidChangeWorkspaceFoldersParams
 ) -> None:
-    await server.workspace_folders_changed()  # pygls has updated the folders
+    # pygls has updated the folders: the root follows them (the first remaining folder once the
+    # root went, none once every folder went), then each folder's settings are read
+    configuration.follow_workspace(server)
+    await configuration.pull_configuration(server)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)

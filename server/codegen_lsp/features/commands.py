@@ -226,7 +226,7 @@ async def _run_tests(
         # A run of some tests says nothing about the others: keep the file's last full run
         if not only:
             server.results[context.uri] = results
-        publish_results(server, results.explorer)
+        publish_results(server.protocol, results.explorer)
         outcome.update(
             ran=True,
             message=f"{module_path.name}: {results.summary}",

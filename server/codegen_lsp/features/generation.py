@@ -212,7 +212,7 @@ async def _generate(
         await apply_generated(server, context, _title(request, anchor), anchor, generated)
         if results is not None:
             server.results[request.uri] = results
-            publish_results(server, results.explorer)
+            publish_results(server.protocol, results.explorer)
         outcome.update(applied=True, message=summary, testsRun=results is not None)
         server.show(summary, types.MessageType.Info)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pygls.protocol import JsonRPCProtocol
 from pygls.uris import from_fs_path
 
 from codegen.test_files import DeclaredClass, declared_test, read_test_file
 
 if TYPE_CHECKING:  # the server imports this module
-    from ..language_server import CodegenLanguageServer
     from ..request_context import RequestContext
 
 # Our own protocol additions (the VS Code client mirrors these names).
@@ -100,6 +100,6 @@ def items_answer(context: RequestContext) -> dict[str, Any] | None:
     return {"testUri": from_fs_path(str(test_path)), "items": explorer_items(text)}
 
 
-def publish_results(server: CodegenLanguageServer, payload: dict[str, Any] | None) -> None:
+def publish_results(protocol: JsonRPCProtocol, payload: dict[str, Any] | None) -> None:
     if payload is not None:
-        server.protocol.notify(TEST_RESULTS, payload)
+        protocol.notify(TEST_RESULTS, payload)
