@@ -12,7 +12,7 @@ from typing import Any
 
 from ..execution import _make_spec, run_tests_async
 from ..execution.coverage import function_spans
-from ..execution.mutant_runs import MutantJob, run_mutants_async
+from ..execution.mutant_runs import FunctionChange, MutantJob, run_mutants_async
 from ..execution.results import TestRunResult
 from ..source import parse_or_none
 from .diffs import describe_change, mutant_diff
@@ -108,12 +108,13 @@ class _Builder:
 
     def add_function(self, span: Span, cap: int) -> FunctionScore:
         name, start, end, first = span
-        made, offered = function_mutants(self.source, start, end, cap)
         original = function_text(self.lines, start, end)
+        made, offered = function_mutants(original, cap)
         compiled = compile_module(original.text, self.file_name)
         tree = parse_or_none(original.text)
         for made_mutant in made:
             mutated = made_mutant.function.splitlines(keepends=True)[original.prefix_lines :]
+            at_import = first is None or made_mutant.line < first
             mutant = Mutant(
                 id=len(self.mutants) + 1,
                 function=name,
@@ -121,31 +122,37 @@ class _Builder:
                 operator=made_mutant.operator,
                 description=describe_change(original.text, made_mutant.function),
                 diff=mutant_diff(self.lines, mutated, start, end, self.file_name),
-                source=made_mutant.source,
+                change=FunctionChange(
+                    name,
+                    made_mutant.function,
+                    original.prefix_lines,
+                    start,
+                    end,
+                    in_signature=at_import,
+                ),
             )
             self.mutants.append(mutant)
-            self._settle_or_queue(mutant, made_mutant.function, original, compiled, tree, first)
+            self._settle_or_queue(mutant, original, compiled, tree)
         return FunctionScore(name, capped_from=offered if offered > cap else None)
 
     def _settle_or_queue(
         self,
         mutant: Mutant,
-        mutated: str,
         original: FunctionText,
         compiled_original: types.CodeType | str,
         tree: ast.Module | None,
-        first_body_line: int | None,
     ) -> None:
-        compiled = compile_module(mutated, self.file_name)
+        change = mutant.change
+        assert change is not None
+        compiled = compile_module(change.text, self.file_name)
         if isinstance(compiled, str):
             mutant.status, mutant.detail = "error", f"the mutant does not compile: {compiled}"
         elif not isinstance(compiled_original, str) and is_equivalent(compiled_original, compiled):
             mutant.status, mutant.detail = "equivalent", "compiles to the same bytecode"
         else:
-            at_import = first_body_line is None or mutant.line < first_body_line
             in_text = mutant.line - original.start + 1 + original.prefix_lines
             lines = tuple(original.module_line(line) for line in _statement_lines(tree, in_text))
-            self.jobs.append(MutantJob(mutant.id, mutant.source, lines, at_import))
+            self.jobs.append(MutantJob(mutant.id, change, lines, change.in_signature))
 
 
 def _tally(functions: list[FunctionScore], mutants: list[Mutant]) -> None:
