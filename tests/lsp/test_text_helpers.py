@@ -13,7 +13,6 @@ from codegen_lsp.editing.merging import (
     merge_test_file,
     place_function,
     split_imports,
-    split_lines,
 )
 from codegen_lsp.editing.prompts import (
     find_prompt,
@@ -22,6 +21,7 @@ from codegen_lsp.editing.prompts import (
     looks_like_code,
     prompt_at,
 )
+from codegen_lsp.text import split_lines
 
 
 @pytest.mark.parametrize(

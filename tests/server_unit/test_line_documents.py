@@ -10,7 +10,7 @@ from lsprotocol import types
 
 from codegen_lsp import documents
 from codegen_lsp.documents import LineDocument
-from codegen_lsp.editing.merging import split_lines
+from codegen_lsp.text import split_lines
 
 BREAKS = ["\n", "\r\n", "\r", "\n\n", "\r\r\n"]
 
