@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codegen.shaping.merging import split_lines
+from codegen_lsp.text import split_lines
 
 LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # Every character str.splitlines breaks at, and some that no one does.

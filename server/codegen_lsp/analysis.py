@@ -10,7 +10,7 @@ from functools import cached_property
 from codegen.scoring import quality
 from codegen.scoring.quality_incremental import IncrementalModule, ModuleAnalysis
 
-from .editing.merging import split_lines
+from .text import split_lines
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,14 @@ client's line numbers then point at the wrong line in any file holding one of th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument, Workspace
 
-from .editing.merging import split_lines
+from .text import split_lines
 
 LinesReplaced = Callable[[int, int, int], None]  # (first, old end, new count)
 SPLIT_PIECE = 1 << 18  # characters of an opened text split into lines at a time
@@ -155,3 +158,19 @@ class LineWorkspace(Workspace):
             sync_kind=self._sync_kind,
             position_codec=self.position_codec,
         )
+
+
+def open_document(workspace: Workspace | None, uri: str) -> TextDocument | None:
+    """The open document at `uri`, or None (never a read from disk; None before `initialize`)."""
+    return workspace.text_documents.get(unquote(uri)) if workspace is not None else None
+
+
+def text_and_version(workspace: Workspace | None, path: Path) -> tuple[str | None, int | None]:
+    """A file's text from the editor when it is open, else from disk; (None, None) when it does
+    not exist."""
+    document = open_document(workspace, from_fs_path(str(path)) or "")
+    if document is not None:
+        return document.source, document.version
+    if not path.is_file():
+        return None, None
+    return path.read_text(encoding="utf-8"), None

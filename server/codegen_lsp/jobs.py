@@ -8,16 +8,14 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from lsprotocol import types
+from pygls.protocol import JsonRPCProtocol
 
 from .constants import FINISHED_NOTIFICATION
-from .progress import TaskProgress
+from .progress import ProgressClient, TaskProgress
 from .stop import GenerationStopped
-
-if TYPE_CHECKING:  # the server imports this module
-    from .language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +42,13 @@ def test_run_key(uri: str) -> JobKey:
     return (uri, "run", None)
 
 
+class JobsClient(ProgressClient, Protocol):
+    """What jobs need of the server: progress, messages, and the notification that a job ended."""
+
+    @property
+    def protocol(self) -> JsonRPCProtocol: ...
+
+
 @dataclass
 class Job:
     """One running command: its progress token, what it is for, and the task doing it."""
@@ -58,7 +63,7 @@ class Job:
 class Jobs:
     """The server's running jobs, by token and by key."""
 
-    def __init__(self, server: CodegenLanguageServer):
+    def __init__(self, server: JobsClient):
         self._server = server
         self._by_token: dict[str, Job] = {}
 

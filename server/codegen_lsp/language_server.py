@@ -14,23 +14,21 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
+from pygls.workspace import Workspace
 
-from codegen.scoring.quality_incremental import IncrementalModule
-
-from . import placement, pygls_compat
-from .analysis import DocumentAnalysis
+from . import pygls_compat
 from .config import FolderOptions, ServerOptions, codegen_settings
-from .documents import LineDocument, LineWorkspace
-from .features import configuration
+from .document_state import DocumentState
+from .documents import LineDocument, LineWorkspace, open_document
 from .jobs import Jobs
 from .log_forwarding import ClientLogHandler
 from .protocol import CodegenProtocol
+from .request_context import RequestContext
 from .run_results import ModuleResults
 from .worker import Worker
 
@@ -52,7 +50,10 @@ class CodegenLanguageServer(LanguageServer):
         super().__init__(*args, **kwargs)
         self.options = ServerOptions()  # the root folder's; files outside every folder use them
         self.folder_options = FolderOptions()
-        self.analyses: dict[str, DocumentAnalysis] = {}
+        # What the server keeps about each open document; `forget` drops it in one pop
+        self.documents: dict[str, DocumentState] = {}
+        # The last full test run of each module, kept while the module is closed: a run from the
+        # test explorer needs no open document, and reopening the module shows its results again
         self.results: dict[str, ModuleResults] = {}
         self.last_session: GenerationSession | None = None
         self._scratch: Path | None = None
@@ -60,21 +61,10 @@ class CodegenLanguageServer(LanguageServer):
         self.pending_problems: list[str] = []
         self.initial_settings: Any = None
         self.log_handler: ClientLogHandler | None = None
-        self.lines: dict[str, tuple[int | None, list[str]]] = {}
-        self.modules: dict[str, tuple[object, IncrementalModule]] = {}
-        self.analysis_locks: dict[str, asyncio.Lock] = {}
-        self.stale_hints: set[str] = set()
-        # How often each module's test file changed, and which of those changes its last analysis
-        # read: an analysis of the current version is outdated when they differ
-        self.test_changes: dict[str, int] = {}
-        self.analysed_with: dict[str, int] = {}
-        self.debounce: dict[str, asyncio.Task] = {}
         self._sessions: dict[str, GenerationSession] = {}
         self.worker = Worker()
         self.jobs = Jobs(self)
         self.warm: asyncio.Future | None = None
-        self._apply_locks: dict[str, asyncio.Lock] = {}
-        self._version_waiters: dict[str, list[asyncio.Future]] = {}
         # Whether a message waits to be read (stdio.py sets it): analysis slices end early for it
         self.input_waiting: Callable[[], bool] | None = None
 
@@ -88,29 +78,6 @@ class CodegenLanguageServer(LanguageServer):
         """After `initialized`: the client can now hear log records and messages."""
         if self.log_handler is not None:
             self.log_handler.loop = asyncio.get_running_loop()
-
-    async def pull_configuration(self, pushed: Any = None) -> None:
-        """Read each workspace folder's settings (see features/configuration.py)."""
-        await configuration.pull_configuration(self, pushed)
-
-    async def workspace_folders_changed(self) -> None:
-        """Folders were added or removed: the root follows the workspace (the first remaining folder
-        once the root went, none once every folder went), then each folder's settings are read."""
-        configuration.follow_workspace(self)
-        await self.pull_configuration()
-
-    async def settle_options(self) -> None:
-        """Check the settings against the pipeline's schema off the loop, then report problems."""
-        await configuration.settle_options(self)
-
-    def folder_of(self, uri: str) -> Path | None:
-        """The document's workspace folder: the innermost one holding it, else the root folder."""
-        return self.folder_options.folder_of(self.module_path(uri)) or self.root
-
-    def options_for(self, uri: str) -> ServerOptions:
-        """The options of the document's folder (the root folder's for files outside every
-        folder)."""
-        return self.folder_options.options_for(self.module_path(uri), self.options)
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log unexpected errors instead of pygls's default pop-up; the handler's caller gets its
@@ -143,12 +110,41 @@ class CodegenLanguageServer(LanguageServer):
         path = to_fs_path(self.root_uri) if self.root_uri else None
         return Path(path) if path else None
 
-    def document(self, uri: str):
-        """The open document at `uri`, or None (never a read from disk)."""
+    def context_for(self, uri: str) -> RequestContext:
+        """What a request on `uri` works with, resolved once where it enters (see
+        request_context.py)."""
+        workspace = self._workspace()
+        document = open_document(workspace, uri)
+        path = self.module_path(uri)
+        return RequestContext(
+            uri,
+            document,
+            path,
+            self.folder_options.folder_of(path) or self.root,
+            self.folder_options.options_for(path, self.options),
+            # A closed document's context gets a state of its own that nothing keeps
+            self.state(uri) if document is not None else DocumentState(),
+            workspace,
+        )
+
+    def _workspace(self) -> Workspace | None:
         try:
-            return self.workspace.text_documents.get(unquote(uri))
-        except RuntimeError:
+            return self.workspace
+        except RuntimeError:  # not initialized
             return None
+
+    def state(self, uri: str) -> DocumentState:
+        """What the server keeps about the open document at `uri`, made on first use."""
+        state = self.documents.get(uri)
+        if state is None:
+            state = self.documents[uri] = DocumentState()
+        return state
+
+    def forget(self, uri: str) -> None:
+        """The document was closed: drop what the server kept about it, and its pending analysis."""
+        state = self.documents.pop(uri, None)
+        if state is not None:
+            state.cancel_debounce()
 
     def lines_of(self, document, through: int | None = None) -> Sequence[str]:
         """The document's lines as LSP counts them: for a LineDocument its live list, no copy (read
@@ -156,10 +152,10 @@ class CodegenLanguageServer(LanguageServer):
         (a large file just opened is split in slices); else a list cached per version."""
         if isinstance(document, LineDocument):
             return document.line_list if through is None else document.lines_through(through)
-        cached = self.lines.get(document.uri)
+        state = self.state(document.uri)
+        cached = state.lines
         if cached is None or cached[0] != document.version or document.version is None:
-            cached = (document.version, list(document.lines))
-            self.lines[document.uri] = cached
+            cached = state.lines = (document.version, list(document.lines))
         return cached[1]
 
     def units(self, text: str) -> int:
@@ -170,32 +166,9 @@ class CodegenLanguageServer(LanguageServer):
         except RuntimeError:  # not initialized: LSP's default, UTF-16
             return len(text.encode("utf-16-le")) // 2
 
-    def text_and_version(self, path: Path) -> tuple[str | None, int | None]:
-        """A file's text from the editor when it is open, else from disk; (None, None) when it does
-        not exist."""
-        document = self.document(from_fs_path(str(path)) or "")
-        if document is not None:
-            return document.source, document.version
-        if not path.is_file():
-            return None, None
-        return path.read_text(encoding="utf-8"), None
-
     def module_path(self, uri: str) -> Path | None:
         path = to_fs_path(uri)
         return Path(path) if path else None
-
-    def is_test_file(self, uri: str) -> bool:
-        path = self.module_path(uri)
-        return path is not None and placement.is_test_file(path)
-
-    def test_file(self, uri: str) -> Path | None:
-        """The existing test file of the module at `uri`."""
-        path = self.module_path(uri)
-        if path is None or placement.is_test_file(path):
-            return None
-        return placement.existing_test_file(
-            path, self.folder_of(uri), self.options_for(uri).test_location
-        )
 
     # -- messages --------------------------------------------------------------------------------
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
@@ -267,27 +240,10 @@ class CodegenLanguageServer(LanguageServer):
         self.warm = asyncio.ensure_future(self.worker.run(prepare))
         self.warm.add_done_callback(_log_warm_up_failure)
 
-    def apply_lock(self, uri: str) -> asyncio.Lock:
-        """Edits to one document are computed and applied one at a time."""
-        return self._apply_locks.setdefault(uri, asyncio.Lock())
-
     def document_changed(self, uri: str) -> None:
-        for waiter in self._version_waiters.pop(uri, []):
-            if not waiter.done():
-                waiter.set_result(None)
-
-    async def wait_for_change(self, uri: str, version: int | None, timeout: float) -> None:
-        """Wait (briefly) until the client reports the document past `version`, after an applied
-        edit."""
-        document = self.document(uri)
-        if document is None or document.version != version:
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        self._version_waiters.setdefault(uri, []).append(waiter)
-        try:
-            await asyncio.wait_for(waiter, timeout)
-        except TimeoutError:
-            log.info("The client did not report the edit to %s within %.1f s", uri, timeout)
+        state = self.documents.get(uri)
+        if state is not None:
+            state.changed()
 
 
 def _log_warm_up_failure(future: asyncio.Future) -> None:

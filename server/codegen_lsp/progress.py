@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from lsprotocol import types
-
-if TYPE_CHECKING:  # the server imports this module
-    from .language_server import CodegenLanguageServer
+from pygls.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +26,24 @@ STAGES = {
 }
 
 
+class ProgressClient(Protocol):
+    """What progress needs of the server: the client's capabilities, its work-done progress and
+    its messages."""
+
+    @property
+    def client_capabilities(self) -> types.ClientCapabilities: ...
+
+    @property
+    def work_done_progress(self) -> Progress: ...
+
+    def show(self, message: str, kind: types.MessageType = ...) -> None: ...
+
+
 class TaskProgress:
     """Server-created, cancellable work-done progress under `token`; the job's outcome message ends
     it."""
 
-    def __init__(self, server: CodegenLanguageServer, title: str, token: str):
+    def __init__(self, server: ProgressClient, title: str, token: str):
         self._server = server
         self.title = title
         self.token = token

@@ -7,8 +7,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from .editing.merging import split_lines
 from .features.test_explorer import results_notification
+from .text import split_lines
 
 
 @dataclass(frozen=True)

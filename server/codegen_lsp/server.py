@@ -10,7 +10,6 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from . import __version__, scheduling
-from .actions import code_actions, mutant_actions
 from .config import parse_options
 from .constants import (
     ACTION_KIND_FUNCTION,
@@ -25,8 +24,9 @@ from .constants import (
     SHOW_TRACE,
 )
 from .editing.prompts import MAX_PROMPT_LINES, FunctionAt
-from .features import commands, generation, test_explorer, trace
-from .hints import carried_hints, function_hints, lsp_inlay_hints, module_hint
+from .features import commands, configuration, generation, test_explorer, trace
+from .features.actions import code_actions, mutant_actions
+from .features.hints import carried_hints, function_hints, lsp_inlay_hints, module_hint
 from .language_server import CodegenLanguageServer
 
 log = logging.getLogger(__name__)
@@ -50,9 +50,9 @@ def initialize(server: CodegenLanguageServer, params: types.InitializeParams) ->
 async def initialized(server: CodegenLanguageServer, params: types.InitializedParams) -> None:
     server.connected()
     # First: a code action picked at once should see the configuration
-    await server.pull_configuration()
+    await configuration.pull_configuration(server)
     # The initialization options' problems, where no configuration came
-    await server.settle_options()
+    await configuration.settle_options(server)
     server.warm_up()
 
 
@@ -60,14 +60,17 @@ async def initialized(server: CodegenLanguageServer, params: types.InitializedPa
 async def did_change_configuration(
     server: CodegenLanguageServer, params: types.DidChangeConfigurationParams
 ) -> None:
-    await server.pull_configuration(pushed=params.settings)
+    await configuration.pull_configuration(server, pushed=params.settings)
 
 
 @SERVER.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
 async def did_change_workspace_folders(
     server: CodegenLanguageServer, params: types.DidChangeWorkspaceFoldersParams
 ) -> None:
-    await server.workspace_folders_changed()  # pygls has updated the folders
+    # pygls has updated the folders: the root follows them (the first remaining folder once the
+    # root went, none once every folder went), then each folder's settings are read
+    configuration.follow_workspace(server)
+    await configuration.pull_configuration(server)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -92,7 +95,7 @@ def did_save(server: CodegenLanguageServer, params: types.DidSaveTextDocumentPar
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(server: CodegenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-    scheduling.forget(server, params.text_document.uri)
+    server.forget(params.text_document.uri)
     server.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
@@ -112,11 +115,12 @@ def did_close(server: CodegenLanguageServer, params: types.DidCloseTextDocumentP
 def code_action(
     server: CodegenLanguageServer, params: types.CodeActionParams
 ) -> list[types.CodeAction]:
-    document = server.document(params.text_document.uri)
+    context = server.context_for(params.text_document.uri)
+    document = context.document
     if document is None:
         return []
     line = params.range.start.line
-    analysis = server.analyses.get(params.text_document.uri)
+    analysis = context.state.analysis
     function = None
     if analysis is not None and analysis.version == document.version:
         info = analysis.top_level_function(line)
@@ -137,7 +141,7 @@ def code_action(
         tagged=server.supports_llm_tag(),
         function=function,
         only=params.context.only,
-        test_file=server.is_test_file(document.uri),
+        test_file=context.is_test_file,
         running=server.jobs.tokens_by_key(),
     )
 
@@ -147,8 +151,9 @@ async def inlay_hint(
     server: CodegenLanguageServer, params: types.InlayHintParams
 ) -> list[types.InlayHint]:
     uri = params.text_document.uri
-    analysis = await scheduling.analysis_at_once(server, uri)
-    document = server.document(uri)
+    context = server.context_for(uri)
+    analysis = await scheduling.analysis_at_once(server, context)
+    document = context.current()
     if analysis is None or document is None:
         return []
     first, last = params.range.start.line, params.range.end.line
@@ -174,7 +179,7 @@ async def inlay_hint(
 @SERVER.command(GENERATE)
 def generate(server: CodegenLanguageServer, *arguments: Any) -> dict[str, Any]:
     request = _parsed(generation.GenerationRequest.from_arguments, arguments)
-    return generation.start_generation(server, request)
+    return generation.start_generation(server, server.context_for(request.uri), request)
 
 
 @SERVER.command(GENERATE_TESTS)
@@ -212,7 +217,7 @@ def test_items(server: CodegenLanguageServer, params: Any) -> dict[str, Any] | N
     uri = test_explorer.uri_parameter(params)
     if uri is None:
         raise JsonRpcInvalidParams(message="Invalid params: expected {uri}")
-    return test_explorer.items_answer(server, uri)
+    return test_explorer.items_answer(server.context_for(uri))
 
 
 @SERVER.feature(types.SHUTDOWN)

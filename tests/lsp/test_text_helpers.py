@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.shaping.merging import merge_imports, merge_test_file, split_lines
+from codegen.shaping.merging import merge_imports, merge_test_file
 from codegen_lsp.config import checked_pipeline, codegen_settings, parse_options
 from codegen_lsp.editing.merging import append_runner, has_runner, place_function, split_imports
 from codegen_lsp.editing.prompts import (
@@ -15,6 +15,7 @@ from codegen_lsp.editing.prompts import (
     looks_like_code,
     prompt_at,
 )
+from codegen_lsp.text import split_lines
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import random
 
 from lsprotocol import types
 
-from codegen.shaping.merging import split_lines
 from codegen_lsp import documents
 from codegen_lsp.documents import LineDocument
+from codegen_lsp.text import split_lines
 
 BREAKS = ["\n", "\r\n", "\r", "\n\n", "\r\r\n"]
 

@@ -10,7 +10,8 @@ from codegen.source import parse_or_none, without_bom
 
 from ..constants import KIND_ALL, KIND_FUNCTION
 from ..stop import GenerationStopped
-from .merging import split_lines, statement_lines
+from ..text import split_lines
+from .merging import statement_lines
 from .prompts import (
     Prompt,
     class_block,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
+from ..text import split_lines
 from .line_diff import changed_ranges
-from .merging import split_lines
 
 Units = Callable[[str], int]
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import ast
 import re
 
-from codegen.shaping.merging import newline_of, split_lines, statement_lines
+from codegen.shaping.merging import newline_of, statement_lines
 from codegen.shaping.methods import indent_block
 from codegen.source import parse_or_none
 
+from ..text import split_lines
 from .prompts import Prompt
 
 _RUNNER = re.compile(

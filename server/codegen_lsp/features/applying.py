@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from .. import placement
 from ..editing.anchors import Anchor
 from ..editing.edits import preview_annotation
 from ..editing.plans import FilesSnapshot, Generated, edit_for, write_new_file
@@ -16,54 +15,54 @@ from ..stop import GenerationStopped
 
 if TYPE_CHECKING:  # the server imports this module
     from ..language_server import CodegenLanguageServer
+    from ..request_context import RequestContext
 
 # How long to wait for the client's didChange after it applied our edit, before the next edit.
 EDIT_ECHO_TIMEOUT = 2.0
 
 
-def files_snapshot(server: CodegenLanguageServer, uri: str, closed: str) -> FilesSnapshot:
+def files_snapshot(context: RequestContext, closed: str) -> FilesSnapshot:
     """The module and its test file as they are now (on the server's loop);
     GenerationStopped(`closed`) if gone."""
-    document = server.document(uri)
-    module_path = server.module_path(uri)
+    document = context.current()
+    module_path = context.module_path
     if document is None or module_path is None:
         raise GenerationStopped(closed)
-    options, folder = server.options_for(uri), server.folder_of(uri)
-    test_path = placement.existing_test_file(
-        module_path, folder, options.test_location
-    ) or placement.test_file_path(module_path, folder, options.test_location)
+    test_path = context.test_path(module_path)
     try:
-        test_text, test_version = server.text_and_version(test_path)
+        test_text, test_version = context.read(test_path)
     except (OSError, UnicodeDecodeError) as error:
         raise GenerationStopped(
             f"Cannot read {test_path.name} ({error}); nothing was changed."
         ) from None
     return FilesSnapshot(
-        uri,
+        context.uri,
         document.source,
         document.version,
         module_path,
         test_path,
         test_text,
         test_version,
-        keep_prompt_comment=options.keep_prompt_comment,
+        keep_prompt_comment=context.options.keep_prompt_comment,
     )
 
 
 async def apply_generated(
-    server: CodegenLanguageServer, uri: str, title: str, anchor: Anchor, generated: Generated
+    server: CodegenLanguageServer,
+    context: RequestContext,
+    title: str,
+    anchor: Anchor,
+    generated: Generated,
 ) -> None:
     """Re-find the anchor in the current text, build the edit against that version, and apply it
     (`title`: the action's, for the preview and the undo label)."""
     document_changes, creates, previews = _edit_support(server)
     # A preview where asked for and the client can show one; others get the plain edit.
-    annotation = (
-        preview_annotation(title) if server.options_for(uri).preview_edits and previews else None
-    )
+    annotation = preview_annotation(title) if context.options.preview_edits and previews else None
     closed = "The file was closed while the model worked; nothing was changed."
-    async with server.apply_lock(uri):
+    async with context.state.apply_lock:
         for _ in range(3):
-            files = files_snapshot(server, uri, closed)
+            files = files_snapshot(context, closed)
             # Merging, sorting imports and diffing a long file take a while: off the event loop.
             changes, edit = await asyncio.to_thread(
                 edit_for,
@@ -75,7 +74,7 @@ async def apply_generated(
                 creates=creates,
                 annotation=annotation,
             )
-            current = server.document(uri)
+            current = context.current()
             if (
                 current is not None
                 and current.version == files.version
@@ -98,8 +97,10 @@ async def apply_generated(
         for change in changes:
             if change.old_text is None and not creates:
                 write_new_file(change)
-        if any(change.uri == uri and change.old_text != change.new_text for change in changes):
-            await server.wait_for_change(uri, files.version, EDIT_ECHO_TIMEOUT)
+        if any(
+            change.uri == context.uri and change.old_text != change.new_text for change in changes
+        ):
+            await context.wait_for_change(files.version, EDIT_ECHO_TIMEOUT)
 
 
 def _edit_support(server: CodegenLanguageServer) -> tuple[bool, bool, bool]:

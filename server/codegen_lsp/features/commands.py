@@ -14,17 +14,18 @@ from .. import placement, scheduling
 from ..config import ServerOptions, codegen_settings
 from ..constants import KIND_TESTS, TRUST_HOWTO
 from ..editing.anchors import anchor_for_functions
-from ..editing.merging import split_lines
 from ..editing.prompts import function_at
 from ..jobs import reported, test_run_key
 from ..progress import TaskProgress
 from ..run_results import module_results, top_level_functions
 from ..stop import GenerationStopped
+from ..text import split_lines
 from .generation import GenerationRequest, start_generation
 from .test_explorer import publish_results
 
 if TYPE_CHECKING:  # the server imports this module
     from ..language_server import CodegenLanguageServer
+    from ..request_context import RequestContext
 
 # How long `codegen.cancel` waits for the jobs to end before it answers.
 CANCEL_WAIT = 2.0
@@ -72,16 +73,17 @@ def generate_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) ->
     """Tests for one function (by name or position), or for every function in the file that has
     none."""
     uri, target = _uri_argument(arguments)
-    document = server.document(uri)
+    context = server.context_for(uri)
+    document = context.document
     if document is None:
         return _refused(server, "Open the file before generating tests for it.", applied=False)
     text = document.source
     name = _function_name(text, target)
     if name is not None:
         return start_generation(
-            server, GenerationRequest(uri, KIND_TESTS, 0, document.version, name)
+            server, context, GenerationRequest(uri, KIND_TESTS, 0, document.version, name)
         )
-    names = _untested_functions(server, uri, text)
+    names = _untested_functions(context, text)
     if not names:
         has_functions = any(not name.startswith("_") for name in top_level_functions(text))
         message = (
@@ -91,7 +93,7 @@ def generate_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) ->
         )
         return _refused(server, message, types.MessageType.Info, applied=False)
     request = GenerationRequest(uri, KIND_TESTS, 0, document.version, names[0])
-    return start_generation(server, request, anchor_for_functions(text, names))
+    return start_generation(server, context, request, anchor_for_functions(text, names))
 
 
 def _function_name(text: str, target: Any) -> str | None:
@@ -116,13 +118,13 @@ def _function_name(text: str, target: Any) -> str | None:
     return found.name
 
 
-def _untested_functions(server: CodegenLanguageServer, uri: str, text: str) -> list[str]:
+def _untested_functions(context: RequestContext, text: str) -> list[str]:
     from codegen.scoring import quality
 
     tests = None
-    test_path = server.test_file(uri)
+    test_path = context.test_file()
     if test_path is not None:
-        tests, _ = server.text_and_version(test_path)
+        tests, _ = context.read(test_path)
     public = [
         name for name in top_level_functions(text) if not name.startswith("_") and name != "main"
     ]
@@ -146,17 +148,18 @@ def run_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict
             raise ArgumentError("only must be a list of test ids")
         only, arguments = tuple(requested), arguments[:1]
     uri, _ = _uri_argument(arguments)
-    module_path = server.module_path(uri)
+    context = server.context_for(uri)
+    module_path = context.module_path
     if module_path is None:
         raise ArgumentError("the URI must be a file:// URI")
-    if not server.options_for(uri).workspace_trusted:
+    if not context.trusted:
         return _refused(
             server,
             "Tests not run: this workspace is not trusted, and running its tests runs its code. "
             f"{TRUST_HOWTO}",
             ran=False,
         )
-    test_path = server.test_file(uri)
+    test_path = context.test_file()
     if test_path is None:
         return _refused(
             server, f"{module_path.name} has no test file yet; generate tests first.", ran=False
@@ -164,14 +167,14 @@ def run_tests(server: CodegenLanguageServer, arguments: tuple[Any, ...]) -> dict
     return server.jobs.start(
         test_run_key(uri),
         f"codegen: running the tests of {module_path.name}",
-        lambda progress: _run_tests(server, uri, module_path, test_path, progress, only),
+        lambda progress: _run_tests(server, context, module_path, test_path, progress, only),
         busy_message=f"The tests of {module_path.name} are already running.",
     )
 
 
 async def _run_tests(
     server: CodegenLanguageServer,
-    uri: str,
+    context: RequestContext,
     module_path: Path,
     test_path: Path,
     progress: TaskProgress,
@@ -180,8 +183,8 @@ async def _run_tests(
     outcome: dict[str, Any] = {"ran": False, "message": ""}
 
     async def run_and_publish() -> None:
-        module_text, _ = server.text_and_version(module_path)
-        test_text, _ = server.text_and_version(test_path)
+        module_text, _ = context.read(module_path)
+        test_text, _ = context.read(test_path)
         if module_text is None or test_text is None:
             raise GenerationStopped(
                 f"{(test_path if test_text is None else module_path).name} is gone; nothing was"
@@ -190,9 +193,9 @@ async def _run_tests(
         from codegen.execution import run_tests_async
 
         # The interpreter, timeout, sandbox choice and test framework of the module's folder
-        folder = server.folder_of(uri)
+        folder = context.folder
         settings, framework = await asyncio.to_thread(
-            _run_settings, server.options_for(uri), folder, test_text
+            _run_settings, context.options, folder, test_text
         )
         await progress.begin()
         progress.stage("run")
@@ -227,14 +230,14 @@ async def _run_tests(
             module_text,
             test_text,
             run,
-            module_uri=uri,
+            module_uri=context.uri,
             test_uri=from_fs_path(str(test_path)),
             mutation=mutation,
         )
         # A run of some tests says nothing about the others: keep the file's last full run
         if not only:
-            server.results[uri] = results
-        publish_results(server, results.explorer)
+            server.results[context.uri] = results
+        publish_results(server.protocol, results.explorer)
         outcome.update(
             ran=True,
             message=f"{module_path.name}: {results.summary}",
@@ -251,8 +254,8 @@ async def _run_tests(
                 else types.MessageType.Warning
             ),
         )
-        if server.document(uri) is not None:
-            await scheduling.publish_diagnostics(server, uri)
+        if context.current() is not None:
+            await scheduling.publish_diagnostics(server, context.uri)
         scheduling.refresh_inlay_hints(server)
 
     return await reported(

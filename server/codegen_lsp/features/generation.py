@@ -37,6 +37,7 @@ from .test_explorer import publish_results
 
 if TYPE_CHECKING:  # the server imports this module
     from ..language_server import CodegenLanguageServer
+    from ..request_context import RequestContext
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,15 @@ def _mutant_argument(value: Any, kind: str) -> tuple[int, str] | None:
 
 
 def start_generation(
-    server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor | None = None
+    server: CodegenLanguageServer,
+    context: RequestContext,
+    request: GenerationRequest,
+    anchor: Anchor | None = None,
 ) -> dict[str, Any]:
-    """Check the request, then answer at once: the work goes on in the background (see jobs.py)."""
+    """Check the request, then answer at once: the work goes on in the background (see jobs.py).
+    `context`: the request's document, resolved where it entered."""
     try:
-        anchor, module_path = _prepare(server, request, anchor)
+        anchor, module_path = _prepare(context, request, anchor)
     except GenerationStopped as stop:
         server.show(str(stop), stop.kind)
         return {"started": False, "applied": False, "message": str(stop)}
@@ -99,20 +104,20 @@ def start_generation(
     return server.jobs.start(
         key,
         title,
-        lambda progress: _generate(server, request, anchor, module_path, progress),
+        lambda progress: _generate(server, context, request, anchor, module_path, progress),
         busy_message=busy,
     )
 
 
 def _prepare(
-    server: CodegenLanguageServer, request: GenerationRequest, anchor: Anchor | None
+    context: RequestContext, request: GenerationRequest, anchor: Anchor | None
 ) -> tuple[Anchor, Path]:
     """The anchor and the module's path; GenerationStopped when there is nothing to do."""
-    document = server.document(request.uri)
+    document = context.document
     if document is None:
         raise GenerationStopped("Open the file before generating code for it.")
     anchor = anchor or anchor_for_request(request, document.source)
-    module_path = server.module_path(request.uri)
+    module_path = context.module_path
     if module_path is None:
         raise GenerationStopped("codegen can only generate into files on disk (file:// URIs).")
     if request.kind == KIND_RUNNER and has_runner(document.source):
@@ -164,6 +169,7 @@ def _job_key(request: GenerationRequest, anchor: Anchor, module_path: Path) -> t
 
 async def _generate(
     server: CodegenLanguageServer,
+    context: RequestContext,
     request: GenerationRequest,
     anchor: Anchor,
     module_path: Path,
@@ -174,16 +180,14 @@ async def _generate(
 
     async def generate_and_apply() -> None:
         await progress.begin()
-        options, folder = server.options_for(request.uri), server.folder_of(request.uri)
+        options, folder = context.options, context.folder
         # The first call imports pydantic
         settings = await server.worker.run(lambda: _settings(options, folder))
         files = files_snapshot(
-            server,
-            request.uri,
-            "The file was closed before the model was asked; nothing was changed.",
+            context, "The file was closed before the model was asked; nothing was changed."
         )
         generated, scores, run = await _run_pipeline(
-            server, request, anchor, settings, progress, files
+            server, context, request, anchor, settings, progress, files
         )
         # Off the loop: finding the functions scans the whole (maybe long) module
         results = (
@@ -205,10 +209,10 @@ async def _generate(
         method = anchor.prompt is not None and anchor.prompt.class_name is not None
         summary = _summary(generated, module_path, scores, results, not_run, method=method)
         progress.stage("apply")
-        await apply_generated(server, request.uri, _title(request, anchor), anchor, generated)
+        await apply_generated(server, context, _title(request, anchor), anchor, generated)
         if results is not None:
             server.results[request.uri] = results
-            publish_results(server, results.explorer)
+            publish_results(server.protocol, results.explorer)
         outcome.update(applied=True, message=summary, testsRun=results is not None)
         server.show(summary, types.MessageType.Info)
 
@@ -242,6 +246,7 @@ async def _settings(options: ServerOptions, folder: Path | None):
 
 async def _run_pipeline(
     server: CodegenLanguageServer,
+    context: RequestContext,
     request: GenerationRequest,
     anchor: Anchor,
     settings,
@@ -256,7 +261,7 @@ async def _run_pipeline(
     of the kept run or None).
     """
     loop = asyncio.get_running_loop()
-    folder = server.folder_of(request.uri)
+    folder = context.folder
     test_uris: dict[str, str] = {}  # test file text -> its URI, for the results of the run kept
 
     def on_stage(name: str) -> None:
@@ -267,7 +272,7 @@ async def _run_pipeline(
 
     async def now() -> FilesSnapshot:
         return files_snapshot(
-            server, request.uri, "The file was closed while the model worked; nothing was changed."
+            context, "The file was closed while the model worked; nothing was changed."
         )
 
     async def compose(code: str, runner: str, tests: str):
@@ -282,7 +287,7 @@ async def _run_pipeline(
         test_uris[test_change.new_text] = test_change.uri
         return SavedFiles(module_change.new_text, test_change.new_text, current.test_path.stem)
 
-    where = context_fields(server, anchor, files, folder)
+    where = context_fields(context, anchor, files)
 
     async def predict():
         from codegen.generation import Destination, SavedFiles

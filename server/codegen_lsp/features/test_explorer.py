@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pygls.protocol import JsonRPCProtocol
 from pygls.uris import from_fs_path
 
 from codegen.test_files import DeclaredClass, declared_test, read_test_file
 
 if TYPE_CHECKING:  # the server imports this module
-    from ..language_server import CodegenLanguageServer
+    from ..request_context import RequestContext
 
 # Our own protocol additions (the VS Code client mirrors these names).
 TEST_ITEMS = "codegen/testItems"  # request: {uri} -> {testUri, items} | null
@@ -87,20 +88,18 @@ def uri_parameter(params: Any) -> str | None:
     return uri if isinstance(uri, str) else None
 
 
-def items_answer(server: CodegenLanguageServer, uri: str) -> dict[str, Any] | None:
+def items_answer(context: RequestContext) -> dict[str, Any] | None:
     """The answer to codegen/testItems for a module: its test file's URI and items (None if it has
     none)."""
-    if server.module_path(uri) is None or server.is_test_file(uri):
-        return None
-    test_path = server.test_file(uri)
+    test_path = context.test_file()
     if test_path is None:
         return None
-    text, _ = server.text_and_version(test_path)
+    text, _ = context.read(test_path)
     if text is None:
         return None
     return {"testUri": from_fs_path(str(test_path)), "items": explorer_items(text)}
 
 
-def publish_results(server: CodegenLanguageServer, payload: dict[str, Any] | None) -> None:
+def publish_results(protocol: JsonRPCProtocol, payload: dict[str, Any] | None) -> None:
     if payload is not None:
-        server.protocol.notify(TEST_RESULTS, payload)
+        protocol.notify(TEST_RESULTS, payload)

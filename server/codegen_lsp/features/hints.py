@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from lsprotocol import types
 
-from .analysis import DocumentAnalysis
+from ..analysis import DocumentAnalysis
+from ..run_results import ModuleResults, function_text
 from .diagnostics import Units, score_text
-from .run_results import ModuleResults, function_text
 
 
 def lsp_inlay_hints(

@@ -9,9 +9,9 @@ from lsprotocol import types
 
 from codegen.scoring.statement_analysis import is_test_scope
 
-from .analysis import DocumentAnalysis
-from .constants import DIAGNOSTIC_SOURCE
-from .run_results import FunctionResults, ModuleResults, function_text
+from ..analysis import DocumentAnalysis
+from ..constants import DIAGNOSTIC_SOURCE
+from ..run_results import FunctionResults, ModuleResults, function_text
 
 Units = Callable[[str], int]  # length of a string in the client's position units
 Diagnostic = dict[str, Any]  # an LSP Diagnostic as JSON

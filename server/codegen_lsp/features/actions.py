@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from lsprotocol import types
 
-from .constants import (
+from ..constants import (
     ACTION_KIND_FUNCTION,
     ACTION_KIND_MUTANT,
     ACTION_KIND_RUNNER,
@@ -23,8 +23,8 @@ from .constants import (
     KIND_TESTS,
     METHOD_TITLES,
 )
-from .editing.prompts import FunctionAt, function_at, prompt_at
-from .jobs import Job, JobKey, prompt_key, runner_key, tests_key
+from ..editing.prompts import FunctionAt, function_at, prompt_at
+from ..jobs import Job, JobKey, prompt_key, runner_key, tests_key
 
 _ACTION_KINDS = {
     KIND_FUNCTION: ACTION_KIND_FUNCTION,
