@@ -45,16 +45,25 @@ def remove_private_copy():
     now."""
     if os.path.basename(PACKAGE_DIR) != COPY_NAME:
         return  # started from the source tree itself (by hand): leave it
-    for name in os.listdir(PACKAGE_DIR):
-        try:
-            os.unlink(os.path.join(PACKAGE_DIR, name))
-        except OSError:
-            pass
-    for folder in (PACKAGE_DIR, PRIVATE_DIR):
+    bytecode = os.path.join(PACKAGE_DIR, "__pycache__")  # compiled by the parent (pool.py)
+    for folder in (bytecode, PACKAGE_DIR):
+        for name in _listdir(folder):
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError:
+                pass
+    for folder in (bytecode, PACKAGE_DIR, PRIVATE_DIR):
         try:
             os.rmdir(folder)
         except OSError:
             pass
+
+
+def _listdir(folder):
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
 
 
 def main():
