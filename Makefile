@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-boundary lint fix lint-client test-wheel test-vscode test-reports editors test-editors bench install clean
+.PHONY: demo docs test test-fast test-boundary lint fix lint-client test-wheel test-vscode test-reports editors test-editors bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+
+# docs/configuration.md's settings tables, made from codegen/settings.py, the CLI, the server's editor
+# settings and client-vscode/package.json (the fast lane's tests/test_settings_doc.py fails when stale).
+docs: $(STAMP)
+	$(BIN)/python scripts/settings_doc.py
 
 # What ruff can fix by itself: its safe fixes, then the formatter. What is left, `make lint` shows.
 fix: $(STAMP)

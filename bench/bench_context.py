@@ -1,18 +1,16 @@
 """Time choosing the context for a prompt in the middle of a 20,000-line module (the default
 budget), cold and with the statement spans the server keeps, against one ast.parse of it."""
 
-import argparse
 import ast
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 # Runnable from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_quality import generated_module  # noqa: E402
+from bench.options import timed_runs  # noqa: E402
+from bench.timing import median_ms  # noqa: E402
 from codegen.context.conventions import TestSource, conventions_context  # noqa: E402
 from codegen.context.module_context import module_context  # noqa: E402
 from codegen.context.outline import statement_spans, text_spans  # noqa: E402
@@ -35,35 +33,23 @@ def with_prompt(code: str) -> tuple[str, int]:
     return "".join(lines), middle
 
 
-def median_ms(work: Callable[[], object], runs: int) -> float:
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=9, help="timed runs (default 9)")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    count = timed_runs(argv, __doc__, 9)
     code, line = with_prompt(generated_module(LINES)[0])
     spans = statement_spans(code.splitlines(keepends=True))
     prompt = PROMPT.lstrip("# ")
     context = module_context(code, prompt, line, BUDGET, spans=spans)  # warm up
-    kept = median_ms(lambda: module_context(code, prompt, line, BUDGET, spans=spans), args.runs)
+    runs = range(count)
+    kept = median_ms(lambda _: module_context(code, prompt, line, BUDGET, spans=spans), runs)
 
-    def cold_context() -> None:
+    def cold_context(_: int) -> None:
         text_spans.cache_clear()  # the scan is cached per text: cold means scanned again
         module_context(code, prompt, line, BUDGET)
 
-    cold = median_ms(cold_context, args.runs)
-    parse = median_ms(lambda: ast.parse(code), args.runs)
+    cold = median_ms(cold_context, runs)
+    parse = median_ms(lambda _: ast.parse(code), runs)
     fixtures = median_ms(
-        lambda: conventions_context([TestSource("conftest.py", CONFTEST)], BUDGET), args.runs
+        lambda _: conventions_context([TestSource("conftest.py", CONFTEST)], BUDGET), runs
     )
     summary = context.summary()
     print(
@@ -71,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{summary['tokens']} of {BUDGET} tokens, {len(summary['pieces'])} pieces, "
         f"{summary['left_out']} left out"
     )
-    print(f"median over {args.runs} runs:")
+    print(f"median over {count} runs:")
     print(f"  with the server's kept statement spans {kept:7.1f} ms  ({kept / parse:.2f} x parse)")
     print(f"  cold (line scan included)              {cold:7.1f} ms  ({cold / parse:.2f} x parse)")
     print(f"  one ast.parse of the module            {parse:7.1f} ms")

@@ -16,7 +16,6 @@ are medians of --runs runs.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -31,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.options import benchmark_parser, prepare_tracing  # noqa: E402
 from tests.loopback_model import MOVING_AVERAGE, RUNNER, TESTS, LoopbackModel  # noqa: E402
 
 DATASET = ROOT / "examples" / "prompts.jsonl"
@@ -133,14 +133,11 @@ def _children_cpu() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=3)
+    parser = benchmark_parser(__doc__)
+    parser.set_defaults(runs=3)
     parser.add_argument("--prompts", type=int, default=30)
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--latency", type=float, default=0.5)
-    parser.add_argument("--tracing", choices=["off", "local"], default="off")
     parser.add_argument(
         "--repeats",
         type=int,
@@ -148,7 +145,7 @@ def main() -> None:
         help="runs per test in the sandbox (default 3, as the setting)",
     )
     args = parser.parse_args()
-    os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
+    prepare_tracing(args.tracing)
 
     waves = math.ceil(args.prompts / args.parallel)
     sandbox = sandboxed_run_seconds(5, args.repeats)

@@ -15,7 +15,6 @@ this 2-core machine.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -29,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.options import benchmark_parser, prepare_tracing  # noqa: E402
 from codegen.humaneval.problems import Problem  # noqa: E402
 from tests.humaneval_model import HumanEvalModel, canonical  # noqa: E402
 
@@ -96,15 +96,12 @@ def eval_once(model: HumanEvalModel, limit: int, parallel: int, tracing: str, ho
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=1)
+    parser = benchmark_parser(__doc__)
+    parser.set_defaults(runs=1)
     parser.add_argument("--limit", type=int, default=164)
     parser.add_argument("--parallel", type=int, default=4)
-    parser.add_argument("--tracing", choices=["off", "local"], default="off")
     args = parser.parse_args()
-    os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
+    prepare_tracing(args.tracing)
     print(
         f"codegen eval --dataset humaneval --limit {args.limit} --parallel {args.parallel}, "
         f"tracing {args.tracing}, instant model, mutation on; {os.cpu_count()} CPUs, "

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_lsp import OURS, WARM_UP_DONE, WARM_UP_SKIPPED, module_text, percentile, server_env  # noqa: E402
 from bench.lsp_client import StdioClient  # noqa: E402
+from bench.timing import median_ms  # noqa: E402
 from codegen.scoring import quality  # noqa: E402
 
 NO_DEBOUNCE = {"codegen": {"diagnosticsDelayMs": 0}}
@@ -76,16 +77,13 @@ def sized(lines: int) -> str:
 
 def whole_file_ms(text: str, runs: int, first: int = 0) -> float:
     """The baseline: re-parse and re-score the whole text, as before per-statement analysis."""
-    timings = []
-    for run in range(first, first + runs):
-        edited = text.replace(
-            "result = []", f"result = [{run}]", 1
-        )  # a new text: results are cached per text
-        started = time.perf_counter()
-        quality.seed_scores(edited, "")
-        quality.findings(edited)
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+    # A new text per run: results are cached per text.
+    edits = (
+        text.replace("result = []", f"result = [{run}]", 1) for run in range(first, first + runs)
+    )
+    return median_ms(
+        lambda edited: (quality.seed_scores(edited, ""), quality.findings(edited)), edits
+    )
 
 
 class Session:

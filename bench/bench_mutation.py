@@ -96,8 +96,11 @@ def time_ours(case: Case) -> tuple[float, MutationReport]:
 def time_naive(case: Case, report: MutationReport) -> float:
     tests = case.tests.read_text()
     ran = [m for m in report.mutants if m.status not in ("equivalent", "error") or m.tests_run]
+    original = case.module.read_text()
+    lines = original.splitlines(keepends=True)
+    sources = [original] + [m.change.module_source(lines) for m in ran if m.change is not None]
     started = time.perf_counter()
-    for source in [case.module.read_text()] + [mutant.source for mutant in ran]:
+    for source in sources:
         run_tests(
             source,
             tests,

@@ -1,16 +1,15 @@
 """Time seed_scores + findings on generated 2,000- and 20,000-line modules (linear growth?)."""
 
-import argparse
 import ast
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 # Runnable from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.options import timed_runs  # noqa: E402
+from bench.timing import median_ms  # noqa: E402
 from codegen.scoring.quality import findings, seed_scores  # noqa: E402
 
 SIZES = (2_000, 20_000)
@@ -84,35 +83,28 @@ def parse_only(code: str, tests: str) -> None:
     ast.parse(tests)
 
 
-def median_ms(work: Callable[[str, str], None], code: str, tests: str, runs: int) -> float:
+def keystroke_median_ms(
+    work: Callable[[str, str], None], code: str, tests: str, runs: int
+) -> float:
     """Median wall time of work(code, tests), each run on a fresh text as after a keystroke."""
-    timings = []
-    for run in range(runs):
-        # A new text per run: results are cached per text, and each keystroke makes a new one.
-        edited_code, edited_tests = f"{code}\n# edit {run}\n", f"{tests}\n# edit {run}\n"
-        start = time.perf_counter()
-        work(edited_code, edited_tests)
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
+    # A new text per run: results are cached per text, and each keystroke makes a new one.
+    edits = ((f"{code}\n# edit {run}\n", f"{tests}\n# edit {run}\n") for run in range(runs))
+    return median_ms(lambda texts: work(*texts), edits)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7, help="timed runs per size (default 7)")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    runs = timed_runs(argv, __doc__, 7, " per size")
     medians: dict[int, float] = {}
     parse_medians: dict[int, float] = {}
     for size in SIZES:
         code, tests = generated_module(size)
         code_lines, test_lines = code.count("\n") + 1, tests.count("\n") + 1
-        median_ms(score_and_lint, code, tests, 1)  # warm up
-        medians[size] = median_ms(score_and_lint, code, tests, args.runs)
-        parse_medians[size] = median_ms(parse_only, code, tests, args.runs)
+        keystroke_median_ms(score_and_lint, code, tests, 1)  # warm up
+        medians[size] = keystroke_median_ms(score_and_lint, code, tests, runs)
+        parse_medians[size] = keystroke_median_ms(parse_only, code, tests, runs)
         print(
             f"{code_lines:>6} code lines + {test_lines:>5} test lines: "
-            f"seed_scores + findings median {medians[size]:6.1f} ms over {args.runs} runs "
+            f"seed_scores + findings median {medians[size]:6.1f} ms over {runs} runs "
             f"({medians[size] * 2_000 / code_lines:4.1f} ms per 2,000 lines); "
             f"ast.parse alone {parse_medians[size]:6.1f} ms"
         )

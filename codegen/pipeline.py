@@ -16,6 +16,7 @@ from .context import where
 from .context.budget import Context
 from .errors import GeneratedCodeError, ModelCallError, ModelReplyError, ReplayMiss
 from .execution.frameworks import Framework, check_runnable, resolve_framework
+from .execution.results import TestRunResult
 from .finishing import CodeFormatter, finish_part
 from .generation import PARTS, Destination, GenerationResult, MethodOf, SavedFiles, join_module
 from .model import prompts
@@ -327,8 +328,10 @@ class CodeGenerationPipeline(weave.Model):
         module_name: str,
         test_module_name: str | None,
         functions: list[str],
+        clean: TestRunResult | None = None,
     ) -> MutationReport:
-        """How many mutants of `functions` the tests kill, in the sandbox (the mutation engine)."""
+        """How many mutants of `functions` the tests kill, in the sandbox (the mutation engine);
+        `clean`: the run of these very files just made, which stands for the clean run."""
         arguments = self._run_settings(module_name, test_module_name)
         started = time.perf_counter()
         try:
@@ -338,6 +341,7 @@ class CodeGenerationPipeline(weave.Model):
                 functions=functions,
                 module_source=module_code,
                 test_source=tests,
+                clean=clean,
                 **{k: v for k, v in arguments.items() if k != "module_name"},
             )
         finally:
@@ -377,11 +381,16 @@ class CodeGenerationPipeline(weave.Model):
         """The kept tests' mutation report and, under `steer`, the steer round's outcome and the
         tests with the kept new ones appended. Returns (report dict, steer dict or None, tests)."""
         assert self._last_run is not None
-        files, _ = self._last_run
+        files, clean = self._last_run
         functions = mutated_functions(code, files.module_code, method_of)
         self._stage("mutation")
         report = await self.measure_mutation(
-            files.module_code, files.test_code, module_name, files.test_module_name, functions
+            files.module_code,
+            files.test_code,
+            module_name,
+            files.test_module_name,
+            functions,
+            clean,
         )
         survivors = [mutant for mutant in report.mutants if mutant.status == "survived"]
         if self._client.settings.mutation != "steer" or not survivors:
@@ -401,10 +410,15 @@ class CodeGenerationPipeline(weave.Model):
         tests = append_tests(tests, verdicts.kept_source)
         self._stage("run")
         self._last_run = await self._run_saved(code, runner, tests, module_name)
-        files, _ = self._last_run
+        files, clean = self._last_run
         self._stage("mutation")
         after = await self.measure_mutation(
-            files.module_code, files.test_code, module_name, files.test_module_name, functions
+            files.module_code,
+            files.test_code,
+            module_name,
+            files.test_module_name,
+            functions,
+            clean,
         )
         steer["after"] = after.score
         return after.as_dict(), steer, tests
@@ -449,10 +463,15 @@ class CodeGenerationPipeline(weave.Model):
             )
         self._stage("run")
         self._last_run = await self._run_kept(files, verdicts.kept_source, module_name)
-        saved, _ = self._last_run
+        saved, clean = self._last_run
         self._stage("mutation")
         after = await self.measure_mutation(
-            saved.module_code, saved.test_code, module_name, saved.test_module_name, [function]
+            saved.module_code,
+            saved.test_code,
+            module_name,
+            saved.test_module_name,
+            [function],
+            clean,
         )
         steer = {"before": report.score, "after": after.score, "problem": None}
         steer |= {"kept": len(verdicts.kept), "dropped": len(verdicts.dropped)}

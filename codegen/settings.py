@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from .errors import ConfigurationError
+from .field_checks import check_model_fields
 
 TracingMode = Literal["auto", "local", "wandb", "off"]
 # auto: json_schema first, stepping down json_object (+schema) -> json_object -> text on a
@@ -274,22 +275,5 @@ def _distrust_env_file(
 def check_fields(
     values: Mapping[str, Any], *, strict: bool = True
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Each value checked against its `Settings` field alone: (the valid ones, field -> why each
-    other is not).
-
-    For callers that keep what is valid and report the rest (the editor's settings), rather than
-    refuse all. Strict: these values arrive typed (JSON), so "yes" is not a boolean as it would be
-    in the environment.
-    """
-    probe = Settings.model_construct()
-    valid: dict[str, Any] = {}
-    rejected: dict[str, str] = {}
-    for name, value in values.items():
-        try:
-            # the field's own type, bounds and validators, as `validate_assignment` runs them
-            Settings.__pydantic_validator__.validate_assignment(probe, name, value, strict=strict)
-        except ValidationError as error:
-            rejected[name] = "; ".join(e["msg"] for e in error.errors())
-        else:
-            valid[name] = getattr(probe, name)
-    return valid, rejected
+    """Each value checked against its `Settings` field alone (`check_model_fields`)."""
+    return check_model_fields(values, Settings, strict=strict)

@@ -44,26 +44,31 @@ if __name__ == "__main__":
     main()
 '''
 
-TESTS = """import unittest
-
-from your_module import moving_average
-
-
-class TestMovingAverage(unittest.TestCase):
-    def test_window_of_two_averages_neighbours(self):
+# The default answer's three test methods, which test files built with `unittest_file` pick from.
+NEIGHBOURS_TEST = """    def test_window_of_two_averages_neighbours(self):
         self.assertEqual(moving_average([1.0, 2.0, 3.0, 4.0], 2), [1.5, 2.5, 3.5])
-
-    def test_window_larger_than_series_gives_empty_list(self):
+"""
+SHORT_SERIES_TEST = """    def test_window_larger_than_series_gives_empty_list(self):
         self.assertEqual(moving_average([1.0], 3), [])
-
-    def test_non_positive_window_is_rejected(self):
+"""
+NON_POSITIVE_TEST = """    def test_non_positive_window_is_rejected(self):
         with self.assertRaises(ValueError):
             moving_average([1.0, 2.0], 0)
-
-
-if __name__ == "__main__":
-    unittest.main()
 """
+
+
+def unittest_file(*methods: str, module: str = "your_module") -> str:
+    """A unittest file whose TestMovingAverage has `methods`, importing moving_average from
+    `module`."""
+    return (
+        f"import unittest\n\nfrom {module} import moving_average\n\n\n"
+        "class TestMovingAverage(unittest.TestCase):\n"
+        + "\n".join(methods)
+        + '\n\nif __name__ == "__main__":\n    unittest.main()\n'
+    )
+
+
+TESTS = unittest_file(NEIGHBOURS_TEST, SHORT_SERIES_TEST, NON_POSITIVE_TEST)
 
 PYTEST_TESTS = """import pytest
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from codegen.execution.sandbox import Sandbox
 from codegen.generation import Destination, SavedFiles
 from codegen.session import GenerationSession
 from codegen.settings import load_settings
@@ -36,12 +37,21 @@ def big_module(lines: int) -> str:
 
 class Handed:
     """The sizes of the texts handed to Python's compiler (every parse: ast.parse, the formatters'
-    own) and to the three formatters, while it is installed."""
+    own) and to the three formatters, and the sandboxed runs (each imports the whole module in
+    its child), while it is installed."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
         self.parsed: list[int] = []
         self.formatted: list[int] = []
+        self.sandboxes: list[str] = []
         compile_ = builtins.compile
+        enter = Sandbox.__enter__
+
+        def counted_enter(sandbox: Sandbox) -> Sandbox:
+            self.sandboxes.append(sandbox.spec.module_name)
+            return enter(sandbox)
+
+        monkeypatch.setattr(Sandbox, "__enter__", counted_enter)
 
         def counted_compile(source, *arguments, **keywords):
             if isinstance(source, (str, bytes)):
@@ -122,3 +132,8 @@ def test_a_generation_into_a_20000_line_module_parses_it_once(model, tmp_path, m
     whole = [size for size in handed.parsed if size >= len(text)]
     assert len(whole) <= 1, f"the module was parsed {len(whole)} times: {whole}"
     assert max(handed.formatted) <= generated, handed.formatted
+    # The sandbox imports the module once to run the tests and once for the mutants: the mutation
+    # run's clean run is the test run the generation just made (the module's own parse in each
+    # child costs seconds at 200,000 lines).
+    assert output["mutation"]["total"] > 0, output["mutation"]
+    assert len(handed.sandboxes) == 2, handed.sandboxes

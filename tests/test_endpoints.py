@@ -10,10 +10,9 @@ from functools import partial
 import pytest
 
 from codegen.model.structured_output import MAX_CODE_BYTES
-from codegen.session import traced_session
-from codegen.settings import load_settings
-from tests.helpers.cli import PROMPT, files_in
+from tests.helpers.cli import files_in
 from tests.helpers.cli import generate as generate_with
+from tests.helpers.session import generate_twice, untraced_settings
 from tests.loopback_model import MOVING_AVERAGE, PROFILES, Profile, Rejection, Reply, request_shape
 
 generate = partial(generate_with, module="ma", max_retries=2)
@@ -62,17 +61,7 @@ def test_the_mode_is_remembered_for_the_session(model):
     # A language server keeps one session per configuration: the endpoint is probed once, not per
     # generation.
     model.profile = PROFILES["llama-cpp-python"]
-    settings = load_settings(
-        {"base_url": model.base_url, "tracing": "off", "run_tests": False}, environ={}
-    )
-
-    async def two_generations() -> None:
-        async with traced_session(settings) as session:
-            await session.generate(PROMPT, module_name="ma")
-            model.requests.clear()
-            await session.generate(PROMPT, module_name="ma")
-
-    asyncio.run(two_generations())
+    asyncio.run(generate_twice(untraced_settings(model), model))
     assert shapes(model) == ["json_object+schema"] * 3
 
 
@@ -148,39 +137,30 @@ def test_a_rejection_answered_with_an_html_error_page_names_it(model, tmp_path, 
     assert len(model.requests) == 1 and files_in(tmp_path) == []
 
 
-@pytest.mark.parametrize(
-    "setting, mode",
-    [("json_schema", "json_schema"), ("json_object", "json_object+schema"), ("text", "text")],
-)
-def test_valid_json_of_the_wrong_shape_fails_in_every_mode(model, tmp_path, capsys, setting, mode):
-    model.profile = PROFILES["ollama"]
-    model.enqueue(Reply(content=json.dumps({"answer": MOVING_AVERAGE}), kind="GeneratedCode"))
-    assert generate(model, tmp_path, "--structured-output", setting) == 1
-    err = capsys.readouterr().err
-    assert (
-        f"function: The model's reply ({mode} mode) is not a valid GeneratedCode (Field required)"
-        in err
-    )
-    assert len(model.requests) == 1 and files_in(tmp_path) == []
+WRONG_SHAPE = json.dumps({"answer": MOVING_AVERAGE})
+IN_PROSE = "Sure! " + json.dumps({"code": MOVING_AVERAGE}) + " Enjoy."
 
 
 @pytest.mark.parametrize(
-    "setting, mode", [("json_schema", "json_schema"), ("json_object", "json_object+schema")]
-)
-def test_json_wrapped_in_prose_fails_in_the_json_modes(model, tmp_path, capsys, setting, mode):
+    "content, setting, mode, why",
+    [
+        (WRONG_SHAPE, "json_schema", "json_schema", "Field required)"),
+        (WRONG_SHAPE, "json_object", "json_object+schema", "Field required)"),
+        (WRONG_SHAPE, "text", "text", "Field required)"),
+        (IN_PROSE, "json_schema", "json_schema", "Invalid JSON"),
+        (IN_PROSE, "json_object", "json_object+schema", "Invalid JSON"),
+    ],
+    ids=["wrong-shape-json_schema", "wrong-shape-json_object", "wrong-shape-text",
+         "in-prose-json_schema", "in-prose-json_object"],
+)  # fmt: skip
+def test_valid_json_of_the_wrong_shape_or_json_in_prose_fails_with_the_mode_and_why(
+    model, tmp_path, capsys, content, setting, mode, why
+):
     model.profile = PROFILES["ollama"]
-    model.enqueue(
-        Reply(
-            content="Sure! " + json.dumps({"code": MOVING_AVERAGE}) + " Enjoy.",
-            kind="GeneratedCode",
-        )
-    )
+    model.enqueue(Reply(content=content, kind="GeneratedCode"))
     assert generate(model, tmp_path, "--structured-output", setting) == 1
     err = capsys.readouterr().err
-    assert (
-        f"function: The model's reply ({mode} mode) is not a valid GeneratedCode (Invalid JSON"
-        in err
-    )
+    assert f"function: The model's reply ({mode} mode) is not a valid GeneratedCode ({why}" in err
     assert len(model.requests) == 1 and files_in(tmp_path) == []
 
 

@@ -4,7 +4,6 @@ parallelism."""
 from __future__ import annotations
 
 import json
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,8 @@ from typing import Any
 import pytest
 
 from codegen.cli import main
+from tests.helpers.cli import evaluate
+from tests.helpers.ports import closed_port_url
 from tests.loopback_model import LoopbackModel, request_kind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,21 +62,6 @@ def prompt_model():
 def write_jsonl(path: Path, prompts: list[str]) -> Path:
     path.write_text("".join(json.dumps({"prompt": p, "category": "test"}) + "\n" for p in prompts))
     return path
-
-
-def evaluate(model, dataset: Path | None, *extra: str) -> int:
-    args = ["eval", "--tracing", "off", "--max-retries", "0", "--timeout", "5", *extra]
-    if model is not None:
-        args += ["--base-url", model.base_url]
-    if dataset is not None:
-        args += ["--dataset", str(dataset)]
-    return main(args)
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
 
 
 def test_small_dataset_prints_the_table_and_writes_the_report(model, tmp_path, capsys):

@@ -6,42 +6,35 @@ from __future__ import annotations
 from codegen.context.outline import module_names
 from codegen.shaping.existing import without_existing
 
-MODULE = """import numpy as np
-from math import hypot as length
-from dataclasses import dataclass
-
-
-@dataclass
+# Point and distance as the module has them, the distance computed with `hypot` by that name.
+POINT_AND_DISTANCE = """@dataclass
 class Point:
     x: float
     y: float
 
 
 def distance(p: Point, q: Point) -> float:
-    return length(p.x - q.x, p.y - q.y)
+    return {hypot}(p.x - q.x, p.y - q.y)
 """
 
-REPLY = '''import itertools
-import numpy
-from math import hypot
-from dataclasses import dataclass, field
+MODULE = (
+    "import numpy as np\nfrom math import hypot as length\nfrom dataclasses import dataclass\n\n\n"
+    + POINT_AND_DISTANCE.format(hypot="length")
+)
 
-
-@dataclass
-class Point:
-    x: float
-    y: float
-
-
-def distance(p: Point, q: Point) -> float:
-    return hypot(p.x - q.x, p.y - q.y)
-
+# The reply defines Point and distance again and imports numpy and hypot under their own names.
+REPLY = (
+    "import itertools\nimport numpy\nfrom math import hypot\n"
+    "from dataclasses import dataclass, field\n\n\n"
+    + POINT_AND_DISTANCE.format(hypot="hypot")
+    + '''
 
 def spread(points: list[Point]) -> float:
     """The largest distance between two of `points`."""
     pairs = itertools.combinations(points, 2)
     return float(numpy.max([distance(a, b) for a, b in pairs] + [hypot(0, 0)]))
 '''
+)
 
 
 def test_definitions_and_imports_the_module_has_are_left_out_and_aliases_used():

@@ -10,7 +10,14 @@ import pytest
 
 from codegen.cli import main
 from tests.helpers.cli import PROMPT, files_in, generate
-from tests.loopback_model import MOVING_AVERAGE, Reply
+from tests.helpers.ports import closed_port_url
+from tests.loopback_model import (
+    MOVING_AVERAGE,
+    NEIGHBOURS_TEST,
+    SHORT_SERIES_TEST,
+    Reply,
+    unittest_file,
+)
 
 
 def test_writes_module_and_tests_that_pass(model, tmp_path, capsys):
@@ -145,28 +152,10 @@ def test_no_key_and_no_base_url_says_how_to_configure(tmp_path, monkeypatch):
 
 
 def test_unreachable_base_url(tmp_path, capsys):
-    import socket
-
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    code = main(
-        [
-            "generate",
-            PROMPT,
-            "--out",
-            str(tmp_path),
-            "--base-url",
-            f"http://127.0.0.1:{port}/v1",
-            "--tracing",
-            "off",
-            "--max-retries",
-            "0",
-        ]
-    )
-    assert code == 1
+    url = closed_port_url()
+    assert generate(url, tmp_path, max_retries=0, timeout=None) == 1
     err = capsys.readouterr().err
-    assert f"Cannot reach http://127.0.0.1:{port}/v1" in err and "OPENAI_BASE_URL" in err
+    assert f"Cannot reach {url}" in err and "OPENAI_BASE_URL" in err
     assert files_in(tmp_path) == []
 
 
@@ -178,18 +167,8 @@ def test_dotenv_in_current_directory_is_read(model, tmp_path, monkeypatch):
     assert {r["model"] for r in model.requests} == {"from-dotenv"}
 
 
-WRONG_EXPECTATION_TESTS = """import unittest
-
-from your_module import moving_average
-
-
-class TestMovingAverage(unittest.TestCase):
-    def test_window_of_two_averages_neighbours(self):
-        self.assertEqual(moving_average([1.0, 2.0, 3.0, 4.0], 2), [1.5, 2.5, 9.9])
-
-    def test_window_larger_than_series_gives_empty_list(self):
-        self.assertEqual(moving_average([1.0], 3), [])
-"""
+# The default tests' first two, the first expecting 9.9 where the right answer is 3.5.
+WRONG_EXPECTATION_TESTS = unittest_file(NEIGHBOURS_TEST.replace("3.5]", "9.9]"), SHORT_SERIES_TEST)
 
 
 def test_failing_tests_are_repaired_once_and_the_run_is_reported(model, tmp_path, capsys):

@@ -19,6 +19,7 @@ from codegen.scoring.humaneval_scorers import (
     MutationScoreScorer,
     TestsValidScorer,
 )
+from tests.helpers.cli import evaluate
 from tests.humaneval_model import HumanEvalModel, canonical
 from tests.loopback_model import LoopbackModel
 
@@ -125,22 +126,7 @@ def _check_body(p: Problem) -> str:
 
 def test_eval_limit_10_json_gives_every_key_and_no_hidden_test_reaches_the_model(capsys):
     with HumanEvalModel(solution=_half_wrong) as model:
-        code = main(
-            [
-                "eval",
-                "--dataset",
-                "humaneval",
-                "--limit",
-                "10",
-                "--json",
-                "--tracing",
-                "off",
-                "--max-retries",
-                "0",
-                "--base-url",
-                model.base_url,
-            ]
-        )
+        code = evaluate(model, "humaneval", "--limit", "10", "--json")
     report = json.loads(capsys.readouterr().out)
     assert code == 0
     rows = report["rows"]
@@ -199,23 +185,7 @@ class SilentModel(LoopbackModel):
 def test_a_model_that_answers_nothing_fails_each_row_with_its_reason(tmp_path, capsys):
     report_path = tmp_path / "report.json"
     with SilentModel() as model:
-        code = main(
-            [
-                "eval",
-                "--dataset",
-                "humaneval",
-                "--tasks",
-                "0,1,2",
-                "--tracing",
-                "off",
-                "--max-retries",
-                "0",
-                "--base-url",
-                model.base_url,
-                "--report",
-                str(report_path),
-            ]
-        )
+        code = evaluate(model, "humaneval", "--tasks", "0,1,2", "--report", str(report_path))
     assert code == 1  # every row failed: the evaluation measured nothing, and says so
     report = json.loads(report_path.read_text())
     assert [row["status"] for row in report["rows"]] == ["failed"] * 3
@@ -231,22 +201,7 @@ def test_a_row_whose_model_writes_no_function_fails_and_the_others_go_on(capsys)
         return "x = 1\n" if p.task_id == "HumanEval/1" else canonical(p)
 
     with HumanEvalModel(solution=nothing_for_task_1) as model:
-        code = main(
-            [
-                "eval",
-                "--dataset",
-                "humaneval",
-                "--tasks",
-                "0,1,2",
-                "--json",
-                "--tracing",
-                "off",
-                "--max-retries",
-                "0",
-                "--base-url",
-                model.base_url,
-            ]
-        )
+        code = evaluate(model, "humaneval", "--tasks", "0,1,2", "--json")
     report = json.loads(capsys.readouterr().out)
     assert code == 0
     by_task = {row["task_id"]: row for row in report["rows"]}
@@ -261,10 +216,9 @@ def test_a_row_whose_model_writes_no_function_fails_and_the_others_go_on(capsys)
 def test_html_report_has_a_row_per_task_with_its_verdicts_and_its_trace(tmp_path, capsys):
     html_path, report_path = tmp_path / "report.html", tmp_path / "report.json"
     with HumanEvalModel(solution=_half_wrong) as model:
-        code = main(
-            ["eval", "--dataset", "humaneval", "--tasks", "HumanEval/2,HumanEval/3",
-             "--tracing", "local", "--max-retries", "0", "--base-url", model.base_url,
-             "--report", str(report_path), "--html", str(html_path)]
+        code = evaluate(
+            model, "humaneval", "--tasks", "HumanEval/2,HumanEval/3", "--tracing", "local",
+            "--report", str(report_path), "--html", str(html_path),
         )  # fmt: skip
     assert code == 0
     page = html_path.read_text()

@@ -12,9 +12,9 @@ from functools import partial
 import pytest
 
 from codegen.session import traced_session
-from codegen.settings import load_settings
 from tests.helpers.cli import PROMPT
 from tests.helpers.cli import generate as generate_with
+from tests.helpers.session import generate_twice, untraced_settings
 from tests.loopback_model import PROFILES, Profile, Reply
 
 IGNORED = "ignores the temperature setting"
@@ -48,15 +48,10 @@ def test_the_token_limit_name_is_remembered_for_the_session_and_not_for_another_
     # A language server keeps one session per configuration: the reasoning model is probed once.
     # Another configuration (an ordinary endpoint) starts again from max_tokens.
     model.profile = PROFILES["openai-reasoning"]
-    reasoning = load_settings(
-        {"base_url": model.base_url, "tracing": "off", "run_tests": False}, environ={}
-    )
+    reasoning = untraced_settings(model)
 
     async def generations() -> None:
-        async with traced_session(reasoning) as session:
-            await session.generate(PROMPT, module_name="ma")
-            model.requests.clear()
-            await session.generate(PROMPT, module_name="ma")
+        await generate_twice(reasoning, model)
         assert sampling(model) == [{"max_completion_tokens": 4096}] * 3
         model.requests.clear()
         model.profile = PROFILES["openai"]

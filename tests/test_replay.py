@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from codegen.cli import main
 from codegen.shaping.naming import module_name_for
+from tests.helpers.cli import generate
+from tests.helpers.ports import closed_port_url
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLAY = ROOT / "codegen" / "demo" / "replay"
 
 
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+def replay(endpoint: str | None, out: Path, prompt: str) -> int:
+    """Exit code of `codegen generate PROMPT --replay REPLAY --out OUT`, naming `endpoint`."""
+    return generate(
+        endpoint, out, "--replay", str(REPLAY), prompt=prompt, max_retries=None, timeout=None
+    )
 
 
 def test_demo_prompts_replay_offline_and_their_tests_pass(tmp_path, capsys):
@@ -26,23 +28,7 @@ def test_demo_prompts_replay_offline_and_their_tests_pass(tmp_path, capsys):
     assert len(prompts) == 3
     for prompt in prompts:
         # A closed base URL proves replay never touches the network.
-        assert (
-            main(
-                [
-                    "generate",
-                    prompt,
-                    "--replay",
-                    str(REPLAY),
-                    "--out",
-                    str(tmp_path),
-                    "--tracing",
-                    "off",
-                    "--base-url",
-                    closed_port_url(),
-                ]
-            )
-            == 0
-        ), capsys.readouterr().err
+        assert replay(closed_port_url(), tmp_path, prompt) == 0, capsys.readouterr().err
         assert (tmp_path / f"test_{module_name_for(prompt)}.py").is_file()
     run = subprocess.run(
         [sys.executable, "-m", "unittest"], cwd=tmp_path, capture_output=True, text=True
@@ -67,21 +53,7 @@ def test_recorded_answers_replay_identically(model, tmp_path):
 
 
 def test_replay_miss_names_the_prompt_and_writes_nothing(tmp_path, capsys):
-    assert (
-        main(
-            [
-                "generate",
-                "reverse a linked list",
-                "--replay",
-                str(REPLAY),
-                "--out",
-                str(tmp_path),
-                "--tracing",
-                "off",
-            ]
-        )
-        == 1
-    )
+    assert replay(None, tmp_path, "reverse a linked list") == 1
     err = capsys.readouterr().err
     assert "No recorded answer" in err and "'reverse a linked list'" in err and "--record" in err
     assert list(tmp_path.iterdir()) == []

@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 from codegen import execution
-from tests import test_sandbox_hostile as hostile
+from tests.helpers import sandbox_attacks
 
 # The hostile tests' fixtures: a project with a HOME and TMPDIR of its own, and this machine's
 # isolation
-scene = hostile.scene
-isolation = hostile.isolation
+scene = sandbox_attacks.scene
+isolation = sandbox_attacks.isolation
 
 
 def test_a_datagram_socketpair_cannot_send_to_a_unix_socket_outside_the_run(
@@ -26,10 +26,9 @@ def test_a_datagram_socketpair_cannot_send_to_a_unix_socket_outside_the_run(
     listener.bind(str(path))
     listener.setblocking(False)
     try:
-        run = hostile.hostile_run(
+        run = sandbox_attacks.probe(
             scene,
-            hostile.PROBE_HEADER
-            + f"""
+            f"""
     import socket
 
 
@@ -55,9 +54,9 @@ def test_a_datagram_socketpair_cannot_send_to_a_unix_socket_outside_the_run(
     finally:
         listener.close()
     assert received == []
-    if not hostile.confined(run, isolation, "seccomp"):
+    if not sandbox_attacks.confined(run, isolation, "seccomp"):
         return
-    results = hostile.outcomes(run)
+    results = sandbox_attacks.outcomes(run)
     assert results.pop("TestJournal.test_stream_socketpair_still_works") == ("passed", "")
     assert results == {
         "TestJournal.test_sendto": ("failed", "AssertionError: blocked: PermissionError")

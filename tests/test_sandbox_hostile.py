@@ -8,128 +8,38 @@ asserts the isolation level the run reported instead of the attack's outcome.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from codegen import execution
+from tests.helpers import sandbox_attacks
+from tests.helpers.sandbox_attacks import (
+    MODULE,
+    SECRET,
+    SECRET_EXPRESSION,
+    Listener,
+    RecordingListener,
+    assert_none_left,
+    confined,
+    outcomes,
+    probe,
+)
 
-SECRET = "sk-hostile-test-secret-0123456789"
-MODULE = "def add(a, b):\n    return a - b  # wrong on purpose\n"
-TIMEOUT = 60
-# The probes name the secret without spelling it, so a traceback quoting their source does not leak
-# it.
-SECRET_EXPRESSION = f'("{SECRET[:9]}" + "{SECRET[9:]}")'
-
-
-@pytest.fixture(scope="module")
-def isolation() -> execution.Isolation:
-    import asyncio
-
-    return asyncio.run(execution.probe_isolation())
-
-
-@pytest.fixture
-def scene(tmp_path: Path):
-    """A project with a module, a .env and a file to keep; a HOME with an SSH key; a private
-    TMPDIR."""
-    project, home, tmp = tmp_path / "project", tmp_path / "home", tmp_path / "tmp"
-    for folder in (project, home / ".ssh", tmp):
-        folder.mkdir(parents=True)
-    (project / "victim.py").write_text(MODULE)
-    (project / ".env").write_text(f"OPENAI_API_KEY={SECRET}-dotenv\n")
-    (project / "keep.txt").write_text("keep me\n")
-    (home / ".ssh" / "id_rsa").write_text(f"-----BEGIN KEY----- {SECRET}-ssh\n")
-    return {"project": project, "home": home, "tmp": tmp}
-
-
-def hostile_run(scene: dict, body: str, *extra: str) -> dict:
-    """Write `body` as test_victim.py, run `codegen score --run --json` on it; return the JSON
-    report."""
-    tests = scene["project"] / "test_victim.py"
-    tests.write_text(textwrap.dedent(body))
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(scene["home"]),
-        "TMPDIR": str(scene["tmp"]),
-        "OPENAI_API_KEY": SECRET,
-        "WANDB_API_KEY": SECRET + "-wandb",
-        "DATABASE_URL": f"postgres://app:{SECRET}@db/app",
-        "GH_PAT": SECRET + "-gh",
-        "CODEGEN_TRACING": "off",
-        "WANDB_ERROR_REPORTING": "false",
-    }
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "codegen",
-            "score",
-            str(scene["project"] / "victim.py"),
-            "--tests",
-            str(tests),
-            "--run",
-            "--repeats",
-            "1",
-            "--json",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=scene["project"],
-        timeout=TIMEOUT,
-    )
-    assert SECRET not in completed.stdout + completed.stderr, "a secret reached the CLI's output"
-    assert completed.returncode == 0, completed.stderr
-    report = json.loads(completed.stdout)
-    run = report["execution"]
-    assert not list(scene["tmp"].glob("codegen-run-*")), "the run folder was removed"
-    return run
-
-
-def outcomes(run: dict) -> dict[str, tuple[str, str]]:
-    return {test["test_id"]: (test["outcome"], test["message"]) for test in run["tests"]}
-
-
-def confined(run: dict, isolation: execution.Isolation, layer: str) -> bool:
-    """True when the run had `layer`; otherwise assert the run said it lacked it (and, at none,
-    refused)."""
-    assert run["isolation"] == isolation.level
-    if run["isolation"] == "none":
-        assert run["not_run"] and "Tests not run" in run["problem"]
-        return False
-    return layer in isolation.layers
-
-
-PROBE_HEADER = """\
-    import os
-    import unittest
-
-    from victim import add
-
-
-    def attempt(action):
-        try:
-            return "LEAKED: " + repr(action())
-        except Exception as error:
-            return "blocked: " + type(error).__name__
-"""
+# The stage's fixtures: a project with a .env, a HOME with a key, a TMPDIR; the isolation reached.
+scene, isolation = sandbox_attacks.scene, sandbox_attacks.isolation
 
 
 def test_the_parents_environment_and_secret_files_stay_unreadable(scene, isolation):
-    run = hostile_run(
+    run = probe(
         scene,
-        PROBE_HEADER
-        + f"""
+        f"""
     def environ_of_every_process():
         found = []
         for name in os.listdir("/proc"):
@@ -170,10 +80,9 @@ def test_the_parents_environment_and_secret_files_stay_unreadable(scene, isolati
 
 def test_nothing_outside_the_run_folder_is_written_or_deleted(scene, isolation):
     module_before = (scene["project"] / "victim.py").read_text()
-    run = hostile_run(
+    run = probe(
         scene,
-        PROBE_HEADER
-        + f"""
+        f"""
     class TestVandal(unittest.TestCase):
         def test_append_to_the_users_module(self):
             with open({str(scene["project"] / "victim.py")!r}, "a") as stream:
@@ -200,62 +109,13 @@ def test_nothing_outside_the_run_folder_is_written_or_deleted(scene, isolation):
     assert found["TestVandal.test_write_in_the_run_folder_is_fine"][0] == "passed"
 
 
-class RecordingListener:
-    """Sockets served on a thread until `close()`; `received` holds whatever reached them."""
-
-    def __init__(self, *sockets: socket.socket):
-        for listening in sockets:
-            listening.settimeout(0.2)
-        self._sockets = sockets
-        self.received: list[bytes] = []
-        self._stop = False
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        while not self._stop:
-            self._serve_once()
-
-    def _serve_once(self):
-        raise NotImplementedError
-
-    def close(self):
-        self._stop = True
-        self._thread.join()
-        for listening in self._sockets:
-            listening.close()
-
-
-class Listener(RecordingListener):
-    """A TCP and a UDP socket on 127.0.0.1 that record whatever reaches them."""
-
-    def __init__(self):
-        self.tcp = socket.create_server(("127.0.0.1", 0))
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", 0))
-        super().__init__(self.udp, self.tcp)
-
-    def _serve_once(self):
-        try:
-            connection, _ = self.tcp.accept()
-            self.received.append(connection.recv(4096) or b"(connected)")
-            connection.close()
-        except OSError:
-            pass
-        try:
-            self.received.append(self.udp.recvfrom(4096)[0])
-        except OSError:
-            pass
-
-
 def test_no_tcp_or_udp_reaches_a_listener_on_loopback(scene, isolation):
     listener = Listener()
     try:
         tcp_port, udp_port = listener.tcp.getsockname()[1], listener.udp.getsockname()[1]
-        run = hostile_run(
+        run = probe(
             scene,
-            PROBE_HEADER
-            + f"""
+            f"""
     import socket
 
 
@@ -312,10 +172,9 @@ def test_no_unix_socket_outside_the_run_folder_is_reached(scene, isolation):
     path = scene["home"] / "agent.sock"
     listener = UnixListener(path)
     try:
-        run = hostile_run(
+        run = probe(
             scene,
-            PROBE_HEADER
-            + f"""
+            f"""
     import socket
 
 
@@ -348,24 +207,11 @@ def test_no_unix_socket_outside_the_run_folder_is_reached(scene, isolation):
         assert message == "AssertionError: blocked: PermissionError", (name, message)
 
 
-def marked(marker: str) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
-                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX":
-                    pids.append(int(entry.name))
-        except OSError:
-            continue
-    return pids
-
-
 def test_a_setsid_double_forked_grandchild_dies_with_the_run(scene, isolation):
     marker = f"codegen-hostile-grandchild-{os.getpid()}"
-    run = hostile_run(
+    run = probe(
         scene,
-        PROBE_HEADER
-        + f"""
+        f"""
     import subprocess
     import sys
 
@@ -382,13 +228,7 @@ def test_a_setsid_double_forked_grandchild_dies_with_the_run(scene, isolation):
             time.sleep(0.5)
     """,
     )
-    deadline = time.monotonic() + 5
-    while marked(marker) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    leftovers = marked(marker)
-    for pid in leftovers:
-        os.kill(pid, 9)
-    assert leftovers == []
+    assert_none_left(marker)
     assert run["isolation"] == isolation.level
 
 
@@ -466,10 +306,9 @@ def test_forged_results_never_pass(scene, isolation, attack):
             os._exit(0)
 """,
     }
-    run = hostile_run(
+    run = probe(
         scene,
-        PROBE_HEADER
-        + """
+        """
     class TestForge(unittest.TestCase):
         def test_add(self):
 """
@@ -492,10 +331,9 @@ def test_forged_results_never_pass(scene, isolation, attack):
 
 def test_a_run_that_tampers_in_its_second_repeat_passes_in_none(scene, isolation):
     """The first repeat is honest and passes; the second patches unittest: no pass counts."""
-    run = hostile_run(
+    run = probe(
         scene,
-        PROBE_HEADER
-        + """
+        """
     class TestLater(unittest.TestCase):
         def test_add(self):
             marker = "second-repeat"  # in the working folder, which the repeats share
@@ -520,10 +358,9 @@ def test_a_run_that_tampers_in_its_second_repeat_passes_in_none(scene, isolation
 
 
 def test_fifos_symlinks_and_locked_folders_neither_hang_nor_leak(scene, isolation):
-    run = hostile_run(
+    run = probe(
         scene,
-        PROBE_HEADER
-        + """
+        """
     class TestTraps(unittest.TestCase):
         def test_traps(self):
             for name in ("results.jsonl", "run-0.stdout", "run-0.stderr", "coverage.json"):
@@ -544,10 +381,9 @@ def test_fifos_symlinks_and_locked_folders_neither_hang_nor_leak(scene, isolatio
 
 
 def test_a_child_cannot_kill_its_parent(scene, isolation):
-    run = hostile_run(
+    run = probe(
         scene,
-        PROBE_HEADER
-        + """
+        """
     import signal
 
 
@@ -661,10 +497,7 @@ def test_without_namespaces_landlock_alone_still_contains_the_run():
     )
     if not any("scoping" in missing for missing in result.isolation_missing):  # Landlock ABI 6+
         assert found["TestLevel.test_signal_outside"].message.startswith("PermissionError"), found
-    deadline = time.monotonic() + 5
-    while marked(marker) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marked(marker) == []
+    assert_none_left(marker)
 
 
 def test_an_editable_install_makes_the_project_importable_not_its_secrets(tmp_path):

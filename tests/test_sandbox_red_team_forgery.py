@@ -14,15 +14,14 @@ import textwrap
 import pytest
 
 from codegen import execution
-from codegen.execution import _make_spec
+from codegen.execution import _short_run_spec
 from codegen.execution.results import ChildRun
 from codegen.execution.summary import summarize_runs
-from tests import test_sandbox_hostile as hostile
-from tests.test_sandbox_hostile import SECRET, hostile_run, outcomes
+from tests.helpers import sandbox_attacks
+from tests.helpers.sandbox_attacks import SECRET, outcomes, score_run
 
-# The hostile suite's fixtures: a project with a .env, a HOME with a key; the isolation reached.
-scene = hostile.scene
-isolation = hostile.isolation
+# The stage's fixtures: a project with a .env, a HOME with a key; the isolation reached.
+scene, isolation = sandbox_attacks.scene, sandbox_attacks.isolation
 
 WRONG_ADD = "def add(a, b):\n    return a - b  # wrong on purpose\n"
 # A right add and a function no test calls: honest coverage is below 100 %.
@@ -53,7 +52,7 @@ TESTS_OF_ADD = """\
 def run_against(scene: dict, module: str, tests: str, *extra: str) -> dict:
     """`codegen score victim.py --tests test_victim.py --run --json` with this module and tests."""
     (scene["project"] / "victim.py").write_text(textwrap.dedent(module))
-    return hostile_run(scene, tests, *extra)
+    return score_run(scene, tests, *extra)
 
 
 def unittest_file_tearing_down_with(attack: str) -> str:
@@ -364,17 +363,8 @@ LEGACY_MODULE = textwrap.dedent("""\
 
 def summarized(executed: list[int]) -> execution.TestRunResult:
     """What the parent makes of a finished run of TESTS_OF_ADD that reports these lines as run."""
-    spec = _make_spec(
-        module_source=LEGACY_MODULE,
-        test_source=textwrap.dedent(TESTS_OF_ADD),
-        module_name="victim",
-        test_module_name="test_victim",
-        python=None,
-        timeout=10,
-        repeats=1,
-        memory_mb=512,
-        extra_paths=(),
-        allow_unsandboxed=False,
+    spec = _short_run_spec(
+        LEGACY_MODULE, textwrap.dedent(TESTS_OF_ADD), "victim", "test_victim", None
     )
     events = [
         {"event": "runner"},

@@ -19,16 +19,24 @@ import subprocess
 import sys
 import textwrap
 import time
+from typing import NamedTuple
 
 import pytest
 
 from codegen import execution
 from codegen.execution.sandbox import MAX_DISK_MB
-from tests import test_sandbox_hostile as hostile
+from tests.helpers import sandbox_attacks
+from tests.helpers.sandbox_attacks import (
+    MODULE,
+    SECRET,
+    Listener,
+    assert_none_left,
+    outcomes,
+    probe,
+    reached,
+)
 
-SECRET, MODULE, PROBE_HEADER = hostile.SECRET, hostile.MODULE, hostile.PROBE_HEADER
-TIMEOUT = 120
-scene, isolation = hostile.scene, hostile.isolation
+scene, isolation = sandbox_attacks.scene, sandbox_attacks.isolation
 # Starts a command where no user namespace can be made, even by root: the `filesystem` level.
 WITHOUT_USER_NAMESPACES = (
     "unshare",
@@ -50,78 +58,78 @@ def _can_forbid_namespaces() -> bool:
     return started.returncode == 0
 
 
+class Level(NamedTuple):
+    name: str  # the isolation level the run must report
+    prefix: tuple[str, ...]  # what starts the CLI there
+
+
 @pytest.fixture(params=LEVELS)
-def level(request, isolation) -> tuple[str, tuple[str, ...]]:
-    """(the level the run must report, the prefix that starts the CLI there)."""
+def level(request, isolation) -> Level:
     if request.param == "as-is" or isolation.level in ("filesystem", "none"):
-        return isolation.level, ()
+        return Level(isolation.level, ())
     if not _can_forbid_namespaces():
         pytest.fail("cannot turn user namespaces off here: `unshare --user --map-root-user` failed")
-    return "filesystem", WITHOUT_USER_NAMESPACES
+    return Level("filesystem", WITHOUT_USER_NAMESPACES)
 
 
-def run_cli(scene: dict, body: str, prefix: tuple[str, ...] = (), env: dict | None = None) -> dict:
-    """Write `body` as test_victim.py and run `codegen score --run --json` on it under `prefix`."""
-    tests = scene["project"] / "test_victim.py"
-    tests.write_text(textwrap.dedent(body))
-    environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(scene["home"]),
-        "TMPDIR": str(scene["tmp"]),
-        "OPENAI_API_KEY": SECRET,
-        "CODEGEN_TRACING": "off",
-        **(env or {}),
-    }
-    command = [sys.executable, "-m", "codegen", "score", str(scene["project"] / "victim.py")]
-    command += ["--tests", str(tests), "--run", "--repeats", "1", "--json"]
-    completed = subprocess.run(
-        [*prefix, *command],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=scene["project"],
-        timeout=TIMEOUT,
-    )
-    assert SECRET not in completed.stdout + completed.stderr, "a secret reached the CLI's output"
-    assert "Traceback" not in completed.stderr, completed.stderr
-    assert completed.returncode == 0, completed.stderr
-    assert list(scene["tmp"].iterdir()) == [], "the run left files in TMPDIR"
-    return json.loads(completed.stdout)["execution"]
+def attack(
+    scene: dict,
+    level: Level,
+    body: str,
+    under: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> dict:
+    """The probe `body` (after PROBE_HEADER) run by `codegen score --run` started at `level` (and
+    `under` a wrapper command)."""
+    return probe(scene, body, prefix=(*level.prefix, *under), env=env)
 
 
-def reached(run: dict, expected_level: str) -> bool:
-    """True when the run was sandboxed (every level but none has Landlock and the seccomp filter);
-    otherwise assert it was refused."""
-    assert run["isolation"] == expected_level
-    if expected_level == "none":
-        assert run["not_run"] and "Tests not run" in run["problem"]
-        return False
-    return True
+def assert_stopped_by(run: dict, problem: str, test_id: str, limit: str) -> None:
+    """The run's problem says `problem`, and the sandbox stopped `test_id` at its `limit` limit."""
+    assert problem in run["problem"], run["problem"]
+    assert outcomes(run)[test_id] == ("errored", f"stopped: {limit} limit")
 
 
 def all_blocked(run: dict, *allowed: str) -> None:
-    for name, (outcome, message) in hostile.outcomes(run).items():
+    for name, (outcome, message) in outcomes(run).items():
         if name.split(".")[-1] in allowed:
             assert outcome == "passed", (name, message)
         else:
             assert message == "AssertionError: blocked: PermissionError", (name, message)
 
 
+# The C library as the probes and the keyring wrapper call it: `checked` raises the errno a failed
+# call set, `call` makes a raw system call.
+LIBC = """\
+import ctypes
+import os
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+
+
+def checked(result):
+    if result < 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    return result
+
+
+def call(*arguments):
+    arguments = [ctypes.c_long(a) if isinstance(a, int) else a for a in arguments]
+    return checked(libc.syscall(*arguments))
+"""
+LIBC_PROBE = "\n" + textwrap.indent(LIBC, "    ")  # to follow PROBE_HEADER
+
 # --- 1. the kernel keyring --------------------------------------------------------------------
 
 KEYCTL = {"x86_64": (248, 249, 250), "aarch64": (217, 218, 219)}.get(platform.machine())
 # The CLI runs in a session keyring of its own holding one `user` key; afterwards the key must
 # still be readable, unchanged, and the keyring must hold nothing else.
-KEYRING_WRAPPER = """\
-import ctypes, json, os, sys
+KEYRING_WRAPPER = (
+    LIBC
+    + """\
+import json, sys
 ADD_KEY, REQUEST_KEY, KEYCTL = {numbers}
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-def call(*arguments):
-    result = libc.syscall(*[ctypes.c_long(a) if isinstance(a, int) else a for a in arguments])
-    if result < 0:
-        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
-    return result
 try:
     call(KEYCTL, 1, None)  # KEYCTL_JOIN_SESSION_KEYRING: a new anonymous one
 except OSError:
@@ -139,13 +147,13 @@ count = call(KEYCTL, 11, -3, buffer, 4096) // 4  # the session keyring's key ids
 with open(sys.argv[1], "w") as stream:
     json.dump({{"read": read, "keys_in_session": count, "status": status}}, stream)
 """
+)
 
 
 @pytest.mark.skipif(KEYCTL is None, reason="the keyring probe knows x86-64 and arm64")
 def test_the_session_keyring_can_be_neither_read_nor_revoked_nor_added_to(
     scene, isolation, level, tmp_path
 ):
-    expected_level, prefix = level
     add_key, request_key, keyctl = KEYCTL
     wrapper, report = tmp_path / "keyring.py", tmp_path / "keyring.json"
     wrapper.write_text(KEYRING_WRAPPER.format(numbers=KEYCTL))
@@ -154,23 +162,11 @@ def test_the_session_keyring_can_be_neither_read_nor_revoked_nor_added_to(
         pytest.skip(
             "this machine refuses keyrings to every process (a container's seccomp profile)"
         )
-    run = run_cli(
+    run = attack(
         scene,
-        PROBE_HEADER
+        level,
+        LIBC_PROBE
         + f"""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-
-
-    def call(*arguments):
-        result = libc.syscall(*[ctypes.c_long(a) if isinstance(a, int) else a for a in arguments])
-        if result < 0:
-            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
-        return result
-
-
     def found():
         return call({keyctl}, 10, -3, b"user", b"codegen-red-team", 0)  # KEYCTL_SEARCH in @s
 
@@ -197,11 +193,11 @@ def test_the_session_keyring_can_be_neither_read_nor_revoked_nor_added_to(
         def test_own_session(self):
             self.fail(attempt(lambda: call({keyctl}, 1, b"planted-ring")))
     """,
-        prefix=(*prefix, sys.executable, str(wrapper), str(report), payload),
+        under=(sys.executable, str(wrapper), str(report), payload),
     )
     after = json.loads(report.read_text())
     assert after == {"read": payload, "keys_in_session": 1, "status": 0}
-    if reached(run, expected_level):
+    if reached(run, level.name):
         all_blocked(run)
 
 
@@ -209,14 +205,13 @@ def test_the_session_keyring_can_be_neither_read_nor_revoked_nor_added_to(
 
 
 def test_no_datagram_or_raw_packet_leaves_the_run(scene, isolation, level):
-    expected_level, prefix = level
-    listener = hostile.Listener()
+    listener = Listener()
     try:
         port = listener.udp.getsockname()[1]
-        run = run_cli(
+        run = attack(
             scene,
-            PROBE_HEADER
-            + f"""
+            level,
+            f"""
     import socket
 
 
@@ -245,17 +240,16 @@ def test_no_datagram_or_raw_packet_leaves_the_run(scene, isolation, level):
         def test_tcp_socket(self):
             self.fail(attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)))
     """,
-            prefix=prefix,
         )
         time.sleep(0.5)  # let a datagram that did get out arrive before we look
     finally:
         listener.close()
     assert listener.received == []
-    if not reached(run, expected_level):
+    if not reached(run, level.name):
         return
-    if "network-namespace" in isolation.layers and expected_level == "full":
+    if "network-namespace" in isolation.layers and level.name == "full":
         # Inet sockets stay allowed in a namespace of its own: they reach only its loopback.
-        found = hostile.outcomes(run)
+        found = outcomes(run)
         for name in ("packet", "netlink"):
             assert found[f"TestDatagram.test_{name}"][1].endswith("PermissionError"), found
     else:
@@ -266,16 +260,15 @@ def test_no_datagram_or_raw_packet_leaves_the_run(scene, isolation, level):
 
 
 def test_a_raw_socketpair_cannot_send_to_a_datagram_socket_outside(scene, isolation, level):
-    expected_level, prefix = level
     path = scene["home"] / "log.sock"
     receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     receiver.bind(str(path))
     receiver.setblocking(False)
     try:
-        run = run_cli(
+        run = attack(
             scene,
-            PROBE_HEADER
-            + f"""
+            level,
+            f"""
     import socket
 
 
@@ -301,7 +294,6 @@ def test_a_raw_socketpair_cannot_send_to_a_datagram_socket_outside(scene, isolat
             left.sendall(b"x")
             self.assertEqual(right.recv(1), b"x")
     """,
-            prefix=prefix,
         )
         time.sleep(0.2)
         try:
@@ -311,7 +303,7 @@ def test_a_raw_socketpair_cannot_send_to_a_datagram_socket_outside(scene, isolat
     finally:
         receiver.close()
     assert received == b""
-    if reached(run, expected_level):
+    if reached(run, level.name):
         all_blocked(run, "test_stream_pair_works", "test_seqpacket_pair_works")
 
 
@@ -319,20 +311,13 @@ def test_a_raw_socketpair_cannot_send_to_a_datagram_socket_outside(scene, isolat
 
 
 def test_no_watch_sees_what_the_user_does_meanwhile(scene, isolation, level):
-    expected_level, prefix = level
-    run = run_cli(
+    run = attack(
         scene,
-        PROBE_HEADER
+        level,
+        LIBC_PROBE
         + f"""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-
-
     def watch(init):
-        descriptor = init()
-        if descriptor < 0:
-            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+        descriptor = checked(init())
         if libc.inotify_add_watch(descriptor, {str(scene["home"]).encode()!r}, 0x100) < 0:
             raise OSError(ctypes.get_errno(), "add_watch: " + os.strerror(ctypes.get_errno()))
         return descriptor
@@ -346,46 +331,30 @@ def test_no_watch_sees_what_the_user_does_meanwhile(scene, isolation, level):
             self.fail(attempt(lambda: watch(libc.inotify_init)))
 
         def test_fanotify(self):
-            def init():
-                if libc.fanotify_init(0, 0) < 0:
-                    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
-            self.fail(attempt(init))
+            self.fail(attempt(lambda: checked(libc.fanotify_init(0, 0))))
     """,
-        prefix=prefix,
     )
-    if reached(run, expected_level):
+    if reached(run, level.name):
         all_blocked(run)
 
 
 def test_no_system_v_segment_outlives_the_run(scene, isolation, level):
-    expected_level, prefix = level
     key = 0x0C0D0000 | (os.getpid() & 0xFFFF)
-    run = run_cli(
+    run = attack(
         scene,
-        PROBE_HEADER
+        level,
+        LIBC_PROBE
         + f"""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-
-
-    def made(result):
-        if result < 0:
-            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
-        return result
-
-
     class TestSystemV(unittest.TestCase):
         def test_shared_memory(self):
-            self.fail(attempt(lambda: made(libc.shmget({key}, 1 << 20, 0o1600))))  # IPC_CREAT
+            self.fail(attempt(lambda: checked(libc.shmget({key}, 1 << 20, 0o1600))))  # IPC_CREAT
 
         def test_semaphores(self):
-            self.fail(attempt(lambda: made(libc.semget({key}, 1, 0o1600))))
+            self.fail(attempt(lambda: checked(libc.semget({key}, 1, 0o1600))))
 
         def test_message_queue(self):
-            self.fail(attempt(lambda: made(libc.msgget({key}, 0o1600))))
+            self.fail(attempt(lambda: checked(libc.msgget({key}, 0o1600))))
     """,
-        prefix=prefix,
     )
     left = []
     for kind in ("shm", "sem", "msg"):
@@ -397,7 +366,7 @@ def test_no_system_v_segment_outlives_the_run(scene, isolation, level):
     for kind, identifier in left:  # IPC_RMID
         {"shm": libc.shmctl, "sem": libc.semctl, "msg": libc.msgctl}[kind](identifier, 0, None)
     assert left == []
-    if reached(run, expected_level):
+    if reached(run, level.name):
         all_blocked(run)
 
 
@@ -440,15 +409,14 @@ def test_shared_anonymous_memory_held_by_forked_children_counts(layers_off):
 
 @pytest.mark.parametrize("hold", ["open", "mapped"])
 def test_files_written_then_deleted_count_against_the_disk_limit(scene, isolation, level, hold):
-    expected_level, prefix = level
     keep = {
         "open": "held.append(stream)",
         "mapped": "held.append(mmap.mmap(stream.fileno(), 0)); stream.close()",
     }[hold]
-    run = run_cli(
+    run = attack(
         scene,
-        PROBE_HEADER
-        + f"""
+        level,
+        f"""
     import mmap
     import time
 
@@ -465,26 +433,21 @@ def test_files_written_then_deleted_count_against_the_disk_limit(scene, isolatio
                 {keep}
             time.sleep(15)
     """,
-        prefix=prefix,
         env={"CODEGEN_TEST_TIMEOUT": "40"},
     )
-    if not reached(run, expected_level):
+    if not reached(run, level.name):
         return
-    assert f"wrote more than {MAX_DISK_MB} MB into their folder" in run["problem"], run["problem"]
-    assert hostile.outcomes(run)["TestHidden.test_write_then_delete"] == (
-        "errored",
-        "stopped: disk limit",
-    )
+    problem = f"wrote more than {MAX_DISK_MB} MB into their folder"
+    assert_stopped_by(run, problem, "TestHidden.test_write_then_delete", "disk")
 
 
 def test_a_process_that_hides_its_files_from_the_supervisor_is_stopped(scene, isolation, level):
     # Running a program it may not read makes a process not dumpable: /proc then shows its open
     # files to root alone (to an unprivileged supervisor without namespaces, nothing).
-    expected_level, prefix = level
-    run = run_cli(
+    run = attack(
         scene,
-        PROBE_HEADER
-        + """
+        level,
+        """
     import shutil
     import time
 
@@ -510,25 +473,23 @@ def test_a_process_that_hides_its_files_from_the_supervisor_is_stopped(scene, is
                     stream.write(b"x" * (1 << 20))
             time.sleep(15)
     """,
-        prefix=prefix,
         env={"CODEGEN_TEST_TIMEOUT": "40"},
     )
-    if reached(run, expected_level):
+    if reached(run, level.name):
         # Root, or a supervisor in the run's user namespace, sees the files: over the disk limit.
         assert (
             f"wrote more than {MAX_DISK_MB} MB into their folder" in run["problem"]
             or "hid their open files from the sandbox's supervisor" in run["problem"]
         ), run["problem"]
-        assert hostile.outcomes(run)["TestHide.test_hide"][1].startswith("stopped: ")
+        assert outcomes(run)["TestHide.test_hide"][1].startswith("stopped: ")
 
 
 def test_a_fork_bomb_is_stopped_at_the_process_cap_and_leaves_nothing(scene, isolation, level):
-    expected_level, prefix = level
-    marker = f"codegen-red-team-bomb-{os.getpid()}-{expected_level}"
-    run = run_cli(
+    marker = f"codegen-red-team-bomb-{os.getpid()}-{level.name}"
+    run = attack(
         scene,
-        PROBE_HEADER
-        + f"""
+        level,
+        f"""
     import time
 
 
@@ -548,33 +509,21 @@ def test_a_fork_bomb_is_stopped_at_the_process_cap_and_leaves_nothing(scene, iso
                 started += 1
             time.sleep(30)
     """,
-        prefix=prefix,
         env={"CODEGEN_TEST_TIMEOUT": "40"},
     )
-    deadline = time.monotonic() + 5
-    while hostile.marked(marker) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    leftovers = hostile.marked(marker)
-    for pid in leftovers:
-        os.kill(pid, 9)
-    assert leftovers == []
-    if reached(run, expected_level):
-        assert "processes and threads at once" in run["problem"], run["problem"]
-        assert hostile.outcomes(run)["TestBomb.test_bomb"] == (
-            "errored",
-            "stopped: processes limit",
-        )
+    assert_none_left(marker)
+    if reached(run, level.name):
+        assert_stopped_by(run, "processes and threads at once", "TestBomb.test_bomb", "processes")
 
 
 # --- 6. the parent is never hurt ----------------------------------------------------------------
 
 
 def test_a_chain_deeper_than_path_max_is_measured_and_removed(scene, isolation, level):
-    expected_level, prefix = level
-    run = run_cli(
+    run = attack(
         scene,
-        PROBE_HEADER
-        + """
+        level,
+        """
     import time
 
 
@@ -589,20 +538,18 @@ def test_a_chain_deeper_than_path_max_is_measured_and_removed(scene, isolation, 
                         stream.write(b"x" * (1 << 20))
             time.sleep(15)
     """,
-        prefix=prefix,
         env={"CODEGEN_TEST_TIMEOUT": "40"},
     )
-    if reached(run, expected_level):
+    if reached(run, level.name):
         assert f"wrote more than {MAX_DISK_MB} MB" in run["problem"], run["problem"]
 
 
 @pytest.mark.parametrize("ending", ["line", "no-newline"])
 def test_unbounded_nesting_in_the_results_pipe_is_distrusted(scene, isolation, ending):
     tail = {"line": "\\n", "no-newline": ""}[ending]
-    run = run_cli(
+    run = probe(
         scene,
-        PROBE_HEADER
-        + f"""
+        f"""
     class TestNest(unittest.TestCase):
         def test_add(self):
             for fd in range(3, 256):

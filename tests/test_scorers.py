@@ -8,27 +8,21 @@ import asyncio
 import pytest
 
 from codegen.scoring.scorers import ExecutionScorer, TestResultScorer, generation_error
-from tests.loopback_model import MOVING_AVERAGE, RUNNER
+from tests.loopback_model import (
+    MOVING_AVERAGE,
+    NEIGHBOURS_TEST,
+    RUNNER,
+    SHORT_SERIES_TEST,
+    unittest_file,
+)
 
-TESTS = """import unittest
-
-from moving_average import moving_average
-
-
-class TestMovingAverage(unittest.TestCase):
-    def test_window_of_two_averages_neighbours(self):
-        self.assertEqual(moving_average([1.0, 2.0, 3.0, 4.0], 2), [1.5, 2.5, 3.5])
-
-    def test_window_larger_than_series_gives_empty_list(self):
-        self.assertEqual(moving_average([1.0], 3), [])
-
-    def test_wrong_expectation(self):
+WRONG_EXPECTATION_TEST = """    def test_wrong_expectation(self):
         self.assertEqual(moving_average([1.0, 3.0], 2), [9.0])
-
-
-if __name__ == "__main__":
-    unittest.main()
 """
+# Two tests that pass and one that fails, on the module as it is saved.
+TESTS = unittest_file(
+    NEIGHBOURS_TEST, SHORT_SERIES_TEST, WRONG_EXPECTATION_TEST, module="moving_average"
+)
 
 PROMPT = "compute the moving average of a time series with a window"
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import re
 
-from codegen.cli import main
 from codegen.model.llm import ModelClient
 from codegen.model.schemas import UnitTest
 from codegen.settings import load_settings
+from tests.helpers.cli import generate
 from tests.loopback_model import LoopbackModel
-
-PROMPT = "compute the moving average of a time series with a window"
 
 
 async def test_the_client_hears_each_piece_of_a_streamed_reply():
@@ -39,20 +37,8 @@ async def test_the_client_hears_each_piece_of_a_streamed_reply():
 
 def test_the_progress_line_shows_tokens_while_the_model_writes(tmp_path, capsys):
     with LoopbackModel(piece_delay=0.12) as model:  # 40 pieces: about 5 s a reply
-        code = main(
-            [
-                "generate",
-                PROMPT,
-                "--out",
-                str(tmp_path),
-                "--base-url",
-                model.base_url,
-                "--tracing",
-                "off",
-                "--no-run",
-                "--module",
-                "moving_average",
-            ]
+        code = generate(
+            model, tmp_path, "--no-run", module="moving_average", max_retries=None, timeout=None
         )
     assert code == 0
     progress = capsys.readouterr().err

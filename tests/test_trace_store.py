@@ -12,7 +12,8 @@ import pytest
 
 from codegen.tracing.store import recent_runs
 from codegen.tracing.sync import TraceSyncError
-from tests.helpers.child_python import clean_env, closed_port, run_python
+from tests.helpers.child_python import clean_env, run_python
+from tests.helpers.ports import closed_port
 
 RUNS_SCENARIO = """
     import asyncio, json, time

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.child_python import REPO, clean_env, closed_port, run_python
+from tests.helpers.child_python import REPO, clean_env, run_python
+from tests.helpers.ports import closed_port
 
 SECRET = "sk-test-DO-NOT-LEAK-4f9a1c2e7b"
 

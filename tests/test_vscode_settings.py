@@ -10,7 +10,7 @@ from typing import get_args
 
 import pytest
 
-from codegen.settings import Settings, check_fields
+from codegen.settings import Settings
 from codegen_lsp import config, constants
 
 PACKAGE_JSON = Path(__file__).resolve().parents[1] / "client-vscode" / "package.json"
@@ -38,29 +38,45 @@ def test_no_setting_holds_an_api_key(properties):
 
 def test_server_setting_defaults_match_the_server_options(properties):
     defaults = {field.name: field.default for field in dataclasses.fields(config.ServerOptions)}
-    for name, (field, _convert) in config.SERVER_SETTINGS.items():
+    for name, field in config.SERVER_SETTINGS.items():
         assert properties[name].get("default", "missing") == defaults[field], name
 
 
-def test_pipeline_setting_defaults_match_the_pipeline_settings(properties):
-    """null is "unset": the environment, then Settings' default decide. Anything else is Settings'
-    default."""
-    for name, field in config.PIPELINE_SETTINGS.items():
-        default = properties[name].get("default", "missing")
-        assert default is None or default == Settings.model_fields[field].default, name
+def test_server_setting_names_are_the_schema_aliases():
+    schema = config.editor_schema()
+    aliases = {name: spec.alias for name, spec in schema.model_fields.items()}
+    assert config.SERVER_SETTINGS == {alias: name for name, alias in aliases.items()}
 
 
-def test_every_value_the_extension_offers_is_one_the_pipeline_accepts(properties):
-    offered = {}
-    for name, field in config.PIPELINE_SETTINGS.items():
-        spec = properties[name]
+def _schema_of(name: str) -> dict:
+    """The JSON schema pydantic gives the editor setting `name` (server or pipeline)."""
+    if name in config.SERVER_SETTINGS:
+        return config.editor_schema().model_json_schema(by_alias=True)["properties"][name]
+    field = config.PIPELINE_SETTINGS[name]
+    schema = Settings.model_json_schema()["properties"][field]
+    # Optional fields: the bounds sit on the non-null branch
+    return next((branch for branch in schema.get("anyOf", []) if "type" in branch), schema)
+
+
+def test_bounds_the_extension_declares_are_the_schema_bounds(properties):
+    for name, spec in properties.items():
+        schema = _schema_of(name)
+        assert spec.get("maximum") == schema.get("maximum"), name
+        if "exclusiveMinimum" in schema:  # JSON schema in VS Code: a minimum just above it
+            assert spec["minimum"] > schema["exclusiveMinimum"], name
+        else:
+            assert spec.get("minimum") == schema.get("minimum"), name
+
+
+def test_every_value_the_extension_offers_is_one_the_schema_accepts(properties):
+    for name, spec in properties.items():
         values = [
             spec.get(key) for key in ("default", "minimum", "maximum") if spec.get(key) is not None
         ]
-        offered[field] = values + [choice for choice in spec.get("enum", []) if choice is not None]
-    for field, values in offered.items():
+        values += [choice for choice in spec.get("enum", []) if choice is not None]
         for value in values:
-            assert check_fields({field: value})[1] == {}, (field, value)
+            options, problems = config.parse_options({name: value}, workspace_trusted=True)
+            assert problems == config.checked_pipeline(options)[1] == [], (name, value)
 
 
 def test_each_default_is_accepted_by_the_server(properties):
@@ -81,7 +97,10 @@ def test_choices_match_the_server(properties):
         if "enum" in properties[name]:
             choices = [c for c in properties[name]["enum"] if c is not None]
             assert choices == list(get_args(Settings.model_fields[field].annotation)), name
-    assert properties["testLocation"]["enum"] == list(config.TEST_LOCATIONS)
+    for name, field in config.SERVER_SETTINGS.items():
+        if "enum" in properties[name]:
+            annotation = config.editor_schema().model_fields[field].annotation
+            assert properties[name]["enum"] == list(get_args(annotation)), name
 
 
 def test_every_setting_is_described(properties):

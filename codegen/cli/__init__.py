@@ -8,65 +8,102 @@ import os
 import select
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from .. import __version__
 from ..errors import CodegenError
 from ..settings import Settings, load_settings
 from .numbers import count, setting_number
 
+# Settings field -> the `args` attribute its flag sets, where that is not the field's own name
+# (`score --mutation` is a switch of its own).
+FLAG_DESTS = {"mutation": "mutation_mode"}
+
+
+def setting_option(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, flag: str, name: str, help: str
+) -> None:
+    """A flag that sets `Settings.<name>`: its choices (the field's `Literal`), its number type
+    (bounded as the field is) or, for a boolean, the switch away from its default come from the
+    field, and `{default}` in `help` is the field's default, so that a new choice or default is
+    written in `codegen/settings.py` only. Unset, the flag leaves the value to the environment."""
+    field = Settings.model_fields[name]
+    kwargs: dict[str, Any] = {}
+    if field.annotation is bool:
+        kwargs.update(action="store_false" if field.default else "store_true", default=None)
+    elif get_origin(field.annotation) is Literal:
+        kwargs["choices"] = get_args(field.annotation)
+    else:  # a value: named after the flag in help, as for any other flag
+        kwargs["metavar"] = flag.lstrip("-").upper().replace("-", "_")
+        if str not in (field.annotation, *get_args(field.annotation)):
+            kwargs["type"] = setting_number(name)
+    parser.add_argument(
+        flag, dest=FLAG_DESTS.get(name, name), help=help.format(default=field.default), **kwargs
+    )
+
+
+# (flag, Settings field, help) of the model options every model-calling command takes
+MODEL_OPTIONS = (
+    ("--model", "model", "model name (default {default}, or CODEGEN_MODEL)"),
+    (
+        "--base-url",
+        "base_url",
+        "OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (or OPENAI_BASE_URL)",
+    ),
+    ("--timeout", "timeout", "seconds to wait for one model reply (default {default:g})"),
+    ("--max-retries", "max_retries", "retries on 429/5xx/connection errors (default {default})"),
+    ("--temperature", "temperature", "sampling temperature (default: the model's)"),
+    (
+        "--max-tokens",
+        "max_tokens",
+        "reply token limit sent with every request (default {default})",
+    ),
+    (
+        "--structured-output",
+        "structured_output",
+        "how replies are held to the schema (default {default}; auto = json_schema, stepping down"
+        " on a rejection)",
+    ),
+    (
+        "--concurrency",
+        "concurrency",
+        "send the runner and tests requests at once or one after the other (default {default};"
+        " auto = at once, until the server cuts a reply when a second request arrives)",
+    ),
+    ("--tracing", "tracing", "where Weave traces go (default {default})"),
+)
+# (flag, Settings field, help) of the options of the commands that generate and run tests
+TEST_RUN_OPTIONS = (
+    (
+        "--no-run",
+        "run_tests",
+        "do not run the generated tests (by default they run in a sandboxed child process)",
+    ),
+    (
+        "--repair-rounds",
+        "repair_rounds",
+        "model repair rounds for failing tests (default {default}; 0 = off)",
+    ),
+    (
+        "--test-framework",
+        "test_framework",
+        "tests to write (default {default}): auto = pytest when the project has pytest"
+        " configuration or pytest-style tests and the test interpreter has pytest, else unittest",
+    ),
+    (
+        "--mutation",
+        "mutation",
+        "after the tests pass (default {default}): off; score = how many mutants of the function"
+        " they catch; steer = then one more model round for tests that catch the survivors",
+    ),
+)
+
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model")
-    group.add_argument("--model", help="model name (default gpt-4o, or CODEGEN_MODEL)")
-    group.add_argument(
-        "--base-url",
-        help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (or OPENAI_BASE_URL)",
-    )
-    group.add_argument(
-        "--timeout",
-        type=setting_number("timeout"),
-        help="seconds to wait for one model reply (default 60)",
-    )
-    group.add_argument(
-        "--max-retries",
-        type=setting_number("max_retries"),
-        help="retries on 429/5xx/connection errors (default 2)",
-    )
-    group.add_argument(
-        "--temperature",
-        type=setting_number("temperature"),
-        help="sampling temperature (default: the model's)",
-    )
-    group.add_argument(
-        "--max-tokens",
-        type=setting_number("max_tokens"),
-        help="reply token limit sent with every request (default 4096)",
-    )
-    group.add_argument(
-        "--structured-output",
-        choices=["auto", "json_schema", "json_object", "text"],
-        help=(
-            "how replies are held to the schema (default auto: json_schema, stepping down on a"
-            " rejection)"
-        ),
-    )
-    group.add_argument(
-        "--concurrency",
-        choices=["auto", "parallel", "serial"],
-        help=(
-            "send the runner and tests requests at once or one after the other (default auto: at"
-            " once, until the server cuts a reply when a second request arrives)"
-        ),
-    )
-    group.add_argument(
-        "--tracing",
-        choices=["auto", "local", "wandb", "off"],
-        help="where Weave traces go (default auto)",
-    )
-    group.add_argument(
-        "--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)"
-    )
+    for flag, name, help in MODEL_OPTIONS:
+        setting_option(group, flag, name, help)
+    _add_env_file_option(group)
     group.add_argument(
         "--no-env-file",
         dest="env_file",
@@ -84,6 +121,12 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_env_file_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)"
+    )
+
+
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--record", type=Path, metavar="DIR", help="save every model answer in DIR")
@@ -93,45 +136,17 @@ def _add_record_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_test_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--no-run",
-        dest="run_tests",
-        action="store_false",
-        default=None,
-        help="do not run the generated tests (by default they run in a sandboxed child process)",
-    )
-    parser.add_argument(
-        "--repair-rounds",
-        type=setting_number("repair_rounds"),
-        help="model repair rounds for failing tests (default 1; 0 = off)",
-    )
-    parser.add_argument(
-        "--test-framework",
-        choices=["auto", "unittest", "pytest"],
-        help=(
-            "tests to write: auto (default) = pytest when the project has pytest configuration "
-            "or pytest-style tests and the test interpreter has pytest, else unittest"
-        ),
-    )
-    parser.add_argument(
-        "--mutation",
-        dest="mutation_mode",  # `score --mutation` is a switch of its own
-        choices=["off", "score", "steer"],
-        help=(
-            "after the tests pass: off; score (default) = how many mutants of the function they"
-            " catch; steer = then one more model round for tests that catch the survivors"
-        ),
-    )
+    for flag, name, help in TEST_RUN_OPTIONS:
+        setting_option(parser, flag, name, help)
     _add_unsandboxed_option(parser)
 
 
 def _add_unsandboxed_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    setting_option(
+        parser,
         "--allow-unsandboxed",
-        dest="allow_unsandboxed_tests",
-        action="store_true",
-        default=None,
-        help="run generated tests even where this machine has no sandbox for them (see doctor)",
+        "allow_unsandboxed_tests",
+        "run generated tests even where this machine has no sandbox for them (see doctor)",
     )
 
 
@@ -208,11 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="with --mutation, mutate only this function (f or Class.method); repeatable",
     )
-    score.add_argument("--python", help="interpreter for --run (default: this one)")
-    score.add_argument(
+    setting_option(score, "--python", "test_python", "interpreter for --run (default: this one)")
+    setting_option(
+        score,
         "--repeats",
-        type=setting_number("test_repeats"),
-        help="runs per test, to detect flaky tests (default 3)",
+        "test_repeats",
+        "runs per test, to detect flaky tests (default {default})",
     )
     _add_unsandboxed_option(score)
     score.add_argument("--json", action="store_true", help="print JSON")
@@ -277,9 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--last", type=count(), default=10, help="how many runs to list (default 10)"
     )
     traces.add_argument("--json", action="store_true", help="print JSON")
-    traces.add_argument(
-        "--env-file", type=Path, default=Path(".env"), help="dotenv file to read (default ./.env)"
-    )
+    _add_env_file_option(traces)
 
     doctor = commands.add_parser(
         "doctor", help="check key, endpoint, structured output and tracing"
@@ -291,25 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Flags over environment over .env over defaults."""
+    # Every field a flag can set; a command without that flag leaves it to the environment
     overrides: dict[str, Any] = {
-        name: getattr(args, name, None)
-        for name in (
-            "model",
-            "base_url",
-            "timeout",
-            "max_retries",
-            "temperature",
-            "tracing",
-            "run_tests",
-            "repair_rounds",
-            "allow_unsandboxed_tests",
-            "max_tokens",
-            "structured_output",
-            "test_framework",
-            "concurrency",
-        )
+        name: getattr(args, FLAG_DESTS.get(name, name), None) for name in Settings.model_fields
     }
-    overrides["mutation"] = getattr(args, "mutation_mode", None)
     notices: list[str] = []
     settings = load_settings(
         overrides,

@@ -142,6 +142,28 @@ def _make_spec(**arguments) -> RunSpec:
     )
 
 
+def _short_run_spec(
+    module_source: str,
+    test_source: str,
+    module_name: str,
+    test_module_name: str | None,
+    python: str | None,
+) -> RunSpec:
+    """One repeat of at most 10 s in 512 MB, in the sandbox, with no folder of the project's."""
+    return _make_spec(
+        module_source=module_source,
+        test_source=test_source,
+        module_name=module_name,
+        test_module_name=test_module_name,
+        python=python,
+        timeout=10.0,
+        repeats=1,
+        memory_mb=512,
+        extra_paths=(),
+        allow_unsandboxed=False,
+    )
+
+
 _PROBED: dict[str, Isolation] = {}
 
 
@@ -150,18 +172,7 @@ async def probe_isolation(python: str | None = None) -> Isolation:
     nothing."""
     python = python or sys.executable
     if python not in _PROBED:
-        spec = _make_spec(
-            module_source="",
-            test_source="",
-            module_name="probe",
-            test_module_name=None,
-            python=python,
-            timeout=10.0,
-            repeats=1,
-            memory_mb=512,
-            extra_paths=(),
-            allow_unsandboxed=False,
-        )
+        spec = _short_run_spec("", "", "probe", None, python)
         with Sandbox(spec) as sandbox:
             job = sandbox.job(0, "")
             job["probe"] = True

@@ -16,13 +16,44 @@ MUTANT_STATUSES = ("killed", "survived", "timeout", "error")
 
 
 @dataclass(frozen=True)
+class FunctionChange:
+    """A mutant as the runner installs it: one function's new text and where it stands in the
+    module. The runner swaps the function's code alone into the module it compiled once, so a
+    mutant costs what its function costs, not what the module does."""
+
+    function: str  # "name" or "Class.method", as coverage's function_spans names it
+    text: str  # the mutated function, compilable alone (`operators.FunctionText`'s form)
+    prefix_lines: int  # lines of `text` before the function's own (the `if 1:` of a method)
+    start: int  # the function's first and last lines in the module (1-based, inclusive)
+    end: int
+    # A change in the signature (a default's value runs when the module is imported): the runner
+    # re-makes the whole module, since swapping the code would keep the old defaults.
+    in_signature: bool
+
+    def module_source(self, module_lines: list[str]) -> str:
+        """The whole mutated module, given the module's lines (with their line ends)."""
+        body = "".join(self.text.splitlines(keepends=True)[self.prefix_lines :])
+        return "".join(module_lines[: self.start - 1]) + body + "".join(module_lines[self.end :])
+
+    def as_job(self) -> dict:
+        return {
+            "function": self.function,
+            "text": self.text,
+            "prefix_lines": self.prefix_lines,
+            "start": self.start,
+            "end": self.end,
+            "in_signature": self.in_signature,
+        }
+
+
+@dataclass(frozen=True)
 class MutantJob:
-    """What the runner needs of a mutant: the module's mutated text and the lines it changed."""
+    """What the runner needs of a mutant: its function's new text and the lines it changed."""
 
     id: int
-    source: str
+    change: FunctionChange
     lines: tuple[int, ...]
-    all_tests: bool  # a change run at import (a signature's default): every test judges it
+    all_tests: bool  # run every test against it (a change run at import, like a default's value)
 
 
 @dataclass(frozen=True)
@@ -48,7 +79,7 @@ def _job(sandbox: Sandbox, mutants: list[MutantJob], per_mutant: float) -> dict:
     job["mutants"] = [
         {
             "id": mutant.id,
-            "source": mutant.source,
+            **mutant.change.as_job(),
             "lines": list(mutant.lines),
             "all_tests": mutant.all_tests,
             "timeout": per_mutant,

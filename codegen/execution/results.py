@@ -72,6 +72,7 @@ class TestRunResult:
     )
     isolation_missing: list[str] = field(default_factory=list)  # the layers this machine lacked
     not_run: bool = False  # refused before any generated code ran (no sandbox, none allowed)
+    repeats: int = 1  # how many times the tests ran (`duration` covers them all)
     # The module's executable lines (coverage.py)
     statement_lines: list[int] = field(default_factory=list)
     missing_lines: list[int] = field(default_factory=list)  # those no test executed

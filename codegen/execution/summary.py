@@ -138,6 +138,7 @@ def summarize_runs(spec: RunSpec, runs: list[ChildRun], duration: float) -> Test
         skipped=count["skipped"],
         flaky=count["flaky"],
         duration=duration,
+        repeats=len(runs),
         timed_out=any(run.limit == "time" or run.signal == signal.SIGXCPU for run in runs),
         exit_code=last.exit_code if last.signal is None else -last.signal,
         problem=" ".join(problems) or None,

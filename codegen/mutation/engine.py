@@ -12,7 +12,7 @@ from typing import Any
 
 from ..execution import _make_spec, run_tests_async
 from ..execution.coverage import function_spans
-from ..execution.mutant_runs import MutantJob, run_mutants_async
+from ..execution.mutant_runs import FunctionChange, MutantJob, run_mutants_async
 from ..execution.results import TestRunResult
 from ..source import parse_or_none
 from .diffs import describe_change, mutant_diff
@@ -108,12 +108,13 @@ class _Builder:
 
     def add_function(self, span: Span, cap: int) -> FunctionScore:
         name, start, end, first = span
-        made, offered = function_mutants(self.source, start, end, cap)
         original = function_text(self.lines, start, end)
+        made, offered = function_mutants(original, cap)
         compiled = compile_module(original.text, self.file_name)
         tree = parse_or_none(original.text)
         for made_mutant in made:
             mutated = made_mutant.function.splitlines(keepends=True)[original.prefix_lines :]
+            at_import = first is None or made_mutant.line < first
             mutant = Mutant(
                 id=len(self.mutants) + 1,
                 function=name,
@@ -121,31 +122,37 @@ class _Builder:
                 operator=made_mutant.operator,
                 description=describe_change(original.text, made_mutant.function),
                 diff=mutant_diff(self.lines, mutated, start, end, self.file_name),
-                source=made_mutant.source,
+                change=FunctionChange(
+                    name,
+                    made_mutant.function,
+                    original.prefix_lines,
+                    start,
+                    end,
+                    in_signature=at_import,
+                ),
             )
             self.mutants.append(mutant)
-            self._settle_or_queue(mutant, made_mutant.function, original, compiled, tree, first)
+            self._settle_or_queue(mutant, original, compiled, tree)
         return FunctionScore(name, capped_from=offered if offered > cap else None)
 
     def _settle_or_queue(
         self,
         mutant: Mutant,
-        mutated: str,
         original: FunctionText,
         compiled_original: types.CodeType | str,
         tree: ast.Module | None,
-        first_body_line: int | None,
     ) -> None:
-        compiled = compile_module(mutated, self.file_name)
+        change = mutant.change
+        assert change is not None
+        compiled = compile_module(change.text, self.file_name)
         if isinstance(compiled, str):
             mutant.status, mutant.detail = "error", f"the mutant does not compile: {compiled}"
         elif not isinstance(compiled_original, str) and is_equivalent(compiled_original, compiled):
             mutant.status, mutant.detail = "equivalent", "compiles to the same bytecode"
         else:
-            at_import = first_body_line is None or mutant.line < first_body_line
             in_text = mutant.line - original.start + 1 + original.prefix_lines
             lines = tuple(original.module_line(line) for line in _statement_lines(tree, in_text))
-            self.jobs.append(MutantJob(mutant.id, mutant.source, lines, at_import))
+            self.jobs.append(MutantJob(mutant.id, change, lines, change.in_signature))
 
 
 def _tally(functions: list[FunctionScore], mutants: list[Mutant]) -> None:
@@ -170,6 +177,7 @@ async def mutation_test(
     max_mutants: int = MUTANTS_PER_FUNCTION,
     module_source: str | None = None,
     test_source: str | None = None,
+    clean: TestRunResult | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> MutationReport:
     """Mutate ``module``'s functions (all, or those named in ``functions``: "f" or "Class.m") and
@@ -179,8 +187,10 @@ async def mutation_test(
     mutated and the report's status is ``tests_fail``.  Each mutant then runs only the tests that
     cover its line, with a timeout derived from the clean run, inside the same boundary as every
     test run.  ``module_source``/``test_source`` override the files' text (the paths name them).
-    ``progress`` hears a sentence as each stage starts.  Never raises for anything the tested code
-    does; bad arguments raise ValueError.
+    ``clean``: a run of these very texts the caller just made (a generation's) stands for the
+    clean run: a long module then costs one sandboxed import less.  ``progress`` hears a sentence
+    as each stage starts.  Never raises for anything the tested code does; bad arguments raise
+    ValueError.
     """
     started = time.monotonic()
     source = _read(module) if module_source is None else module_source
@@ -199,13 +209,17 @@ async def mutation_test(
         measured=_top_level(functions),
     )
     spans = _chosen_spans(source, functions)
-    progress(f"running the tests (sandboxed); making the mutants of {len(spans)} function(s)…")
+    progress(
+        ("" if clean is not None else "running the tests (sandboxed); ")
+        + f"making the mutants of {len(spans)} function(s)…"
+    )
     builder = _Builder(source, module.name)
     # The mutants are made while the clean run's child works: it mostly waits on that process.
     making = asyncio.create_task(
         asyncio.to_thread(lambda: [builder.add_function(span, max_mutants) for span in spans])
     )
-    clean = await run_tests_async(**settings, repeats=1)
+    if clean is None:
+        clean = await run_tests_async(**settings, repeats=1)
     try:
         scores = await making
     except Exception as error:  # parso or an operator failing on code Python accepts
@@ -227,7 +241,7 @@ async def _judge(builder: _Builder, settings: dict, clean: TestRunResult) -> str
     """Run the queued mutants; returns a sentence when something kept them from being judged."""
     if not builder.jobs:
         return ""
-    per_mutant = TIMEOUT_FACTOR * clean.duration + TIMEOUT_FLOOR
+    per_mutant = TIMEOUT_FACTOR * clean.duration / max(1, clean.repeats) + TIMEOUT_FLOOR
     spec = _make_spec(
         **dict(settings, timeout=per_mutant + settings["timeout"], repeats=1, only=())
     )

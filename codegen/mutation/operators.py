@@ -1,4 +1,4 @@
-"""One function's mutants as whole-module source texts, made with cosmic-ray's operators."""
+"""One function's mutants as texts of that function alone, made with cosmic-ray's operators."""
 
 from __future__ import annotations
 
@@ -18,12 +18,11 @@ LINES_SEARCHED = 200
 
 @dataclass(frozen=True)
 class MutantSource:
-    """A mutated module: the operator, the first changed line, the new text of the module, and the
-    mutated function alone (`FunctionText`'s form: it compiles on its own)."""
+    """A mutated function: the operator, the first changed line (in the module), and the function's
+    new text in `FunctionText`'s form (it compiles on its own)."""
 
     operator: str
     line: int
-    source: str
     function: str
 
 
@@ -113,17 +112,12 @@ def _mutated_text(text: str, line_starts: list[int], nodes: list, point: _Point)
     return text[:start] + code + text[_offset(line_starts, node.end_pos) :]
 
 
-def function_mutants(
-    module_source: str, start: int, end: int, cap: int
-) -> tuple[list[MutantSource], int]:
-    """The mutants of the function on lines ``start``..``end`` (1-based, inclusive), at most
-    ``cap`` of them, and how many there were before the cap."""
+def function_mutants(original: FunctionText, cap: int) -> tuple[list[MutantSource], int]:
+    """The mutants of the ``original`` function, at most ``cap`` of them, and how many there were
+    before the cap."""
     from cosmic_ray.ast import ast_nodes, get_ast
 
-    lines = module_source.splitlines(keepends=True)
-    original = function_text(lines, start, end)
     text = original.text
-    prefix = "if 1:\n" if original.prefix_lines else ""
     line_starts = [0]
     for line in text.splitlines(keepends=True):
         line_starts.append(line_starts[-1] + len(line))
@@ -132,11 +126,7 @@ def function_mutants(
     mutants = []
     for point in _spread(points, cap):
         mutated = _mutated_text(text, line_starts, nodes, point)
-        if mutated == text:
-            continue
-        body = mutated[len(prefix) :]
-        source = "".join(lines[: start - 1]) + body + "".join(lines[end:])
-        if source != module_source:
+        if mutated != text:
             first_changed = original.module_line(point.line)
-            mutants.append(MutantSource(point.operator, first_changed, source, mutated))
+            mutants.append(MutantSource(point.operator, first_changed, mutated))
     return mutants, offered

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..execution.mutant_runs import FunctionChange
 from ..execution.results import TestRunResult
 
 MutantStatus = Literal["killed", "survived", "timeout", "error", "equivalent"]
@@ -27,11 +28,12 @@ class Mutant:
     # Why: the first failing test for killed, the cause for error and timeout, "" otherwise
     detail: str = ""
     tests_run: int = 0  # how many tests ran against it (only those that cover its line)
-    source: str = dataclasses.field(default="", repr=False)  # the whole mutated module
+    # How the runner installs it (None for a mutant made elsewhere, e.g. read back from JSON)
+    change: FunctionChange | None = dataclasses.field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        del data["source"]
+        del data["change"]
         return data
 
 

@@ -71,7 +71,11 @@ async def judge_new_tests(
         else:
             passing.append(test_id)
     per_mutant = TIMEOUT_FACTOR * clean.duration + TIMEOUT_FLOOR
-    jobs = [MutantJob(mutant.id, mutant.source, (mutant.line,), True) for mutant in survivors]
+    jobs = [
+        MutantJob(mutant.id, mutant.change, (mutant.line,), True)
+        for mutant in survivors
+        if mutant.change is not None
+    ]
     for test_id in passing:
         killed = await _killed_by(test_id, module_code, new_tests, jobs, run_settings, per_mutant)
         if killed:

@@ -48,6 +48,17 @@ def _share(scores: list[Any]) -> dict[str, Any]:
     }
 
 
+def _pass_share(score_rows: list, key: str) -> dict[str, dict[str, Any]]:
+    """The share of rows scoring 1 on `key` over all rows: a row that failed counts 0."""
+    return {key: _share([row.get(key) or 0 for row in _rows(score_rows)])}
+
+
+def _zero_without_generation(output: Any, key: str, missing: str) -> dict[str, Any] | None:
+    """The row's 0 on `key` when the pipeline generated nothing (`missing`: what is absent)."""
+    problem_text = generation_error(output)
+    return None if problem_text is None else {key: 0, "reason": f"{missing}: {problem_text}"}
+
+
 class _SharedRunScorer(weave.Scorer):
     """A scorer whose sandboxed runs (`SharedRuns`) the row's other HumanEval scorers share."""
 
@@ -75,18 +86,16 @@ class FunctionalCorrectnessScorer(_SharedRunScorer):
     # weave passes dataset columns to `score` by parameter name: only the task id, never a test.
     @weave.op
     async def score(self, output: Any, task_id: str) -> dict:  # type: ignore[override]
+        if zero := _zero_without_generation(output, "functional_correctness", "no code"):
+            return zero
         task = problem(task_id)
-        problem_text = generation_error(output)
-        if problem_text is not None:
-            return {"functional_correctness": 0, "reason": f"no code: {problem_text}"}
         verdict = await self._runs.hidden_verdict(task, _module(output), _module_name(output, task))
         return {"functional_correctness": int(verdict.passed), "reason": verdict.reason}
 
     @weave.op
     def summarize(self, score_rows: list) -> dict | None:
         """pass@1: the mean over all rows (a failed row counts 0), and how many passed."""
-        scores = [row.get("functional_correctness") or 0 for row in _rows(score_rows)]
-        return {"functional_correctness": _share(scores)}
+        return _pass_share(score_rows, "functional_correctness")
 
 
 class TestsValidScorer(_SharedRunScorer):
@@ -96,10 +105,9 @@ class TestsValidScorer(_SharedRunScorer):
 
     @weave.op
     async def score(self, output: Any, task_id: str) -> dict:  # type: ignore[override]
+        if zero := _zero_without_generation(output, "tests_valid", "no tests"):
+            return zero
         task = problem(task_id)
-        problem_text = generation_error(output)
-        if problem_text is not None:
-            return {"tests_valid": 0, "reason": f"no tests: {problem_text}"}
         try:
             report = await self._runs.canonical_mutation(
                 task, output["unit_tests"], _module_name(output, task), _framework(output)
@@ -113,8 +121,8 @@ class TestsValidScorer(_SharedRunScorer):
 
     @weave.op
     def summarize(self, score_rows: list) -> dict | None:
-        scores = [row.get("tests_valid") or 0 for row in _rows(score_rows)]
-        return {"tests_valid": _share(scores)}
+        """The share of rows whose tests all pass on the canonical solution."""
+        return _pass_share(score_rows, "tests_valid")
 
 
 class MutationScoreScorer(_SharedRunScorer):

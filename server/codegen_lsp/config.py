@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import math
+import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_type_hints
 
 from .constants import TRUST_HOWTO
 
-TEST_LOCATIONS = ("auto", "beside", "testsFolder")
+if TYPE_CHECKING:  # pydantic: imported only when a changed setting is checked
+    from pydantic import BaseModel
+
+TestLocation = Literal["auto", "beside", "testsFolder"]
+TEST_LOCATIONS: tuple[str, ...] = get_args(TestLocation)
 # Settings an untrusted workspace could use to send the user's key and code elsewhere, or to run a
 # program (or its own code) on opening; in such a workspace only the user's environment decides
 # them.
@@ -29,16 +33,21 @@ WORKSPACE_SENSITIVE = (
 class ServerOptions:
     """Everything the server can be told by its client; every field has a default.
 
-    `pipeline` holds the editor's values for codegen's `Settings` fields, by field name: `Settings`
-    validates them (`checked_pipeline`), so the pipeline's schema is the only one.
+    The fields from `keep_prompt_comment` to `preview_edits` are the server's own editor settings,
+    and their annotations, defaults and bounds (`field` metadata, pydantic's `Field` arguments) are
+    their schema: `editor_schema` makes the pydantic model of it, which validates them. A plain
+    dataclass, so that starting the server imports no pydantic. `pipeline` holds the editor's
+    values for codegen's `Settings` fields, by field name: `Settings` validates them
+    (`checked_pipeline`), so the pipeline's schema is the only one.
     """
 
     pipeline: Mapping[str, Any] = field(default_factory=dict)
     keep_prompt_comment: bool = False
-    test_location: str = "auto"
+    test_location: TestLocation = "auto"
     run_tests_after_generation: bool | None = None  # None: on in trusted workspaces, off elsewhere
-    diagnostics_delay_ms: int = 300
-    max_diagnostics: int = 500  # per file; one more diagnostic says how many were left out
+    diagnostics_delay_ms: int = field(default=300, metadata={"ge": 0, "le": 10_000})
+    # per file; one more diagnostic says how many were left out
+    max_diagnostics: int = field(default=500, metadata={"ge": 1, "le": 100_000})
     preview_edits: bool = False  # send edits with change annotations that need confirmation
     workspace_trusted: bool = False
 
@@ -73,42 +82,6 @@ class FolderOptions:
         return default if folder is None else self.folders[folder]
 
 
-def _whole_number(low: int, high: int) -> Callable[[Any], int | None]:
-    def check(value: Any) -> int | None:
-        if value is None:
-            return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            raise ValueError(f"must be a number between {low} and {high}")
-        if value != int(value):
-            raise ValueError("must be a whole number")
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
-        return int(value)
-
-    return check
-
-
-def _boolean(value: Any) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    raise ValueError("must be true or false")
-
-
-def _one_of(*choices: str) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        if value is None:
-            return None
-        if value not in choices:
-            raise ValueError(f"must be one of {', '.join(repr(c) for c in choices)}")
-        return value
-
-    return check
-
-
 # camelCase setting name -> codegen Settings field. The VS Code extension mirrors these names.
 PIPELINE_SETTINGS: dict[str, str] = {
     "model": "model",
@@ -126,17 +99,38 @@ PIPELINE_SETTINGS: dict[str, str] = {
     "contextTokens": "context_tokens",
     "concurrency": "concurrency",
 }
-# camelCase setting name -> (ServerOptions field, converter): what only the server uses.
-SERVER_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "keepPromptComment": ("keep_prompt_comment", _boolean),
-    "testLocation": ("test_location", _one_of(*TEST_LOCATIONS)),
-    "runTestsAfterGeneration": ("run_tests_after_generation", _boolean),
-    "diagnosticsDelayMs": ("diagnostics_delay_ms", _whole_number(0, 10_000)),
-    "maxDiagnostics": ("max_diagnostics", _whole_number(1, 100_000)),
-    "previewEdits": ("preview_edits", _boolean),
+# camelCase setting name -> ServerOptions field: what only the server uses. The names are the
+# aliases of `editor_schema` (pydantic's `to_camel`), spelled out so that `initialize` needs no
+# pydantic; tests/test_vscode_settings.py holds them to the schema.
+SERVER_SETTINGS: dict[str, str] = {
+    "keepPromptComment": "keep_prompt_comment",
+    "testLocation": "test_location",
+    "runTestsAfterGeneration": "run_tests_after_generation",
+    "diagnosticsDelayMs": "diagnostics_delay_ms",
+    "maxDiagnostics": "max_diagnostics",
+    "previewEdits": "preview_edits",
 }
 SETTINGS = (*PIPELINE_SETTINGS, *SERVER_SETTINGS)
-_EDITOR_NAMES = {field_name: name for name, field_name in PIPELINE_SETTINGS.items()}
+_EDITOR_NAMES = {
+    field_name: name for name, field_name in {**PIPELINE_SETTINGS, **SERVER_SETTINGS}.items()
+}
+
+
+@functools.cache
+def editor_schema() -> type[BaseModel]:
+    """The server's own editor settings as a pydantic model (camelCase aliases, strict: the values
+    arrive typed, as JSON), built from `ServerOptions`' fields so that they are the one schema."""
+    from pydantic import ConfigDict, Field, create_model
+    from pydantic.alias_generators import to_camel
+
+    hints = get_type_hints(ServerOptions)
+    fields: dict[str, Any] = {
+        option.name: (hints[option.name], Field(option.default, **option.metadata))
+        for option in dataclasses.fields(ServerOptions)
+        if option.name in SERVER_SETTINGS.values()
+    }
+    config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True)
+    return create_model("EditorOptions", __config__=config, **fields)
 
 
 def parse_options(
@@ -145,7 +139,8 @@ def parse_options(
     """Options from a settings object, and one sentence per setting that was invalid or ignored.
 
     Invalid values fall back to their defaults; the rest of the settings still apply. The pipeline's
-    values are checked by `checked_pipeline` (it imports pydantic, too slow for `initialize`).
+    values are checked by `checked_pipeline` (it imports codegen's settings and pydantic, too slow
+    for `initialize`); the server's own at once, by `editor_schema`.
     """
     problems: list[str] = []
     settings = _settings_section(raw)
@@ -155,10 +150,11 @@ def parse_options(
         workspace_trusted = _trust_flag(raw["workspaceTrusted"], problems)
     values: dict[str, Any] = {"workspace_trusted": workspace_trusted}
     pipeline: dict[str, Any] = {}
+    server: dict[str, Any] = {}
     for name, value in (settings or {}).items():
         field_name, converted = _converted(name, value, problems)
         if converted is None:
-            # Unset or invalid: the default (for the pipeline: the environment, then the default)
+            # Unset or unknown: the default (for the pipeline: the environment, then the default)
             continue
         if field_name in WORKSPACE_SENSITIVE and converted is not False and not workspace_trusted:
             problems.append(
@@ -166,8 +162,37 @@ def parse_options(
                 "trust the workspace to use it"
             )
             continue
-        (pipeline if name in PIPELINE_SETTINGS else values)[field_name] = converted
+        (pipeline if name in PIPELINE_SETTINGS else server)[field_name] = converted
+    values.update(_checked_server_settings(server, problems))
     return ServerOptions(pipeline=pipeline, **values), problems
+
+
+def _checked_server_settings(values: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """The server settings `editor_schema` accepts; `problems` says why each other was not.
+
+    A value that is its default needs no check: editors send every setting, mostly unchanged, and
+    so `initialize` imports pydantic (~50 ms) only for a setting someone changed.
+    """
+    defaults = {option.name: option.default for option in dataclasses.fields(ServerOptions)}
+    changed = {
+        name: value
+        for name, value in values.items()
+        if not (value == defaults[name] and type(value) is type(defaults[name]))
+    }
+    if not changed:
+        return {}
+    from codegen.field_checks import check_model_fields  # pydantic only, not codegen's settings
+
+    valid, rejected = check_model_fields(changed, editor_schema())
+    problems.extend(_rejections(rejected))
+    return valid
+
+
+def _rejections(rejected: Mapping[str, str]) -> list[str]:
+    """One sentence per rejected value (field name -> why), naming the editor's setting."""
+    return [
+        f"codegen.{_EDITOR_NAMES[name]}: {why}; using the default" for name, why in rejected.items()
+    ]
 
 
 def _trust_flag(value: Any, problems: list[str]) -> bool:
@@ -178,8 +203,8 @@ def _trust_flag(value: Any, problems: list[str]) -> bool:
 
 
 def _converted(name: str, value: Any, problems: list[str]) -> tuple[str, Any]:
-    """(field name, value) for one editor setting; the value is None when the setting is unset,
-    unknown or invalid (then `problems` says why)."""
+    """(field name, value) for one editor setting, unchecked; the value is None when the setting is
+    unset or unknown (or `apiKey`: then `problems` says why)."""
     if name == "apiKey":
         problems.append(
             "codegen.apiKey is ignored: keys never come from editor settings. "
@@ -188,14 +213,7 @@ def _converted(name: str, value: Any, problems: list[str]) -> tuple[str, Any]:
         return name, None
     if name in PIPELINE_SETTINGS:
         return PIPELINE_SETTINGS[name], _unset_when_blank(value)
-    if name not in SERVER_SETTINGS:
-        return name, None
-    field_name, convert = SERVER_SETTINGS[name]
-    try:
-        return field_name, convert(value)
-    except ValueError as error:
-        problems.append(f"codegen.{name} {error}; using the default")
-        return field_name, None
+    return SERVER_SETTINGS.get(name, name), (value if name in SERVER_SETTINGS else None)
 
 
 def _unset_when_blank(value: Any) -> Any:
@@ -214,10 +232,7 @@ def checked_pipeline(options: ServerOptions) -> tuple[ServerOptions, list[str]]:
     from codegen.settings import check_fields
 
     valid, rejected = check_fields(options.pipeline)
-    problems = [
-        f"codegen.{_EDITOR_NAMES[name]}: {why}; using the default" for name, why in rejected.items()
-    ]
-    return dataclasses.replace(options, pipeline=valid), problems
+    return dataclasses.replace(options, pipeline=valid), _rejections(rejected)
 
 
 def checked_folders(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers.editors import (
+    GENERATION_CHECKS,
     HERE,
     assert_checks,
     editor_binary,
@@ -30,15 +31,8 @@ def test_eglot_end_to_end(tmp_path: Path):
             "eglot manages the buffer",
             "refactor.rewrite lists both prompt actions",
             "flymake shows codegen diagnostics",
-            "executeCommand answered",
-            "the generated code lands in the buffer",
-            "the outcome is shown",
-            "the test file is written",
-            "inlay hints carry scores",
-            "a second generation starts",
             "the prompt offers Cancel while it runs",
-            "cancelling says so",
-            "a cancelled generation changes nothing",
+            *GENERATION_CHECKS,
         ],
     )
     landed = next(

@@ -84,6 +84,19 @@ def run_editor_on_workspace(
         return run_editor(command, root, model.base_url, tmp_path / "home")
 
 
+# What every editor's script checks of a generation: run, landed, scored, a second one cancelled.
+GENERATION_CHECKS = [
+    "executeCommand answered",
+    "the generated code lands in the buffer",
+    "the outcome is shown",
+    "the test file is written",
+    "inlay hints carry scores",
+    "a second generation starts",
+    "cancelling says so",
+    "a cancelled generation changes nothing",
+]
+
+
 def assert_checks(outcome: dict[str, Any], expected: list[str]) -> None:
     """Every expected check ran and passed; the failures' details otherwise."""
     checks = {check["name"]: check for check in outcome["checks"]}

@@ -61,6 +61,20 @@ def request_for_tests(model) -> str:
     return message
 
 
+SOURCE = GEOMETRY + PROMPT_COMMENT
+
+
+async def beside_conftest_on_disk(start_editor, workspace, model, *, trusted: bool):
+    """The editor on a pytest workspace with the project's conftest.py on disk; trusted, it runs
+    the tests once without repair, untrusted it runs none."""
+    (workspace / "conftest.py").write_text(CONFTEST)
+    if trusted:
+        env = {"CODEGEN_TEST_REPEATS": "1", "CODEGEN_REPAIR_ROUNDS": "0"}
+        return await start_editor(model=model, options={"testFramework": "pytest"}, env=env)
+    options = {"workspaceTrusted": False, "testFramework": "pytest"}
+    return await start_editor(model=model, options=options, env={"CODEGEN_RUN_TESTS": "false"})
+
+
 async def generate_with_tests(editor, model, uri: str) -> dict:
     """Runs "Generate function, runner and tests" at the prompt in `uri`, the model answering with
     the reply that redefines the module and with tests using the conftest fixture."""
@@ -75,15 +89,9 @@ async def generate_with_tests(editor, model, uri: str) -> dict:
 async def test_tests_carry_the_conftest_fixture_and_run_green_in_a_trusted_workspace(
     start_editor, workspace
 ):
-    (workspace / "conftest.py").write_text(CONFTEST)
     with LoopbackModel() as model:
-        editor = await start_editor(
-            model=model,
-            options={"testFramework": "pytest"},
-            env={"CODEGEN_TEST_REPEATS": "1", "CODEGEN_REPAIR_ROUNDS": "0"},
-        )
-        uri = editor.open("geometry.py", GEOMETRY + PROMPT_COMMENT)
-        outcome = await generate_with_tests(editor, model, uri)
+        editor = await beside_conftest_on_disk(start_editor, workspace, model, trusted=True)
+        outcome = await generate_with_tests(editor, model, editor.open("geometry.py", SOURCE))
 
         assert "def sample_points() -> list[Point]:" in conventions_of(request_for_tests(model))
         assert outcome["applied"], outcome
@@ -93,20 +101,14 @@ async def test_tests_carry_the_conftest_fixture_and_run_green_in_a_trusted_works
 async def test_an_untrusted_workspace_gives_conventions_from_open_documents_only(
     start_editor, workspace
 ):
-    (workspace / "conftest.py").write_text(CONFTEST)
     with LoopbackModel() as model:
-        editor = await start_editor(
-            model=model,
-            options={"workspaceTrusted": False, "testFramework": "pytest"},
-            env={"CODEGEN_RUN_TESTS": "false"},
-        )
-        uri = editor.open("geometry.py", GEOMETRY + PROMPT_COMMENT)
-        outcome = await generate_with_tests(editor, model, uri)
+        editor = await beside_conftest_on_disk(start_editor, workspace, model, trusted=False)
+        outcome = await generate_with_tests(editor, model, editor.open("geometry.py", SOURCE))
         assert outcome["applied"], outcome
         assert "sample_points" not in request_for_tests(model)
 
         editor.open("conftest.py")  # on disk it was not read; open, it is the user's document
-        other = editor.open("shapes.py", GEOMETRY + PROMPT_COMMENT)
+        other = editor.open("shapes.py", SOURCE)
         outcome = await generate_with_tests(editor, model, other)
         assert outcome["applied"], outcome
         assert "def sample_points() -> list[Point]:" in conventions_of(request_for_tests(model))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
@@ -15,15 +17,21 @@ def unit_test_requests(model):
     return [body for body in model.requests if request_kind(body) == "UnitTest"]
 
 
+async def start_on_prompt_modules(start_editor, model, folders: dict[Path, dict]):
+    """The editor on these workspace folders, each with its settings and a prompt_module.py."""
+    for folder in folders:
+        copy_data("prompt_module.py", folder)
+    return await start_editor(model=model, folders=folders)
+
+
 async def test_each_folder_gets_its_own_test_framework_and_test_location(
     start_editor, workspace, tmp_path, model
 ):
     beta = tmp_path / "beta"
-    for folder in (workspace, beta):
-        copy_data("prompt_module.py", folder)
-    editor = await start_editor(
-        model=model,
-        folders={
+    editor = await start_on_prompt_modules(
+        start_editor,
+        model,
+        {
             workspace: {
                 "testFramework": "pytest",
                 "testLocation": "testsFolder",
@@ -182,18 +190,15 @@ async def test_when_the_root_folder_goes_the_root_follows_the_workspace(
     start_editor, workspace, tmp_path, model
 ):
     beta, loose = tmp_path / "beta", tmp_path / "loose"
-    for folder in (workspace, beta, loose):
-        copy_data("prompt_module.py", folder)
-    editor = await start_editor(
-        model=model,
-        folders={
-            workspace: {
-                "testLocation": "testsFolder",
-                "runTestsAfterGeneration": False,
-                "maxDiagnostics": 0,
-            },
-            beta: {"testLocation": "beside", "runTestsAfterGeneration": False},
-        },
+    copy_data("prompt_module.py", loose)
+    workspace_settings = {
+        "testLocation": "testsFolder",
+        "runTestsAfterGeneration": False,
+        "maxDiagnostics": 0,
+    }
+    beta_settings = {"testLocation": "beside", "runTestsAfterGeneration": False}
+    editor = await start_on_prompt_modules(
+        start_editor, model, {workspace: workspace_settings, beta: beta_settings}
     )
     await wait_for_message(editor, "folder project: codegen.maxDiagnostics")
     editor.client.set_configuration(

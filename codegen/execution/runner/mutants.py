@@ -2,6 +2,7 @@
 a forked child that installs its source and runs only the tests covering its line."""
 
 import gc
+import importlib.util
 import json
 import os
 import select
@@ -13,7 +14,7 @@ import types
 
 from .errors import MESSAGE_LIMIT, summarize_exception
 from .pytest_driver import run_pytest
-from .shadowing import ModuleUnderTest
+from .shadowing import ModuleUnderTest, is_file
 from .unittest_driver import guarded_integrity, run_unittest
 
 _dumps = json.dumps  # bound before any mutant runs
@@ -77,9 +78,11 @@ def _run_driver(config, channel, integrity, only):
             tested_name.release()
 
 
-def trace_tests(config, integrity):
+def trace_tests(config, integrity, clean):
     """Run every test once under a line tracer; return (tally, {test id: lines of the module it
-    ran}); lines run outside any test (at import) are under None."""
+    ran}); lines run outside any test (at import) are under None. The module is made from the
+    ``clean`` code, compiled once for the whole run, unless its name is taken (`textwrap.py`):
+    then the tests import it as they would anywhere."""
     module_file = config["module_file"]
     tally = Tally()
     lines: dict = {}
@@ -98,7 +101,8 @@ def trace_tests(config, integrity):
     threading.settrace(tracer)
     sys.settrace(tracer)
     try:
-        _run_driver(config, tally, integrity, config.get("only") or [])
+        if _module_name(config) in sys.modules or _import_clean(config, clean, tally):
+            _run_driver(config, tally, integrity, config.get("only") or [])
     finally:
         sys.settrace(None)
         threading.settrace(None)
@@ -134,20 +138,160 @@ def _leave_room_for_the_run(memory_bytes):
         pass
 
 
-def install_mutant(config, source):
-    """Put the mutant in sys.modules as the module under test (the test file is imported after)."""
-    name = os.path.splitext(os.path.basename(config["module_file"]))[0]
+class CleanModule:
+    """The module under test, compiled once per run: each mutant's child runs this code in a fresh
+    module, then swaps its one function's code in. A mutant then costs what its function costs,
+    not what compiling a 20,000-line module does."""
+
+    def __init__(self, module_file):
+        with open(module_file, "rb") as stream:
+            self.text = stream.read().decode("utf-8", "replace")
+        self.code = compile(self.text, module_file, "exec", dont_inherit=True)
+        self.lines = self.text.splitlines(True)
+
+    def mutated_source(self, mutant):
+        """The whole module with the mutant's function text in place of the original lines."""
+        body = "".join(mutant["text"].splitlines(True)[mutant["prefix_lines"] :])
+        head, tail = self.lines[: mutant["start"] - 1], self.lines[mutant["end"] :]
+        return "".join(head) + body + "".join(tail)
+
+
+def _function_in(module, qualified_name):
+    """The plain function object ``Class.method`` or ``name`` stands for in ``module`` (a static or
+    class method's function), or None; and whether it was found under a `staticmethod` or
+    `classmethod` (its code then starts on that decorator's line)."""
+    owner = module
+    parts = qualified_name.split(".")
+    for part in parts[:-1]:
+        owner = vars(owner).get(part)
+        if not isinstance(owner, type):
+            return None, False
+    found = vars(owner).get(parts[-1])
+    unwrapped = isinstance(found, (staticmethod, classmethod))
+    if unwrapped:
+        found = found.__func__
+    return (found if isinstance(found, types.FunctionType) else None), unwrapped
+
+
+def _code_named(code, name, line, depth):
+    """The code object of function ``name`` defined on ``line``, ``depth`` code objects down."""
+    for constant in code.co_consts:
+        if not isinstance(constant, types.CodeType):
+            continue
+        if depth == 0 and constant.co_name == name and constant.co_firstlineno == line:
+            return constant
+        if depth > 0:
+            found = _code_named(constant, name, line, depth - 1)
+            if found is not None:
+                return found
+    return None
+
+
+def function_code(mutant, module_file):
+    """The mutated function's code object, on its lines of the module file. A method is compiled
+    in a class of its class's name, so its private names are mangled as in the module and
+    `super()` finds the `__class__` cell the original function already carries."""
+    classes = mutant["function"].split(".")
+    name = classes.pop()
+    text = mutant["text"]
+    if mutant["prefix_lines"]:
+        header = f"class {classes[-1]}:\n" if classes else "if 1:\n"
+        text = header + text.split("\n", 1)[1]
+    padding = "\n" * (mutant["start"] - 1 - mutant["prefix_lines"])
+    code = compile(padding + text, module_file, "exec", dont_inherit=True)
+    return _code_named(code, name, mutant["start"], 1 if classes else 0)
+
+
+def swappable(module, mutant, code):
+    """Whether swapping ``code`` into the module's function makes the mutant: the function is
+    found under its name, is not a decorator's wrapper (its code starts on the `def` line, or on a
+    `staticmethod`/`classmethod` line above it), keeps its closure, and the change is not in the
+    signature (a default's value is made at import)."""
+    if code is None or mutant["in_signature"]:
+        return False
+    function, unwrapped = _function_in(module, mutant["function"])
+    if function is None:
+        return False
+    first = function.__code__.co_firstlineno
+    return (
+        function.__code__.co_name == code.co_name
+        and (first == code.co_firstlineno or (unwrapped and first < code.co_firstlineno))
+        and function.__code__.co_freevars == code.co_freevars
+    )
+
+
+def _traced_module(module_file):
+    """The module object the traced clean run imported from the module file, if one is loaded."""
+    for module in list(sys.modules.values()):
+        if is_file(module, module_file):
+            return module
+    return None
+
+
+def _swap_code(mutant, module_file, traced, run_at_import):
+    """The code to swap into the mutant's function, or None when the whole mutated module must be
+    made: its lines ran while the module was imported (`SLOTS = per_slot()`), or the swap would
+    not make the mutant (judged on the module the clean run imported: the same in every child)."""
+    if set(mutant["lines"]) & run_at_import:
+        return None
+    try:
+        code = function_code(mutant, module_file)
+    except (SyntaxError, ValueError):
+        return None  # the whole module's compile says why, in the child
+    return code if traced is not None and swappable(traced, mutant, code) else None
+
+
+def _module_name(config):
+    return os.path.splitext(os.path.basename(config["module_file"]))[0]
+
+
+def _fresh_module(config):
+    """An empty module under the tested module's name, as an import of its file would make it."""
+    name = _module_name(config)
     for stale in (name, config["test_module"]):
         sys.modules.pop(stale, None)
-    module = types.ModuleType(name)
-    module.__file__ = config["module_file"]
+    spec = importlib.util.spec_from_file_location(name, config["module_file"])
+    if spec is None:  # not a file name Python imports from: the module alone
+        module = types.ModuleType(name)
+        module.__file__ = config["module_file"]
+    else:
+        module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    return module
+
+
+def _import_clean(config, clean, tally):
+    """Make the module under test from the code compiled once; False (the tests' import error
+    noted) when its top-level code raises."""
+    module = _fresh_module(config)
+    try:
+        exec(clean.code, module.__dict__)
+    except BaseException as exc:
+        sys.modules.pop(module.__name__, None)
+        tally.import_error = "the module does not import: " + summarize_exception(type(exc), exc)
+        return False
+    return True
+
+
+def install_mutant(config, mutant, clean, code):
+    """Put the mutant in sys.modules as the module under test (the test file is imported after):
+    the clean module with the function's code swapped when ``code`` is given, else the whole
+    mutated module."""
+    module = _fresh_module(config)
+    if code is not None:
+        exec(clean.code, module.__dict__)
+        function, _ = _function_in(module, mutant["function"])
+        if function is not None:
+            function.__code__ = code
+            return
+        module = _fresh_module(config)  # the module made itself otherwise this time
+    source = clean.mutated_source(mutant)
     exec(compile(source, config["module_file"], "exec", dont_inherit=True), module.__dict__)
 
 
-def _judge(config, mutant, selected, integrity):
+def _judge(config, mutant, selected, integrity, clean, code):
     try:
-        install_mutant(config, mutant["source"])
+        install_mutant(config, mutant, clean, code)
     except BaseException as exc:
         return "error", "the mutant does not import: " + summarize_exception(type(exc), exc)
     tally = Tally()
@@ -155,7 +299,7 @@ def _judge(config, mutant, selected, integrity):
     return tally.verdict()
 
 
-def _child(config, mutant, selected, integrity, results, verdict_write):
+def _child(config, mutant, selected, integrity, results, verdict_write, clean, code):
     try:
         os.setpgid(0, 0)  # its own group: a timeout kills what it started too
     except OSError:
@@ -166,7 +310,7 @@ def _child(config, mutant, selected, integrity, results, verdict_write):
         pass
     _leave_room_for_the_run(config["memory_bytes"])
     try:
-        status, detail = _judge(config, mutant, selected, integrity)
+        status, detail = _judge(config, mutant, selected, integrity, clean, code)
     except BaseException as exc:
         status, detail = "error", summarize_exception(type(exc), exc)
     data = _dumps({"status": status, "detail": detail[:MESSAGE_LIMIT]}).encode("utf-8", "replace")
@@ -221,13 +365,13 @@ def _verdict(data, status_word):
     return "error", _ending(status_word)
 
 
-def judge_mutant(config, mutant, selected, integrity, results):
+def judge_mutant(config, mutant, selected, integrity, results, clean, code):
     """Fork a child for the mutant and wait at most its timeout; (status, detail)."""
     verdict_read, verdict_write = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(verdict_read)
-        _child(config, mutant, selected, integrity, results, verdict_write)
+        _child(config, mutant, selected, integrity, results, verdict_write, clean, code)
     os.close(verdict_write)
     data, in_time = _read_until(verdict_read, time.monotonic() + mutant["timeout"])
     os.close(verdict_read)
@@ -243,7 +387,12 @@ def judge_mutant(config, mutant, selected, integrity, results):
 def run_mutants(config, results):
     """The test process of a mutation run: trace the clean tests, then judge each mutant."""
     integrity = guarded_integrity()
-    tally, lines = trace_tests(config, integrity)
+    try:
+        clean = CleanModule(config["module_file"])
+    except (OSError, SyntaxError, ValueError) as exc:
+        results.emit("mutants_clean_failed", import_error=summarize_exception(type(exc), exc))
+        return
+    tally, lines = trace_tests(config, integrity, clean)
     failures = tally.failures()
     if tally.import_error or failures or tally.tampered:
         results.emit(
@@ -258,6 +407,7 @@ def run_mutants(config, results):
     results.emit("mutants_traced")
     # What is alive now lives on in every child: frozen, the collections pytest runs at its end (and
     # any the tests start) skip it, and its pages are not copied on write by a full collection.
+    traced = _traced_module(config["module_file"])
     gc.freeze()
     for mutant in config["mutants"]:
         selected = covering_tests(mutant, lines, list(tally.outcomes))
@@ -265,6 +415,7 @@ def run_mutants(config, results):
             results.emit("mutant", id=mutant["id"], status="survived", detail="", tests=0)
             continue
         results.emit("mutant_start", id=mutant["id"])
-        status, detail = judge_mutant(config, mutant, selected, integrity, results)
+        code = _swap_code(mutant, config["module_file"], traced, lines.get(None, set()))
+        status, detail = judge_mutant(config, mutant, selected, integrity, results, clean, code)
         results.emit("mutant", id=mutant["id"], status=status, detail=detail, tests=len(selected))
     results.emit("mutants_done")

@@ -6,7 +6,7 @@ import os
 import sys
 
 
-def _is_file(module, path):
+def is_file(module, path):
     found = getattr(module, "__file__", None)
     return isinstance(found, str) and os.path.realpath(found) == os.path.realpath(path)
 
@@ -27,7 +27,7 @@ class ModuleUnderTest:
         `python -m unittest` run in that folder would; a name Python never loads from a file
         (built in, frozen) keeps its module."""
         loaded = sys.modules.get(self.name)
-        if loaded is None or _is_file(loaded, self.module_file):
+        if loaded is None or is_file(loaded, self.module_file):
             return
         del sys.modules[self.name]
         try:
@@ -55,7 +55,7 @@ class ModuleUnderTest:
         """What the tests imported under the name when it was not the tested file, said for the
         user; None when it was (or when they did not import it)."""
         loaded = self._imported if self._released else sys.modules.get(self.name)
-        if loaded is None or _is_file(loaded, self.module_file):
+        if loaded is None or is_file(loaded, self.module_file):
             return None
         path = getattr(loaded, "__file__", None)
         where = f"from {path}" if path else "(built into the interpreter)"
