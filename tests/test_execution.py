@@ -673,6 +673,36 @@ def test_a_prestarted_runner_behaves_like_a_fresh_one(monkeypatch: pytest.Monkey
     assert second.coverage_measured and second.functions
 
 
+def test_lines_run_in_threads_the_tests_start_are_covered() -> None:
+    """Runners record coverage with coverage.py's compiled tracer alone: threads are traced too."""
+    tests = """\
+        import threading
+        import unittest
+
+        from stats import clamp
+
+
+        class TestInThreads(unittest.TestCase):
+            def test_clamp_in_a_thread(self):
+                results = []
+                workers = [
+                    threading.Thread(target=lambda value=value: results.append(clamp(value, 0, 10)))
+                    for value in (-1, 5, 11)
+                ]
+                for worker in workers:
+                    worker.start()
+                for worker in workers:
+                    worker.join()
+                self.assertEqual(sorted(results), [0, 5, 10])
+        """
+    result = run(tests)
+
+    assert result.passed == 1 and result.problem is None, (result.tests, result.problem)
+    functions = {function.name: function for function in result.functions}
+    assert functions["clamp"].percent == 100.0, functions["clamp"]
+    assert functions["mean"].percent == 0.0, functions["mean"]
+
+
 def test_a_runner_deletes_its_private_copy_before_any_test_runs() -> None:
     tests = """\
         import os
