@@ -896,3 +896,22 @@ def test_a_run_leaves_the_callers_environment_alone() -> None:
     before = dict(os.environ)
     run(PASSING)
     assert dict(os.environ) == before
+
+
+def test_runners_record_lines_with_the_compiled_tracer_of_the_coverage_installed() -> None:
+    """A canary for the coverage.py internals `runner/line_tracer.py` drives (CTracer's
+    attributes): with the coverage this project installs, a runner takes the fast path. A coverage
+    release that changes them makes runners fall back to importing coverage.py whole (28 ms a cold
+    start) without any other test noticing; this one fails then, naming the version."""
+    probe = (
+        "import importlib.util, os\n"
+        "from codegen.execution.runner.line_tracer import load_tracer\n"
+        "location = list(importlib.util.find_spec('coverage').submodule_search_locations)[0]\n"
+        "print(load_tracer(os.path.dirname(location)) is not None)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60
+    )
+    from importlib.metadata import version
+
+    assert completed.stdout.strip() == "True", (version("coverage"), completed.stderr[-2000:])
