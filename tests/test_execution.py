@@ -673,6 +673,36 @@ def test_a_prestarted_runner_behaves_like_a_fresh_one(monkeypatch: pytest.Monkey
     assert second.coverage_measured and second.functions
 
 
+def test_lines_run_in_threads_the_tests_start_are_covered() -> None:
+    """Runners record coverage with coverage.py's compiled tracer alone: threads are traced too."""
+    tests = """\
+        import threading
+        import unittest
+
+        from stats import clamp
+
+
+        class TestInThreads(unittest.TestCase):
+            def test_clamp_in_a_thread(self):
+                results = []
+                workers = [
+                    threading.Thread(target=lambda value=value: results.append(clamp(value, 0, 10)))
+                    for value in (-1, 5, 11)
+                ]
+                for worker in workers:
+                    worker.start()
+                for worker in workers:
+                    worker.join()
+                self.assertEqual(sorted(results), [0, 5, 10])
+        """
+    result = run(tests)
+
+    assert result.passed == 1 and result.problem is None, (result.tests, result.problem)
+    functions = {function.name: function for function in result.functions}
+    assert functions["clamp"].percent == 100.0, functions["clamp"]
+    assert functions["mean"].percent == 0.0, functions["mean"]
+
+
 def test_a_runner_deletes_its_private_copy_before_any_test_runs() -> None:
     tests = """\
         import os
@@ -866,3 +896,22 @@ def test_a_run_leaves_the_callers_environment_alone() -> None:
     before = dict(os.environ)
     run(PASSING)
     assert dict(os.environ) == before
+
+
+def test_runners_record_lines_with_the_compiled_tracer_of_the_coverage_installed() -> None:
+    """A canary for the coverage.py internals `runner/line_tracer.py` drives (CTracer's
+    attributes): with the coverage this project installs, a runner takes the fast path. A coverage
+    release that changes them makes runners fall back to importing coverage.py whole (28 ms a cold
+    start) without any other test noticing; this one fails then, naming the version."""
+    probe = (
+        "import importlib.util, os\n"
+        "from codegen.execution.runner.line_tracer import load_tracer\n"
+        "location = list(importlib.util.find_spec('coverage').submodule_search_locations)[0]\n"
+        "print(load_tracer(os.path.dirname(location)) is not None)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60
+    )
+    from importlib.metadata import version
+
+    assert completed.stdout.strip() == "True", (version("coverage"), completed.stderr[-2000:])

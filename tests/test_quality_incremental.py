@@ -249,7 +249,7 @@ def test_a_rescan_stops_when_tired_and_resumes_to_the_same_statements():
 def test_an_unclosed_string_joins_everything_after_it_into_one_statement():
     lines = split(module_of(10))
     module = IncrementalModule(lines)
-    assert len(module.analyze().parts) == 10
+    assert len(module.analyze().statements) == 10
     lines.insert(12, 'x = """\n')  # a new line before the third function
     module.replace(12, 12, 1)
     analysis = module.analyze()
@@ -259,7 +259,7 @@ def test_an_unclosed_string_joins_everything_after_it_into_one_statement():
     )
     lines[12] = 'x = """"""\n'
     module.replace(12, 13, 1)
-    assert len(module.analyze().parts) == 11
+    assert len(module.analyze().statements) == 11
 
 
 def test_only_changed_statements_are_parsed_again():
@@ -269,7 +269,7 @@ def test_only_changed_statements_are_parsed_again():
     lines[2] = lines[2].replace("x + 1", "x + 3")
     module.replace(2, 3, 1)
     second = module.analyze()
-    changed = [a is not b for (_, a), (_, b) in zip(first.parts, second.parts, strict=True)]
+    changed = [a is not b for a, b in zip(first.statements, second.statements, strict=True)]
     assert changed == [True] + [False] * 49
 
 

@@ -103,11 +103,6 @@ class ModuleAnalysis:
             for function in statement.functions():
                 yield function.info.shifted(offset)
 
-    @property
-    def parts(self) -> tuple[tuple[int, Statement], ...]:
-        """(first line, statement) per statement."""
-        return tuple(zip(self.starts, self.statements, strict=True))
-
     def part_at(self, line: int) -> tuple[int, Statement] | None:
         """The part holding 0-based `line`."""
         index = bisect.bisect_right(self.starts, line) - 1

@@ -3,7 +3,7 @@ scores."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -27,9 +27,15 @@ class DocumentAnalysis:
     def has_tests(self) -> bool:
         return self.tests is not None
 
-    @cached_property
-    def functions(self) -> tuple[quality.FunctionInfo, ...]:
-        return tuple(self.module.functions())
+    def functions_named(self, names: Collection[str]) -> Iterator[quality.FunctionInfo]:
+        """The functions called one of `names`, with absolute lines: only those are placed (a
+        200,000-line module has 28,000 functions; placing them all held the loop for 0.2 s)."""
+        wanted = set(names)
+        module = self.module
+        for offset, statement in zip(module.starts, module.statements, strict=True):
+            for function in statement.functions():
+                if function.info.name in wanted:
+                    yield function.info.shifted(offset)
 
     @cached_property
     def scores(self) -> quality.SeedScores | None:

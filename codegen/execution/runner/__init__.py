@@ -6,7 +6,8 @@ dir> <pycache dir> <results fd>``, possibly ahead of time.  It imports only the 
 coverage (the interpreter may be the user's project Python) and keeps to Python 3.8 syntax.  Three
 processes take part in a run:
 
-* the supervisor (the runner as started, ``job``): imports unittest and coverage, waits for its job
+* the supervisor (the runner as started, ``job``): imports unittest and what records the lines that
+  ran (coverage.py's compiled tracer alone, ``line_tracer``, else coverage.py), waits for its job
   on stdin, enters new user, network, IPC and PID namespaces where the kernel allows it, forks, then
   watches the run (``supervision``, ``usage``): wall-clock time, and memory, disk and tasks of the
   whole run as the kernel counts them.  It never runs generated code.

@@ -11,12 +11,12 @@ from .confinement import enter_namespaces
 from .errors import summarize_exception
 from .init import init_main
 from .linux import PR_SET_CHILD_SUBREAPER, try_prctl
-from .measured_run import flush_standard_streams, import_coverage, test_main
+from .measured_run import LineSource, flush_standard_streams, test_main
 from .readable import interpreter_paths
 from .supervision import supervise
 
 
-def _run_job(config, results, readable, coverage, coverage_error):
+def _run_job(config, results, readable, source):
     """Everything after the job arrived: namespaces, the init process, the test process."""
     namespaces = ([], None) if config.get("no_namespaces") else enter_namespaces()
     lifeline_read, lifeline_write = os.pipe()
@@ -33,7 +33,7 @@ def _run_job(config, results, readable, coverage, coverage_error):
             namespaces,
             lifeline_read,
             status_write,
-            lambda: test_main(config, results, coverage, coverage_error),
+            lambda: test_main(config, results, source),
         )
     os.close(lifeline_read)
     os.close(status_write)
@@ -45,23 +45,32 @@ def remove_private_copy():
     now."""
     if os.path.basename(PACKAGE_DIR) != COPY_NAME:
         return  # started from the source tree itself (by hand): leave it
-    for name in os.listdir(PACKAGE_DIR):
-        try:
-            os.unlink(os.path.join(PACKAGE_DIR, name))
-        except OSError:
-            pass
-    for folder in (PACKAGE_DIR, PRIVATE_DIR):
+    bytecode = os.path.join(PACKAGE_DIR, "__pycache__")  # compiled by the parent (pool.py)
+    for folder in (bytecode, PACKAGE_DIR):
+        for name in _listdir(folder):
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError:
+                pass
+    for folder in (bytecode, PACKAGE_DIR, PRIVATE_DIR):
         try:
             os.rmdir(folder)
         except OSError:
             pass
 
 
+def _listdir(folder):
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
 def main():
     lib_dir, pycache, results_fd = sys.argv[1], sys.argv[2], int(sys.argv[3])
     remove_private_copy()  # this copy is ours alone: nothing can rewrite it for a later run
     sys.path.insert(0, lib_dir)
-    coverage, coverage_error = import_coverage(pycache)
+    source = LineSource(lib_dir, pycache)
     readable = interpreter_paths(lib_dir)
     line = sys.stdin.readline()
     if not line.strip():  # the parent closed our stdin: this runner is not needed
@@ -71,7 +80,7 @@ def main():
     results = ResultsChannel(results_fd, config["token"])
     results.emit("runner")
     try:
-        _run_job(config, results, readable, coverage, coverage_error)
+        _run_job(config, results, readable, source)
     except BaseException as exc:
         sys.stderr.write(f"codegen sandbox: {summarize_exception(type(exc), exc)}\n")
         flush_standard_streams()

@@ -7,10 +7,32 @@ import sys
 
 from .errors import summarize_exception
 from .integrity import Integrity, imported
+from .line_tracer import TracerLines, load_tracer
 from .mutants import run_mutants
 from .pytest_driver import run_pytest
 from .shadowing import ModuleUnderTest
 from .unittest_driver import guarded_integrity, run_unittest
+
+
+class LineSource:
+    """What records the module's lines in this runner, chosen at start: coverage.py's compiled
+    tracer alone where it serves (``line_tracer``), else coverage.py whole; ``error`` if neither."""
+
+    def __init__(self, lib_dir, pycache_prefix):
+        self.tracer = load_tracer(lib_dir)
+        self.coverage = self.error = None
+        if self.tracer is None:
+            self.coverage, self.error = import_coverage(pycache_prefix)
+
+    def start(self, module_file):
+        """Start recording the lines of ``module_file`` that run; ImportError if nothing can."""
+        if self.tracer is not None:
+            lines = TracerLines(self.tracer, module_file)
+            lines.start()
+            return lines
+        if self.coverage is None:
+            raise ImportError(self.error)
+        return CoverageLines(self.coverage, module_file)
 
 
 def import_coverage(pycache_prefix):
@@ -44,53 +66,70 @@ def _has_bytecode(package):
 COVERAGE_MODULES = ("coverage", "coverage.control", "coverage.collector", "coverage.sqldata")
 
 
-class MeasuredLines:
+class CoverageLines:
     """coverage.py measuring the module's lines, guarded against the tests adding lines of their
     own.
 
-    Its data object is made now and stays empty until ``report`` flushes the tracer into it: lines
+    Its data object is made now and stays empty until ``forged`` flushes the tracer into it: lines
     found there earlier were put there by the tests (``Coverage.current().get_data().add_lines``).
-    Only the lines that ran are sent; the parent finds the statements in the text it holds, so a
-    rewritten copy of the module changes nothing.
     """
 
-    def __init__(self, coverage, config):
+    def __init__(self, coverage, module_file):
         self._cov = coverage.Coverage(
-            data_file=None, config_file=False, include=[config["module_file"]], branch=False
+            data_file=None, config_file=False, include=[module_file], branch=False
         )
         self._cov.set_option("run:disable_warnings", ["no-data-collected", "module-not-imported"])
         self._cov.start()
         self._data = self._cov.get_data()
         self._integrity = Integrity([], {}, imported(COVERAGE_MODULES))
 
-    def _forged(self):
+    def stop(self):
+        self._cov.stop()
+
+    def forged(self):
+        """What the tests changed of coverage.py or its data, if anything (after ``stop``)."""
         changed = self._integrity.changes()
         if self._data.measured_files():
             changed.append("coverage data (lines added during the tests)")
+        if not changed and self._cov.get_data() is not self._data:
+            changed.append("coverage data (replaced)")
         return changed
+
+    def lines(self):
+        executed: set[int] = set()
+        for name in self._data.measured_files():  # the module alone: coverage measured only it
+            executed.update(self._data.lines(name) or ())
+        return executed
+
+
+class MeasuredLines:
+    """The module's lines that run during the tests, reported once they are done.
+
+    Only the lines that ran are sent; the parent finds the statements in the text it holds, so a
+    rewritten copy of the module changes nothing.
+    """
+
+    def __init__(self, source, config):
+        self._recorder = source.start(config["module_file"])
 
     def report(self, results, tested_name):
         instead = tested_name.imported_instead()
         if instead is not None:  # the file given never ran: its coverage would be a silent 0 %
-            self._cov.stop()
+            self._recorder.stop()
             results.emit("coverage_unavailable", reason=instead)
             return
         try:
-            self._cov.stop()
-            forged = self._forged()
-            data = self._cov.get_data()
-            if forged or data is not self._data:
-                results.emit("tampered", what=(forged or ["coverage data (replaced)"])[:20])
+            self._recorder.stop()
+            forged = self._recorder.forged()
+            if forged:
+                results.emit("tampered", what=forged[:20])
                 return
-            executed: set[int] = set()
-            for name in data.measured_files():  # the module alone: coverage measured only it
-                executed.update(data.lines(name) or ())
-            results.emit("coverage", executed=sorted(executed))
+            results.emit("coverage", executed=sorted(self._recorder.lines()))
         except BaseException as exc:
             results.emit("coverage_unavailable", reason=summarize_exception(type(exc), exc))
 
 
-def run(config, results, coverage, coverage_error):
+def run(config, results, source):
     test_file = os.path.abspath(config["test_file"])
     test_module = config["test_module"]
     integrity = guarded_integrity()
@@ -98,11 +137,9 @@ def run(config, results, coverage, coverage_error):
     cov = None
     if config["coverage"]:
         try:
-            if coverage is None:
-                raise ImportError(coverage_error)
-            cov = MeasuredLines(coverage, config)
+            cov = MeasuredLines(source, config)
         except BaseException as exc:
-            reason = coverage_error if coverage is None else summarize_exception(type(exc), exc)
+            reason = source.error if source.error else summarize_exception(type(exc), exc)
             results.emit("coverage_unavailable", reason=reason)
 
     tested_name = ModuleUnderTest(config)
@@ -126,13 +163,13 @@ def flush_standard_streams():
             pass
 
 
-def test_main(config, results, coverage, coverage_error):
+def test_main(config, results, source):
     """The test process: run the tests (or judge mutants), then leave without interpreter
     shutdown."""
     if config.get("mutants") is not None:
         run_mutants(config, results)
     else:
-        run(config, results, coverage, coverage_error)
+        run(config, results, source)
     flush_standard_streams()
     # Skip interpreter shutdown: threads or atexit hooks the tests left must not hold the run open.
     os._exit(0)

@@ -133,7 +133,7 @@ def lsp_test_diagnostics(
                 units,
             )
         )
-    for info in analysis.functions:
+    for info in analysis.functions_named(results.functions):
         entry = results.functions.get(info.name)
         if (
             entry is None
