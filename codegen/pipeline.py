@@ -23,11 +23,12 @@ from .model import prompts
 from .model.llm import ModelClient
 from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
 from .mutation import Mutant, MutationReport, mutation_test
-from .mutation.steering import SteerVerdicts, append_tests, judge_new_tests, survivors_text
+from .mutation.steering import SteerVerdicts, judge_new_tests, survivors_text
 from .progress import StageCallback, TokenCallback
 from .scoring import quality
 from .shaping.existing import without_existing
 from .shaping.imports import defined_names, imported_modules
+from .shaping.merging import MergeError, merge_test_file
 from .shaping.methods import method_problem, new_methods
 from .shaping.naming import module_name_for, name_beside
 from .stage_clock import current_clock, start_clock
@@ -254,12 +255,14 @@ class CodeGenerationPipeline(weave.Model):
 
     async def _run_kept(self, files: SavedFiles, kept: str, module_name: str):
         """Run `files` with the kept new tests added: merged by the destination (as a generation's
-        tests are), else appended here."""
+        tests are), else merged here the same way."""
         if self._destination is not None:
             return await self._run_saved("", "", kept, module_name)
-        saved = SavedFiles(
-            files.module_code, append_tests(files.test_code, kept), files.test_module_name
-        )
+        try:
+            merged = merge_test_file(files.test_code, kept, module_name=module_name)
+        except MergeError as error:
+            raise GeneratedCodeError(f"{error}.", step="steer") from None
+        saved = SavedFiles(files.module_code, merged, files.test_module_name)
         result = await self.run_tests(
             saved.module_code, saved.test_code, module_name, saved.test_module_name
         )
@@ -407,7 +410,11 @@ class CodeGenerationPipeline(weave.Model):
         steer["tests"] = verdicts.as_dict()
         if not verdicts.kept:
             return report.as_dict(), steer, tests
-        tests = append_tests(tests, verdicts.kept_source)
+        try:
+            tests = merge_test_file(tests, verdicts.kept_source, module_name=module_name)
+        except MergeError as error:
+            steer["problem"] = f"{str(error)[:1].upper()}{str(error)[1:]}."  # why, and what to do
+            return report.as_dict(), steer, tests
         self._stage("run")
         self._last_run = await self._run_saved(code, runner, tests, module_name)
         files, clean = self._last_run

@@ -56,6 +56,12 @@ def top_level_functions(text: str, names: Collection[str]) -> list[FunctionNode]
     return [found[name] for name in names] if set(found) == wanted else None
 
 
+def function_names(text: str) -> set[str]:
+    """The names of the module's top-level functions, by the line scan alone (nothing parsed)."""
+    lines, spans = statements(text)
+    return {name for first, end in spans if (name := _defined_name(lines, first, end))}
+
+
 def _defined_name(lines: list[str], first: int, end: int) -> str | None:
     """The name a top-level statement defines with `def` (past its decorators), or None."""
     for line in lines[first:end]:

@@ -92,12 +92,33 @@ def test_non_positive_window_is_rejected():
         moving_average([1.0, 2.0], 0)
 """
 
+# The steer round's answer ("these changes go unnoticed: write tests that catch them"): tests of
+# the edges TESTS leave open, each passing on MOVING_AVERAGE and failing on a mutant that survives
+# TESTS (`>` → `>=` in the window-length check; `0` → `1`, `<=` → `==` in the positive-window one).
+STEER_TESTS = """import unittest
+
+from your_module import moving_average
+
+
+class TestMovingAverageEdges(unittest.TestCase):
+    def test_window_as_long_as_the_series_gives_one_average(self):
+        self.assertEqual(moving_average([1.0, 2.0, 3.0], 3), [2.0])
+
+    def test_window_of_one_gives_the_series(self):
+        self.assertEqual(moving_average([1.0, 2.0], 1), [1.0, 2.0])
+
+    def test_negative_window_is_rejected(self):
+        with self.assertRaises(ValueError):
+            moving_average([1.0, 2.0], -1)
+"""
+
 FIELD_OF = {"GeneratedCode": "code", "ProgramRunner": "main_function_code", "UnitTest": "test_code"}
 DEFAULT_ANSWERS = {"GeneratedCode": MOVING_AVERAGE, "ProgramRunner": RUNNER, "UnitTest": TESTS}
 CUT = "loopback-cut"  # a completion carrying this key is streamed and stopped half-way
 PYTEST_KIND = (
     "UnitTest/pytest"  # the answer to a UnitTest request whose prompt asks for a pytest file
 )
+STEER_KIND = "UnitTest/steer"  # the answer to the steer round's UnitTest request
 
 
 @dataclass
@@ -302,7 +323,11 @@ class LoopbackModel:
     piece_delay: float = 0.0  # seconds between the pieces of a streamed reply
     profile: Profile = PROFILES["openai"]
     answers: dict[str, str] = field(
-        default_factory=lambda: {**DEFAULT_ANSWERS, PYTEST_KIND: PYTEST_TESTS}
+        default_factory=lambda: {
+            **DEFAULT_ANSWERS,
+            PYTEST_KIND: PYTEST_TESTS,
+            STEER_KIND: STEER_TESTS,
+        }
     )
     port: int = 0
     slots: int = 0  # replies generated at once; 0 = no limit (see Slots)
@@ -451,7 +476,9 @@ class LoopbackModel:
 
     def _default_content(self, kind: str, shape: str, body: dict[str, Any]) -> str:
         code = self.answers[kind]
-        if kind == "UnitTest" and PYTEST_KIND in self.answers and asks_for_pytest(body):
+        if kind == "UnitTest" and STEER_KIND in self.answers and asks_to_steer(body):
+            code = self.answers[STEER_KIND]
+        elif kind == "UnitTest" and PYTEST_KIND in self.answers and asks_for_pytest(body):
             code = self.answers[PYTEST_KIND]
         if shape in self.profile.free_form:
             return json.dumps({"python": code, "language": "python"})
@@ -501,6 +528,12 @@ def asks_for_pytest(body: dict[str, Any]) -> bool:
     """Whether a request's prompt asks for a pytest test file (codegen's pytest template says
     so)."""
     return "pytest test file" in json.dumps(body.get("messages", []))
+
+
+def asks_to_steer(body: dict[str, Any]) -> bool:
+    """Whether a request is the steer round's (codegen's steer template lists the changes that
+    go unnoticed)."""
+    return "go unnoticed" in json.dumps(body.get("messages", []))
 
 
 def stream_chunks(completion: dict[str, Any], pieces: int = 40) -> list[dict[str, Any]]:
@@ -696,15 +729,16 @@ def main() -> None:
         help=f"answer requests of KIND ({', '.join(FIELD_OF)}) with the code in FILE",
     )
     args = parser.parse_args()
-    answers = {**DEFAULT_ANSWERS, PYTEST_KIND: PYTEST_TESTS}
+    answers = {**DEFAULT_ANSWERS, PYTEST_KIND: PYTEST_TESTS, STEER_KIND: STEER_TESTS}
     for item in args.answer:
         kind, _, path = item.partition("=")
         if kind not in FIELD_OF:
             parser.error(f"--answer: unknown kind {kind!r}")
         with open(path, encoding="utf-8") as handle:
             answers[kind] = handle.read()
-        if kind == "UnitTest":  # the given tests answer every test request, pytest or not
+        if kind == "UnitTest":  # the given tests answer every test request, pytest, steer or not
             answers.pop(PYTEST_KIND, None)
+            answers.pop(STEER_KIND, None)
     model = LoopbackModel(
         delay=args.delay,
         piece_delay=args.piece_delay,

@@ -171,3 +171,38 @@ def test_steer_keeps_a_parametrized_pytest_test_and_drops_a_plain_one(model, tmp
     written = (tmp_path / "test_ma.py").read_text()
     assert "def test_runs():" in written and "def test_averages_of_pairs(" in written
     assert "test_is_callable" not in written and written.count("import pytest") == 1
+
+
+def test_the_loopback_models_own_steer_answer_catches_what_its_own_tests_miss(
+    model, tmp_path, capsys
+):
+    # The editor's end-to-end test relies on it: no scripted reply, the default answers throughout.
+    assert generate(model, tmp_path, "--module", "ma", "--mutation", "steer", "--json") == 0
+    steer = json.loads(capsys.readouterr().out)["steer"]
+    assert steer["before"] < steer["after"]
+    assert sorted(steer["tests"]["kept"]) == [
+        "TestMovingAverageEdges.test_negative_window_is_rejected",
+        "TestMovingAverageEdges.test_window_as_long_as_the_series_gives_one_average",
+        "TestMovingAverageEdges.test_window_of_one_gives_the_series",
+    ]
+    written = (tmp_path / "test_ma.py").read_text()
+    assert "class TestMovingAverageEdges(unittest.TestCase):" in written
+
+
+def test_a_steer_reply_that_would_rebind_the_test_files_data_is_not_merged(model, tmp_path, capsys):
+    weak = WEAK_TESTS.replace(
+        "\n\nclass TestMovingAverage",
+        "\nSERIES = [1.0, 2.0, 3.0, 4.0]\n\n\nclass TestMovingAverage",
+    )
+    reply = STEER_REPLY.replace(
+        "\n\nclass TestMovingAverageCatchesChanges",
+        "\nSERIES = [5.0, 6.0]\n\n\nclass TestMovingAverageCatchesChanges",
+    )
+    model.enqueue(Reply.code("UnitTest", weak), Reply.code("UnitTest", reply))
+    assert generate(model, tmp_path, "--module", "ma", "--mutation", "steer", "--json") == 0
+    steer = json.loads(capsys.readouterr().out)["steer"]
+    assert steer["problem"].startswith("The new tests set SERIES, which the test file already")
+    assert steer["before"] == steer["after"]
+    written = (tmp_path / "test_ma.py").read_text()
+    assert "SERIES = [1.0, 2.0, 3.0, 4.0]" in written and "[5.0, 6.0]" not in written
+    assert "TestMovingAverageCatchesChanges" not in written

@@ -144,11 +144,11 @@ export async function screenshot(name) {
     await page.screenshot({ path: path.join(output, name) });
 }
 
-/** A screenshot for the docs: in the output folder and in client-vscode/docs. */
-export async function keepScreenshot(name) {
+/** A screenshot for the docs: in the output folder and in `folder` (client-vscode/docs unless given). */
+export async function keepScreenshot(name, folder = paths.docs) {
     await screenshot(name);
-    fs.mkdirSync(paths.docs, { recursive: true });
-    fs.copyFileSync(path.join(output, name), path.join(paths.docs, name));
+    fs.mkdirSync(folder, { recursive: true });
+    fs.copyFileSync(path.join(output, name), path.join(folder, name));
 }
 
 function requireInputs() {
@@ -172,7 +172,7 @@ function createWorkspace() {
 /** The modules the checks generate into. */
 function writeModules() {
     // Modules holding only the prompt: moving.py for the main flow, the others for one check each.
-    for (const name of ['moving.py', 'preview.py', 'series.py', 'slow.py']) {
+    for (const name of ['moving.py', 'preview.py', 'series.py', 'slow.py', 'mutants.py']) {
         fs.writeFileSync(path.join(workspace, name), `${PROMPT}\n`);
     }
     fs.writeFileSync(path.join(workspace, 'broken.py'), '# return the larger of two numbers\n');

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as badSetups from './checks/bad-setups.mjs';
 import * as generateTestsCommand from './checks/generate-tests-command.mjs';
 import * as generation from './checks/generation.mjs';
+import * as mutation from './checks/mutation.mjs';
 import * as preview from './checks/preview.mjs';
 import * as progress from './checks/progress.mjs';
 import * as pytest from './checks/pytest.mjs';
@@ -24,7 +25,7 @@ await runE2e(async () => {
     await runChecks(session, [
         generation.lightbulbGenerates, generation.codeInEditor, generation.testFileOnDisk,
         scores.scoreHint, scores.diagnostic, scores.statusBarScore,
-        testExplorer.testsListed, testExplorer.runAllTests, testExplorer.coverage,
+        testExplorer.testsListed, testExplorer.runAllTests, testExplorer.mutationScore, testExplorer.coverage,
         generateTestsCommand.generateTestsCommand,
     ]);
     await keepScreenshot('e2e-final.png');
@@ -32,6 +33,7 @@ await runE2e(async () => {
     // Each on its own: a failure is recorded and the next one still runs.
     await runChecks(session, [
         trace.showTrace,
+        mutation.survivorsShown, mutation.catchSurvivor,
         preview.previewApplyUndo,
         pytest.pytestGeneration,
         progress.streamedProgress,

@@ -74,3 +74,29 @@ export function testLabels(page) {
     return page.locator('.monaco-list-row[aria-label]').evaluateAll(
         (rows) => rows.map((row) => row.getAttribute('aria-label')));
 }
+
+/** Runs all tests from the Test Explorer and waits for that run to end (a generation's own run may
+ * have marked the items already: the run is seen to start, then to finish). A run still going is
+ * waited for first: the server refuses a second run of the same tests. */
+export async function runAllTestsToEnd(page, timeoutMs) {
+    const running = async () => (await testLabels(page)).some((l) => /Running|Queued/i.test(l));
+    await waitFor('the run before to end', async () => !await running(), timeoutMs);
+    await runCommand(page, 'Test: Run All Tests');
+    await waitFor('the run to start', running, 15000, 100).catch(() => undefined);
+    await waitFor('the run to end', async () => !await running(), timeoutMs);
+}
+
+/** Opens the Problems panel unless it is showing (its keybinding toggles it). */
+export async function showProblems(page) {
+    if (!await page.locator('.markers-panel').isVisible()) {
+        await page.keyboard.press('Control+Shift+M');
+    }
+    await page.locator('.markers-panel').waitFor({ timeout: 20000 });
+}
+
+/** Puts the cursor at a 1-based line and column of the active editor (Go to Line). */
+export async function goToPosition(page, line, column) {
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(`${line}:${column}`);
+    await page.keyboard.press('Enter');
+}

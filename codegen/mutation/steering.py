@@ -1,23 +1,20 @@
 """Mutants steering tests (ACH-style): which new tests pass on the module and kill a survivor,
-and the test file with the kept ones appended."""
+and the new test file with the others taken out."""
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..execution import _make_spec, run_tests_async
 from ..execution.mutant_runs import MutantJob, run_mutants_async
+from ..shaping.merging import statement_lines
 from ..source import parse_or_none
 from ..test_files import DeclaredClass, declared_test, read_test_file
 from .engine import TIMEOUT_FACTOR, TIMEOUT_FLOOR
 from .report import Mutant
-
-_MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]", re.MULTILINE)
-_KEPT_NODES = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign)
 
 
 @dataclass
@@ -124,70 +121,10 @@ def without_tests(source: str, test_ids: set[str]) -> str:
         tests = entry.tests if isinstance(entry, DeclaredClass) else (entry,)
         gone = [test for test in tests if test.id in test_ids]
         if isinstance(entry, DeclaredClass) and len(gone) == len(tests):
-            removed.append(_span(classes[entry.name]))
+            removed.append(statement_lines(classes[entry.name]))
         else:
-            removed.extend(_span(test.node) for test in gone)
+            removed.extend(statement_lines(test.node) for test in gone)
     lines = source.splitlines(keepends=True)
     for start, end in sorted(removed, reverse=True):
         del lines[start:end]
     return "".join(lines)
-
-
-def _span(node: ast.stmt) -> tuple[int, int]:
-    """[start, end) 0-based lines of a statement, decorators included."""
-    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    return first - 1, node.end_lineno or node.lineno
-
-
-def append_tests(existing: str, new: str) -> str:
-    """``existing`` with ``new``'s test classes and functions added (renamed on a clash, never
-    replacing anything) before its ``__main__`` block, and the imports it lacks added to its
-    own."""
-    old_tree, new_tree = parse_or_none(existing), parse_or_none(new)
-    if old_tree is None or new_tree is None:
-        raise ValueError("a test file does not parse, so no test was added")
-    taken = {getattr(node, "name", "") for node in old_tree.body}
-    had = {
-        ast.dump(node) for node in old_tree.body if isinstance(node, ast.Import | ast.ImportFrom)
-    }
-    new_lines = new.splitlines(keepends=True)
-    imports, definitions = [], []
-    for node in new_tree.body:
-        start, end = _span(node)
-        text = "".join(new_lines[start:end]).rstrip() + "\n"
-        if isinstance(node, ast.Import | ast.ImportFrom) and ast.dump(node) not in had:
-            imports.append(text)
-        elif isinstance(node, _KEPT_NODES):
-            definitions.append(_renamed(text, node, taken))
-    if not definitions:
-        return existing
-    guard = _MAIN_GUARD.search(existing)
-    head, tail = (existing[: guard.start()], existing[guard.start() :]) if guard else (existing, "")
-    merged = head.rstrip() + "\n\n\n" + "\n\n".join(definitions) + ("\n\n" + tail if tail else "")
-    return _with_imports(merged, imports, old_tree)
-
-
-def _renamed(text: str, node: ast.stmt, taken: set[str]) -> str:
-    name = getattr(node, "name", None)
-    if name is None:
-        return text
-    fresh, number = name, 2
-    while fresh in taken:
-        fresh, number = f"{name}{number}", number + 1
-    taken.add(fresh)
-    pattern = rf"\b(class|def)(\s+){re.escape(name)}\b"
-    return text if fresh == name else re.sub(pattern, rf"\1\g<2>{fresh}", text, count=1)
-
-
-def _with_imports(text: str, imports: list[str], old_tree: ast.Module) -> str:
-    """The imports put after the file's last top-level import (at its top when it has none)."""
-    if not imports:
-        return text
-    last = [
-        node.end_lineno or node.lineno
-        for node in old_tree.body
-        if isinstance(node, ast.Import | ast.ImportFrom)
-    ]
-    lines = text.splitlines(keepends=True)
-    at = max(last) if last else 0
-    return "".join(lines[:at] + imports + (["\n"] if not last else []) + lines[at:])

@@ -36,6 +36,9 @@ GENERATION_KINDS = (KIND_FUNCTION, KIND_ALL, KIND_RUNNER, KIND_TESTS)
 ACTION_KIND_FUNCTION = "refactor.rewrite.codegen"
 ACTION_KIND_RUNNER = "source.codegen.runner"
 ACTION_KIND_TESTS = "source.codegen.tests"
+# A fix for a surviving mutant's diagnostic: VS Code's lightbulb and Ctrl+. list quick fixes and
+# refactorings, never source actions.
+ACTION_KIND_MUTANT = "quickfix.codegen.mutant"
 
 ACTION_TITLES = {
     KIND_FUNCTION: "Generate function",

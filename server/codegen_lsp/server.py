@@ -13,6 +13,7 @@ from . import __version__, scheduling
 from .config import parse_options
 from .constants import (
     ACTION_KIND_FUNCTION,
+    ACTION_KIND_MUTANT,
     ACTION_KIND_RUNNER,
     ACTION_KIND_TESTS,
     CANCEL,
@@ -103,7 +104,12 @@ def did_close(server: CodegenLanguageServer, params: types.DidCloseTextDocumentP
 @SERVER.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(
-        code_action_kinds=[ACTION_KIND_FUNCTION, ACTION_KIND_RUNNER, ACTION_KIND_TESTS]
+        code_action_kinds=[
+            ACTION_KIND_FUNCTION,
+            ACTION_KIND_RUNNER,
+            ACTION_KIND_TESTS,
+            ACTION_KIND_MUTANT,
+        ]
     ),
 )
 def code_action(

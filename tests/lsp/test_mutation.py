@@ -106,15 +106,18 @@ async def test_a_test_that_catches_a_surviving_mutant_is_appended_to_the_test_fi
         for d in survivor_diagnostics(editor, uri)
         if d.range.start.line == first_average and d.message.startswith("`/` → `*`")
     ]
+    # Asked as VS Code's lightbulb and Ctrl+. ask: quick fixes (they never list source actions)
     actions = await editor.client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             range=target.range,
-            context=types.CodeActionContext(diagnostics=[target]),
+            context=types.CodeActionContext(
+                diagnostics=[target], only=[types.CodeActionKind.QuickFix]
+            ),
         )
     )
     catch = action(actions, "Generate a test that catches this")
-    assert list(catch.diagnostics) == [target]
+    assert list(catch.diagnostics) == [target] and catch.kind == types.CodeActionKind.QuickFix
     before = editor.test_file(uri).read_text()
     edits = len(editor.applied_edits)
     editor.model.enqueue(Reply.code("UnitTest", CATCHING_TESTS))
@@ -140,3 +143,32 @@ async def test_a_test_that_catches_a_surviving_mutant_is_appended_to_the_test_fi
     assert "tests 2/2" in labels[def_line]
     caught, counted = labels[def_line].rpartition("mutants ")[2].split("/")
     assert int(counted) - int(caught) == len(left)
+
+
+async def test_a_run_of_the_whole_test_file_reports_the_mutation_score_too(editor):
+    # The Test Explorer's runs and the palette's Run Tests: with `mutation` at its default the
+    # score stays on the def line and reaches the explorer, as after a generation.
+    uri = editor.place("prompt_module.py")
+    editor.model.enqueue(Reply.code("UnitTest", WEAK_TESTS))
+    outcome = await editor.run(action(await editor.code_actions(uri, 4), EVERYTHING))
+    assert outcome["applied"], outcome
+    def_line = next(
+        i for i, line in enumerate(editor.text(uri).splitlines()) if line.startswith("def ")
+    )
+    generated = {hint.position.line: hint.label for hint in await hints(editor, uri)}[def_line]
+    waiting = asyncio.ensure_future(editor.client.wait_for_notification("codegen/testResults"))
+
+    outcome = await editor.command("codegen.runTests", uri)
+
+    assert outcome["ran"], outcome
+    labels = {hint.position.line: hint.label for hint in await hints(editor, uri)}
+    assert labels[def_line] == generated and " · mutants " in labels[def_line]
+    caught, counted = labels[def_line].rpartition("mutants ")[2].split("/")
+    payload = await asyncio.wait_for(waiting, 30)
+    score = value(value(payload, "mutation"), "moving_average")
+    assert value(score, "killed") + value(score, "timeout") == int(caught)
+    assert len(survivor_diagnostics(editor, uri)) == int(counted) - int(caught)
+    # Coverage is the whole module's, as a run without mutants reports it: main() too, untested
+    lines = editor.text(uri).splitlines()
+    main_body = next(i for i, line in enumerate(lines) if line.startswith("def main")) + 2
+    assert main_body in value(value(payload, "coverage"), "missing"), lines[main_body]

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from codegen.shaping.merging import merge_imports, merge_test_file
 from codegen_lsp.config import checked_pipeline, codegen_settings, parse_options
-from codegen_lsp.editing.merging import (
-    append_runner,
-    has_runner,
-    merge_imports,
-    merge_test_file,
-    place_function,
-    split_imports,
-)
+from codegen_lsp.editing.merging import append_runner, has_runner, place_function, split_imports
 from codegen_lsp.editing.prompts import (
     find_prompt,
     function_at,

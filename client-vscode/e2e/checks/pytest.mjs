@@ -2,21 +2,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { changeSettings, keepScreenshot, readLines, waitFor } from '../harness.mjs';
-import { clearNotifications, generateIn, runCommand, testLabels } from '../workbench.mjs';
+import { clearNotifications, generateIn, runAllTestsToEnd, runCommand, testLabels } from '../workbench.mjs';
 
 // Two of the loopback model's pytest functions for the moving average.
 const PYTEST_NAMES = ['test_window_larger_than_series_gives_empty_list', 'test_non_positive_window_is_rejected'];
 
 /** Runs all tests from the Test Explorer and waits for the named ones' results; returns their labels. */
 async function runAndWaitForResults(page, names) {
-    await runCommand(page, 'Test: Run All Tests');
-    // The generation's own run already marked them: wait for this run to start, then to end.
-    await waitFor('the run to start', async () => (await testLabels(page)).some((l) => /Running|Queued/i.test(l)), 15000, 100).catch(() => undefined);
+    await runAllTestsToEnd(page, 90000);
     return await waitFor('the pytest functions\' results', async () => {
         const labels = await testLabels(page);
         const done = names.map((name) => labels.find((l) => l.startsWith(name) && /Passed|Failed|Errored/i.test(l)));
-        return !labels.some((l) => /Running|Queued/i.test(l)) && done.every(Boolean) && done;
-    }, 90000);
+        return done.every(Boolean) && done;
+    }, 30000);
 }
 
 /** @type {import('../harness.mjs').Check} */

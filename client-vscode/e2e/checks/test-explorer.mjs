@@ -1,6 +1,6 @@
-// The generated tests of moving.py in the Test Explorer: listed, run, and run with coverage.
-import { waitFor } from '../harness.mjs';
-import { openFile, runCommand, testLabels } from '../workbench.mjs';
+// The generated tests of moving.py in the Test Explorer: listed, run, run with coverage, and their mutation score.
+import { pause, waitFor } from '../harness.mjs';
+import { openFile, runAllTestsToEnd, runCommand, testLabels } from '../workbench.mjs';
 
 /** @type {import('../harness.mjs').Check} */
 export const testsListed = {
@@ -45,5 +45,21 @@ export const coverage = {
             const rows = (await page.locator('.monaco-list-row').allInnerTexts()).find((t) => /moving\.py[\s\S]*%/.test(t));
             return (gutter > 0 && `${gutter} gutter marks`) || rows;
         }, 90000);
+    },
+};
+
+/** @type {import('../harness.mjs').Check} */
+export const mutationScore = {
+    name: 'a run from the Test Explorer shows the function\'s mutation score with its test file',
+    critical: false,
+    run: async ({ page }) => {
+        await runAllTestsToEnd(page, 90000);
+        await pause(2000); // the item's new label reaches the tree (a run without a score clears it)
+        const label = (await testLabels(page)).find((l) => /^test_moving\.py/.test(l));
+        const score = label?.match(/moving_average: mutants \d+\/\d+ killed/)?.[0];
+        if (!score) {
+            throw new Error(`no mutation score on the test file's item after the run: ${label}`);
+        }
+        return score;
     },
 };

@@ -1,5 +1,5 @@
 /** VS Code's Test Explorer fed by the server: a module's tests as items, runs through `codegen.runTests`,
- * results and statement coverage from the server's `codegen/testResults` notification. */
+ * results, statement coverage and mutation scores from the server's `codegen/testResults` notification. */
 
 import * as vscode from 'vscode';
 import { ServerCommands } from './constants';
@@ -7,6 +7,8 @@ import type { CodegenServer } from './server';
 import {
     idsToRun,
     lineCoverage,
+    mutationText,
+    testFileLabel,
     TEST_ITEMS_REQUEST,
     TEST_RESULTS_NOTIFICATION,
     type TestItemsAnswer,
@@ -26,6 +28,10 @@ export class TestExplorer implements vscode.Disposable {
     private readonly owners = new WeakMap<vscode.TestItem, Owner>();
     private readonly waiting = new Map<string, (payload: TestResultsPayload) => void>();
     private readonly details = new WeakMap<vscode.FileCoverage, vscode.StatementCoverage[]>();
+    // The last full run's mutation score per test file URI: the file's item is made again on every
+    // refresh, and a run of some tests leaves the score of the whole file as it was. It goes in the
+    // item's label: VS Code reads an item's description instead of its label to screen readers.
+    private readonly mutationScores = new Map<string, string>();
     private readonly disposables: vscode.Disposable[] = [];
 
     constructor(private readonly server: CodegenServer) {
@@ -89,7 +95,8 @@ export class TestExplorer implements vscode.Disposable {
             return undefined;
         }
         const testUri = vscode.Uri.parse(answer.testUri);
-        const file = this.controller.createTestItem(answer.testUri, vscode.workspace.asRelativePath(testUri), testUri);
+        const file = this.controller.createTestItem(answer.testUri,
+            testFileLabel(vscode.workspace.asRelativePath(testUri), this.mutationScores.get(answer.testUri)), testUri);
         this.owners.set(file, { moduleUri, id: null });
         const parents = new Map<string, vscode.TestItem>();
         for (const data of answer.items) {
@@ -122,7 +129,7 @@ export class TestExplorer implements vscode.Disposable {
                 this.each(moduleUri, only, (item) => run.started(item));
                 const payload = await this.resultsOf(moduleUri, only, token);
                 if (payload) {
-                    this.apply(run, payload, coverage);
+                    this.apply(run, payload, coverage, only.length > 0);
                 } else {
                     this.each(moduleUri, only, (item) => run.skipped(item));
                 }
@@ -155,7 +162,10 @@ export class TestExplorer implements vscode.Disposable {
         });
     }
 
-    private apply(run: vscode.TestRun, payload: TestResultsPayload, coverage: boolean): void {
+    private apply(run: vscode.TestRun, payload: TestResultsPayload, coverage: boolean, partial: boolean): void {
+        if (!partial) {
+            this.showMutationScore(run, payload);
+        }
         const testUri = vscode.Uri.parse(payload.testUri);
         for (const result of payload.tests) {
             const item = this.find(payload.testUri, result.id);
@@ -198,8 +208,24 @@ export class TestExplorer implements vscode.Disposable {
             return;
         }
         const run = this.controller.createTestRun(new vscode.TestRunRequest([file]), undefined, false);
-        this.apply(run, payload, false);
+        this.apply(run, payload, false, false);
         run.end();
+    }
+
+    /** The run's mutation score in the test file's item and in the run's output; a full run without
+     * one (tests failing, `codegen.mutation` off) takes the last one away. */
+    private showMutationScore(run: vscode.TestRun, payload: TestResultsPayload): void {
+        const text = mutationText(payload.mutation);
+        if (text) {
+            this.mutationScores.set(payload.testUri, text);
+            run.appendOutput(`${text}\r\n`);
+        } else {
+            this.mutationScores.delete(payload.testUri);
+        }
+        const file = this.controller.items.get(payload.testUri);
+        if (file?.uri) {
+            file.label = testFileLabel(vscode.workspace.asRelativePath(file.uri), text);
+        }
     }
 
     /** Remove the test files listed for `moduleUri` other than `keep` (it has none now, or another one). */

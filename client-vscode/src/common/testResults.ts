@@ -33,6 +33,16 @@ export interface TestResultsPayload {
     coverage: { measured: boolean; statements: number[]; missing: number[] };
     isolation: string;
     problem: string | null;
+    mutation: Record<string, MutationScoreData> | null; // per function; null: not mutation tested
+}
+
+/** One function's mutation score from the run: a timed-out mutant counts as caught. */
+export interface MutationScoreData {
+    score: number | null;
+    killed: number;
+    survived: number;
+    timeout: number;
+    total: number;
 }
 
 export type Verdict = 'passed' | 'failed' | 'errored' | 'skipped';
@@ -54,4 +64,21 @@ export function lineCoverage(coverage: TestResultsPayload['coverage']): { line: 
 /** The ids to run for the items picked: none means the whole file. */
 export function idsToRun(picked: readonly (string | null)[]): string[] {
     return picked.includes(null) ? [] : [...new Set(picked as string[])];
+}
+
+/** The run's mutation score of each function, as the Test Explorer shows it with the test file:
+ * `moving_average: mutants 8/10 killed`; undefined when the run was not mutation tested or no
+ * function had a mutant. */
+export function mutationText(mutation: TestResultsPayload['mutation']): string | undefined {
+    const parts = Object.entries(mutation ?? {}).flatMap(([name, score]) => {
+        const caught = score.killed + score.timeout;
+        const counted = caught + score.survived;
+        return counted ? [`${name}: mutants ${caught}/${counted} killed`] : [];
+    });
+    return parts.length ? parts.join(' · ') : undefined;
+}
+
+/** A test file's item label: its path, then the mutation score of the functions it tests, if any. */
+export function testFileLabel(relativePath: string, mutation: string | undefined): string {
+    return mutation ? `${relativePath} · ${mutation}` : relativePath;
 }

@@ -9,21 +9,14 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from codegen.shaping.merging import MergeError, merge_imports, merge_test_file, module_imports
 from codegen.source import BOM, without_bom
 
 from .. import placement
 from ..stop import GenerationStopped
 from .anchors import Anchor, refind
 from .edits import FileChange, Units, workspace_edit
-from .merging import (
-    MergeError,
-    append_runner,
-    merge_imports,
-    merge_test_file,
-    module_imports,
-    place_function,
-    split_imports,
-)
+from .merging import append_runner, place_function, split_imports
 
 
 @dataclass

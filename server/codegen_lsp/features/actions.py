@@ -9,6 +9,7 @@ from lsprotocol import types
 
 from ..constants import (
     ACTION_KIND_FUNCTION,
+    ACTION_KIND_MUTANT,
     ACTION_KIND_RUNNER,
     ACTION_KIND_TESTS,
     ACTION_TITLES,
@@ -103,7 +104,7 @@ def mutant_actions(
     """ "Generate a test that catches this" on each surviving mutant's diagnostic in the range."""
     from .diagnostics import MUTANT_SURVIVED
 
-    action_kind = kind_for(ACTION_KIND_TESTS, only)
+    action_kind = kind_for(ACTION_KIND_MUTANT, only)
     actions: list[types.CodeAction] = []
     for diagnostic in diagnostics:
         data = diagnostic.data if isinstance(diagnostic.data, dict) else {}

@@ -199,29 +199,40 @@ async def _run_tests(
         )
         await progress.begin()
         progress.stage("run")
+        sandbox = dict(
+            python=settings.test_python,
+            allow_unsandboxed=settings.allow_unsandboxed_tests,
+            timeout=settings.test_timeout,
+            extra_paths=tuple(
+                str(p) for p in {module_path.parent, test_path.parent, folder} if p is not None
+            ),
+            framework=framework,
+        )
+        module_name = placement.module_name(module_path)
         run = await server.worker.run(
             lambda: run_tests_async(
                 module_text,
                 test_text,
-                module_name=placement.module_name(module_path),
+                module_name=module_name,
                 test_module_name=test_path.stem,
-                python=settings.test_python,
-                allow_unsandboxed=settings.allow_unsandboxed_tests,
-                timeout=settings.test_timeout,
                 repeats=1,
-                extra_paths=tuple(
-                    str(p) for p in {module_path.parent, test_path.parent, folder} if p is not None
-                ),
-                framework=framework,
                 only=only,
+                **sandbox,
             )
         )
+        mutation = None
+        if not only and settings.mutation != "off":  # the whole file, as after a generation
+            progress.stage("mutation")
+            mutation = await _mutation_tested(
+                server, run, module_text, test_text, module_name, test_path.stem, sandbox
+            )
         results = module_results(
             module_text,
             test_text,
             run,
             module_uri=context.uri,
             test_uri=from_fs_path(str(test_path)),
+            mutation=mutation,
         )
         # A run of some tests says nothing about the others: keep the file's last full run
         if not only:
@@ -255,6 +266,39 @@ async def _run_tests(
         cancelled="Test run cancelled.",
         describe=_cannot_run,
     )
+
+
+async def _mutation_tested(
+    server: CodegenLanguageServer,
+    run: Any,
+    module_text: str,
+    test_text: str,
+    module_name: str,
+    test_module_name: str,
+    sandbox: dict[str, Any],
+) -> dict[str, Any]:
+    """The mutation report of the module's functions its tests use, mutated in the sandbox, `run`
+    standing for the clean run (`codegen.mutation` score or steer: a run from the Test Explorer
+    or the palette reports the score a generation does)."""
+    from codegen.mutation import mutation_test
+    from codegen.test_files import functions_used_by_tests
+    from codegen.top_level import function_names
+
+    # A line scan, not a parse of the module: a long one would hold the server's loop for seconds
+    used = functions_used_by_tests(test_text, function_names(module_text))
+    functions = sorted(set().union(*used.values())) if used else []
+    report = await server.worker.run(
+        lambda: mutation_test(
+            Path(f"{module_name}.py"),
+            Path(f"{test_module_name}.py"),
+            functions=functions,
+            module_source=module_text,
+            test_source=test_text,
+            clean=run,
+            **sandbox,
+        )
+    )
+    return report.as_dict()
 
 
 def _run_settings(options: ServerOptions, folder: Path | None, test_text: str) -> tuple[Any, str]:
