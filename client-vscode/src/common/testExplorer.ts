@@ -143,7 +143,12 @@ export class TestExplorer implements vscode.Disposable {
         return new Promise((resolve) => {
             const timer = setTimeout(() => finish(undefined), RESULT_TIMEOUT_MS);
             const cancel = token.onCancellationRequested(() => finish(undefined));
+            let finished = false;
             const finish = (payload: TestResultsPayload | undefined) => {
+                if (finished) {
+                    return; // the results came, then the running job's end (or the other way round)
+                }
+                finished = true;
                 clearTimeout(timer);
                 cancel.dispose();
                 this.waiting.delete(moduleUri);
@@ -152,9 +157,13 @@ export class TestExplorer implements vscode.Disposable {
             this.waiting.set(moduleUri, finish);
             void vscode.commands.executeCommand(ServerCommands.runTests, moduleUri, { only }).then(
                 (answer) => {
-                    const outcome = answer as { ran?: boolean; started?: boolean } | undefined;
+                    const outcome = answer as { ran?: boolean; started?: boolean; running?: unknown } | undefined;
                     if (outcome && outcome.ran === false && outcome.started === false) {
                         finish(undefined); // refused (untrusted workspace, no test file): the server said why
+                    } else if (outcome?.started === false && typeof outcome.running === 'string') {
+                        // The module's tests are running already (a generation's, another run): their
+                        // results answer this run too; if that work ends without any, stop waiting then.
+                        void this.server.outcomes.endOf(outcome.running).then(() => finish(undefined));
                     }
                 },
                 () => finish(undefined),

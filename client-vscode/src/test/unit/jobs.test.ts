@@ -31,3 +31,24 @@ test('a stopped server ends what was waiting', async () => {
     jobs.abandon('The server stopped.');
     assert.deepEqual(await pending, { token: 't3', message: 'The server stopped.' });
 });
+
+test('the end of work another request started reaches every watcher and takes no one\'s outcome', async () => {
+    const jobs = new JobOutcomes();
+    const palette = jobs.outcomeOf({ started: true, token: 't4' });
+    const explorer = jobs.endOf('t4');
+    const another = jobs.endOf('t4');
+    jobs.finished({ token: 't4', message: 'Ran 3 tests' });
+    assert.deepEqual(await palette, { token: 't4', message: 'Ran 3 tests' });
+    assert.deepEqual(await explorer, { token: 't4', message: 'Ran 3 tests' });
+    assert.deepEqual(await another, { token: 't4', message: 'Ran 3 tests' });
+});
+
+test('work that ended before anyone watched it is known at once, and a stopped server ends the watch', async () => {
+    const jobs = new JobOutcomes();
+    jobs.finished({ token: 't5', message: 'done' });
+    assert.deepEqual(await jobs.endOf('t5'), { token: 't5', message: 'done' });
+    assert.deepEqual(await jobs.outcomeOf({ started: true, token: 't5' }), { token: 't5', message: 'done' });
+    const watching = jobs.endOf('t6');
+    jobs.abandon('The server stopped.');
+    assert.deepEqual(await watching, { token: 't6', message: 'The server stopped.' });
+});
