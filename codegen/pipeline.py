@@ -22,7 +22,7 @@ from .generation import PARTS, Destination, GenerationResult, MethodOf, SavedFil
 from .model import prompts
 from .model.llm import ModelClient
 from .model.schemas import GeneratedCode, ProgramRunner, UnitTest
-from .mutation import Mutant, MutationReport, mutation_test
+from .mutation import Mutant, MutationReport, mutation_test_of_texts
 from .mutation.steering import SteerVerdicts, judge_new_tests, survivors_text
 from .progress import StageCallback, TokenCallback
 from .scoring import quality
@@ -326,26 +326,22 @@ class CodeGenerationPipeline(weave.Model):
     @weave.op
     async def measure_mutation(
         self,
-        module_code: str,
-        tests: str,
+        files: SavedFiles,
         module_name: str,
-        test_module_name: str | None,
         functions: list[str],
         clean: TestRunResult | None = None,
     ) -> MutationReport:
         """How many mutants of `functions` the tests kill, in the sandbox (the mutation engine);
         `clean`: the run of these very files just made, which stands for the clean run."""
-        arguments = self._run_settings(module_name, test_module_name)
+        arguments = self._run_settings(module_name, files.test_module_name)
         started = time.perf_counter()
         try:
-            return await mutation_test(
-                Path(f"{module_name}.py"),
-                Path(f"{arguments.pop('test_module_name')}.py"),
+            return await mutation_test_of_texts(
+                files.module_code,
+                files.test_code,
                 functions=functions,
-                module_source=module_code,
-                test_source=tests,
                 clean=clean,
-                **{k: v for k, v in arguments.items() if k != "module_name"},
+                **arguments,
             )
         finally:
             current_clock().add("mutation", time.perf_counter() - started)
@@ -387,14 +383,7 @@ class CodeGenerationPipeline(weave.Model):
         files, clean = self._last_run
         functions = mutated_functions(code, files.module_code, method_of)
         self._stage("mutation")
-        report = await self.measure_mutation(
-            files.module_code,
-            files.test_code,
-            module_name,
-            files.test_module_name,
-            functions,
-            clean,
-        )
+        report = await self.measure_mutation(files, module_name, functions, clean)
         survivors = [mutant for mutant in report.mutants if mutant.status == "survived"]
         if self._client.settings.mutation != "steer" or not survivors:
             return report.as_dict(), None, tests
@@ -419,14 +408,7 @@ class CodeGenerationPipeline(weave.Model):
         self._last_run = await self._run_saved(code, runner, tests, module_name)
         files, clean = self._last_run
         self._stage("mutation")
-        after = await self.measure_mutation(
-            files.module_code,
-            files.test_code,
-            module_name,
-            files.test_module_name,
-            functions,
-            clean,
-        )
+        after = await self.measure_mutation(files, module_name, functions, clean)
         steer["after"] = after.score
         return after.as_dict(), steer, tests
 
@@ -443,9 +425,7 @@ class CodeGenerationPipeline(weave.Model):
         module_name = self._destination.module_name if self._destination else function
         self._last_run = None
         self._stage("mutation")
-        report = await self.measure_mutation(
-            files.module_code, files.test_code, module_name, files.test_module_name, [function]
-        )
+        report = await self.measure_mutation(files, module_name, [function])
         target = [
             mutant
             for mutant in report.mutants
@@ -472,14 +452,7 @@ class CodeGenerationPipeline(weave.Model):
         self._last_run = await self._run_kept(files, verdicts.kept_source, module_name)
         saved, clean = self._last_run
         self._stage("mutation")
-        after = await self.measure_mutation(
-            saved.module_code,
-            saved.test_code,
-            module_name,
-            saved.test_module_name,
-            [function],
-            clean,
-        )
+        after = await self.measure_mutation(saved, module_name, [function], clean)
         steer = {"before": report.score, "after": after.score, "problem": None}
         steer |= {"kept": len(verdicts.kept), "dropped": len(verdicts.dropped)}
         return {

@@ -35,16 +35,6 @@ class FunctionChange:
         body = "".join(self.text.splitlines(keepends=True)[self.prefix_lines :])
         return "".join(module_lines[: self.start - 1]) + body + "".join(module_lines[self.end :])
 
-    def as_job(self) -> dict:
-        return {
-            "function": self.function,
-            "text": self.text,
-            "prefix_lines": self.prefix_lines,
-            "start": self.start,
-            "end": self.end,
-            "in_signature": self.in_signature,
-        }
-
 
 @dataclass(frozen=True)
 class MutantJob:
@@ -79,7 +69,7 @@ def _job(sandbox: Sandbox, mutants: list[MutantJob], per_mutant: float) -> dict:
     job["mutants"] = [
         {
             "id": mutant.id,
-            **mutant.change.as_job(),
+            **dataclasses.asdict(mutant.change),  # what runner/mutants.py reads of it
             "lines": list(mutant.lines),
             "all_tests": mutant.all_tests,
             "timeout": per_mutant,

@@ -5,7 +5,14 @@ with cosmic-ray's operators (here, in the parent: the runner never imports the l
 in one sandboxed run that forks a child per mutant, and returns a ``MutationReport``.
 """
 
-from .engine import MUTANTS_PER_FUNCTION, mutation_test
+from .engine import MUTANTS_PER_FUNCTION, mutation_test, mutation_test_of_texts
 from .report import FunctionScore, Mutant, MutationReport
 
-__all__ = ["MUTANTS_PER_FUNCTION", "FunctionScore", "Mutant", "MutationReport", "mutation_test"]
+__all__ = [
+    "MUTANTS_PER_FUNCTION",
+    "FunctionScore",
+    "Mutant",
+    "MutationReport",
+    "mutation_test",
+    "mutation_test_of_texts",
+]

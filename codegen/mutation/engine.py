@@ -237,6 +237,25 @@ async def mutation_test(
     )
 
 
+async def mutation_test_of_texts(
+    module_source: str,
+    test_source: str,
+    *,
+    module_name: str,
+    test_module_name: str,
+    **options: Any,
+) -> MutationReport:
+    """`mutation_test` of a module and its tests held in memory (an editor's buffers, a
+    generation's files), named as the files they stand for."""
+    return await mutation_test(
+        Path(f"{module_name}.py"),
+        Path(f"{test_module_name}.py"),
+        module_source=module_source,
+        test_source=test_source,
+        **options,
+    )
+
+
 async def _judge(builder: _Builder, settings: dict, clean: TestRunResult) -> str:
     """Run the queued mutants; returns a sentence when something kept them from being judged."""
     if not builder.jobs:

@@ -220,12 +220,11 @@ def swappable(module, mutant, code):
     )
 
 
-def _traced_module(module_file):
-    """The module object the traced clean run imported from the module file, if one is loaded."""
-    for module in list(sys.modules.values()):
-        if is_file(module, module_file):
-            return module
-    return None
+def _traced_module(config):
+    """The module the traced clean run imported from the module file, if it is still loaded under
+    its name (a name Python had taken, `textwrap.py`, was given back to Python's module)."""
+    module = sys.modules.get(_module_name(config))
+    return module if is_file(module, config["module_file"]) else None
 
 
 def _swap_code(mutant, module_file, traced, run_at_import):
@@ -407,7 +406,7 @@ def run_mutants(config, results):
     results.emit("mutants_traced")
     # What is alive now lives on in every child: frozen, the collections pytest runs at its end (and
     # any the tests start) skip it, and its pages are not copied on write by a full collection.
-    traced = _traced_module(config["module_file"])
+    traced = _traced_module(config)
     gc.freeze()
     for mutant in config["mutants"]:
         selected = covering_tests(mutant, lines, list(tally.outcomes))

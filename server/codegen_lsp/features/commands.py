@@ -280,7 +280,7 @@ async def _mutation_tested(
     """The mutation report of the module's functions its tests use, mutated in the sandbox, `run`
     standing for the clean run (`codegen.mutation` score or steer: a run from the Test Explorer
     or the palette reports the score a generation does)."""
-    from codegen.mutation import mutation_test
+    from codegen.mutation import mutation_test_of_texts
     from codegen.test_files import functions_used_by_tests
     from codegen.top_level import function_names
 
@@ -288,12 +288,12 @@ async def _mutation_tested(
     used = functions_used_by_tests(test_text, function_names(module_text))
     functions = sorted(set().union(*used.values())) if used else []
     report = await server.worker.run(
-        lambda: mutation_test(
-            Path(f"{module_name}.py"),
-            Path(f"{test_module_name}.py"),
+        lambda: mutation_test_of_texts(
+            module_text,
+            test_text,
+            module_name=module_name,
+            test_module_name=test_module_name,
             functions=functions,
-            module_source=module_text,
-            test_source=test_text,
             clean=run,
             **sandbox,
         )
